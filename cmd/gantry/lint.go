@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gantry-ci/gantry/lint"
+)
+
+type lintFlags struct {
+	format        string
+	output        string
+	failOn        string
+	config        string
+	stdinFilename string
+	noShellcheck  bool
+	noPyflakes    bool
+	color         string
+	maxFileSize   int64
+	jobs          int
+}
+
+func newLintCmd() *cobra.Command {
+	var fl lintFlags
+	cmd := &cobra.Command{
+		Use:   "lint [PATH... | -]",
+		Short: "lint workflows, action.yml files and Dockerfiles",
+		Long: `Lint GitHub Actions workflows, action metadata and Dockerfiles.
+
+With no arguments, lints the repository around the working directory:
+.github/workflows/*.y?ml, every action.y?ml and every Dockerfile. With
+arguments, lints those files and folders; "-" reads stdin (name it with
+--stdin-filename).
+
+Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage or
+config error, 3 internal failure.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runLint(cmd, args, &fl)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&fl.format, "format", "f", "", "output format: "+strings.Join(formatNames(), ", ")+" (default text, or github in GitHub Actions)")
+	f.StringVarP(&fl.output, "output", "o", "", "write the report to this file instead of stdout")
+	f.StringVar(&fl.failOn, "fail-on", "error", "exit 1 when a finding is at or above this severity: error, warning, info, none")
+	f.StringVarP(&fl.config, "config", "c", "", "config file (default .github/gantry.yaml of each repository)")
+	f.StringVar(&fl.stdinFilename, "stdin-filename", "<stdin>", "file name to report for content read from stdin")
+	f.BoolVar(&fl.noShellcheck, "no-shellcheck", false, "do not run shellcheck on run: scripts even when it is on PATH")
+	f.BoolVar(&fl.noPyflakes, "no-pyflakes", false, "do not run pyflakes on python scripts even when it is on PATH")
+	f.StringVar(&fl.color, "color", "auto", "colour the text output: auto, always, never")
+	f.Int64Var(&fl.maxFileSize, "max-file-size", lint.DefaultMaxFileSize, "largest file to lint, in bytes")
+	f.IntVarP(&fl.jobs, "jobs", "j", 0, "files linted at once (default: one per CPU)")
+	return cmd
+}
+
+func runLint(cmd *cobra.Command, args []string, fl *lintFlags) error {
+	failOn, err := parseFailOn(fl.failOn)
+	if err != nil {
+		return err
+	}
+	opts := lint.Options{ConfigPath: fl.config, MaxFileSize: fl.maxFileSize, Jobs: fl.jobs}
+	if !fl.noShellcheck {
+		opts.Shellcheck, _ = exec.LookPath("shellcheck")
+	}
+	if !fl.noPyflakes {
+		if p, err := exec.LookPath("pyflakes"); err == nil {
+			opts.Pyflakes = p
+		} else if p, err := exec.LookPath("pyflakes3"); err == nil {
+			opts.Pyflakes = p
+		}
+	}
+	l, err := lint.New(opts)
+	if err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+	var res *lint.Result
+	if len(args) == 1 && args[0] == "-" {
+		src, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), fl.maxFileSize+1))
+		if err != nil {
+			return &exitError{code: exitInternal, err: fmt.Errorf("cannot read stdin: %w", err)}
+		}
+		res, err = l.LintSource(ctx, fl.stdinFilename, src)
+		if err != nil {
+			return err
+		}
+	} else {
+		for _, a := range args {
+			if a == "-" {
+				return usageError("\"-\" (stdin) cannot be combined with other paths")
+			}
+		}
+		if res, err = l.LintPaths(ctx, args); err != nil {
+			return err
+		}
+	}
+
+	out := cmd.OutOrStdout()
+	var file *os.File
+	if fl.output != "" {
+		if file, err = os.Create(fl.output); err != nil {
+			return usageError("cannot write %s: %v", fl.output, err)
+		}
+		defer file.Close()
+		out = file
+	}
+	rep, err := newReporter(fl.format, out, fl.color, file == nil)
+	if err != nil {
+		return err
+	}
+	if err := rep.Report(ctx, lint.NewReport(res)); err != nil {
+		return &exitError{code: exitInternal, err: fmt.Errorf("writing the report: %w", err)}
+	}
+	if file != nil {
+		if err := file.Close(); err != nil {
+			return &exitError{code: exitInternal, err: err}
+		}
+	}
+	printSummary(cmd.ErrOrStderr(), res)
+	if res.InternalErrors > 0 {
+		return &exitError{code: exitInternal}
+	}
+	if failOn != 0 && lint.MaxSeverity(res.Findings) >= failOn {
+		return &exitError{code: exitFindings}
+	}
+	return nil
+}
+
+// parseFailOn returns the threshold severity, or 0 for "none".
+func parseFailOn(s string) (lint.Severity, error) {
+	if s == "none" || s == "never" {
+		return 0, nil
+	}
+	sev, err := lint.ParseSeverity(s)
+	if err != nil {
+		return 0, usageError("--fail-on: %v", err)
+	}
+	return sev, nil
+}
+
+func printSummary(w io.Writer, res *lint.Result) {
+	e, wn, i := lint.Counts(res.Findings)
+	if e+wn+i == 0 {
+		return
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%d %s (%d %s, %d %s, %d info) in %d %s\n", e+wn+i, plural(e+wn+i, "finding"), e, plural(e, "error"),
+		wn, plural(wn, "warning"), i, len(res.Files), plural(len(res.Files), "file"))
+	w.Write(b.Bytes())
+}
+
+func plural(n int, s string) string {
+	if n == 1 {
+		return s
+	}
+	return s + "s"
+}

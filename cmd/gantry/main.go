@@ -1,0 +1,101 @@
+// Command gantry lints GitHub Actions workflows, actions and Dockerfiles,
+// builds multi-stage images with per-stage caches on BuildKit, and decides
+// whether an image may be pushed.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gantry-ci/gantry/lint"
+)
+
+// Exit codes shared by every command.
+const (
+	exitOK       = 0 // nothing at or above --fail-on
+	exitFindings = 1 // findings at or above --fail-on, or a denied gate
+	exitUsage    = 2 // bad flags, arguments or config
+	exitInternal = 3 // gantry itself failed
+)
+
+// exitError carries an exit code up to main.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageError(format string, args ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...)}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// run executes the CLI and returns the exit code.
+func run(ctx context.Context, args []string) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintln(os.Stderr, "gantry:", ee.err)
+		}
+		return ee.code
+	}
+	var ce *lint.ConfigError
+	if errors.As(err, &ce) {
+		fmt.Fprintln(os.Stderr, "gantry: config error:", ce)
+		return exitUsage
+	}
+	// cobra's own errors are about flags and arguments
+	fmt.Fprintln(os.Stderr, "gantry:", err)
+	return exitUsage
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "gantry",
+		Short:         "keep GitHub Actions CI and Docker image builds out of trouble",
+		Version:       lint.Version(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError("%v (see %s --help)", err, c.CommandPath())
+	})
+	for _, add := range subcommands {
+		root.AddCommand(add())
+	}
+	return root
+}
+
+// subcommands lists the constructors of gantry's commands; each command
+// file adds itself here.
+var subcommands = []func() *cobra.Command{
+	newLintCmd,
+	newRulesCmd,
+	newExplainCmd,
+}

@@ -1,0 +1,646 @@
+package lint
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/rhysd/actionlint"
+)
+
+// FileKind is what a file is to gantry.
+type FileKind string
+
+const (
+	// KindWorkflow is a workflow under .github/workflows.
+	KindWorkflow FileKind = "workflow"
+	// KindAction is an action metadata file (action.yml).
+	KindAction FileKind = "action"
+	// KindDockerfile is a Dockerfile.
+	KindDockerfile FileKind = "dockerfile"
+	// KindDependabot is .github/dependabot.yml, read by repository rules.
+	KindDependabot FileKind = "dependabot"
+)
+
+// DefaultMaxFileSize is the largest file gantry lints unless told otherwise.
+const DefaultMaxFileSize = 10 << 20
+
+// Options configures a Linter.
+type Options struct {
+	// WorkDir is the directory paths are relative to; empty means the process's.
+	WorkDir string
+	// ConfigPath is an explicit config file (--config); it applies to every file.
+	ConfigPath string
+	// Config, when set, is used for every file instead of reading a config.
+	Config *Config
+	// Shellcheck is the shellcheck executable; empty disables the integration.
+	Shellcheck string
+	// Pyflakes is the pyflakes executable; empty disables the integration.
+	Pyflakes string
+	// MaxFileSize is the largest file linted, in bytes; 0 means DefaultMaxFileSize.
+	MaxFileSize int64
+	// Jobs is how many files are linted at once; 0 means one per CPU.
+	Jobs int
+	// RuleFilter, when set, limits the run to the rules it accepts (tests use
+	// it to run only actionlint's checks, or only one rule).
+	RuleFilter func(*Rule) bool
+	// ProjectRoot, when set, is the repository root for every file.
+	ProjectRoot string
+}
+
+// File is one linted file with what gantry parsed from it. Repository rules
+// and other commands reuse the parsed forms instead of parsing again.
+type File struct {
+	// Path is the display path: relative to the working directory when
+	// possible, with forward slashes.
+	Path string
+	// AbsPath is the absolute path ("" for stdin).
+	AbsPath string
+	// Root is the absolute path of the repository the file belongs to.
+	Root string
+	// RelPath is the slash path relative to Root.
+	RelPath string
+	// Kind is what the file is.
+	Kind FileKind
+	// Src is the file's content.
+	Src []byte
+	// Explicit is true for files named on the command line.
+	Explicit bool
+	// Workflow is the parsed workflow (workflows only; nil if it did not parse).
+	Workflow *actionlint.Workflow
+	// YAML is the parsed document of YAML files other than workflows.
+	YAML *YAMLDoc
+	// Dockerfile is the parsed Dockerfile (Dockerfiles only).
+	Dockerfile *Dockerfile
+	// Findings are this file's findings after config and suppressions.
+	Findings []Finding
+	// Invalid is set when the file could not be read or parsed at all.
+	Invalid bool
+
+	cfg *Config
+}
+
+// Result is the outcome of a lint run.
+type Result struct {
+	// Findings are every finding, sorted by file, line and column.
+	Findings []Finding
+	// Files are the files linted, sorted by path.
+	Files []*File
+	// InternalErrors counts files whose linting crashed (reported as internal-error).
+	InternalErrors int
+}
+
+// Linter lints files. It is safe to reuse for several runs, not concurrently.
+type Linter struct {
+	opts     Options
+	workDir  string
+	mu       sync.Mutex
+	configs  map[string]*Config
+	projects map[string]*actionlint.Project
+}
+
+// New creates a Linter. It fails when an explicit config is invalid.
+func New(opts Options) (*Linter, error) {
+	if opts.WorkDir == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return nil, err
+		}
+		opts.WorkDir = wd
+	}
+	wd, err := filepath.Abs(opts.WorkDir)
+	if err != nil {
+		return nil, err
+	}
+	if opts.MaxFileSize <= 0 {
+		opts.MaxFileSize = DefaultMaxFileSize
+	}
+	if opts.Jobs <= 0 {
+		opts.Jobs = runtime.GOMAXPROCS(0)
+	}
+	l := &Linter{opts: opts, workDir: wd, configs: map[string]*Config{}, projects: map[string]*actionlint.Project{}}
+	if opts.Config == nil && opts.ConfigPath != "" {
+		c, err := LoadConfig(opts.ConfigPath)
+		if err != nil {
+			return nil, err
+		}
+		l.opts.Config = c
+	}
+	return l, nil
+}
+
+// FindRoot returns the repository root around dir: the nearest ancestor
+// (or dir itself) that holds a .git entry or a .github directory, or dir.
+func FindRoot(dir string) string {
+	d, err := filepath.Abs(dir)
+	if err != nil {
+		return dir
+	}
+	for cur := d; ; {
+		if _, err := os.Stat(filepath.Join(cur, ".git")); err == nil {
+			return cur
+		}
+		if st, err := os.Stat(filepath.Join(cur, ".github")); err == nil && st.IsDir() {
+			return cur
+		}
+		parent := filepath.Dir(cur)
+		if parent == cur {
+			return d
+		}
+		cur = parent
+	}
+}
+
+// configFor returns the config of the repository at root.
+func (l *Linter) configFor(root string) (*Config, error) {
+	if l.opts.Config != nil {
+		return l.opts.Config, nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if c, ok := l.configs[root]; ok {
+		return c, nil
+	}
+	c := &Config{Rules: map[string]*RuleConfig{}}
+	if p := FindConfig(root); p != "" {
+		var err error
+		if c, err = LoadConfig(l.displayPath(p)); err != nil {
+			return nil, err
+		}
+	}
+	l.configs[root] = c
+	return c, nil
+}
+
+func (l *Linter) project(root string) (*actionlint.Project, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if p, ok := l.projects[root]; ok {
+		return p, nil
+	}
+	p, err := actionlint.NewProject(root)
+	if err != nil {
+		return nil, &ConfigError{File: l.displayPath(filepath.Join(root, ".github", "actionlint.yaml")), Msg: err.Error()}
+	}
+	l.projects[root] = p
+	return p, nil
+}
+
+func (l *Linter) displayPath(abs string) string {
+	if r, err := filepath.Rel(l.workDir, abs); err == nil && !strings.HasPrefix(r, "..") {
+		return filepath.ToSlash(r)
+	}
+	return filepath.ToSlash(abs)
+}
+
+// LintPaths lints the given files and directories; with none, it lints the
+// repository around the working directory. The error is non-nil only for a
+// bad config; problems with single files are findings.
+func (l *Linter) LintPaths(ctx context.Context, paths []string) (*Result, error) {
+	var files []*File
+	var pre []Finding
+	if len(paths) == 0 {
+		root := l.rootFor(l.workDir)
+		fs, bad, err := l.discover(root, root)
+		if err != nil {
+			return nil, err
+		}
+		files, pre = fs, bad
+	}
+	for _, p := range paths {
+		abs := p
+		if !filepath.IsAbs(abs) {
+			abs = filepath.Join(l.workDir, p)
+		}
+		st, err := os.Stat(abs)
+		if err != nil {
+			pre = append(pre, l.fileProblem(abs, fmt.Sprintf("cannot read %s: %s", p, describeOSError(err))))
+			continue
+		}
+		if st.IsDir() {
+			root := l.rootFor(abs)
+			fs, bad, err := l.discover(abs, root)
+			if err != nil {
+				return nil, err
+			}
+			files = append(files, fs...)
+			pre = append(pre, bad...)
+			continue
+		}
+		f, problem := l.explicitFile(abs)
+		if problem != nil {
+			pre = append(pre, *problem)
+			continue
+		}
+		files = append(files, f)
+	}
+	return l.run(ctx, files, pre)
+}
+
+// LintSource lints content that does not come from a file (stdin). The name
+// decides the kind of file and is used in the output.
+func (l *Linter) LintSource(ctx context.Context, name string, src []byte) (*Result, error) {
+	abs := name
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(l.workDir, name)
+	}
+	root := l.rootFor(filepath.Dir(abs))
+	kind, ok := kindOf(abs, root, true)
+	if !ok {
+		kind = KindWorkflow
+	}
+	f := &File{Path: filepath.ToSlash(name), Root: root, RelPath: relSlash(root, abs), Kind: kind, Src: src, Explicit: true}
+	return l.run(ctx, []*File{f}, nil)
+}
+
+func (l *Linter) rootFor(dir string) string {
+	if l.opts.ProjectRoot != "" {
+		r, _ := filepath.Abs(l.opts.ProjectRoot)
+		return r
+	}
+	return FindRoot(dir)
+}
+
+func relSlash(root, abs string) string {
+	r, err := filepath.Rel(root, abs)
+	if err != nil {
+		return filepath.ToSlash(abs)
+	}
+	return filepath.ToSlash(r)
+}
+
+// IsDockerfileName reports whether a base name is a Dockerfile:
+// Dockerfile, *.Dockerfile, Dockerfile.* (but not Dockerfile.dockerignore).
+func IsDockerfileName(base string) bool {
+	if strings.HasSuffix(base, ".dockerignore") {
+		return false
+	}
+	return base == "Dockerfile" || base == "dockerfile" || strings.HasSuffix(base, ".Dockerfile") ||
+		strings.HasSuffix(base, ".dockerfile") || strings.HasPrefix(base, "Dockerfile.")
+}
+
+func isYAML(base string) bool {
+	return strings.HasSuffix(base, ".yml") || strings.HasSuffix(base, ".yaml")
+}
+
+// kindOf decides what a file is from its path. Explicit files that are YAML
+// but nothing else are workflows, as with actionlint.
+func kindOf(abs, root string, explicit bool) (FileKind, bool) {
+	base := filepath.Base(abs)
+	rel := relSlash(root, abs)
+	switch {
+	case IsDockerfileName(base):
+		return KindDockerfile, true
+	case !isYAML(base):
+		return "", false
+	case strings.Contains("/"+rel, "/.github/workflows/"):
+		if explicit || path_Dir(rel) == ".github/workflows" {
+			return KindWorkflow, true
+		}
+		return "", false
+	case base == "action.yml" || base == "action.yaml":
+		return KindAction, true
+	case rel == ".github/dependabot.yml" || rel == ".github/dependabot.yaml":
+		return KindDependabot, true
+	case explicit:
+		return KindWorkflow, true
+	}
+	return "", false
+}
+
+func path_Dir(rel string) string {
+	if i := strings.LastIndexByte(rel, '/'); i >= 0 {
+		return rel[:i]
+	}
+	return "."
+}
+
+func (l *Linter) explicitFile(abs string) (*File, *Finding) {
+	root := l.rootFor(filepath.Dir(abs))
+	kind, ok := kindOf(abs, root, true)
+	if !ok {
+		f := l.fileProblem(abs, fmt.Sprintf("cannot tell what %s is: gantry lints workflows (*.yml), action.yml and Dockerfiles", filepath.Base(abs)))
+		f.Severity = SeverityWarning
+		return nil, &f
+	}
+	return &File{Path: l.displayPath(abs), AbsPath: abs, Root: root, RelPath: relSlash(root, abs), Kind: kind, Explicit: true}, nil
+}
+
+// skipDirs are never walked into.
+var skipDirs = map[string]bool{".git": true, "node_modules": true, "vendor": true, ".bundle": true}
+
+// discover walks dir (inside the repository at root) for files gantry lints.
+// Workflows count only in root/.github/workflows, as GitHub reads them.
+func (l *Linter) discover(dir, root string) ([]*File, []Finding, error) {
+	cfg, err := l.configFor(root)
+	if err != nil {
+		return nil, nil, err
+	}
+	var files []*File
+	var bad []Finding
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			bad = append(bad, l.fileProblem(p, fmt.Sprintf("cannot read %s: %s", l.displayPath(p), describeOSError(err))))
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		rel := relSlash(root, p)
+		if d.IsDir() {
+			if p != dir && (skipDirs[d.Name()] || cfg.ignored(rel, "")) {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		kind, ok := kindOf(p, root, false)
+		if !ok || cfg.ignored(rel, "") {
+			return nil
+		}
+		files = append(files, &File{Path: l.displayPath(p), AbsPath: p, Root: root, RelPath: rel, Kind: kind})
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return files, bad, nil
+}
+
+func describeOSError(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "no such file or directory"
+	case errors.Is(err, fs.ErrPermission):
+		return "permission denied"
+	}
+	return err.Error()
+}
+
+func (l *Linter) fileProblem(abs, msg string) Finding {
+	return Finding{RuleID: invalidFileRule.ID, Severity: invalidFileRule.Severity, File: l.displayPath(abs), Line: 0, Column: 0,
+		Message: msg, DocsURL: invalidFileRule.DocsURL()}
+}
+
+// run lints the files concurrently and collects the results in order.
+func (l *Linter) run(ctx context.Context, files []*File, pre []Finding) (*Result, error) {
+	files = dedupFiles(files)
+	// Resolve configs and projects up front, in one goroutine.
+	for _, f := range files {
+		cfg, err := l.configFor(f.Root)
+		if err != nil {
+			return nil, err
+		}
+		f.cfg = cfg
+		if f.Kind == KindWorkflow {
+			if _, err := l.project(f.Root); err != nil {
+				return nil, err
+			}
+		}
+	}
+	res := &Result{Files: files}
+	jobs := make(chan *File)
+	var wg sync.WaitGroup
+	var internal sync.Mutex
+	for range min(l.opts.Jobs, max(len(files), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := l.newWorker()
+			for f := range jobs {
+				if l.lintFile(ctx, w, f) {
+					internal.Lock()
+					res.InternalErrors++
+					internal.Unlock()
+				}
+			}
+		}()
+	}
+	for _, f := range files {
+		if ctx.Err() != nil {
+			break
+		}
+		jobs <- f
+	}
+	close(jobs)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	if repoFindings := l.runRepositoryRules(files); len(repoFindings) > 0 {
+		byPath := map[string]*File{}
+		for _, f := range files {
+			byPath[f.Path] = f
+		}
+		for _, fd := range repoFindings {
+			if f := byPath[fd.File]; f != nil {
+				f.Findings = append(f.Findings, fd)
+			} else {
+				pre = append(pre, fd)
+			}
+		}
+	}
+	for _, f := range files {
+		f.Findings = l.finish(f, f.Findings)
+		res.Findings = append(res.Findings, f.Findings...)
+	}
+	res.Findings = append(res.Findings, pre...)
+	slices.SortStableFunc(res.Findings, func(a, b Finding) int { return CompareFindings(&a, &b) })
+	return res, nil
+}
+
+func dedupFiles(files []*File) []*File {
+	seen := map[string]bool{}
+	out := files[:0]
+	for _, f := range files {
+		key := f.AbsPath
+		if key == "" {
+			key = "\x00" + f.Path
+		}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, f)
+	}
+	slices.SortStableFunc(out, func(a, b *File) int { return strings.Compare(a.Path, b.Path) })
+	return out
+}
+
+// lintFile reads and lints one file, storing raw findings in f.Findings.
+// It reports whether linting crashed.
+func (l *Linter) lintFile(ctx context.Context, w *worker, f *File) (crashed bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			crashed = true
+			f.Invalid = true
+			stack := string(debug.Stack())
+			f.Findings = append(f.Findings, Finding{RuleID: internalErrorRule.ID, Line: 1, Column: 1,
+				Message: fmt.Sprintf("internal error while linting this file: %v; please report it with the file: %s", r, firstFrames(stack))})
+		}
+	}()
+	if f.Src == nil && f.AbsPath != "" {
+		src, problem := l.readFile(f.AbsPath)
+		if problem != "" {
+			f.Invalid = true
+			f.Findings = append(f.Findings, Finding{RuleID: invalidFileRule.ID, Line: 0, Column: 0, Message: problem})
+			return false
+		}
+		f.Src = src
+	}
+	if line, col, ok := binaryAt(f.Src); ok {
+		f.Invalid = true
+		f.Findings = append(f.Findings, Finding{RuleID: invalidFileRule.ID, Line: line, Column: col,
+			Message: "file is not text: it contains a NUL byte or invalid UTF-8 here"})
+		return false
+	}
+	switch f.Kind {
+	case KindWorkflow:
+		f.Findings = append(f.Findings, l.lintWorkflow(w, f)...)
+	case KindAction:
+		f.Findings = append(f.Findings, l.lintAction(f)...)
+	case KindDockerfile:
+		f.Findings = append(f.Findings, l.lintDockerfile(f)...)
+	case KindDependabot:
+		f.Findings = append(f.Findings, l.parseYAMLFile(f)...)
+	}
+	return false
+}
+
+func firstFrames(stack string) string {
+	lines := strings.Split(stack, "\n")
+	var out []string
+	for i := 0; i+1 < len(lines) && len(out) < 3; i++ {
+		if strings.Contains(lines[i], "gantry-ci/gantry/lint.") && !strings.Contains(lines[i], "lintFile") {
+			out = append(out, strings.TrimSpace(lines[i+1]))
+		}
+	}
+	return strings.Join(out, " <- ")
+}
+
+func (l *Linter) readFile(abs string) ([]byte, string) {
+	fh, err := os.Open(abs)
+	if err != nil {
+		return nil, "cannot read file: " + describeOSError(err)
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		return nil, "cannot read file: " + describeOSError(err)
+	}
+	if st.Size() > l.opts.MaxFileSize {
+		return nil, fmt.Sprintf("file is %s, over the %s limit (set --max-file-size to lint it)", humanBytes(st.Size()), humanBytes(l.opts.MaxFileSize))
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, st.Size()+1))
+	if _, err := buf.ReadFrom(fh); err != nil {
+		return nil, "cannot read file: " + describeOSError(err)
+	}
+	if int64(buf.Len()) > l.opts.MaxFileSize {
+		return nil, fmt.Sprintf("file is over the %s limit (set --max-file-size to lint it)", humanBytes(l.opts.MaxFileSize))
+	}
+	return buf.Bytes(), ""
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// binaryAt returns the position of the first NUL byte or invalid UTF-8 sequence.
+func binaryAt(src []byte) (line, col int, ok bool) {
+	if bytes.IndexByte(src, 0) < 0 && utf8.Valid(src) {
+		return 0, 0, false
+	}
+	line, col = 1, 1
+	for i := 0; i < len(src); {
+		r, size := utf8.DecodeRune(src[i:])
+		if r == 0 || (r == utf8.RuneError && size <= 1) {
+			return line, col, true
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col += size
+		}
+		i += size
+	}
+	return line, col, true
+}
+
+// finish applies the config (enabled rules, severities, path ignores),
+// inline suppressions and docs links to one file's raw findings.
+func (l *Linter) finish(f *File, raw []Finding) []Finding {
+	cfg := f.cfg
+	out := raw[:0:0]
+	for _, fd := range raw {
+		rule, ok := LookupRule(fd.RuleID)
+		if !ok {
+			rule = &Rule{ID: fd.RuleID, Source: SourceActionlint, Severity: SeverityError}
+		}
+		if !l.ruleRuns(cfg, rule) {
+			continue
+		}
+		if cfg.ignored(f.RelPath, rule.ID) {
+			continue
+		}
+		if fd.Severity == 0 || (cfg != nil && cfg.Rules[rule.ID] != nil && cfg.Rules[rule.ID].Severity != 0) {
+			fd.Severity = cfg.severity(rule)
+		}
+		if fd.DocsURL == "" {
+			fd.DocsURL = rule.DocsURL()
+		}
+		fd.File = f.Path
+		out = append(out, fd)
+	}
+	if !f.Invalid || len(f.Src) > 0 {
+		sups := ParseSuppressions(f.Src)
+		before := len(out)
+		out = applySuppressions(out, sups, func(id string) bool {
+			r, ok := LookupRule(id)
+			return ok && l.ruleRuns(cfg, r)
+		})
+		for i := range out {
+			if out[i].RuleID == unusedIgnoreRule.ID && out[i].File == "" {
+				out[i].File = f.Path
+				out[i].Severity = cfg.severity(unusedIgnoreRule)
+				out[i].DocsURL = unusedIgnoreRule.DocsURL()
+			}
+		}
+		if !l.ruleRuns(cfg, unusedIgnoreRule) || cfg.ignored(f.RelPath, unusedIgnoreRule.ID) {
+			out = slices.DeleteFunc(out, func(fd Finding) bool { return fd.RuleID == unusedIgnoreRule.ID })
+		}
+		_ = before
+	}
+	slices.SortStableFunc(out, func(a, b Finding) int { return CompareFindings(&a, &b) })
+	return out
+}
+
+// ruleRuns reports whether a rule is enabled by the config and the filter.
+func (l *Linter) ruleRuns(cfg *Config, r *Rule) bool {
+	if l.opts.RuleFilter != nil && !l.opts.RuleFilter(r) {
+		return false
+	}
+	return cfg.ruleEnabled(r)
+}

@@ -1,0 +1,110 @@
+package lint
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/rhysd/actionlint"
+)
+
+// worker is one lint goroutine's state. Each has its own actionlint.Linter
+// because actionlint's project lookup is not safe for concurrent use.
+type worker struct {
+	linter *actionlint.Linter
+	// hook is what OnRulesCreated calls for the file being linted.
+	hook func([]actionlint.Rule) []actionlint.Rule
+}
+
+func (l *Linter) newWorker() *worker {
+	w := &worker{}
+	al, err := actionlint.NewLinter(io.Discard, &actionlint.LinterOptions{
+		Shellcheck: l.opts.Shellcheck,
+		Pyflakes:   l.opts.Pyflakes,
+		WorkingDir: l.workDir,
+		Color:      actionlint.ColorOptionKindNever,
+		OnRulesCreated: func(rs []actionlint.Rule) []actionlint.Rule {
+			if w.hook == nil {
+				return rs
+			}
+			return w.hook(rs)
+		},
+	})
+	if err != nil {
+		// NewLinter fails only for options gantry never sets.
+		panic(fmt.Sprintf("creating actionlint linter: %v", err))
+	}
+	w.linter = al
+	return w
+}
+
+// collector captures the parsed workflow so that repository rules and other
+// commands need not parse it again.
+type collector struct {
+	actionlint.RuleBase
+	workflow *actionlint.Workflow
+}
+
+func (c *collector) VisitWorkflowPre(n *actionlint.Workflow) error {
+	c.workflow = n
+	return nil
+}
+
+// lintWorkflow runs actionlint's checks and gantry's workflow rules on one file.
+func (l *Linter) lintWorkflow(w *worker, f *File) []Finding {
+	if line, col, msg, bomb := aliasBomb(f.Src); bomb {
+		f.Invalid = true
+		return []Finding{{RuleID: invalidFileRule.ID, Line: line, Column: col, Message: msg}}
+	}
+	cfg := f.cfg
+	proj, _ := l.project(f.Root) // resolved, and errors reported, in run
+	col := &collector{RuleBase: actionlint.NewRuleBase("gantry-collector", "")}
+	w.hook = func(rs []actionlint.Rule) []actionlint.Rule {
+		out := rs[:0]
+		for _, r := range rs {
+			if rule, ok := LookupRule(r.Name()); !ok || l.ruleRuns(cfg, rule) {
+				if r.Name() == "shellcheck" && cfg != nil && cfg.Shellcheck != nil && !*cfg.Shellcheck {
+					continue
+				}
+				if r.Name() == "pyflakes" && cfg != nil && cfg.Pyflakes != nil && !*cfg.Pyflakes {
+					continue
+				}
+				out = append(out, r)
+			}
+		}
+		for _, rule := range gantryRules {
+			if rule.NewWorkflowRule != nil && l.ruleRuns(cfg, rule) {
+				out = append(out, rule.NewWorkflowRule(cfg.options(rule)))
+			}
+		}
+		return append(out, col)
+	}
+	defer func() { w.hook = nil }()
+	path := f.Path
+	errs, err := w.linter.Lint(path, f.Src, proj)
+	if err != nil {
+		return []Finding{{RuleID: internalErrorRule.ID, Line: 1, Column: 1, Message: "actionlint failed: " + err.Error()}}
+	}
+	f.Workflow = col.workflow
+	out := make([]Finding, 0, len(errs))
+	for _, e := range errs {
+		fd := Finding{RuleID: e.Kind, Line: e.Line, Column: e.Column, Message: e.Message}
+		if r, ok := LookupRule(e.Kind); ok && r.Source == SourceGantry {
+			fd.Severity = 0 // filled from the rule or config in finish
+		}
+		out = append(out, fd)
+	}
+	if f.Workflow == nil {
+		f.Invalid = true
+	}
+	return out
+}
+
+// lowerFirst is used to keep upstream messages in gantry's style where they
+// start with a capital letter.
+func lowerFirst(s string) string {
+	if s == "" || strings.ToUpper(s[:1]) != s[:1] {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}
