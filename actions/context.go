@@ -1,0 +1,295 @@
+// Package actions is gantry's side of GitHub Actions: the run context (event,
+// refs, pull request), step outputs and the job summary, workflow commands,
+// the push gate, and the reporters that annotate pull requests.
+package actions
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// Getenv reads an environment variable; os.Getenv in production, a map in tests.
+type Getenv func(string) string
+
+// Context is what a GitHub Actions run tells a step about itself, from the
+// GITHUB_* variables and the event payload at GITHUB_EVENT_PATH.
+type Context struct {
+	// InActions is true when GITHUB_ACTIONS=true.
+	InActions bool
+	// EventName is GITHUB_EVENT_NAME, such as "push" or "pull_request".
+	EventName string
+	// Ref is GITHUB_REF, such as "refs/heads/main" or "refs/pull/7/merge".
+	Ref string
+	// RefName is the short ref: a branch or tag name.
+	RefName string
+	// RefType is "branch" or "tag" (GITHUB_REF_TYPE).
+	RefType string
+	// SHA is GITHUB_SHA: on pull_request it is the merge commit, not the head.
+	SHA string
+	// Repository is "owner/name" (GITHUB_REPOSITORY).
+	Repository string
+	// DefaultBranch is the repository's default branch, from the payload.
+	DefaultBranch string
+	// Actor is GITHUB_ACTOR.
+	Actor string
+	// Workflow, Job and RunID identify the run.
+	Workflow, Job, RunID string
+	// ServerURL and APIURL are github.com's or a GitHub Enterprise server's.
+	ServerURL, APIURL string
+	// PullRequest is set for pull_request and pull_request_target events.
+	PullRequest *PullRequest
+	// Event is the raw event payload (nil when GITHUB_EVENT_PATH is unset).
+	Event map[string]any
+}
+
+// PullRequest is the part of a pull request event that gantry decides on.
+type PullRequest struct {
+	Number   int
+	HeadSHA  string
+	HeadRef  string
+	BaseRef  string
+	HeadRepo string // "owner/name" of the head repository
+	BaseRepo string // "owner/name" of the base repository
+	Draft    bool
+	Labels   []string
+}
+
+// Fork reports whether the pull request comes from another repository.
+func (pr *PullRequest) Fork() bool {
+	return pr != nil && pr.HeadRepo != "" && !strings.EqualFold(pr.HeadRepo, pr.BaseRepo)
+}
+
+// maxEventSize bounds the event payload gantry reads.
+const maxEventSize = 64 << 20
+
+// ContextFromEnv reads the run context. It fails only when GITHUB_EVENT_PATH
+// names a file that cannot be read or is not a JSON object.
+func ContextFromEnv(getenv Getenv) (*Context, error) {
+	c := &Context{
+		InActions:  getenv("GITHUB_ACTIONS") == "true",
+		EventName:  getenv("GITHUB_EVENT_NAME"),
+		Ref:        getenv("GITHUB_REF"),
+		RefName:    getenv("GITHUB_REF_NAME"),
+		RefType:    getenv("GITHUB_REF_TYPE"),
+		SHA:        getenv("GITHUB_SHA"),
+		Repository: getenv("GITHUB_REPOSITORY"),
+		Actor:      getenv("GITHUB_ACTOR"),
+		Workflow:   getenv("GITHUB_WORKFLOW"),
+		Job:        getenv("GITHUB_JOB"),
+		RunID:      getenv("GITHUB_RUN_ID"),
+		ServerURL:  or(getenv("GITHUB_SERVER_URL"), "https://github.com"),
+		APIURL:     or(getenv("GITHUB_API_URL"), "https://api.github.com"),
+	}
+	if c.RefName == "" || c.RefType == "" {
+		switch {
+		case strings.HasPrefix(c.Ref, "refs/heads/"):
+			c.RefName, c.RefType = or(c.RefName, strings.TrimPrefix(c.Ref, "refs/heads/")), or(c.RefType, "branch")
+		case strings.HasPrefix(c.Ref, "refs/tags/"):
+			c.RefName, c.RefType = or(c.RefName, strings.TrimPrefix(c.Ref, "refs/tags/")), or(c.RefType, "tag")
+		}
+	}
+	if p := getenv("GITHUB_EVENT_PATH"); p != "" {
+		ev, err := readEvent(p)
+		if err != nil {
+			return nil, err
+		}
+		c.Event = ev
+		c.fromEvent()
+	}
+	return c, nil
+}
+
+func readEvent(path string) (map[string]any, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the event payload (GITHUB_EVENT_PATH): %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxEventSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the event payload %s: %w", path, err)
+	}
+	if len(b) > maxEventSize {
+		return nil, fmt.Errorf("the event payload %s is larger than 64 MiB", path)
+	}
+	var ev map[string]any
+	if err := json.Unmarshal(b, &ev); err != nil {
+		return nil, fmt.Errorf("the event payload %s is not a JSON object: %w", path, err)
+	}
+	return ev, nil
+}
+
+func (c *Context) fromEvent() {
+	c.DefaultBranch = str(c.Event, "repository", "default_branch")
+	if c.Repository == "" {
+		c.Repository = str(c.Event, "repository", "full_name")
+	}
+	pr, ok := c.Event["pull_request"].(map[string]any)
+	if !ok {
+		return
+	}
+	p := &PullRequest{
+		HeadSHA:  str(pr, "head", "sha"),
+		HeadRef:  str(pr, "head", "ref"),
+		BaseRef:  str(pr, "base", "ref"),
+		HeadRepo: str(pr, "head", "repo", "full_name"),
+		BaseRepo: str(pr, "base", "repo", "full_name"),
+	}
+	if n, ok := pr["number"].(float64); ok {
+		p.Number = int(n)
+	}
+	p.Draft, _ = pr["draft"].(bool)
+	if ls, ok := pr["labels"].([]any); ok {
+		for _, l := range ls {
+			if m, ok := l.(map[string]any); ok {
+				if name, ok := m["name"].(string); ok {
+					p.Labels = append(p.Labels, name)
+				}
+			}
+		}
+	}
+	if p.BaseRepo == "" {
+		p.BaseRepo = c.Repository
+	}
+	c.PullRequest = p
+}
+
+// HeadSHA is the commit a change is about: the pull request's head on
+// pull_request events (GITHUB_SHA is a merge commit there), else GITHUB_SHA.
+func (c *Context) HeadSHA() string {
+	if c.PullRequest != nil && c.PullRequest.HeadSHA != "" {
+		return c.PullRequest.HeadSHA
+	}
+	return c.SHA
+}
+
+// str walks nested objects of a JSON payload and returns the string at the end.
+func str(m map[string]any, path ...string) string {
+	var cur any = m
+	for _, k := range path {
+		obj, ok := cur.(map[string]any)
+		if !ok {
+			return ""
+		}
+		cur = obj[k]
+	}
+	s, _ := cur.(string)
+	return s
+}
+
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// SetOutput appends name=value to the file at $GITHUB_OUTPUT, using a
+// random heredoc delimiter so that a value with newlines cannot inject
+// other outputs. Outside Actions (no GITHUB_OUTPUT) it does nothing.
+func SetOutput(getenv Getenv, name, value string) error {
+	return appendKeyValue(getenv("GITHUB_OUTPUT"), name, value)
+}
+
+// SetOutputs writes several outputs in the order given by names.
+func SetOutputs(getenv Getenv, names []string, values map[string]string) error {
+	for _, n := range names {
+		if err := SetOutput(getenv, n, values[n]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func appendKeyValue(path, name, value string) error {
+	if path == "" {
+		return nil
+	}
+	if name == "" || strings.ContainsAny(name, "=\r\n") {
+		return fmt.Errorf("invalid output name %q", name)
+	}
+	var entry string
+	if strings.ContainsAny(value, "\r\n") {
+		delim := "gantry_" + randomHex()
+		for strings.Contains(value, delim) {
+			delim = "gantry_" + randomHex()
+		}
+		entry = name + "<<" + delim + "\n" + value + "\n" + delim + "\n"
+	} else {
+		entry = name + "=" + value + "\n"
+	}
+	return appendFile(path, entry)
+}
+
+func randomHex() string {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return hex.EncodeToString(b)
+}
+
+func appendFile(path, s string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(s); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// MaxSummarySize is GitHub's limit for one step's job summary.
+const MaxSummarySize = 1 << 20
+
+// ErrSummaryTooLarge is returned when a summary would exceed MaxSummarySize.
+var ErrSummaryTooLarge = errors.New("job summary would exceed 1 MiB")
+
+// AppendSummary appends markdown to the job summary ($GITHUB_STEP_SUMMARY).
+// Outside Actions it does nothing. It refuses to grow the file past 1 MiB.
+func AppendSummary(getenv Getenv, markdown string) error {
+	path := getenv("GITHUB_STEP_SUMMARY")
+	if path == "" {
+		return nil
+	}
+	var size int64
+	if st, err := os.Stat(path); err == nil {
+		size = st.Size()
+	}
+	if size+int64(len(markdown)) > MaxSummarySize {
+		return ErrSummaryTooLarge
+	}
+	return appendFile(path, markdown)
+}
+
+// EscapeData escapes a workflow command's message: %, CR and LF.
+func EscapeData(s string) string {
+	s = strings.ReplaceAll(s, "%", "%25")
+	s = strings.ReplaceAll(s, "\r", "%0D")
+	return strings.ReplaceAll(s, "\n", "%0A")
+}
+
+// EscapeProperty escapes a workflow command property value: %, CR, LF, ':' and ','.
+func EscapeProperty(s string) string {
+	s = EscapeData(s)
+	s = strings.ReplaceAll(s, ":", "%3A")
+	return strings.ReplaceAll(s, ",", "%2C")
+}
+
+// Mask tells the runner to hide secret in every later log line. It writes
+// nothing for an empty secret, and one command per line of a multi-line one.
+func Mask(w io.Writer, secret string) {
+	for _, line := range strings.Split(secret, "\n") {
+		if line = strings.TrimRight(line, "\r"); line != "" {
+			fmt.Fprintf(w, "::add-mask::%s\n", EscapeData(line))
+		}
+	}
+}
