@@ -317,7 +317,7 @@ type envList struct {
 }
 
 func (e *envList) Get(k string) (string, bool) { v, ok := e.vals[k]; return v, ok }
-func (e *envList) Keys() []string               { return e.keys }
+func (e *envList) Keys() []string              { return e.keys }
 func (e *envList) set(k, v string) {
 	if _, ok := e.vals[k]; !ok {
 		e.keys = append(e.keys, k)
