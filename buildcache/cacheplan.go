@@ -32,6 +32,9 @@ type CacheEntry struct {
 }
 
 // CachePlan returns the cache plan of a target ("" is the last stage).
+// Unnamed stages other than the target get no entry of their own: BuildKit
+// cannot build them as a target, so their layers are exported with the
+// entries of the stages that need them.
 func (g *StageGraph) CachePlan(target string) (*CachePlan, error) {
 	t, err := g.Target(target)
 	if err != nil {
@@ -41,7 +44,9 @@ func (g *StageGraph) CachePlan(target string) (*CachePlan, error) {
 	level := g.levels(needed)
 	plan := &CachePlan{Target: t.DisplayName(), Entries: []CacheEntry{}}
 	for _, st := range needed {
-		if !st.Cacheable {
+		if !st.Cacheable || (st.Name == "" && st != t) {
+			// BuildKit can only target named stages (or build the last one),
+			// so an unnamed stage's layers live in its dependents' entries.
 			continue
 		}
 		e := CacheEntry{Stage: st.CacheName, Reason: st.Reason, Imports: []string{st.CacheName}, Wave: level[st.Index]}
@@ -197,9 +202,9 @@ func classify(g *StageGraph, st *Stage) (bool, string) {
 			}
 		}
 		if len(users) > 0 {
-			return true, fmt.Sprintf("produces artifacts used by %s (%d RUN %s)", strings.Join(users, ", "), costly, plural(costly, "step"))
+			return true, fmt.Sprintf("produces artifacts used by %s (%d RUN %s)", strings.Join(users, ", "), costly, plural(costly, "step", ""))
 		}
-		return true, fmt.Sprintf("runs %d RUN %s", costly, plural(costly, "step"))
+		return true, fmt.Sprintf("runs %d RUN %s", costly, plural(costly, "step", ""))
 	case runs > 0:
 		return false, "only cheap RUN steps (mkdir, ln, chmod, ...): nothing worth caching"
 	}
@@ -215,9 +220,13 @@ func appendOnce(s []string, v string) []string {
 	return append(s, v)
 }
 
-func plural(n int, s string) string {
+// plural returns one for n == 1, else many (or one+"s" when many is "").
+func plural(n int, one, many string) string {
 	if n == 1 {
-		return s
+		return one
 	}
-	return s + "s"
+	if many == "" {
+		return one + "s"
+	}
+	return many
 }
