@@ -101,7 +101,6 @@ func copiesWholeContext(c instructions.Command) bool {
 	return false
 }
 
-
 // firstInstall returns the first RUN that installs project dependencies,
 // its line and the installer's name.
 func firstInstall(steps []buildcache.Step) (*buildcache.Step, int, string) {
