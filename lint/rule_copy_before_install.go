@@ -13,7 +13,7 @@ import (
 
 var copyBeforeInstallRule = &Rule{
 	ID: "copy-before-install", Source: SourceGantry, Target: TargetDockerfile, Severity: SeverityWarning,
-	Summary:         "COPY . . (the whole build context) before bundle install, yarn install, npm ci or pnpm install: any source change reinstalls every dependency",
+	Summary:         "a copy of the whole build context (COPY . .) before bundle install, yarn install, npm ci or pnpm install: any source change reinstalls every dependency",
 	CheckDockerfile: checkCopyBeforeInstall,
 }
 

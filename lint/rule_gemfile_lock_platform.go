@@ -37,7 +37,7 @@ func (o *GemfileLockPlatformOptions) Validate() error {
 
 var gemfileLockPlatformRule = &Rule{
 	ID: "gemfile-lock-platform", Source: SourceGantry, Target: TargetDockerfile, Severity: SeverityError,
-	Summary:         "Gemfile.lock next to the Dockerfile lacks a PLATFORMS entry for the image (x86_64-linux-musl on alpine, x86_64-linux on glibc, aarch64-* on arm), so bundle install fails",
+	Summary:         "the Gemfile.lock next to the Dockerfile lacks a PLATFORMS entry for the image (x86_64-linux-musl on alpine, x86_64-linux on glibc, aarch64-* on arm), so bundle install fails",
 	NewOptions:      func() any { return &GemfileLockPlatformOptions{Platforms: []string{"linux/amd64"}} },
 	CheckDockerfile: checkGemfileLockPlatform,
 }
