@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Plan is everything `gantry plan` shows about a target: the graph, the
@@ -78,13 +79,22 @@ func (p *Plan) WriteTree(w io.Writer) error {
 		len(g.Stages), plural(len(g.Stages), "stage", ""), len(p.Needed), len(p.Waves), plural(len(p.Waves), "wave", ""),
 		len(p.Dead), len(p.Cache.Entries), plural(len(p.Cache.Entries), "entry", "entries"))
 
-	b.WriteString("waves (the stages of one wave build in parallel)\n")
+	b.WriteString("waves (the stages of one wave build in parallel, after the stages they need)\n")
 	for i, wave := range p.Waves {
-		var names []string
+		var names, after []string
 		for _, st := range wave {
 			names = append(names, st.DisplayName())
+			for _, d := range st.Deps {
+				if !slices.Contains(after, d.DisplayName()) {
+					after = append(after, d.DisplayName())
+				}
+			}
 		}
-		fmt.Fprintf(&b, "  %d  %s\n", i+1, strings.Join(names, " ∥ "))
+		line := strings.Join(names, " ∥ ")
+		if len(after) > 0 {
+			line += strings.Repeat(" ", max(1, 25-utf8.RuneCountInString(line))) + "after " + strings.Join(after, ", ")
+		}
+		fmt.Fprintf(&b, "  %d  %s\n", i+1, strings.TrimRight(line, " "))
 	}
 
 	width := 0
