@@ -148,7 +148,7 @@ func (offlineResolver) ResolveImageConfig(_ context.Context, ref string, opt sou
 var _ llb.ImageMetaResolver = offlineResolver{}
 
 // didYouMean marks an UndefinedVar finding that suggests a defined variable.
-var didYouMean = regexp.MustCompile(`\(did you mean \$?\w+\?\)`)
+var didYouMean = regexp.MustCompile(`\(did you mean \$?(\w+)\?\)`)
 
 // buildkitFindings runs BuildKit's Dockerfile checks in-process, the way
 // `docker build --check` does, and converts the warnings to findings.
@@ -187,10 +187,14 @@ func buildkitFindings(f *File) (out []Finding) {
 				fd.EndLine = int(last.End.Line)
 			}
 		}
-		if w.RuleName == linter.RuleUndefinedVar.Name && !didYouMean.MatchString(w.Detail) && !envKnown(g, fd.Line) {
+		if w.RuleName == linter.RuleUndefinedVar.Name && !envKnown(g, fd.Line) {
 			// The variable may come from the base image's ENV, which gantry
-			// cannot see without pulling the image.
-			continue
+			// cannot see without pulling the image. Report it only as a
+			// likely typo of a variable the Dockerfile itself declares.
+			m := didYouMean.FindStringSubmatch(w.Detail)
+			if m == nil || m[1] == "PATH" || !declared(g)[m[1]] {
+				continue
+			}
 		}
 		out = append(out, fd)
 	}
@@ -203,6 +207,29 @@ func buildkitFindings(f *File) (out []Finding) {
 		out = append(out, fd)
 	}
 	return out
+}
+
+// declared returns the names of every ARG and ENV the Dockerfile declares.
+func declared(g *buildcache.StageGraph) map[string]bool {
+	names := map[string]bool{}
+	for _, a := range g.MetaArgs {
+		names[a.Name] = true
+	}
+	for _, st := range g.Stages {
+		for _, s := range st.Steps {
+			switch c := s.Command.(type) {
+			case *instructions.ArgCommand:
+				for _, kv := range c.Args {
+					names[kv.Key] = true
+				}
+			case *instructions.EnvCommand:
+				for _, kv := range c.Env {
+					names[kv.Key] = true
+				}
+			}
+		}
+	}
+	return names
 }
 
 // lineStart is the 1-based column of the first non-blank byte of a line.

@@ -114,6 +114,10 @@ WORKDIR app
 COPY $UNDEFINED_SRC /src
 EXPOSE 80/TCP
 CMD make run
+FROM golang:1.22 AS go
+ENV PATH=$PATHH:$GOPATH/bin
+ENV RUBY_VERSION=3.3
+ENV V=$RUBY_VERISON
 FROM scratch
 COPY --from=build /src /src
 ENV PATH=$PATHH
@@ -128,7 +132,8 @@ ENV PATH=$PATHH
 		`5:1: relative workdir "app" can have unexpected results if the base image changes [WorkdirRelativePath]`,
 		`7:1: defined protocol '80/TCP' in EXPOSE instruction should be lowercase [ExposeProtoCasing]`,
 		`8:1: JSON arguments recommended for CMD to prevent unintended behavior related to OS signals [JSONArgsRecommended]`,
-		`11:1: usage of undefined variable '$PATHH' (did you mean $PATH?) [UndefinedVar]`,
+		`12:1: usage of undefined variable '$RUBY_VERISON' (did you mean $RUBY_VERSION?) [UndefinedVar]`,
+		`15:1: usage of undefined variable '$PATHH' (did you mean $PATH?) [UndefinedVar]`,
 	}
 	var have []string
 	for _, f := range fs {
@@ -143,6 +148,9 @@ ENV PATH=$PATHH
 
 	// $UNDEFINED_SRC on line 6 is not reported: the stage's base image
 	// (alpine) may define it, and gantry cannot pull the image to know.
+	// Nor are $PATHH and $GOPATH ("did you mean $PATH?") on line 11: only
+	// typos of variables the Dockerfile declares are reported there. From
+	// scratch (line 15) the environment is known.
 	// From scratch the environment is known, so it is reported.
 	fs = lintDockerfileWith(t, func(r *Rule) bool { return r.ID == "UndefinedVar" }, "FROM scratch\nCOPY $NOPE /x\n", nil, "")
 	if len(fs) != 1 || fs[0].Line != 2 || !strings.Contains(fs[0].Message, "$NOPE") {
