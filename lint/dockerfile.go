@@ -82,7 +82,7 @@ func (l *Linter) lintDockerfile(f *File) []Finding {
 		df.Dir = filepath.Dir(f.AbsPath)
 	}
 	f.Dockerfile = df
-	g, err := buildcache.ParseStageGraph(f.Src, nil)
+	g, err := buildcache.ParseStageGraphOptions(f.Src, buildcache.Options{Lenient: true})
 	if err != nil {
 		df.Err = err
 		f.Invalid = true
@@ -198,7 +198,9 @@ func buildkitFindings(f *File) (out []Finding) {
 		}
 		out = append(out, fd)
 	}
-	if res.Error != nil {
+	if res.Error != nil && !strings.Contains(res.Error.Message, "should not be blank") {
+		// (a base from an ARG without a default is InvalidDefaultArgInFrom,
+		// and builds with --build-arg)
 		fd := Finding{RuleID: invalidFileRule.ID, Message: "BuildKit cannot build this Dockerfile: " + lowerSentence(res.Error.Message)}
 		if rs := res.Error.Location.Ranges; len(rs) > 0 {
 			fd.Line = int(rs[0].Start.Line)

@@ -157,6 +157,12 @@ ENV PATH=$PATHH
 		t.Errorf("UndefinedVar from scratch: %s", dockerfileFindingsText(fs))
 	}
 
+	// a base from an ARG without a default needs --build-arg: a warning, not invalid-file
+	fs = lintDockerfileWith(t, nil, "ARG BASE\nFROM $BASE AS app\nRUN make\n", nil, "")
+	if len(fs) != 1 || fs[0].RuleID != "InvalidDefaultArgInFrom" || fs[0].Line != 2 {
+		t.Errorf("FROM $BASE:\n%s", dockerfileFindingsText(fs))
+	}
+
 	// config turns a BuildKit check off or changes its severity; inline
 	// ignores and BuildKit's own check directive work.
 	cfg := "rules:\n  FromAsCasing: off\n  JSONArgsRecommended: error\n"
