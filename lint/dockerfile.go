@@ -56,10 +56,9 @@ func buildkitRules() []*Rule {
 		{linter.RuleMaintainerDeprecated.Name, "the MAINTAINER instruction is deprecated: use a label for the image author"},
 		{linter.RuleUndefinedArgInFrom.Name, "a FROM line should use only declared ARGs"},
 		{linter.RuleWorkdirRelativePath.Name, "a relative WORKDIR without an absolute one earlier depends on the base image"},
-		{linter.RuleUndefinedVar.Name, "variables should be defined before they are used (gantry reports it where the base image's environment is known)"},
+		{linter.RuleUndefinedVar.Name, "variables should be defined before they are used (outside FROM scratch stages gantry reports only typos of declared variables)"},
 		{linter.RuleMultipleInstructionsDisallowed.Name, "only the last CMD, ENTRYPOINT or HEALTHCHECK of a stage takes effect"},
 		{linter.RuleLegacyKeyValueFormat.Name, "legacy `ENV key value` format: write key=value"},
-		{linter.RuleInvalidBaseImagePlatform.Name, "the base image's platform does not match the target platform (needs the image, so gantry never reports it)"},
 		{linter.RuleRedundantTargetPlatform.Name, "a FROM --platform=$TARGETPLATFORM is redundant: it is the default"},
 		{linter.RuleSecretsUsedInArgOrEnv.Name, "secrets should not be passed in ARG or ENV: they end up in the image; use secret mounts"},
 		{linter.RuleInvalidDefaultArgInFrom.Name, "a global ARG's default makes the base image name empty or invalid"},
@@ -123,9 +122,10 @@ func (l *Linter) lintDockerfile(f *File) []Finding {
 }
 
 // offlineResolver answers BuildKit's image config lookups without pulling:
-// every base image is an empty image of the requested platform. Checks
-// that need the real image (InvalidBaseImagePlatform) therefore never fire,
-// and UndefinedVar is filtered where the base image's ENV is unknown.
+// every base image is an empty image of the requested platform. The check
+// that needs the real image (InvalidBaseImagePlatform) therefore never
+// fires and is not listed, and UndefinedVar is filtered where the base
+// image's ENV is unknown.
 type offlineResolver struct{}
 
 func (offlineResolver) ResolveImageConfig(_ context.Context, ref string, opt sourceresolver.Opt) (string, digest.Digest, []byte, error) {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -225,5 +227,29 @@ func TestLintWorkflowsAndDockerfiles(t *testing.T) {
 		if !strings.Contains(b.String(), w) {
 			t.Errorf("json output lacks %s", w)
 		}
+	}
+}
+
+// TestBuildKitRuleList keeps buildkitRules in step with the checks of the
+// BuildKit version in go.mod (their docs are in the module).
+func TestBuildKitRuleList(t *testing.T) {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/moby/buildkit").Output()
+	if err != nil {
+		t.Skipf("go list: %v", err)
+	}
+	docs, _ := filepath.Glob(filepath.Join(strings.TrimSpace(string(out)), "frontend", "dockerfile", "linter", "docs", "*.md"))
+	var upstream []string
+	for _, d := range docs {
+		if name := strings.TrimSuffix(filepath.Base(d), ".md"); !strings.HasPrefix(name, "_") {
+			upstream = append(upstream, name)
+		}
+	}
+	var ours []string
+	for _, r := range buildkitRules() {
+		ours = append(ours, r.ID)
+	}
+	slices.Sort(ours)
+	if len(upstream) == 0 || strings.Join(ours, " ") != strings.Join(upstream, " ") {
+		t.Errorf("BuildKit's checks:\n%s\ngantry's list:\n%s", strings.Join(upstream, " "), strings.Join(ours, " "))
 	}
 }
