@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/moby/buildkit/client/llb"
@@ -118,7 +119,35 @@ func (l *Linter) lintDockerfile(f *File) []Finding {
 			}
 		}
 	}
+	suppressWholeInstructions(g, f.Src, out)
 	return out
+}
+
+// suppressWholeInstructions lets a gantry-ignore comment above a
+// multi-line instruction cover findings on any of its lines: such findings
+// move to the instruction's first line, where the engine applies the
+// suppression (the position of a suppressed finding is never shown).
+func suppressWholeInstructions(g *buildcache.StageGraph, src []byte, fs []Finding) {
+	sups := ParseSuppressions(src)
+	if len(sups) == 0 {
+		return
+	}
+	names := map[int][]string{}
+	for _, s := range sups {
+		names[s.Target] = append(names[s.Target], s.Rules...)
+	}
+	for i := range fs {
+		fd := &fs[i]
+		for _, st := range g.Stages {
+			for _, s := range st.Steps {
+				if fd.Line > s.Line && fd.Line <= s.EndLine &&
+					(slices.Contains(names[s.Line], fd.RuleID) || slices.Contains(names[s.Line], "all")) &&
+					!slices.Contains(names[fd.Line], fd.RuleID) {
+					fd.Line, fd.Column = s.Line, s.Column
+				}
+			}
+		}
+	}
 }
 
 // offlineResolver answers BuildKit's image config lookups without pulling:

@@ -159,6 +159,13 @@ ENV PATH=$PATHH
 		t.Errorf("UndefinedVar from scratch: %s", dockerfileFindingsText(fs))
 	}
 
+	// an ignore above a multi-line RUN covers findings on its other lines
+	fs = lintDockerfileWith(t, func(r *Rule) bool { return r.ID == "install-cache-left" || r.ID == "unused-ignore" },
+		"FROM alpine\n# gantry-ignore: install-cache-left -- the cache is a mount in CI\nRUN set -e; \\\n    apk add curl\n", nil, "")
+	if len(fs) != 0 {
+		t.Errorf("ignore above a multi-line RUN:\n%s", dockerfileFindingsText(fs))
+	}
+
 	// a base from an ARG without a default needs --build-arg: a warning, not invalid-file
 	fs = lintDockerfileWith(t, nil, "ARG BASE\nFROM $BASE AS app\nRUN make\n", nil, "")
 	if len(fs) != 1 || fs[0].RuleID != "InvalidDefaultArgInFrom" || fs[0].Line != 2 {
