@@ -1,9 +1,12 @@
 package actions
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -42,6 +45,48 @@ func NewClient(apiURL, token string, httpClient *http.Client) (*github.Client, e
 	c.BaseURL = u
 	c.UserAgent = "gantry/" + lint.Version()
 	return c, nil
+}
+
+// orEnv returns getenv, or os.Getenv when it is nil.
+func orEnv(getenv Getenv) Getenv {
+	if getenv == nil {
+		return os.Getenv
+	}
+	return getenv
+}
+
+// sources maps the display path of each linted file to its content.
+func sources(r *lint.Report) map[string][]byte {
+	srcs := make(map[string][]byte, len(r.Files))
+	for _, f := range r.Files {
+		srcs[f.Path] = f.Src
+	}
+	return srcs
+}
+
+// writeJSON writes v as indented JSON, leaving <, > and & as they are.
+func writeJSON(w io.Writer, v any) error {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// bySeverity picks the word a format uses for a severity: e for errors, w for
+// warnings, i for everything else.
+func bySeverity(s lint.Severity, e, w, i string) string {
+	switch s {
+	case lint.SeverityError:
+		return e
+	case lint.SeverityWarning:
+		return w
+	}
+	return i
 }
 
 // splitRepo splits "owner/name".

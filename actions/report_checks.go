@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"time"
 	"unicode/utf8"
 
@@ -50,10 +49,7 @@ type ChecksReporter struct {
 
 // Report publishes the check run, or falls back to workflow commands.
 func (c *ChecksReporter) Report(ctx context.Context, r *lint.Report) error {
-	getenv := c.Getenv
-	if getenv == nil {
-		getenv = os.Getenv
-	}
+	getenv := orEnv(c.Getenv)
 	if c.Client == nil {
 		return c.fallback(ctx, r, "::notice title=gantry::no GitHub token (--github-token or GITHUB_TOKEN), so no check run; reporting with workflow commands instead\n")
 	}
@@ -150,15 +146,7 @@ func (c *ChecksReporter) fallback(ctx context.Context, r *lint.Report, notice st
 }
 
 // checkLevel is the annotation level of a severity.
-func checkLevel(s lint.Severity) string {
-	switch s {
-	case lint.SeverityError:
-		return "failure"
-	case lint.SeverityWarning:
-		return "warning"
-	}
-	return "notice"
-}
+func checkLevel(s lint.Severity) string { return bySeverity(s, "failure", "warning", "notice") }
 
 // checkAnnotation converts a finding. GitHub wants lines from 1, and columns
 // only when the annotation is on one line.

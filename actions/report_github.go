@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,7 +41,7 @@ type GitHubReporter struct {
 
 // Report writes the annotations and the job summary.
 func (g *GitHubReporter) Report(_ context.Context, r *lint.Report) error {
-	getenv := g.getenv()
+	getenv := orEnv(g.Getenv)
 	paths := newPathMapper(r, getenv)
 	ordered := prioritize(r.Findings, paths, g.Changed)
 	var b bytes.Buffer
@@ -74,23 +73,8 @@ func (g *GitHubReporter) Report(_ context.Context, r *lint.Report) error {
 	return writeSummary(getenv, r, summaryOptions{title: g.Title, paths: paths, changed: g.Changed, ctx: g.Context})
 }
 
-func (g *GitHubReporter) getenv() Getenv {
-	if g.Getenv != nil {
-		return g.Getenv
-	}
-	return os.Getenv
-}
-
 // commandLevel is the workflow command for a severity.
-func commandLevel(s lint.Severity) string {
-	switch s {
-	case lint.SeverityError:
-		return "error"
-	case lint.SeverityWarning:
-		return "warning"
-	}
-	return "notice"
-}
+func commandLevel(s lint.Severity) string { return bySeverity(s, "error", "warning", "notice") }
 
 // AnnotationCommand formats one finding as a workflow command line for the
 // file at path (relative to the repository root), escaping the message and

@@ -3,9 +3,7 @@ package actions
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
-	"os"
 
 	"github.com/gantry-ci/gantry/lint"
 )
@@ -67,15 +65,8 @@ type (
 
 // Report writes the rdjson document.
 func (d *RDJSONReporter) Report(_ context.Context, r *lint.Report) error {
-	getenv := d.Getenv
-	if getenv == nil {
-		getenv = os.Getenv
-	}
-	paths := newPathMapper(r, getenv)
-	srcs := map[string][]byte{}
-	for _, f := range r.Files {
-		srcs[f.Path] = f.Src
-	}
+	paths := newPathMapper(r, orEnv(d.Getenv))
+	srcs := sources(r)
 	src := rdSource{Name: "gantry", URL: projectURL}
 	doc := rdResult{Source: src, Diagnostics: make([]rdDiagnostic, 0, len(r.Findings))}
 	for i := range r.Findings {
@@ -83,12 +74,9 @@ func (d *RDJSONReporter) Report(_ context.Context, r *lint.Report) error {
 		diag := rdDiagnostic{
 			Message:  f.Message,
 			Location: rdLocation{Path: paths.repoPath(f.File), Range: rdRangeOf(f.Line, f.Column, f.EndLine, f.EndColumn)},
-			Severity: map[lint.Severity]string{lint.SeverityError: "ERROR", lint.SeverityWarning: "WARNING"}[f.Severity],
+			Severity: bySeverity(f.Severity, "ERROR", "WARNING", "INFO"),
 			Source:   src,
 			Code:     rdCode{Value: f.RuleID, URL: f.DocsURL},
-		}
-		if diag.Severity == "" {
-			diag.Severity = "INFO"
 		}
 		for _, rel := range f.Related {
 			diag.RelatedLocations = append(diag.RelatedLocations, rdRelatedLocation{
@@ -101,15 +89,7 @@ func (d *RDJSONReporter) Report(_ context.Context, r *lint.Report) error {
 		}
 		doc.Diagnostics = append(doc.Diagnostics, diag)
 	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	_, err := d.W.Write(b.Bytes())
-	return err
+	return writeJSON(d.W, doc)
 }
 
 // rdRangeOf converts gantry's position (end column inclusive) to rdf's

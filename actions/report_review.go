@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/google/go-github/v62/github"
 
@@ -63,10 +62,7 @@ type notice string
 func (n notice) Error() string { return string(n) }
 
 func (v *ReviewReporter) review(ctx context.Context, r *lint.Report) error {
-	getenv := v.Getenv
-	if getenv == nil {
-		getenv = os.Getenv
-	}
+	getenv := orEnv(v.Getenv)
 	if v.Client == nil {
 		return notice("::notice title=gantry::no GitHub token (--github-token or GITHUB_TOKEN), so no review comments\n")
 	}

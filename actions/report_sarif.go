@@ -5,11 +5,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"strings"
 	"unicode/utf8"
 
@@ -146,15 +144,8 @@ const srcRoot = "%SRCROOT%"
 
 // Report writes the SARIF log.
 func (s *SARIFReporter) Report(_ context.Context, r *lint.Report) error {
-	getenv := s.Getenv
-	if getenv == nil {
-		getenv = os.Getenv
-	}
-	paths := newPathMapper(r, getenv)
-	srcs := map[string][]byte{}
-	for _, f := range r.Files {
-		srcs[f.Path] = f.Src
-	}
+	paths := newPathMapper(r, orEnv(s.Getenv))
+	srcs := sources(r)
 
 	driver := sarifDriver{Name: "gantry", Version: lint.Version(), InformationURI: projectURL}
 	index := map[string]int{}
@@ -224,15 +215,7 @@ func (s *SARIFReporter) Report(_ context.Context, r *lint.Report) error {
 			Results:     results,
 		}},
 	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(log); err != nil {
-		return err
-	}
-	_, err := s.W.Write(b.Bytes())
-	return err
+	return writeJSON(s.W, log)
 }
 
 func sarifRuleOf(r *lint.Rule, docs string) sarifRule {
@@ -276,26 +259,12 @@ func sentence(s string) string {
 	return s
 }
 
-func sarifLevel(s lint.Severity) string {
-	switch s {
-	case lint.SeverityError:
-		return "error"
-	case lint.SeverityWarning:
-		return "warning"
-	}
-	return "note"
-}
+func sarifLevel(s lint.Severity) string { return bySeverity(s, "error", "warning", "note") }
 
 // problemSeverity is the property GitHub code scanning shows for rules that
 // are not security queries.
 func problemSeverity(s lint.Severity) string {
-	switch s {
-	case lint.SeverityError:
-		return "error"
-	case lint.SeverityWarning:
-		return "warning"
-	}
-	return "recommendation"
+	return bySeverity(s, "error", "warning", "recommendation")
 }
 
 func artifact(path string) sarifArtifact {

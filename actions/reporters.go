@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/google/go-github/v62/github"
@@ -39,10 +38,7 @@ const changedLinesTimeout = 15 * time.Second
 // environment: the run context, the token and the API address
 // (GITHUB_API_URL, so GitHub Enterprise Server works).
 func NewReporter(name string, o ReporterOptions) (lint.Reporter, error) {
-	getenv := o.Getenv
-	if getenv == nil {
-		getenv = os.Getenv
-	}
+	getenv := orEnv(o.Getenv)
 	switch name {
 	case "sarif":
 		return &SARIFReporter{W: o.W, Getenv: getenv}, nil
