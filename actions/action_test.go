@@ -52,3 +52,30 @@ func TestWriteLintOutputs(t *testing.T) {
 		t.Errorf("outside Actions: %v", err)
 	}
 }
+
+func TestNewReporter(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "event.json")
+	os.WriteFile(bad, []byte("{not json"), 0o644)
+	if _, err := NewReporter("checks", ReporterOptions{Getenv: envMap(map[string]string{"GITHUB_EVENT_PATH": bad})}); err == nil ||
+		!strings.Contains(err.Error(), "is not a JSON object") {
+		t.Errorf("bad event payload: %v", err)
+	}
+	if _, err := NewReporter("checks", ReporterOptions{Getenv: envMap(map[string]string{"GITHUB_API_URL": "::", "GITHUB_TOKEN": "t"})}); err == nil ||
+		!strings.Contains(err.Error(), `invalid GitHub API URL "::"`) {
+		t.Errorf("bad API URL: %v", err)
+	}
+	if _, err := NewReporter("html", ReporterOptions{}); err == nil {
+		t.Error("unknown format accepted")
+	}
+	for _, name := range Formats {
+		rep, err := NewReporter(name, ReporterOptions{W: &strings.Builder{}, Getenv: envMap(nil)})
+		if err != nil || rep == nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	c, _ := NewReporter("checks", ReporterOptions{Getenv: envMap(map[string]string{"GITHUB_TOKEN": "from-env"})})
+	if c.(*ChecksReporter).Client == nil {
+		t.Error("GITHUB_TOKEN was not used")
+	}
+}
