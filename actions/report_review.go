@@ -59,6 +59,7 @@ func (v *ReviewReporter) Report(ctx context.Context, r *lint.Report) error {
 // notice is a one-line workflow command that says why no review was posted.
 type notice string
 
+// Error returns the notice line.
 func (n notice) Error() string { return string(n) }
 
 func (v *ReviewReporter) review(ctx context.Context, r *lint.Report) error {
