@@ -78,7 +78,7 @@ func newGitHubActionCmd() *cobra.Command {
 				return usageError("%v", err)
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "gantry %s\n", strings.Join(quoteArgs(argv), " "))
-			code := run(cmd.Context(), argv)
+			code := run(cmd.Context(), argv, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
 			if err := actions.SetOutput(os.Getenv, "exit-code", fmt.Sprint(code)); err != nil {
 				return &exitError{code: exitInternal, err: fmt.Errorf("writing step outputs: %w", err)}
 			}

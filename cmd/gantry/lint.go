@@ -125,6 +125,9 @@ func runLint(cmd *cobra.Command, args []string, fl *lintFlags) error {
 	if err := writeLintOutputs(res); err != nil {
 		return err
 	}
+	if len(res.Files) == 0 && len(res.Findings) == 0 {
+		fmt.Fprintln(cmd.ErrOrStderr(), "gantry: nothing to lint: no workflow, action.yml or Dockerfile found")
+	}
 	printSummary(cmd.ErrOrStderr(), res)
 	if res.InternalErrors > 0 {
 		return &exitError{code: exitInternal}
