@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,7 +16,7 @@ func TestPlanCommand(t *testing.T) {
 	summary := filepath.Join(t.TempDir(), "summary.md")
 	t.Setenv("GITHUB_STEP_SUMMARY", summary)
 
-	if code := run(context.Background(), []string{"plan", app, "-o", out}); code != exitOK {
+	if code := planRun([]string{"plan", app, "-o", out}); code != exitOK {
 		t.Fatalf("plan: exit %d", code)
 	}
 	b, _ := os.ReadFile(out)
@@ -29,7 +30,7 @@ func TestPlanCommand(t *testing.T) {
 		t.Errorf("job summary lacks the mermaid graph:\n%s", s)
 	}
 
-	if code := run(context.Background(), []string{"plan", "--target", "npm", "--format", "json", "-o", out, app}); code != exitOK {
+	if code := planRun([]string{"plan", "--target", "npm", "--format", "json", "-o", out, app}); code != exitOK {
 		t.Fatalf("plan json: exit %d", code)
 	}
 	var doc struct {
@@ -45,7 +46,7 @@ func TestPlanCommand(t *testing.T) {
 		t.Errorf("json plan: %+v", doc)
 	}
 
-	if code := run(context.Background(), []string{"plan", "--format", "bake", "--cache", "type=gha", "-f", filepath.Join(app, "Dockerfile.busybox"), "-o", out, app}); code != exitOK {
+	if code := planRun([]string{"plan", "--format", "bake", "--cache", "type=gha", "-f", filepath.Join(app, "Dockerfile.busybox"), "-o", out, app}); code != exitOK {
 		t.Fatalf("plan bake: exit %d", code)
 	}
 	var bake struct {
@@ -74,10 +75,15 @@ func TestPlanCommand(t *testing.T) {
 		{[]string{"plan", filepath.Join(app, "nowhere")}, exitUsage},
 		{[]string{"plan", "-f", writeTemp(t, "FROM alpine\nCOPY --from=7 /a /b\n"), "."}, exitFindings},
 	} {
-		if code := run(context.Background(), append(c.args, "-o", out)); code != c.code {
+		if code := planRun(append(c.args, "-o", out)); code != c.code {
 			t.Errorf("%v: exit %d, want %d", c.args, code, c.code)
 		}
 	}
+}
+
+// planRun runs the CLI in-process, discarding its output.
+func planRun(args []string) int {
+	return run(context.Background(), args, strings.NewReader(""), io.Discard, io.Discard)
 }
 
 func writeTemp(t *testing.T, content string) string {
