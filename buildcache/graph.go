@@ -328,8 +328,11 @@ type envList struct {
 	vals map[string]string
 }
 
+// Get returns a variable's value.
 func (e *envList) Get(k string) (string, bool) { v, ok := e.vals[k]; return v, ok }
-func (e *envList) Keys() []string              { return e.keys }
+
+// Keys returns the variable names in the order they were set.
+func (e *envList) Keys() []string { return e.keys }
 func (e *envList) set(k, v string) {
 	if _, ok := e.vals[k]; !ok {
 		e.keys = append(e.keys, k)

@@ -157,6 +157,7 @@ func suppressWholeInstructions(g *buildcache.StageGraph, src []byte, fs []Findin
 // image's ENV is unknown.
 type offlineResolver struct{}
 
+// ResolveImageConfig returns an empty image config for any reference.
 func (offlineResolver) ResolveImageConfig(_ context.Context, ref string, opt sourceresolver.Opt) (string, digest.Digest, []byte, error) {
 	img := map[string]any{
 		"os": "linux", "architecture": "amd64",
