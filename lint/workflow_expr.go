@@ -107,7 +107,7 @@ func refersTo(n actionlint.ExprNode, prefix ...string) bool {
 }
 
 // isFalsyLiteral reports whether n is a literal that evaluates to false:
-// ”, 0, false or null.
+// the empty string, 0, false or null.
 func isFalsyLiteral(n actionlint.ExprNode) bool {
 	switch n := n.(type) {
 	case *actionlint.StringNode:
