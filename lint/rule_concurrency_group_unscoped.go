@@ -3,7 +3,6 @@ package lint
 import (
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"unicode"
 
@@ -26,12 +25,7 @@ type ruleConcurrencyGroupUnscoped struct {
 func (r *ruleConcurrencyGroupUnscoped) VisitWorkflowPre(w *actionlint.Workflow) error {
 	defaultPush := pushesDefaultBranch(w)
 	r.check(w.Concurrency, "", defaultPush)
-	ids := make([]string, 0, len(w.Jobs))
-	for id := range w.Jobs {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
+	for _, id := range sortedJobIDs(w) {
 		if j := w.Jobs[id]; j != nil && j.Concurrency != nil {
 			push := defaultPush
 			if jobSkipsPush(r.source(), j) {

@@ -185,6 +185,9 @@ var gantryRules = []*Rule{
 	// workflow rules
 	concurrencyGroupUnscopedRule,
 	concurrencyMissingRule,
+	outputMaybeEmptyRule,
+	outputTruthinessRule,
+	ternaryFalsyBranchRule,
 	timeoutMissingRule,
 	// action rules
 	// dockerfile rules

@@ -170,11 +170,11 @@ func (ws *workflowSource) expressions(s *actionlint.String, cond bool) []workflo
 // falls back to the string's position as actionlint does.
 func (ws *workflowSource) exprPos(e *workflowExpr, tok *actionlint.Token) *actionlint.Pos {
 	s := e.str
-	tokOff := 0
+	tokOff, tokText := 0, ""
 	if tok != nil {
-		tokOff = tok.Offset
+		tokOff, tokText = tok.Offset, tok.Value
 	}
-	if p := ws.exprPosInText(e, tokOff); p != nil {
+	if p := ws.exprPosInText(e, tokOff, tokText); p != nil {
 		return p
 	}
 	if s.Pos == nil {
@@ -190,7 +190,7 @@ func (ws *workflowSource) exprPos(e *workflowExpr, tok *actionlint.Token) *actio
 	return &actionlint.Pos{Line: s.Pos.Line, Col: col}
 }
 
-func (ws *workflowSource) exprPosInText(e *workflowExpr, tokOff int) *actionlint.Pos {
+func (ws *workflowSource) exprPosInText(e *workflowExpr, tokOff int, tokText string) *actionlint.Pos {
 	s := e.str
 	if ws.text == nil || s.Pos == nil {
 		return nil
@@ -198,6 +198,9 @@ func (ws *workflowSource) exprPosInText(e *workflowExpr, tokOff int) *actionlint
 	base := ws.text.offset(s.Pos.Line, s.Pos.Col)
 	if base < 0 {
 		return nil
+	}
+	if p := ws.text.blockPos(base, s.Value, e.start+tokOff, tokText); p != nil {
+		return p
 	}
 	fallback, exprStart := base, base // exprStart: offset of the expression text in the file
 	if e.bare {
@@ -217,6 +220,39 @@ func (ws *workflowSource) exprPosInText(e *workflowExpr, tokOff int) *actionlint
 		return ws.text.pos(fallback)
 	}
 	return ws.text.pos(exprStart + tokOff)
+}
+
+// blockPos maps byte offset at of the value of a literal block scalar
+// (run: |) starting at base to its position in the file, checking that the
+// file has want there. It returns nil for other scalars.
+func (t *sourceText) blockPos(base int, value string, at int, want string) *actionlint.Pos {
+	if base >= len(t.src) || t.src[base] != '|' || at > len(value) {
+		return nil
+	}
+	header := t.pos(base).Line // the line of the | indicator
+	k := strings.Count(value[:at], "\n")
+	col := at - (strings.LastIndexByte(value[:at], '\n') + 1)
+	// The indentation is that of the first line with content.
+	indent := -1
+	for l := header; l < len(t.lineStarts); l++ {
+		line := t.src[t.lineStarts[l]:]
+		if i := bytes.IndexByte(line, '\n'); i >= 0 {
+			line = line[:i]
+		}
+		if n := len(line) - len(bytes.TrimLeft(line, " ")); n < len(bytes.TrimRight(line, " \r")) {
+			indent = n
+			break
+		}
+	}
+	l := header + k // 0-based index of the line in lineStarts
+	if indent < 0 || l >= len(t.lineStarts) {
+		return nil
+	}
+	off := t.lineStarts[l] + indent + col
+	if off > len(t.src) || !bytes.HasPrefix(t.src[off:], []byte(want)) {
+		return nil
+	}
+	return t.pos(off)
 }
 
 // literalPos returns the position of the literal text lit, which starts at
