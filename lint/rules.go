@@ -185,11 +185,13 @@ var gantryRules = []*Rule{
 	// workflow rules
 	concurrencyGroupUnscopedRule,
 	concurrencyMissingRule,
+	hardcodedCredentialRule,
 	outputMaybeEmptyRule,
 	outputTruthinessRule,
 	ternaryFalsyBranchRule,
 	timeoutMissingRule,
 	// action rules
+	actionMetadataRule,
 	// dockerfile rules
 	// repository rules
 }
