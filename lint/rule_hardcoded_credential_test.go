@@ -1,6 +1,9 @@
 package lint
 
 import (
+	"bytes"
+	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -142,5 +145,41 @@ func TestCredentialNeverPrinted(t *testing.T) {
 		if msg := cs[0].message(); strings.Contains(msg, secret[4:8]) || !strings.Contains(msg, secret[:4]) {
 			t.Errorf("message shows more than the first four characters: %s", msg)
 		}
+	}
+}
+
+// TestCredentialNotInOutput renders the findings of every rule on the
+// credential fixtures in text and JSON and checks that no secret shows
+// beyond its first four characters, in messages or source snippets.
+func TestCredentialNotInOutput(t *testing.T) {
+	dir, err := filepath.Abs(filepath.Join("..", "testdata", "rules", "hardcoded-credential"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := New(Options{WorkDir: dir, ProjectRoot: dir, Config: &Config{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.LintPaths(context.Background(), []string{"bad.yml", "bad-action/action.yml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text, js bytes.Buffer
+	if err := (&TextReporter{W: &text}).Report(context.Background(), NewReport(res)); err != nil {
+		t.Fatal(err)
+	}
+	if err := (&JSONReporter{W: &js}).Report(context.Background(), NewReport(res)); err != nil {
+		t.Fatal(err)
+	}
+	secrets := []string{fakeAWSKeyID, fakeAWSSecret, fakeGitHub, fakeSlack}
+	for _, out := range []string{text.String(), js.String()} {
+		for _, s := range secrets {
+			if strings.Contains(out, s[4:]) {
+				t.Errorf("output shows the secret %s...:\n%s", s[:4], out)
+			}
+		}
+	}
+	if !strings.Contains(text.String(), "hardcoded-credential") {
+		t.Error("no hardcoded-credential finding")
 	}
 }
