@@ -175,3 +175,37 @@ func TestActionMetadataOnRealActions(t *testing.T) {
 		}
 	}
 }
+
+// TestExampleRepo keeps the README's demo (testdata/example-repo) showing
+// every gantry workflow and action rule, and the actionlint finding the
+// README quotes.
+func TestExampleRepo(t *testing.T) {
+	dir, err := filepath.Abs(filepath.Join("..", "testdata", "example-repo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := New(Options{WorkDir: dir, ProjectRoot: dir, Config: &Config{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.LintPaths(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	quoted := false
+	for _, f := range res.Findings {
+		count[f.RuleID]++
+		if f.File == ".github/workflows/deploy.yml" && f.Line == 21 && f.Column == 22 && f.RuleID == "expression" {
+			quoted = true
+		}
+	}
+	for _, r := range gantryRules {
+		if (r.NewWorkflowRule != nil || r.CheckAction != nil) && (count[r.ID] == 0 || count[r.ID] > 2) {
+			t.Errorf("the example repo shows %s %d times, want once or twice", r.ID, count[r.ID])
+		}
+	}
+	if !quoted {
+		t.Error(`the finding the README quotes (deploy.yml:21:22 context "env" is not allowed here) is gone`)
+	}
+}
