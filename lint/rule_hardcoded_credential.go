@@ -32,11 +32,11 @@ func (r *ruleHardcodedCredential) VisitWorkflowPre(w *actionlint.Workflow) error
 	if !ws.contains(credentialWords...) {
 		return nil
 	}
-	walkStrings(w, func(v visitedString) {
+	for _, v := range ws.strings(w) {
 		for _, c := range findCredentials(v.key, v.s.Value) {
 			r.Error(ws.literalPos(v.s, c.text, c.start), c.message())
 		}
-	})
+	}
 	return nil
 }
 
@@ -108,7 +108,10 @@ func maskSecret(s string) string {
 // credentialPattern is one kind of secret with a recognisable shape.
 type credentialPattern struct {
 	kind string
-	re   *regexp.Regexp
+	// prefixes are literal strings every match starts with; values without
+	// any are not searched, which keeps the rule cheap.
+	prefixes []string
+	re       *regexp.Regexp
 	// word is the class of characters that must not touch the match.
 	word func(byte) bool
 	// body is where the random part starts, for the placeholder check.
@@ -122,10 +125,10 @@ func isAlnum(c byte) bool {
 func isAlnumUnderscore(c byte) bool { return isAlnum(c) || c == '_' }
 
 var credentialPatterns = []credentialPattern{
-	{awsKeyID, regexp.MustCompile(`(?:AKIA|ASIA)[A-Z0-9]{16}`), isAlnum, 4},
-	{"GitHub token", regexp.MustCompile(`gh[pousr]_[A-Za-z0-9]{36}`), isAlnumUnderscore, 4},
-	{"GitHub token", regexp.MustCompile(`github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}`), isAlnumUnderscore, 11},
-	{"Slack token", regexp.MustCompile(`xox[baprs]-[0-9]+-[0-9A-Za-z-]{8,}`), isAlnum, 5},
+	{awsKeyID, []string{"AKIA", "ASIA"}, regexp.MustCompile(`(?:AKIA|ASIA)[A-Z0-9]{16}`), isAlnum, 4},
+	{"GitHub token", []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_"}, regexp.MustCompile(`gh[pousr]_[A-Za-z0-9]{36}`), isAlnumUnderscore, 4},
+	{"GitHub token", []string{"github_pat_"}, regexp.MustCompile(`github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}`), isAlnumUnderscore, 11},
+	{"Slack token", []string{"xox"}, regexp.MustCompile(`xox[baprs]-[0-9]+-[0-9A-Za-z-]{8,}`), isAlnum, 5},
 }
 
 var (
@@ -135,28 +138,39 @@ var (
 	awsSecretRe      = regexp.MustCompile(`\A[A-Za-z0-9/+]{40}\z`)
 	// an AWS secret access key assigned in a script or in flags
 	awsSecretAssignRe = regexp.MustCompile(`(?i)aws[_-]?secret[_-]?access[_-]?key["']?\s*[:=]?\s*["']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|\z)`)
+	keySeparators     = strings.NewReplacer("_", "", "-", "", " ", "")
 )
+
+func containsAny(s string, subs []string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
 
 // findCredentials returns the secrets in value, the value of key. Text
 // inside ${{ }} is never flagged, nor are placeholders made of one repeated
 // character (AKIAXXXXXXXXXXXXXXXX).
 func findCredentials(key, value string) []credential {
-	exprs := expressionSpans(value)
-	inExpr := func(i int) bool {
+	var out []credential
+	var exprs [][2]int
+	add := func(kind string, start int, text, shown string) {
+		if exprs == nil {
+			exprs = append(expressionSpans(value), [2]int{-1, -1})
+		}
 		for _, s := range exprs {
-			if i >= s[0] && i < s[1] {
-				return true
+			if start >= s[0] && start < s[1] {
+				return
 			}
 		}
-		return false
-	}
-	var out []credential
-	add := func(kind string, start int, text, shown string) {
-		if !inExpr(start) {
-			out = append(out, credential{kind: kind, start: start, text: text, shown: shown})
-		}
+		out = append(out, credential{kind: kind, start: start, text: text, shown: shown})
 	}
 	for _, p := range credentialPatterns {
+		if !containsAny(value, p.prefixes) {
+			continue
+		}
 		for _, m := range p.re.FindAllStringIndex(value, -1) {
 			s, e := m[0], m[1]
 			if s > 0 && p.word(value[s-1]) || e < len(value) && p.word(value[e]) {
@@ -168,26 +182,36 @@ func findCredentials(key, value string) []credential {
 			add(p.kind, s, value[s:e], maskSecret(value[s:e]))
 		}
 	}
-	for _, m := range privateKeyRe.FindAllStringIndex(value, -1) {
-		if privateKeyBodyRe.MatchString(value[m[1]:]) {
-			add("private key", m[0], value[m[0]:m[1]], "("+value[m[0]:m[1]]+" block)")
+	if strings.Contains(value, "PRIVATE KEY") {
+		for _, m := range privateKeyRe.FindAllStringIndex(value, -1) {
+			if privateKeyBodyRe.MatchString(value[m[1]:]) {
+				add("private key", m[0], value[m[0]:m[1]], "("+value[m[0]:m[1]]+" block)")
+			}
 		}
 	}
 	// AWS secret access keys have no prefix: know them by their name.
-	if k := strings.NewReplacer("_", "", "-", "", " ", "").Replace(strings.ToLower(key)); strings.Contains(k, "secretaccesskey") || strings.Contains(k, "aws") && strings.Contains(k, "secret") {
-		v := strings.TrimSpace(value)
-		if awsSecretRe.MatchString(v) && mixedCase(v) {
-			add("AWS secret access key", strings.Index(value, v), v, maskSecret(v))
-			return out
+	if len(value) >= 40 && containsAny(key, secretWords) {
+		k := keySeparators.Replace(strings.ToLower(key))
+		if strings.Contains(k, "secretaccesskey") || strings.Contains(k, "aws") && strings.Contains(k, "secret") {
+			v := strings.TrimSpace(value)
+			if awsSecretRe.MatchString(v) && mixedCase(v) {
+				add("AWS secret access key", strings.Index(value, v), v, maskSecret(v))
+				return out
+			}
 		}
 	}
-	for _, m := range awsSecretAssignRe.FindAllStringSubmatchIndex(value, -1) {
-		if v := value[m[2]:m[3]]; mixedCase(v) {
-			add("AWS secret access key", m[2], v, maskSecret(v))
+	if len(value) >= 40 && containsAny(value, secretWords) {
+		for _, m := range awsSecretAssignRe.FindAllStringSubmatchIndex(value, -1) {
+			if v := value[m[2]:m[3]]; mixedCase(v) {
+				add("AWS secret access key", m[2], v, maskSecret(v))
+			}
 		}
 	}
 	return out
 }
+
+// secretWords are the spellings of "secret" that names of AWS secret keys use.
+var secretWords = []string{"secret", "SECRET", "Secret"}
 
 // redactCredentials masks the credentials of a line of source, but for their
 // first four characters, keeping its length so that columns still line up.
@@ -198,10 +222,11 @@ func redactCredentials(line string) string {
 	}
 	b := []byte(line)
 	for _, c := range cs {
+		if c.kind == "private key" {
+			continue // the BEGIN line is not secret
+		}
 		for i := c.start + 4; i < c.start+len(c.text) && i < len(b); i++ {
-			if c.kind != "private key" {
-				b[i] = '*'
-			}
+			b[i] = '*'
 		}
 	}
 	return string(b)

@@ -27,19 +27,10 @@ func (r *ruleOutputMaybeEmpty) VisitWorkflowPre(w *actionlint.Workflow) error {
 		return nil
 	}
 	r.wf = w
-	for _, id := range sortedJobIDs(w) {
-		j := w.Jobs[id]
-		if j == nil || len(j.Needs) == 0 {
-			continue
-		}
-		// The job's own settings; its outputs only pass the value on.
-		shallow := *j
-		shallow.Steps, shallow.Outputs = nil, nil
-		walkStrings(&shallow, func(v visitedString) { r.checkString(j, nil, v) })
-		for _, s := range j.Steps {
-			if s != nil {
-				walkStrings(s, func(v visitedString) { r.checkString(j, s, v) })
-			}
+	for _, v := range r.source().strings(w) {
+		// a job's outputs only pass the value on
+		if v.job != nil && !v.jobOutput && len(v.job.Needs) > 0 && strings.Contains(v.s.Value, "needs") {
+			r.checkString(v.job, v.step, v)
 		}
 	}
 	return nil

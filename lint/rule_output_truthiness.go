@@ -30,26 +30,22 @@ func (r *ruleOutputTruthiness) VisitWorkflowPre(w *actionlint.Workflow) error {
 	if !ws.contains("outputs") {
 		return nil
 	}
-	check := func(job *actionlint.Job) func(v visitedString) {
-		return func(v visitedString) {
-			for _, e := range ws.expressions(v.s, v.isCondition()) {
-				var hits []actionlint.ExprNode
-				truthinessUses(e.node, v.isCondition(), &hits)
-				for _, n := range hits {
-					ref, _ := asOutputRef(n)
-					why := falseOutput(ws, w, job, ref)
-					if why == "" {
-						continue
-					}
-					r.Errorf(ws.exprPos(&e, n.Token()), "%s is tested for truthiness, but it can be the string 'false' (%s), which is truthy; compare it instead: %s == 'true'",
-						ref, why, ref)
-				}
-			}
+	for _, v := range ws.strings(w) {
+		if !strings.Contains(v.s.Value, "outputs") {
+			continue
 		}
-	}
-	for _, id := range sortedJobIDs(w) {
-		if j := w.Jobs[id]; j != nil {
-			walkStrings(j, check(j))
+		for _, e := range ws.expressions(v.s, v.isCondition()) {
+			var hits []actionlint.ExprNode
+			truthinessUses(e.node, v.isCondition(), &hits)
+			for _, n := range hits {
+				ref, _ := asOutputRef(n)
+				why := falseOutput(ws, w, v.job, ref)
+				if why == "" {
+					continue
+				}
+				r.Errorf(ws.exprPos(&e, n.Token()), "%s is tested for truthiness, but it can be the string 'false' (%s), which is truthy; compare it instead: %s == 'true'",
+					ref, why, ref)
+			}
 		}
 	}
 	return nil

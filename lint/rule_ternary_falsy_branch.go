@@ -1,6 +1,8 @@
 package lint
 
 import (
+	"strings"
+
 	"github.com/rhysd/actionlint"
 )
 
@@ -22,7 +24,10 @@ func (r *ruleTernaryFalsyBranch) VisitWorkflowPre(w *actionlint.Workflow) error 
 	if !ws.contains("&&") {
 		return nil
 	}
-	walkStrings(w, func(v visitedString) {
+	for _, v := range ws.strings(w) {
+		if !strings.Contains(v.s.Value, "&&") {
+			continue
+		}
 		for _, e := range ws.expressions(v.s, v.isCondition()) {
 			walkExpr(e.node, func(n actionlint.ExprNode, _ []actionlint.ExprNode) {
 				or, ok := n.(*actionlint.LogicalOpNode)
@@ -38,6 +43,6 @@ func (r *ruleTernaryFalsyBranch) VisitWorkflowPre(w *actionlint.Workflow) error 
 					lit, lit, lit)
 			})
 		}
-	})
+	}
 	return nil
 }

@@ -2,7 +2,6 @@ package lint
 
 import (
 	"bytes"
-	"reflect"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -18,7 +17,7 @@ type sourceText struct {
 }
 
 func newSourceText(src []byte) *sourceText {
-	starts := []int{0}
+	starts := make([]int, 1, bytes.Count(src, []byte{'\n'})+1)
 	for i, c := range src {
 		if c == '\n' {
 			starts = append(starts, i+1)
@@ -76,6 +75,9 @@ func (t *sourceText) find(from int, s string, n int) int {
 type workflowSource struct {
 	text  *sourceText
 	exprs map[*actionlint.String][]workflowExpr
+	// walked caches the strings of walkedFor.
+	walked    []visitedString
+	walkedFor *actionlint.Workflow
 }
 
 func newWorkflowSource(src []byte) *workflowSource {
@@ -317,77 +319,437 @@ type visitedString struct {
 	// key is the name the value is known by in the file: the env variable,
 	// input or map key it is the value of, or the field name.
 	key string
+	// job is the job the string is in (nil at the workflow level).
+	job *actionlint.Job
+	// step is the step the string is in (nil outside steps).
+	step *actionlint.Step
+	// jobOutput is true in a job's outputs: section.
+	jobOutput bool
 }
 
-var (
-	stringPtrType    = reflect.TypeFor[*actionlint.String]()
-	posPtrType       = reflect.TypeFor[*actionlint.Pos]()
-	rawYAMLStringPtr = reflect.TypeFor[*actionlint.RawYAMLString]()
-)
+// strings returns every string of the workflow, walked once per file.
+func (ws *workflowSource) strings(w *actionlint.Workflow) []visitedString {
+	if ws.walked == nil || ws.walkedFor != w {
+		n := 64
+		if ws.text != nil {
+			n = len(ws.text.lineStarts) // about one string a line
+		}
+		ws.walked, ws.walkedFor = make([]visitedString, 0, n), w
+		walkWorkflowStrings(w, func(v visitedString) { ws.walked = append(ws.walked, v) })
+	}
+	return ws.walked
+}
 
-// walkStrings calls fn for every string in a workflow syntax tree node
-// (a *actionlint.Workflow, *actionlint.Job, *actionlint.Step, ...), in a
+// stringWalker visits every string of a workflow syntax tree. It follows
+// every field of actionlint's syntax tree types that can hold a string (a
+// test checks it against a reflection-based walk). Each visit carries the
+// Go field holding the string and the name it is known by: the Name of the
+// struct for Value and Default fields, the map key for map items, and the
+// parent's field and name for Expression fields.
+type stringWalker struct {
+	fn func(visitedString)
+}
+
+// walkWorkflowStrings calls fn for every string of the workflow in a
 // deterministic order.
-func walkStrings(node any, fn func(v visitedString)) {
-	walkValue(reflect.ValueOf(node), "", "", fn)
+func walkWorkflowStrings(w *actionlint.Workflow, fn func(visitedString)) {
+	if w == nil {
+		return
+	}
+	k := stringWalker{fn: fn}
+	at := visitedString{}
+	k.str(at, w.Name, "Name", "")
+	k.str(at, w.RunName, "RunName", "")
+	for _, e := range w.On {
+		k.event(field(at, "On"), e)
+	}
+	k.permissions(field(at, "Permissions"), w.Permissions)
+	k.env(field(at, "Env"), w.Env)
+	k.defaults(field(at, "Defaults"), w.Defaults)
+	k.concurrency(field(at, "Concurrency"), w.Concurrency)
+	for _, id := range sortedKeys(w.Jobs) {
+		k.job(item(at, id), w.Jobs[id])
+	}
 }
 
-func walkValue(v reflect.Value, field, key string, fn func(visitedString)) {
-	switch v.Kind() {
-	case reflect.Interface:
-		if !v.IsNil() {
-			walkValue(v.Elem(), field, key, fn)
+// field returns the context of a struct field.
+func field(at visitedString, name string) visitedString {
+	at.field, at.key = name, name
+	return at
+}
+
+// item returns the context of a map item.
+func item(at visitedString, key string) visitedString {
+	at.field, at.key = "", key
+	return at
+}
+
+// elem returns the context of a list item.
+func elem(at visitedString) visitedString {
+	at.field = ""
+	return at
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// str visits s as field name of a struct in context at; named is the
+// struct's Name for Value and Default fields.
+func (k *stringWalker) str(at visitedString, s *actionlint.String, name, named string) {
+	if s == nil {
+		return
+	}
+	at = field(at, name)
+	if named != "" && (name == "Value" || name == "Default") {
+		at.key = named
+	}
+	at.s = s
+	k.fn(at)
+}
+
+// strs visits a list of strings held by field name.
+func (k *stringWalker) strs(at visitedString, ss []*actionlint.String, name string) {
+	at = elem(field(at, name))
+	for _, s := range ss {
+		if s != nil {
+			at.s = s
+			k.fn(at)
 		}
-	case reflect.Pointer:
-		if v.IsNil() {
-			return
+	}
+}
+
+// expr visits the Expression of a Bool, Int, Float, Env, ... reached in
+// context at: it keeps the parent's field and name.
+func (k *stringWalker) expr(at visitedString, s *actionlint.String) {
+	if s != nil {
+		at.s = s
+		k.fn(at)
+	}
+}
+
+func nameOf(s *actionlint.String) string {
+	if s == nil {
+		return ""
+	}
+	return s.Value
+}
+
+func (k *stringWalker) boolean(at visitedString, b *actionlint.Bool) {
+	if b != nil {
+		k.expr(at, b.Expression)
+	}
+}
+
+func (k *stringWalker) event(at visitedString, e actionlint.Event) {
+	switch e := e.(type) {
+	case *actionlint.WebhookEvent:
+		k.str(at, e.Hook, "Hook", "")
+		k.strs(at, e.Types, "Types")
+		for _, f := range []struct {
+			name string
+			f    *actionlint.WebhookEventFilter
+		}{{"Branches", e.Branches}, {"BranchesIgnore", e.BranchesIgnore}, {"Tags", e.Tags}, {"TagsIgnore", e.TagsIgnore}, {"Paths", e.Paths}, {"PathsIgnore", e.PathsIgnore}} {
+			if f.f != nil {
+				fa := field(at, f.name)
+				k.str(fa, f.f.Name, "Name", "")
+				k.strs(fa, f.f.Values, "Values")
+			}
 		}
-		switch v.Type() {
-		case stringPtrType:
-			fn(visitedString{s: v.Interface().(*actionlint.String), field: field, key: key})
-			return
-		case posPtrType:
-			return
-		case rawYAMLStringPtr:
-			rs := v.Interface().(*actionlint.RawYAMLString)
-			fn(visitedString{s: &actionlint.String{Value: rs.Value, Pos: rs.Pos()}, field: field, key: key})
-			return
+		k.strs(at, e.Workflows, "Workflows")
+	case *actionlint.ScheduledEvent:
+		for _, s := range e.Schedules {
+			if s != nil {
+				sa := elem(field(at, "Schedules"))
+				k.str(sa, s.Cron, "Cron", "")
+				k.str(sa, s.Timezone, "Timezone", "")
+			}
 		}
-		walkValue(v.Elem(), field, key, fn)
-	case reflect.Struct:
-		t := v.Type()
-		name := ""
-		if f := v.FieldByName("Name"); f.IsValid() && f.Type() == stringPtrType && !f.IsNil() {
-			name = f.Interface().(*actionlint.String).Value
-		}
-		for i := range t.NumField() {
-			sf := t.Field(i)
-			if !sf.IsExported() {
+	case *actionlint.WorkflowDispatchEvent:
+		for _, id := range sortedKeys(e.Inputs) {
+			in := e.Inputs[id]
+			if in == nil {
 				continue
 			}
-			f, k := sf.Name, sf.Name
-			switch {
-			case (f == "Value" || f == "Default") && name != "":
-				k = name
-			case f == "Expression": // of a Bool, Int, Env, ...: keep the parent's names
-				f, k = field, key
+			ia, n := item(field(at, "Inputs"), id), nameOf(in.Name)
+			k.str(ia, in.Name, "Name", n)
+			k.str(ia, in.Description, "Description", n)
+			k.boolean(field(ia, "Required"), in.Required)
+			k.str(ia, in.Default, "Default", n)
+			k.strs(ia, in.Options, "Options")
+		}
+	case *actionlint.RepositoryDispatchEvent:
+		k.strs(at, e.Types, "Types")
+	case *actionlint.WorkflowCallEvent:
+		for _, in := range e.Inputs {
+			if in == nil {
+				continue
 			}
-			walkValue(v.Field(i), f, k, fn)
+			ia, n := elem(field(at, "Inputs")), nameOf(in.Name)
+			k.str(ia, in.Name, "Name", n)
+			k.str(ia, in.Description, "Description", n)
+			k.str(ia, in.Default, "Default", n)
+			k.boolean(field(ia, "Required"), in.Required)
 		}
-	case reflect.Map:
-		keys := v.MapKeys()
-		sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
-		for _, mk := range keys {
-			k := key
-			if mk.Kind() == reflect.String {
-				k = mk.String()
+		for _, id := range sortedKeys(e.Secrets) {
+			if sec := e.Secrets[id]; sec != nil {
+				sa, n := item(field(at, "Secrets"), id), nameOf(sec.Name)
+				k.str(sa, sec.Name, "Name", n)
+				k.str(sa, sec.Description, "Description", n)
+				k.boolean(field(sa, "Required"), sec.Required)
 			}
-			walkValue(v.MapIndex(mk), "", k, fn)
 		}
-	case reflect.Slice, reflect.Array:
-		for i := range v.Len() {
-			walkValue(v.Index(i), "", key, fn)
+		for _, id := range sortedKeys(e.Outputs) {
+			if o := e.Outputs[id]; o != nil {
+				oa, n := item(field(at, "Outputs"), id), nameOf(o.Name)
+				k.str(oa, o.Name, "Name", n)
+				k.str(oa, o.Description, "Description", n)
+				k.str(oa, o.Value, "Value", n)
+			}
 		}
+	case *actionlint.ImageVersionEvent:
+		k.strs(at, e.Names, "Names")
+		k.strs(at, e.Versions, "Versions")
+	}
+}
+
+func (k *stringWalker) permissions(at visitedString, p *actionlint.Permissions) {
+	if p == nil {
+		return
+	}
+	k.str(at, p.All, "All", "")
+	for _, id := range sortedKeys(p.Scopes) {
+		if sc := p.Scopes[id]; sc != nil {
+			sa, n := item(field(at, "Scopes"), id), nameOf(sc.Name)
+			k.str(sa, sc.Name, "Name", n)
+			k.str(sa, sc.Value, "Value", n)
+		}
+	}
+}
+
+func (k *stringWalker) env(at visitedString, e *actionlint.Env) {
+	if e == nil {
+		return
+	}
+	for _, id := range sortedKeys(e.Vars) {
+		if v := e.Vars[id]; v != nil {
+			va, n := item(field(at, "Vars"), id), nameOf(v.Name)
+			k.str(va, v.Name, "Name", n)
+			k.str(va, v.Value, "Value", n)
+		}
+	}
+	k.expr(at, e.Expression)
+}
+
+func (k *stringWalker) defaults(at visitedString, d *actionlint.Defaults) {
+	if d == nil || d.Run == nil {
+		return
+	}
+	ra := field(at, "Run")
+	k.str(ra, d.Run.Shell, "Shell", "")
+	k.str(ra, d.Run.WorkingDirectory, "WorkingDirectory", "")
+}
+
+func (k *stringWalker) concurrency(at visitedString, c *actionlint.Concurrency) {
+	if c == nil {
+		return
+	}
+	k.str(at, c.Group, "Group", "")
+	k.boolean(field(at, "CancelInProgress"), c.CancelInProgress)
+}
+
+func (k *stringWalker) container(at visitedString, c *actionlint.Container) {
+	if c == nil {
+		return
+	}
+	k.str(at, c.Image, "Image", "")
+	if cr := c.Credentials; cr != nil {
+		ca := field(at, "Credentials")
+		k.str(ca, cr.Username, "Username", "")
+		k.str(ca, cr.Password, "Password", "")
+		k.expr(ca, cr.Expression)
+	}
+	k.env(field(at, "Env"), c.Env)
+	k.strs(at, c.Ports, "Ports")
+	k.strs(at, c.Volumes, "Volumes")
+	k.str(at, c.Options, "Options", "")
+}
+
+func (k *stringWalker) raw(at visitedString, v actionlint.RawYAMLValue) {
+	switch v := v.(type) {
+	case *actionlint.RawYAMLString:
+		at.s = &actionlint.String{Value: v.Value, Pos: v.Pos()}
+		k.fn(at)
+	case *actionlint.RawYAMLArray:
+		for _, e := range v.Elems {
+			k.raw(elem(field(at, "Elems")), e)
+		}
+	case *actionlint.RawYAMLObject:
+		for _, id := range sortedKeys(v.Props) {
+			k.raw(item(field(at, "Props"), id), v.Props[id])
+		}
+	}
+}
+
+func (k *stringWalker) combinations(at visitedString, cs *actionlint.MatrixCombinations) {
+	if cs == nil {
+		return
+	}
+	for _, c := range cs.Combinations {
+		if c == nil {
+			continue
+		}
+		ca := elem(field(at, "Combinations"))
+		for _, id := range sortedKeys(c.Assigns) {
+			if a := c.Assigns[id]; a != nil {
+				aa := item(field(ca, "Assigns"), id)
+				k.str(aa, a.Key, "Key", "")
+				k.raw(field(aa, "Value"), a.Value)
+			}
+		}
+		k.expr(ca, c.Expression)
+	}
+	k.expr(at, cs.Expression)
+}
+
+func (k *stringWalker) job(at visitedString, j *actionlint.Job) {
+	if j == nil {
+		return
+	}
+	at.job = j
+	k.str(at, j.ID, "ID", "")
+	k.str(at, j.Name, "Name", "")
+	k.strs(at, j.Needs, "Needs")
+	if r := j.RunsOn; r != nil {
+		ra := field(at, "RunsOn")
+		k.strs(ra, r.Labels, "Labels")
+		k.str(ra, r.LabelsExpr, "LabelsExpr", "")
+		k.str(ra, r.Group, "Group", "")
+	}
+	k.permissions(field(at, "Permissions"), j.Permissions)
+	if e := j.Environment; e != nil {
+		ea, n := field(at, "Environment"), nameOf(e.Name)
+		k.str(ea, e.Name, "Name", n)
+		k.str(ea, e.URL, "URL", n)
+		k.boolean(field(ea, "Deployment"), e.Deployment)
+	}
+	k.concurrency(field(at, "Concurrency"), j.Concurrency)
+	oa := field(at, "Outputs")
+	oa.jobOutput = true
+	for _, id := range sortedKeys(j.Outputs) {
+		if o := j.Outputs[id]; o != nil {
+			ia, n := item(oa, id), nameOf(o.Name)
+			k.str(ia, o.Name, "Name", n)
+			k.str(ia, o.Value, "Value", n)
+		}
+	}
+	k.env(field(at, "Env"), j.Env)
+	k.defaults(field(at, "Defaults"), j.Defaults)
+	k.str(at, j.If, "If", "")
+	for _, s := range j.Steps {
+		k.step(elem(field(at, "Steps")), s)
+	}
+	if t := j.TimeoutMinutes; t != nil {
+		k.expr(field(at, "TimeoutMinutes"), t.Expression)
+	}
+	if st := j.Strategy; st != nil {
+		sa := field(at, "Strategy")
+		if m := st.Matrix; m != nil {
+			ma := field(sa, "Matrix")
+			for _, id := range sortedKeys(m.Rows) {
+				if r := m.Rows[id]; r != nil {
+					ra := item(field(ma, "Rows"), id)
+					k.str(ra, r.Name, "Name", nameOf(r.Name))
+					for _, v := range r.Values {
+						k.raw(elem(field(ra, "Values")), v)
+					}
+					k.expr(ra, r.Expression)
+				}
+			}
+			k.combinations(field(ma, "Include"), m.Include)
+			k.combinations(field(ma, "Exclude"), m.Exclude)
+			k.expr(ma, m.Expression)
+		}
+		k.boolean(field(sa, "FailFast"), st.FailFast)
+		if mp := st.MaxParallel; mp != nil {
+			k.expr(field(sa, "MaxParallel"), mp.Expression)
+		}
+	}
+	k.boolean(field(at, "ContinueOnError"), j.ContinueOnError)
+	k.container(field(at, "Container"), j.Container)
+	if sv := j.Services; sv != nil {
+		sa := field(at, "Services")
+		for _, id := range sortedKeys(sv.Value) {
+			if svc := sv.Value[id]; svc != nil {
+				ia := item(field(sa, "Value"), id)
+				k.str(ia, svc.Name, "Name", nameOf(svc.Name))
+				k.container(field(ia, "Container"), svc.Container)
+			}
+		}
+		k.expr(sa, sv.Expression)
+	}
+	if c := j.WorkflowCall; c != nil {
+		ca := field(at, "WorkflowCall")
+		k.str(ca, c.Uses, "Uses", "")
+		for _, id := range sortedKeys(c.Inputs) {
+			if in := c.Inputs[id]; in != nil {
+				ia, n := item(field(ca, "Inputs"), id), nameOf(in.Name)
+				k.str(ia, in.Name, "Name", n)
+				k.str(ia, in.Value, "Value", n)
+			}
+		}
+		for _, id := range sortedKeys(c.Secrets) {
+			if sec := c.Secrets[id]; sec != nil {
+				ia, n := item(field(ca, "Secrets"), id), nameOf(sec.Name)
+				k.str(ia, sec.Name, "Name", n)
+				k.str(ia, sec.Value, "Value", n)
+			}
+		}
+	}
+	if sn := j.Snapshot; sn != nil {
+		sa := field(at, "Snapshot")
+		k.str(sa, sn.ImageName, "ImageName", "")
+		k.str(sa, sn.Version, "Version", "")
+		k.str(sa, sn.If, "If", "")
+	}
+}
+
+func (k *stringWalker) step(at visitedString, s *actionlint.Step) {
+	if s == nil {
+		return
+	}
+	at.step = s
+	k.str(at, s.ID, "ID", "")
+	k.str(at, s.If, "If", "")
+	k.str(at, s.Name, "Name", nameOf(s.Name))
+	switch e := s.Exec.(type) {
+	case *actionlint.ExecRun:
+		ea := field(at, "Exec")
+		k.str(ea, e.Run, "Run", "")
+		k.str(ea, e.Shell, "Shell", "")
+		k.str(ea, e.WorkingDirectory, "WorkingDirectory", "")
+	case *actionlint.ExecAction:
+		ea := field(at, "Exec")
+		k.str(ea, e.Uses, "Uses", "")
+		for _, id := range sortedKeys(e.Inputs) {
+			if in := e.Inputs[id]; in != nil {
+				ia, n := item(field(ea, "Inputs"), id), nameOf(in.Name)
+				k.str(ia, in.Name, "Name", n)
+				k.str(ia, in.Value, "Value", n)
+			}
+		}
+		k.str(ea, e.Entrypoint, "Entrypoint", "")
+		k.str(ea, e.Args, "Args", "")
+	}
+	k.env(field(at, "Env"), s.Env)
+	k.boolean(field(at, "ContinueOnError"), s.ContinueOnError)
+	if t := s.TimeoutMinutes; t != nil {
+		k.expr(field(at, "TimeoutMinutes"), t.Expression)
 	}
 }
 
