@@ -1,7 +1,9 @@
 package lint
 
 import (
+	"archive/zip"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -208,4 +210,72 @@ func TestExampleRepo(t *testing.T) {
 	if !quoted {
 		t.Error(`the finding the README quotes (deploy.yml:21:22 context "env" is not allowed here) is gone`)
 	}
+}
+
+// BenchmarkGantryWorkflowRules measures gantry's own workflow rules alone on
+// the 1,503 real-world workflows (parsed once, outside the timing), in
+// total and rule by rule: go test ./lint -run '^$' -bench GantryWorkflowRules
+func BenchmarkGantryWorkflowRules(b *testing.B) {
+	type parsed struct {
+		src []byte
+		w   *actionlint.Workflow
+	}
+	var wfs []parsed
+	for _, src := range readDataset(b) {
+		if w, _ := actionlint.Parse(src); w != nil {
+			wfs = append(wfs, parsed{src, w})
+		}
+	}
+	run := func(b *testing.B, only string) {
+		for b.Loop() {
+			for _, p := range wfs {
+				ws := newWorkflowSource(p.src)
+				v := actionlint.NewVisitor()
+				for _, r := range gantryRules {
+					if r.NewWorkflowRule != nil && (only == "" || r.ID == only) {
+						rule := r.NewWorkflowRule(nil)
+						rule.(sourceUser).useSource(ws)
+						v.AddPass(rule)
+					}
+				}
+				if err := v.Visit(p.w); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	}
+	b.Run("all", func(b *testing.B) { run(b, "") })
+	for _, r := range gantryRules {
+		if r.NewWorkflowRule != nil {
+			b.Run(r.ID, func(b *testing.B) { run(b, r.ID) })
+		}
+	}
+}
+
+// readDataset returns the workflows of actionlint's realworld dataset.zip,
+// read in place.
+func readDataset(tb testing.TB) [][]byte {
+	tb.Helper()
+	zr, err := zip.OpenReader(filepath.Join(corpusDir(tb, "actionlint", "realworld"), "dataset.zip"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer zr.Close()
+	var out [][]byte
+	for _, f := range zr.File {
+		if !isYAML(f.Name) {
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	return out
 }

@@ -1,10 +1,8 @@
 package lint
 
 import (
-	"archive/zip"
 	"cmp"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -124,25 +122,8 @@ func TestWalkWorkflowStrings(t *testing.T) {
 			return nil
 		})
 	}
-	zr, err := zip.OpenReader(filepath.Join(root, "actionlint", "realworld", "dataset.zip"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer zr.Close()
-	for _, f := range zr.File {
-		if !isYAML(f.Name) {
-			continue
-		}
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		srcs, names = append(srcs, b), append(names, f.Name)
+	for i, b := range readDataset(t) {
+		srcs, names = append(srcs, b), append(names, fmt.Sprintf("dataset.zip#%d", i))
 	}
 	if len(srcs) < 1500 {
 		t.Fatalf("only %d workflows", len(srcs))
