@@ -433,6 +433,13 @@ func (k *stringWalker) expr(at visitedString, s *actionlint.String) {
 	}
 }
 
+// pair visits the Name and Value of a struct such as an EnvVar or an Input.
+func (k *stringWalker) pair(at visitedString, name, value *actionlint.String) {
+	n := nameOf(name)
+	k.str(at, name, "Name", n)
+	k.str(at, value, "Value", n)
+}
+
 func nameOf(s *actionlint.String) string {
 	if s == nil {
 		return ""
@@ -525,9 +532,7 @@ func (k *stringWalker) permissions(at visitedString, p *actionlint.Permissions) 
 	k.str(at, p.All, "All", "")
 	for _, id := range sortedKeys(p.Scopes) {
 		if sc := p.Scopes[id]; sc != nil {
-			sa, n := item(field(at, "Scopes"), id), nameOf(sc.Name)
-			k.str(sa, sc.Name, "Name", n)
-			k.str(sa, sc.Value, "Value", n)
+			k.pair(item(field(at, "Scopes"), id), sc.Name, sc.Value)
 		}
 	}
 }
@@ -538,9 +543,7 @@ func (k *stringWalker) env(at visitedString, e *actionlint.Env) {
 	}
 	for _, id := range sortedKeys(e.Vars) {
 		if v := e.Vars[id]; v != nil {
-			va, n := item(field(at, "Vars"), id), nameOf(v.Name)
-			k.str(va, v.Name, "Name", n)
-			k.str(va, v.Value, "Value", n)
+			k.pair(item(field(at, "Vars"), id), v.Name, v.Value)
 		}
 	}
 	k.expr(at, e.Expression)
@@ -643,9 +646,7 @@ func (k *stringWalker) job(at visitedString, j *actionlint.Job) {
 	oa.jobOutput = true
 	for _, id := range sortedKeys(j.Outputs) {
 		if o := j.Outputs[id]; o != nil {
-			ia, n := item(oa, id), nameOf(o.Name)
-			k.str(ia, o.Name, "Name", n)
-			k.str(ia, o.Value, "Value", n)
+			k.pair(item(oa, id), o.Name, o.Value)
 		}
 	}
 	k.env(field(at, "Env"), j.Env)
@@ -698,16 +699,12 @@ func (k *stringWalker) job(at visitedString, j *actionlint.Job) {
 		k.str(ca, c.Uses, "Uses", "")
 		for _, id := range sortedKeys(c.Inputs) {
 			if in := c.Inputs[id]; in != nil {
-				ia, n := item(field(ca, "Inputs"), id), nameOf(in.Name)
-				k.str(ia, in.Name, "Name", n)
-				k.str(ia, in.Value, "Value", n)
+				k.pair(item(field(ca, "Inputs"), id), in.Name, in.Value)
 			}
 		}
 		for _, id := range sortedKeys(c.Secrets) {
 			if sec := c.Secrets[id]; sec != nil {
-				ia, n := item(field(ca, "Secrets"), id), nameOf(sec.Name)
-				k.str(ia, sec.Name, "Name", n)
-				k.str(ia, sec.Value, "Value", n)
+				k.pair(item(field(ca, "Secrets"), id), sec.Name, sec.Value)
 			}
 		}
 	}
@@ -738,9 +735,7 @@ func (k *stringWalker) step(at visitedString, s *actionlint.Step) {
 		k.str(ea, e.Uses, "Uses", "")
 		for _, id := range sortedKeys(e.Inputs) {
 			if in := e.Inputs[id]; in != nil {
-				ia, n := item(field(ea, "Inputs"), id), nameOf(in.Name)
-				k.str(ia, in.Name, "Name", n)
-				k.str(ia, in.Value, "Value", n)
+				k.pair(item(field(ea, "Inputs"), id), in.Name, in.Value)
 			}
 		}
 		k.str(ea, e.Entrypoint, "Entrypoint", "")
