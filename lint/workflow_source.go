@@ -309,7 +309,7 @@ type sourceUser interface {
 	useSource(ws *workflowSource)
 }
 
-// visitedString is one string of the workflow syntax tree found by walkStrings.
+// visitedString is one string of the workflow syntax tree, with where it is.
 type visitedString struct {
 	// s is the string.
 	s *actionlint.String
