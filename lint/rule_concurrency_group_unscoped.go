@@ -23,12 +23,25 @@ type ruleConcurrencyGroupUnscoped struct {
 
 // VisitWorkflowPre checks the workflow's and every job's concurrency.
 func (r *ruleConcurrencyGroupUnscoped) VisitWorkflowPre(w *actionlint.Workflow) error {
-	defaultPush := pushesDefaultBranch(w)
+	// which branch pushes run the workflow matters only for cancel-in-progress: true
+	defaultPush := ""
+	cancels := func(c *actionlint.Concurrency) bool {
+		return c != nil && c.CancelInProgress != nil && c.CancelInProgress.Expression == nil && c.CancelInProgress.Value
+	}
+	if cancels(w.Concurrency) {
+		defaultPush = pushesDefaultBranch(w)
+	}
+	for _, j := range w.Jobs {
+		if j != nil && cancels(j.Concurrency) {
+			defaultPush = pushesDefaultBranch(w)
+			break
+		}
+	}
 	r.check(w.Concurrency, "", defaultPush)
 	for _, id := range sortedJobIDs(w) {
 		if j := w.Jobs[id]; j != nil && j.Concurrency != nil {
 			push := defaultPush
-			if jobSkipsPush(r.source(), j) {
+			if push != "" && jobSkipsPush(r.source(), j) {
 				push = ""
 			}
 			r.check(j.Concurrency, id, push)
