@@ -22,16 +22,9 @@ type ruleHardcodedCredential struct {
 	workflowRuleBase
 }
 
-// credentialWords are what the text of a file with a credential contains;
-// files without any are skipped without walking their syntax tree.
-var credentialWords = []string{"AKIA", "ASIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "PRIVATE KEY", "secret", "Secret", "SECRET"}
-
 // VisitWorkflowPre checks every string of the workflow.
 func (r *ruleHardcodedCredential) VisitWorkflowPre(w *actionlint.Workflow) error {
 	ws := r.source()
-	if !ws.contains(credentialWords...) {
-		return nil
-	}
 	for _, v := range ws.strings(w) {
 		for _, c := range findCredentials(v.key, v.s.Value) {
 			r.Error(ws.literalPos(v.s, c.text, c.start), c.message())
@@ -108,10 +101,10 @@ func maskSecret(s string) string {
 // credentialPattern is one kind of secret with a recognisable shape.
 type credentialPattern struct {
 	kind string
-	// prefixes are literal strings every match starts with; values without
-	// any are not searched, which keeps the rule cheap.
-	prefixes []string
-	re       *regexp.Regexp
+	// trigger is the credentialTriggers bit of the pattern's prefixes;
+	// values without it are not searched, which keeps the rule cheap.
+	trigger uint8
+	re      *regexp.Regexp
 	// word is the class of characters that must not touch the match.
 	word func(byte) bool
 	// body is where the random part starts, for the placeholder check.
@@ -125,10 +118,10 @@ func isAlnum(c byte) bool {
 func isAlnumUnderscore(c byte) bool { return isAlnum(c) || c == '_' }
 
 var credentialPatterns = []credentialPattern{
-	{awsKeyID, []string{"AKIA", "ASIA"}, regexp.MustCompile(`(?:AKIA|ASIA)[A-Z0-9]{16}`), isAlnum, 4},
-	{"GitHub token", []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_"}, regexp.MustCompile(`gh[pousr]_[A-Za-z0-9]{36}`), isAlnumUnderscore, 4},
-	{"GitHub token", []string{"github_pat_"}, regexp.MustCompile(`github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}`), isAlnumUnderscore, 11},
-	{"Slack token", []string{"xox"}, regexp.MustCompile(`xox[baprs]-[0-9]+-[0-9A-Za-z-]{8,}`), isAlnum, 5},
+	{awsKeyID, triggerAWSKeyID, regexp.MustCompile(`(?:AKIA|ASIA)[A-Z0-9]{16}`), isAlnum, 4},
+	{"GitHub token", triggerGitHub, regexp.MustCompile(`gh[pousr]_[A-Za-z0-9]{36}`), isAlnumUnderscore, 4},
+	{"GitHub token", triggerGitHub, regexp.MustCompile(`github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}`), isAlnumUnderscore, 11},
+	{"Slack token", triggerSlack, regexp.MustCompile(`xox[baprs]-[0-9]+-[0-9A-Za-z-]{8,}`), isAlnum, 5},
 }
 
 var (
@@ -141,13 +134,44 @@ var (
 	keySeparators     = strings.NewReplacer("_", "", "-", "", " ", "")
 )
 
-func containsAny(s string, subs []string) bool {
-	for _, sub := range subs {
-		if strings.Contains(s, sub) {
-			return true
+// The bits of credentialTriggers.
+const (
+	triggerAWSKeyID uint8 = 1 << iota
+	triggerGitHub
+	triggerSlack
+	triggerPrivateKey
+	triggerSecret
+)
+
+// credentialTriggers scans s once for the prefixes that credentials start
+// with, and for the word "secret", and returns their bits.
+func credentialTriggers(s string) uint8 {
+	var t uint8
+	for i := 0; i+3 < len(s); i++ {
+		switch s[i] {
+		case 'A':
+			if (s[i+1] == 'K' || s[i+1] == 'S') && s[i+2] == 'I' && s[i+3] == 'A' {
+				t |= triggerAWSKeyID
+			}
+		case 'g':
+			if s[i+1] == 'h' && s[i+3] == '_' || strings.HasPrefix(s[i:], "github_pat_") {
+				t |= triggerGitHub
+			}
+		case 'x':
+			if s[i+1] == 'o' && s[i+2] == 'x' {
+				t |= triggerSlack
+			}
+		case 'P':
+			if strings.HasPrefix(s[i:], "PRIVATE KEY") {
+				t |= triggerPrivateKey
+			}
+		case 'e', 'E':
+			if i > 0 && strings.EqualFold(s[i-1:min(len(s), i+5)], "secret") {
+				t |= triggerSecret
+			}
 		}
 	}
-	return false
+	return t
 }
 
 // findCredentials returns the secrets in value, the value of key. Text
@@ -167,8 +191,9 @@ func findCredentials(key, value string) []credential {
 		}
 		out = append(out, credential{kind: kind, start: start, text: text, shown: shown})
 	}
+	triggers := credentialTriggers(value)
 	for _, p := range credentialPatterns {
-		if !containsAny(value, p.prefixes) {
+		if triggers&p.trigger == 0 {
 			continue
 		}
 		for _, m := range p.re.FindAllStringIndex(value, -1) {
@@ -182,7 +207,7 @@ func findCredentials(key, value string) []credential {
 			add(p.kind, s, value[s:e], maskSecret(value[s:e]))
 		}
 	}
-	if strings.Contains(value, "PRIVATE KEY") {
+	if triggers&triggerPrivateKey != 0 {
 		for _, m := range privateKeyRe.FindAllStringIndex(value, -1) {
 			if privateKeyBodyRe.MatchString(value[m[1]:]) {
 				add("private key", m[0], value[m[0]:m[1]], "("+value[m[0]:m[1]]+" block)")
@@ -190,7 +215,7 @@ func findCredentials(key, value string) []credential {
 		}
 	}
 	// AWS secret access keys have no prefix: know them by their name.
-	if len(value) >= 40 && containsAny(key, secretWords) {
+	if len(value) >= 40 && credentialTriggers(key)&triggerSecret != 0 {
 		k := keySeparators.Replace(strings.ToLower(key))
 		if strings.Contains(k, "secretaccesskey") || strings.Contains(k, "aws") && strings.Contains(k, "secret") {
 			v := strings.TrimSpace(value)
@@ -200,7 +225,7 @@ func findCredentials(key, value string) []credential {
 			}
 		}
 	}
-	if len(value) >= 40 && containsAny(value, secretWords) {
+	if len(value) >= 40 && triggers&triggerSecret != 0 {
 		for _, m := range awsSecretAssignRe.FindAllStringSubmatchIndex(value, -1) {
 			if v := value[m[2]:m[3]]; mixedCase(v) {
 				add("AWS secret access key", m[2], v, maskSecret(v))
@@ -209,9 +234,6 @@ func findCredentials(key, value string) []credential {
 	}
 	return out
 }
-
-// secretWords are the spellings of "secret" that names of AWS secret keys use.
-var secretWords = []string{"secret", "SECRET", "Secret"}
 
 // redactCredentials masks the credentials of a line of source, but for their
 // first four characters, keeping its length so that columns still line up.

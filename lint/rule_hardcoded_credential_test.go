@@ -183,3 +183,27 @@ func TestCredentialNotInOutput(t *testing.T) {
 		t.Error("no hardcoded-credential finding")
 	}
 }
+
+func TestCredentialTriggers(t *testing.T) {
+	for _, c := range []struct {
+		s    string
+		want uint8
+	}{
+		{"", 0},
+		{"AKIA", triggerAWSKeyID},
+		{"x ASIA1234", triggerAWSKeyID},
+		{"ghp_x", triggerGitHub},
+		{"github_pat_1", triggerGitHub},
+		{"github", 0},
+		{"xoxb-", triggerSlack},
+		{"-----BEGIN PRIVATE KEY-----", triggerPrivateKey},
+		{"AWS_SECRET_ACCESS_KEY", triggerSecret},
+		{"aws-secret", triggerSecret},
+		{"Secrets", triggerSecret},
+		{"secre", 0},
+	} {
+		if have := credentialTriggers(c.s); have != c.want {
+			t.Errorf("credentialTriggers(%q) = %b, want %b", c.s, have, c.want)
+		}
+	}
+}

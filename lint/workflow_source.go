@@ -73,6 +73,8 @@ func (t *sourceText) find(from int, s string, n int) int {
 // text, to point at the exact expression even inside block scalars, and the
 // expressions parsed from its strings, so that each is parsed once.
 type workflowSource struct {
+	src []byte
+	// text indexes src's lines; built on first use (see lines).
 	text  *sourceText
 	exprs map[*actionlint.String][]workflowExpr
 	// walked caches the strings of walkedFor.
@@ -81,22 +83,26 @@ type workflowSource struct {
 }
 
 func newWorkflowSource(src []byte) *workflowSource {
-	ws := &workflowSource{exprs: map[*actionlint.String][]workflowExpr{}}
-	if src != nil {
-		ws.text = newSourceText(src)
+	return &workflowSource{src: src, exprs: map[*actionlint.String][]workflowExpr{}}
+}
+
+// lines returns the line index of the file's text, or nil without a text.
+func (ws *workflowSource) lines() *sourceText {
+	if ws.text == nil && ws.src != nil {
+		ws.text = newSourceText(ws.src)
 	}
-	return ws
+	return ws.text
 }
 
 // contains reports whether the workflow's text contains any of the words;
 // rules use it to skip files that cannot have findings. Without the text it
 // is always true.
 func (ws *workflowSource) contains(words ...string) bool {
-	if ws.text == nil {
+	if ws.src == nil {
 		return true
 	}
 	for _, w := range words {
-		if bytes.Contains(ws.text.src, []byte(w)) {
+		if bytes.Contains(ws.src, []byte(w)) {
 			return true
 		}
 	}
@@ -194,14 +200,15 @@ func (ws *workflowSource) exprPos(e *workflowExpr, tok *actionlint.Token) *actio
 
 func (ws *workflowSource) exprPosInText(e *workflowExpr, tokOff int, tokText string) *actionlint.Pos {
 	s := e.str
-	if ws.text == nil || s.Pos == nil {
+	text := ws.lines()
+	if text == nil || s.Pos == nil {
 		return nil
 	}
-	base := ws.text.offset(s.Pos.Line, s.Pos.Col)
+	base := text.offset(s.Pos.Line, s.Pos.Col)
 	if base < 0 {
 		return nil
 	}
-	if p := ws.text.blockPos(base, s.Value, e.start+tokOff, tokText); p != nil {
+	if p := text.blockPos(base, s.Value, e.start+tokOff, tokText); p != nil {
 		return p
 	}
 	fallback, exprStart := base, base // exprStart: offset of the expression text in the file
@@ -210,7 +217,7 @@ func (ws *workflowSource) exprPosInText(e *workflowExpr, tokOff int, tokText str
 			exprStart++
 		}
 	} else {
-		open := ws.text.find(base, "${{", e.index)
+		open := text.find(base, "${{", e.index)
 		if open < 0 {
 			return nil
 		}
@@ -218,10 +225,10 @@ func (ws *workflowSource) exprPosInText(e *workflowExpr, tokOff int, tokText str
 	}
 	// The value and the text agree unless quoting escapes or line folding
 	// intervene; then point at the start of the expression.
-	if want := e.text[:min(len(e.text), tokOff)]; !bytes.HasPrefix(ws.text.src[exprStart:], []byte(want)) {
-		return ws.text.pos(fallback)
+	if want := e.text[:min(len(e.text), tokOff)]; !bytes.HasPrefix(text.src[exprStart:], []byte(want)) {
+		return text.pos(fallback)
 	}
-	return ws.text.pos(exprStart + tokOff)
+	return text.pos(exprStart + tokOff)
 }
 
 // blockPos maps byte offset at of the value of a literal block scalar
@@ -260,11 +267,11 @@ func (t *sourceText) blockPos(base int, value string, at int, want string) *acti
 // literalPos returns the position of the literal text lit, which starts at
 // byte offset at of the value of s, in the file.
 func (ws *workflowSource) literalPos(s *actionlint.String, lit string, at int) *actionlint.Pos {
-	if ws.text != nil && s.Pos != nil {
-		if base := ws.text.offset(s.Pos.Line, s.Pos.Col); base >= 0 {
+	if text := ws.lines(); text != nil && s.Pos != nil {
+		if base := text.offset(s.Pos.Line, s.Pos.Col); base >= 0 {
 			n := strings.Count(s.Value[:at], lit)
-			if o := ws.text.find(base, lit, n); o >= 0 {
-				return ws.text.pos(o)
+			if o := text.find(base, lit, n); o >= 0 {
+				return text.pos(o)
 			}
 		}
 	}
@@ -330,10 +337,7 @@ type visitedString struct {
 // strings returns every string of the workflow, walked once per file.
 func (ws *workflowSource) strings(w *actionlint.Workflow) []visitedString {
 	if ws.walked == nil || ws.walkedFor != w {
-		n := 64
-		if ws.text != nil {
-			n = len(ws.text.lineStarts) // about one string a line
-		}
+		n := 64 + len(ws.src)/32 // about one string a line
 		ws.walked, ws.walkedFor = make([]visitedString, 0, n), w
 		walkWorkflowStrings(w, func(v visitedString) { ws.walked = append(ws.walked, v) })
 	}
@@ -350,8 +354,8 @@ type stringWalker struct {
 	fn func(visitedString)
 }
 
-// walkWorkflowStrings calls fn for every string of the workflow in a
-// deterministic order.
+// walkWorkflowStrings calls fn for every string of the workflow, in no
+// particular order (findings are sorted afterwards).
 func walkWorkflowStrings(w *actionlint.Workflow, fn func(visitedString)) {
 	if w == nil {
 		return
@@ -367,8 +371,8 @@ func walkWorkflowStrings(w *actionlint.Workflow, fn func(visitedString)) {
 	k.env(field(at, "Env"), w.Env)
 	k.defaults(field(at, "Defaults"), w.Defaults)
 	k.concurrency(field(at, "Concurrency"), w.Concurrency)
-	for _, id := range sortedKeys(w.Jobs) {
-		k.job(item(at, id), w.Jobs[id])
+	for id, j := range w.Jobs {
+		k.job(item(at, id), j)
 	}
 }
 
@@ -388,15 +392,6 @@ func item(at visitedString, key string) visitedString {
 func elem(at visitedString) visitedString {
 	at.field = ""
 	return at
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // str visits s as field name of a struct in context at; named is the
@@ -478,8 +473,7 @@ func (k *stringWalker) event(at visitedString, e actionlint.Event) {
 			}
 		}
 	case *actionlint.WorkflowDispatchEvent:
-		for _, id := range sortedKeys(e.Inputs) {
-			in := e.Inputs[id]
+		for id, in := range e.Inputs {
 			if in == nil {
 				continue
 			}
@@ -503,16 +497,16 @@ func (k *stringWalker) event(at visitedString, e actionlint.Event) {
 			k.str(ia, in.Default, "Default", n)
 			k.boolean(field(ia, "Required"), in.Required)
 		}
-		for _, id := range sortedKeys(e.Secrets) {
-			if sec := e.Secrets[id]; sec != nil {
+		for id, sec := range e.Secrets {
+			if sec != nil {
 				sa, n := item(field(at, "Secrets"), id), nameOf(sec.Name)
 				k.str(sa, sec.Name, "Name", n)
 				k.str(sa, sec.Description, "Description", n)
 				k.boolean(field(sa, "Required"), sec.Required)
 			}
 		}
-		for _, id := range sortedKeys(e.Outputs) {
-			if o := e.Outputs[id]; o != nil {
+		for id, o := range e.Outputs {
+			if o != nil {
 				oa, n := item(field(at, "Outputs"), id), nameOf(o.Name)
 				k.str(oa, o.Name, "Name", n)
 				k.str(oa, o.Description, "Description", n)
@@ -530,8 +524,8 @@ func (k *stringWalker) permissions(at visitedString, p *actionlint.Permissions) 
 		return
 	}
 	k.str(at, p.All, "All", "")
-	for _, id := range sortedKeys(p.Scopes) {
-		if sc := p.Scopes[id]; sc != nil {
+	for id, sc := range p.Scopes {
+		if sc != nil {
 			k.pair(item(field(at, "Scopes"), id), sc.Name, sc.Value)
 		}
 	}
@@ -541,8 +535,8 @@ func (k *stringWalker) env(at visitedString, e *actionlint.Env) {
 	if e == nil {
 		return
 	}
-	for _, id := range sortedKeys(e.Vars) {
-		if v := e.Vars[id]; v != nil {
+	for id, v := range e.Vars {
+		if v != nil {
 			k.pair(item(field(at, "Vars"), id), v.Name, v.Value)
 		}
 	}
@@ -593,8 +587,8 @@ func (k *stringWalker) raw(at visitedString, v actionlint.RawYAMLValue) {
 			k.raw(elem(field(at, "Elems")), e)
 		}
 	case *actionlint.RawYAMLObject:
-		for _, id := range sortedKeys(v.Props) {
-			k.raw(item(field(at, "Props"), id), v.Props[id])
+		for id, p := range v.Props {
+			k.raw(item(field(at, "Props"), id), p)
 		}
 	}
 }
@@ -608,8 +602,8 @@ func (k *stringWalker) combinations(at visitedString, cs *actionlint.MatrixCombi
 			continue
 		}
 		ca := elem(field(at, "Combinations"))
-		for _, id := range sortedKeys(c.Assigns) {
-			if a := c.Assigns[id]; a != nil {
+		for id, a := range c.Assigns {
+			if a != nil {
 				aa := item(field(ca, "Assigns"), id)
 				k.str(aa, a.Key, "Key", "")
 				k.raw(field(aa, "Value"), a.Value)
@@ -644,8 +638,8 @@ func (k *stringWalker) job(at visitedString, j *actionlint.Job) {
 	k.concurrency(field(at, "Concurrency"), j.Concurrency)
 	oa := field(at, "Outputs")
 	oa.jobOutput = true
-	for _, id := range sortedKeys(j.Outputs) {
-		if o := j.Outputs[id]; o != nil {
+	for id, o := range j.Outputs {
+		if o != nil {
 			k.pair(item(oa, id), o.Name, o.Value)
 		}
 	}
@@ -662,8 +656,8 @@ func (k *stringWalker) job(at visitedString, j *actionlint.Job) {
 		sa := field(at, "Strategy")
 		if m := st.Matrix; m != nil {
 			ma := field(sa, "Matrix")
-			for _, id := range sortedKeys(m.Rows) {
-				if r := m.Rows[id]; r != nil {
+			for id, r := range m.Rows {
+				if r != nil {
 					ra := item(field(ma, "Rows"), id)
 					k.str(ra, r.Name, "Name", nameOf(r.Name))
 					for _, v := range r.Values {
@@ -685,8 +679,8 @@ func (k *stringWalker) job(at visitedString, j *actionlint.Job) {
 	k.container(field(at, "Container"), j.Container)
 	if sv := j.Services; sv != nil {
 		sa := field(at, "Services")
-		for _, id := range sortedKeys(sv.Value) {
-			if svc := sv.Value[id]; svc != nil {
+		for id, svc := range sv.Value {
+			if svc != nil {
 				ia := item(field(sa, "Value"), id)
 				k.str(ia, svc.Name, "Name", nameOf(svc.Name))
 				k.container(field(ia, "Container"), svc.Container)
@@ -697,13 +691,13 @@ func (k *stringWalker) job(at visitedString, j *actionlint.Job) {
 	if c := j.WorkflowCall; c != nil {
 		ca := field(at, "WorkflowCall")
 		k.str(ca, c.Uses, "Uses", "")
-		for _, id := range sortedKeys(c.Inputs) {
-			if in := c.Inputs[id]; in != nil {
+		for id, in := range c.Inputs {
+			if in != nil {
 				k.pair(item(field(ca, "Inputs"), id), in.Name, in.Value)
 			}
 		}
-		for _, id := range sortedKeys(c.Secrets) {
-			if sec := c.Secrets[id]; sec != nil {
+		for id, sec := range c.Secrets {
+			if sec != nil {
 				k.pair(item(field(ca, "Secrets"), id), sec.Name, sec.Value)
 			}
 		}
@@ -733,8 +727,8 @@ func (k *stringWalker) step(at visitedString, s *actionlint.Step) {
 	case *actionlint.ExecAction:
 		ea := field(at, "Exec")
 		k.str(ea, e.Uses, "Uses", "")
-		for _, id := range sortedKeys(e.Inputs) {
-			if in := e.Inputs[id]; in != nil {
+		for id, in := range e.Inputs {
+			if in != nil {
 				k.pair(item(field(ea, "Inputs"), id), in.Name, in.Value)
 			}
 		}
