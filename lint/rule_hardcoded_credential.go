@@ -134,6 +134,10 @@ var (
 	keySeparators     = strings.NewReplacer("_", "", "-", "", " ", "")
 )
 
+// minCredentialLen is the length of the shortest credential recognised (an
+// AWS access key ID); shorter values are not scanned.
+const minCredentialLen = 20
+
 // The bits of credentialTriggers.
 const (
 	triggerAWSKeyID uint8 = 1 << iota
@@ -178,6 +182,9 @@ func credentialTriggers(s string) uint8 {
 // inside ${{ }} is never flagged, nor are placeholders made of one repeated
 // character (AKIAXXXXXXXXXXXXXXXX).
 func findCredentials(key, value string) []credential {
+	if len(value) < minCredentialLen {
+		return nil
+	}
 	var out []credential
 	var exprs [][2]int
 	add := func(kind string, start int, text, shown string) {
