@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"strings"
@@ -25,6 +26,9 @@ type ruleHardcodedCredential struct {
 // VisitWorkflowPre checks every string of the workflow.
 func (r *ruleHardcodedCredential) VisitWorkflowPre(w *actionlint.Workflow) error {
 	ws := r.source()
+	if ws.src != nil && !mayHoldCredential(ws.src) {
+		return nil
+	}
 	for _, v := range ws.strings(w) {
 		for _, c := range findCredentials(v.key, v.s.Value) {
 			r.Error(ws.literalPos(v.s, c.text, c.start), c.message())
@@ -137,6 +141,18 @@ var (
 // minCredentialLen is the length of the shortest credential recognised (an
 // AWS access key ID); shorter values are not scanned.
 const minCredentialLen = 20
+
+// mayHoldCredential reports whether a file's text can contain a credential
+// findCredentials recognises: one with a prefix, or an AWS secret access
+// key, whose name has "secret" and "access" or "aws" in it.
+func mayHoldCredential(src []byte) bool {
+	t := credentialTriggers(string(src))
+	if t&^triggerSecret != 0 {
+		return true
+	}
+	return t&triggerSecret != 0 && (bytes.Contains(src, []byte("ccess")) || bytes.Contains(src, []byte("CCESS")) ||
+		bytes.Contains(src, []byte("aws")) || bytes.Contains(src, []byte("AWS")) || bytes.Contains(src, []byte("Aws")))
+}
 
 // The bits of credentialTriggers.
 const (
