@@ -195,7 +195,7 @@ func TestLintWorkflowsAndDockerfiles(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	write(".github/workflows/ci.yml", "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.events }}\n")
+	write(".github/workflows/ci.yml", "on: push\nconcurrency: ci\njobs:\n  build:\n    runs-on: ubuntu-latest\n    timeout-minutes: 5\n    steps:\n      - run: echo ${{ github.events }}\n")
 	write("Dockerfile", "FROM ruby:3.3 AS app\nARG SHA\nRUN bundle install && rm -rf /usr/local/bundle/cache\n")
 	write("docker/worker.Dockerfile", "FROM alpine\nRUN apk add curl\n")
 	l, err := New(Options{WorkDir: dir, Config: &Config{}})
@@ -211,7 +211,7 @@ func TestLintWorkflowsAndDockerfiles(t *testing.T) {
 		have = append(have, fmt.Sprintf("%s:%d:%d [%s]", f.File, f.Line, f.Column, f.RuleID))
 	}
 	want := []string{
-		".github/workflows/ci.yml:6:23 [expression]",
+		".github/workflows/ci.yml:8:23 [expression]",
 		"Dockerfile:2:1 [volatile-arg-early]",
 		"docker/worker.Dockerfile:2:5 [install-cache-left]",
 	}

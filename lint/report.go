@@ -122,6 +122,7 @@ func (t *TextReporter) snippet(b *bytes.Buffer, src []byte, line, col int) {
 	if !ok || col < 1 || col-1 > len(text) || len(text) > 500 {
 		return
 	}
+	text = redactCredentials(text) // never print a hard-coded secret
 	num := fmt.Sprintf("%d", line)
 	pad := strings.Repeat(" ", len(num))
 	fmt.Fprintf(b, "%s %s\n", pad, t.paint(ansiGray, "|"))

@@ -183,7 +183,15 @@ var gantryRules = []*Rule{
 	unusedIgnoreRule,
 	internalErrorRule,
 	// workflow rules
+	concurrencyGroupUnscopedRule,
+	concurrencyMissingRule,
+	hardcodedCredentialRule,
+	outputMaybeEmptyRule,
+	outputTruthinessRule,
+	ternaryFalsyBranchRule,
+	timeoutMissingRule,
 	// action rules
+	actionMetadataRule,
 	// dockerfile rules
 	assetsPrecompileSecretRule,
 	buildDepsInFinalRule,
