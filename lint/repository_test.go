@@ -1,0 +1,200 @@
+package lint
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// onlyRule limits a run to one rule.
+func onlyRule(id string) func(*Rule) bool { return func(r *Rule) bool { return r.ID == id } }
+
+// renderFindings renders findings as golden text: one line per finding and
+// one indented line per related location.
+func renderFindings(fs []Finding) string {
+	var b strings.Builder
+	for _, f := range fs {
+		fmt.Fprintf(&b, "%s:%d:%d: %s: %s [%s]\n", f.File, f.Line, f.Column, f.Severity, f.Message, f.RuleID)
+		for _, r := range f.Related {
+			fmt.Fprintf(&b, "  related: %s:%d:%d: %s\n", r.File, r.Line, r.Column, r.Message)
+		}
+	}
+	return b.String()
+}
+
+// TestRepositoryFixtures lints every fixture repository under
+// testdata/repos/<rule>/<case>/ with only that rule and compares the
+// findings with testdata/repos/<rule>/<case>.golden.
+func TestRepositoryFixtures(t *testing.T) {
+	base := filepath.Join("..", "testdata", "repos")
+	rules, err := os.ReadDir(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, rd := range rules {
+		if !rd.IsDir() {
+			continue
+		}
+		if _, ok := LookupRule(rd.Name()); !ok {
+			t.Errorf("testdata/repos/%s names no rule", rd.Name())
+			continue
+		}
+		cases, err := os.ReadDir(filepath.Join(base, rd.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cd := range cases {
+			if !cd.IsDir() {
+				continue
+			}
+			n++
+			rule, name := rd.Name(), cd.Name()
+			t.Run(rule+"/"+name, func(t *testing.T) {
+				dir, err := filepath.Abs(filepath.Join(base, rule, name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				l, err := New(Options{WorkDir: dir, RuleFilter: onlyRule(rule)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				res, err := l.LintPaths(context.Background(), nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				have := renderFindings(res.Findings)
+				golden := filepath.Join(base, rule, name+".golden")
+				if *update {
+					if err := os.WriteFile(golden, []byte(have), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				want, err := os.ReadFile(golden)
+				if err != nil {
+					t.Fatalf("%v (run go test ./lint -run TestRepositoryFixtures -update)", err)
+				}
+				if have != string(want) {
+					t.Errorf("findings differ from %s:\n--- have\n%s--- want\n%s", golden, have, want)
+				}
+				// every fixture directory named "negatives" must stay clean,
+				// every other one must find something
+				if name == "negatives" || strings.HasSuffix(name, "-negative") {
+					if have != "" {
+						t.Errorf("look-alikes were flagged:\n%s", have)
+					}
+				} else if have == "" {
+					t.Errorf("no finding in a positive fixture")
+				}
+			})
+		}
+	}
+	if n == 0 {
+		t.Fatal("no fixture repositories")
+	}
+	for _, r := range Rules() {
+		if r.Target == TargetRepository {
+			if _, err := os.Stat(filepath.Join(base, r.ID)); err != nil {
+				t.Errorf("repository rule %s has no fixtures under testdata/repos/%s", r.ID, r.ID)
+			}
+		}
+	}
+}
+
+// lintRepo writes files into a temporary repository and lints it with only
+// the given rules. It returns the findings as "path:line:col: message" lines.
+func lintRepo(t *testing.T, files map[string]string, rules ...string) []string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, ".github"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for p, content := range files {
+		abs := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(abs, []byte(dedent(content)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, err := New(Options{WorkDir: dir, Config: &Config{}, RuleFilter: func(r *Rule) bool {
+		for _, id := range rules {
+			if r.ID == id {
+				return true
+			}
+		}
+		return false
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.LintPaths(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, f := range res.Findings {
+		out = append(out, fmt.Sprintf("%s:%d:%d: %s", f.File, f.Line, f.Column, f.Message))
+	}
+	return out
+}
+
+// dedent removes the common leading indentation of a multi-line string and
+// a leading newline, so that table tests can indent their YAML.
+func dedent(s string) string {
+	s = strings.TrimPrefix(s, "\n")
+	lines := strings.Split(s, "\n")
+	indent := -1
+	for _, l := range lines {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		n := len(l) - len(strings.TrimLeft(l, " \t"))
+		if indent < 0 || n < indent {
+			indent = n
+		}
+	}
+	if indent <= 0 {
+		return s
+	}
+	for i, l := range lines {
+		if len(l) >= indent {
+			lines[i] = l[indent:]
+		} else {
+			lines[i] = strings.TrimLeft(l, " \t")
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// repoCase is one table test of a repository rule: files and the findings
+// expected, each as a prefix of "path:line:col: message".
+type repoCase struct {
+	name  string
+	files map[string]string
+	want  []string
+}
+
+func runRepoCases(t *testing.T, rule string, cases []repoCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			have := lintRepo(t, c.files, rule)
+			sort.Strings(have)
+			want := append([]string(nil), c.want...)
+			sort.Strings(want)
+			ok := len(have) == len(want)
+			for i := 0; ok && i < len(want); i++ {
+				ok = strings.HasPrefix(have[i], want[i])
+			}
+			if !ok {
+				t.Errorf("findings:\n  %s\nwant (prefixes):\n  %s", strings.Join(have, "\n  "), strings.Join(want, "\n  "))
+			}
+		})
+	}
+}
