@@ -36,7 +36,7 @@ func TestActionOutdated(t *testing.T) {
 					"      - uses: docker://alpine:3\n")},
 		},
 		{
-			name: "composite action steps",
+			name:  "composite action steps",
 			files: map[string]string{"action.yml": "name: x\ndescription: x\nruns:\n  using: composite\n  steps:\n    - uses: aws-actions/configure-aws-credentials@v4\n"},
 			want:  []string{"action.yml:6:13: aws-actions/configure-aws-credentials@v4 is 2 major versions behind the current v6"},
 		},

@@ -17,7 +17,7 @@ func TestAWSStaticKeys(t *testing.T) {
 			want: []string{".github/workflows/a.yml:9:11: aws-actions/configure-aws-credentials assumes its role with a long-lived IAM access key"},
 		},
 		{
-			name: "in a composite action",
+			name:  "in a composite action",
 			files: map[string]string{"deploy/action.yml": "name: x\ndescription: x\nruns:\n  using: composite\n  steps:\n    - uses: aws-actions/configure-aws-credentials@v6\n      with:\n        aws-access-key-id: ${{ inputs.key }}\n"},
 			want:  []string{"deploy/action.yml:8:9: aws-actions/configure-aws-credentials authenticates with a long-lived IAM access key"},
 		},

@@ -57,13 +57,13 @@ func TestBuildxCacheGrowth(t *testing.T) {
 		{
 			name: "a working directory for docker buildx build",
 			files: map[string]string{
-				".github/workflows/a.yml": job("push", "      - working-directory: services/api\n        run: docker buildx build --cache-to type=inline -f build/Dockerfile .\n"),
+				".github/workflows/a.yml":       job("push", "      - working-directory: services/api\n        run: docker buildx build --cache-to type=inline -f build/Dockerfile .\n"),
 				"services/api/build/Dockerfile": multiStage,
 			},
 			want: []string{".github/workflows/a.yml:7:34: cache-to type=inline embeds only the final stage's layers in the image"},
 		},
 		{
-			name: "ECR through an env variable",
+			name:  "ECR through an env variable",
 			files: map[string]string{".github/workflows/a.yml": "on: push\njobs:\n  j:\n    runs-on: ubuntu-latest\n    env:\n      REGISTRY: ${{ steps.login.outputs.registry }}\n    steps:\n      - id: login\n        uses: aws-actions/amazon-ecr-login@v2\n      - uses: docker/build-push-action@v7\n        with:\n          cache-to: type=registry,ref=${{ env.REGISTRY }}/app:cache,mode=max\n"},
 			want:  []string{".github/workflows/a.yml:12:21: cache-to type=registry,ref=${{ env.REGISTRY }}/app:cache,mode=max exports a registry cache to ECR"},
 		},

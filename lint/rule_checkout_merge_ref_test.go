@@ -55,7 +55,7 @@ func TestCheckoutMergeRef(t *testing.T) {
 				"      - if: github.event_name == 'push'\n        run: docker push app:${{ github.sha }}\n")},
 		},
 		{
-			name: "a job that needs a push-only job",
+			name:  "a job that needs a push-only job",
 			files: map[string]string{".github/workflows/a.yml": "on: [pull_request, push]\njobs:\n  gate:\n    if: github.event_name == 'push'\n    runs-on: ubuntu-latest\n    steps:\n      - run: true\n  push:\n    needs: gate\n    runs-on: ubuntu-latest\n    steps:\n      - run: docker push app:${{ github.sha }}\n"},
 		},
 		{
@@ -100,7 +100,7 @@ func TestCheckoutMergeRef(t *testing.T) {
 				"      - uses: actions/checkout@v7\n        if: contains(github.event.pull_request.labels.*.name, 'safe to test')\n        with:\n          ref: ${{ github.event.pull_request.head.sha }}\n      - run: make test\n")},
 		},
 		{
-			name: "pull_request_target with an environment",
+			name:  "pull_request_target with an environment",
 			files: map[string]string{".github/workflows/a.yml": "on: pull_request_target\njobs:\n  j:\n    runs-on: ubuntu-latest\n    environment: external\n    steps:\n      - uses: actions/checkout@v7\n        with:\n          ref: ${{ github.event.pull_request.head.sha }}\n      - run: make test\n"},
 		},
 		{

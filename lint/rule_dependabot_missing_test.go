@@ -13,8 +13,8 @@ func TestDependabotMissing(t *testing.T) {
 		{
 			name: "dependabot.yaml without github-actions",
 			files: map[string]string{
-				".github/workflows/ci.yml":  ci,
-				".github/dependabot.yaml": "version: 2\nupdates:\n  - package-ecosystem: npm\n    directory: /\n    schedule: {interval: weekly}\n",
+				".github/workflows/ci.yml": ci,
+				".github/dependabot.yaml":  "version: 2\nupdates:\n  - package-ecosystem: npm\n    directory: /\n    schedule: {interval: weekly}\n",
 			},
 			want: []string{".github/dependabot.yaml:2:1: dependabot.yml has no github-actions entry"},
 		},
