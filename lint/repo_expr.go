@@ -3,6 +3,7 @@ package lint
 import (
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/rhysd/actionlint"
 )
@@ -182,8 +183,8 @@ type evalEnv struct {
 	// sameRun compares values within one run (a caller and its reusable
 	// workflow), where run IDs are equal.
 	sameRun bool
-	// fork is a pull request from a fork: head repository differs and
-	// secrets are empty.
+	// fork is a pull request from a fork: the head repository differs, and
+	// secrets are empty (except on pull_request_target).
 	fork bool
 	// inputs are the inputs.* values; nil when unknown.
 	inputs map[string]absVal
@@ -289,7 +290,7 @@ func (e *evalEnv) lookup1(path string) absVal {
 	case strings.HasPrefix(path, "github.event."):
 		return varVal(path, triUnknown, "")
 	case strings.HasPrefix(path, "secrets."):
-		if e.fork && path != "secrets.github_token" {
+		if e.fork && e.event != "pull_request_target" && path != "secrets.github_token" {
 			return litVal("")
 		}
 		return varVal(path, triUnknown, "")
@@ -578,8 +579,43 @@ type exprSpan struct {
 	src        string
 }
 
+// spanCache memoizes exprSpans: repositories repeat the same expressions
+// across workflows and rules ask for them several times. Parsed
+// expressions are never modified, so they are shared.
+var spanCache struct {
+	sync.Mutex
+	m map[string]cachedSpans
+}
+
+type cachedSpans struct {
+	spans []exprSpan
+	ok    bool
+}
+
+const maxSpanCache = 20000
+
 // exprSpans parses every ${{ }} of s. ok is false when one does not parse.
 func exprSpans(s string) (spans []exprSpan, ok bool) {
+	if !strings.Contains(s, "${{") {
+		return nil, true
+	}
+	spanCache.Lock()
+	c, hit := spanCache.m[s]
+	spanCache.Unlock()
+	if hit {
+		return c.spans, c.ok
+	}
+	spans, ok = parseSpans(s)
+	spanCache.Lock()
+	if spanCache.m == nil || len(spanCache.m) >= maxSpanCache {
+		spanCache.m = map[string]cachedSpans{}
+	}
+	spanCache.m[s] = cachedSpans{spans, ok}
+	spanCache.Unlock()
+	return spans, ok
+}
+
+func parseSpans(s string) (spans []exprSpan, ok bool) {
 	off := 0
 	for {
 		i := strings.Index(s[off:], "${{")

@@ -37,6 +37,7 @@ type Repository struct {
 	byRel     map[string]*RepoWorkflow
 	context   map[string]bool // display paths of files loaded only for context
 	lines     map[*File][]int
+	valLines  map[*actionlint.String]valueLinesMemo
 	docker    map[string][]byte
 	effective map[*RepoWorkflow][]*EffectiveTrigger
 	maxSize   int64
@@ -224,7 +225,7 @@ func runRepositoryRule(repo *Repository, r *Rule, opts any) (fs []Finding) {
 // linted from disk for context.
 func (l *Linter) buildRepository(root string, files []*File) *Repository {
 	r := &Repository{Root: root, byRel: map[string]*RepoWorkflow{}, context: map[string]bool{},
-		lines: map[*File][]int{}, docker: map[string][]byte{}, effective: map[*RepoWorkflow][]*EffectiveTrigger{},
+		lines: map[*File][]int{}, valLines: map[*actionlint.String]valueLinesMemo{}, docker: map[string][]byte{}, effective: map[*RepoWorkflow][]*EffectiveTrigger{},
 		maxSize: l.opts.MaxFileSize}
 	seen := map[string]bool{}
 	for _, f := range files {
@@ -621,6 +622,10 @@ type Position struct{ Line, Col int }
 // order. ok[i] is false for a line that was not found as such (a folded
 // scalar joins source lines, escapes change quoted text).
 func (r *Repository) valueLines(f *File, s *actionlint.String) (ps []Position, ok []bool) {
+	if m, found := r.valLines[s]; found {
+		return m.ps, m.ok
+	}
+	defer func() { r.valLines[s] = valueLinesMemo{ps, ok} }()
 	lines := strings.Split(s.Value, "\n")
 	ps = make([]Position, len(lines))
 	ok = make([]bool, len(lines))
@@ -647,6 +652,11 @@ func (r *Repository) valueLines(f *File, s *actionlint.String) (ps []Position, o
 		}
 	}
 	return ps, ok
+}
+
+type valueLinesMemo struct {
+	ps []Position
+	ok []bool
 }
 
 // spanEnd returns the last source line the string value can occupy.

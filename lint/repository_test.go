@@ -198,3 +198,75 @@ func runRepoCases(t *testing.T, rule string, cases []repoCase) {
 		})
 	}
 }
+
+// TestRepositoryContext lints one file of a repository: the other
+// workflows are loaded for context, so cross-file findings still appear,
+// but findings in files that were not linted are dropped.
+func TestRepositoryContext(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		".github/workflows/bump.yml":   "on: workflow_dispatch\njobs:\n  bump:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v7\n      - run: git push origin HEAD:main\n",
+		".github/workflows/deploy.yml": "name: deploy\non:\n  push:\n    branches: [main]\nconcurrency:\n  group: ${{ github.ref }}\n  cancel-in-progress: true\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ./deploy\n",
+		".github/workflows/ci.yml":     "name: ci\non:\n  push:\n    branches: [main]\nconcurrency:\n  group: ${{ github.ref }}\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make\n",
+		".github/dependabot.yml":       "version: 2\nupdates:\n  - package-ecosystem: github-actions\n    directory: /\n    schedule: {interval: weekly}\n",
+	}
+	for p, c := range files {
+		abs := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(abs, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lint := func(paths ...string) []string {
+		l, err := New(Options{WorkDir: dir, Config: &Config{}, RuleFilter: repositoryRulesOnly})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := l.LintPaths(context.Background(), paths)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, f := range res.Findings {
+			out = append(out, fmt.Sprintf("%s:%d [%s]", f.File, f.Line, f.RuleID))
+		}
+		return out
+	}
+	if have := lint(".github/workflows/bump.yml"); strings.Join(have, " ") != ".github/workflows/bump.yml:7 [token-no-trigger]" {
+		t.Errorf("linting bump.yml alone: %q", have)
+	}
+	if have := lint(".github/workflows/deploy.yml"); strings.Join(have, " ") != ".github/workflows/deploy.yml:6 [concurrency-collision]" {
+		t.Errorf("linting deploy.yml alone: %q", have)
+	}
+	if have := lint(); len(have) != 3 {
+		t.Errorf("linting the repository: %q", have)
+	}
+
+	// stdin named after a file of the repository replaces that file: the
+	// copy on disk is not loaded as a second workflow that it collides with
+	l, err := New(Options{WorkDir: dir, Config: &Config{}, RuleFilter: repositoryRulesOnly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.LintSource(context.Background(), ".github/workflows/ci.yml", []byte(files[".github/workflows/ci.yml"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Findings) != 1 || !strings.Contains(res.Findings[0].Message, `the group of "deploy"`) || len(res.Findings[0].Related) != 1 {
+		t.Errorf("stdin copy of ci.yml: %+v", res.Findings)
+	}
+}
+
+// TestRepositoryRulePanic checks that a crashing repository rule becomes an
+// internal-error finding and the other rules still run.
+func TestRepositoryRulePanic(t *testing.T) {
+	w := &RepoWorkflow{File: &File{Path: "a.yml"}}
+	repo := &Repository{Workflows: []*RepoWorkflow{w}}
+	bad := &Rule{ID: "boom", CheckRepository: func(*Repository, any) []Finding { panic("kaboom") }}
+	fs := runRepositoryRule(repo, bad, nil)
+	if len(fs) != 1 || fs[0].RuleID != internalErrorRule.ID || fs[0].File != "a.yml" || !strings.Contains(fs[0].Message, "kaboom") {
+		t.Errorf("findings: %+v", fs)
+	}
+}

@@ -158,6 +158,9 @@ func checkActionOutdated(r *Repository, _ any) []Finding {
 			}
 			if msg := outdatedUse(r, strings.TrimSpace(st.uses.Value), r.sourceLine(f, st.uses.Line)); msg != "" {
 				fd := finding(f, Position{st.uses.Line, st.uses.Column}, msg)
+				if src := r.sourceLine(f, st.uses.Line); strings.HasPrefix(src[min(st.uses.Column-1, len(src)):], st.uses.Value) {
+					fd.EndLine, fd.EndColumn = st.uses.Line, st.uses.Column+len(st.uses.Value)
+				}
 				out = append(out, fd)
 			}
 		}

@@ -99,30 +99,129 @@ func dispatchesWorkflows(src []byte) bool {
 }
 
 // triggerIndex finds the workflows an event would trigger, memoized by
-// event so that many pushing steps cost one scan each.
+// event, with push triggers indexed by the kind of ref and by literal
+// branch names, so that many steps pushing many refs stay linear.
 type triggerIndex struct {
 	r       *Repository
 	byEvent map[string][]*RepoWorkflow
 	memo    map[string][]triggerMatch
+	unions  map[string]*triggerUnion
+
+	tagAll, tagExplicit         []*RepoWorkflow // push triggers that run for tags (that name tags)
+	branchAll, branchUnfiltered []*RepoWorkflow // push triggers that run for branches (without a filter)
+	branchWild                  []*RepoWorkflow // branch filters with patterns or ignores
+	branchByLit                 map[string][]*RepoWorkflow
 }
 
 type triggerMatch struct {
-	w *RepoWorkflow
-	t *Trigger
+	w    *RepoWorkflow
+	t    *Trigger
+	desc string // what causes the event
+}
+
+// triggerUnion is the workflows that any of an effect's events starts,
+// once each, with those that can also be dispatched counted apart.
+type triggerUnion struct {
+	all, notDispatchable []triggerMatch
+	in                   map[*RepoWorkflow]bool
+	dispatchable         int
+}
+
+func dispatchable(w *RepoWorkflow) bool {
+	return w.Trigger("workflow_dispatch") != nil || w.Trigger("repository_dispatch") != nil
+}
+
+// union returns the workflows the events start, memoized by the events, so
+// that a repository where many steps push to main costs one scan.
+func (ix *triggerIndex) union(causes []causedEvent) *triggerUnion {
+	var key strings.Builder
+	for _, c := range causes {
+		fmt.Fprintf(&key, "%s|%v|%s|%v|%v|%s\x00", c.event, c.tag, c.ref, c.types, c.explicit, c.desc)
+	}
+	if u, ok := ix.unions[key.String()]; ok {
+		return u
+	}
+	u := &triggerUnion{in: map[*RepoWorkflow]bool{}}
+	for _, c := range causes {
+		for _, m := range ix.triggered(c) {
+			if u.in[m.w] {
+				continue
+			}
+			u.in[m.w] = true
+			m.desc = c.desc
+			u.all = append(u.all, m)
+			if dispatchable(m.w) {
+				u.dispatchable++
+			} else {
+				u.notDispatchable = append(u.notDispatchable, m)
+			}
+		}
+	}
+	ix.unions[key.String()] = u
+	return u
 }
 
 func newTriggerIndex(r *Repository) *triggerIndex {
-	ix := &triggerIndex{r: r, byEvent: map[string][]*RepoWorkflow{}, memo: map[string][]triggerMatch{}}
+	ix := &triggerIndex{r: r, byEvent: map[string][]*RepoWorkflow{}, memo: map[string][]triggerMatch{},
+		unions: map[string]*triggerUnion{}, branchByLit: map[string][]*RepoWorkflow{}}
 	for _, w := range r.Workflows {
 		seen := map[string]bool{}
 		for _, t := range w.Triggers {
-			if !seen[t.Event] {
-				seen[t.Event] = true
-				ix.byEvent[t.Event] = append(ix.byEvent[t.Event], w)
+			if seen[t.Event] {
+				continue
+			}
+			seen[t.Event] = true
+			ix.byEvent[t.Event] = append(ix.byEvent[t.Event], w)
+			if t.Event != "push" {
+				continue
+			}
+			if t.acceptsTagPushes() {
+				ix.tagAll = append(ix.tagAll, w)
+				if t.Tags.set {
+					ix.tagExplicit = append(ix.tagExplicit, w)
+				}
+			}
+			if !t.acceptsBranchPushes() {
+				continue
+			}
+			ix.branchAll = append(ix.branchAll, w)
+			lits, all := t.Branches.literals()
+			switch {
+			case !t.Branches.set:
+				ix.branchUnfiltered = append(ix.branchUnfiltered, w)
+			case all:
+				for _, b := range lits {
+					ix.branchByLit[b] = append(ix.branchByLit[b], w)
+				}
+			default:
+				ix.branchWild = append(ix.branchWild, w)
 			}
 		}
 	}
 	return ix
+}
+
+// candidates returns the workflows that might run for the event.
+func (ix *triggerIndex) candidates(c causedEvent) []*RepoWorkflow {
+	if c.event != "push" {
+		return ix.byEvent[c.event]
+	}
+	switch {
+	case c.tag && c.explicit:
+		return ix.tagExplicit
+	case c.tag:
+		return ix.tagAll
+	case c.ref == "":
+		if c.explicit {
+			return nil
+		}
+		return ix.branchAll
+	}
+	out := slices.Concat(ix.branchByLit[c.ref], ix.branchWild)
+	if !c.explicit {
+		out = append(out, ix.branchUnfiltered...)
+	}
+	return out
 }
 
 // triggered returns the workflows (and their trigger) that the event starts
@@ -133,14 +232,15 @@ func (ix *triggerIndex) triggered(c causedEvent) []triggerMatch {
 		return m
 	}
 	var out []triggerMatch
-	for _, w := range ix.byEvent[c.event] {
+	for _, w := range ix.candidates(c) {
 		for _, t := range w.Triggers {
 			if t.Event == c.event && triggerFires(t, c) {
-				out = append(out, triggerMatch{w, t})
+				out = append(out, triggerMatch{w: w, t: t})
 				break
 			}
 		}
 	}
+	slices.SortFunc(out, func(a, b triggerMatch) int { return strings.Compare(a.w.File.RelPath, b.w.File.RelPath) })
 	ix.memo[key] = out
 	return out
 }
@@ -173,35 +273,30 @@ func triggerFires(t *Trigger, c causedEvent) bool {
 const maxDownstreams = 5
 
 func (ix *triggerIndex) report(w *RepoWorkflow, eff tokenEffect, dispatches bool) (Finding, bool) {
-	type hit struct {
-		m    triggerMatch
-		desc string
+	u := ix.union(eff.causes)
+	list, total := u.all, len(u.all)
+	if dispatches {
+		list, total = u.notDispatchable, len(u.notDispatchable)
 	}
-	var hits []hit
-	seen := map[*RepoWorkflow]bool{w: true}
-	total := 0
-	for _, c := range eff.causes {
-		for _, m := range ix.triggered(c) {
-			if seen[m.w] {
-				continue
-			}
-			if dispatches && (m.w.Trigger("workflow_dispatch") != nil || m.w.Trigger("repository_dispatch") != nil) {
-				continue
-			}
-			seen[m.w] = true
-			total++
-			if len(hits) < maxDownstreams {
-				hits = append(hits, hit{m, c.desc})
-			}
+	if u.in[w] && (!dispatches || !dispatchable(w)) {
+		total-- // the workflow itself
+	}
+	var hits []triggerMatch
+	for _, m := range list {
+		if len(hits) == maxDownstreams {
+			break
+		}
+		if m.w != w {
+			hits = append(hits, m)
 		}
 	}
-	if total == 0 {
+	if total <= 0 || len(hits) == 0 {
 		return Finding{}, false
 	}
 	first := hits[0]
-	target := fmt.Sprintf("workflow %s (on: %s)", first.m.w.File.Path, first.m.t.Event)
-	if first.m.w.Name != first.m.w.File.RelPath {
-		target = fmt.Sprintf("workflow %q (%s, on: %s)", first.m.w.Name, first.m.w.File.Path, first.m.t.Event)
+	target := fmt.Sprintf("workflow %s (on: %s)", first.w.File.Path, first.t.Event)
+	if first.w.Name != first.w.File.RelPath {
+		target = fmt.Sprintf("workflow %q (%s, on: %s)", first.w.Name, first.w.File.Path, first.t.Event)
 	}
 	if total > 1 {
 		target += fmt.Sprintf(" and %d more", total-1)
@@ -210,7 +305,7 @@ func (ix *triggerIndex) report(w *RepoWorkflow, eff tokenEffect, dispatches bool
 		eff.what, eff.cred.why, first.desc, target)
 	var rel []Location
 	for _, h := range hits {
-		rel = append(rel, related(h.m.w.File, Position{h.m.t.Pos.Line, h.m.t.Pos.Col},
+		rel = append(rel, related(h.w.File, Position{h.t.Pos.Line, h.t.Pos.Col},
 			fmt.Sprintf("does not run for %s", h.desc)))
 	}
 	return finding(w.File, eff.pos, msg, rel...), true
