@@ -27,7 +27,7 @@ func FuzzRepositoryExpressions(f *testing.F) {
 			_ = v.key()
 			_ = env.evalCondition(&actionlint.String{Value: s})
 		}
-		for _, c := range shellCommands(s) {
+		for _, c := range scriptCommands(s) {
 			_ = c.Sub()
 		}
 		_ = parseCacheEntries(s)
