@@ -198,6 +198,7 @@ func TestLintWorkflowsAndDockerfiles(t *testing.T) {
 	write(".github/workflows/ci.yml", "on: push\nconcurrency: ci\njobs:\n  build:\n    runs-on: ubuntu-latest\n    timeout-minutes: 5\n    steps:\n      - run: echo ${{ github.events }}\n")
 	write("Dockerfile", "FROM ruby:3.3 AS app\nARG SHA\nRUN bundle install && rm -rf /usr/local/bundle/cache\n")
 	write("docker/worker.Dockerfile", "FROM alpine\nRUN apk add curl\n")
+	write(".github/dependabot.yml", "version: 2\nupdates:\n  - package-ecosystem: github-actions\n    directory: /\n    schedule: {interval: weekly}\n  - package-ecosystem: docker\n    directories: [/, /docker]\n    schedule: {interval: weekly}\n")
 	l, err := New(Options{WorkDir: dir, Config: &Config{}})
 	if err != nil {
 		t.Fatal(err)
@@ -218,8 +219,8 @@ func TestLintWorkflowsAndDockerfiles(t *testing.T) {
 	if strings.Join(have, "\n") != strings.Join(want, "\n") {
 		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(have, "\n"), strings.Join(want, "\n"))
 	}
-	if len(res.Files) != 3 {
-		t.Errorf("files: %d, want 3", len(res.Files))
+	if len(res.Files) != 4 {
+		t.Errorf("files: %d, want 4 (with dependabot.yml)", len(res.Files))
 	}
 	for _, f := range res.Files {
 		if f.Kind == KindDockerfile && (f.Dockerfile == nil || f.Dockerfile.Graph == nil) {

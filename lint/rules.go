@@ -200,6 +200,14 @@ var gantryRules = []*Rule{
 	installCacheLeftRule,
 	volatileArgEarlyRule,
 	// repository rules
+	actionOutdatedRule,
+	awsStaticKeysRule,
+	buildxCacheGrowthRule,
+	checkoutMergeRefRule,
+	concurrencyCollisionRule,
+	dependabotMissingRule,
+	pushUntrustedRule,
+	tokenNoTriggerRule,
 }
 
 var allRules = func() []*Rule {
