@@ -51,6 +51,10 @@ type BuildOptions struct {
 	// Cache is the --cache spec (see ParseCacheSpec); "" builds without
 	// exporting or importing caches, in one solve.
 	Cache string
+	// CacheFrom and CacheTo are extra cache imports and exports of the
+	// target's solve, passed to BuildKit as given (like buildctl's
+	// --import-cache and --export-cache), e.g. {Type: "inline"}.
+	CacheFrom, CacheTo []client.CacheOptionsEntry
 	// Exports are the build's outputs, applied to the target only, e.g.
 	// {Type: "image", Attrs: {"name": ..., "push": "true"}}.
 	Exports []client.ExportEntry
@@ -122,7 +126,7 @@ type solveJob struct {
 	stage   *Stage
 	target  string // frontend target attribute ("" for the last stage)
 	imports []client.CacheOptionsEntry
-	export  *client.CacheOptionsEntry
+	exports []client.CacheOptionsEntry
 	outputs []client.ExportEntry
 	final   bool
 }
@@ -286,8 +290,10 @@ func planSolves(g *StageGraph, target *Stage, opts BuildOptions) ([][]solveJob, 
 	if target == g.Stages[len(g.Stages)-1] && target.Name == "" {
 		finalTarget = ""
 	}
+	fj := solveJob{stage: target, target: finalTarget, outputs: opts.Exports, final: true,
+		imports: slices.Clone(opts.CacheFrom), exports: slices.Clone(opts.CacheTo)}
 	if opts.Cache == "" {
-		return [][]solveJob{{{stage: target, target: finalTarget, outputs: opts.Exports, final: true}}}, nil
+		return [][]solveJob{{fj}}, nil
 	}
 	spec, err := ParseCacheSpec(opts.Cache)
 	if err != nil {
@@ -324,21 +330,20 @@ func planSolves(g *StageGraph, target *Stage, opts BuildOptions) ([][]solveJob, 
 				j.imports = append(j.imports, imp)
 			}
 			_, exp := entryOf(st.CacheName)
-			j.export = &exp
+			j.exports = []client.CacheOptionsEntry{exp}
 			jobs = append(jobs, j)
 		}
 		if len(jobs) > 0 {
 			out = append(out, jobs)
 		}
 	}
-	fj := solveJob{stage: target, target: finalTarget, outputs: opts.Exports, final: true}
 	for _, e := range plan.Entries {
 		imp, _ := entryOf(e.Stage)
 		fj.imports = append(fj.imports, imp)
 	}
 	if _, ok := plan.Entry(target.CacheName); ok {
 		_, exp := entryOf(target.CacheName)
-		fj.export = &exp
+		fj.exports = append(fj.exports, exp)
 	}
 	out = append(out, []solveJob{fj})
 	return out, nil
@@ -490,8 +495,7 @@ func (b *builder) solve(ctx context.Context, j solveJob) (*client.SolveResponse,
 		}
 		imps = append(imps, ie)
 	}
-	if j.export != nil {
-		ex := *j.export
+	for _, ex := range j.exports {
 		ex.Attrs = maps.Clone(ex.Attrs)
 		so.CacheExports = append(so.CacheExports, ex)
 	}
@@ -534,8 +538,8 @@ func (b *builder) report(g *StageGraph, target *Stage, jobs [][]solveJob) *Repor
 	exportOf := map[*Stage]string{}
 	for _, wave := range jobs {
 		for _, j := range wave {
-			if j.export != nil {
-				exportOf[j.stage] = describeCache(*j.export)
+			if len(j.exports) > 0 {
+				exportOf[j.stage] = describeCache(j.exports[0])
 			}
 		}
 	}
