@@ -198,7 +198,7 @@ func Build(ctx context.Context, c *client.Client, opts BuildOptions) (*BuildResu
 	}
 
 	b := &builder{c: c, opts: opts, coll: newCollector()}
-	if err := b.prepare(df); err != nil {
+	if err := b.prepare(); err != nil {
 		return nil, err
 	}
 
@@ -217,11 +217,11 @@ func Build(ctx context.Context, c *client.Client, opts BuildOptions) (*BuildResu
 	}
 	b.status = make(chan *client.SolveStatus)
 	dispDone := make(chan struct{})
-	var dockerfileWarnings []client.VertexWarning
 	go func() {
 		defer close(dispDone)
-		// the display outlives ctx so that it can show why the build stopped
-		dockerfileWarnings, _ = disp.UpdateFrom(context.WithoutCancel(ctx), b.status)
+		// the display outlives ctx so that it can show why the build
+		// stopped; the collector keeps the warnings it returns
+		_, _ = disp.UpdateFrom(context.WithoutCancel(ctx), b.status)
 	}()
 
 	var final *client.SolveResponse
@@ -255,7 +255,6 @@ func Build(ctx context.Context, c *client.Client, opts BuildOptions) (*BuildResu
 	b.statusWG.Wait()
 	close(b.status)
 	<-dispDone
-	_ = dockerfileWarnings // the collector records the same warnings from the stream
 
 	rep := b.report(g, target, jobs)
 	rep.Started = start
@@ -400,7 +399,7 @@ func describeCache(e client.CacheOptionsEntry) string {
 
 // prepare computes what every solve shares: frontend attributes, local
 // mounts, named contexts and session attachables.
-func (b *builder) prepare(df []byte) error {
+func (b *builder) prepare() error {
 	o := b.opts
 	ctxDir, err := filepath.Abs(o.ContextDir)
 	if err != nil {
@@ -461,7 +460,6 @@ func (b *builder) prepare(df []byte) error {
 	// changed to the solves after the first
 	sum := sha256.Sum256([]byte(ctxDir + "\x00" + dfPath))
 	b.sharedKey = "gantry-" + hex.EncodeToString(sum[:8])
-	_ = df
 	return nil
 }
 
@@ -520,49 +518,39 @@ func localCachePresent(dir string) bool {
 
 // report assembles the build's report.
 func (b *builder) report(g *StageGraph, target *Stage, jobs [][]solveJob) *Report {
-	needed := g.closure(target)
-	solveOf := map[*Stage]string{}
 	b.coll.mu.Lock()
-	// the first solve whose stage is st or needs st built it
-	var order []string
-	for _, wave := range jobs {
-		for _, j := range wave {
-			order = append(order, j.stage.DisplayName())
-		}
-	}
-	idsByStage := map[string]string{}
+	solveOf := map[string]string{} // stage display name -> id of its own solve
 	for id, st := range b.coll.stageOf {
-		idsByStage[st] = id
+		solveOf[st] = id
 	}
 	b.coll.mu.Unlock()
+	var solved []*Stage // stages with a solve of their own, in solve order
 	exportOf := map[*Stage]string{}
 	for _, wave := range jobs {
 		for _, j := range wave {
+			solved = append(solved, j.stage)
 			if len(j.exports) > 0 {
 				exportOf[j.stage] = describeCache(j.exports[0])
 			}
 		}
 	}
 	var infos []stageInfo
-	for _, st := range needed {
+	for _, st := range g.closure(target) {
 		si := stageInfo{name: st.DisplayName(), label: stageLabel(g, st), cacheTo: exportOf[st]}
 		for _, d := range st.Deps {
 			si.deps = append(si.deps, d.DisplayName())
 		}
-		// the solve that built the stage: its own, else the first one whose
-		// stage needs it
-		if id, ok := idsByStage[st.DisplayName()]; ok {
-			si.solve = id
-		} else {
-			for _, name := range order {
-				s, _ := g.Stage(name)
-				if s != nil && slices.Contains(g.closure(s), st) {
-					si.solve = idsByStage[name]
+		// the solve that built the stage: its own, else the first one
+		// whose stage needs it
+		si.solve = solveOf[st.DisplayName()]
+		if si.solve == "" {
+			for _, s := range solved {
+				if slices.Contains(g.closure(s), st) {
+					si.solve = solveOf[s.DisplayName()]
 					break
 				}
 			}
 		}
-		solveOf[st] = si.solve
 		infos = append(infos, si)
 	}
 	rep := b.coll.report(infos)
