@@ -27,7 +27,7 @@ import (
 // The app every integration test builds: a Rails + webpack shaped app whose
 // busybox variant builds FROM scratch (no image can be pulled here).
 var (
-	appDir        = "/tmp/app1" // TEMP
+	appDir        = filepath.Join("..", "testdata", "apps", "rails-webpack")
 	appDockerfile = "Dockerfile.busybox"
 )
 
