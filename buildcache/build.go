@@ -336,14 +336,19 @@ func planSolves(g *StageGraph, target *Stage, opts BuildOptions) ([][]solveJob, 
 			out = append(out, jobs)
 		}
 	}
+	// the target always has an entry of its own: the stages of the plan
+	// cover what installs and compiles, the target's entry covers the
+	// steps that assemble the image from them
+	if _, ok := plan.Entry(target.CacheName); !ok {
+		imp, _ := entryOf(target.CacheName)
+		fj.imports = append(fj.imports, imp)
+	}
 	for _, e := range plan.Entries {
 		imp, _ := entryOf(e.Stage)
 		fj.imports = append(fj.imports, imp)
 	}
-	if _, ok := plan.Entry(target.CacheName); ok {
-		_, exp := entryOf(target.CacheName)
-		fj.exports = append(fj.exports, exp)
-	}
+	_, exp := entryOf(target.CacheName)
+	fj.exports = append(fj.exports, exp)
 	out = append(out, []solveJob{fj})
 	return out, nil
 }
