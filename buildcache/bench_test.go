@@ -35,6 +35,11 @@ var strategies = []strategy{
 		return func(o *buildcache.BuildOptions) { o.Cache = "type=registry,ref=" + svc.Registry + "/" + repo },
 			func() int64 { return registryBytes(b, svc.Registry, repo) }
 	}},
+	{"per-stage+ancestors local", func(b *testing.B, _ buildkittest.Services) (func(*buildcache.BuildOptions), func() int64) {
+		dir := filepath.Join(b.TempDir(), "cache")
+		return func(o *buildcache.BuildOptions) { o.Cache = "type=local,dir=" + dir; o.ImportAncestors = true },
+			func() int64 { return buildkittest.DirSize(dir) }
+	}},
 	{"single mode=max local", func(b *testing.B, _ buildkittest.Services) (func(*buildcache.BuildOptions), func() int64) {
 		dir := filepath.Join(b.TempDir(), "cache")
 		return func(o *buildcache.BuildOptions) {

@@ -62,6 +62,15 @@ type BuildOptions struct {
 	// provider. When none of them serves registry auth, Build attaches one
 	// that reads the Docker config (~/.docker/config.json, credential helpers).
 	Session []session.Attachable
+	// ImportAncestors makes every solve import its ancestors' cache entries
+	// too, as the cache plan lists them, and the target every entry. By
+	// default a solve imports only its own entry: its ancestors were solved
+	// (with their own entries) in earlier waves of the same build, so their
+	// steps are in the builder already, and BuildKit v0.34 loses cache hits
+	// when a solve imports entries that overlap (it matches each step in one
+	// entry only, picked at random, and a chain that wanders into an
+	// ancestor's entry cannot continue in the stage's own).
+	ImportAncestors bool
 	// NoCache builds every step again (the imports still load; nothing matches).
 	NoCache bool
 	// Progress is the progress display: auto, tty, plain, rawjson or quiet.
@@ -148,8 +157,9 @@ type builder struct {
 // Build builds opts.Target on the daemon behind c. With a cache spec, it
 // solves each cacheable stage of the target's cache plan on its own, in
 // dependency waves (the stages of a wave in parallel), each exporting its
-// own cache entry (mode=max) and importing its own and its ancestors'
-// entries; the target builds last with every import and the exports. The
+// own cache entry (mode=max) and importing its own (its ancestors' entries
+// were imported by their solves in the earlier waves; see ImportAncestors);
+// the target builds last, with its own entry, and the exports. The
 // progress of every solve goes to one display. A cache import or export
 // failure never fails the build: it is a warning in the report.
 //
@@ -324,7 +334,11 @@ func planSolves(g *StageGraph, target *Stage, opts BuildOptions) ([][]solveJob, 
 				continue
 			}
 			j := solveJob{stage: st, target: st.Name}
-			for _, name := range e.Imports {
+			imports := e.Imports[:1] // its own entry
+			if opts.ImportAncestors {
+				imports = e.Imports
+			}
+			for _, name := range imports {
 				imp, _ := entryOf(name)
 				j.imports = append(j.imports, imp)
 			}
@@ -339,15 +353,16 @@ func planSolves(g *StageGraph, target *Stage, opts BuildOptions) ([][]solveJob, 
 	// the target always has an entry of its own: the stages of the plan
 	// cover what installs and compiles, the target's entry covers the
 	// steps that assemble the image from them
-	if _, ok := plan.Entry(target.CacheName); !ok {
-		imp, _ := entryOf(target.CacheName)
-		fj.imports = append(fj.imports, imp)
+	imp, exp := entryOf(target.CacheName)
+	fj.imports = append(fj.imports, imp)
+	if opts.ImportAncestors {
+		for _, e := range plan.Entries {
+			if e.Stage != target.CacheName {
+				imp, _ := entryOf(e.Stage)
+				fj.imports = append(fj.imports, imp)
+			}
+		}
 	}
-	for _, e := range plan.Entries {
-		imp, _ := entryOf(e.Stage)
-		fj.imports = append(fj.imports, imp)
-	}
-	_, exp := entryOf(target.CacheName)
 	fj.exports = append(fj.exports, exp)
 	out = append(out, []solveJob{fj})
 	return out, nil

@@ -34,18 +34,20 @@ var (
 // buildTimeout bounds one build on 2 busy cores.
 const buildTimeout = 5 * time.Minute
 
-// app is a copy of the test app in a temporary directory, with busybox.
+// app is a copy of the test app in a temporary directory, and busybox in
+// a directory of its own, the named context "busybox" of Dockerfile.busybox.
 type app struct {
-	dir string
-	n   int // changes made, to make every change unique
+	dir     string
+	busybox string
+	n       int // changes made, to make every change unique
 }
 
 func newApp(t testing.TB, svc buildkittest.Services) *app {
 	t.Helper()
-	dir := t.TempDir()
-	copyTree(t, appDir, dir)
-	copyFile(t, svc.Busybox, filepath.Join(dir, "busybox"), 0o755)
-	return &app{dir: dir}
+	a := &app{dir: t.TempDir(), busybox: t.TempDir()}
+	copyTree(t, appDir, a.dir)
+	copyFile(t, svc.Busybox, filepath.Join(a.busybox, "busybox"), 0o755)
+	return a
 }
 
 func copyTree(t testing.TB, src, dst string) {
@@ -137,13 +139,14 @@ func (a *app) build(t testing.TB, addr, cache string, mod ...func(*buildcache.Bu
 	defer c.Close()
 	var progress bytes.Buffer
 	opts := buildcache.BuildOptions{
-		ContextDir:  a.dir,
-		Dockerfile:  filepath.Join(a.dir, appDockerfile),
-		Target:      "main",
-		Cache:       cache,
-		Progress:    "plain",
-		ProgressOut: &progress,
-		Getenv:      func(string) string { return "" },
+		ContextDir:    a.dir,
+		Dockerfile:    filepath.Join(a.dir, appDockerfile),
+		Target:        "main",
+		NamedContexts: map[string]string{"busybox": a.busybox},
+		Cache:         cache,
+		Progress:      "plain",
+		ProgressOut:   &progress,
+		Getenv:        func(string) string { return "" },
 	}
 	for _, m := range mod {
 		m(&opts)
