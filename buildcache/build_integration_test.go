@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net"
 	"os"
@@ -437,8 +436,10 @@ func TestRegistryCacheUnreachable(t *testing.T) {
 	}
 }
 
-// TestBuildOutputsAndContexts exports the target as an OCI layout and a local
-// directory, with a named context, a secret and a build argument.
+// TestBuildOutputsAndContexts exports the target as an OCI layout, a local
+// directory and an image pushed to the registry, with a named directory
+// context, a secret, a platform and the SHA build argument; then builds
+// FROM that OCI layout as a named oci-layout:// context.
 func TestBuildOutputsAndContexts(t *testing.T) {
 	svc := buildkittest.Get(t)
 	dir := t.TempDir()
@@ -455,10 +456,11 @@ ARG SHA
 COPY --from=extra note.txt /note.txt
 RUN --mount=type=secret,id=token ["/bin/busybox", "sh", "-c", "/bin/busybox wc -c < /run/secrets/token > /secret-len && echo \"$SHA\" > /sha"]
 `), 0o644)
-	ociTar := filepath.Join(t.TempDir(), "image.tar")
+	layout := filepath.Join(t.TempDir(), "layout")
 	localOut := t.TempDir()
-	outs := []client.ExportEntry{}
-	for _, o := range []string{"type=oci,dest=" + ociTar, "type=local,dest=" + localOut} {
+	image := svc.Registry + "/gantry-test/" + randomName() + ":out"
+	var outs []client.ExportEntry
+	for _, o := range []string{"type=oci,dest=" + layout + ",tar=false", "type=local,dest=" + localOut, "type=image,name=" + image + ",push=true"} {
 		ex, err := buildcache.ParseOutput(o)
 		if err != nil {
 			t.Fatal(err)
@@ -475,6 +477,7 @@ RUN --mount=type=secret,id=token ["/bin/busybox", "sh", "-c", "/bin/busybox wc -
 	env := map[string]string{"GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567"}
 	res, err := buildcache.Build(ctx, c, buildcache.BuildOptions{
 		ContextDir: dir, Progress: "quiet", Exports: outs,
+		Platforms:     []string{"linux/amd64"},
 		NamedContexts: map[string]string{"extra": extra},
 		Secrets:       []string{"id=token,src=" + secret},
 		Getenv:        func(k string) string { return env[k] },
@@ -482,17 +485,37 @@ RUN --mount=type=secret,id=token ["/bin/busybox", "sh", "-c", "/bin/busybox wc -
 	if err != nil {
 		t.Fatal(err)
 	}
-	for file, want := range map[string]string{"note.txt": "from a named context\n", "secret-len": "6\n", "sha": env["GITHUB_SHA"] + "\n"} {
+	for file, want := range map[string]string{"note.txt": "from a named context", "secret-len": "6", "sha": env["GITHUB_SHA"]} {
 		b, err := os.ReadFile(filepath.Join(localOut, file))
-		if err != nil || strings.TrimSpace(string(b)) != strings.TrimSpace(want) {
+		if err != nil || strings.TrimSpace(string(b)) != want {
 			t.Errorf("%s = %q (%v), want %q", file, b, err, want)
 		}
 	}
-	if fi, err := os.Stat(ociTar); err != nil || fi.Size() == 0 {
-		t.Errorf("no OCI tarball: %v", err)
+	if _, err := os.Stat(filepath.Join(layout, "index.json")); err != nil {
+		t.Errorf("no OCI layout: %v", err)
 	}
-	if res.Report.Stage("out") == nil || res.Report.Stage("out").Steps != 2 {
+	if !strings.HasPrefix(res.ImageDigest, "sha256:") {
+		t.Errorf("image digest %q; exporter response %v", res.ImageDigest, res.ExporterResponse)
+	}
+	// with a platform, BuildKit prefixes step names with it: the report
+	// still finds the stage
+	if s := res.Report.Stage("out"); s == nil || s.Steps != 2 {
 		t.Errorf("report: %+v", res.Report.Stages)
 	}
-	_ = io.Discard
+
+	// the layout as a named context
+	dir2 := t.TempDir()
+	os.WriteFile(filepath.Join(dir2, "Dockerfile"), []byte("FROM prebuilt\nRUN [\"/bin/busybox\", \"cp\", \"/note.txt\", \"/copied.txt\"]\n"), 0o644)
+	out2 := t.TempDir()
+	ex, _ := buildcache.ParseOutput("type=local,dest=" + out2)
+	if _, err := buildcache.Build(ctx, c, buildcache.BuildOptions{
+		ContextDir: dir2, Progress: "quiet", Exports: []client.ExportEntry{ex},
+		NamedContexts: map[string]string{"prebuilt": "oci-layout://" + layout},
+		Getenv:        func(string) string { return "" },
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(out2, "copied.txt")); err != nil || strings.TrimSpace(string(b)) != "from a named context" {
+		t.Errorf("build from the oci-layout context: %q, %v", b, err)
+	}
 }

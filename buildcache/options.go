@@ -241,7 +241,7 @@ func parseNamedContexts(ctxs map[string]string) (*namedContexts, error) {
 // openOCILayout opens an OCI image layout directory, PATH[:TAG] or
 // PATH@DIGEST, and returns the manifest digest and the content store.
 func openOCILayout(ref string) (digest.Digest, content.Store, error) {
-	path, tag, dg := ref, "latest", ""
+	path, tag, dg := ref, "", ""
 	if i := strings.LastIndex(ref, "@"); i >= 0 {
 		path, dg = ref[:i], ref[i+1:]
 	} else if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
@@ -261,12 +261,24 @@ func openOCILayout(ref string) (digest.Digest, content.Store, error) {
 		}
 		return d, store, nil
 	}
-	desc, err := ociindex.NewStoreIndex(path).Get(tag)
+	idx := ociindex.NewStoreIndex(path)
+	if tag == "" {
+		// no tag: "latest", or the layout's only image
+		index, err := idx.Read()
+		if err != nil {
+			return "", nil, err
+		}
+		if len(index.Manifests) == 1 {
+			return index.Manifests[0].Digest, store, nil
+		}
+		tag = "latest"
+	}
+	desc, err := idx.Get(tag)
 	if err != nil {
 		return "", nil, err
 	}
 	if desc == nil {
-		return "", nil, fmt.Errorf("no image tagged %q in the layout", tag)
+		return "", nil, fmt.Errorf("no image tagged %q in the layout (name one with oci-layout://PATH:TAG or PATH@DIGEST)", tag)
 	}
 	return desc.Digest, store, nil
 }
