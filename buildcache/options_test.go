@@ -221,3 +221,70 @@ func TestCacheEntry(t *testing.T) {
 		}
 	}
 }
+
+func TestPlanSolves(t *testing.T) {
+	df, err := os.ReadFile(filepath.Join("..", "testdata", "apps", "rails-webpack", "Dockerfile.busybox"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := ParseStageGraph(df, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, err := g.Target("main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	getenv := func(string) string { return "" }
+	describe := func(jobs [][]solveJob) string {
+		var b strings.Builder
+		for _, wave := range jobs {
+			b.WriteString("[")
+			for i, j := range wave {
+				if i > 0 {
+					b.WriteString(" ")
+				}
+				b.WriteString(j.stage.DisplayName() + "<")
+				for k, im := range j.imports {
+					if k > 0 {
+						b.WriteString(",")
+					}
+					b.WriteString(filepath.Base(im.Attrs["src"]))
+				}
+				b.WriteString(">")
+				for _, ex := range j.exports {
+					b.WriteString(filepath.Base(ex.Attrs["dest"]))
+				}
+			}
+			b.WriteString("]")
+		}
+		return b.String()
+	}
+	for _, tc := range []struct {
+		name string
+		opts BuildOptions
+		want string
+	}{
+		{"no cache: one solve", BuildOptions{}, "[main<>]"},
+		{"per-stage", BuildOptions{Cache: "type=local,dir=/c"},
+			"[base<base>base][builder<builder>builder][bundle<bundle>bundle npm<npm>npm][assets<assets>assets][main<main>main]"},
+		{"with ancestors", BuildOptions{Cache: "type=local,dir=/c", ImportAncestors: true},
+			"[base<base>base][builder<builder,base>builder][bundle<bundle,base,builder>bundle npm<npm,base,builder>npm][assets<assets,base,builder,bundle,npm>assets][main<main,base,builder,bundle,npm,assets>main]"},
+	} {
+		tc.opts.Getenv = getenv
+		jobs, err := planSolves(g, target, tc.opts)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := describe(jobs); got != tc.want {
+			t.Errorf("%s:\n got %s\nwant %s", tc.name, got, tc.want)
+		}
+		last := jobs[len(jobs)-1]
+		if len(last) != 1 || !last[0].final || last[0].target != "main" {
+			t.Errorf("%s: the last solve is not the target: %+v", tc.name, last)
+		}
+	}
+	if _, err := planSolves(g, target, BuildOptions{Cache: "type=nope", Getenv: getenv}); err == nil {
+		t.Errorf("a bad cache spec was accepted")
+	}
+}
