@@ -126,16 +126,24 @@ func (a *app) apply(t testing.TB, c change, payload int) {
 	}
 }
 
-// build builds the app's main stage on the daemon at addr.
-func (a *app) build(t testing.TB, addr, cache string, mod ...func(*buildcache.BuildOptions)) *buildcache.Report {
+// connect connects to the daemon at addr with a context bounded by
+// buildTimeout; both are closed when the test ends.
+func connect(t testing.TB, addr string) (context.Context, *client.Client) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
-	defer cancel()
+	t.Cleanup(cancel)
 	c, err := buildcache.Connect(ctx, addr, buildcache.TLSOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	t.Cleanup(func() { c.Close() })
+	return ctx, c
+}
+
+// build builds the app's main stage on the daemon at addr.
+func (a *app) build(t testing.TB, addr, cache string, mod ...func(*buildcache.BuildOptions)) *buildcache.Report {
+	t.Helper()
+	ctx, c := connect(t, addr)
 	var progress bytes.Buffer
 	opts := buildcache.BuildOptions{
 		ContextDir:    a.dir,
@@ -344,13 +352,7 @@ func TestDaemonKilledMidBuild(t *testing.T) {
 	svc := buildkittest.Get(t)
 	dir := slowApp(t, svc, "slow")
 	d := buildkittest.StartDaemon(t, svc.Buildkitd)
-	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
-	defer cancel()
-	c, err := buildcache.Connect(ctx, d.Addr, buildcache.TLSOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	ctx, c := connect(t, d.Addr)
 	w := &signalWriter{want: "RUN [\"/bin/busybox\", \"sleep\"", seen: make(chan struct{})}
 	type result struct {
 		res *buildcache.BuildResult
@@ -467,13 +469,7 @@ RUN --mount=type=secret,id=token ["/bin/busybox", "sh", "-c", "/bin/busybox wc -
 		}
 		outs = append(outs, ex)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
-	defer cancel()
-	c, err := buildcache.Connect(ctx, svc.Addr, buildcache.TLSOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	ctx, c := connect(t, svc.Addr)
 	env := map[string]string{"GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567"}
 	res, err := buildcache.Build(ctx, c, buildcache.BuildOptions{
 		ContextDir: dir, Progress: "quiet", Exports: outs,
