@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/moby/buildkit/session"
+	"github.com/moby/buildkit/session/auth/authprovider"
 )
 
 func TestParseOutput(t *testing.T) {
@@ -286,5 +289,37 @@ func TestPlanSolves(t *testing.T) {
 	}
 	if _, err := planSolves(g, target, BuildOptions{Cache: "type=nope", Getenv: getenv}); err == nil {
 		t.Errorf("a bad cache spec was accepted")
+	}
+}
+
+// TestPrepareSession: Build attaches a Docker-config auth provider unless
+// the caller (the push gate) brings its own, and a secrets provider for
+// --secret; named contexts add local mounts.
+func TestPrepareSession(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "s")
+	os.WriteFile(secret, []byte("x"), 0o600)
+	own := authprovider.NewDockerAuthProvider(authprovider.DockerAuthProviderConfig{})
+	for _, tc := range []struct {
+		name    string
+		opts    BuildOptions
+		session int
+		mounts  int
+	}{
+		{"default auth", BuildOptions{}, 1, 2},
+		{"the caller's auth", BuildOptions{Session: []session.Attachable{own}}, 1, 2},
+		{"secrets and a named context", BuildOptions{Secrets: []string{"id=s,src=" + secret}, NamedContexts: map[string]string{"extra": dir}}, 2, 3},
+	} {
+		tc.opts.ContextDir, tc.opts.Dockerfile = dir, filepath.Join(dir, "Dockerfile")
+		b := &builder{opts: tc.opts}
+		if err := b.prepare(); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if len(b.session) != tc.session || len(b.mounts) != tc.mounts {
+			t.Errorf("%s: %d attachables, %d mounts; want %d, %d", tc.name, len(b.session), len(b.mounts), tc.session, tc.mounts)
+		}
+		if tc.name == "the caller's auth" && b.session[0] != own {
+			t.Errorf("the caller's auth provider was replaced")
+		}
 	}
 }
