@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,5 +114,47 @@ func TestBuildExitCodes(t *testing.T) {
 	}
 	if got := runCLI(t, "build", ok, "--builder", svc.Addr, "--cache", unreachable, "--progress", "quiet", "--allow-cache-errors"); got != exitOK {
 		t.Errorf("cache registry unreachable with --allow-cache-errors: exit %d, want 0", got)
+	}
+}
+
+// sleeping reports whether a process runs `busybox sleep <secs>`.
+func sleeping(secs string) bool {
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range procs {
+		b, err := os.ReadFile(p)
+		if err == nil && strings.Contains(string(b), "sleep\x00"+secs+"\x00") {
+			return true
+		}
+	}
+	return false
+}
+
+// TestBuildDaemonKilled: the daemon dies while a step runs; gantry build
+// exits 4 promptly.
+func TestBuildDaemonKilled(t *testing.T) {
+	svc := buildkittest.Get(t)
+	dir := writeBusyboxApp(t, svc, "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"sleep\", \"137\"]\n")
+	d := buildkittest.StartDaemon(t, svc.Buildkitd)
+	code := make(chan int, 1)
+	go func() { code <- runCLI(t, "build", dir, "--builder", d.Addr, "--progress", "quiet") }()
+	deadline := time.Now().Add(3 * time.Minute)
+	for !sleeping("137") {
+		if time.Now().After(deadline) {
+			t.Fatal("the step did not start within 3 minutes")
+		}
+		select {
+		case c := <-code:
+			t.Fatalf("gantry build exited %d before the step started", c)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	d.Kill()
+	select {
+	case c := <-code:
+		if c != exitUnreachable {
+			t.Errorf("exit %d, want %d", c, exitUnreachable)
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("gantry build hung after the daemon was killed")
 	}
 }

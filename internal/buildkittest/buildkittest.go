@@ -164,8 +164,28 @@ func (d *Daemon) Stop() {
 			d.Kill()
 		}
 	}
+	killContainers(d.Dir)
 	unmountUnder(d.Dir)
 	os.RemoveAll(d.Dir)
+}
+
+// killContainers kills the container processes a killed daemon left
+// behind: the processes whose root filesystem is a snapshot under dir.
+func killContainers(dir string) {
+	infos, _ := filepath.Glob("/proc/[0-9]*/mountinfo")
+	for _, p := range infos {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		line, _, _ := strings.Cut(string(b), "\n")
+		if f := strings.Fields(line); len(f) > 4 && f[4] == "/" && strings.Contains(line, dir+"/") {
+			var pid int
+			if _, err := fmt.Sscanf(p, "/proc/%d/mountinfo", &pid); err == nil && pid != os.Getpid() {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	}
 }
 
 // unmountUnder lazily unmounts every mount below dir, deepest first.
