@@ -285,7 +285,11 @@ func Build(ctx context.Context, c *client.Client, opts BuildOptions) (*BuildResu
 // classifyFailure turns a solve error into an *UnreachableError or a *BuildError.
 func classifyFailure(ctx context.Context, err error, stage, addr string, rep *Report) error {
 	if ctx.Err() != nil {
-		return &BuildError{Kind: KindBuild, Stage: stage, Err: fmt.Errorf("build canceled: %w", context.Cause(ctx)), Report: rep}
+		what := "build canceled"
+		if errors.Is(context.Cause(ctx), context.DeadlineExceeded) {
+			what = "build timed out"
+		}
+		return &BuildError{Kind: KindBuild, Stage: stage, Err: fmt.Errorf("%s: %w", what, context.Cause(ctx)), Report: rep}
 	}
 	if isConnectionLost(err) {
 		return &UnreachableError{Addr: addr, During: true, Err: err}

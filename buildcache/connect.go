@@ -57,10 +57,14 @@ type UnreachableError struct {
 }
 
 func (e *UnreachableError) Error() string {
-	if e.During {
-		return fmt.Sprintf("lost the connection to BuildKit at %s during the build: %v; check that buildkitd is still running (its log says why it stopped)", e.Addr, e.Err)
+	at := ""
+	if e.Addr != "" {
+		at = " at " + e.Addr
 	}
-	return fmt.Sprintf("cannot reach BuildKit at %s: %v\n%s", e.Addr, e.Err, startHint(e.Addr))
+	if e.During {
+		return fmt.Sprintf("lost the connection to BuildKit%s during the build: %v; check that buildkitd is still running (its log says why it stopped)", at, e.Err)
+	}
+	return fmt.Sprintf("cannot reach BuildKit%s: %v\n%s", at, e.Err, startHint(e.Addr))
 }
 
 // Unwrap returns ErrDaemonUnreachable and the cause.
