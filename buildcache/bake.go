@@ -97,9 +97,8 @@ func (p *Plan) WriteBake(w io.Writer, spec CacheSpec, opts BakeOptions) error {
 	return enc.Encode(f)
 }
 
-// stageRef is how --target names a stage: its name; "" for an unnamed
-// stage, which BuildKit can build only as the last stage (no --target).
-func stageRef(st *Stage) string { return st.Name }
+// stageRef is how --target names a stage (see Stage.TargetName).
+func stageRef(st *Stage) string { return st.TargetName() }
 
 func (p *Plan) stageByCacheName(name string) *Stage {
 	for _, st := range p.Graph.Stages {

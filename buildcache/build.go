@@ -26,8 +26,6 @@ import (
 	"github.com/moby/buildkit/util/progress/progressui"
 	"github.com/tonistiigi/fsutil"
 	"golang.org/x/sync/errgroup"
-
-	"github.com/gantry-ci/gantry/actions"
 )
 
 // BuildOptions is what to build and how.
@@ -38,8 +36,8 @@ type BuildOptions struct {
 	Dockerfile string
 	// Target is the stage to build ("" is the last stage).
 	Target string
-	// BuildArgs are --build-arg values. SHA defaults to the pull request's
-	// head SHA, or the commit SHA, of the GitHub Actions run.
+	// BuildArgs are --build-arg values. (gantry build sets SHA to the
+	// commit being built in GitHub Actions.)
 	BuildArgs map[string]string
 	// Platforms are the target platforms, e.g. linux/amd64.
 	Platforms []string
@@ -79,8 +77,7 @@ type BuildOptions struct {
 	ProgressOut io.Writer
 	// Builder is the daemon's address, recorded in the report.
 	Builder string
-	// Getenv reads the environment for the GitHub context and the gha
-	// cache's ACTIONS_* variables (default os.Getenv).
+	// Getenv reads the gha cache's ACTIONS_* variables (default os.Getenv).
 	Getenv func(string) string
 }
 
@@ -185,11 +182,6 @@ func Build(ctx context.Context, c *client.Client, opts BuildOptions) (*BuildResu
 	opts.BuildArgs = maps.Clone(opts.BuildArgs)
 	if opts.BuildArgs == nil {
 		opts.BuildArgs = map[string]string{}
-	}
-	if _, ok := opts.BuildArgs["SHA"]; !ok {
-		if gh, err := actions.ContextFromEnv(opts.Getenv); err == nil && gh.HeadSHA() != "" {
-			opts.BuildArgs["SHA"] = gh.HeadSHA()
-		}
 	}
 	g, err := ParseStageGraph(df, opts.BuildArgs)
 	if err != nil {

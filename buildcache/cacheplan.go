@@ -89,6 +89,8 @@ type Installer struct {
 	// Kind is "dependencies" or "artifacts".
 	Kind string
 	re   *regexp.Regexp
+	// word must occur in a script for re to be tried (a fast prefilter).
+	word string
 }
 
 // Installers are the commands gantry recognises in RUN steps. Package
@@ -101,21 +103,22 @@ var Installers = []Installer{
 	{Name: "npm install", Kind: "dependencies", re: regexp.MustCompile(`\bnpm(\s+-\S+)*\s+(install|i)(\s|$)`)},
 	{Name: "pnpm install", Kind: "dependencies", re: regexp.MustCompile(`\bpnpm(\s+-\S+)*\s+(install|i)(\s|$)`)},
 	{Name: "bun install", Kind: "dependencies", re: regexp.MustCompile(`\bbun\s+install\b`)},
-	{Name: "pip install", Kind: "dependencies", re: regexp.MustCompile(`\bpip3?\s+install\b`)},
+	{Name: "pip install", Kind: "dependencies", word: "pip", re: regexp.MustCompile(`\bpip3?\s+install\b`)},
 	{Name: "poetry install", Kind: "dependencies", re: regexp.MustCompile(`\bpoetry\s+install\b`)},
 	{Name: "composer install", Kind: "dependencies", re: regexp.MustCompile(`\bcomposer\s+install\b`)},
 	{Name: "go mod download", Kind: "dependencies", re: regexp.MustCompile(`\bgo\s+mod\s+download\b`)},
 	{Name: "mix deps.get", Kind: "dependencies", re: regexp.MustCompile(`\bmix\s+deps\.get\b`)},
 	{Name: "apk add", Kind: "dependencies", re: regexp.MustCompile(`\bapk\s+(-\S+\s+)*add\b`)},
-	{Name: "apt-get install", Kind: "dependencies", re: regexp.MustCompile(`\bapt(-get)?\s+(-\S+\s+)*install\b`)},
-	{Name: "yum install", Kind: "dependencies", re: regexp.MustCompile(`\b(yum|dnf|microdnf)\s+(-\S+\s+)*install\b`)},
+	{Name: "apt-get install", Kind: "dependencies", word: "apt", re: regexp.MustCompile(`\bapt(-get)?\s+(-\S+\s+)*install\b`)},
+	{Name: "yum install", Kind: "dependencies", word: "install", re: regexp.MustCompile(`\b(yum|dnf|microdnf)\s+(-\S+\s+)*install\b`)},
 	{Name: "assets:precompile", Kind: "artifacts", re: regexp.MustCompile(`\bassets:precompile\b`)},
 	{Name: "webpack", Kind: "artifacts", re: regexp.MustCompile(`\bwebpack\b`)},
-	{Name: "yarn build", Kind: "artifacts", re: regexp.MustCompile(`\b(yarn|pnpm|bun)(\s+run)?\s+build\b|\bnpm\s+run\s+build\b`)},
-	{Name: "go build", Kind: "artifacts", re: regexp.MustCompile(`\bgo\s+(build|install)\b`)},
+	{Name: "yarn build", Kind: "artifacts", word: "build", re: regexp.MustCompile(`\b(yarn|pnpm|bun)(\s+run)?\s+build\b|\bnpm\s+run\s+build\b`)},
+	{Name: "go build", Kind: "artifacts", word: "go", re: regexp.MustCompile(`\bgo\s+(build|install)\b`)},
 	{Name: "cargo build", Kind: "artifacts", re: regexp.MustCompile(`\bcargo\s+(build|install)\b`)},
 	{Name: "make", Kind: "artifacts", re: regexp.MustCompile(`(^|&&|;|\n)\s*make\b`)},
-	{Name: "mvn", Kind: "artifacts", re: regexp.MustCompile(`\b(mvn|gradle|gradlew)\b`)},
+	{Name: "mvn package", Kind: "artifacts", re: regexp.MustCompile(`\bmvn\b`)},
+	{Name: "gradle build", Kind: "artifacts", re: regexp.MustCompile(`\bgradlew?\b`)},
 	{Name: "bootsnap precompile", Kind: "artifacts", re: regexp.MustCompile(`\bbootsnap\s+precompile\b`)},
 }
 
@@ -124,7 +127,11 @@ var Installers = []Installer{
 func FindInstallers(script string) []Installer {
 	var out []Installer
 	for _, in := range Installers {
-		if in.re.MatchString(script) {
+		word := in.word
+		if word == "" {
+			word, _, _ = strings.Cut(in.Name, " ")
+		}
+		if strings.Contains(script, word) && in.re.MatchString(script) {
 			out = append(out, in)
 		}
 	}

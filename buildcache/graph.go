@@ -159,6 +159,10 @@ type Options struct {
 	// Platform is the target platform, such as "linux/arm64"; empty means
 	// linux/amd64. It sets $TARGETPLATFORM, $TARGETARCH and friends.
 	Platform string
+	// Lenient keeps a FROM whose base expands to nothing (an ARG without a
+	// default, to be given with --build-arg) with its unexpanded text as
+	// Base, instead of failing. Linters use it; builds should not.
+	Lenient bool
 }
 
 // ParseStageGraph parses a Dockerfile with BuildKit's parser and builds its
@@ -227,7 +231,7 @@ func ParseStageGraphOptions(dockerfile []byte, opts Options) (g *StageGraph, err
 	}
 	env := g.globalArgs(opts, metaArgs)
 	lex := shell.NewLex(res.EscapeToken)
-	if err := g.resolveBases(lex, env); err != nil {
+	if err := g.resolveBases(lex, env, opts.Lenient); err != nil {
 		return nil, err
 	}
 	if err := g.resolveRefs(); err != nil {
@@ -324,8 +328,11 @@ type envList struct {
 	vals map[string]string
 }
 
+// Get returns a variable's value.
 func (e *envList) Get(k string) (string, bool) { v, ok := e.vals[k]; return v, ok }
-func (e *envList) Keys() []string              { return e.keys }
+
+// Keys returns the variable names in the order they were set.
+func (e *envList) Keys() []string { return e.keys }
 func (e *envList) set(k, v string) {
 	if _, ok := e.vals[k]; !ok {
 		e.keys = append(e.keys, k)
@@ -392,12 +399,15 @@ func splitPlatform(p string) (os, arch, variant string) {
 
 // resolveBases expands each FROM line's base and platform and links stages
 // built FROM an earlier stage.
-func (g *StageGraph) resolveBases(lex *shell.Lex, env *envList) error {
+func (g *StageGraph) resolveBases(lex *shell.Lex, env *envList, lenient bool) error {
 	for _, st := range g.Stages {
 		used := map[string]bool{}
 		res, err := lex.ProcessWordWithMatches(st.Instruction.BaseName, env)
 		if err != nil {
 			return &ParseError{Line: st.Line, Column: st.Column, Message: fmt.Sprintf("cannot expand the base %q: %v", st.Instruction.BaseName, err)}
+		}
+		if res.Result == "" && lenient {
+			res.Result = st.Instruction.BaseName
 		}
 		if res.Result == "" {
 			return &ParseError{Line: st.Line, Column: st.Column,
@@ -548,6 +558,11 @@ func (st *Stage) DisplayName() string {
 	}
 	return "stage-" + strconv.Itoa(st.Index)
 }
+
+// TargetName is how BuildKit's --target names the stage: its name. It is ""
+// for an unnamed stage, which BuildKit builds only as the last stage,
+// without --target.
+func (st *Stage) TargetName() string { return st.Name }
 
 // nameCaches gives every stage a unique cache entry name.
 func (g *StageGraph) nameCaches() {

@@ -162,6 +162,10 @@ func TestGraphBuildArgs(t *testing.T) {
 	if g.Stages[1].Platform != "linux/arm64" {
 		t.Errorf("platform %q", g.Stages[1].Platform)
 	}
+	g, err := ParseStageGraphOptions([]byte("ARG IMG\nFROM $IMG AS a\n"), Options{Lenient: true})
+	if err != nil || g.Stages[0].Base != "$IMG" {
+		t.Errorf("lenient: %v %+v", err, g)
+	}
 }
 
 func TestGraphErrors(t *testing.T) {

@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Plan is everything `gantry plan` shows about a target: the graph, the
@@ -78,13 +80,22 @@ func (p *Plan) WriteTree(w io.Writer) error {
 		len(g.Stages), plural(len(g.Stages), "stage", ""), len(p.Needed), len(p.Waves), plural(len(p.Waves), "wave", ""),
 		len(p.Dead), len(p.Cache.Entries), plural(len(p.Cache.Entries), "entry", "entries"))
 
-	b.WriteString("waves (the stages of one wave build in parallel)\n")
+	b.WriteString("waves (the stages of one wave build in parallel, after the stages they need)\n")
 	for i, wave := range p.Waves {
-		var names []string
+		var names, after []string
 		for _, st := range wave {
 			names = append(names, st.DisplayName())
+			for _, d := range st.Deps {
+				if !slices.Contains(after, d.DisplayName()) {
+					after = append(after, d.DisplayName())
+				}
+			}
 		}
-		fmt.Fprintf(&b, "  %d  %s\n", i+1, strings.Join(names, " ∥ "))
+		line := strings.Join(names, " ∥ ")
+		if len(after) > 0 {
+			line += strings.Repeat(" ", max(1, 25-utf8.RuneCountInString(line))) + "after " + strings.Join(after, ", ")
+		}
+		fmt.Fprintf(&b, "  %d  %s\n", i+1, strings.TrimRight(line, " "))
 	}
 
 	width := 0
@@ -176,6 +187,35 @@ func nodeID(st *Stage) string { return "s" + strconv.Itoa(st.Index) }
 // stage to the stages built on it or copying from it, the target in bold,
 // stages with a cache entry in green, dead stages dashed.
 func (p *Plan) Mermaid() string {
+	return p.MermaidWith(MermaidStyle{
+		ClassDefs: map[string]string{
+			"cached": "fill:#e6f4ea,stroke:#2e7d32",
+			"dead":   "fill:#f5f5f5,stroke:#9e9e9e,stroke-dasharray:5 5,color:#757575",
+		},
+		Class: func(st *Stage) string {
+			switch {
+			case !p.needed(st):
+				return "dead"
+			case st.Cacheable:
+				return "cached"
+			}
+			return ""
+		},
+	})
+}
+
+// MermaidStyle colours the stages of a mermaid graph, such as by cache hit
+// or miss in a build report.
+type MermaidStyle struct {
+	// ClassDefs maps class names to mermaid styles ("fill:#e6f4ea,stroke:#2e7d32").
+	ClassDefs map[string]string
+	// Class returns a stage's class, or "" for none.
+	Class func(*Stage) string
+}
+
+// MermaidWith returns the stage graph as a mermaid flowchart with the
+// given stage classes; the target is always drawn with a thick border.
+func (p *Plan) MermaidWith(style MermaidStyle) string {
 	var b strings.Builder
 	b.WriteString("flowchart TD\n")
 	for _, st := range p.Graph.Stages {
@@ -188,22 +228,24 @@ func (p *Plan) Mermaid() string {
 		}
 	}
 	b.WriteString("  classDef target stroke-width:3px\n")
-	b.WriteString("  classDef cached fill:#e6f4ea,stroke:#2e7d32\n")
-	b.WriteString("  classDef dead fill:#f5f5f5,stroke:#9e9e9e,stroke-dasharray:5 5,color:#757575\n")
-	var cached, dead []string
+	classes := map[string][]string{}
+	var order []string
+	for _, name := range slices.Sorted(maps.Keys(style.ClassDefs)) {
+		fmt.Fprintf(&b, "  classDef %s %s\n", name, style.ClassDefs[name])
+	}
 	for _, st := range p.Graph.Stages {
-		switch {
-		case !p.needed(st):
-			dead = append(dead, nodeID(st))
-		case st.Cacheable:
-			cached = append(cached, nodeID(st))
+		if style.Class == nil {
+			break
+		}
+		if c := style.Class(st); c != "" {
+			if _, ok := classes[c]; !ok {
+				order = append(order, c)
+			}
+			classes[c] = append(classes[c], nodeID(st))
 		}
 	}
-	if len(cached) > 0 {
-		fmt.Fprintf(&b, "  class %s cached\n", strings.Join(cached, ","))
-	}
-	if len(dead) > 0 {
-		fmt.Fprintf(&b, "  class %s dead\n", strings.Join(dead, ","))
+	for _, c := range order {
+		fmt.Fprintf(&b, "  class %s %s\n", strings.Join(classes[c], ","), c)
 	}
 	fmt.Fprintf(&b, "  class %s target\n", nodeID(p.Target))
 	return b.String()

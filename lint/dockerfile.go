@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/moby/buildkit/client/llb"
@@ -56,10 +57,9 @@ func buildkitRules() []*Rule {
 		{linter.RuleMaintainerDeprecated.Name, "the MAINTAINER instruction is deprecated: use a label for the image author"},
 		{linter.RuleUndefinedArgInFrom.Name, "a FROM line should use only declared ARGs"},
 		{linter.RuleWorkdirRelativePath.Name, "a relative WORKDIR without an absolute one earlier depends on the base image"},
-		{linter.RuleUndefinedVar.Name, "variables should be defined before they are used (gantry reports it where the base image's environment is known)"},
+		{linter.RuleUndefinedVar.Name, "variables should be defined before they are used (outside FROM scratch stages gantry reports only typos of declared variables)"},
 		{linter.RuleMultipleInstructionsDisallowed.Name, "only the last CMD, ENTRYPOINT or HEALTHCHECK of a stage takes effect"},
 		{linter.RuleLegacyKeyValueFormat.Name, "legacy `ENV key value` format: write key=value"},
-		{linter.RuleInvalidBaseImagePlatform.Name, "the base image's platform does not match the target platform (needs the image, so gantry never reports it)"},
 		{linter.RuleRedundantTargetPlatform.Name, "a FROM --platform=$TARGETPLATFORM is redundant: it is the default"},
 		{linter.RuleSecretsUsedInArgOrEnv.Name, "secrets should not be passed in ARG or ENV: they end up in the image; use secret mounts"},
 		{linter.RuleInvalidDefaultArgInFrom.Name, "a global ARG's default makes the base image name empty or invalid"},
@@ -82,7 +82,7 @@ func (l *Linter) lintDockerfile(f *File) []Finding {
 		df.Dir = filepath.Dir(f.AbsPath)
 	}
 	f.Dockerfile = df
-	g, err := buildcache.ParseStageGraph(f.Src, nil)
+	g, err := buildcache.ParseStageGraphOptions(f.Src, buildcache.Options{Lenient: true})
 	if err != nil {
 		df.Err = err
 		f.Invalid = true
@@ -119,15 +119,45 @@ func (l *Linter) lintDockerfile(f *File) []Finding {
 			}
 		}
 	}
+	suppressWholeInstructions(g, f.Src, out)
 	return out
 }
 
+// suppressWholeInstructions lets a gantry-ignore comment above a
+// multi-line instruction cover findings on any of its lines: such findings
+// move to the instruction's first line, where the engine applies the
+// suppression (the position of a suppressed finding is never shown).
+func suppressWholeInstructions(g *buildcache.StageGraph, src []byte, fs []Finding) {
+	sups := ParseSuppressions(src)
+	if len(sups) == 0 {
+		return
+	}
+	names := map[int][]string{}
+	for _, s := range sups {
+		names[s.Target] = append(names[s.Target], s.Rules...)
+	}
+	for i := range fs {
+		fd := &fs[i]
+		for _, st := range g.Stages {
+			for _, s := range st.Steps {
+				if fd.Line > s.Line && fd.Line <= s.EndLine &&
+					(slices.Contains(names[s.Line], fd.RuleID) || slices.Contains(names[s.Line], "all")) &&
+					!slices.Contains(names[fd.Line], fd.RuleID) {
+					fd.Line, fd.Column = s.Line, s.Column
+				}
+			}
+		}
+	}
+}
+
 // offlineResolver answers BuildKit's image config lookups without pulling:
-// every base image is an empty image of the requested platform. Checks
-// that need the real image (InvalidBaseImagePlatform) therefore never fire,
-// and UndefinedVar is filtered where the base image's ENV is unknown.
+// every base image is an empty image of the requested platform. The check
+// that needs the real image (InvalidBaseImagePlatform) therefore never
+// fires and is not listed, and UndefinedVar is filtered where the base
+// image's ENV is unknown.
 type offlineResolver struct{}
 
+// ResolveImageConfig returns an empty image config for any reference.
 func (offlineResolver) ResolveImageConfig(_ context.Context, ref string, opt sourceresolver.Opt) (string, digest.Digest, []byte, error) {
 	img := map[string]any{
 		"os": "linux", "architecture": "amd64",
@@ -148,7 +178,7 @@ func (offlineResolver) ResolveImageConfig(_ context.Context, ref string, opt sou
 var _ llb.ImageMetaResolver = offlineResolver{}
 
 // didYouMean marks an UndefinedVar finding that suggests a defined variable.
-var didYouMean = regexp.MustCompile(`\(did you mean \$?\w+\?\)`)
+var didYouMean = regexp.MustCompile(`\(did you mean \$?(\w+)\?\)`)
 
 // buildkitFindings runs BuildKit's Dockerfile checks in-process, the way
 // `docker build --check` does, and converts the warnings to findings.
@@ -187,14 +217,20 @@ func buildkitFindings(f *File) (out []Finding) {
 				fd.EndLine = int(last.End.Line)
 			}
 		}
-		if w.RuleName == linter.RuleUndefinedVar.Name && !didYouMean.MatchString(w.Detail) && !envKnown(g, fd.Line) {
+		if w.RuleName == linter.RuleUndefinedVar.Name && !envKnown(g, fd.Line) {
 			// The variable may come from the base image's ENV, which gantry
-			// cannot see without pulling the image.
-			continue
+			// cannot see without pulling the image. Report it only as a
+			// likely typo of a variable the Dockerfile itself declares.
+			m := didYouMean.FindStringSubmatch(w.Detail)
+			if m == nil || m[1] == "PATH" || !declared(g)[m[1]] {
+				continue
+			}
 		}
 		out = append(out, fd)
 	}
-	if res.Error != nil {
+	if res.Error != nil && !strings.Contains(res.Error.Message, "should not be blank") {
+		// (a base from an ARG without a default is InvalidDefaultArgInFrom,
+		// and builds with --build-arg)
 		fd := Finding{RuleID: invalidFileRule.ID, Message: "BuildKit cannot build this Dockerfile: " + lowerSentence(res.Error.Message)}
 		if rs := res.Error.Location.Ranges; len(rs) > 0 {
 			fd.Line = int(rs[0].Start.Line)
@@ -203,6 +239,29 @@ func buildkitFindings(f *File) (out []Finding) {
 		out = append(out, fd)
 	}
 	return out
+}
+
+// declared returns the names of every ARG and ENV the Dockerfile declares.
+func declared(g *buildcache.StageGraph) map[string]bool {
+	names := map[string]bool{}
+	for _, a := range g.MetaArgs {
+		names[a.Name] = true
+	}
+	for _, st := range g.Stages {
+		for _, s := range st.Steps {
+			switch c := s.Command.(type) {
+			case *instructions.ArgCommand:
+				for _, kv := range c.Args {
+					names[kv.Key] = true
+				}
+			case *instructions.EnvCommand:
+				for _, kv := range c.Env {
+					names[kv.Key] = true
+				}
+			}
+		}
+	}
+	return names
 }
 
 // lineStart is the 1-based column of the first non-blank byte of a line.

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -114,6 +116,10 @@ WORKDIR app
 COPY $UNDEFINED_SRC /src
 EXPOSE 80/TCP
 CMD make run
+FROM golang:1.22 AS go
+ENV PATH=$PATHH:$GOPATH/bin
+ENV RUBY_VERSION=3.3
+ENV V=$RUBY_VERISON
 FROM scratch
 COPY --from=build /src /src
 ENV PATH=$PATHH
@@ -128,7 +134,8 @@ ENV PATH=$PATHH
 		`5:1: relative workdir "app" can have unexpected results if the base image changes [WorkdirRelativePath]`,
 		`7:1: defined protocol '80/TCP' in EXPOSE instruction should be lowercase [ExposeProtoCasing]`,
 		`8:1: JSON arguments recommended for CMD to prevent unintended behavior related to OS signals [JSONArgsRecommended]`,
-		`11:1: usage of undefined variable '$PATHH' (did you mean $PATH?) [UndefinedVar]`,
+		`12:1: usage of undefined variable '$RUBY_VERISON' (did you mean $RUBY_VERSION?) [UndefinedVar]`,
+		`15:1: usage of undefined variable '$PATHH' (did you mean $PATH?) [UndefinedVar]`,
 	}
 	var have []string
 	for _, f := range fs {
@@ -143,10 +150,26 @@ ENV PATH=$PATHH
 
 	// $UNDEFINED_SRC on line 6 is not reported: the stage's base image
 	// (alpine) may define it, and gantry cannot pull the image to know.
+	// Nor are $PATHH and $GOPATH ("did you mean $PATH?") on line 11: only
+	// typos of variables the Dockerfile declares are reported there. From
+	// scratch (line 15) the environment is known.
 	// From scratch the environment is known, so it is reported.
 	fs = lintDockerfileWith(t, func(r *Rule) bool { return r.ID == "UndefinedVar" }, "FROM scratch\nCOPY $NOPE /x\n", nil, "")
 	if len(fs) != 1 || fs[0].Line != 2 || !strings.Contains(fs[0].Message, "$NOPE") {
 		t.Errorf("UndefinedVar from scratch: %s", dockerfileFindingsText(fs))
+	}
+
+	// an ignore above a multi-line RUN covers findings on its other lines
+	fs = lintDockerfileWith(t, func(r *Rule) bool { return r.ID == "install-cache-left" || r.ID == "unused-ignore" },
+		"FROM alpine\n# gantry-ignore: install-cache-left -- the cache is a mount in CI\nRUN set -e; \\\n    apk add curl\n", nil, "")
+	if len(fs) != 0 {
+		t.Errorf("ignore above a multi-line RUN:\n%s", dockerfileFindingsText(fs))
+	}
+
+	// a base from an ARG without a default needs --build-arg: a warning, not invalid-file
+	fs = lintDockerfileWith(t, nil, "ARG BASE\nFROM $BASE AS app\nRUN make\n", nil, "")
+	if len(fs) != 1 || fs[0].RuleID != "InvalidDefaultArgInFrom" || fs[0].Line != 2 {
+		t.Errorf("FROM $BASE:\n%s", dockerfileFindingsText(fs))
 	}
 
 	// config turns a BuildKit check off or changes its severity; inline
@@ -211,5 +234,29 @@ func TestLintWorkflowsAndDockerfiles(t *testing.T) {
 		if !strings.Contains(b.String(), w) {
 			t.Errorf("json output lacks %s", w)
 		}
+	}
+}
+
+// TestBuildKitRuleList keeps buildkitRules in step with the checks of the
+// BuildKit version in go.mod (their docs are in the module).
+func TestBuildKitRuleList(t *testing.T) {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/moby/buildkit").Output()
+	if err != nil {
+		t.Skipf("go list: %v", err)
+	}
+	docs, _ := filepath.Glob(filepath.Join(strings.TrimSpace(string(out)), "frontend", "dockerfile", "linter", "docs", "*.md"))
+	var upstream []string
+	for _, d := range docs {
+		if name := strings.TrimSuffix(filepath.Base(d), ".md"); !strings.HasPrefix(name, "_") {
+			upstream = append(upstream, name)
+		}
+	}
+	var ours []string
+	for _, r := range buildkitRules() {
+		ours = append(ours, r.ID)
+	}
+	slices.Sort(ours)
+	if len(upstream) == 0 || strings.Join(ours, " ") != strings.Join(upstream, " ") {
+		t.Errorf("BuildKit's checks:\n%s\ngantry's list:\n%s", strings.Join(upstream, " "), strings.Join(ours, " "))
 	}
 }

@@ -150,8 +150,8 @@ func checkGemfileLockPlatform(f *File, opts any) []Finding {
 				kind = "alpine (" + root.Base + ")"
 			}
 			fd := Finding{Line: line, Column: col, Message: fmt.Sprintf(
-				"%s PLATFORMS (%s) lack %s, the platform of this %s image: bundle install fails with \"Your bundle only supports platforms\"; run `bundle lock --add-platform %s` and commit %s",
-				lockPath, strings.Join(have, ", "), strings.Join(missing, " and "), kind, strings.Join(missing, " "), "Gemfile.lock")}
+				"Gemfile.lock lists PLATFORMS %s but not %s, the platform of this %s image: bundle install fails with \"Your bundle only supports platforms\"; run `bundle lock --add-platform %s` and commit Gemfile.lock",
+				strings.Join(have, ", "), strings.Join(missing, " or "), kind, strings.Join(missing, " "))}
 			fd.Related = []Location{{File: lockPath, Line: header, Column: 1, Message: "PLATFORMS section"}}
 			out = append(out, fd)
 		}

@@ -148,6 +148,12 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 		}
 		opts.BuildArgs[k] = v
 	}
+	if _, ok := opts.BuildArgs["SHA"]; !ok {
+		// the commit being built: the pull request's head, not the merge commit
+		if gh, err := actions.ContextFromEnv(os.Getenv); err == nil && gh.HeadSHA() != "" {
+			opts.BuildArgs["SHA"] = gh.HeadSHA()
+		}
+	}
 	if len(fl.contexts) > 0 {
 		opts.NamedContexts = map[string]string{}
 		for _, c := range fl.contexts {

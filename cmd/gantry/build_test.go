@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"encoding/json"
 	"net"
 	"os"
@@ -14,11 +16,15 @@ import (
 	"github.com/gantry-ci/gantry/internal/buildkittest"
 )
 
+// runCLI runs gantry with a bounded context; it logs stderr.
 func runCLI(t *testing.T, args ...string) int {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	return run(ctx, args)
+	var stderr bytes.Buffer
+	code := run(ctx, args, strings.NewReader(""), io.Discard, &stderr)
+	t.Logf("gantry %s: exit %d\n%s", strings.Join(args, " "), code, stderr.String())
+	return code
 }
 
 func TestBuildUsageAndUnreachable(t *testing.T) {
@@ -93,6 +99,21 @@ func TestBuildExitCodes(t *testing.T) {
 	if s, err := os.ReadFile(os.Getenv("GITHUB_STEP_SUMMARY")); err != nil || !json.Valid(b) || len(s) == 0 {
 		t.Errorf("no job summary: %v", err)
 	}
+
+	// SHA defaults to the pull request's head commit in GitHub Actions
+	event := filepath.Join(t.TempDir(), "event.json")
+	os.WriteFile(event, []byte(`{"pull_request": {"number": 7, "head": {"sha": "headsha0123"}}}`), 0o644)
+	t.Setenv("GITHUB_EVENT_PATH", event)
+	t.Setenv("GITHUB_SHA", "mergesha4567")
+	shaApp := writeBusyboxApp(t, svc, okDockerfile+"ARG SHA\nRUN [\"/bin/busybox\", \"sh\", \"-c\", \"echo $SHA > /sha\"]\n")
+	out := t.TempDir()
+	if got := runCLI(t, "build", shaApp, "--builder", svc.Addr, "--progress", "quiet", "--output", "type=local,dest="+out); got != exitOK {
+		t.Fatalf("exit %d", got)
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, "sha")); strings.TrimSpace(string(b)) != "headsha0123" {
+		t.Errorf("SHA = %q, want the pull request's head", b)
+	}
+	t.Setenv("GITHUB_EVENT_PATH", "")
 
 	failing := writeBusyboxApp(t, svc, okDockerfile+"RUN [\"/bin/busybox\", \"false\"]\n")
 	if got := runCLI(t, "build", failing, "--builder", svc.Addr, "--progress", "quiet"); got != exitBuildFailed {
