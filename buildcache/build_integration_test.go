@@ -130,9 +130,14 @@ func (a *app) apply(t testing.TB, c change, payload int) {
 // buildTimeout; both are closed when the test ends.
 func connect(t testing.TB, addr string) (context.Context, *client.Client) {
 	t.Helper()
+	return connectTLS(t, addr, buildcache.TLSOptions{})
+}
+
+func connectTLS(t testing.TB, addr string, tlsOpts buildcache.TLSOptions) (context.Context, *client.Client) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 	t.Cleanup(cancel)
-	c, err := buildcache.Connect(ctx, addr, buildcache.TLSOptions{})
+	c, err := buildcache.Connect(ctx, addr, tlsOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +148,13 @@ func connect(t testing.TB, addr string) (context.Context, *client.Client) {
 // build builds the app's main stage on the daemon at addr.
 func (a *app) build(t testing.TB, addr, cache string, mod ...func(*buildcache.BuildOptions)) *buildcache.Report {
 	t.Helper()
-	ctx, c := connect(t, addr)
+	return a.buildWith(t, addr, buildcache.TLSOptions{}, cache, mod...)
+}
+
+// buildWith is build over a TLS connection.
+func (a *app) buildWith(t testing.TB, addr string, tlsOpts buildcache.TLSOptions, cache string, mod ...func(*buildcache.BuildOptions)) *buildcache.Report {
+	t.Helper()
+	ctx, c := connectTLS(t, addr, tlsOpts)
 	var progress bytes.Buffer
 	opts := buildcache.BuildOptions{
 		ContextDir:    a.dir,

@@ -13,7 +13,6 @@ import (
 	"github.com/moby/buildkit/util/appdefaults"
 	"github.com/moby/buildkit/util/grpcerrors"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	// Connection helpers register the docker-container://, podman-container://,
 	// nerdctl-container://, kube-pod:// and ssh:// address schemes with the
@@ -162,20 +161,23 @@ func Connect(ctx context.Context, addr string, tlsOpts TLSOptions) (*client.Clie
 	return c, nil
 }
 
-// simplifyDialError keeps the useful part of gRPC's connection errors.
+// simplifyDialError keeps the useful part of gRPC's connection errors:
+// `failed to call info: Unavailable: connection error: desc = "transport:
+// Error while dialing: dial unix /x.sock: connect: ..."` becomes
+// `dial unix /x.sock: connect: ...`.
 func simplifyDialError(err error) error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("no answer within %s", DefaultConnectTimeout)
 	}
-	if st, ok := status.FromError(err); ok && st.Code() == codes.Unavailable {
-		msg := st.Message()
-		// `connection error: desc = "transport: Error while dialing: dial unix /x.sock: connect: ..."`
-		if i := strings.Index(msg, "Error while dialing: "); i >= 0 {
-			msg = msg[i+len("Error while dialing: "):]
-		}
-		return errors.New(strings.TrimSuffix(msg, `"`))
+	msg := err.Error()
+	i := strings.Index(msg, `desc = "`)
+	if grpcerrors.Code(err) != codes.Unavailable || i < 0 {
+		return err
 	}
-	return err
+	msg = strings.TrimSuffix(msg[i+len(`desc = "`):], `"`)
+	msg = strings.TrimPrefix(msg, "transport: ")
+	msg = strings.TrimPrefix(msg, "Error while dialing: ")
+	return errors.New(msg)
 }
 
 // isConnectionLost reports whether a solve failed because the daemon went

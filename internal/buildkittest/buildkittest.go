@@ -67,11 +67,12 @@ type Daemon struct {
 	done chan struct{}
 }
 
-// StartDaemon starts a fresh buildkitd (OCI worker, runc) and waits until it
-// answers. It is stopped and its state removed when the test ends.
-func StartDaemon(tb testing.TB, buildkitd string) *Daemon {
+// StartDaemon starts a fresh buildkitd (OCI worker, runc), with extra
+// buildkitd arguments such as another --addr, and waits until it answers on
+// its unix socket. It is stopped and its state removed when the test ends.
+func StartDaemon(tb testing.TB, buildkitd string, args ...string) *Daemon {
 	tb.Helper()
-	d, err := Start(buildkitd)
+	d, err := Start(buildkitd, args...)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func StartDaemon(tb testing.TB, buildkitd string) *Daemon {
 }
 
 // Start starts a fresh buildkitd; the caller must Stop it.
-func Start(buildkitd string) (*Daemon, error) {
+func Start(buildkitd string, args ...string) (*Daemon, error) {
 	// a short path: unix socket paths are limited to 108 bytes
 	dir, err := os.MkdirTemp("", "gantry-bk-")
 	if err != nil {
@@ -91,8 +92,8 @@ func Start(buildkitd string) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.cmd = exec.Command(buildkitd, "--root", filepath.Join(dir, "root"), "--addr", d.Addr,
-		"--oci-worker=true", "--containerd-worker=false")
+	d.cmd = exec.Command(buildkitd, append([]string{"--root", filepath.Join(dir, "root"), "--addr", d.Addr,
+		"--oci-worker=true", "--containerd-worker=false"}, args...)...)
 	d.cmd.Stdout, d.cmd.Stderr = logf, logf
 	d.cmd.Env = append(os.Environ(), "PATH="+os.Getenv("PATH")+":/usr/sbin:/sbin")
 	if err := d.cmd.Start(); err != nil {
