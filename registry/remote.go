@@ -118,11 +118,24 @@ func (c *Client) SetTag(ctx context.Context, tag, digest string) error {
 	return nil
 }
 
-// ErrUnauthorized is wrapped by errors about rejected or missing credentials.
+// ErrUnauthorized is matched (errors.Is) by errors about rejected or
+// missing credentials.
 var ErrUnauthorized = errors.New("unauthorized")
 
-// ErrUnreachable is wrapped by errors about a registry that cannot be reached.
+// ErrUnreachable is matched (errors.Is) by errors about a registry that
+// cannot be reached.
 var ErrUnreachable = errors.New("registry unreachable")
+
+// kindError is a worded error that also matches a sentinel kind.
+type kindError struct {
+	msg  string
+	kind error
+	err  error
+}
+
+func (e *kindError) Error() string        { return e.msg }
+func (e *kindError) Is(target error) bool { return target == e.kind }
+func (e *kindError) Unwrap() error        { return e.err }
 
 // explain turns a registry API error into a message that says what failed,
 // with which credential, and what to do.
@@ -132,17 +145,17 @@ func (c *Client) explain(what string, err error) error {
 		switch te.StatusCode {
 		case http.StatusUnauthorized:
 			if c.cred.Anonymous() {
-				return fmt.Errorf("%s: registry %s requires a login and gantry has %s; run docker login %s or configure its credential helper: %w",
-					what, c.repo.Host, c.cred, c.repo.Host, ErrUnauthorized)
+				return &kindError{fmt.Sprintf("%s: registry %s requires a login and gantry has %s; run docker login %s or configure its credential helper",
+					what, c.repo.Host, c.cred, c.repo.Host), ErrUnauthorized, err}
 			}
-			return fmt.Errorf("%s: registry %s rejected %s (wrong or expired password?): %w", what, c.repo.Host, c.cred, ErrUnauthorized)
+			return &kindError{fmt.Sprintf("%s: registry %s rejected %s (wrong or expired password?)", what, c.repo.Host, c.cred), ErrUnauthorized, err}
 		case http.StatusForbidden:
-			return fmt.Errorf("%s: registry %s denied access to %s for %s: %w", what, c.repo.Host, c.repo.Path, c.cred, ErrUnauthorized)
+			return &kindError{fmt.Sprintf("%s: registry %s denied access to %s for %s", what, c.repo.Host, c.repo.Path, c.cred), ErrUnauthorized, err}
 		}
-		return fmt.Errorf("%s: %v", what, te)
+		return fmt.Errorf("%s: %w", what, te)
 	}
 	if isUnreachable(err) {
-		return fmt.Errorf("%s: cannot reach registry %s: %v: %w", what, c.repo.Host, err, ErrUnreachable)
+		return &kindError{fmt.Sprintf("%s: cannot reach registry %s: %v", what, c.repo.Host, err), ErrUnreachable, err}
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }
