@@ -260,6 +260,7 @@ func (d *PushDecision) Table() string {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", r.Rule, r.Value, r.Verdict, detail)
 	}
 	tw.Flush()
+	trimTrailingSpace(&b)
 	if len(d.Tags) > 0 {
 		fmt.Fprintf(&b, "tags: %s\n", strings.Join(d.Tags, ", "))
 	}
@@ -267,6 +268,16 @@ func (d *PushDecision) Table() string {
 		fmt.Fprintf(&b, "tag %s skipped: %s\n", s.Template, s.Reason)
 	}
 	return b.String()
+}
+
+// trimTrailingSpace removes the padding tabwriter leaves at line ends.
+func trimTrailingSpace(b *bytes.Buffer) {
+	lines := strings.Split(b.String(), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	b.Reset()
+	b.WriteString(strings.Join(lines, "\n"))
 }
 
 // Markdown formats the decision for the job summary.

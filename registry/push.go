@@ -66,7 +66,8 @@ type Plan struct {
 	// Warnings are things to tell the user, such as skipped immutable tags.
 	Warnings []string
 
-	client *Client
+	client   *Client
+	keychain *Keychain
 }
 
 // PlanOptions configures NewPlan.
@@ -105,7 +106,7 @@ func NewPlan(ctx context.Context, kc *Keychain, opts PlanOptions) (*Plan, error)
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{Repository: repo, Credential: c.Credential(), client: c}
+	p := &Plan{Repository: repo, Credential: c.Credential(), client: c, keychain: kc}
 	var e *ECR
 	if repo.ECR != nil {
 		if e, err = kc.ECR(ctx, *repo.ECR); err != nil {
@@ -209,37 +210,45 @@ type Result struct {
 	Err error
 }
 
-// Push builds and pushes the image by digest through build, with the
-// keychain's BuildKit auth session, then points each planned tag at the
-// digest. progress, when set, is called after each tag step. On failure the
-// result still says what was pushed and where every tag points.
-func Push(ctx context.Context, p *Plan, kc *Keychain, build BuildFunc, progress func(TagResult)) (*Result, error) {
-	res := &Result{Repository: p.Repository.Name, Warnings: p.Warnings}
-	digest, err := build(ctx, p.Exports(), []session.Attachable{kc.Attachable()})
-	if err == nil && digest == "" {
-		err = errors.New("BuildKit reported no image digest")
+// Session is the BuildKit session attachable that answers the daemon's
+// registry credential requests from the plan's keychain.
+func (p *Plan) Session() []session.Attachable {
+	return []session.Attachable{p.keychain.Attachable()}
+}
+
+// Push builds and pushes the image by digest through build, with the plan's
+// exports and auth session, then points each planned tag at the digest (see
+// Complete).
+func Push(ctx context.Context, p *Plan, build BuildFunc, progress func(TagResult)) (*Result, error) {
+	digest, err := build(ctx, p.Exports(), p.Session())
+	return p.Complete(ctx, digest, err, progress)
+}
+
+// Complete finishes a push after the build: when the image was pushed by
+// digest (buildErr nil), it points each planned tag at digest, stopping at
+// the first failure; when the build or the image push failed, no tag is
+// touched. progress, when set, is called after each tag. The result says
+// what was pushed and where every tag points, also on failure.
+func (p *Plan) Complete(ctx context.Context, digest string, buildErr error, progress func(TagResult)) (*Result, error) {
+	if buildErr == nil && digest == "" {
+		buildErr = errors.New("BuildKit reported no image digest")
 	}
-	if err != nil {
-		for _, t := range p.Tags {
-			res.Tags = append(res.Tags, TagResult{Tag: t.Tag, Status: TagNotAttempted, Old: t.Current, New: t.Current,
-				Detail: "the image push failed"})
-		}
-		res.Err = fmt.Errorf("pushing the image to %s failed, so no tag was created or moved: %w", p.Repository.Name, err)
+	if buildErr != nil {
+		res := p.Abandon("the image push failed")
+		res.Err = fmt.Errorf("pushing the image to %s failed, so no tag was created or moved: %w", p.Repository.Name, buildErr)
 		return res, res.Err
 	}
-	res.Digest = digest
+	res := &Result{Repository: p.Repository.Name, Warnings: p.Warnings, Digest: digest}
 	failed := false
 	for _, t := range p.Tags {
 		r := TagResult{Tag: t.Tag, Old: t.Current, New: t.Current}
 		switch {
 		case failed:
 			r.Status, r.Detail = TagNotAttempted, "an earlier tag failed"
-		case t.Skip && t.Current == digest:
+		case t.Current == digest:
 			r.Status = TagUnchanged
 		case t.Skip:
 			r.Status, r.Detail = TagSkipped, t.Reason
-		case t.Current == digest:
-			r.Status = TagUnchanged
 		default:
 			if err := p.client.SetTag(ctx, t.Tag, digest); err != nil {
 				failed = true
@@ -262,6 +271,17 @@ func Push(ctx context.Context, p *Plan, kc *Keychain, build BuildFunc, progress 
 		res.Err = fmt.Errorf("the image %s was pushed, but moving its tags failed: %w", p.Repository.Digest(digest), res.Err)
 	}
 	return res, res.Err
+}
+
+// Abandon is the result of a push that never reached its tags (the build
+// failed, or was stopped): nothing was pushed and every tag still points
+// where it did; reason is each tag's detail.
+func (p *Plan) Abandon(reason string) *Result {
+	res := &Result{Repository: p.Repository.Name, Warnings: p.Warnings}
+	for _, t := range p.Tags {
+		res.Tags = append(res.Tags, TagResult{Tag: t.Tag, Status: TagNotAttempted, Old: t.Current, New: t.Current, Detail: reason})
+	}
+	return res
 }
 
 // Pushed reports whether the image was pushed and every planned tag
@@ -310,10 +330,21 @@ func (r *Result) Table() string {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", t.Tag, t.Status, shortDigest(t.Old), now, t.Detail)
 	}
 	tw.Flush()
+	trimTrailingSpace(&b)
 	for _, w := range r.Warnings {
 		fmt.Fprintf(&b, "warning: %s\n", w)
 	}
 	return b.String()
+}
+
+// trimTrailingSpace removes the padding tabwriter leaves at line ends.
+func trimTrailingSpace(b *bytes.Buffer) {
+	lines := strings.Split(b.String(), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	b.Reset()
+	b.WriteString(strings.Join(lines, "\n"))
 }
 
 // Markdown formats the result for the job summary.

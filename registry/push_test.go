@@ -12,21 +12,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/gantry-ci/gantry/internal/registrytest"
 )
 
 // pullFile pulls repo@digest back from the registry and returns the content
 // of path in its only layer.
-func pullFile(t *testing.T, r *testRegistry, ref, path string) string {
+func pullFile(t *testing.T, r *registrytest.Registry, ref, path string) string {
 	t.Helper()
 	parsed, err := name.ParseReference(ref, name.StrictValidation)
 	if err != nil {
 		t.Fatal(err)
 	}
-	auth := remote.WithAuth(&authn.Basic{Username: r.User, Password: r.Password})
-	img, err := remote.Image(parsed, auth)
+	img, err := remote.Image(parsed, r.Auth())
 	if err != nil {
 		t.Fatalf("pulling %s: %v", ref, err)
 	}
@@ -52,22 +52,11 @@ func pullFile(t *testing.T, r *testRegistry, ref, path string) string {
 	}
 }
 
-// headDigest resolves repo:tag with the right password.
-func headDigest(t *testing.T, r *testRegistry, ref string) string {
-	t.Helper()
-	parsed, _ := name.ParseReference(ref, name.StrictValidation)
-	desc, err := remote.Head(parsed, remote.WithAuth(&authn.Basic{Username: r.User, Password: r.Password}))
-	if err != nil {
-		t.Fatalf("resolving %s: %v", ref, err)
-	}
-	return desc.Digest.String()
-}
-
 func TestPushByDigestThenTags(t *testing.T) {
-	reg := startRegistry(t, "alice", "s3cret-Pa55")
+	reg := registrytest.Start(t, "alice", "s3cret-Pa55")
 	bk := buildkit(t)
 	var masked []string
-	kc := &Keychain{DockerConfigDir: reg.dockerConfig(t, reg.Password), Mask: func(s string) { masked = append(masked, s) }}
+	kc := &Keychain{DockerConfigDir: reg.DockerConfig(t, reg.Password), Mask: func(s string) { masked = append(masked, s) }}
 	repo := reg.Host + "/acme/shop"
 	ctx := context.Background()
 
@@ -80,7 +69,7 @@ func TestPushByDigestThenTags(t *testing.T) {
 		t.Errorf("credential %s", plan.Credential)
 	}
 	var progress []string
-	res, err := Push(ctx, plan, kc, tinyImage(bk, "first "+t.Name()), func(r TagResult) { progress = append(progress, r.Tag+" "+r.Status) })
+	res, err := Push(ctx, plan, tinyImage(bk, "first "+t.Name()), func(r TagResult) { progress = append(progress, r.Tag+" "+r.Status) })
 	if err != nil {
 		t.Fatalf("%v\n%s", err, res.Table())
 	}
@@ -95,7 +84,7 @@ func TestPushByDigestThenTags(t *testing.T) {
 		t.Errorf("pulled content %q", got)
 	}
 	for _, tag := range []string{"0d1a26e", "latest"} {
-		if d := headDigest(t, reg, repo+":"+tag); d != first {
+		if d := reg.Digest(t, repo+":"+tag); d != first {
 			t.Errorf("%s -> %s, want %s", tag, d, first)
 		}
 	}
@@ -112,7 +101,7 @@ func TestPushByDigestThenTags(t *testing.T) {
 	if plan.Tags[1].Current != first || plan.Tags[0].Current != "" {
 		t.Errorf("plan: %+v", plan.Tags)
 	}
-	res, err = Push(ctx, plan, kc, tinyImage(bk, "second "+t.Name()), nil)
+	res, err = Push(ctx, plan, tinyImage(bk, "second "+t.Name()), nil)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, res.Table())
 	}
@@ -133,7 +122,7 @@ func TestPushByDigestThenTags(t *testing.T) {
 			t.Errorf("table lacks %q:\n%s", w, table)
 		}
 	}
-	if headDigest(t, reg, repo+":0d1a26e") != first || headDigest(t, reg, repo+":latest") != second {
+	if reg.Digest(t, repo+":0d1a26e") != first || reg.Digest(t, repo+":latest") != second {
 		t.Error("tags do not point where the result says")
 	}
 	if got := pullFile(t, reg, repo+"@"+second, "hello.txt"); got != "second "+t.Name() {
@@ -145,17 +134,17 @@ func TestPushByDigestThenTags(t *testing.T) {
 
 	// pushing the same tags again: nothing moves
 	plan, _ = NewPlan(ctx, kc, PlanOptions{Repository: repo, Tags: []string{"latest"}})
-	res, err = Push(ctx, plan, kc, func(context.Context, []clientExport, []sessionAttachable) (string, error) { return second, nil }, nil)
+	res, err = Push(ctx, plan, func(context.Context, []clientExport, []sessionAttachable) (string, error) { return second, nil }, nil)
 	if err != nil || res.Tags[0].Status != TagUnchanged {
 		t.Errorf("%v %+v", err, res.Tags)
 	}
 }
 
 func TestPushWrongPasswordPushesNothing(t *testing.T) {
-	reg := startRegistry(t, "alice", "right-password")
+	reg := registrytest.Start(t, "alice", "right-password")
 	ctx := context.Background()
 	repo := reg.Host + "/acme/shop"
-	kc := &Keychain{DockerConfigDir: reg.dockerConfig(t, "wrong-password")}
+	kc := &Keychain{DockerConfigDir: reg.DockerConfig(t, "wrong-password")}
 	_, err := NewPlan(ctx, kc, PlanOptions{Repository: repo, Tags: []string{"latest"}})
 	if !errors.Is(err, ErrUnauthorized) {
 		t.Fatalf("err = %v", err)
@@ -178,12 +167,15 @@ func TestPushWrongPasswordPushesNothing(t *testing.T) {
 	// BuildKit itself with the wrong password (a plan made with another
 	// credential): the push fails and no tag is touched
 	bk := buildkit(t)
-	good := &Keychain{DockerConfigDir: reg.dockerConfig(t, reg.Password)}
+	good := &Keychain{DockerConfigDir: reg.DockerConfig(t, reg.Password)}
 	plan, err := NewPlan(ctx, good, PlanOptions{Repository: repo, Tags: []string{"latest"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Push(ctx, plan, kc, tinyImage(bk, t.Name()), nil)
+	wrongSession := func(ctx context.Context, exports []clientExport, _ []sessionAttachable) (string, error) {
+		return tinyImage(bk, t.Name())(ctx, exports, []sessionAttachable{kc.Attachable()})
+	}
+	res, err := Push(ctx, plan, wrongSession, nil)
 	if err == nil || res.Digest != "" || res.Tags[0].Status != TagNotAttempted {
 		t.Fatalf("push with the wrong password: %v\n%s", err, res.Table())
 	}
@@ -192,23 +184,23 @@ func TestPushWrongPasswordPushesNothing(t *testing.T) {
 		!strings.Contains(strings.ToLower(err.Error()), "unauthorized") {
 		t.Errorf("err = %v", err)
 	}
-	if cat := reg.catalog(t); cat != `{"repositories":[]}` {
+	if cat := reg.Catalog(t); cat != `{"repositories":[]}` {
 		t.Errorf("registry content after failed pushes: %s", cat)
 	}
 }
 
 func TestPushRegistryStoppedMidRun(t *testing.T) {
-	reg := startRegistry(t, "alice", "s3cret")
+	reg := registrytest.Start(t, "alice", "s3cret")
 	bk := buildkit(t)
 	ctx := context.Background()
-	kc := &Keychain{DockerConfigDir: reg.dockerConfig(t, reg.Password)}
+	kc := &Keychain{DockerConfigDir: reg.DockerConfig(t, reg.Password)}
 	repo := reg.Host + "/acme/shop"
 	plan, err := NewPlan(ctx, kc, PlanOptions{Repository: repo, Tags: []string{"0d1a26e", "main", "latest"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	res, err := Push(ctx, plan, kc, tinyImage(bk, t.Name()), func(r TagResult) {
+	res, err := Push(ctx, plan, tinyImage(bk, t.Name()), func(r TagResult) {
 		if r.Tag == "0d1a26e" {
 			reg.Stop() // the registry dies after the first tag
 		}
@@ -250,18 +242,18 @@ func TestPushRegistryStoppedMidRun(t *testing.T) {
 }
 
 func TestPushRegistryStoppedBeforeUpload(t *testing.T) {
-	reg := startRegistry(t, "alice", "s3cret")
+	reg := registrytest.Start(t, "alice", "s3cret")
 	bk := buildkit(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	kc := &Keychain{DockerConfigDir: reg.dockerConfig(t, reg.Password)}
+	kc := &Keychain{DockerConfigDir: reg.DockerConfig(t, reg.Password)}
 	repo := reg.Host + "/acme/shop"
 	plan, err := NewPlan(ctx, kc, PlanOptions{Repository: repo, Tags: []string{"0d1a26e", "latest"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	reg.Stop()
-	res, err := Push(ctx, plan, kc, tinyImage(bk, t.Name()), nil)
+	res, err := Push(ctx, plan, tinyImage(bk, t.Name()), nil)
 	if err == nil || res.Digest != "" {
 		t.Fatalf("push with the registry stopped: %v\n%s", err, res.Table())
 	}
@@ -280,7 +272,7 @@ func TestPushRegistryStoppedBeforeUpload(t *testing.T) {
 }
 
 func TestCredentialHelper(t *testing.T) {
-	reg := startRegistry(t, "alice", "helper-pass")
+	reg := registrytest.Start(t, "alice", "helper-pass")
 	bin := t.TempDir()
 	// a credential helper as docker runs them: "get" reads the server on stdin
 	script := "#!/bin/sh\n[ \"$1\" = get ] || exit 1\nread host\n" +
