@@ -128,7 +128,9 @@ func evaluateGate(ctx context.Context, dir string, fl *gateFlags) (*gate, error)
 // lintErrors lints the repository at root as `gantry lint` would and
 // returns the number of error findings.
 func lintErrors(ctx context.Context, root, configPath string) (int, error) {
-	opts := lint.Options{WorkDir: root, ConfigPath: configPath}
+	// WorkDir stays the process's: the engine reads a repository's config
+	// through its display path, which is relative to WorkDir
+	opts := lint.Options{ConfigPath: configPath}
 	opts.Shellcheck, _ = exec.LookPath("shellcheck")
 	for _, name := range []string{"pyflakes", "pyflakes3"} {
 		if p, err := exec.LookPath(name); err == nil {
