@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/rhysd/actionlint"
+
+	"github.com/gantry-ci/gantry/internal/table"
 )
 
 // Verdicts of a push gate rule.
@@ -250,17 +251,15 @@ func (d *PushDecision) Verdict() string {
 func (d *PushDecision) Table() string {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "push gate: %s: %s\n", d.Verdict(), d.Reason)
-	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "  RULE\tVALUE\tVERDICT\t")
+	rows := [][]string{{"RULE", "VALUE", "VERDICT"}}
 	for _, r := range d.Rules {
 		detail := ""
 		if r.Verdict == VerdictDeny {
 			detail = r.Detail
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", r.Rule, r.Value, r.Verdict, detail)
+		rows = append(rows, []string{r.Rule, r.Value, r.Verdict, detail})
 	}
-	tw.Flush()
-	trimTrailingSpace(&b)
+	b.WriteString(table.Format("  ", rows))
 	if len(d.Tags) > 0 {
 		fmt.Fprintf(&b, "tags: %s\n", strings.Join(d.Tags, ", "))
 	}
@@ -268,16 +267,6 @@ func (d *PushDecision) Table() string {
 		fmt.Fprintf(&b, "tag %s skipped: %s\n", s.Template, s.Reason)
 	}
 	return b.String()
-}
-
-// trimTrailingSpace removes the padding tabwriter leaves at line ends.
-func trimTrailingSpace(b *bytes.Buffer) {
-	lines := strings.Split(b.String(), "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimRight(l, " ")
-	}
-	b.Reset()
-	b.WriteString(strings.Join(lines, "\n"))
 }
 
 // Markdown formats the decision for the job summary.

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/agext/levenshtein"
 	"github.com/bmatcuk/doublestar/v4"
 	"github.com/rhysd/actionlint"
 	"gopkg.in/yaml.v3"
@@ -236,7 +237,7 @@ func (d policyDecoder) events(n *yaml.Node) ([]string, error) {
 func suggestEvent(name string) string {
 	best, bestD := "", 4
 	for e := range actionlint.AllWebhookTypes {
-		if dist := levenshtein(name, e); dist < bestD || dist == bestD && e < best {
+		if dist := levenshtein.Distance(name, e, nil); dist < bestD || dist == bestD && e < best {
 			best, bestD = e, dist
 		}
 	}
@@ -244,26 +245,6 @@ func suggestEvent(name string) string {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := 1
-			if a[i-1] == b[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func (d policyDecoder) globs(n *yaml.Node, what string) ([]string, error) {

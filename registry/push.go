@@ -6,10 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/session"
+
+	"github.com/gantry-ci/gantry/internal/table"
 )
 
 // Immutable-tag policies (the same words as push.on-immutable-tag).
@@ -311,6 +312,14 @@ func shortDigest(d string) string {
 	return d
 }
 
+// nowCell says where a tag points after the push.
+func nowCell(t TagResult) string {
+	if t.Status == TagFailed {
+		return "unknown, was " + shortDigest(t.Old)
+	}
+	return shortDigest(t.New)
+}
+
 // Table formats the result for logs: the digest, then each tag with its
 // status and where it pointed and points now.
 func (r *Result) Table() string {
@@ -320,31 +329,15 @@ func (r *Result) Table() string {
 	} else {
 		fmt.Fprintf(&b, "not pushed: %s\n", r.Repository)
 	}
-	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "  TAG\tSTATUS\tBEFORE\tNOW\t")
+	rows := [][]string{{"TAG", "STATUS", "BEFORE", "NOW"}}
 	for _, t := range r.Tags {
-		now := shortDigest(t.New)
-		if t.Status == TagFailed {
-			now = "unknown, was " + shortDigest(t.Old)
-		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", t.Tag, t.Status, shortDigest(t.Old), now, t.Detail)
+		rows = append(rows, []string{t.Tag, t.Status, shortDigest(t.Old), nowCell(t), t.Detail})
 	}
-	tw.Flush()
-	trimTrailingSpace(&b)
+	b.WriteString(table.Format("  ", rows))
 	for _, w := range r.Warnings {
 		fmt.Fprintf(&b, "warning: %s\n", w)
 	}
 	return b.String()
-}
-
-// trimTrailingSpace removes the padding tabwriter leaves at line ends.
-func trimTrailingSpace(b *bytes.Buffer) {
-	lines := strings.Split(b.String(), "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimRight(l, " ")
-	}
-	b.Reset()
-	b.WriteString(strings.Join(lines, "\n"))
 }
 
 // Markdown formats the result for the job summary.
@@ -360,11 +353,7 @@ func (r *Result) Markdown() string {
 	}
 	b.WriteString("| tag | status | before | now | detail |\n|---|---|---|---|---|\n")
 	for _, t := range r.Tags {
-		now := shortDigest(t.New)
-		if t.Status == TagFailed {
-			now = "unknown, was " + shortDigest(t.Old)
-		}
-		fmt.Fprintf(&b, "| `%s` | %s | `%s` | %s | %s |\n", t.Tag, t.Status, shortDigest(t.Old), now, mdCell(t.Detail))
+		fmt.Fprintf(&b, "| `%s` | %s | `%s` | %s | %s |\n", t.Tag, t.Status, shortDigest(t.Old), nowCell(t), mdCell(t.Detail))
 	}
 	for _, w := range r.Warnings {
 		fmt.Fprintf(&b, "\n> [!WARNING]\n> %s\n", mdCell(w))
