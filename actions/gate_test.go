@@ -430,3 +430,46 @@ func TestRenderTags(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDecide feeds arbitrary payloads and policies to the gate: it must
+// never panic, and must never allow a push for an event it does not know.
+func FuzzDecide(f *testing.F) {
+	for _, name := range []string{"push-main.json", "pull_request-fork.json", "release.json", "schedule.json"} {
+		b, err := os.ReadFile(filepath.Join(eventsDir, name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b, "push", "push:\n  events: [push, pull_request]\n  tags: [\"{{branch}}-{{short_sha}}\", \"{{major}}\"]\n")
+	}
+	f.Add([]byte(`{"pull_request":{"head":"x","labels":[1,{"name":2}],"number":"7"},"ref":5}`), "pull_request", "push:\n  allow-forks: true\n")
+	f.Fuzz(func(t *testing.T, payload []byte, event, policy string) {
+		dir := t.TempDir()
+		p := filepath.Join(dir, "event.json")
+		if err := os.WriteFile(p, payload, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		c, err := ContextFromEnv(envMap(map[string]string{"GITHUB_EVENT_PATH": p, "GITHUB_EVENT_NAME": event}))
+		if err != nil {
+			return
+		}
+		cfg, err := lint.ParseConfig("gantry.yaml", []byte(policy))
+		if err != nil {
+			return
+		}
+		pol, err := ParsePushPolicy(cfg)
+		if err != nil {
+			return
+		}
+		d := Decide(context.Background(), pol, c, func(context.Context) (int, error) { return 0, nil })
+		if d.Push && !slices.Contains(pol.Events, event) {
+			t.Errorf("pushed for event %q not in %v", event, pol.Events)
+		}
+		for _, tag := range d.Tags {
+			if !validTag.MatchString(tag) {
+				t.Errorf("invalid tag %q", tag)
+			}
+		}
+		_ = d.Table()
+		_ = d.Markdown()
+	})
+}
