@@ -51,6 +51,10 @@ type BuildOptions struct {
 	// Cache is the --cache spec (see ParseCacheSpec); "" builds without
 	// exporting or importing caches, in one solve.
 	Cache string
+	// CacheFrom and CacheTo are extra cache imports and exports of the
+	// target's solve, passed to BuildKit as given (like buildctl's
+	// --import-cache and --export-cache), e.g. {Type: "inline"}.
+	CacheFrom, CacheTo []client.CacheOptionsEntry
 	// Exports are the build's outputs, applied to the target only, e.g.
 	// {Type: "image", Attrs: {"name": ..., "push": "true"}}.
 	Exports []client.ExportEntry
@@ -122,7 +126,7 @@ type solveJob struct {
 	stage   *Stage
 	target  string // frontend target attribute ("" for the last stage)
 	imports []client.CacheOptionsEntry
-	export  *client.CacheOptionsEntry
+	exports []client.CacheOptionsEntry
 	outputs []client.ExportEntry
 	final   bool
 }
@@ -194,7 +198,7 @@ func Build(ctx context.Context, c *client.Client, opts BuildOptions) (*BuildResu
 	}
 
 	b := &builder{c: c, opts: opts, coll: newCollector()}
-	if err := b.prepare(df); err != nil {
+	if err := b.prepare(); err != nil {
 		return nil, err
 	}
 
@@ -213,11 +217,11 @@ func Build(ctx context.Context, c *client.Client, opts BuildOptions) (*BuildResu
 	}
 	b.status = make(chan *client.SolveStatus)
 	dispDone := make(chan struct{})
-	var dockerfileWarnings []client.VertexWarning
 	go func() {
 		defer close(dispDone)
-		// the display outlives ctx so that it can show why the build stopped
-		dockerfileWarnings, _ = disp.UpdateFrom(context.WithoutCancel(ctx), b.status)
+		// the display outlives ctx so that it can show why the build
+		// stopped; the collector keeps the warnings it returns
+		_, _ = disp.UpdateFrom(context.WithoutCancel(ctx), b.status)
 	}()
 
 	var final *client.SolveResponse
@@ -251,7 +255,6 @@ func Build(ctx context.Context, c *client.Client, opts BuildOptions) (*BuildResu
 	b.statusWG.Wait()
 	close(b.status)
 	<-dispDone
-	_ = dockerfileWarnings // the collector records the same warnings from the stream
 
 	rep := b.report(g, target, jobs)
 	rep.Started = start
@@ -286,8 +289,10 @@ func planSolves(g *StageGraph, target *Stage, opts BuildOptions) ([][]solveJob, 
 	if target == g.Stages[len(g.Stages)-1] && target.Name == "" {
 		finalTarget = ""
 	}
+	fj := solveJob{stage: target, target: finalTarget, outputs: opts.Exports, final: true,
+		imports: slices.Clone(opts.CacheFrom), exports: slices.Clone(opts.CacheTo)}
 	if opts.Cache == "" {
-		return [][]solveJob{{{stage: target, target: finalTarget, outputs: opts.Exports, final: true}}}, nil
+		return [][]solveJob{{fj}}, nil
 	}
 	spec, err := ParseCacheSpec(opts.Cache)
 	if err != nil {
@@ -324,22 +329,26 @@ func planSolves(g *StageGraph, target *Stage, opts BuildOptions) ([][]solveJob, 
 				j.imports = append(j.imports, imp)
 			}
 			_, exp := entryOf(st.CacheName)
-			j.export = &exp
+			j.exports = []client.CacheOptionsEntry{exp}
 			jobs = append(jobs, j)
 		}
 		if len(jobs) > 0 {
 			out = append(out, jobs)
 		}
 	}
-	fj := solveJob{stage: target, target: finalTarget, outputs: opts.Exports, final: true}
+	// the target always has an entry of its own: the stages of the plan
+	// cover what installs and compiles, the target's entry covers the
+	// steps that assemble the image from them
+	if _, ok := plan.Entry(target.CacheName); !ok {
+		imp, _ := entryOf(target.CacheName)
+		fj.imports = append(fj.imports, imp)
+	}
 	for _, e := range plan.Entries {
 		imp, _ := entryOf(e.Stage)
 		fj.imports = append(fj.imports, imp)
 	}
-	if _, ok := plan.Entry(target.CacheName); ok {
-		_, exp := entryOf(target.CacheName)
-		fj.export = &exp
-	}
+	_, exp := entryOf(target.CacheName)
+	fj.exports = append(fj.exports, exp)
 	out = append(out, []solveJob{fj})
 	return out, nil
 }
@@ -395,7 +404,7 @@ func describeCache(e client.CacheOptionsEntry) string {
 
 // prepare computes what every solve shares: frontend attributes, local
 // mounts, named contexts and session attachables.
-func (b *builder) prepare(df []byte) error {
+func (b *builder) prepare() error {
 	o := b.opts
 	ctxDir, err := filepath.Abs(o.ContextDir)
 	if err != nil {
@@ -456,7 +465,6 @@ func (b *builder) prepare(df []byte) error {
 	// changed to the solves after the first
 	sum := sha256.Sum256([]byte(ctxDir + "\x00" + dfPath))
 	b.sharedKey = "gantry-" + hex.EncodeToString(sum[:8])
-	_ = df
 	return nil
 }
 
@@ -490,8 +498,7 @@ func (b *builder) solve(ctx context.Context, j solveJob) (*client.SolveResponse,
 		}
 		imps = append(imps, ie)
 	}
-	if j.export != nil {
-		ex := *j.export
+	for _, ex := range j.exports {
 		ex.Attrs = maps.Clone(ex.Attrs)
 		so.CacheExports = append(so.CacheExports, ex)
 	}
@@ -516,49 +523,39 @@ func localCachePresent(dir string) bool {
 
 // report assembles the build's report.
 func (b *builder) report(g *StageGraph, target *Stage, jobs [][]solveJob) *Report {
-	needed := g.closure(target)
-	solveOf := map[*Stage]string{}
 	b.coll.mu.Lock()
-	// the first solve whose stage is st or needs st built it
-	var order []string
-	for _, wave := range jobs {
-		for _, j := range wave {
-			order = append(order, j.stage.DisplayName())
-		}
-	}
-	idsByStage := map[string]string{}
+	solveOf := map[string]string{} // stage display name -> id of its own solve
 	for id, st := range b.coll.stageOf {
-		idsByStage[st] = id
+		solveOf[st] = id
 	}
 	b.coll.mu.Unlock()
+	var solved []*Stage // stages with a solve of their own, in solve order
 	exportOf := map[*Stage]string{}
 	for _, wave := range jobs {
 		for _, j := range wave {
-			if j.export != nil {
-				exportOf[j.stage] = describeCache(*j.export)
+			solved = append(solved, j.stage)
+			if len(j.exports) > 0 {
+				exportOf[j.stage] = describeCache(j.exports[0])
 			}
 		}
 	}
 	var infos []stageInfo
-	for _, st := range needed {
+	for _, st := range g.closure(target) {
 		si := stageInfo{name: st.DisplayName(), label: stageLabel(g, st), cacheTo: exportOf[st]}
 		for _, d := range st.Deps {
 			si.deps = append(si.deps, d.DisplayName())
 		}
-		// the solve that built the stage: its own, else the first one whose
-		// stage needs it
-		if id, ok := idsByStage[st.DisplayName()]; ok {
-			si.solve = id
-		} else {
-			for _, name := range order {
-				s, _ := g.Stage(name)
-				if s != nil && slices.Contains(g.closure(s), st) {
-					si.solve = idsByStage[name]
+		// the solve that built the stage: its own, else the first one
+		// whose stage needs it
+		si.solve = solveOf[st.DisplayName()]
+		if si.solve == "" {
+			for _, s := range solved {
+				if slices.Contains(g.closure(s), st) {
+					si.solve = solveOf[s.DisplayName()]
 					break
 				}
 			}
 		}
-		solveOf[st] = si.solve
 		infos = append(infos, si)
 	}
 	rep := b.coll.report(infos)

@@ -96,7 +96,7 @@ type Installer struct {
 var Installers = []Installer{
 	{Name: "bundle install", Kind: "dependencies", re: regexp.MustCompile(`\bbundle(\s+-\S+)*\s+install\b`)},
 	{Name: "gem install", Kind: "dependencies", re: regexp.MustCompile(`\bgem\s+install\b`)},
-	{Name: "yarn install", Kind: "dependencies", re: regexp.MustCompile(`\byarn(\s+-\S+)*\s+install\b|\byarn\s*($|&&|;|\|\||\n)`)},
+	{Name: "yarn install", Kind: "dependencies", re: regexp.MustCompile(`\byarn(\s+-\S+)*\s+install\b|(^|&&|;|\|\||\n)\s*yarn\s*($|&&|;|\|\||\n)`)},
 	{Name: "npm ci", Kind: "dependencies", re: regexp.MustCompile(`\bnpm(\s+-\S+)*\s+ci\b`)},
 	{Name: "npm install", Kind: "dependencies", re: regexp.MustCompile(`\bnpm(\s+-\S+)*\s+(install|i)(\s|$)`)},
 	{Name: "pnpm install", Kind: "dependencies", re: regexp.MustCompile(`\bpnpm(\s+-\S+)*\s+(install|i)(\s|$)`)},
@@ -140,8 +140,9 @@ var cheapCommands = map[string]bool{
 
 var shellSplit = regexp.MustCompile(`&&|\|\||;|\||\n`)
 
-// cheap reports whether every command of a script is a cheap file operation.
-func cheap(script string) bool {
+// CheapScript reports whether every command of a shell script is a cheap
+// file operation (mkdir, ln, chmod, echo, ...) not worth caching on its own.
+func CheapScript(script string) bool {
 	for _, part := range shellSplit.Split(script, -1) {
 		fields := strings.Fields(part)
 		for len(fields) > 0 && strings.Contains(fields[0], "=") && !strings.HasPrefix(fields[0], "=") {
@@ -166,7 +167,7 @@ func classify(g *StageGraph, st *Stage) (bool, string) {
 		case *instructions.RunCommand:
 			runs++
 			script := RunScript(c)
-			if !cheap(script) {
+			if !CheapScript(script) {
 				costly++
 			}
 			for _, in := range FindInstallers(script) {

@@ -165,10 +165,11 @@ func simplifyDialError(err error) error {
 	}
 	if st, ok := status.FromError(err); ok && st.Code() == codes.Unavailable {
 		msg := st.Message()
-		if i := strings.LastIndex(msg, ": "); i >= 0 && strings.Contains(msg, "dial") {
-			msg = msg[i+2:]
+		// `connection error: desc = "transport: Error while dialing: dial unix /x.sock: connect: ..."`
+		if i := strings.Index(msg, "Error while dialing: "); i >= 0 {
+			msg = msg[i+len("Error while dialing: "):]
 		}
-		return errors.New(msg)
+		return errors.New(strings.TrimSuffix(msg, `"`))
 	}
 	return err
 }

@@ -179,23 +179,17 @@ func ParseStageGraphOptions(dockerfile []byte, opts Options) (g *StageGraph, err
 	if len(bytes.TrimSpace(dockerfile)) == 0 {
 		return nil, &ParseError{Message: "the Dockerfile is empty"}
 	}
+	g = &StageGraph{Lines: splitLines(dockerfile), BuildArgs: opts.BuildArgs, byName: map[string]*Stage{}}
 	res, err := parser.Parse(bytes.NewReader(dockerfile))
 	if err != nil {
-		return nil, locate(err, 0)
+		return nil, g.locate(err, 0)
 	}
-	g = &StageGraph{
-		AST:         res.AST,
-		EscapeToken: res.EscapeToken,
-		Warnings:    res.Warnings,
-		Lines:       splitLines(dockerfile),
-		BuildArgs:   opts.BuildArgs,
-		byName:      map[string]*Stage{},
-	}
+	g.AST, g.EscapeToken, g.Warnings = res.AST, res.EscapeToken, res.Warnings
 	var metaArgs []*instructions.ArgCommand
 	for _, n := range res.AST.Children {
 		cmd, err := instructions.ParseInstruction(n)
 		if err != nil {
-			return nil, locate(err, n.StartLine)
+			return nil, g.locate(err, n.StartLine)
 		}
 		switch c := cmd.(type) {
 		case *instructions.Stage:
@@ -206,6 +200,16 @@ func ParseStageGraphOptions(dockerfile []byte, opts Options) (g *StageGraph, err
 			if len(g.Stages) == 0 {
 				metaArgs = append(metaArgs, c)
 				continue
+			}
+			g.addStep(c, n)
+		case *instructions.RunCommand:
+			if len(g.Stages) == 0 {
+				return nil, &ParseError{Line: n.StartLine, Column: g.column(n.StartLine), Message: "RUN before the first FROM: only ARG may come before FROM"}
+			}
+			// BuildKit parses --mount options fully only when it expands
+			// them; do so without expanding variables.
+			if err := c.Expand(func(w string) (string, error) { return w, nil }); err != nil && !strings.Contains(n.Original, "$") {
+				return nil, &ParseError{Line: n.StartLine, Column: g.column(n.StartLine), Message: err.Error()}
 			}
 			g.addStep(c, n)
 		case instructions.Command:
@@ -240,7 +244,7 @@ func ParseStageGraphOptions(dockerfile []byte, opts Options) (g *StageGraph, err
 }
 
 // locate turns a BuildKit error into a *ParseError with the error's position.
-func locate(err error, line int) error {
+func (g *StageGraph) locate(err error, line int) error {
 	var le *parser.LocationError
 	if errors.As(err, &le) {
 		for _, rs := range le.Locations {
@@ -261,7 +265,11 @@ func locate(err error, line int) error {
 			msg = rest
 		}
 	}
-	return &ParseError{Line: line, Message: msg}
+	pe := &ParseError{Line: line, Message: msg}
+	if line > 0 {
+		pe.Column = g.column(line)
+	}
+	return pe
 }
 
 func splitLines(src []byte) []string {

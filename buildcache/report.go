@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -317,7 +318,12 @@ func (c *collector) cacheWarnings() []Warning {
 				continue
 			}
 			seen[msg] = true
-			ws = append(ws, Warning{Kind: kind, Stage: c.stageOf[id], Message: msg})
+			// an import is shared by many solves; an export belongs to one stage
+			stage := ""
+			if kind == WarnCacheExport {
+				stage = c.stageOf[id]
+			}
+			ws = append(ws, Warning{Kind: kind, Stage: stage, Message: msg})
 		}
 	}
 	sort.SliceStable(ws, func(i, j int) bool {
@@ -497,6 +503,21 @@ func (c *collector) report(stages []stageInfo) *Report {
 	return r
 }
 
+// shortCacheName names a cache entry by its stage: the last path element
+// of a local directory, the tag of a registry reference.
+func shortCacheName(desc string) string {
+	typ, rest, _ := strings.Cut(desc, ":")
+	switch typ {
+	case "local":
+		return filepath.Base(rest)
+	case "registry":
+		if i := strings.LastIndexByte(rest, ':'); i > strings.LastIndexByte(rest, '/') {
+			return rest[i+1:]
+		}
+	}
+	return rest
+}
+
 func round2(f float64) float64 {
 	return float64(int64(f*100+0.5)) / 100
 }
@@ -508,7 +529,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 	for _, s := range r.Stages {
 		src := s.CacheSource
 		if len(s.CacheFrom) > 0 {
-			src += " (" + strings.Join(s.CacheFrom, ", ") + ")"
+			var short []string
+			for _, c := range s.CacheFrom {
+				short = append(short, shortCacheName(c))
+			}
+			src += " (" + strings.Join(short, ", ") + ")"
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.1fs\t%s\t%s\n", s.Name, s.Steps, s.Cached, s.Executed, s.Seconds, s.Result, src)
 	}

@@ -185,6 +185,12 @@ var gantryRules = []*Rule{
 	// workflow rules
 	// action rules
 	// dockerfile rules
+	assetsPrecompileSecretRule,
+	buildDepsInFinalRule,
+	copyBeforeInstallRule,
+	gemfileLockPlatformRule,
+	installCacheLeftRule,
+	volatileArgEarlyRule,
 	// repository rules
 }
 

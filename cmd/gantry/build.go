@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 
 	"github.com/gantry-ci/gantry/actions"
@@ -49,6 +51,7 @@ type buildFlags struct {
 	noCache       bool
 	timeout       time.Duration
 	allowCacheErr bool
+	debug         bool
 }
 
 func newBuildCmd() *cobra.Command {
@@ -99,11 +102,18 @@ import or export failed (0 with --allow-cache-errors).`,
 	f.BoolVar(&fl.noCache, "no-cache", false, "run every step again")
 	f.DurationVar(&fl.timeout, "timeout", 0, "give up after this long, e.g. 30m (default: no limit)")
 	f.BoolVar(&fl.allowCacheErr, "allow-cache-errors", false, "exit 0, not 5, when a cache import or export failed")
+	f.BoolVar(&fl.debug, "debug", false, "show the BuildKit client's own log messages")
 	return cmd
 }
 
 func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 	ctx := cmd.Context()
+	if !fl.debug {
+		// BuildKit's client and containerd's content store log through
+		// logrus (e.g. "failed check for fsverity support"); the report
+		// says what matters
+		logrus.SetOutput(io.Discard)
+	}
 	if fl.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, fl.timeout)
@@ -208,9 +218,12 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 			return err
 		}
 	}
-	if rep.CacheWarnings() > 0 && !fl.allowCacheErr {
-		return &exitError{code: exitCacheWarning, err: fmt.Errorf("built, but %d cache %s failed (see the warnings above; --allow-cache-errors exits 0)",
-			rep.CacheWarnings(), plural(rep.CacheWarnings(), "import or export"))}
+	if n := rep.CacheWarnings(); n > 0 && !fl.allowCacheErr {
+		what := "cache import or export"
+		if n > 1 {
+			what = "cache imports or exports"
+		}
+		return &exitError{code: exitCacheWarning, err: fmt.Errorf("built, but %d %s failed (see the warnings above; --allow-cache-errors exits 0)", n, what)}
 	}
 	return nil
 }
