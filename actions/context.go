@@ -189,6 +189,13 @@ func (c *Context) HeadSHA() string {
 	return c.SHA
 }
 
+// OnDefaultBranch reports whether the run is for a commit on the default
+// branch itself: a branch ref equal to the payload's default branch, outside
+// pull request events.
+func (c *Context) OnDefaultBranch() bool {
+	return c.PullRequest == nil && c.RefType == "branch" && c.DefaultBranch != "" && c.RefName == c.DefaultBranch
+}
+
 // str walks nested objects of a JSON payload and returns the string at the end.
 func str(m map[string]any, path ...string) string {
 	var cur any = m

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/gantry-ci/gantry/actions"
+	"github.com/gantry-ci/gantry/gate"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -76,17 +77,17 @@ func runGate(cmd *cobra.Command, dir string, fl *gateFlags) error {
 	return nil
 }
 
-// gate is an evaluated push policy with what it was evaluated on.
-type gate struct {
+// gateRun is an evaluated push policy with what it was evaluated on.
+type gateRun struct {
 	getenv   actions.Getenv
 	run      *actions.Context
-	policy   *actions.PushPolicy
-	decision *actions.PushDecision
+	policy   *gate.PushPolicy
+	decision *gate.PushDecision
 }
 
 // evaluateGate loads the run context and the policy of the repository
 // around dir and decides.
-func evaluateGate(ctx context.Context, dir string, fl *gateFlags) (*gate, error) {
+func evaluateGate(ctx context.Context, dir string, fl *gateFlags) (*gateRun, error) {
 	getenv := func(k string) string {
 		switch {
 		case k == "GITHUB_EVENT_PATH" && fl.event != "":
@@ -114,15 +115,15 @@ func evaluateGate(ctx context.Context, dir string, fl *gateFlags) (*gate, error)
 			return nil, err
 		}
 	}
-	policy, err := actions.ParsePushPolicy(cfg)
+	policy, err := gate.ParsePushPolicy(cfg)
 	if err != nil {
 		return nil, err
 	}
-	var check actions.LintCheck
+	var check gate.LintCheck
 	if policy.RequireLint {
 		check = func(ctx context.Context) (int, error) { return lintErrors(ctx, root, fl.config) }
 	}
-	return &gate{getenv: getenv, run: run, policy: policy, decision: actions.Decide(ctx, policy, run, check)}, nil
+	return &gateRun{getenv: getenv, run: run, policy: policy, decision: gate.Decide(ctx, policy, run, check)}, nil
 }
 
 // lintErrors lints the repository at root as `gantry lint` would and

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gantry-ci/gantry/actions"
 	"github.com/gantry-ci/gantry/buildcache"
+	"github.com/gantry-ci/gantry/gate"
 	"github.com/gantry-ci/gantry/registry"
 )
 
@@ -84,7 +85,7 @@ func pushFlagsOf(cmd *cobra.Command) (gf gateFlags, image string, tags []string)
 var pendingPush *pushRun
 
 type pushRun struct {
-	gate *gate
+	gate *gateRun
 	plan *registry.Plan
 	out  io.Writer
 	done bool
@@ -99,6 +100,16 @@ func preparePush(ctx context.Context, cmd *cobra.Command, opts *buildcache.Build
 	if err != nil {
 		return nil, err
 	}
+	// a missing image is a mistake whether or not this run may push
+	if image == "" {
+		image = g.policy.Image
+	}
+	if image == "" {
+		return nil, usageError("no image to push: set push.image in %s or pass --image", configName(g.policy))
+	}
+	if err := gate.ValidateImageName(image); err != nil {
+		return nil, usageError("--image: %v", err)
+	}
 	fmt.Fprint(out, g.decision.Table())
 	if !g.decision.Push {
 		if err := writePushOutputs(out, g, nil, g.decision.Reason); err != nil {
@@ -111,24 +122,15 @@ func preparePush(ctx context.Context, cmd *cobra.Command, opts *buildcache.Build
 		return nil, nil
 	}
 
-	if image == "" {
-		image = g.policy.Image
-	}
-	if image == "" {
-		return nil, usageError("no image to push: set push.image in %s or pass --image", configName(g.policy))
-	}
-	if err := actions.ValidateImageName(image); err != nil {
-		return nil, usageError("--image: %v", err)
-	}
 	tags := g.decision.Tags
 	if len(tagTemplates) > 0 {
 		for _, t := range tagTemplates {
-			if err := actions.ValidateTagTemplate(t); err != nil {
+			if err := gate.ValidateTagTemplate(t); err != nil {
 				return nil, usageError("--tag: %v", err)
 			}
 		}
-		var skipped []actions.SkippedTag
-		tags, skipped = actions.RenderTags(tagTemplates, g.run)
+		var skipped []gate.SkippedTag
+		tags, skipped = gate.RenderTags(tagTemplates, g.run)
 		for _, s := range skipped {
 			fmt.Fprintf(out, "tag %s skipped: %s\n", s.Template, s.Reason)
 		}
@@ -231,7 +233,7 @@ func planTable(p *registry.Plan) string {
 	return b.String()
 }
 
-func configName(p *actions.PushPolicy) string {
+func configName(p *gate.PushPolicy) string {
 	if p.File != "" {
 		return p.File
 	}
@@ -249,7 +251,7 @@ func warn(cmd *cobra.Command, run *actions.Context, msg string) {
 
 // writePushOutputs writes pushed, reason, tags and digest to $GITHUB_OUTPUT
 // and the decision and the result to the job summary.
-func writePushOutputs(out io.Writer, g *gate, res *registry.Result, reason string) error {
+func writePushOutputs(out io.Writer, g *gateRun, res *registry.Result, reason string) error {
 	vals := map[string]string{"pushed": "false", "reason": reason}
 	if res != nil {
 		vals["pushed"] = fmt.Sprint(res.Pushed())

@@ -13,8 +13,8 @@ import (
 	"github.com/gantry-ci/gantry/lint"
 )
 
-// runCLI runs gantry in-process and returns its exit code and output.
-func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+// runGantry runs gantry in-process and returns its exit code and output.
+func runGantry(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	root := newRootCmd()
 	var out, errb bytes.Buffer
@@ -158,7 +158,7 @@ func TestGateCommand(t *testing.T) {
 			dir := writeRepo(t, tt.files)
 			os.Mkdir(filepath.Join(dir, ".git"), 0o755)
 			args := append([]string{"gate", dir}, tt.args...)
-			code, stdout, stderr := runCLI(t, args...)
+			code, stdout, stderr := runGantry(t, args...)
 			if code != tt.code {
 				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, stdout, stderr)
 			}
@@ -222,7 +222,7 @@ func TestPushCommand(t *testing.T) {
 		outputs, summary := actionsEnv(t, true)
 		t.Setenv("DOCKER_CONFIG", reg.DockerConfig(t, reg.Password))
 		dir := pushRepo(t, image, "FROM scratch\nCOPY hello.txt /\n")
-		code, stdout, stderr := runCLI(t, append(append([]string{"push", dir}, build...), mainEvent...)...)
+		code, stdout, stderr := runGantry(t, append(append([]string{"push", dir}, build...), mainEvent...)...)
 		if code != 0 {
 			t.Fatalf("exit %d\n%s", code, stderr)
 		}
@@ -256,13 +256,13 @@ func TestPushCommand(t *testing.T) {
 		// gantry build --push: the same hook, the image from the config;
 		// a new image moves latest
 		os.WriteFile(filepath.Join(dir, "hello.txt"), []byte("changed"), 0o644)
-		code, _, stderr = runCLI(t, append([]string{"build", dir, "--push"}, build...)...)
+		code, _, stderr = runGantry(t, append([]string{"build", dir, "--push"}, build...)...)
 		if code != 0 || !strings.Contains(stderr, "GITHUB_EVENT_NAME is not set") || !strings.Contains(stderr, "building without pushing") {
 			t.Errorf("build --push without an event: exit %d\n%s", code, stderr)
 		}
 		t.Setenv("GITHUB_EVENT_NAME", "push")
 		t.Setenv("GITHUB_EVENT_PATH", event("push-main.json"))
-		code, _, stderr = runCLI(t, append([]string{"build", dir, "--push"}, build...)...)
+		code, _, stderr = runGantry(t, append([]string{"build", dir, "--push"}, build...)...)
 		if code != 0 {
 			t.Fatalf("build --push: exit %d\n%s", code, stderr)
 		}
@@ -275,7 +275,7 @@ func TestPushCommand(t *testing.T) {
 		outputs, _ := actionsEnv(t, false)
 		t.Setenv("DOCKER_CONFIG", reg.DockerConfig(t, "not-the-password"))
 		dir := pushRepo(t, reg.Host+"/acme/other", "FROM scratch\nCOPY hello.txt /\n")
-		code, _, stderr := runCLI(t, append(append([]string{"push", dir}, build...), mainEvent...)...)
+		code, _, stderr := runGantry(t, append(append([]string{"push", dir}, build...), mainEvent...)...)
 		if code != exitPushFailed || !strings.Contains(stderr, `rejected user "ci-bot" from docker config`) {
 			t.Fatalf("exit %d\n%s", code, stderr)
 		}
@@ -295,14 +295,14 @@ func TestPushCommand(t *testing.T) {
 		t.Setenv("DOCKER_CONFIG", reg.DockerConfig(t, reg.Password))
 		dir := pushRepo(t, reg.Host+"/acme/fork", "FROM scratch\nCOPY hello.txt /\n")
 		fork := []string{"--event", event("pull_request-fork.json"), "--event-name", "pull_request"}
-		code, _, stderr := runCLI(t, append(append([]string{"push", dir}, build...), fork...)...)
+		code, _, stderr := runGantry(t, append(append([]string{"push", dir}, build...), fork...)...)
 		if code != 0 || !strings.Contains(stderr, "building without pushing") || !strings.Contains(stderr, "STAGE") {
 			t.Fatalf("exit %d\n%s", code, stderr)
 		}
 		if got := outputValue(readFile(t, outputs), "pushed"); got != "false" {
 			t.Errorf("pushed = %q", got)
 		}
-		code, _, stderr = runCLI(t, append(append([]string{"push", dir, "--require"}, build...), fork...)...)
+		code, _, stderr = runGantry(t, append(append([]string{"push", dir, "--require"}, build...), fork...)...)
 		if code != 1 || strings.Contains(stderr, "STAGE") {
 			t.Errorf("--require: exit %d, built anyway?\n%s", code, stderr)
 		}
@@ -315,7 +315,7 @@ func TestPushCommand(t *testing.T) {
 		outputs, _ := actionsEnv(t, false)
 		t.Setenv("DOCKER_CONFIG", reg.DockerConfig(t, reg.Password))
 		dir := pushRepo(t, reg.Host+"/acme/broken", "FROM scratch\nCOPY missing.txt /\n")
-		code, _, stderr := runCLI(t, append(append([]string{"push", dir}, build...), mainEvent...)...)
+		code, _, stderr := runGantry(t, append(append([]string{"push", dir}, build...), mainEvent...)...)
 		if code != exitBuildFailed {
 			t.Fatalf("exit %d\n%s", code, stderr)
 		}
@@ -333,7 +333,7 @@ func TestPushCommand(t *testing.T) {
 	t.Run("no image", func(t *testing.T) {
 		actionsEnv(t, false)
 		dir := writeRepo(t, map[string]string{"Dockerfile": "FROM scratch\n"})
-		code, _, stderr := runCLI(t, append(append([]string{"push", dir}, build...), mainEvent...)...)
+		code, _, stderr := runGantry(t, append(append([]string{"push", dir}, build...), mainEvent...)...)
 		if code != exitUsage || !strings.Contains(stderr, "no image to push: set push.image in .github/gantry.yaml or pass --image") {
 			t.Errorf("exit %d\n%s", code, stderr)
 		}

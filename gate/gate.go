@@ -1,4 +1,7 @@
-package actions
+// Package gate is gantry's push gate: the push: policy of
+// .github/gantry.yaml, the decision it gives for a GitHub Actions run (with a
+// table of rules, values and verdicts), and the image tags the run gets.
+package gate
 
 import (
 	"bytes"
@@ -9,6 +12,7 @@ import (
 
 	"github.com/rhysd/actionlint"
 
+	"github.com/gantry-ci/gantry/actions"
 	"github.com/gantry-ci/gantry/internal/table"
 )
 
@@ -62,7 +66,7 @@ var prEvents = []string{"pull_request", "pull_request_target", "pull_request_rev
 // policy requires a clean lint and every other rule passed; it may be nil
 // when the policy does not require lint. Decide never panics on a partial
 // context: anything it cannot establish denies the push (fail closed).
-func Decide(ctx context.Context, p *PushPolicy, c *Context, lint LintCheck) *PushDecision {
+func Decide(ctx context.Context, p *PushPolicy, c *actions.Context, lint LintCheck) *PushDecision {
 	if p == nil {
 		p = DefaultPushPolicy()
 	}
@@ -162,7 +166,7 @@ func labelsValue(ls []string) string {
 	return strings.Join(ls, ", ")
 }
 
-func evaluateEvent(p *PushPolicy, c *Context) (string, string, string, string) {
+func evaluateEvent(p *PushPolicy, c *actions.Context) (string, string, string, string) {
 	ev := c.EventName
 	switch {
 	case ev == "":
@@ -182,7 +186,7 @@ func listOrNone(xs []string) string {
 	return strings.Join(xs, ", ")
 }
 
-func evaluateRef(p *PushPolicy, c *Context) (string, string, string, string) {
+func evaluateRef(p *PushPolicy, c *actions.Context) (string, string, string, string) {
 	if pr := c.PullRequest; pr != nil {
 		value := "pull request"
 		if pr.Number > 0 {
@@ -217,7 +221,7 @@ func evaluateRef(p *PushPolicy, c *Context) (string, string, string, string) {
 	return "ref", c.Ref, VerdictDeny, fmt.Sprintf("ref %s is neither a branch nor a tag", c.Ref)
 }
 
-func branchDenial(p *PushPolicy, c *Context, branch, what string) string {
+func branchDenial(p *PushPolicy, c *actions.Context, branch, what string) string {
 	msg := fmt.Sprintf("%s %s does not match push.branches (%s)", what, branch, listOrNone(p.Branches))
 	if c.DefaultBranch == "" && slices.Contains(p.Branches, DefaultBranchPattern) {
 		msg += "; the default branch is unknown without an event payload (pass --event)"
@@ -227,7 +231,7 @@ func branchDenial(p *PushPolicy, c *Context, branch, what string) string {
 	return msg
 }
 
-func allowReason(c *Context) string {
+func allowReason(c *actions.Context) string {
 	switch {
 	case c.PullRequest != nil:
 		return fmt.Sprintf("%s for pull request #%d into %s is allowed", c.EventName, c.PullRequest.Number, c.PullRequest.BaseRef)
@@ -296,8 +300,8 @@ func MarkdownEscape(s string) string {
 
 // WriteGateOutputs writes the decision to $GITHUB_OUTPUT as push=true|false,
 // reason and tags (one per line), and appends it to the job summary.
-func (d *PushDecision) WriteGateOutputs(getenv Getenv) error {
-	err := SetOutputs(getenv, []string{"push", "reason", "tags"}, map[string]string{
+func (d *PushDecision) WriteGateOutputs(getenv actions.Getenv) error {
+	err := actions.SetOutputs(getenv, []string{"push", "reason", "tags"}, map[string]string{
 		"push":   fmt.Sprint(d.Push),
 		"reason": d.Reason,
 		"tags":   strings.Join(d.Tags, "\n"),
@@ -305,5 +309,5 @@ func (d *PushDecision) WriteGateOutputs(getenv Getenv) error {
 	if err != nil {
 		return err
 	}
-	return AppendSummary(getenv, d.Markdown())
+	return actions.AppendSummary(getenv, d.Markdown())
 }

@@ -1,4 +1,4 @@
-package actions
+package gate
 
 import (
 	"fmt"
@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/gantry-ci/gantry/actions"
 )
 
 // TagVariables are the placeholders a tag template may use, as {{name}}.
@@ -111,16 +113,9 @@ type SkippedTag struct {
 	Reason string
 }
 
-// OnDefaultBranch reports whether the run is for a commit on the default
-// branch itself: a branch ref equal to the payload's default branch, outside
-// pull request events.
-func (c *Context) OnDefaultBranch() bool {
-	return c.PullRequest == nil && c.RefType == "branch" && c.DefaultBranch != "" && c.RefName == c.DefaultBranch
-}
-
 // tagValues computes the placeholder values for c; a missing key has its
 // reason in the second map.
-func tagValues(c *Context) (map[string]string, map[string]string) {
+func tagValues(c *actions.Context) (map[string]string, map[string]string) {
 	vals, why := map[string]string{}, map[string]string{}
 	if sha := c.HeadSHA(); sha != "" {
 		vals["sha"] = SanitizeTag(sha)
@@ -176,7 +171,7 @@ func tagValues(c *Context) (map[string]string, map[string]string) {
 // have no value in this run (such as {{tag}} on a branch push) is skipped
 // with its reason, and "latest" is only produced on the default branch.
 // Invalid templates are skipped too (ParsePushPolicy rejects them earlier).
-func RenderTags(templates []string, c *Context) ([]string, []SkippedTag) {
+func RenderTags(templates []string, c *actions.Context) ([]string, []SkippedTag) {
 	vals, why := tagValues(c)
 	var tags []string
 	var skipped []SkippedTag
