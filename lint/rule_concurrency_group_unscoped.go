@@ -154,9 +154,9 @@ type groupOnPush int
 
 const (
 	pushUnknown groupOnPush = iota
-	pushEmpty             // the empty string (or another falsy value)
-	pushShared            // the same value for every push of a ref
-	pushUnique            // a different value for every push
+	pushEmpty               // the empty string (or another falsy value)
+	pushShared              // the same value for every push of a ref
+	pushUnique              // a different value for every push
 )
 
 func evalOnPush(n actionlint.ExprNode) groupOnPush {
@@ -282,4 +282,3 @@ func branchFilterMatches(e *actionlint.WebhookEvent, branch string) bool {
 	}
 	return true
 }
-
