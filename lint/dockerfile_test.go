@@ -231,7 +231,7 @@ func TestLintWorkflowsAndDockerfiles(t *testing.T) {
 	if err := (&JSONReporter{W: &b}).Report(context.Background(), NewReport(res)); err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range []string{`"file": ".github/workflows/ci.yml"`, `"file": "Dockerfile"`, `"rule": "volatile-arg-early"`} {
+	for _, w := range []string{`"file":".github/workflows/ci.yml"`, `"file":"Dockerfile"`, `"rule":"volatile-arg-early"`} {
 		if !strings.Contains(b.String(), w) {
 			t.Errorf("json output lacks %s", w)
 		}

@@ -117,6 +117,9 @@ type RepoStep struct {
 	Action string
 	// Ref is the ref after @ in uses:.
 	Ref string
+
+	commands       []shellCmd
+	commandsParsed bool
 }
 
 // ReusableCall is a job that calls a local reusable workflow.
@@ -578,6 +581,18 @@ func (s *RepoStep) Run() *actionlint.String {
 		return r.Run
 	}
 	return nil
+}
+
+// Commands returns the simple commands of a run: step's script (nil for
+// action steps), split once and shared by every rule.
+func (s *RepoStep) Commands() []shellCmd {
+	if !s.commandsParsed {
+		if run := s.Run(); run != nil {
+			s.commands = scriptCommands(run.Value)
+		}
+		s.commandsParsed = true
+	}
+	return s.commands
 }
 
 // Uses returns the uses: value of an action step, or nil.

@@ -328,7 +328,7 @@ func newJobScan(r *Repository, w *RepoWorkflow, j *RepoJob) *jobScan {
 		if run == nil {
 			continue
 		}
-		for _, c := range scriptCommands(run.Value) {
+		for _, c := range s.Commands() {
 			if len(c.Words) == 0 || c.Words[0] != "git" {
 				continue
 			}
@@ -386,7 +386,7 @@ func (jc *jobScan) effects(s *RepoStep) []tokenEffect {
 func (jc *jobScan) runEffects(s *RepoStep, run *actionlint.String) []tokenEffect {
 	var out []tokenEffect
 	f := s.File()
-	for _, c := range scriptCommands(run.Value) {
+	for _, c := range s.Commands() {
 		if len(c.Words) == 0 {
 			continue
 		}
@@ -847,7 +847,7 @@ func pushDir(s *RepoStep, cmd *shellCmd) (string, bool) {
 		return dir, true
 	}
 	var stack []string
-	for _, c := range scriptCommands(run.Value) {
+	for _, c := range s.Commands() {
 		if c.Line > cmd.Line || c.Line == cmd.Line && c.Col >= cmd.Col {
 			break
 		}
@@ -900,7 +900,7 @@ func (jc *jobScan) gitCred(s *RepoStep, cmd *shellCmd) cred {
 		if run == nil {
 			continue
 		}
-		cmds := scriptCommands(run.Value)
+		cmds := st.Commands()
 		for i := len(cmds) - 1; i >= 0; i-- {
 			c := cmds[i]
 			if k == idx && cmd != nil && c.Line > cmd.Line {
