@@ -6,7 +6,7 @@ import (
 
 // fixDoubleQuotedLiteral fixes actionlint's "got unexpected character '"'
 // while lexing expression" error: expressions only have single-quoted
-// string literals, so "x" becomes 'x' (a ' inside becomes ''). Every
+// string literals, so "x" becomes 'x' (a ' inside becomes ”). Every
 // double-quoted literal in the expressions of the scalar is rewritten, since
 // actionlint stops at the first one.
 func fixDoubleQuotedLiteral(c *fixContext) *Fix {
