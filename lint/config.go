@@ -447,15 +447,22 @@ func (c *Config) options(r *Rule) any {
 
 // ignored reports whether the finding of rule (or, with rule "", the whole
 // file) at rel, a slash path relative to the repository root, is ignored.
-func (c *Config) ignored(rel, rule string) bool {
+func (c *Config) ignored(rel, rule string) bool { return c.ignoredFor(rel, rule, false) }
+
+// ignoredFor is ignored; onlyRuleScoped skips whole-file ignores, which do
+// not apply to files named explicitly on the command line.
+func (c *Config) ignoredFor(rel, rule string, onlyRuleScoped bool) bool {
 	if c == nil {
 		return false
 	}
 	for _, ig := range c.Ignore {
-		if rule == "" && len(ig.Rules) > 0 {
+		wholeFile := len(ig.Rules) == 0
+		switch {
+		case rule == "" && !wholeFile:
+			continue // a rule-scoped entry never drops a whole file
+		case rule != "" && wholeFile && onlyRuleScoped:
 			continue
-		}
-		if rule != "" && len(ig.Rules) > 0 && !slices.Contains(ig.Rules, rule) {
+		case rule != "" && !wholeFile && !slices.Contains(ig.Rules, rule):
 			continue
 		}
 		for _, g := range ig.Paths {

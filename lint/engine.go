@@ -107,6 +107,7 @@ type Linter struct {
 	mu       sync.Mutex
 	configs  map[string]*Config
 	projects map[string]*actionlint.Project
+	roots    map[string]string
 }
 
 // New creates a Linter. It fails when an explicit config is invalid.
@@ -128,7 +129,7 @@ func New(opts Options) (*Linter, error) {
 	if opts.Jobs <= 0 {
 		opts.Jobs = runtime.GOMAXPROCS(0)
 	}
-	l := &Linter{opts: opts, workDir: wd, configs: map[string]*Config{}, projects: map[string]*actionlint.Project{}}
+	l := &Linter{opts: opts, workDir: wd, configs: map[string]*Config{}, projects: map[string]*actionlint.Project{}, roots: map[string]string{}}
 	if opts.Config == nil && opts.ConfigPath != "" {
 		c, err := LoadConfig(opts.ConfigPath)
 		if err != nil {
@@ -173,8 +174,11 @@ func (l *Linter) configFor(root string) (*Config, error) {
 	}
 	c := &Config{Rules: map[string]*RuleConfig{}}
 	if p := FindConfig(root); p != "" {
-		var err error
-		if c, err = LoadConfig(l.displayPath(p)); err != nil {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, &ConfigError{File: l.displayPath(p), Msg: "cannot read config: " + describeOSError(err)}
+		}
+		if c, err = ParseConfig(l.displayPath(p), b); err != nil {
 			return nil, err
 		}
 	}
@@ -268,7 +272,14 @@ func (l *Linter) rootFor(dir string) string {
 		r, _ := filepath.Abs(l.opts.ProjectRoot)
 		return r
 	}
-	return FindRoot(dir)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if r, ok := l.roots[dir]; ok {
+		return r
+	}
+	r := FindRoot(dir)
+	l.roots[dir] = r
+	return r
 }
 
 func relSlash(root, abs string) string {
@@ -602,7 +613,7 @@ func (l *Linter) finish(f *File, raw []Finding) []Finding {
 		if !l.ruleRuns(cfg, rule) {
 			continue
 		}
-		if cfg.ignored(f.RelPath, rule.ID) {
+		if cfg.ignoredFor(f.RelPath, rule.ID, f.Explicit) {
 			continue
 		}
 		if fd.Severity == 0 || (cfg != nil && cfg.Rules[rule.ID] != nil && cfg.Rules[rule.ID].Severity != 0) {
@@ -628,7 +639,7 @@ func (l *Linter) finish(f *File, raw []Finding) []Finding {
 				out[i].DocsURL = unusedIgnoreRule.DocsURL()
 			}
 		}
-		if !l.ruleRuns(cfg, unusedIgnoreRule) || cfg.ignored(f.RelPath, unusedIgnoreRule.ID) {
+		if !l.ruleRuns(cfg, unusedIgnoreRule) || cfg.ignoredFor(f.RelPath, unusedIgnoreRule.ID, f.Explicit) {
 			out = slices.DeleteFunc(out, func(fd Finding) bool { return fd.RuleID == unusedIgnoreRule.ID })
 		}
 		_ = before

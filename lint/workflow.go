@@ -23,6 +23,7 @@ func (l *Linter) newWorker() *worker {
 		Pyflakes:   l.opts.Pyflakes,
 		WorkingDir: l.workDir,
 		Color:      actionlint.ColorOptionKindNever,
+		Oneline:    true, // actionlint prints to io.Discard: skip its snippet rendering
 		OnRulesCreated: func(rs []actionlint.Rule) []actionlint.Rule {
 			if w.hook == nil {
 				return rs

@@ -20,12 +20,10 @@ type YAMLDoc struct {
 // aliases before gantry refuses it as an alias bomb.
 const MaxAliasExpansion = 200_000
 
-var aliasRefRe = regexp.MustCompile(`(?:^|[\s\[{,:-])\*[^\s,\[\]{}]`)
-
 // aliasBomb reports whether the YAML text expands, through aliases, to more
 // than MaxAliasExpansion nodes, with the position of the worst alias.
 func aliasBomb(src []byte) (line, col int, msg string, bomb bool) {
-	if !aliasRefRe.Match(src) {
+	if !mayHaveAliases(src) {
 		return 0, 0, "", false
 	}
 	var doc yaml.Node
@@ -69,6 +67,42 @@ func aliasBomb(src []byte) (line, col int, msg string, bomb bool) {
 		return line, col, fmt.Sprintf("yaml aliases expand to more than %d nodes (an alias bomb); the file is not linted", MaxAliasExpansion), true
 	}
 	return 0, 0, "", false
+}
+
+// mayHaveAliases is a fast textual pre-check: it reports whether src has
+// an anchor (&name) and at least two alias references (*name), each after
+// a space, a flow indicator or a line start. Files without them cannot be
+// alias bombs and skip the extra parse.
+func mayHaveAliases(src []byte) bool {
+	anchors, aliases := 0, 0
+	for i, c := range src {
+		if c != '&' && c != '*' {
+			continue
+		}
+		if i > 0 {
+			switch src[i-1] {
+			case ' ', '\t', '\n', '\r', '[', '{', ',', ':', '-':
+			default:
+				continue
+			}
+		}
+		if i+1 >= len(src) || !isAnchorStart(src[i+1]) {
+			continue
+		}
+		if c == '&' {
+			anchors++
+		} else {
+			aliases++
+		}
+		if anchors > 0 && aliases > 1 {
+			return true
+		}
+	}
+	return false
+}
+
+func isAnchorStart(c byte) bool {
+	return c == '_' || c == '-' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80
 }
 
 var yamlLineRe = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)

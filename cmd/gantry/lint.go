@@ -126,6 +126,9 @@ func runLint(cmd *cobra.Command, args []string, fl *lintFlags) error {
 			return &exitError{code: exitInternal, err: err}
 		}
 	}
+	if len(res.Files) == 0 && len(res.Findings) == 0 {
+		fmt.Fprintln(cmd.ErrOrStderr(), "gantry: nothing to lint: no workflow, action.yml or Dockerfile found")
+	}
 	printSummary(cmd.ErrOrStderr(), res)
 	if res.InternalErrors > 0 {
 		return &exitError{code: exitInternal}

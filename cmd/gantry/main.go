@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -45,15 +46,18 @@ func usageError(format string, args ...any) error {
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:])
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
 
 // run executes the CLI and returns the exit code.
-func run(ctx context.Context, args []string) int {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRootCmd()
 	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
@@ -61,17 +65,17 @@ func run(ctx context.Context, args []string) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintln(os.Stderr, "gantry:", ee.err)
+			fmt.Fprintln(stderr, "gantry:", ee.err)
 		}
 		return ee.code
 	}
 	var ce *lint.ConfigError
 	if errors.As(err, &ce) {
-		fmt.Fprintln(os.Stderr, "gantry: config error:", ce)
+		fmt.Fprintln(stderr, "gantry: config error:", ce)
 		return exitUsage
 	}
 	// cobra's own errors are about flags and arguments
-	fmt.Fprintln(os.Stderr, "gantry:", err)
+	fmt.Fprintln(stderr, "gantry:", err)
 	return exitUsage
 }
 

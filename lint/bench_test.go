@@ -1,0 +1,43 @@
+package lint
+
+import (
+	"context"
+	"io"
+	"path/filepath"
+	"testing"
+
+	"github.com/rhysd/actionlint"
+)
+
+// BenchmarkLintRealworld lints the 1,503 real-world workflows with every
+// gantry rule; BenchmarkActionlintRealworld is the baseline (actionlint's
+// own LintFiles on the same files). Compare them with benchstat or the ratio
+// of ns/op; scripts/bench-lint compares the two CLIs end to end.
+func BenchmarkLintRealworld(b *testing.B) {
+	paths := realworldFiles(b)
+	l, err := New(Options{WorkDir: filepath.Dir(paths[0]), Config: &Config{}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := l.LintPaths(context.Background(), paths); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkActionlintRealworld is the baseline for BenchmarkLintRealworld.
+func BenchmarkActionlintRealworld(b *testing.B) {
+	paths := realworldFiles(b)
+	b.ResetTimer()
+	for b.Loop() {
+		l, err := actionlint.NewLinter(io.Discard, &actionlint.LinterOptions{WorkingDir: filepath.Dir(paths[0])})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := l.LintFiles(paths, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
