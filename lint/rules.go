@@ -183,6 +183,9 @@ var gantryRules = []*Rule{
 	unusedIgnoreRule,
 	internalErrorRule,
 	// workflow rules
+	concurrencyGroupUnscopedRule,
+	concurrencyMissingRule,
+	timeoutMissingRule,
 	// action rules
 	// dockerfile rules
 	// repository rules

@@ -73,9 +73,14 @@ func (l *Linter) lintWorkflow(w *worker, f *File) []Finding {
 				out = append(out, r)
 			}
 		}
+		ws := newWorkflowSource(f.Src)
 		for _, rule := range gantryRules {
 			if rule.NewWorkflowRule != nil && l.ruleRuns(cfg, rule) {
-				out = append(out, rule.NewWorkflowRule(cfg.options(rule)))
+				r := rule.NewWorkflowRule(cfg.options(rule))
+				if su, ok := r.(sourceUser); ok {
+					su.useSource(ws)
+				}
+				out = append(out, r)
 			}
 		}
 		return append(out, col)
