@@ -338,6 +338,10 @@ type fixer struct {
 var fixers = map[string]fixer{
 	"expression":          {FixSafe, fixDoubleQuotedLiteral},
 	"deprecated-commands": {FixSafe, fixDeprecatedCommand},
+	// gantry's workflow rules
+	"timeout-missing":            {FixOpinionated, fixTimeoutMissing},
+	"concurrency-missing":        {FixOpinionated, fixConcurrencyMissing},
+	"concurrency-group-unscoped": {FixOpinionated, fixConcurrencyGroupUnscoped},
 }
 
 func init() {

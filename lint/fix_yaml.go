@@ -698,3 +698,88 @@ func (s *scalarText) encode(text string) (string, bool) {
 	}
 	return text, true
 }
+
+// resolve follows an alias to the node it names.
+func resolve(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 100; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+// keyAt returns the mapping key that starts at line:col, its value and the
+// mapping holding them.
+func (t *yamlText) keyAt(line, col int) (m, k, v *yaml.Node) {
+	t.walk(func(n *yaml.Node) {
+		if m != nil || n.Kind != yaml.MappingNode {
+			return
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if c := n.Content[i]; c.Line == line && c.Column == col {
+				m, k, v = n, c, n.Content[i+1]
+				return
+			}
+		}
+	})
+	return m, k, v
+}
+
+// indentStep guesses the file's indentation step from its first nested
+// block mapping or sequence; 2 when there is none.
+func (t *yamlText) indentStep() int {
+	step := 0
+	t.walk(func(n *yaml.Node) {
+		if step > 0 || n.Kind != yaml.MappingNode || n.Style&yaml.FlowStyle != 0 {
+			return
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if (v.Kind == yaml.MappingNode || v.Kind == yaml.SequenceNode) && v.Style&yaml.FlowStyle == 0 && v.Line > k.Line && v.Column > k.Column {
+				step = v.Column - k.Column
+				return
+			}
+		}
+	})
+	if step <= 0 || step > 8 {
+		return 2
+	}
+	return step
+}
+
+// insertEntryAfter returns the edit that adds an entry to mapping m right
+// after the entry whose key is k and value v. block holds the entry's lines
+// for a block mapping, indented relative to the key ("key: value", or
+// "key:" and nested lines starting with the file's indentation step); flow
+// is the entry for a flow mapping ("key: value").
+func (t *yamlText) insertEntryAfter(m, k, v *yaml.Node, block []string, flow string) (Edit, bool) {
+	end, ok := t.nodeEnd(v)
+	if !ok || end <= 0 {
+		return Edit{}, false
+	}
+	if m.Style&yaml.FlowStyle != 0 {
+		return Edit{Start: end, End: end, New: ", " + flow}, true
+	}
+	keyOff := t.nodeOffset(k)
+	if keyOff < 0 {
+		return Edit{}, false
+	}
+	// the key must start its line (after the indentation), so that the
+	// new line can copy the indentation
+	ls := t.lines[t.lineOf(keyOff)]
+	if strings.TrimLeft(string(t.src[ls:keyOff]), " ") != "" {
+		return Edit{}, false
+	}
+	indent := strings.Repeat(" ", keyOff-ls)
+	eol := t.eol()
+	var b strings.Builder
+	for _, l := range block {
+		b.WriteString(indent + l + eol)
+	}
+	line := t.lineOf(end - 1)
+	at := t.lineEnd(line)
+	text := b.String()
+	if at == len(t.src) && (len(t.src) == 0 || t.src[len(t.src)-1] != '\n') {
+		text = eol + strings.TrimSuffix(text, eol)
+	}
+	return Edit{Start: at, End: at, New: text}, true
+}
