@@ -240,6 +240,18 @@ func (t *yamlText) valueScalarAt(line, col int) *yaml.Node {
 func (t *yamlText) nodeEnd(n *yaml.Node) (int, bool) {
 	switch n.Kind {
 	case yaml.ScalarNode:
+		if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+			start := t.nodeOffset(n)
+			if start < 0 {
+				return 0, false
+			}
+			start = t.skipProperties(start)
+			_, _, last, ok := t.blockExtent(n, start)
+			if !ok {
+				return 0, false
+			}
+			return t.lineContentEnd(last), true
+		}
 		s, ok := t.scalar(n)
 		if !ok {
 			return 0, false
@@ -403,39 +415,8 @@ func (s *scalarText) add(str string, from, to int) {
 // decodeLiteral handles `|` block scalars without an explicit indentation
 // indicator.
 func (t *yamlText) decodeLiteral(s *scalarText) bool {
-	head := t.lineOf(s.start)
-	for p := s.start + 1; p < t.lineContentEnd(head); p++ {
-		c := t.src[p]
-		if c == '-' || c == '+' {
-			continue
-		}
-		if c == ' ' || c == '\t' || c == '#' {
-			break
-		}
-		return false // an indentation indicator or something unexpected
-	}
-	parent := t.containerIndent(s.node)
-	indent := -1
-	last := -1
-	for i := head + 1; i < len(t.lines); i++ {
-		ls, le := t.lines[i], t.lineContentEnd(i)
-		ind := t.indentOf(i)
-		blank := ls+ind == le
-		if blank {
-			continue
-		}
-		if indent < 0 {
-			if ind <= parent {
-				break
-			}
-			indent = ind
-		}
-		if ind < indent {
-			break
-		}
-		last = i
-	}
-	if last < 0 {
+	head, indent, last, ok := t.blockExtent(s.node, s.start)
+	if !ok {
 		return false
 	}
 	s.indent = indent
@@ -452,6 +433,43 @@ func (t *yamlText) decodeLiteral(s *scalarText) bool {
 	}
 	s.end = t.lineContentEnd(last)
 	return true
+}
+
+// blockExtent finds the lines of a block scalar (| or >) whose indicator is
+// at offset start: the header line, the content indentation and the last
+// line that is not blank. It fails on an explicit indentation indicator.
+func (t *yamlText) blockExtent(n *yaml.Node, start int) (head, indent, last int, ok bool) {
+	head = t.lineOf(start)
+	for p := start + 1; p < t.lineContentEnd(head); p++ {
+		c := t.src[p]
+		if c == '-' || c == '+' {
+			continue
+		}
+		if c == ' ' || c == '\t' || c == '#' {
+			break
+		}
+		return 0, 0, 0, false // an indentation indicator or something unexpected
+	}
+	parent := t.containerIndent(n)
+	indent, last = -1, -1
+	for i := head + 1; i < len(t.lines); i++ {
+		ls, le := t.lines[i], t.lineContentEnd(i)
+		ind := t.indentOf(i)
+		if ls+ind == le {
+			continue // blank
+		}
+		if indent < 0 {
+			if ind <= parent {
+				break
+			}
+			indent = ind
+		}
+		if ind < indent {
+			break
+		}
+		last = i
+	}
+	return head, indent, last, last >= 0
 }
 
 // decodePlain handles plain scalars, folding continuation lines.
