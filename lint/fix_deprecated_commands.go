@@ -347,7 +347,7 @@ func rewriteWorkflowCommands(script string) ([]valueEdit, map[string]int) {
 
 // rewriteLine rewrites the workflow commands of one line, or records that
 // the line already appends to an environment file.
-func rewriteLine(script string, ln *scriptLine, cmds []shellCmd, counts map[string]int) {
+func rewriteLine(script string, ln *scriptLine, cmds []scriptCmd, counts map[string]int) {
 	text := script[ln.start:ln.end]
 	matches := workflowCommandRe.FindAllStringSubmatchIndex(text, -1)
 	ln.dropFrom = -1
@@ -365,7 +365,7 @@ func rewriteLine(script string, ln *scriptLine, cmds []shellCmd, counts map[stri
 	}
 	rewritten := 0
 	for _, m := range matches {
-		ci := slices.IndexFunc(cmds, func(c shellCmd) bool { return c.start <= m[0] && m[0] < c.end })
+		ci := slices.IndexFunc(cmds, func(c scriptCmd) bool { return c.start <= m[0] && m[0] < c.end })
 		if ci < 0 {
 			continue
 		}
@@ -396,7 +396,7 @@ func rewriteLine(script string, ln *scriptLine, cmds []shellCmd, counts map[stri
 // rewriteCommand rewrites "::set-output name=N::" at m to "N=" when the
 // command is echo or printf with that as the start of its first argument
 // and no redirection of its own.
-func rewriteCommand(line string, c shellCmd, m []int) (valueEdit, bool) {
+func rewriteCommand(line string, c scriptCmd, m []int) (valueEdit, bool) {
 	if len(c.redirects) > 0 || len(c.words) < 2 {
 		return valueEdit{}, false
 	}
@@ -426,9 +426,9 @@ func rewriteCommand(line string, c shellCmd, m []int) (valueEdit, bool) {
 	return valueEdit{m[0], m[1], name + "="}, true
 }
 
-// shellCmd is one command of a shell line: its span, its words and the
+// scriptCmd is one command of a shell line: its span, its words and the
 // offsets of its unquoted < and > characters.
-type shellCmd struct {
+type scriptCmd struct {
 	start, end int
 	words      [][2]int
 	redirects  []int
@@ -445,9 +445,9 @@ const (
 // next one (a trailing backslash), and one whose quoting runs past the end
 // of the line or that starts a here-document, after which lines cannot be
 // read one by one.
-func splitShellLine(line string) ([]shellCmd, int) {
-	var cmds []shellCmd
-	cur := shellCmd{start: -1}
+func splitShellLine(line string) ([]scriptCmd, int) {
+	var cmds []scriptCmd
+	cur := scriptCmd{start: -1}
 	wordStart := -1
 	endWord := func(i int) {
 		if wordStart >= 0 {
@@ -516,11 +516,11 @@ func splitShellLine(line string) ([]shellCmd, int) {
 	return cmds, shellLineOK
 }
 
-func endCmd(cmds *[]shellCmd, cur *shellCmd) {
+func endCmd(cmds *[]scriptCmd, cur *scriptCmd) {
 	if len(cur.words) > 0 {
 		*cmds = append(*cmds, *cur)
 	}
-	*cur = shellCmd{start: -1}
+	*cur = scriptCmd{start: -1}
 }
 
 // skipShellQuoted returns the offset after the character, quoted string or

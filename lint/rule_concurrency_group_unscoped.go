@@ -1,7 +1,6 @@
 package lint
 
 import (
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -142,18 +141,18 @@ func runUnique(n actionlint.ExprNode) bool {
 	return ok && pathIn(p, runUniquePaths)
 }
 
-// pushValue is what an expression evaluates to for a push event, as far as
+// pushOutcome is what an expression evaluates to for a push event, as far as
 // a concurrency group cares.
-type pushValue int
+type pushOutcome int
 
 const (
-	pushUnknown pushValue = iota
+	pushUnknown pushOutcome = iota
 	pushEmpty             // the empty string (or another falsy value)
 	pushShared            // the same value for every push of a ref
 	pushUnique            // a different value for every push
 )
 
-func evalOnPush(n actionlint.ExprNode) pushValue {
+func evalOnPush(n actionlint.ExprNode) pushOutcome {
 	switch n := n.(type) {
 	case *actionlint.StringNode:
 		if n.Value == "" {
@@ -277,47 +276,3 @@ func branchFilterMatches(e *actionlint.WebhookEvent, branch string) bool {
 	return true
 }
 
-// globMatch matches a ref against a GitHub Actions filter pattern: * matches
-// anything but /, ** anything, ? and + repeat the previous character, and
-// [] is a character class.
-func globMatch(pattern, s string) bool {
-	if !strings.ContainsAny(pattern, "*?+[") {
-		return pattern == s
-	}
-	re := globRegexp(pattern)
-	return re != nil && re.MatchString(s)
-}
-
-func globRegexp(pattern string) *regexp.Regexp {
-	var b strings.Builder
-	b.WriteString("^")
-	for i := 0; i < len(pattern); i++ {
-		c := pattern[i]
-		switch c {
-		case '*':
-			if i+1 < len(pattern) && pattern[i+1] == '*' {
-				b.WriteString(".*")
-				i++
-			} else {
-				b.WriteString("[^/]*")
-			}
-		case '?', '+':
-			b.WriteByte(c)
-		case '[':
-			j := strings.IndexByte(pattern[i:], ']')
-			if j < 0 {
-				return nil
-			}
-			b.WriteString(pattern[i : i+j+1])
-			i += j
-		default:
-			b.WriteString(regexp.QuoteMeta(string(c)))
-		}
-	}
-	b.WriteString("$")
-	re, err := regexp.Compile(b.String())
-	if err != nil {
-		return nil
-	}
-	return re
-}

@@ -189,7 +189,7 @@ jobs:
 	})
 }
 
-func TestGlobMatch(t *testing.T) {
+func TestGlobMatchDefaultBranch(t *testing.T) {
 	for _, c := range []struct {
 		pattern, s string
 		want       bool

@@ -189,6 +189,14 @@ var gantryRules = []*Rule{
 	// action rules
 	// dockerfile rules
 	// repository rules
+	actionOutdatedRule,
+	awsStaticKeysRule,
+	buildxCacheGrowthRule,
+	checkoutMergeRefRule,
+	concurrencyCollisionRule,
+	dependabotMissingRule,
+	pushUntrustedRule,
+	tokenNoTriggerRule,
 }
 
 var allRules = func() []*Rule {

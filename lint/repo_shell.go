@@ -1,0 +1,274 @@
+package lint
+
+import (
+	"regexp"
+	"strings"
+)
+
+// shellCmd is one simple command of a run: script, split into words with
+// quotes removed (${{ }} placeholders stay whole).
+type shellCmd struct {
+	// Words are the command and its arguments, after leading assignments
+	// and wrappers such as sudo or env.
+	Words []string
+	// Assign are the VAR=value assignments before the command.
+	Assign map[string]string
+	// Line is the 0-based line of the script where the command starts.
+	Line int
+	// Col is the 0-based byte column of the command's first word in that line.
+	Col int
+}
+
+// Is reports whether the command's words start with the given words.
+func (c shellCmd) Is(words ...string) bool {
+	if len(c.Words) < len(words) {
+		return false
+	}
+	for i, w := range words {
+		if c.Words[i] != w {
+			return false
+		}
+	}
+	return true
+}
+
+// Sub returns the subcommand words after the program name, skipping the
+// program's global options (git -C dir push -> push ...).
+func (c shellCmd) Sub() []string {
+	if len(c.Words) < 2 {
+		return nil
+	}
+	ws := c.Words[1:]
+	for len(ws) > 0 && strings.HasPrefix(ws[0], "-") {
+		opt := ws[0]
+		ws = ws[1:]
+		// options of git, docker and gh that take a separate value
+		switch opt {
+		case "-C", "-c", "--git-dir", "--work-tree", "--namespace", "-H", "--host", "--context", "--config",
+			"-R", "--repo", "-l", "--log-level":
+			if len(ws) > 0 {
+				ws = ws[1:]
+			}
+		}
+	}
+	return ws
+}
+
+var wrapperCmds = map[string]bool{"sudo": true, "env": true, "time": true, "exec": true, "command": true,
+	"nohup": true, "then": true, "do": true, "else": true, "elif": true, "if": true, "while": true,
+	"until": true, "!": true, "eval": true}
+
+var assignRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=`)
+
+// shellCommands splits a script into simple commands. It understands
+// quotes, backslash escapes and line continuations, comments, the command
+// separators ; & && || | and newlines, and subshell parentheses; it is not
+// a full shell parser, but it never fails.
+func shellCommands(script string) []shellCmd {
+	var cmds []shellCmd
+	var words []string
+	var word strings.Builder
+	inWord := false
+	line, col := 0, 0
+	startLine, startCol := -1, 0
+	flushWord := func() {
+		if inWord {
+			words = append(words, word.String())
+			word.Reset()
+			inWord = false
+		}
+	}
+	flushCmd := func() {
+		flushWord()
+		if len(words) > 0 {
+			cmds = append(cmds, makeCmd(words, startLine, startCol))
+		}
+		words = nil
+		startLine = -1
+	}
+	startWord := func() {
+		if !inWord {
+			inWord = true
+			if startLine < 0 {
+				startLine, startCol = line, col
+			}
+		}
+	}
+	n := len(script)
+	for i := 0; i < n; i++ {
+		c := script[i]
+		switch {
+		case c == '\n':
+			flushCmd()
+			line, col = line+1, 0
+			continue
+		case c == '\\' && i+1 < n:
+			if script[i+1] == '\n' {
+				flushWord()
+				i++
+				line, col = line+1, 0
+				continue
+			}
+			startWord()
+			word.WriteByte(script[i+1])
+			i++
+			col += 2
+			continue
+		case c == '$' && strings.HasPrefix(script[i:], "${{"):
+			startWord()
+			end := strings.Index(script[i:], "}}")
+			if end < 0 {
+				end = n - i - 2
+			}
+			seg := script[i : i+end+2]
+			word.WriteString(seg)
+			i += end + 1
+			col += len(seg)
+			if k := strings.LastIndexByte(seg, '\n'); k >= 0 {
+				line += strings.Count(seg, "\n")
+				col = len(seg) - k - 1
+			}
+			continue
+		case c == '$' && i+1 < n && script[i+1] == '(':
+			// command substitution: keep it inside the word
+			startWord()
+			depth := 0
+			j := i
+			for ; j < n; j++ {
+				if script[j] == '(' {
+					depth++
+				} else if script[j] == ')' {
+					depth--
+					if depth == 0 {
+						break
+					}
+				} else if script[j] == '\n' {
+					break
+				}
+			}
+			j = min(j, n-1)
+			word.WriteString(script[i : j+1])
+			col += j + 1 - i
+			i = j
+			continue
+		case c == '\'' || c == '"':
+			startWord()
+			j := i + 1
+			for j < n && script[j] != c {
+				if c == '"' && script[j] == '\\' && j+1 < n {
+					word.WriteByte(script[j+1])
+					j += 2
+					continue
+				}
+				if script[j] == '\n' {
+					line, col = line+1, -1
+				}
+				word.WriteByte(script[j])
+				j++
+				col++
+			}
+			col += 2
+			i = j
+			continue
+		case c == '#' && !inWord:
+			for i+1 < n && script[i+1] != '\n' {
+				i++
+			}
+			continue
+		case c == ' ' || c == '\t' || c == '\r':
+			flushWord()
+		case c == ';' || c == '&' || c == '|' || c == '(' || c == ')':
+			flushCmd()
+		default:
+			startWord()
+			word.WriteByte(c)
+		}
+		col++
+	}
+	flushCmd()
+	return cmds
+}
+
+func makeCmd(words []string, line, col int) shellCmd {
+	c := shellCmd{Line: line, Col: col}
+	i := 0
+	for i < len(words) {
+		w := words[i]
+		switch {
+		case assignRe.MatchString(w):
+			if c.Assign == nil {
+				c.Assign = map[string]string{}
+			}
+			k, v, _ := strings.Cut(w, "=")
+			c.Assign[k] = v
+		case wrapperCmds[w]:
+		case w == "{" || w == "}":
+		case strings.HasPrefix(w, "-") && i > 0 && (words[i-1] == "sudo" || words[i-1] == "env"):
+		default:
+			c.Words = words[i:]
+			// the column moves with the dropped words; keep the command's start
+			return c
+		}
+		i++
+	}
+	return c
+}
+
+var shellVarRe = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?`)
+
+// shellVars returns the names of the $VAR and ${VAR} references in s.
+func shellVars(s string) []string {
+	var out []string
+	for _, m := range shellVarRe.FindAllStringSubmatch(s, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+// optValue returns the value of an option in words: --name value,
+// --name=value, or -x value for each of the given spellings.
+func optValue(words []string, names ...string) (string, bool) {
+	for i, w := range words {
+		for _, n := range names {
+			if w == n && i+1 < len(words) {
+				return words[i+1], true
+			}
+			if strings.HasPrefix(n, "--") && strings.HasPrefix(w, n+"=") {
+				return w[len(n)+1:], true
+			}
+		}
+	}
+	return "", false
+}
+
+// optValues returns every value of a repeatable option.
+func optValues(words []string, names ...string) []string {
+	var out []string
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		for _, n := range names {
+			if w == n && i+1 < len(words) {
+				out = append(out, words[i+1])
+				i++
+				break
+			}
+			if strings.HasPrefix(n, "--") && strings.HasPrefix(w, n+"=") {
+				out = append(out, w[len(n)+1:])
+				break
+			}
+		}
+	}
+	return out
+}
+
+// hasFlag reports whether words contain one of the flags.
+func hasFlag(words []string, flags ...string) bool {
+	for _, w := range words {
+		for _, f := range flags {
+			if w == f || strings.HasPrefix(f, "--") && strings.HasPrefix(w, f+"=") {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,66 @@
+package lint
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestShellCommands(t *testing.T) {
+	script := "set -e\n" +
+		"FOO=1 git -C repo push origin HEAD:main # push it\n" +
+		"git commit -m \"a; b\" && git push --tags\n" +
+		"docker build \\\n  -t app:${{ github.sha }} \\\n  .\n" +
+		"if [ -n \"$X\" ]; then gh release create \"v$X\"; fi\n" +
+		"echo \"$(git rev-parse HEAD)\" | tee x\n"
+	cmds := shellCommands(script)
+	var got [][]string
+	for _, c := range cmds {
+		got = append(got, c.Words)
+	}
+	want := [][]string{
+		{"set", "-e"},
+		{"git", "-C", "repo", "push", "origin", "HEAD:main"},
+		{"git", "commit", "-m", "a; b"},
+		{"git", "push", "--tags"},
+		{"docker", "build", "-t", "app:${{ github.sha }}", "."},
+		{"[", "-n", "$X", "]"},
+		{"gh", "release", "create", "v$X"},
+		{"fi"},
+		{"echo", "$(git rev-parse HEAD)"},
+		{"tee", "x"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("commands:\n%q\nwant:\n%q", got, want)
+	}
+	if cmds[1].Assign["FOO"] != "1" || cmds[1].Line != 1 || cmds[1].Col != 0 {
+		t.Errorf("git push: %+v", cmds[1])
+	}
+	if sub := cmds[1].Sub(); len(sub) == 0 || sub[0] != "push" {
+		t.Errorf("Sub() = %q", sub)
+	}
+	if cmds[3].Line != 2 || cmds[3].Col != 24 {
+		t.Errorf("git push --tags at %d:%d", cmds[3].Line, cmds[3].Col)
+	}
+	if cmds[4].Line != 3 {
+		t.Errorf("docker build at line %d", cmds[4].Line)
+	}
+}
+
+func TestShellCommandsNeverFail(t *testing.T) {
+	for _, s := range []string{"", "'", "\"", "\\", "$(", "${{", "a 'b\nc' d", "$((1+2))", "#", "a\\\n"} {
+		_ = shellCommands(s)
+	}
+}
+
+func TestOptValues(t *testing.T) {
+	args := []string{"--cache-to", "type=gha", "--cache-to=type=local,dest=x", "-f", "Dockerfile", "."}
+	if have := optValues(args, "--cache-to"); !reflect.DeepEqual(have, []string{"type=gha", "type=local,dest=x"}) {
+		t.Errorf("optValues = %q", have)
+	}
+	if v, ok := optValue(args, "-f", "--file"); !ok || v != "Dockerfile" {
+		t.Errorf("optValue = %q %v", v, ok)
+	}
+	if !hasFlag([]string{"--push=true"}, "--push") {
+		t.Error("hasFlag with a value")
+	}
+}

@@ -1,0 +1,248 @@
+package lint
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// genRepo writes a repository of n workflows into dir: services built and
+// pushed with docker/build-push-action, some releasing tags with git push,
+// some calling a shared reusable deploy workflow, two in ten with a
+// colliding concurrency group, plus a publish workflow on tags, a
+// Dockerfile and dependabot.yml. Every repository rule has work to do.
+func genRepo(tb testing.TB, dir string, n int) {
+	tb.Helper()
+	wfDir := filepath.Join(dir, ".github", "workflows")
+	if err := os.MkdirAll(wfDir, 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	write := func(name, content string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	write(".github/dependabot.yml", "version: 2\nupdates:\n  - package-ecosystem: github-actions\n    directory: /\n    schedule: {interval: weekly}\n")
+	write("Dockerfile", "FROM ruby:3.3 AS base\nFROM base AS bundle\nRUN bundle install\nFROM base\nCOPY --from=bundle /b /b\n")
+	write(".github/workflows/publish.yml", `name: publish
+on:
+  push:
+    tags: ['v*']
+jobs:
+  publish:
+    runs-on: ubuntu-latest
+    timeout-minutes: 10
+    steps:
+      - run: ./publish
+`)
+	write(".github/workflows/deploy-reusable.yml", `name: deploy-reusable
+on:
+  workflow_call:
+    inputs:
+      service: {type: string, required: true}
+concurrency: deploy-${{ inputs.service }}-${{ github.ref }}
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    timeout-minutes: 10
+    steps:
+      - uses: aws-actions/configure-aws-credentials@v6
+        with:
+          role-to-assume: arn:aws:iam::123456789012:role/deploy
+          aws-region: ap-northeast-1
+      - run: ./deploy ${{ inputs.service }}
+`)
+	for i := range n {
+		group := "${{ github.workflow }}-${{ github.ref }}"
+		if i%10 <= 1 {
+			group = "${{ github.ref }}"
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, `name: service-%[1]d
+on:
+  push:
+    branches: [main]
+  pull_request:
+    paths: ['services/svc%[1]d/**']
+concurrency:
+  group: %[2]s
+  cancel-in-progress: ${{ github.event_name == 'pull_request' }}
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    timeout-minutes: 20
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-node@v6
+        with:
+          node-version: 22
+      - run: |
+          npm ci
+          npm test
+        working-directory: services/svc%[1]d
+      - uses: docker/build-push-action@v7
+        with:
+          context: .
+          tags: registry.example.com/svc%[1]d:${{ github.event.pull_request.head.sha || github.sha }}
+          push: ${{ github.event_name != 'pull_request' }}
+          cache-from: type=gha,scope=svc%[1]d
+          cache-to: type=gha,mode=max,scope=svc%[1]d
+`, i, group)
+		if i%5 == 0 {
+			fmt.Fprintf(&b, `  release:
+    needs: build
+    if: github.ref == 'refs/heads/main'
+    runs-on: ubuntu-latest
+    timeout-minutes: 10
+    steps:
+      - uses: actions/checkout@v7
+      - run: |
+          git tag v1.%[1]d.0
+          git push origin v1.%[1]d.0
+`, i)
+		}
+		if i%3 == 0 {
+			fmt.Fprintf(&b, `  deploy:
+    needs: build
+    uses: ./.github/workflows/deploy-reusable.yml
+    with:
+      service: svc%d
+`, i)
+		}
+		write(fmt.Sprintf(".github/workflows/service-%04d.yml", i), b.String())
+	}
+}
+
+// lintOnce lints the repository at dir with every rule, and returns the
+// result and the CPU time it took.
+func lintOnce(tb testing.TB, dir string) (*Result, *Linter, time.Duration) {
+	tb.Helper()
+	l, err := New(Options{WorkDir: dir, Config: &Config{}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	runtime.GC()
+	start := cpuTime()
+	res, err := l.LintPaths(context.Background(), nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return res, l, cpuTime() - start
+}
+
+// repoPassTime measures the repository pass alone (building the model and
+// running every repository rule) on already linted files: the best of
+// several runs, each repeated until it takes long enough to time, in CPU
+// time.
+func repoPassTime(l *Linter, files []*File) time.Duration {
+	best := time.Duration(1<<63 - 1)
+	for range 5 {
+		reps := 0
+		runtime.GC()
+		start := cpuTime()
+		for cpuTime()-start < 30*time.Millisecond || reps == 0 {
+			l.runRepositoryRules(files)
+			reps++
+		}
+		best = min(best, (cpuTime()-start)/time.Duration(reps))
+	}
+	return best
+}
+
+// TestRepositoryScaling lints generated repositories of 10 and 1,000
+// workflows and checks that the time per workflow stays flat: both for the
+// whole lint and for the repository pass alone, where quadratic behaviour
+// (every workflow compared with every other) would show. Times are CPU
+// times of the process (the best of several runs), so that other processes
+// on a shared machine do not skew them. It prints the times and the ratios.
+func TestRepositoryScaling(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: lints a generated repository of 1,000 workflows")
+	}
+	type sample struct {
+		n                  int
+		lint, pass         time.Duration
+		lintPerWF, passPer time.Duration
+	}
+	var samples []sample
+	for _, n := range []int{10, 1000} {
+		dir := t.TempDir()
+		genRepo(t, dir, n)
+		var res *Result
+		var l *Linter
+		lintBest := time.Duration(1<<63 - 1)
+		runs := 2
+		if n <= 100 {
+			runs = 20
+		}
+		for range runs {
+			r, lin, d := lintOnce(t, dir)
+			res, l, lintBest = r, lin, min(lintBest, d)
+		}
+		workflows := n + 2
+		counts := map[string]int{}
+		for _, f := range res.Findings {
+			counts[f.RuleID]++
+			if f.RuleID == internalErrorRule.ID {
+				t.Errorf("internal error: %s", f.String())
+			}
+		}
+		pass := repoPassTime(l, res.Files)
+		s := sample{n: workflows, lint: lintBest, pass: pass,
+			lintPerWF: lintBest / time.Duration(workflows), passPer: pass / time.Duration(workflows)}
+		samples = append(samples, s)
+		t.Logf("%5d workflows: lint %8v (%7v per workflow), repository pass %8v (%6v per workflow); findings: %v",
+			s.n, s.lint.Round(time.Millisecond), s.lintPerWF.Round(time.Microsecond), s.pass.Round(10*time.Microsecond),
+			s.passPer.Round(10*time.Nanosecond), counts)
+		if counts["concurrency-collision"] == 0 || counts["token-no-trigger"] == 0 {
+			t.Errorf("the generated repository should exercise the cross-file rules: %v", counts)
+		}
+	}
+	small, large := samples[0], samples[1]
+	lintRatio := float64(large.lintPerWF) / float64(small.lintPerWF)
+	passRatio := float64(large.passPer) / float64(small.passPer)
+	t.Logf("time per workflow, %d vs %d workflows: lint x%.2f, repository pass x%.2f", large.n, small.n, lintRatio, passRatio)
+	if lintRatio > 2 {
+		t.Errorf("lint time per workflow grows x%.2f from %d to %d workflows (want flat, < 2x)", lintRatio, small.n, large.n)
+	}
+	if passRatio > 2 {
+		t.Errorf("repository pass time per workflow grows x%.2f from %d to %d workflows (want flat, < 2x)", passRatio, small.n, large.n)
+	}
+}
+
+// BenchmarkLintRepository lints generated repositories of 10, 100 and
+// 1,000 workflows and reports the time per workflow.
+func BenchmarkLintRepository(b *testing.B) {
+	for _, n := range []int{10, 100, 1000} {
+		b.Run(fmt.Sprintf("workflows=%d", n), func(b *testing.B) {
+			dir := b.TempDir()
+			genRepo(b, dir, n)
+			b.ResetTimer()
+			for b.Loop() {
+				lintOnce(b, dir)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n+2), "ns/workflow")
+		})
+	}
+}
+
+// BenchmarkRepositoryPass measures the repository pass alone.
+func BenchmarkRepositoryPass(b *testing.B) {
+	for _, n := range []int{10, 100, 1000} {
+		b.Run(fmt.Sprintf("workflows=%d", n), func(b *testing.B) {
+			dir := b.TempDir()
+			genRepo(b, dir, n)
+			res, l, _ := lintOnce(b, dir)
+			b.ResetTimer()
+			for b.Loop() {
+				l.runRepositoryRules(res.Files)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n+2), "ns/workflow")
+		})
+	}
+}

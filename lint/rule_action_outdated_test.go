@@ -1,0 +1,86 @@
+package lint
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestActionOutdated(t *testing.T) {
+	runRepoCases(t, "action-outdated", []repoCase{
+		{
+			name: "old majors, versions and a pinned SHA with its version comment",
+			files: map[string]string{".github/workflows/a.yml": job("push",
+				"      - uses: actions/checkout@v4\n"+
+					"      - uses: docker/build-push-action@v6.9.0\n"+
+					"      - uses: actions/cache@0c45773b623bea8c8e75f6c82b208c3cf94ea4f9 # v4.0.2\n"+
+					"      - uses: github/codeql-action/analyze@v3\n"+
+					"      - uses: Actions/Setup-Node@v5\n")},
+			want: []string{
+				".github/workflows/a.yml:6:15: actions/checkout@v4 is 3 major versions behind the current v7",
+				".github/workflows/a.yml:7:15: docker/build-push-action@v6.9.0 is 1 major version behind the current v7",
+				".github/workflows/a.yml:8:15: actions/cache@0c45773b623b (v4) is 2 major versions behind the current v6",
+				".github/workflows/a.yml:9:15: github/codeql-action/analyze@v3 is 1 major version behind the current v4",
+				".github/workflows/a.yml:10:15: Actions/Setup-Node@v5 is 2 major versions behind the current v7",
+			},
+		},
+		{
+			name: "current majors, branches, unpinned SHAs, unknown, local and docker actions",
+			files: map[string]string{".github/workflows/a.yml": job("push",
+				"      - uses: actions/checkout@v7\n"+
+					"      - uses: actions/checkout@v7.0.1\n"+
+					"      - uses: actions/cache@main\n"+
+					"      - uses: actions/cache@0c45773b623bea8c8e75f6c82b208c3cf94ea4f9\n"+
+					"      - uses: ruby/setup-ruby@v1\n"+
+					"      - uses: acme/unknown@v1\n"+
+					"      - uses: ./.github/actions/x\n"+
+					"      - uses: docker://alpine:3\n")},
+		},
+		{
+			name:  "composite action steps",
+			files: map[string]string{"action.yml": "name: x\ndescription: x\nruns:\n  using: composite\n  steps:\n    - uses: aws-actions/configure-aws-credentials@v4\n"},
+			want:  []string{"action.yml:6:13: aws-actions/configure-aws-credentials@v4 is 2 major versions behind the current v6"},
+		},
+	})
+}
+
+// TestActionOutdatedLeavesActionlintsTags checks that an exact tag that
+// actionlint's action rule already reports is not reported twice.
+func TestActionOutdatedLeavesActionlintsTags(t *testing.T) {
+	have := lintRepo(t, map[string]string{".github/workflows/a.yml": job("push", "      - uses: actions/checkout@v3\n      - uses: actions/checkout@v4\n")},
+		"action-outdated", "action")
+	var ours, theirs int
+	for _, h := range have {
+		switch {
+		case strings.Contains(h, "is 4 major versions behind"):
+			t.Errorf("actions/checkout@v3 reported by both rules: %s", h)
+		case strings.Contains(h, "is 3 major versions behind"):
+			ours++
+		case strings.Contains(h, "too old"):
+			theirs++
+		}
+	}
+	if ours != 1 || theirs != 1 {
+		t.Errorf("want one finding from each rule, have:\n%s", strings.Join(have, "\n"))
+	}
+}
+
+func TestCurrentActionMajor(t *testing.T) {
+	for in, want := range map[string]string{"actions/checkout": "v7", "actions/checkout@v2": "v7",
+		"github/codeql-action/init@v3": "v4", "Docker/Build-Push-Action": "v7"} {
+		if have, ok := CurrentActionMajor(in); !ok || have != want {
+			t.Errorf("CurrentActionMajor(%q) = %q, %v; want %q", in, have, ok, want)
+		}
+	}
+	if _, ok := CurrentActionMajor("acme/unknown"); ok {
+		t.Error("an unknown action has a current major")
+	}
+	d := Actions()
+	if d.Checked == "" || len(d.Actions) < 20 {
+		t.Errorf("action data: checked %q, %d actions", d.Checked, len(d.Actions))
+	}
+	for name, rel := range d.Actions {
+		if name != strings.ToLower(name) || !versionRefRe.MatchString(rel.Current) || !strings.HasPrefix(rel.Current, "v") {
+			t.Errorf("action data: bad entry %q: %+v", name, rel)
+		}
+	}
+}

@@ -1,0 +1,284 @@
+package lint
+
+import "testing"
+
+const deployOnMain = `
+	name: deploy
+	on:
+	  push:
+	    branches: [main]
+	jobs:
+	  deploy:
+	    runs-on: ubuntu-latest
+	    steps:
+	      - run: ./deploy
+`
+
+func TestTokenNoTrigger(t *testing.T) {
+	runRepoCases(t, "token-no-trigger", []repoCase{
+		{
+			name: "git push with the checkout's default token",
+			files: map[string]string{
+				".github/workflows/bump.yml": `
+					on: workflow_dispatch
+					jobs:
+					  bump:
+					    runs-on: ubuntu-latest
+					    steps:
+					      - uses: actions/checkout@v7
+					      - run: git push origin HEAD:main
+				`,
+				".github/workflows/deploy.yml": deployOnMain,
+			},
+			want: []string{`.github/workflows/bump.yml:7:14: git push authenticates with GITHUB_TOKEN (the default credential that actions/checkout persists), and events caused by GITHUB_TOKEN start no workflow runs: this push to main will not trigger workflow "deploy" (.github/workflows/deploy.yml, on: push)`},
+		},
+		{
+			name: "secrets.GITHUB_TOKEN in the remote URL",
+			files: map[string]string{
+				".github/workflows/bump.yml": `
+					on:
+					  push:
+					    branches: [main]
+					jobs:
+					  bump:
+					    runs-on: ubuntu-latest
+					    steps:
+					      - uses: actions/checkout@v7
+					        with:
+					          persist-credentials: false
+					      - env:
+					          TOKEN: ${{ secrets.GITHUB_TOKEN }}
+					        run: |
+					          git remote set-url origin "https://x-access-token:${TOKEN}@github.com/${GITHUB_REPOSITORY}"
+					          git push
+				`,
+				".github/workflows/deploy.yml": deployOnMain,
+			},
+			want: []string{".github/workflows/bump.yml:15:11: git push authenticates with GITHUB_TOKEN (through the token git is configured with)"},
+		},
+		{
+			name: "gh pr merge with github.token",
+			files: map[string]string{
+				".github/workflows/merge.yml": `
+					on: pull_request_review
+					jobs:
+					  merge:
+					    runs-on: ubuntu-latest
+					    steps:
+					      - run: gh pr merge --squash "$PR"
+					        env:
+					          GH_TOKEN: ${{ github.token }}
+					          PR: ${{ github.event.pull_request.html_url }}
+				`,
+				".github/workflows/deploy.yml": deployOnMain,
+			},
+			want: []string{".github/workflows/merge.yml:6:14: gh pr merge authenticates with GITHUB_TOKEN (through env GH_TOKEN)"},
+		},
+		{
+			name: "release action with its default token and a release workflow",
+			files: map[string]string{
+				".github/workflows/tag.yml": `
+					on:
+					  push:
+					    tags: ['v*']
+					jobs:
+					  release:
+					    runs-on: ubuntu-latest
+					    steps:
+					      - uses: softprops/action-gh-release@v3
+				`,
+				".github/workflows/notify.yml": `
+					on:
+					  release:
+					jobs:
+					  notify:
+					    runs-on: ubuntu-latest
+					    steps:
+					      - run: ./notify
+				`,
+			},
+			want: []string{".github/workflows/tag.yml:8:15: softprops/action-gh-release authenticates with GITHUB_TOKEN (the default token of softprops/action-gh-release)"},
+		},
+		{
+			name: "a draft release does not trigger published workflows",
+			files: map[string]string{
+				".github/workflows/tag.yml": `
+					on: workflow_dispatch
+					jobs:
+					  release:
+					    runs-on: ubuntu-latest
+					    steps:
+					      - uses: softprops/action-gh-release@v3
+					        with:
+					          draft: true
+				`,
+				".github/workflows/notify.yml": `
+					on:
+					  release:
+					    types: [published]
+					jobs:
+					  notify:
+					    runs-on: ubuntu-latest
+					    steps:
+					      - run: ./notify
+				`,
+			},
+		},
+		{
+			name: "a personal access token in the checkout",
+			files: map[string]string{
+				".github/workflows/bump.yml": `
+					on: workflow_dispatch
+					jobs:
+					  bump:
+					    runs-on: ubuntu-latest
+					    steps:
+					      - uses: actions/checkout@v7
+					        with:
+					          token: ${{ secrets.PAT }}
+					      - run: git push origin HEAD:main
+				`,
+				".github/workflows/deploy.yml": deployOnMain,
+			},
+		},
+		{
+			name: "an ssh deploy key",
+			files: map[string]string{
+				".github/workflows/bump.yml": `
+					on: workflow_dispatch
+					jobs:
+					  bump:
+					    runs-on: ubuntu-latest
+					    steps:
+					      - uses: actions/checkout@v7
+					        with:
+					          ssh-key: ${{ secrets.DEPLOY_KEY }}
+					      - run: git push origin HEAD:main
+				`,
+				".github/workflows/deploy.yml": deployOnMain,
+			},
+		},
+		{
+			name: "the downstream runs only on workflow_dispatch",
+			files: map[string]string{
+				".github/workflows/bump.yml": `
+					on: workflow_dispatch
+					jobs:
+					  bump:
+					    runs-on: ubuntu-latest
+					    steps:
+					      - uses: actions/checkout@v7
+					      - run: git push origin HEAD:main
+				`,
+				".github/workflows/manual.yml": `
+					on: workflow_dispatch
+					jobs:
+					  run:
+					    runs-on: ubuntu-latest
+					    steps:
+					      - run: ./run
+				`,
+			},
+		},
+		{
+			name: "the pusher dispatches the downstream itself",
+			files: map[string]string{
+				".github/workflows/bump.yml": `
+					on: workflow_dispatch
+					jobs:
+					  bump:
+					    runs-on: ubuntu-latest
+					    steps:
+					      - uses: actions/checkout@v7
+					      - run: |
+					          git push origin HEAD:main
+					          gh workflow run deploy.yml
+					        env:
+					          GH_TOKEN: ${{ github.token }}
+				`,
+				".github/workflows/deploy.yml": `
+					on:
+					  push:
+					    branches: [main]
+					  workflow_dispatch:
+					jobs:
+					  deploy:
+					    runs-on: ubuntu-latest
+					    steps:
+					      - run: ./deploy
+				`,
+			},
+		},
+		{
+			name: "a push to another branch than the downstream's",
+			files: map[string]string{
+				".github/workflows/docs.yml": `
+					on:
+					  push:
+					    branches: [main]
+					jobs:
+					  docs:
+					    runs-on: ubuntu-latest
+					    steps:
+					      - uses: actions/checkout@v7
+					      - run: git push origin HEAD:gh-pages
+				`,
+				".github/workflows/deploy.yml": deployOnMain,
+			},
+		},
+		{
+			name: "a push from a checkout in a subdirectory",
+			files: map[string]string{
+				".github/workflows/mirror.yml": `
+					on: workflow_dispatch
+					jobs:
+					  mirror:
+					    runs-on: ubuntu-latest
+					    steps:
+					      - uses: actions/checkout@v7
+					        with:
+					          repository: acme/mirror
+					          token: ${{ secrets.MIRROR_PAT }}
+					      - uses: actions/checkout@v7
+					        with:
+					          path: source
+					      - run: git push origin HEAD:main
+				`,
+				".github/workflows/deploy.yml": deployOnMain,
+			},
+		},
+		{
+			name: "tag push to a workflow without tag filters",
+			files: map[string]string{
+				".github/workflows/tag.yml": `
+					on: workflow_dispatch
+					jobs:
+					  tag:
+					    runs-on: ubuntu-latest
+					    steps:
+					      - uses: actions/checkout@v7
+					      - run: git tag v1.0.0 && git push origin v1.0.0
+				`,
+				".github/workflows/ci.yml": `
+					on: push
+					jobs:
+					  test:
+					    runs-on: ubuntu-latest
+					    steps:
+					      - run: make test
+				`,
+				".github/workflows/publish.yml": `
+					on:
+					  push:
+					    tags: ['v*']
+					jobs:
+					  publish:
+					    runs-on: ubuntu-latest
+					    steps:
+					      - run: make publish
+				`,
+			},
+			want: []string{`.github/workflows/tag.yml:7:32: git push authenticates with GITHUB_TOKEN (the default credential that actions/checkout persists), and events caused by GITHUB_TOKEN start no workflow runs: its push of tag v1.0.0 will not trigger workflow .github/workflows/publish.yml (on: push)`},
+		},
+	})
+}
