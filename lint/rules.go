@@ -188,6 +188,12 @@ var gantryRules = []*Rule{
 	timeoutMissingRule,
 	// action rules
 	// dockerfile rules
+	assetsPrecompileSecretRule,
+	buildDepsInFinalRule,
+	copyBeforeInstallRule,
+	gemfileLockPlatformRule,
+	installCacheLeftRule,
+	volatileArgEarlyRule,
 	// repository rules
 	actionOutdatedRule,
 	awsStaticKeysRule,

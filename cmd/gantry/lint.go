@@ -57,6 +57,7 @@ config error, 3 internal failure.`,
 	f.Int64Var(&fl.maxFileSize, "max-file-size", lint.DefaultMaxFileSize, "largest file to lint, in bytes")
 	f.IntVarP(&fl.jobs, "jobs", "j", 0, "files linted at once (default: one per CPU)")
 	addFixFlags(f, &fl.fixes)
+	addGitHubFlags(f)
 	return cmd
 }
 
@@ -125,6 +126,9 @@ func runLint(cmd *cobra.Command, args []string, fl *lintFlags) error {
 		if err := file.Close(); err != nil {
 			return &exitError{code: exitInternal, err: err}
 		}
+	}
+	if err := writeLintOutputs(res); err != nil {
+		return err
 	}
 	if len(res.Files) == 0 && len(res.Findings) == 0 {
 		fmt.Fprintln(cmd.ErrOrStderr(), "gantry: nothing to lint: no workflow, action.yml or Dockerfile found")

@@ -1,0 +1,73 @@
+package actions
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/google/shlex"
+
+	"github.com/gantry-ci/gantry/lint"
+)
+
+// ActionCommands are the gantry commands the GitHub Action (action.yml) runs.
+var ActionCommands = []string{"lint", "plan", "build", "push", "gate"}
+
+// ActionCommand builds the gantry command line that the action runs from its
+// inputs, which action.yml passes as INPUT_COMMAND, INPUT_ARGS, INPUT_PATHS,
+// INPUT_FORMAT, INPUT_FAIL_ON and INPUT_CONFIG. args and paths are split like
+// a shell would (quotes group, nothing is expanded); paths go last, after
+// "--".
+func ActionCommand(getenv Getenv) ([]string, error) {
+	cmd := strings.TrimSpace(getenv("INPUT_COMMAND"))
+	if cmd == "" {
+		cmd = "lint"
+	}
+	known := false
+	for _, c := range ActionCommands {
+		known = known || c == cmd
+	}
+	if !known {
+		return nil, fmt.Errorf("input command must be one of %s, not %q", strings.Join(ActionCommands, ", "), cmd)
+	}
+	argv := []string{cmd}
+	if f := strings.TrimSpace(getenv("INPUT_FORMAT")); f != "" {
+		argv = append(argv, "--format", f)
+	}
+	if cmd == "lint" {
+		if f := strings.TrimSpace(getenv("INPUT_FAIL_ON")); f != "" {
+			argv = append(argv, "--fail-on", f)
+		}
+		if c := strings.TrimSpace(getenv("INPUT_CONFIG")); c != "" {
+			argv = append(argv, "--config", c)
+		}
+	}
+	args, err := shlex.Split(getenv("INPUT_ARGS"))
+	if err != nil {
+		return nil, fmt.Errorf("input args: %v", err)
+	}
+	paths, err := shlex.Split(getenv("INPUT_PATHS"))
+	if err != nil {
+		return nil, fmt.Errorf("input paths: %v", err)
+	}
+	argv = append(argv, args...)
+	if len(paths) > 0 {
+		argv = append(argv, "--")
+		argv = append(argv, paths...)
+	}
+	return argv, nil
+}
+
+// LintOutputNames are the step outputs WriteLintOutputs sets.
+var LintOutputNames = []string{"findings", "errors", "warnings"}
+
+// WriteLintOutputs sets the step outputs findings, errors and warnings (the
+// counts) when running in GitHub Actions (GITHUB_OUTPUT is set).
+func WriteLintOutputs(getenv Getenv, fs []lint.Finding) error {
+	e, w, i := lint.Counts(fs)
+	return SetOutputs(getenv, LintOutputNames, map[string]string{
+		"findings": strconv.Itoa(e + w + i),
+		"errors":   strconv.Itoa(e),
+		"warnings": strconv.Itoa(w),
+	})
+}

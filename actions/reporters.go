@@ -1,0 +1,94 @@
+package actions
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/google/go-github/v62/github"
+
+	"github.com/gantry-ci/gantry/lint"
+)
+
+// Formats are the --format names NewReporter builds.
+var Formats = []string{"github", "checks", "review", "sarif", "rdjson"}
+
+// ReporterOptions is what NewReporter builds a reporter from.
+type ReporterOptions struct {
+	// W receives the output.
+	W io.Writer
+	// Getenv reads the GITHUB_* variables; nil means os.Getenv.
+	Getenv Getenv
+	// Token authenticates API calls; empty means $GITHUB_TOKEN.
+	Token string
+	// FailOn is the severity at which a check run concludes "failure".
+	FailOn lint.Severity
+	// CheckName names the check run; "gantry" when empty.
+	CheckName string
+	// HTTPClient is used for API calls; nil means a client with a timeout.
+	HTTPClient *http.Client
+}
+
+// changedLinesTimeout bounds the optional look-up of a pull request's diff.
+const changedLinesTimeout = 15 * time.Second
+
+// NewReporter builds the reporter for one of Formats from the GitHub Actions
+// environment: the run context, the token and the API address
+// (GITHUB_API_URL, so GitHub Enterprise Server works).
+func NewReporter(name string, o ReporterOptions) (lint.Reporter, error) {
+	getenv := orEnv(o.Getenv)
+	switch name {
+	case "sarif":
+		return &SARIFReporter{W: o.W, Getenv: getenv}, nil
+	case "rdjson":
+		return &RDJSONReporter{W: o.W, Getenv: getenv}, nil
+	case "github", "checks", "review":
+	default:
+		return nil, fmt.Errorf("unknown format %q", name)
+	}
+	c, err := ContextFromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	token := o.Token
+	if token == "" {
+		token = getenv("GITHUB_TOKEN")
+	}
+	var client *github.Client
+	if token != "" {
+		if client, err = NewClient(c.APIURL, token, o.HTTPClient); err != nil {
+			return nil, err
+		}
+	}
+	gh := &GitHubReporter{W: o.W, Getenv: getenv, Context: c}
+	switch name {
+	case "checks":
+		gh.Changed = changedLines(client, c, o.W)
+		return &ChecksReporter{Client: client, Context: c, Name: o.CheckName, FailOn: o.FailOn, Fallback: gh, W: o.W,
+			Getenv: getenv, Changed: gh.Changed}, nil
+	case "review":
+		return &ReviewReporter{Client: client, Context: c, Also: gh, W: o.W, Getenv: getenv}, nil
+	}
+	gh.Changed = changedLines(client, c, o.W)
+	return gh, nil
+}
+
+// changedLines looks up which lines the pull request changed, so that
+// findings there are reported first. It is best effort: without a pull
+// request, a token or the permission to read it, the order is by severity
+// and file alone.
+func changedLines(client *github.Client, c *Context, w io.Writer) ChangedLines {
+	if client == nil || c.PullRequest == nil || c.PullRequest.Number == 0 || c.Repository == "" {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), changedLinesTimeout)
+	defer cancel()
+	changed, err := FetchChangedLines(ctx, client, c.Repository, c.PullRequest.Number)
+	if err != nil {
+		fmt.Fprintf(w, "::debug::gantry: %s\n", EscapeData(apiError("cannot list the pull request's changed lines", err).Error()))
+		return nil
+	}
+	return changed
+}

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/gantry-ci/gantry/actions"
+	"github.com/gantry-ci/gantry/lint"
+)
+
+// githubFlags holds the flags of the reporters that talk to GitHub.
+var githubFlags struct {
+	token     string
+	checkName string
+	// flags is the flag set of the running command, to read its --fail-on.
+	flags *pflag.FlagSet
+}
+
+func init() {
+	for _, name := range actions.Formats {
+		formats[name] = func(env reporterEnv) (lint.Reporter, error) {
+			rep, err := actions.NewReporter(name, actions.ReporterOptions{
+				W: env.w, Token: githubFlags.token, FailOn: githubFailOn(), CheckName: githubFlags.checkName,
+			})
+			if err != nil {
+				return nil, usageError("--format %s: %v", name, err)
+			}
+			return rep, nil
+		}
+	}
+	subcommands = append(subcommands, newGitHubActionCmd)
+}
+
+// addGitHubFlags adds the flags of the GitHub reporters to a command that
+// reports findings.
+func addGitHubFlags(f *pflag.FlagSet) {
+	f.StringVar(&githubFlags.token, "github-token", "", "token for --format checks and review (default $GITHUB_TOKEN)")
+	f.StringVar(&githubFlags.checkName, "check-name", "gantry", "name of the check run that --format checks creates")
+	githubFlags.flags = f
+}
+
+// githubFailOn is the command's --fail-on, which decides a check run's conclusion.
+func githubFailOn() lint.Severity {
+	if githubFlags.flags != nil {
+		if f := githubFlags.flags.Lookup("fail-on"); f != nil {
+			if sev, err := parseFailOn(f.Value.String()); err == nil {
+				return sev
+			}
+		}
+	}
+	return lint.SeverityError
+}
+
+// writeLintOutputs sets the findings, errors and warnings step outputs in
+// GitHub Actions.
+func writeLintOutputs(res *lint.Result) error {
+	if err := actions.WriteLintOutputs(os.Getenv, res.Findings); err != nil {
+		return &exitError{code: exitInternal, err: fmt.Errorf("writing step outputs: %w", err)}
+	}
+	return nil
+}
+
+// newGitHubActionCmd is what action.yml runs: it turns the action's inputs
+// (INPUT_* variables) into a gantry command line and runs it.
+func newGitHubActionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:    "github-action",
+		Short:  "run the command that the GitHub Action's inputs describe (used by action.yml)",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			argv, err := actions.ActionCommand(os.Getenv)
+			if err != nil {
+				return usageError("%v", err)
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "gantry %s\n", strings.Join(quoteArgs(argv), " "))
+			code := run(cmd.Context(), argv, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
+			if err := actions.SetOutput(os.Getenv, "exit-code", fmt.Sprint(code)); err != nil {
+				return &exitError{code: exitInternal, err: fmt.Errorf("writing step outputs: %w", err)}
+			}
+			if code != exitOK {
+				return &exitError{code: code}
+			}
+			return nil
+		},
+	}
+}
+
+// quoteArgs quotes the arguments that a shell would split, for display.
+func quoteArgs(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if a == "" || strings.ContainsAny(a, " \t\n'\"\\$`*?[]{}()<>|&;#~") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		out[i] = a
+	}
+	return out
+}

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gantry-ci/gantry/actions"
+	"github.com/gantry-ci/gantry/buildcache"
+)
+
+func init() { subcommands = append(subcommands, newPlanCmd) }
+
+type planFlags struct {
+	file      string
+	target    string
+	format    string
+	buildArgs []string
+	cache     string
+	platform  string
+	output    string
+	tags      []string
+}
+
+func newPlanCmd() *cobra.Command {
+	var fl planFlags
+	cmd := &cobra.Command{
+		Use:   "plan [DIR]",
+		Short: "show a Dockerfile's stage graph, parallel waves, dead stages and per-stage cache plan",
+		Long: `Show how BuildKit builds a Dockerfile's target: the stages it needs, the
+waves of stages that build in parallel, the stages it never builds, and the
+per-stage cache plan that gantry build uses.
+
+--format tree (default) is for people; mermaid and dot are graph sources;
+json is data (docs/plan.md); bake writes a docker buildx bake file with one
+target per cacheable stage and its own cache-from/cache-to, derived from
+--cache (type=local,dir=PATH | type=registry,ref=REPO | type=gha | type=s3,...).
+
+In GitHub Actions the mermaid graph is also appended to the job summary.
+
+Exit codes: 0 ok, 1 the Dockerfile cannot be parsed, 2 usage error.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runPlan(cmd, args, &fl)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&fl.file, "file", "f", "", "the Dockerfile (default DIR/Dockerfile)")
+	f.StringVar(&fl.target, "target", "", "the target stage (default: the last stage)")
+	f.StringVar(&fl.format, "format", "tree", "output format: tree, mermaid, dot, json, bake")
+	f.StringArrayVar(&fl.buildArgs, "build-arg", nil, "build argument KEY=VALUE (repeatable)")
+	f.StringVar(&fl.cache, "cache", "", "cache backend for --format bake: type=local,dir=PATH, type=registry,ref=REPO, type=gha, type=s3,...")
+	f.StringVar(&fl.platform, "platform", "", "target platform for $TARGETPLATFORM and friends (default linux/amd64)")
+	f.StringVarP(&fl.output, "output", "o", "", "write to this file instead of stdout")
+	f.StringArrayVarP(&fl.tags, "tag", "t", nil, "image tag of the final target in the bake file (repeatable)")
+	return cmd
+}
+
+func runPlan(cmd *cobra.Command, args []string, fl *planFlags) error {
+	dir := "."
+	if len(args) == 1 {
+		dir = args[0]
+	}
+	file := fl.file
+	if file == "" {
+		file = filepath.Join(dir, "Dockerfile")
+	}
+	switch fl.format {
+	case "tree", "mermaid", "dot", "json", "bake":
+	default:
+		return usageError("unknown --format %q (known: tree, mermaid, dot, json, bake)", fl.format)
+	}
+	var spec buildcache.CacheSpec
+	if fl.format == "bake" {
+		if fl.cache == "" {
+			return usageError("--format bake needs --cache, such as --cache type=registry,ref=ghcr.io/OWNER/APP or --cache type=local,dir=.buildx-cache")
+		}
+		var err error
+		if spec, err = buildcache.ParseCacheSpec(fl.cache); err != nil {
+			return usageError("--cache: %v", err)
+		}
+	}
+	buildArgs, err := buildcache.ParseBuildArgs(fl.buildArgs, os.Getenv)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	src, err := os.ReadFile(file)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return usageError("cannot read %s: %v", file, err)
+	}
+	g, err := buildcache.ParseStageGraphOptions(src, buildcache.Options{BuildArgs: buildArgs, Platform: fl.platform})
+	if err != nil {
+		var pe *buildcache.ParseError
+		if errors.As(err, &pe) && pe.Line > 0 {
+			return &exitError{code: exitFindings, err: fmt.Errorf("%s:%d:%d: %s", filepath.ToSlash(file), pe.Line, max(pe.Column, 1), pe.Message)}
+		}
+		return &exitError{code: exitFindings, err: fmt.Errorf("%s: %v", filepath.ToSlash(file), err)}
+	}
+	plan, err := g.NewPlan(fl.target, filepath.ToSlash(file))
+	if err != nil {
+		return usageError("--target: %v", err)
+	}
+
+	var w io.Writer = cmd.OutOrStdout()
+	var out *os.File
+	if fl.output != "" {
+		if out, err = os.Create(fl.output); err != nil {
+			return usageError("cannot write %s: %v", fl.output, err)
+		}
+		defer out.Close()
+		w = out
+	}
+	switch fl.format {
+	case "tree":
+		err = plan.WriteTree(w)
+	case "mermaid":
+		_, err = io.WriteString(w, plan.Mermaid())
+	case "dot":
+		_, err = io.WriteString(w, plan.Dot())
+	case "json":
+		err = plan.WriteJSON(w)
+	case "bake":
+		err = plan.WriteBake(w, spec, bakeOptions(dir, file, buildArgs, fl))
+	}
+	if err == nil && out != nil {
+		err = out.Close()
+	}
+	if err != nil {
+		return &exitError{code: exitInternal, err: fmt.Errorf("writing the plan: %w", err)}
+	}
+	if err := actions.AppendSummary(os.Getenv, plan.SummaryMarkdown()); err != nil {
+		fmt.Fprintln(cmd.ErrOrStderr(), "gantry: warning: cannot write the job summary:", err)
+	}
+	return nil
+}
+
+// bakeOptions expresses the context and Dockerfile as bake expects them:
+// the context as given, the Dockerfile relative to it.
+func bakeOptions(dir, file string, buildArgs map[string]string, fl *planFlags) buildcache.BakeOptions {
+	df := file
+	if rel, err := filepath.Rel(dir, file); err == nil && !strings.HasPrefix(rel, "..") {
+		df = rel
+	} else if abs, err := filepath.Abs(file); err == nil {
+		df = abs
+	}
+	opts := buildcache.BakeOptions{Context: filepath.ToSlash(dir), Dockerfile: filepath.ToSlash(df), BuildArgs: buildArgs, Tags: fl.tags}
+	if fl.platform != "" {
+		opts.Platforms = strings.Split(fl.platform, ",")
+	}
+	return opts
+}

@@ -1,0 +1,164 @@
+package lint
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+)
+
+var buildDepsInFinalRule = &Rule{
+	ID: "build-deps-in-final", Source: SourceGantry, Target: TargetDockerfile, Severity: SeverityWarning,
+	Summary:         "the final stage of a multi-stage build installs compilers, git or yarn, or copies node_modules, which the running app does not need",
+	CheckDockerfile: checkBuildDepsInFinal,
+}
+
+// buildPackages are OS packages needed only to build, not to run.
+var buildPackages = map[string]bool{
+	"build-base": true, "build-essential": true, "gcc": true, "g++": true, "clang": true, "make": true,
+	"cmake": true, "autoconf": true, "automake": true, "libtool": true, "git": true, "yarn": true,
+	"musl-dev": true, "libc6-dev": true, "libc-dev": true, "linux-headers": true,
+}
+
+// pkgVersion strips a version pin: git=1:2.39*, yarn~1.22, gcc>=12.
+var pkgVersion = regexp.MustCompile(`[=<>~].*$`)
+
+// checkBuildDepsInFinal reports build tools installed in, and node_modules
+// copied into, the last stage of a Dockerfile with several stages: the
+// earlier stages are where building belongs.
+func checkBuildDepsInFinal(f *File, _ any) []Finding {
+	df := f.Dockerfile
+	g := df.Graph
+	if len(g.Stages) < 2 {
+		return nil // a single-stage build needs its tools where it is
+	}
+	final := df.Final()
+	var out []Finding
+	for i := range final.Steps {
+		s := &final.Steps[i]
+		switch c := s.Command.(type) {
+		case *instructions.RunCommand:
+			script := runScriptOf(c)
+			for _, cmd := range dockerShellCommands(script) {
+				pkgs, removed := installedPackages(cmd), removedPackages(script)
+				var bad []string
+				for _, p := range pkgs {
+					if buildPackages[p] && !removed[p] && !slices.Contains(bad, p) {
+						bad = append(bad, p)
+					}
+				}
+				if len(bad) == 0 {
+					continue
+				}
+				line, col := findInStep(g, s, regexp.MustCompile(`(^|\s)`+regexp.QuoteMeta(bad[0])+`(\s|$|[=<>~])`))
+				if text := g.Lines[line-1]; col <= len(text) && (text[col-1] == ' ' || text[col-1] == '\t') {
+					col++ // past the blank before the package name
+				}
+				out = append(out, Finding{Line: line, Column: col, Message: fmt.Sprintf(
+					"the final stage %s installs %s, needed only to build: install %s in a build stage and copy the results, so that the image ships smaller and with fewer vulnerabilities",
+					final.DisplayName(), strings.Join(bad, ", "), plural2(len(bad), "it", "them"))})
+			}
+		case *instructions.CopyCommand:
+			for _, src := range c.SourcePaths {
+				if slices.Contains(strings.Split(path.Clean(src), "/"), "node_modules") {
+					from := ""
+					if c.From != "" {
+						from = " from " + c.From
+					}
+					line, col := findInStep(g, s, regexp.MustCompile(regexp.QuoteMeta(src)))
+					out = append(out, Finding{Line: line, Column: col, Message: fmt.Sprintf(
+						"the final stage %s copies node_modules%s: after assets:precompile the packs are in public/, and node_modules only makes the image bigger", final.DisplayName(), from)})
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+// installedPackages returns the packages an apk add, apt-get install, yum
+// or dnf install command installs (flags and versions stripped).
+func installedPackages(words []string) []string {
+	start := -1
+	for i, w := range words {
+		switch {
+		case (w == "apk") && i+1 < len(words):
+			for j := i + 1; j < len(words); j++ {
+				if words[j] == "add" {
+					start = j + 1
+					break
+				}
+			}
+		case w == "apt-get" || w == "apt" || w == "yum" || w == "dnf" || w == "microdnf":
+			for j := i + 1; j < len(words); j++ {
+				if words[j] == "install" {
+					start = j + 1
+					break
+				}
+			}
+		}
+		if start >= 0 {
+			break
+		}
+	}
+	if start < 0 {
+		return nil
+	}
+	var pkgs []string
+	skipNext := false
+	for _, w := range words[start:] {
+		switch {
+		case skipNext:
+			skipNext = false
+		case w == "--virtual" || w == "-t" || w == "--repository" || w == "-X" || w == "-o":
+			skipNext = true
+		case strings.HasPrefix(w, "-") || w == "\\":
+		default:
+			pkgs = append(pkgs, pkgVersion.ReplaceAllString(strings.Trim(w, `"'`), ""))
+		}
+	}
+	return pkgs
+}
+
+// removedPackages returns the packages (and apk virtual packages' members)
+// a script removes again: apk del, apt-get purge/remove.
+func removedPackages(script string) map[string]bool {
+	removed := map[string]bool{}
+	virtual := map[string][]string{}
+	for _, cmd := range dockerShellCommands(script) {
+		for i, w := range cmd {
+			if w == "--virtual" || w == "-t" {
+				if i+1 < len(cmd) {
+					virtual[cmd[i+1]] = installedPackages(cmd)
+				}
+			}
+		}
+	}
+	for _, cmd := range dockerShellCommands(script) {
+		if len(cmd) < 2 {
+			continue
+		}
+		del := (cmd[0] == "apk" && slices.Contains(cmd, "del")) ||
+			((cmd[0] == "apt-get" || cmd[0] == "apt") && (slices.Contains(cmd, "purge") || slices.Contains(cmd, "remove")))
+		if !del {
+			continue
+		}
+		for _, w := range cmd[1:] {
+			removed[w] = true
+			for _, p := range virtual[w] {
+				removed[p] = true
+			}
+		}
+	}
+	return removed
+}
+
+func plural2(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -1,0 +1,60 @@
+package lint
+
+import "testing"
+
+func TestVolatileArgEarly(t *testing.T) {
+	runDockerfileCases(t, "volatile-arg-early", []dockerfileCase{
+		{name: "ARG SHA before bundle install", src: `FROM ruby:3.3-alpine AS main
+WORKDIR /app
+ARG SHA
+COPY Gemfile Gemfile.lock ./
+RUN bundle install
+`, want: []string{"3:1: ARG SHA changes on every build but comes before the RUN on line 5"}},
+		{name: "ARG and ENV both flagged, each at its instruction", src: `FROM ruby:3.3 AS main
+  ARG GIT_SHA
+  ENV GIT_SHA=${GIT_SHA} PORT=3000
+RUN apt-get update && apt-get install -y nodejs
+`, want: []string{"2:3: ARG GIT_SHA", "3:3: ENV GIT_SHA"}},
+		{name: "ENV from a volatile ARG under another name", src: `FROM alpine
+ARG BUILD_NUMBER
+RUN echo "$BUILD_NUMBER" > /build-number
+ENV APP_BUILD=$BUILD_NUMBER
+RUN apk add --no-cache curl
+`, want: []string{"2:1: ARG BUILD_NUMBER changes on every build but comes before the RUN on line 5", "4:1: ENV APP_BUILD"}},
+		{name: "suffix names", src: "FROM alpine\nARG APP_GIT_COMMIT\nRUN make\n", want: []string{"2:1: ARG APP_GIT_COMMIT"}},
+		{name: "ENV inherited by a later stage", src: `FROM ruby:3.3 AS base
+ARG SHA
+ENV SHA=$SHA
+FROM base AS bundle
+RUN bundle install
+`, want: []string{"3:1: ENV SHA changes on every build and is inherited by stage bundle, whose RUN on line 5"}},
+		{name: "extra names from options", config: "rules:\n  volatile-arg-early:\n    options: {names: [DEPLOY_ID]}\n",
+			src: "FROM alpine\nARG DEPLOY_ID\nRUN make\n", want: []string{"2:1: ARG DEPLOY_ID"}},
+
+		{name: "at the end of the stage, as in the seed Dockerfile", src: `FROM ruby:3.0.1-alpine3.13 AS main
+RUN apk add --no-cache tzdata
+COPY . .
+ARG SHA
+ENV SHA ${SHA}
+ENV PORT 3000
+EXPOSE 3000
+CMD ["bin/rails", "server"]
+`},
+		{name: "the only later RUN uses it", src: `FROM golang:1.22 AS build
+COPY . .
+RUN go mod download
+ARG VERSION
+RUN go build -ldflags "-X main.version=${VERSION}" ./cmd/app
+`},
+		{name: "pinned tool versions are not volatile", src: `FROM ruby:3.3
+ARG NODE_VERSION=20.11.0
+ARG BUNDLER_VERSION=2.5.6
+ARG RUBY_DOWNLOAD_SHA256=abc
+RUN gem install bundler -v $BUNDLER_VERSION && apt-get install -y nodejs
+`},
+		{name: "literal ENV changes only with the Dockerfile", src: "FROM alpine\nENV VERSION=1.2.3\nRUN make\n"},
+		{name: "only cheap steps after it", src: "FROM alpine\nARG SHA\nRUN mkdir -p /app && echo $SHA > /app/REVISION\nRUN ln -s /app /srv\n"},
+		{name: "global ARG before FROM does not reach RUN", src: "ARG SHA\nFROM alpine\nRUN apk add --no-cache curl\n"},
+		{name: "ARG in a parent is not inherited", src: "FROM alpine AS base\nARG SHA\nFROM base AS child\nRUN make\n"},
+	})
+}
