@@ -128,23 +128,19 @@ func (r *FixResult) Diff() []byte {
 	return b.Bytes()
 }
 
-// maxFixPasses bounds the lint-fix-verify cycles of one run. Fixes can
-// uncover findings that other fixes resolve (a file is fixed one rule at a
-// time after a combined fix failed), so one pass is not always enough.
+// maxFixPasses bounds the lint-fix-verify cycles of one run. A fix can
+// uncover a finding that another fix resolves, so one pass is not always
+// enough.
 const maxFixPasses = 8
 
 // fixState tracks one file across fix passes.
 type fixState struct {
-	file    *File // the file as first linted: path, kind, root
-	orig    []byte
-	cur     []byte
-	fixed   []Finding
-	pending []Finding
-	prev    []byte
+	file  *File // the file as first linted: path, kind, root
+	orig  []byte
+	cur   []byte
+	fixed []Finding
 	// failed holds rules whose fix failed on this file; they are not retried.
 	failed map[string]bool
-	// oneRule is set after a combined fix failed: fix one rule per pass.
-	oneRule bool
 }
 
 // Fix lints the paths (as LintPaths does), applies the fixes of the findings
@@ -191,7 +187,11 @@ func (l *Linter) FixSource(ctx context.Context, name string, src []byte, opts Fi
 }
 
 // fixResult runs fix passes over the files of a lint result until nothing
-// more can be fixed.
+// more can be fixed. Each pass applies every file's fixes at once and lints
+// everything again; a file that fails verification gets its fixes back one
+// rule at a time, each verified against the files as they then are, so that
+// fixes of two files that clash (two new concurrency groups that collide)
+// are decided one after the other, and a second run finds nothing to do.
 func (l *Linter) fixResult(ctx context.Context, res *Result, opts FixOptions) (*FixResult, error) {
 	pre := outsideFiles(res)
 	states := make([]*fixState, len(res.Files))
@@ -201,7 +201,10 @@ func (l *Linter) fixResult(ctx context.Context, res *Result, opts FixOptions) (*
 		byPath[f.Path] = states[i]
 	}
 	out := &FixResult{Result: res}
+	var w *worker
 	for range maxFixPasses {
+		// all fixes of all files at once
+		pending := map[*fixState][]Finding{}
 		var changed []*fixState
 		for _, f := range res.Files {
 			st := byPath[f.Path]
@@ -210,15 +213,11 @@ func (l *Linter) fixResult(ctx context.Context, res *Result, opts FixOptions) (*
 				st.failed[fl.Finding.RuleID] = true
 			}
 			out.Failures = append(out.Failures, failures...)
-			if st.oneRule && len(fixes) > 0 {
-				first := fixes[0].RuleID
-				fixes = slices.DeleteFunc(fixes, func(fd Finding) bool { return fd.RuleID != first })
-			}
 			patched, applied := applyFixes(f.Src, fixes)
 			if len(applied) == 0 {
 				continue
 			}
-			st.prev, st.cur, st.pending = st.cur, patched, applied
+			st.cur, pending[st] = patched, applied
 			changed = append(changed, st)
 		}
 		if len(changed) == 0 {
@@ -228,38 +227,53 @@ func (l *Linter) fixResult(ctx context.Context, res *Result, opts FixOptions) (*
 		if err != nil {
 			return nil, err
 		}
-		after := filesByPath(next)
-		before := filesByPath(res)
-		reverted := false
+		before, after := filesByPath(res), filesByPath(next)
+		var retry []*fixState
 		for _, st := range changed {
-			reason := verifyFix(before[st.file.Path], after[st.file.Path], st.pending)
-			if reason == "" {
-				st.fixed = append(st.fixed, st.pending...)
-				st.pending = nil
+			if verifyFix(before[st.file.Path], after[st.file.Path], pending[st]) == "" {
+				st.fixed = append(st.fixed, pending[st]...)
 				continue
 			}
-			reverted = true
-			st.cur = st.prev
-			rules := map[string]bool{}
-			for _, fd := range st.pending {
-				rules[fd.RuleID] = true
-			}
-			if len(rules) > 1 && !st.oneRule {
-				st.oneRule = true // retry one rule at a time
-			} else {
-				for _, fd := range st.pending {
-					st.failed[fd.RuleID] = true
-					out.Failures = append(out.Failures, FixFailure{Finding: fd, Reason: reason})
-				}
-			}
-			st.pending = nil
+			st.cur = before[st.file.Path].Src
+			retry = append(retry, st)
 		}
-		if reverted {
+		if len(retry) > 0 {
 			if next, err = l.relint(ctx, states, pre); err != nil {
 				return nil, err
 			}
 		}
 		res = next
+		// the files that failed: one rule at a time
+		for _, st := range retry {
+			if w == nil {
+				w = l.newWorker()
+			}
+			var rules []string
+			for _, fd := range pending[st] {
+				if !slices.Contains(rules, fd.RuleID) {
+					rules = append(rules, fd.RuleID)
+				}
+			}
+			for _, rule := range rules {
+				f := filesByPath(res)[st.file.Path]
+				fixes, _ := collectFixes(f, opts, st.failed)
+				fixes = slices.DeleteFunc(fixes, func(fd Finding) bool { return fd.RuleID != rule })
+				patched, applied := applyFixes(f.Src, fixes)
+				if len(applied) == 0 {
+					continue
+				}
+				next := l.relintOne(ctx, w, res, st.file.Path, patched, pre)
+				if reason := verifyFix(f, filesByPath(next)[st.file.Path], applied); reason != "" {
+					st.failed[rule] = true
+					for _, fd := range applied {
+						out.Failures = append(out.Failures, FixFailure{Finding: fd, Reason: reason})
+					}
+					continue
+				}
+				st.cur, res = patched, next
+				st.fixed = append(st.fixed, applied...)
+			}
+		}
 	}
 	out.Result = res
 	for _, st := range states {
@@ -277,6 +291,25 @@ func (l *Linter) fixResult(ctx context.Context, res *Result, opts FixOptions) (*
 		return CompareFindings(&a.Finding, &b.Finding) == 0 && a.Reason == b.Reason
 	})
 	return out, nil
+}
+
+// relintOne lints the new text of one file and assembles the result again
+// with the other files as they were last linted, so that the repository
+// rules see every file.
+func (l *Linter) relintOne(ctx context.Context, w *worker, res *Result, path string, src []byte, pre []Finding) *Result {
+	out := &Result{InternalErrors: res.InternalErrors}
+	for _, f := range res.Files {
+		nf := *f
+		if f.Path == path {
+			nf = File{Path: f.Path, AbsPath: f.AbsPath, Root: f.Root, RelPath: f.RelPath, Kind: f.Kind, Src: src, Explicit: f.Explicit, cfg: f.cfg}
+			if l.lintFile(ctx, w, &nf) {
+				out.InternalErrors++
+			}
+			nf.raw = slices.Clone(nf.Findings)
+		}
+		out.Files = append(out.Files, &nf)
+	}
+	return l.assemble(out, slices.Clone(pre))
 }
 
 // outsideFiles returns the findings of a result that belong to no linted
@@ -338,10 +371,16 @@ type fixer struct {
 var fixers = map[string]fixer{
 	"expression":          {FixSafe, fixDoubleQuotedLiteral},
 	"deprecated-commands": {FixSafe, fixDeprecatedCommand},
+	"action":              {FixOpinionated, fixActionTooOld},
 	// gantry's workflow rules
 	"timeout-missing":            {FixOpinionated, fixTimeoutMissing},
 	"concurrency-missing":        {FixOpinionated, fixConcurrencyMissing},
 	"concurrency-group-unscoped": {FixOpinionated, fixConcurrencyGroupUnscoped},
+	// gantry's repository rules
+	"action-outdated":     {FixOpinionated, fixActionOutdated},
+	"buildx-cache-growth": {FixOpinionated, fixBuildxCacheGrowth},
+	// gantry's Dockerfile rules
+	"volatile-arg-early": {FixOpinionated, fixVolatileArgEarly},
 }
 
 func init() {

@@ -27,11 +27,16 @@ type fixCase struct {
 	CRLF bool `yaml:"crlf"`
 	// Config is the text of .github/gantry.yaml.
 	Config string `yaml:"config"`
+	// Files are more files of the repository, by slash path.
+	Files map[string]string `yaml:"files"`
 }
 
 // fixGoldenDir holds the golden fix cases: <case>.in.<ext> is the input,
 // <case>.out.<ext> the expected fixed text and <case>.findings the findings
-// that remain. Run with -update to rewrite the expected files.
+// that remain (and the fixes left out). The input becomes
+// .github/workflows/<case>.yml, or Dockerfile or action.yml for those
+// extensions, of a temporary repository. Run with -update to rewrite the
+// expected files.
 var fixGoldenDir = filepath.Join("..", "testdata", "fix")
 
 // TestFixGolden runs every golden case: a dry run that changes nothing and
@@ -64,8 +69,14 @@ func runFixCase(t *testing.T, prefix, ext string) {
 	}
 	dir := t.TempDir()
 	rel := filepath.Join(".github", "workflows", filepath.Base(prefix)+"."+ext)
-	if ext == "Dockerfile" {
+	switch ext {
+	case "Dockerfile":
 		rel = "Dockerfile"
+	case "action.yml":
+		rel = "action.yml"
+	}
+	for p, content := range tc.Files {
+		fixWriteFile(t, filepath.Join(dir, filepath.FromSlash(p)), []byte(content))
 	}
 	abs := filepath.Join(dir, rel)
 	fixWriteFile(t, abs, input)
