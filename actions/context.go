@@ -86,6 +86,14 @@ func ContextFromEnv(getenv Getenv) (*Context, error) {
 		ServerURL:  or(getenv("GITHUB_SERVER_URL"), "https://github.com"),
 		APIURL:     or(getenv("GITHUB_API_URL"), "https://api.github.com"),
 	}
+	if p := getenv("GITHUB_EVENT_PATH"); p != "" {
+		ev, err := readEvent(p)
+		if err != nil {
+			return nil, err
+		}
+		c.Event = ev
+		c.fromEvent()
+	}
 	if c.RefName == "" || c.RefType == "" {
 		switch {
 		case strings.HasPrefix(c.Ref, "refs/heads/"):
@@ -94,13 +102,10 @@ func ContextFromEnv(getenv Getenv) (*Context, error) {
 			c.RefName, c.RefType = or(c.RefName, strings.TrimPrefix(c.Ref, "refs/tags/")), or(c.RefType, "tag")
 		}
 	}
-	if p := getenv("GITHUB_EVENT_PATH"); p != "" {
-		ev, err := readEvent(p)
-		if err != nil {
-			return nil, err
-		}
-		c.Event = ev
-		c.fromEvent()
+	if c.DefaultBranch == "" && c.EventName == "schedule" && c.RefType == "branch" {
+		// scheduled runs are always on the default branch, and their
+		// payload has no repository object to say which it is
+		c.DefaultBranch = c.RefName
 	}
 	return c, nil
 }
@@ -129,6 +134,21 @@ func (c *Context) fromEvent() {
 	c.DefaultBranch = str(c.Event, "repository", "default_branch")
 	if c.Repository == "" {
 		c.Repository = str(c.Event, "repository", "full_name")
+	}
+	// Outside a runner (a saved payload replayed with gantry gate --event)
+	// the GITHUB_REF and GITHUB_SHA variables are missing: take them from the
+	// payload of the events that carry them.
+	if c.Ref == "" {
+		if ref := str(c.Event, "ref"); strings.HasPrefix(ref, "refs/") {
+			c.Ref = ref // push, workflow_dispatch
+		} else if tag := str(c.Event, "release", "tag_name"); tag != "" {
+			c.Ref = "refs/tags/" + tag
+		}
+	}
+	if c.SHA == "" {
+		if after := str(c.Event, "after"); after != "" && strings.Trim(after, "0") != "" {
+			c.SHA = after // push (all zeros for a deleted ref)
+		}
 	}
 	pr, ok := c.Event["pull_request"].(map[string]any)
 	if !ok {
@@ -167,6 +187,13 @@ func (c *Context) HeadSHA() string {
 		return c.PullRequest.HeadSHA
 	}
 	return c.SHA
+}
+
+// OnDefaultBranch reports whether the run is for a commit on the default
+// branch itself: a branch ref equal to the payload's default branch, outside
+// pull request events.
+func (c *Context) OnDefaultBranch() bool {
+	return c.PullRequest == nil && c.RefType == "branch" && c.DefaultBranch != "" && c.RefName == c.DefaultBranch
 }
 
 // str walks nested objects of a JSON payload and returns the string at the end.

@@ -360,9 +360,9 @@ func ancestry(st *buildcache.Stage) []*buildcache.Stage {
 	return out
 }
 
-// dockerShellCommands splits a shell script into simple commands (at &&, ||, ;,
+// shellCommands splits a shell script into simple commands (at &&, ||, ;,
 // | and newlines), each as its words without leading VAR=value assignments.
-func dockerShellCommands(script string) [][]string {
+func shellCommands(script string) [][]string {
 	var out [][]string
 	for _, part := range shellSep.Split(script, -1) {
 		words := strings.Fields(part)

@@ -195,9 +195,10 @@ func TestLintWorkflowsAndDockerfiles(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	write(".github/workflows/ci.yml", "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.events }}\n")
+	write(".github/workflows/ci.yml", "on: push\nconcurrency: ci\njobs:\n  build:\n    runs-on: ubuntu-latest\n    timeout-minutes: 5\n    steps:\n      - run: echo ${{ github.events }}\n")
 	write("Dockerfile", "FROM ruby:3.3 AS app\nARG SHA\nRUN bundle install && rm -rf /usr/local/bundle/cache\n")
 	write("docker/worker.Dockerfile", "FROM alpine\nRUN apk add curl\n")
+	write(".github/dependabot.yml", "version: 2\nupdates:\n  - package-ecosystem: github-actions\n    directory: /\n    schedule: {interval: weekly}\n  - package-ecosystem: docker\n    directories: [/, /docker]\n    schedule: {interval: weekly}\n")
 	l, err := New(Options{WorkDir: dir, Config: &Config{}})
 	if err != nil {
 		t.Fatal(err)
@@ -211,15 +212,15 @@ func TestLintWorkflowsAndDockerfiles(t *testing.T) {
 		have = append(have, fmt.Sprintf("%s:%d:%d [%s]", f.File, f.Line, f.Column, f.RuleID))
 	}
 	want := []string{
-		".github/workflows/ci.yml:6:23 [expression]",
+		".github/workflows/ci.yml:8:23 [expression]",
 		"Dockerfile:2:1 [volatile-arg-early]",
 		"docker/worker.Dockerfile:2:5 [install-cache-left]",
 	}
 	if strings.Join(have, "\n") != strings.Join(want, "\n") {
 		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(have, "\n"), strings.Join(want, "\n"))
 	}
-	if len(res.Files) != 3 {
-		t.Errorf("files: %d, want 3", len(res.Files))
+	if len(res.Files) != 4 {
+		t.Errorf("files: %d, want 4 (with dependabot.yml)", len(res.Files))
 	}
 	for _, f := range res.Files {
 		if f.Kind == KindDockerfile && (f.Dockerfile == nil || f.Dockerfile.Graph == nil) {

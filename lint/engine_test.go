@@ -46,6 +46,7 @@ func findingLines(res *Result) []string {
 }
 
 const goodWorkflow = `on: push
+concurrency: ci
 jobs:
   test:
     runs-on: ubuntu-latest
@@ -206,7 +207,7 @@ func TestDeterministicOrder(t *testing.T) {
 	dir := t.TempDir()
 	files := map[string]string{}
 	for i := range 40 {
-		files[".github/workflows/w"+itoa(i)+".yml"] = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ x" + itoa(i) + " }}\n"
+		files[".github/workflows/w"+itoa(i)+".yml"] = "on: push\nconcurrency: ci\njobs:\n  a:\n    runs-on: ubuntu-latest\n    timeout-minutes: 5\n    steps:\n      - run: echo ${{ x" + itoa(i) + " }}\n"
 	}
 	writeFiles(t, dir, files)
 	one := findingLines(lintDir(t, dir, Options{Jobs: 1}))

@@ -60,11 +60,11 @@ var wrapperCmds = map[string]bool{"sudo": true, "env": true, "time": true, "exec
 
 var assignRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=`)
 
-// shellCommands splits a script into simple commands. It understands
+// scriptCommands splits a run: script into simple commands. It understands
 // quotes, backslash escapes and line continuations, comments, the command
 // separators ; & && || | and newlines, and subshell parentheses; it is not
 // a full shell parser, but it never fails.
-func shellCommands(script string) []shellCmd {
+func scriptCommands(script string) []shellCmd {
 	var cmds []shellCmd
 	var words []string
 	var word strings.Builder

@@ -12,7 +12,7 @@ func TestShellCommands(t *testing.T) {
 		"docker build \\\n  -t app:${{ github.sha }} \\\n  .\n" +
 		"if [ -n \"$X\" ]; then gh release create \"v$X\"; fi\n" +
 		"echo \"$(git rev-parse HEAD)\" | tee x\n"
-	cmds := shellCommands(script)
+	cmds := scriptCommands(script)
 	var got [][]string
 	for _, c := range cmds {
 		got = append(got, c.Words)
@@ -48,7 +48,7 @@ func TestShellCommands(t *testing.T) {
 
 func TestShellCommandsNeverFail(t *testing.T) {
 	for _, s := range []string{"", "'", "\"", "\\", "$(", "${{", "a 'b\nc' d", "$((1+2))", "#", "a\\\n"} {
-		_ = shellCommands(s)
+		_ = scriptCommands(s)
 	}
 }
 

@@ -105,11 +105,11 @@ func (t *TextReporter) Report(_ context.Context, r *Report) error {
 		fmt.Fprintf(&b, "%s%s%d%s%d%s %s%s %s %s\n", t.paint(ansiBold, f.File), t.paint(ansiGray, ":"), f.Line,
 			t.paint(ansiGray, ":"), f.Column, t.paint(ansiGray, ":"), sev, t.paint(ansiGray, ":"),
 			t.paint(ansiBold, f.Message), t.paint(ansiGray, "["+f.RuleID+"]"))
-		for _, rel := range f.Related {
-			fmt.Fprintf(&b, "  %s %s:%d:%d: %s\n", t.paint(ansiGray, "note:"), rel.File, rel.Line, rel.Column, rel.Message)
-		}
 		if !t.NoSnippet {
 			t.snippet(&b, srcs[f.File], f.Line, f.Column)
+		}
+		for _, rel := range f.Related {
+			fmt.Fprintf(&b, "  %s %s:%d:%d: %s\n", t.paint(ansiGray, "note:"), rel.File, rel.Line, rel.Column, rel.Message)
 		}
 	}
 	_, err := t.W.Write(b.Bytes())
@@ -122,6 +122,7 @@ func (t *TextReporter) snippet(b *bytes.Buffer, src []byte, line, col int) {
 	if !ok || col < 1 || col-1 > len(text) || len(text) > 500 {
 		return
 	}
+	text = redactCredentials(text) // never print a hard-coded secret
 	num := fmt.Sprintf("%d", line)
 	pad := strings.Repeat(" ", len(num))
 	fmt.Fprintf(b, "%s %s\n", pad, t.paint(ansiGray, "|"))

@@ -486,6 +486,10 @@ func (w *RepoWorkflow) Label() string {
 	return w.File.Path
 }
 
+// maxCallersPerEvent caps the effective triggers of a reusable workflow
+// that come from its callers, per event.
+const maxCallersPerEvent = 4
+
 // EffectiveTriggers returns the events the workflow can run for: its own
 // triggers other than workflow_call, and, when it is a reusable workflow,
 // the events of its callers (transitively, without cycles).
@@ -501,13 +505,17 @@ func (r *Repository) EffectiveTriggers(w *RepoWorkflow) []*EffectiveTrigger {
 		}
 	}
 	if w.Trigger("workflow_call") != nil {
+		// a few callers per event are enough to report on; the cap keeps a
+		// reusable workflow called from hundreds of workflows cheap
+		perEvent := map[string]int{}
 		for _, c := range w.Callers {
 			for _, et := range r.EffectiveTriggers(c.Caller) {
+				if perEvent[et.Event] >= maxCallersPerEvent {
+					continue
+				}
+				perEvent[et.Event]++
 				via := append(slices.Clone(et.Via), c)
 				out = append(out, &EffectiveTrigger{Trigger: et.Trigger, Root: et.Root, Via: via})
-				if len(out) > 64 {
-					break
-				}
 			}
 		}
 	}

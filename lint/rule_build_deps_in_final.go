@@ -42,7 +42,7 @@ func checkBuildDepsInFinal(f *File, _ any) []Finding {
 		switch c := s.Command.(type) {
 		case *instructions.RunCommand:
 			script := runScriptOf(c)
-			for _, cmd := range dockerShellCommands(script) {
+			for _, cmd := range shellCommands(script) {
 				pkgs, removed := installedPackages(cmd), removedPackages(script)
 				var bad []string
 				for _, p := range pkgs {
@@ -128,7 +128,7 @@ func installedPackages(words []string) []string {
 func removedPackages(script string) map[string]bool {
 	removed := map[string]bool{}
 	virtual := map[string][]string{}
-	for _, cmd := range dockerShellCommands(script) {
+	for _, cmd := range shellCommands(script) {
 		for i, w := range cmd {
 			if w == "--virtual" || w == "-t" {
 				if i+1 < len(cmd) {
@@ -137,7 +137,7 @@ func removedPackages(script string) map[string]bool {
 			}
 		}
 	}
-	for _, cmd := range dockerShellCommands(script) {
+	for _, cmd := range shellCommands(script) {
 		if len(cmd) < 2 {
 			continue
 		}

@@ -151,7 +151,7 @@ func buildxBuilds(r *Repository, s *RepoStep) []buildxBuild {
 	}
 	var out []buildxBuild
 	lines := strings.Split(run.Value, "\n")
-	for _, c := range shellCommands(run.Value) {
+	for _, c := range scriptCommands(run.Value) {
 		if len(c.Words) == 0 || c.Words[0] != "docker" && c.Words[0] != "buildx" {
 			continue
 		}
@@ -332,7 +332,7 @@ func mvWorkaround(r *Repository, j *RepoJob, i int, dest string, localFrom map[s
 		if run == nil {
 			continue
 		}
-		for _, c := range shellCommands(run.Value) {
+		for _, c := range scriptCommands(run.Value) {
 			if len(c.Words) < 3 || c.Words[0] != "mv" {
 				continue
 			}

@@ -214,7 +214,7 @@ func mergeSHAUses(r *Repository, w *RepoWorkflow, et *EffectiveTrigger) []Findin
 				continue
 			}
 			lines := strings.Split(run.Value, "\n")
-			for _, c := range shellCommands(run.Value) {
+			for _, c := range scriptCommands(run.Value) {
 				if len(c.Words) == 0 {
 					continue
 				}
@@ -384,7 +384,7 @@ func runsCode(r *Repository, s *RepoStep) (string, Position) {
 	if run == nil {
 		return "", Position{}
 	}
-	for _, c := range shellCommands(run.Value) {
+	for _, c := range scriptCommands(run.Value) {
 		if len(c.Words) == 0 {
 			continue
 		}

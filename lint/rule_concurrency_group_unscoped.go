@@ -2,7 +2,6 @@ package lint
 
 import (
 	"slices"
-	"sort"
 	"strings"
 	"unicode"
 
@@ -23,17 +22,25 @@ type ruleConcurrencyGroupUnscoped struct {
 
 // VisitWorkflowPre checks the workflow's and every job's concurrency.
 func (r *ruleConcurrencyGroupUnscoped) VisitWorkflowPre(w *actionlint.Workflow) error {
-	defaultPush := pushesDefaultBranch(w)
-	r.check(w.Concurrency, "", defaultPush)
-	ids := make([]string, 0, len(w.Jobs))
-	for id := range w.Jobs {
-		ids = append(ids, id)
+	// which branch pushes run the workflow matters only for cancel-in-progress: true
+	defaultPush := ""
+	cancels := func(c *actionlint.Concurrency) bool {
+		return c != nil && c.CancelInProgress != nil && c.CancelInProgress.Expression == nil && c.CancelInProgress.Value
 	}
-	sort.Strings(ids)
-	for _, id := range ids {
+	if cancels(w.Concurrency) {
+		defaultPush = pushesDefaultBranch(w)
+	}
+	for _, j := range w.Jobs {
+		if j != nil && cancels(j.Concurrency) {
+			defaultPush = pushesDefaultBranch(w)
+			break
+		}
+	}
+	r.check(w.Concurrency, "", defaultPush)
+	for _, id := range sortedJobIDs(w) {
 		if j := w.Jobs[id]; j != nil && j.Concurrency != nil {
 			push := defaultPush
-			if jobSkipsPush(r.source(), j) {
+			if push != "" && jobSkipsPush(r.source(), j) {
 				push = ""
 			}
 			r.check(j.Concurrency, id, push)
@@ -141,18 +148,18 @@ func runUnique(n actionlint.ExprNode) bool {
 	return ok && pathIn(p, runUniquePaths)
 }
 
-// pushOutcome is what an expression evaluates to for a push event, as far as
+// groupOnPush is what an expression evaluates to for a push event, as far as
 // a concurrency group cares.
-type pushOutcome int
+type groupOnPush int
 
 const (
-	pushUnknown pushOutcome = iota
-	pushEmpty             // the empty string (or another falsy value)
-	pushShared            // the same value for every push of a ref
-	pushUnique            // a different value for every push
+	pushUnknown groupOnPush = iota
+	pushEmpty               // the empty string (or another falsy value)
+	pushShared              // the same value for every push of a ref
+	pushUnique              // a different value for every push
 )
 
-func evalOnPush(n actionlint.ExprNode) pushOutcome {
+func evalOnPush(n actionlint.ExprNode) groupOnPush {
 	switch n := n.(type) {
 	case *actionlint.StringNode:
 		if n.Value == "" {
@@ -275,4 +282,3 @@ func branchFilterMatches(e *actionlint.WebhookEvent, branch string) bool {
 	}
 	return true
 }
-

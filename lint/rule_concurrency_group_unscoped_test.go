@@ -189,7 +189,7 @@ jobs:
 	})
 }
 
-func TestGlobMatchDefaultBranch(t *testing.T) {
+func TestConcurrencyBranchGlob(t *testing.T) {
 	for _, c := range []struct {
 		pattern, s string
 		want       bool

@@ -107,7 +107,7 @@ func imagePushes(r *Repository, env *evalEnv, s *RepoStep, gantryGated bool) []i
 		return nil
 	}
 	var out []imagePush
-	for _, c := range shellCommands(run.Value) {
+	for _, c := range scriptCommands(run.Value) {
 		if what := pushCommand(c, gantryGated); what != "" {
 			out = append(out, imagePush{what: what, pos: r.positionIn(f, run, c.Line, c.Col)})
 		}

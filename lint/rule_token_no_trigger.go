@@ -328,7 +328,7 @@ func newJobScan(r *Repository, w *RepoWorkflow, j *RepoJob) *jobScan {
 		if run == nil {
 			continue
 		}
-		for _, c := range shellCommands(run.Value) {
+		for _, c := range scriptCommands(run.Value) {
 			if len(c.Words) == 0 || c.Words[0] != "git" {
 				continue
 			}
@@ -386,7 +386,7 @@ func (jc *jobScan) effects(s *RepoStep) []tokenEffect {
 func (jc *jobScan) runEffects(s *RepoStep, run *actionlint.String) []tokenEffect {
 	var out []tokenEffect
 	f := s.File()
-	for _, c := range shellCommands(run.Value) {
+	for _, c := range scriptCommands(run.Value) {
 		if len(c.Words) == 0 {
 			continue
 		}
@@ -846,15 +846,28 @@ func pushDir(s *RepoStep, cmd *shellCmd) (string, bool) {
 	if run == nil || cmd == nil {
 		return dir, true
 	}
-	for _, c := range shellCommands(run.Value) {
+	var stack []string
+	for _, c := range scriptCommands(run.Value) {
 		if c.Line > cmd.Line || c.Line == cmd.Line && c.Col >= cmd.Col {
 			break
 		}
-		if len(c.Words) >= 1 && c.Words[0] == "cd" {
-			if len(c.Words) < 2 || strings.Contains(c.Words[1], "$") || strings.HasPrefix(c.Words[1], "/") || strings.HasPrefix(c.Words[1], "~") {
+		if len(c.Words) == 0 {
+			continue
+		}
+		switch c.Words[0] {
+		case "cd", "pushd":
+			if len(c.Words) < 2 || strings.Contains(c.Words[1], "$") || strings.HasPrefix(c.Words[1], "/") || strings.HasPrefix(c.Words[1], "~") || c.Words[1] == "-" {
 				return "", false
 			}
+			if c.Words[0] == "pushd" {
+				stack = append(stack, dir)
+			}
 			dir = path.Join(dir, c.Words[1])
+		case "popd":
+			if len(stack) == 0 {
+				return "", false
+			}
+			dir, stack = stack[len(stack)-1], stack[:len(stack)-1]
 		}
 	}
 	return dir, true
@@ -887,7 +900,7 @@ func (jc *jobScan) gitCred(s *RepoStep, cmd *shellCmd) cred {
 		if run == nil {
 			continue
 		}
-		cmds := shellCommands(run.Value)
+		cmds := scriptCommands(run.Value)
 		for i := len(cmds) - 1; i >= 0; i-- {
 			c := cmds[i]
 			if k == idx && cmd != nil && c.Line > cmd.Line {
@@ -901,7 +914,7 @@ func (jc *jobScan) gitCred(s *RepoStep, cmd *shellCmd) cred {
 	if co == nil {
 		return cred{}
 	}
-	if repo := co.Input("repository"); repo != nil && !exprRefs(repo.Value, func(p string) bool { return p == "github.repository" }) {
+	if repo := co.Input("repository"); repo != nil && !isThisRepository(repo.Value) {
 		return cred{credOther, "another repository"}
 	}
 	if co.Input("ssh-key") != nil {
@@ -914,6 +927,13 @@ func (jc *jobScan) gitCred(s *RepoStep, cmd *shellCmd) cred {
 		return jc.classify(co, nil, tok.Value, "the token input of actions/checkout", 0)
 	}
 	return cred{credGitHubToken, "the default credential that actions/checkout persists"}
+}
+
+// isThisRepository reports whether a repository: input names the workflow's
+// own repository (not, say, ${{ github.repository }}.wiki).
+func isThisRepository(v string) bool {
+	v = strings.ReplaceAll(strings.TrimSpace(v), " ", "")
+	return v == "${{github.repository}}"
 }
 
 func isGitAuthCommand(c shellCmd) bool {

@@ -248,6 +248,28 @@ func TestTokenNoTrigger(t *testing.T) {
 			},
 		},
 		{
+			name: "a push from the wiki checkout",
+			files: map[string]string{
+				".github/workflows/wiki.yml": `
+					on: workflow_dispatch
+					jobs:
+					  wiki:
+					    runs-on: ubuntu-latest
+					    steps:
+					      - uses: actions/checkout@v7
+					      - uses: actions/checkout@v7
+					        with:
+					          repository: ${{ github.repository }}.wiki
+					          path: wiki
+					      - run: |
+					          pushd wiki
+					          git commit -am "update" && git push
+					          popd
+				`,
+				".github/workflows/deploy.yml": deployOnMain,
+			},
+		},
+		{
 			name: "tag push to a workflow without tag filters",
 			files: map[string]string{
 				".github/workflows/tag.yml": `

@@ -185,8 +185,13 @@ var gantryRules = []*Rule{
 	// workflow rules
 	concurrencyGroupUnscopedRule,
 	concurrencyMissingRule,
+	hardcodedCredentialRule,
+	outputMaybeEmptyRule,
+	outputTruthinessRule,
+	ternaryFalsyBranchRule,
 	timeoutMissingRule,
 	// action rules
+	actionMetadataRule,
 	// dockerfile rules
 	assetsPrecompileSecretRule,
 	buildDepsInFinalRule,

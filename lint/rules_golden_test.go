@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -125,10 +126,11 @@ func TestRuleGoldens(t *testing.T) {
 		}
 		bad, good := 0, 0
 		for _, fx := range fixtures {
-			isGood := strings.HasPrefix(filepath.Base(strings.TrimSuffix(fx, "/action.yml")), "good")
-			if strings.HasSuffix(fx, "action.yml") || strings.HasSuffix(fx, "action.yaml") {
-				isGood = strings.HasPrefix(filepath.Base(filepath.Dir(fx)), "good")
+			base := path.Base(fx)
+			if base == "action.yml" || base == "action.yaml" {
+				base = path.Base(path.Dir(fx)) // action fixtures are named by their folder
 			}
+			isGood := strings.HasPrefix(base, "good")
 			t.Run(id+"/"+fx, func(t *testing.T) {
 				out := lintFixture(t, dir, id, fx)
 				if isGood {

@@ -22,8 +22,10 @@ func (l *Linter) newWorker() *worker {
 		Shellcheck: l.opts.Shellcheck,
 		Pyflakes:   l.opts.Pyflakes,
 		WorkingDir: l.workDir,
-		Color:      actionlint.ColorOptionKindNever,
-		Oneline:    true, // actionlint prints to io.Discard: skip its snippet rendering
+		// Auto, not Never: Never writes fatih/color's global NoColor flag,
+		// a data race with workers printing (to io.Discard) meanwhile.
+		Color:   actionlint.ColorOptionKindAuto,
+		Oneline: true, // actionlint prints to io.Discard: skip its snippet rendering
 		OnRulesCreated: func(rs []actionlint.Rule) []actionlint.Rule {
 			if w.hook == nil {
 				return rs

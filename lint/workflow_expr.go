@@ -85,7 +85,7 @@ func callsFunc(n actionlint.ExprNode, names ...string) bool {
 }
 
 // refersTo reports whether the expression refers to a path starting with
-// prefix, such as "github.workflow" or "needs.build.result".
+// prefix, such as github.workflow or needs.build.result.
 func refersTo(n actionlint.ExprNode, prefix ...string) bool {
 	found := false
 	walkExpr(n, func(n actionlint.ExprNode, parents []actionlint.ExprNode) {
@@ -97,7 +97,7 @@ func refersTo(n actionlint.ExprNode, prefix ...string) bool {
 			return
 		}
 		for i := range prefix {
-			if p[i] != prefix[i] && prefix[i] != "*" {
+			if p[i] != prefix[i] {
 				return
 			}
 		}

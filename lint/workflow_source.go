@@ -2,7 +2,6 @@ package lint
 
 import (
 	"bytes"
-	"reflect"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -18,7 +17,7 @@ type sourceText struct {
 }
 
 func newSourceText(src []byte) *sourceText {
-	starts := []int{0}
+	starts := make([]int, 1, bytes.Count(src, []byte{'\n'})+1)
 	for i, c := range src {
 		if c == '\n' {
 			starts = append(starts, i+1)
@@ -74,27 +73,36 @@ func (t *sourceText) find(from int, s string, n int) int {
 // text, to point at the exact expression even inside block scalars, and the
 // expressions parsed from its strings, so that each is parsed once.
 type workflowSource struct {
+	src []byte
+	// text indexes src's lines; built on first use (see lines).
 	text  *sourceText
 	exprs map[*actionlint.String][]workflowExpr
+	// walked caches the strings of walkedFor.
+	walked    []visitedString
+	walkedFor *actionlint.Workflow
 }
 
 func newWorkflowSource(src []byte) *workflowSource {
-	ws := &workflowSource{exprs: map[*actionlint.String][]workflowExpr{}}
-	if src != nil {
-		ws.text = newSourceText(src)
+	return &workflowSource{src: src, exprs: map[*actionlint.String][]workflowExpr{}}
+}
+
+// lines returns the line index of the file's text, or nil without a text.
+func (ws *workflowSource) lines() *sourceText {
+	if ws.text == nil && ws.src != nil {
+		ws.text = newSourceText(ws.src)
 	}
-	return ws
+	return ws.text
 }
 
 // contains reports whether the workflow's text contains any of the words;
 // rules use it to skip files that cannot have findings. Without the text it
 // is always true.
 func (ws *workflowSource) contains(words ...string) bool {
-	if ws.text == nil {
+	if ws.src == nil {
 		return true
 	}
 	for _, w := range words {
-		if bytes.Contains(ws.text.src, []byte(w)) {
+		if bytes.Contains(ws.src, []byte(w)) {
 			return true
 		}
 	}
@@ -170,11 +178,11 @@ func (ws *workflowSource) expressions(s *actionlint.String, cond bool) []workflo
 // falls back to the string's position as actionlint does.
 func (ws *workflowSource) exprPos(e *workflowExpr, tok *actionlint.Token) *actionlint.Pos {
 	s := e.str
-	tokOff := 0
+	tokOff, tokText := 0, ""
 	if tok != nil {
-		tokOff = tok.Offset
+		tokOff, tokText = tok.Offset, tok.Value
 	}
-	if p := ws.exprPosInText(e, tokOff); p != nil {
+	if p := ws.exprPosInText(e, tokOff, tokText); p != nil {
 		return p
 	}
 	if s.Pos == nil {
@@ -190,14 +198,18 @@ func (ws *workflowSource) exprPos(e *workflowExpr, tok *actionlint.Token) *actio
 	return &actionlint.Pos{Line: s.Pos.Line, Col: col}
 }
 
-func (ws *workflowSource) exprPosInText(e *workflowExpr, tokOff int) *actionlint.Pos {
+func (ws *workflowSource) exprPosInText(e *workflowExpr, tokOff int, tokText string) *actionlint.Pos {
 	s := e.str
-	if ws.text == nil || s.Pos == nil {
+	text := ws.lines()
+	if text == nil || s.Pos == nil {
 		return nil
 	}
-	base := ws.text.offset(s.Pos.Line, s.Pos.Col)
+	base := text.offset(s.Pos.Line, s.Pos.Col)
 	if base < 0 {
 		return nil
+	}
+	if p := text.blockPos(base, s.Value, e.start+tokOff, tokText); p != nil {
+		return p
 	}
 	fallback, exprStart := base, base // exprStart: offset of the expression text in the file
 	if e.bare {
@@ -205,7 +217,7 @@ func (ws *workflowSource) exprPosInText(e *workflowExpr, tokOff int) *actionlint
 			exprStart++
 		}
 	} else {
-		open := ws.text.find(base, "${{", e.index)
+		open := text.find(base, "${{", e.index)
 		if open < 0 {
 			return nil
 		}
@@ -213,20 +225,53 @@ func (ws *workflowSource) exprPosInText(e *workflowExpr, tokOff int) *actionlint
 	}
 	// The value and the text agree unless quoting escapes or line folding
 	// intervene; then point at the start of the expression.
-	if want := e.text[:min(len(e.text), tokOff)]; !bytes.HasPrefix(ws.text.src[exprStart:], []byte(want)) {
-		return ws.text.pos(fallback)
+	if want := e.text[:min(len(e.text), tokOff)]; !bytes.HasPrefix(text.src[exprStart:], []byte(want)) {
+		return text.pos(fallback)
 	}
-	return ws.text.pos(exprStart + tokOff)
+	return text.pos(exprStart + tokOff)
+}
+
+// blockPos maps byte offset at of the value of a literal block scalar
+// (run: |) starting at base to its position in the file, checking that the
+// file has want there. It returns nil for other scalars.
+func (t *sourceText) blockPos(base int, value string, at int, want string) *actionlint.Pos {
+	if base >= len(t.src) || t.src[base] != '|' || at > len(value) {
+		return nil
+	}
+	header := t.pos(base).Line // the line of the | indicator
+	k := strings.Count(value[:at], "\n")
+	col := at - (strings.LastIndexByte(value[:at], '\n') + 1)
+	// The indentation is that of the first line with content.
+	indent := -1
+	for l := header; l < len(t.lineStarts); l++ {
+		line := t.src[t.lineStarts[l]:]
+		if i := bytes.IndexByte(line, '\n'); i >= 0 {
+			line = line[:i]
+		}
+		if n := len(line) - len(bytes.TrimLeft(line, " ")); n < len(bytes.TrimRight(line, " \r")) {
+			indent = n
+			break
+		}
+	}
+	l := header + k // 0-based index of the line in lineStarts
+	if indent < 0 || l >= len(t.lineStarts) {
+		return nil
+	}
+	off := t.lineStarts[l] + indent + col
+	if off > len(t.src) || !bytes.HasPrefix(t.src[off:], []byte(want)) {
+		return nil
+	}
+	return t.pos(off)
 }
 
 // literalPos returns the position of the literal text lit, which starts at
 // byte offset at of the value of s, in the file.
 func (ws *workflowSource) literalPos(s *actionlint.String, lit string, at int) *actionlint.Pos {
-	if ws.text != nil && s.Pos != nil {
-		if base := ws.text.offset(s.Pos.Line, s.Pos.Col); base >= 0 {
+	if text := ws.lines(); text != nil && s.Pos != nil {
+		if base := text.offset(s.Pos.Line, s.Pos.Col); base >= 0 {
 			n := strings.Count(s.Value[:at], lit)
-			if o := ws.text.find(base, lit, n); o >= 0 {
-				return ws.text.pos(o)
+			if o := text.find(base, lit, n); o >= 0 {
+				return text.pos(o)
 			}
 		}
 	}
@@ -271,7 +316,7 @@ type sourceUser interface {
 	useSource(ws *workflowSource)
 }
 
-// visitedString is one string of the workflow syntax tree found by walkStrings.
+// visitedString is one string of the workflow syntax tree, with where it is.
 type visitedString struct {
 	// s is the string.
 	s *actionlint.String
@@ -281,77 +326,419 @@ type visitedString struct {
 	// key is the name the value is known by in the file: the env variable,
 	// input or map key it is the value of, or the field name.
 	key string
+	// job is the job the string is in (nil at the workflow level).
+	job *actionlint.Job
+	// step is the step the string is in (nil outside steps).
+	step *actionlint.Step
+	// jobOutput is true in a job's outputs: section.
+	jobOutput bool
 }
 
-var (
-	stringPtrType    = reflect.TypeFor[*actionlint.String]()
-	posPtrType       = reflect.TypeFor[*actionlint.Pos]()
-	rawYAMLStringPtr = reflect.TypeFor[*actionlint.RawYAMLString]()
-)
-
-// walkStrings calls fn for every string in a workflow syntax tree node
-// (a *actionlint.Workflow, *actionlint.Job, *actionlint.Step, ...), in a
-// deterministic order.
-func walkStrings(node any, fn func(v visitedString)) {
-	walkValue(reflect.ValueOf(node), "", "", fn)
+// strings returns every string of the workflow, walked once per file.
+func (ws *workflowSource) strings(w *actionlint.Workflow) []visitedString {
+	if ws.walked == nil || ws.walkedFor != w {
+		n := 64 + len(ws.src)/32 // about one string a line
+		ws.walked, ws.walkedFor = make([]visitedString, 0, n), w
+		walkWorkflowStrings(w, func(v visitedString) { ws.walked = append(ws.walked, v) })
+	}
+	return ws.walked
 }
 
-func walkValue(v reflect.Value, field, key string, fn func(visitedString)) {
-	switch v.Kind() {
-	case reflect.Interface:
-		if !v.IsNil() {
-			walkValue(v.Elem(), field, key, fn)
+// stringWalker visits every string of a workflow syntax tree. It follows
+// every field of actionlint's syntax tree types that can hold a string (a
+// test checks it against a reflection-based walk). Each visit carries the
+// Go field holding the string and the name it is known by: the Name of the
+// struct for Value and Default fields, the map key for map items, and the
+// parent's field and name for Expression fields.
+type stringWalker struct {
+	fn func(visitedString)
+}
+
+// walkWorkflowStrings calls fn for every string of the workflow, in no
+// particular order (findings are sorted afterwards).
+func walkWorkflowStrings(w *actionlint.Workflow, fn func(visitedString)) {
+	if w == nil {
+		return
+	}
+	k := stringWalker{fn: fn}
+	at := visitedString{}
+	k.str(at, w.Name, "Name", "")
+	k.str(at, w.RunName, "RunName", "")
+	for _, e := range w.On {
+		k.event(field(at, "On"), e)
+	}
+	k.permissions(field(at, "Permissions"), w.Permissions)
+	k.env(field(at, "Env"), w.Env)
+	k.defaults(field(at, "Defaults"), w.Defaults)
+	k.concurrency(field(at, "Concurrency"), w.Concurrency)
+	for id, j := range w.Jobs {
+		k.job(item(at, id), j)
+	}
+}
+
+// field returns the context of a struct field.
+func field(at visitedString, name string) visitedString {
+	at.field, at.key = name, name
+	return at
+}
+
+// item returns the context of a map item.
+func item(at visitedString, key string) visitedString {
+	at.field, at.key = "", key
+	return at
+}
+
+// elem returns the context of a list item.
+func elem(at visitedString) visitedString {
+	at.field = ""
+	return at
+}
+
+// str visits s as field name of a struct in context at; named is the
+// struct's Name for Value and Default fields.
+func (k *stringWalker) str(at visitedString, s *actionlint.String, name, named string) {
+	if s == nil {
+		return
+	}
+	at = field(at, name)
+	if named != "" && (name == "Value" || name == "Default") {
+		at.key = named
+	}
+	at.s = s
+	k.fn(at)
+}
+
+// strs visits a list of strings held by field name.
+func (k *stringWalker) strs(at visitedString, ss []*actionlint.String, name string) {
+	at = elem(field(at, name))
+	for _, s := range ss {
+		if s != nil {
+			at.s = s
+			k.fn(at)
 		}
-	case reflect.Pointer:
-		if v.IsNil() {
-			return
+	}
+}
+
+// expr visits the Expression of a Bool, Int, Float, Env, ... reached in
+// context at: it keeps the parent's field and name.
+func (k *stringWalker) expr(at visitedString, s *actionlint.String) {
+	if s != nil {
+		at.s = s
+		k.fn(at)
+	}
+}
+
+// pair visits the Name and Value of a struct such as an EnvVar or an Input.
+func (k *stringWalker) pair(at visitedString, name, value *actionlint.String) {
+	n := nameOf(name)
+	k.str(at, name, "Name", n)
+	k.str(at, value, "Value", n)
+}
+
+func nameOf(s *actionlint.String) string {
+	if s == nil {
+		return ""
+	}
+	return s.Value
+}
+
+func (k *stringWalker) boolean(at visitedString, b *actionlint.Bool) {
+	if b != nil {
+		k.expr(at, b.Expression)
+	}
+}
+
+func (k *stringWalker) event(at visitedString, e actionlint.Event) {
+	switch e := e.(type) {
+	case *actionlint.WebhookEvent:
+		k.str(at, e.Hook, "Hook", "")
+		k.strs(at, e.Types, "Types")
+		for _, f := range []struct {
+			name string
+			f    *actionlint.WebhookEventFilter
+		}{{"Branches", e.Branches}, {"BranchesIgnore", e.BranchesIgnore}, {"Tags", e.Tags}, {"TagsIgnore", e.TagsIgnore}, {"Paths", e.Paths}, {"PathsIgnore", e.PathsIgnore}} {
+			if f.f != nil {
+				fa := field(at, f.name)
+				k.str(fa, f.f.Name, "Name", "")
+				k.strs(fa, f.f.Values, "Values")
+			}
 		}
-		switch v.Type() {
-		case stringPtrType:
-			fn(visitedString{s: v.Interface().(*actionlint.String), field: field, key: key})
-			return
-		case posPtrType:
-			return
-		case rawYAMLStringPtr:
-			rs := v.Interface().(*actionlint.RawYAMLString)
-			fn(visitedString{s: &actionlint.String{Value: rs.Value, Pos: rs.Pos()}, field: field, key: key})
-			return
+		k.strs(at, e.Workflows, "Workflows")
+	case *actionlint.ScheduledEvent:
+		for _, s := range e.Schedules {
+			if s != nil {
+				sa := elem(field(at, "Schedules"))
+				k.str(sa, s.Cron, "Cron", "")
+				k.str(sa, s.Timezone, "Timezone", "")
+			}
 		}
-		walkValue(v.Elem(), field, key, fn)
-	case reflect.Struct:
-		t := v.Type()
-		name := ""
-		if f := v.FieldByName("Name"); f.IsValid() && f.Type() == stringPtrType && !f.IsNil() {
-			name = f.Interface().(*actionlint.String).Value
-		}
-		for i := range t.NumField() {
-			sf := t.Field(i)
-			if !sf.IsExported() {
+	case *actionlint.WorkflowDispatchEvent:
+		for id, in := range e.Inputs {
+			if in == nil {
 				continue
 			}
-			f, k := sf.Name, sf.Name
-			switch {
-			case (f == "Value" || f == "Default") && name != "":
-				k = name
-			case f == "Expression": // of a Bool, Int, Env, ...: keep the parent's names
-				f, k = field, key
+			ia, n := item(field(at, "Inputs"), id), nameOf(in.Name)
+			k.str(ia, in.Name, "Name", n)
+			k.str(ia, in.Description, "Description", n)
+			k.boolean(field(ia, "Required"), in.Required)
+			k.str(ia, in.Default, "Default", n)
+			k.strs(ia, in.Options, "Options")
+		}
+	case *actionlint.RepositoryDispatchEvent:
+		k.strs(at, e.Types, "Types")
+	case *actionlint.WorkflowCallEvent:
+		for _, in := range e.Inputs {
+			if in == nil {
+				continue
 			}
-			walkValue(v.Field(i), f, k, fn)
+			ia, n := elem(field(at, "Inputs")), nameOf(in.Name)
+			k.str(ia, in.Name, "Name", n)
+			k.str(ia, in.Description, "Description", n)
+			k.str(ia, in.Default, "Default", n)
+			k.boolean(field(ia, "Required"), in.Required)
 		}
-	case reflect.Map:
-		keys := v.MapKeys()
-		sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
-		for _, mk := range keys {
-			k := key
-			if mk.Kind() == reflect.String {
-				k = mk.String()
+		for id, sec := range e.Secrets {
+			if sec != nil {
+				sa, n := item(field(at, "Secrets"), id), nameOf(sec.Name)
+				k.str(sa, sec.Name, "Name", n)
+				k.str(sa, sec.Description, "Description", n)
+				k.boolean(field(sa, "Required"), sec.Required)
 			}
-			walkValue(v.MapIndex(mk), "", k, fn)
 		}
-	case reflect.Slice, reflect.Array:
-		for i := range v.Len() {
-			walkValue(v.Index(i), "", key, fn)
+		for id, o := range e.Outputs {
+			if o != nil {
+				oa, n := item(field(at, "Outputs"), id), nameOf(o.Name)
+				k.str(oa, o.Name, "Name", n)
+				k.str(oa, o.Description, "Description", n)
+				k.str(oa, o.Value, "Value", n)
+			}
 		}
+	case *actionlint.ImageVersionEvent:
+		k.strs(at, e.Names, "Names")
+		k.strs(at, e.Versions, "Versions")
+	}
+}
+
+func (k *stringWalker) permissions(at visitedString, p *actionlint.Permissions) {
+	if p == nil {
+		return
+	}
+	k.str(at, p.All, "All", "")
+	for id, sc := range p.Scopes {
+		if sc != nil {
+			k.pair(item(field(at, "Scopes"), id), sc.Name, sc.Value)
+		}
+	}
+}
+
+func (k *stringWalker) env(at visitedString, e *actionlint.Env) {
+	if e == nil {
+		return
+	}
+	for id, v := range e.Vars {
+		if v != nil {
+			k.pair(item(field(at, "Vars"), id), v.Name, v.Value)
+		}
+	}
+	k.expr(at, e.Expression)
+}
+
+func (k *stringWalker) defaults(at visitedString, d *actionlint.Defaults) {
+	if d == nil || d.Run == nil {
+		return
+	}
+	ra := field(at, "Run")
+	k.str(ra, d.Run.Shell, "Shell", "")
+	k.str(ra, d.Run.WorkingDirectory, "WorkingDirectory", "")
+}
+
+func (k *stringWalker) concurrency(at visitedString, c *actionlint.Concurrency) {
+	if c == nil {
+		return
+	}
+	k.str(at, c.Group, "Group", "")
+	k.boolean(field(at, "CancelInProgress"), c.CancelInProgress)
+}
+
+func (k *stringWalker) container(at visitedString, c *actionlint.Container) {
+	if c == nil {
+		return
+	}
+	k.str(at, c.Image, "Image", "")
+	if cr := c.Credentials; cr != nil {
+		ca := field(at, "Credentials")
+		k.str(ca, cr.Username, "Username", "")
+		k.str(ca, cr.Password, "Password", "")
+		k.expr(ca, cr.Expression)
+	}
+	k.env(field(at, "Env"), c.Env)
+	k.strs(at, c.Ports, "Ports")
+	k.strs(at, c.Volumes, "Volumes")
+	k.str(at, c.Options, "Options", "")
+}
+
+func (k *stringWalker) raw(at visitedString, v actionlint.RawYAMLValue) {
+	switch v := v.(type) {
+	case *actionlint.RawYAMLString:
+		at.s = &actionlint.String{Value: v.Value, Pos: v.Pos()}
+		k.fn(at)
+	case *actionlint.RawYAMLArray:
+		for _, e := range v.Elems {
+			k.raw(elem(field(at, "Elems")), e)
+		}
+	case *actionlint.RawYAMLObject:
+		for id, p := range v.Props {
+			k.raw(item(field(at, "Props"), id), p)
+		}
+	}
+}
+
+func (k *stringWalker) combinations(at visitedString, cs *actionlint.MatrixCombinations) {
+	if cs == nil {
+		return
+	}
+	for _, c := range cs.Combinations {
+		if c == nil {
+			continue
+		}
+		ca := elem(field(at, "Combinations"))
+		for id, a := range c.Assigns {
+			if a != nil {
+				aa := item(field(ca, "Assigns"), id)
+				k.str(aa, a.Key, "Key", "")
+				k.raw(field(aa, "Value"), a.Value)
+			}
+		}
+		k.expr(ca, c.Expression)
+	}
+	k.expr(at, cs.Expression)
+}
+
+func (k *stringWalker) job(at visitedString, j *actionlint.Job) {
+	if j == nil {
+		return
+	}
+	at.job = j
+	k.str(at, j.ID, "ID", "")
+	k.str(at, j.Name, "Name", "")
+	k.strs(at, j.Needs, "Needs")
+	if r := j.RunsOn; r != nil {
+		ra := field(at, "RunsOn")
+		k.strs(ra, r.Labels, "Labels")
+		k.str(ra, r.LabelsExpr, "LabelsExpr", "")
+		k.str(ra, r.Group, "Group", "")
+	}
+	k.permissions(field(at, "Permissions"), j.Permissions)
+	if e := j.Environment; e != nil {
+		ea, n := field(at, "Environment"), nameOf(e.Name)
+		k.str(ea, e.Name, "Name", n)
+		k.str(ea, e.URL, "URL", n)
+		k.boolean(field(ea, "Deployment"), e.Deployment)
+	}
+	k.concurrency(field(at, "Concurrency"), j.Concurrency)
+	oa := field(at, "Outputs")
+	oa.jobOutput = true
+	for id, o := range j.Outputs {
+		if o != nil {
+			k.pair(item(oa, id), o.Name, o.Value)
+		}
+	}
+	k.env(field(at, "Env"), j.Env)
+	k.defaults(field(at, "Defaults"), j.Defaults)
+	k.str(at, j.If, "If", "")
+	for _, s := range j.Steps {
+		k.step(elem(field(at, "Steps")), s)
+	}
+	if t := j.TimeoutMinutes; t != nil {
+		k.expr(field(at, "TimeoutMinutes"), t.Expression)
+	}
+	if st := j.Strategy; st != nil {
+		sa := field(at, "Strategy")
+		if m := st.Matrix; m != nil {
+			ma := field(sa, "Matrix")
+			for id, r := range m.Rows {
+				if r != nil {
+					ra := item(field(ma, "Rows"), id)
+					k.str(ra, r.Name, "Name", nameOf(r.Name))
+					for _, v := range r.Values {
+						k.raw(elem(field(ra, "Values")), v)
+					}
+					k.expr(ra, r.Expression)
+				}
+			}
+			k.combinations(field(ma, "Include"), m.Include)
+			k.combinations(field(ma, "Exclude"), m.Exclude)
+			k.expr(ma, m.Expression)
+		}
+		k.boolean(field(sa, "FailFast"), st.FailFast)
+		if mp := st.MaxParallel; mp != nil {
+			k.expr(field(sa, "MaxParallel"), mp.Expression)
+		}
+	}
+	k.boolean(field(at, "ContinueOnError"), j.ContinueOnError)
+	k.container(field(at, "Container"), j.Container)
+	if sv := j.Services; sv != nil {
+		sa := field(at, "Services")
+		for id, svc := range sv.Value {
+			if svc != nil {
+				ia := item(field(sa, "Value"), id)
+				k.str(ia, svc.Name, "Name", nameOf(svc.Name))
+				k.container(field(ia, "Container"), svc.Container)
+			}
+		}
+		k.expr(sa, sv.Expression)
+	}
+	if c := j.WorkflowCall; c != nil {
+		ca := field(at, "WorkflowCall")
+		k.str(ca, c.Uses, "Uses", "")
+		for id, in := range c.Inputs {
+			if in != nil {
+				k.pair(item(field(ca, "Inputs"), id), in.Name, in.Value)
+			}
+		}
+		for id, sec := range c.Secrets {
+			if sec != nil {
+				k.pair(item(field(ca, "Secrets"), id), sec.Name, sec.Value)
+			}
+		}
+	}
+	if sn := j.Snapshot; sn != nil {
+		sa := field(at, "Snapshot")
+		k.str(sa, sn.ImageName, "ImageName", "")
+		k.str(sa, sn.Version, "Version", "")
+		k.str(sa, sn.If, "If", "")
+	}
+}
+
+func (k *stringWalker) step(at visitedString, s *actionlint.Step) {
+	if s == nil {
+		return
+	}
+	at.step = s
+	k.str(at, s.ID, "ID", "")
+	k.str(at, s.If, "If", "")
+	k.str(at, s.Name, "Name", nameOf(s.Name))
+	switch e := s.Exec.(type) {
+	case *actionlint.ExecRun:
+		ea := field(at, "Exec")
+		k.str(ea, e.Run, "Run", "")
+		k.str(ea, e.Shell, "Shell", "")
+		k.str(ea, e.WorkingDirectory, "WorkingDirectory", "")
+	case *actionlint.ExecAction:
+		ea := field(at, "Exec")
+		k.str(ea, e.Uses, "Uses", "")
+		for id, in := range e.Inputs {
+			if in != nil {
+				k.pair(item(field(ea, "Inputs"), id), in.Name, in.Value)
+			}
+		}
+		k.str(ea, e.Entrypoint, "Entrypoint", "")
+		k.str(ea, e.Args, "Args", "")
+	}
+	k.env(field(at, "Env"), s.Env)
+	k.boolean(field(at, "ContinueOnError"), s.ContinueOnError)
+	if t := s.TimeoutMinutes; t != nil {
+		k.expr(field(at, "TimeoutMinutes"), t.Expression)
 	}
 }
 

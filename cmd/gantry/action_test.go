@@ -330,6 +330,7 @@ jobs:
     steps:
       - if: github.event_name == "push"
         run: echo "::set-output name=x::y"
+concurrency: ci-${{ github.ref }}
 `
 
 func TestActionEndToEnd(t *testing.T) {

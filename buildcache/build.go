@@ -1,0 +1,600 @@
+package buildcache
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/containerd/containerd/v2/core/content"
+	"github.com/docker/cli/cli/config"
+	"github.com/moby/buildkit/client"
+	"github.com/moby/buildkit/client/ociindex"
+	"github.com/moby/buildkit/identity"
+	"github.com/moby/buildkit/session"
+	"github.com/moby/buildkit/session/auth"
+	"github.com/moby/buildkit/session/auth/authprovider"
+	"github.com/moby/buildkit/util/progress/progressui"
+	"github.com/tonistiigi/fsutil"
+	"golang.org/x/sync/errgroup"
+)
+
+// BuildOptions is what to build and how.
+type BuildOptions struct {
+	// ContextDir is the build context directory (default ".").
+	ContextDir string
+	// Dockerfile is the Dockerfile's path (default ContextDir/Dockerfile).
+	Dockerfile string
+	// Target is the stage to build ("" is the last stage).
+	Target string
+	// BuildArgs are --build-arg values. (gantry build sets SHA to the
+	// commit being built in GitHub Actions.)
+	BuildArgs map[string]string
+	// Platforms are the target platforms, e.g. linux/amd64.
+	Platforms []string
+	// NamedContexts maps a name to docker-image://REF, oci-layout://PATH[:TAG]
+	// or a directory (--build-context).
+	NamedContexts map[string]string
+	// Secrets are --secret values: id=ID,src=FILE or id=ID,env=VAR.
+	Secrets []string
+	// Cache is the --cache spec (see ParseCacheSpec); "" builds without
+	// exporting or importing caches, in one solve.
+	Cache string
+	// CacheFrom and CacheTo are extra cache imports and exports of the
+	// target's solve, passed to BuildKit as given (like buildctl's
+	// --import-cache and --export-cache), e.g. {Type: "inline"}.
+	CacheFrom, CacheTo []client.CacheOptionsEntry
+	// Exports are the build's outputs, applied to the target only, e.g.
+	// {Type: "image", Attrs: {"name": ..., "push": "true"}}.
+	Exports []client.ExportEntry
+	// Session are extra session attachables, such as a registry auth
+	// provider. When none of them serves registry auth, Build attaches one
+	// that reads the Docker config (~/.docker/config.json, credential helpers).
+	Session []session.Attachable
+	// ImportAncestors makes every solve import its ancestors' cache entries
+	// too, as the cache plan lists them, and the target every entry. By
+	// default a solve imports only its own entry: its ancestors were solved
+	// (with their own entries) in earlier waves of the same build, so their
+	// steps are in the builder already, and BuildKit v0.34 loses cache hits
+	// when a solve imports entries that overlap (it matches each step in one
+	// entry only, picked at random, and a chain that wanders into an
+	// ancestor's entry cannot continue in the stage's own).
+	ImportAncestors bool
+	// NoCache builds every step again (the imports still load; nothing matches).
+	NoCache bool
+	// Progress is the progress display: auto, tty, plain, rawjson or quiet.
+	Progress string
+	// ProgressOut receives the progress display (default os.Stderr).
+	ProgressOut io.Writer
+	// Builder is the daemon's address, recorded in the report.
+	Builder string
+	// Getenv reads the gha cache's ACTIONS_* variables (default os.Getenv).
+	Getenv func(string) string
+}
+
+// BuildResult is a finished build.
+type BuildResult struct {
+	// Report tells what each stage did.
+	Report *Report
+	// ImageDigest is the digest of the image the exports produced, if any.
+	ImageDigest string
+	// ExporterResponse is BuildKit's exporter response of the target's solve.
+	ExporterResponse map[string]string
+}
+
+// ErrorKind classifies build failures for exit codes.
+type ErrorKind int
+
+const (
+	// KindUsage is bad options or an unreadable Dockerfile or context.
+	KindUsage ErrorKind = iota + 1
+	// KindBuild is a failed build: a step failed, or BuildKit rejected the Dockerfile.
+	KindBuild
+	// KindInternal is a failure of gantry itself.
+	KindInternal
+)
+
+// BuildError is a failed build. Daemon failures are *UnreachableError instead.
+type BuildError struct {
+	Kind ErrorKind
+	// Stage is the stage whose solve failed, if known.
+	Stage string
+	Err   error
+	// Report is what the build did until it failed (may be nil).
+	Report *Report
+}
+
+func (e *BuildError) Error() string {
+	if e.Stage != "" && e.Kind == KindBuild {
+		return fmt.Sprintf("building stage %s: %v", e.Stage, e.Err)
+	}
+	return e.Err.Error()
+}
+
+// Unwrap returns the cause.
+func (e *BuildError) Unwrap() error { return e.Err }
+
+func usageErr(format string, args ...any) error {
+	return &BuildError{Kind: KindUsage, Err: fmt.Errorf(format, args...)}
+}
+
+// solveJob is one solve of a build: a stage target with its cache entries.
+type solveJob struct {
+	stage   *Stage
+	target  string // frontend target attribute ("" for the last stage)
+	imports []client.CacheOptionsEntry
+	exports []client.CacheOptionsEntry
+	outputs []client.ExportEntry
+	final   bool
+}
+
+// builder holds what every solve of one build shares.
+type builder struct {
+	c         *client.Client
+	opts      BuildOptions
+	attrs     map[string]string
+	mounts    map[string]fsutil.FS
+	ociStores map[string]content.Store
+	session   []session.Attachable
+	sharedKey string
+	coll      *collector
+	status    chan *client.SolveStatus
+	statusWG  sync.WaitGroup
+}
+
+// Build builds opts.Target on the daemon behind c. With a cache spec, it
+// solves each cacheable stage of the target's cache plan on its own, in
+// dependency waves (the stages of a wave in parallel), each exporting its
+// own cache entry (mode=max) and importing its own (its ancestors' entries
+// were imported by their solves in the earlier waves; see ImportAncestors);
+// the target builds last, with its own entry, and the exports. The
+// progress of every solve goes to one display. A cache import or export
+// failure never fails the build: it is a warning in the report.
+//
+// Errors are *UnreachableError when the daemon goes away, else *BuildError.
+func Build(ctx context.Context, c *client.Client, opts BuildOptions) (*BuildResult, error) {
+	start := time.Now()
+	if opts.Getenv == nil {
+		opts.Getenv = os.Getenv
+	}
+	if opts.ContextDir == "" {
+		opts.ContextDir = "."
+	}
+	if opts.Dockerfile == "" {
+		opts.Dockerfile = filepath.Join(opts.ContextDir, "Dockerfile")
+	}
+	if fi, err := os.Stat(opts.ContextDir); err != nil || !fi.IsDir() {
+		return nil, usageErr("build context %s is not a directory", opts.ContextDir)
+	}
+	df, err := os.ReadFile(opts.Dockerfile)
+	if err != nil {
+		return nil, usageErr("cannot read the Dockerfile: %v", err)
+	}
+	opts.BuildArgs = maps.Clone(opts.BuildArgs)
+	if opts.BuildArgs == nil {
+		opts.BuildArgs = map[string]string{}
+	}
+	g, err := ParseStageGraph(df, opts.BuildArgs)
+	if err != nil {
+		return nil, usageErr("%s: %v", opts.Dockerfile, err)
+	}
+	target, err := g.Target(opts.Target)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	if target.Name == "" && target != g.Stages[len(g.Stages)-1] {
+		return nil, usageErr("target %q is an unnamed stage; BuildKit can only target named stages (FROM ... AS name)", opts.Target)
+	}
+	jobs, err := planSolves(g, target, opts)
+	if err != nil {
+		return nil, err
+	}
+
+	b := &builder{c: c, opts: opts, coll: newCollector()}
+	if err := b.prepare(); err != nil {
+		return nil, err
+	}
+
+	// one progress display for every solve of the build
+	mode := opts.Progress
+	if mode == "" {
+		mode = "auto"
+	}
+	out := opts.ProgressOut
+	if out == nil {
+		out = os.Stderr
+	}
+	disp, err := progressui.NewDisplay(out, progressui.DisplayMode(mode))
+	if err != nil {
+		return nil, usageErr("--progress %s: %v", mode, err)
+	}
+	b.status = make(chan *client.SolveStatus)
+	dispDone := make(chan struct{})
+	go func() {
+		defer close(dispDone)
+		// the display outlives ctx so that it can show why the build
+		// stopped; the collector keeps the warnings it returns
+		_, _ = disp.UpdateFrom(context.WithoutCancel(ctx), b.status)
+	}()
+
+	var final *client.SolveResponse
+	var failed error
+	var failedStage string
+	for _, wave := range jobs {
+		eg, wctx := errgroup.WithContext(ctx)
+		var mu sync.Mutex
+		for _, j := range wave {
+			eg.Go(func() error {
+				resp, err := b.solve(wctx, j)
+				if err != nil {
+					mu.Lock()
+					if failed == nil || (errors.Is(failed, context.Canceled) && !errors.Is(err, context.Canceled)) {
+						failed, failedStage = err, j.stage.DisplayName()
+					}
+					mu.Unlock()
+					return err
+				}
+				if j.final {
+					final = resp
+				}
+				return nil
+			})
+		}
+		_ = eg.Wait()
+		if failed != nil {
+			break
+		}
+	}
+	b.statusWG.Wait()
+	close(b.status)
+	<-dispDone
+
+	rep := b.report(g, target, jobs)
+	rep.Started = start
+	rep.Seconds = round2(time.Since(start).Seconds())
+	if failed != nil {
+		rep.Error = failed.Error()
+		return &BuildResult{Report: rep}, classifyFailure(ctx, failed, failedStage, opts.Builder, rep)
+	}
+	res := &BuildResult{Report: rep}
+	if final != nil {
+		res.ExporterResponse = final.ExporterResponse
+		res.ImageDigest = final.ExporterResponse["containerimage.digest"]
+		rep.ImageDigest = res.ImageDigest
+	}
+	return res, nil
+}
+
+// classifyFailure turns a solve error into an *UnreachableError or a *BuildError.
+func classifyFailure(ctx context.Context, err error, stage, addr string, rep *Report) error {
+	if ctx.Err() != nil {
+		what := "build canceled"
+		if errors.Is(context.Cause(ctx), context.DeadlineExceeded) {
+			what = "build timed out"
+		}
+		return &BuildError{Kind: KindBuild, Stage: stage, Err: fmt.Errorf("%s: %w", what, context.Cause(ctx)), Report: rep}
+	}
+	if isConnectionLost(err) {
+		return &UnreachableError{Addr: addr, During: true, Err: err}
+	}
+	return &BuildError{Kind: KindBuild, Stage: stage, Err: err, Report: rep}
+}
+
+// planSolves groups the solves of a build into waves.
+func planSolves(g *StageGraph, target *Stage, opts BuildOptions) ([][]solveJob, error) {
+	finalTarget := target.Name
+	if target == g.Stages[len(g.Stages)-1] && target.Name == "" {
+		finalTarget = ""
+	}
+	fj := solveJob{stage: target, target: finalTarget, outputs: opts.Exports, final: true,
+		imports: slices.Clone(opts.CacheFrom), exports: slices.Clone(opts.CacheTo)}
+	if opts.Cache == "" {
+		return [][]solveJob{{fj}}, nil
+	}
+	spec, err := ParseCacheSpec(opts.Cache)
+	if err != nil {
+		return nil, usageErr("--cache: %v", err)
+	}
+	plan, err := g.CachePlan(opts.Target)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	waves, err := g.Waves(opts.Target)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	entryOf := func(name string) (imp, exp client.CacheOptionsEntry) {
+		ia, ea := spec.ForStage(name)
+		return cacheEntry(ia, false, opts.Getenv), cacheEntry(ea, true, opts.Getenv)
+	}
+	var out [][]solveJob
+	for _, wave := range waves {
+		var jobs []solveJob
+		for _, st := range wave {
+			if st == target {
+				continue
+			}
+			e, ok := plan.Entry(st.CacheName)
+			if !ok || st.Name == "" {
+				// not cacheable on its own (or unnamed, so BuildKit cannot
+				// target it): it builds inside the solves that need it
+				continue
+			}
+			j := solveJob{stage: st, target: st.Name}
+			imports := e.Imports[:1] // its own entry
+			if opts.ImportAncestors {
+				imports = e.Imports
+			}
+			for _, name := range imports {
+				imp, _ := entryOf(name)
+				j.imports = append(j.imports, imp)
+			}
+			_, exp := entryOf(st.CacheName)
+			j.exports = []client.CacheOptionsEntry{exp}
+			jobs = append(jobs, j)
+		}
+		if len(jobs) > 0 {
+			out = append(out, jobs)
+		}
+	}
+	// the target always has an entry of its own: the stages of the plan
+	// cover what installs and compiles, the target's entry covers the
+	// steps that assemble the image from them
+	imp, exp := entryOf(target.CacheName)
+	fj.imports = append(fj.imports, imp)
+	if opts.ImportAncestors {
+		for _, e := range plan.Entries {
+			if e.Stage != target.CacheName {
+				imp, _ := entryOf(e.Stage)
+				fj.imports = append(fj.imports, imp)
+			}
+		}
+	}
+	fj.exports = append(fj.exports, exp)
+	out = append(out, []solveJob{fj})
+	return out, nil
+}
+
+// cacheEntry completes a stage's cache attributes for BuildKit: exports
+// never fail the build (ignore-error), local exports drop the blobs the new
+// manifest no longer needs (reset, so the directory does not grow with every
+// build), and gha entries get the runner's cache service from ACTIONS_*.
+func cacheEntry(attrs map[string]string, export bool, getenv func(string) string) client.CacheOptionsEntry {
+	a := maps.Clone(attrs)
+	typ := a["type"]
+	delete(a, "type")
+	setDefault := func(k, v string) {
+		if _, ok := a[k]; !ok && v != "" {
+			a[k] = v
+		}
+	}
+	if export {
+		setDefault("mode", "max")
+		setDefault("ignore-error", "true")
+		if typ == "local" {
+			setDefault("reset", "true")
+		}
+	}
+	if typ == "gha" {
+		setDefault("url", getenv("ACTIONS_CACHE_URL"))
+		setDefault("url_v2", getenv("ACTIONS_RESULTS_URL"))
+		setDefault("token", getenv("ACTIONS_RUNTIME_TOKEN"))
+		if getenv("ACTIONS_CACHE_SERVICE_V2") != "" {
+			setDefault("version", "2")
+		}
+	}
+	return client.CacheOptionsEntry{Type: typ, Attrs: a}
+}
+
+// describeCache names a cache entry for the report: "local:DIR",
+// "registry:REF", "gha:SCOPE", "s3:NAME".
+func describeCache(e client.CacheOptionsEntry) string {
+	switch e.Type {
+	case "local":
+		if d := e.Attrs["dest"]; d != "" {
+			return "local:" + d
+		}
+		return "local:" + e.Attrs["src"]
+	case "registry":
+		return "registry:" + e.Attrs["ref"]
+	case "gha":
+		return "gha:" + e.Attrs["scope"]
+	default:
+		return e.Type + ":" + e.Attrs["name"]
+	}
+}
+
+// prepare computes what every solve shares: frontend attributes, local
+// mounts, named contexts and session attachables.
+func (b *builder) prepare() error {
+	o := b.opts
+	ctxDir, err := filepath.Abs(o.ContextDir)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	dfPath, err := filepath.Abs(o.Dockerfile)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	ctxFS, err := fsutil.NewFS(ctxDir)
+	if err != nil {
+		return usageErr("build context: %v", err)
+	}
+	dfFS, err := fsutil.NewFS(filepath.Dir(dfPath))
+	if err != nil {
+		return usageErr("Dockerfile directory: %v", err)
+	}
+	b.mounts = map[string]fsutil.FS{"context": ctxFS, "dockerfile": dfFS}
+	b.attrs = map[string]string{"filename": filepath.Base(dfPath)}
+	for k, v := range o.BuildArgs {
+		b.attrs["build-arg:"+k] = v
+	}
+	if len(o.Platforms) > 0 {
+		b.attrs["platform"] = strings.Join(o.Platforms, ",")
+	}
+	if o.NoCache {
+		b.attrs["no-cache"] = ""
+	}
+	if len(o.NamedContexts) > 0 {
+		nc, err := parseNamedContexts(o.NamedContexts)
+		if err != nil {
+			return &BuildError{Kind: KindUsage, Err: err}
+		}
+		maps.Copy(b.attrs, nc.attrs)
+		maps.Copy(b.mounts, nc.mounts)
+		b.ociStores = nc.ociStores
+	}
+	b.session = slices.Clone(o.Session)
+	hasAuth := false
+	for _, a := range b.session {
+		if _, ok := a.(auth.AuthServer); ok {
+			hasAuth = true
+		}
+	}
+	if !hasAuth {
+		b.session = append(b.session, authprovider.NewDockerAuthProvider(authprovider.DockerAuthProviderConfig{
+			AuthConfigProvider: authprovider.LoadAuthConfig(config.LoadDefaultConfigFile(io.Discard)),
+		}))
+	}
+	if len(o.Secrets) > 0 {
+		sp, err := parseSecrets(o.Secrets)
+		if err != nil {
+			return &BuildError{Kind: KindUsage, Err: err}
+		}
+		b.session = append(b.session, sp)
+	}
+	// one shared key per context directory: BuildKit then sends only what
+	// changed to the solves after the first
+	sum := sha256.Sum256([]byte(ctxDir + "\x00" + dfPath))
+	b.sharedKey = "gantry-" + hex.EncodeToString(sum[:8])
+	return nil
+}
+
+// solve runs one solve and feeds its status to the display and the report.
+func (b *builder) solve(ctx context.Context, j solveJob) (*client.SolveResponse, error) {
+	id := identity.NewID()
+	so := client.SolveOpt{
+		Frontend:      "dockerfile.v0",
+		FrontendAttrs: maps.Clone(b.attrs),
+		LocalMounts:   b.mounts,
+		OCIStores:     b.ociStores,
+		Session:       b.session,
+		SharedKey:     b.sharedKey,
+		Exports:       j.outputs,
+		Ref:           id,
+	}
+	if j.target != "" {
+		so.FrontendAttrs["target"] = j.target
+	}
+	var imps []importEntry
+	for _, im := range j.imports {
+		// BuildKit's client writes into the attributes of local imports
+		im.Attrs = maps.Clone(im.Attrs)
+		so.CacheImports = append(so.CacheImports, im)
+		ie := importEntry{typ: im.Type, desc: describeCache(im), present: true}
+		switch im.Type {
+		case "registry":
+			ie.vertex = "importing cache manifest from " + im.Attrs["ref"]
+		case "local":
+			ie.present = localCachePresent(im.Attrs["src"])
+		}
+		imps = append(imps, ie)
+	}
+	for _, ex := range j.exports {
+		ex.Attrs = maps.Clone(ex.Attrs)
+		so.CacheExports = append(so.CacheExports, ex)
+	}
+	b.coll.addSolve(id, j.stage.DisplayName(), imps)
+	ch := make(chan *client.SolveStatus)
+	b.statusWG.Add(1)
+	go func() {
+		defer b.statusWG.Done()
+		for s := range ch {
+			b.coll.add(id, s)
+			b.status <- s
+		}
+	}()
+	return b.c.Solve(ctx, nil, so, ch)
+}
+
+// localCachePresent reports whether a local cache directory holds an entry.
+func localCachePresent(dir string) bool {
+	desc, err := ociindex.NewStoreIndex(dir).Get("latest")
+	return err == nil && desc != nil
+}
+
+// report assembles the build's report.
+func (b *builder) report(g *StageGraph, target *Stage, jobs [][]solveJob) *Report {
+	b.coll.mu.Lock()
+	solveOf := map[string]string{} // stage display name -> id of its own solve
+	for id, st := range b.coll.stageOf {
+		solveOf[st] = id
+	}
+	b.coll.mu.Unlock()
+	var solved []*Stage // stages with a solve of their own, in solve order
+	exportOf := map[*Stage]string{}
+	for _, wave := range jobs {
+		for _, j := range wave {
+			solved = append(solved, j.stage)
+			if len(j.exports) > 0 {
+				exportOf[j.stage] = describeCache(j.exports[0])
+			}
+		}
+	}
+	var infos []stageInfo
+	for _, st := range g.closure(target) {
+		si := stageInfo{name: st.DisplayName(), label: stageLabel(g, st), cacheTo: exportOf[st]}
+		for _, d := range st.Deps {
+			si.deps = append(si.deps, d.DisplayName())
+		}
+		// the solve that built the stage: its own, else the first one
+		// whose stage needs it
+		si.solve = solveOf[st.DisplayName()]
+		if si.solve == "" {
+			for _, s := range solved {
+				if slices.Contains(g.closure(s), st) {
+					si.solve = solveOf[s.DisplayName()]
+					break
+				}
+			}
+		}
+		infos = append(infos, si)
+	}
+	rep := b.coll.report(infos)
+	rep.Target = target.DisplayName()
+	rep.Builder = b.opts.Builder
+	if b.opts.Cache != "" {
+		if spec, err := ParseCacheSpec(b.opts.Cache); err == nil {
+			rep.Cache = spec.Type
+		}
+	}
+	for _, wave := range jobs {
+		var names []string
+		for _, j := range wave {
+			names = append(names, j.stage.DisplayName())
+		}
+		rep.Waves = append(rep.Waves, names)
+	}
+	return rep
+}
+
+// stageLabel is the stage's name in BuildKit's step names: its name, or
+// "stage-N" when unnamed, or "" for a one-stage Dockerfile.
+func stageLabel(g *StageGraph, st *Stage) string {
+	if len(g.Stages) == 1 {
+		return ""
+	}
+	if st.Name != "" {
+		return st.Name
+	}
+	return fmt.Sprintf("stage-%d", st.Index)
+}

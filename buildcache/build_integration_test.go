@@ -1,0 +1,529 @@
+package buildcache_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/moby/buildkit/client"
+
+	"github.com/gantry-ci/gantry/buildcache"
+	"github.com/gantry-ci/gantry/internal/buildkittest"
+)
+
+// The app every integration test builds: a Rails + webpack shaped app whose
+// busybox variant builds FROM scratch (no image can be pulled here).
+var (
+	appDir        = filepath.Join("..", "testdata", "apps", "rails-webpack")
+	appDockerfile = "Dockerfile.busybox"
+)
+
+// buildTimeout bounds one build on 2 busy cores.
+const buildTimeout = 5 * time.Minute
+
+// app is a copy of the test app in a temporary directory, and busybox in
+// a directory of its own, the named context "busybox" of Dockerfile.busybox.
+type app struct {
+	dir     string
+	busybox string
+	n       int // changes made, to make every change unique
+}
+
+func newApp(t testing.TB, svc buildkittest.Services) *app {
+	t.Helper()
+	a := &app{dir: t.TempDir(), busybox: t.TempDir()}
+	copyTree(t, appDir, a.dir)
+	copyFile(t, svc.Busybox, filepath.Join(a.busybox, "busybox"), 0o755)
+	return a
+}
+
+func copyTree(t testing.TB, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		copyFile(t, p, target, info.Mode().Perm())
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func copyFile(t testing.TB, src, dst string, mode os.FileMode) {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, b, mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// change is one of the edits a developer makes between builds.
+type change string
+
+const (
+	changeCode    change = "code"
+	changeYarn    change = "yarn.lock"
+	changeGemfile change = "Gemfile.lock"
+)
+
+// apply edits the app: a code file, yarn.lock or Gemfile.lock. With
+// payload > 0 the edit carries that many random bytes, replacing the last
+// payload, so the app keeps its size while every layer that sees it changes.
+func (a *app) apply(t testing.TB, c change, payload int) {
+	t.Helper()
+	a.n++
+	var file string
+	switch c {
+	case changeCode:
+		file = filepath.Join(a.dir, "app", "gantry_change.rb")
+	case changeYarn:
+		file = filepath.Join(a.dir, "yarn.lock")
+	case changeGemfile:
+		file = filepath.Join(a.dir, "Gemfile.lock")
+	}
+	b, err := os.ReadFile(file)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	const marker = "\n# gantry test change "
+	if i := bytes.Index(b, []byte(marker)); i >= 0 {
+		b = b[:i]
+	}
+	extra := fmt.Sprintf("%s%d\n", marker, a.n)
+	if payload > 0 {
+		r := make([]byte, payload*3/4)
+		rand.Read(r)
+		extra += "# " + base64.StdEncoding.EncodeToString(r) + "\n"
+	}
+	if err := os.WriteFile(file, append(b, extra...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// connect connects to the daemon at addr with a context bounded by
+// buildTimeout; both are closed when the test ends.
+func connect(t testing.TB, addr string) (context.Context, *client.Client) {
+	t.Helper()
+	return connectTLS(t, addr, buildcache.TLSOptions{})
+}
+
+func connectTLS(t testing.TB, addr string, tlsOpts buildcache.TLSOptions) (context.Context, *client.Client) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
+	t.Cleanup(cancel)
+	c, err := buildcache.Connect(ctx, addr, tlsOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return ctx, c
+}
+
+// build builds the app's main stage on the daemon at addr.
+func (a *app) build(t testing.TB, addr, cache string, mod ...func(*buildcache.BuildOptions)) *buildcache.Report {
+	t.Helper()
+	return a.buildWith(t, addr, buildcache.TLSOptions{}, cache, mod...)
+}
+
+// buildWith is build over a TLS connection.
+func (a *app) buildWith(t testing.TB, addr string, tlsOpts buildcache.TLSOptions, cache string, mod ...func(*buildcache.BuildOptions)) *buildcache.Report {
+	t.Helper()
+	ctx, c := connectTLS(t, addr, tlsOpts)
+	var progress bytes.Buffer
+	opts := buildcache.BuildOptions{
+		ContextDir:    a.dir,
+		Dockerfile:    filepath.Join(a.dir, appDockerfile),
+		Target:        "main",
+		NamedContexts: map[string]string{"busybox": a.busybox},
+		Cache:         cache,
+		Progress:      "plain",
+		ProgressOut:   &progress,
+		Getenv:        func(string) string { return "" },
+	}
+	for _, m := range mod {
+		m(&opts)
+	}
+	res, err := buildcache.Build(ctx, c, opts)
+	if err != nil {
+		t.Fatalf("build: %v\nprogress:\n%s", err, tail(progress.String(), 4000))
+	}
+	return res.Report
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "..." + s[len(s)-n:]
+	}
+	return s
+}
+
+// executedStages lists the stages that executed at least one step.
+func executedStages(r *buildcache.Report) []string {
+	var out []string
+	for _, s := range r.Stages {
+		if s.Executed > 0 {
+			out = append(out, s.Name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func table(r *buildcache.Report) string {
+	var b bytes.Buffer
+	r.WriteTable(&b)
+	return b.String()
+}
+
+// TestPerStageCacheFreshDaemon is the issue's acceptance test: a cold build,
+// then for each change a fresh daemon (a new CI runner) that has nothing but
+// the exported caches; the report says which stages re-executed.
+func TestPerStageCacheFreshDaemon(t *testing.T) {
+	svc := buildkittest.Get(t)
+	for _, backend := range []string{"local", "registry"} {
+		t.Run(backend, func(t *testing.T) {
+			a := newApp(t, svc)
+			var cache string
+			switch backend {
+			case "local":
+				cache = "type=local,dir=" + filepath.Join(t.TempDir(), "cache")
+			case "registry":
+				cache = fmt.Sprintf("type=registry,ref=%s/gantry-test/%s", svc.Registry, randomName())
+			}
+
+			d := buildkittest.StartDaemon(t, svc.Buildkitd)
+			cold := a.build(t, d.Addr, cache)
+			t.Logf("cold build:\n%s", table(cold))
+			if cold.Cached != 0 || cold.Executed == 0 {
+				t.Errorf("cold build: %d cached, %d executed steps; want 0 cached", cold.Cached, cold.Executed)
+			}
+			if n := cold.CacheWarnings(); n != 0 {
+				t.Errorf("cold build: %d cache warnings: %v", n, cold.Warnings)
+			}
+			d.Stop()
+
+			for _, tc := range []struct {
+				change change
+				want   []string // the stages that must re-execute, and only them
+				clean  []string // the stages that must not execute a single step
+			}{
+				{changeCode, nil, []string{"bundle", "npm"}},
+				{changeYarn, []string{"assets", "main", "npm"}, nil},
+				{changeGemfile, []string{"assets", "bundle", "main"}, nil},
+			} {
+				a.apply(t, tc.change, 0)
+				d := buildkittest.StartDaemon(t, svc.Buildkitd)
+				r := a.build(t, d.Addr, cache)
+				d.Stop()
+				t.Logf("%s change on a fresh daemon:\n%s", tc.change, table(r))
+				if n := r.CacheWarnings(); n != 0 {
+					t.Errorf("%s change: cache warnings: %v", tc.change, r.Warnings)
+				}
+				for _, name := range tc.clean {
+					s := r.Stage(name)
+					if s == nil || s.Steps == 0 {
+						t.Fatalf("%s change: no steps reported for stage %s", tc.change, name)
+					}
+					if s.Executed != 0 || s.Cached != s.Steps {
+						t.Errorf("%s change: stage %s executed %d of %d steps; want all cached", tc.change, name, s.Executed, s.Steps)
+					}
+					if s.CacheSource != "import" {
+						t.Errorf("%s change: stage %s cache source %q, want import", tc.change, name, s.CacheSource)
+					}
+				}
+				if tc.want != nil {
+					if got := executedStages(r); strings.Join(got, ",") != strings.Join(tc.want, ",") {
+						t.Errorf("%s change: executed stages %v, want %v", tc.change, got, tc.want)
+					}
+				}
+			}
+		})
+	}
+}
+
+func randomName() string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return fmt.Sprintf("app-%x", b)
+}
+
+// TestLocalCacheBounded rebuilds ten times with changes that each bring new
+// layers, and checks that the local cache stays within 1.2x of its size after
+// the first build: the per-stage exports drop the blobs the new entry no
+// longer needs. The control run without that reset shows that such
+// rebuilds grow it past the bound.
+func TestLocalCacheBounded(t *testing.T) {
+	svc := buildkittest.Get(t)
+	if testing.Short() {
+		t.Skip("20 builds")
+	}
+	const rebuilds = 10
+	const payload = 256 << 10
+	changes := []change{changeCode, changeYarn, changeGemfile}
+	run := func(t *testing.T, extra string, rebuilds int) (first, last int64) {
+		a := newApp(t, svc)
+		dir := filepath.Join(t.TempDir(), "cache")
+		cache := "type=local,dir=" + dir + extra
+		d := buildkittest.StartDaemon(t, svc.Buildkitd)
+		// every file that changes later carries its payload from the start,
+		// so the app's size is the same for every build
+		for _, c := range changes {
+			a.apply(t, c, payload)
+		}
+		a.build(t, d.Addr, cache)
+		first = buildkittest.DirSize(dir)
+		for i := 0; i < rebuilds; i++ {
+			a.apply(t, changes[i%len(changes)], payload)
+			r := a.build(t, d.Addr, cache)
+			if r.CacheWarnings() != 0 {
+				t.Fatalf("rebuild %d: cache warnings %v", i+1, r.Warnings)
+			}
+		}
+		last = buildkittest.DirSize(dir)
+		t.Logf("cache size after the first build %d bytes, after %d rebuilds %d bytes (%.2fx)", first, rebuilds, last, float64(last)/float64(first))
+		return first, last
+	}
+	t.Run("reset", func(t *testing.T) {
+		first, last := run(t, "", rebuilds)
+		if float64(last) > 1.2*float64(first) {
+			t.Errorf("the local cache grew from %d to %d bytes (%.2fx), want at most 1.2x", first, last, float64(last)/float64(first))
+		}
+	})
+	t.Run("control-without-reset", func(t *testing.T) {
+		// four rebuilds are enough to leave the bound behind
+		first, last := run(t, ",reset=false", 4)
+		if float64(last) <= 1.2*float64(first) {
+			t.Errorf("without reset the cache stayed at %.2fx: the changes do not exercise growth, so the bound above proves nothing", float64(last)/float64(first))
+		}
+	})
+}
+
+// slowApp is a context with busybox and the slow Dockerfile.
+func slowApp(t testing.TB, svc buildkittest.Services, name string) string {
+	dir := t.TempDir()
+	copyFile(t, filepath.Join("..", "testdata", "build", name, "Dockerfile"), filepath.Join(dir, "Dockerfile"), 0o644)
+	copyFile(t, svc.Busybox, filepath.Join(dir, "busybox"), 0o755)
+	return dir
+}
+
+// signalWriter closes seen when what it is written contains want.
+type signalWriter struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	want string
+	seen chan struct{}
+	once sync.Once
+}
+
+func (w *signalWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if strings.Contains(w.buf.String(), w.want) {
+		w.once.Do(func() { close(w.seen) })
+	}
+	return len(p), nil
+}
+
+func (w *signalWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// TestDaemonKilledMidBuild kills a fresh daemon while a step runs: Build
+// returns an *UnreachableError saying the connection was lost, promptly.
+func TestDaemonKilledMidBuild(t *testing.T) {
+	svc := buildkittest.Get(t)
+	dir := slowApp(t, svc, "slow")
+	d := buildkittest.StartDaemon(t, svc.Buildkitd)
+	ctx, c := connect(t, d.Addr)
+	w := &signalWriter{want: "RUN [\"/bin/busybox\", \"sleep\"", seen: make(chan struct{})}
+	type result struct {
+		res *buildcache.BuildResult
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		res, err := buildcache.Build(ctx, c, buildcache.BuildOptions{
+			ContextDir: dir, Builder: d.Addr, Progress: "plain", ProgressOut: w,
+			Cache:  "type=local,dir=" + filepath.Join(t.TempDir(), "cache"),
+			Getenv: func(string) string { return "" },
+		})
+		done <- result{res, err}
+	}()
+	select {
+	case <-w.seen:
+	case r := <-done:
+		t.Fatalf("the build ended before the slow step started: %v\n%s", r.err, w.String())
+	case <-time.After(3 * time.Minute):
+		t.Fatalf("the slow step did not start within 3 minutes:\n%s", w.String())
+	}
+	killed := time.Now()
+	d.Kill()
+	select {
+	case r := <-done:
+		if r.err == nil {
+			t.Fatal("the build succeeded although the daemon was killed")
+		}
+		var ue *buildcache.UnreachableError
+		if !errors.As(r.err, &ue) || !ue.During || !errors.Is(r.err, buildcache.ErrDaemonUnreachable) {
+			t.Fatalf("error %T %q, want an *UnreachableError during the build", r.err, r.err)
+		}
+		if !strings.Contains(r.err.Error(), "lost the connection to BuildKit") {
+			t.Errorf("error %q does not say the connection was lost", r.err)
+		}
+		if r.res == nil || r.res.Report == nil || r.res.Report.Error == "" {
+			t.Errorf("no report of the failed build")
+		}
+		t.Logf("returned %s after the kill: %v", time.Since(killed).Round(time.Millisecond), r.err)
+	case <-time.After(2 * time.Minute):
+		t.Fatal("Build hung after the daemon was killed")
+	}
+}
+
+// closedPort returns a loopback address where nothing listens.
+func closedPort(t testing.TB) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+// TestRegistryCacheUnreachable builds with a registry cache where no registry
+// listens: the build succeeds, and the report warns about the imports and
+// exports that failed.
+func TestRegistryCacheUnreachable(t *testing.T) {
+	svc := buildkittest.Get(t)
+	a := newApp(t, svc)
+	cache := "type=registry,ref=" + closedPort(t) + "/gantry/app"
+	start := time.Now()
+	r := a.build(t, svc.Addr, cache)
+	t.Logf("built in %s:\n%s", time.Since(start).Round(time.Millisecond), table(r))
+	var imports, exports int
+	for _, w := range r.Warnings {
+		switch w.Kind {
+		case buildcache.WarnCacheImport:
+			imports++
+		case buildcache.WarnCacheExport:
+			exports++
+		}
+		if w.Kind != buildcache.WarnDockerfile && !strings.Contains(w.Message, "connection refused") {
+			t.Errorf("warning %q does not say why", w.Message)
+		}
+	}
+	if imports == 0 || exports == 0 {
+		t.Errorf("%d import and %d export warnings, want both: %v", imports, exports, r.Warnings)
+	}
+	if r.CacheWarnings() != imports+exports {
+		t.Errorf("CacheWarnings() = %d, want %d", r.CacheWarnings(), imports+exports)
+	}
+}
+
+// TestBuildOutputsAndContexts exports the target as an OCI layout, a local
+// directory and an image pushed to the registry, with a named directory
+// context, a secret, a platform and a build argument; then builds
+// FROM that OCI layout as a named oci-layout:// context.
+func TestBuildOutputsAndContexts(t *testing.T) {
+	svc := buildkittest.Get(t)
+	dir := t.TempDir()
+	copyFile(t, svc.Busybox, filepath.Join(dir, "busybox"), 0o755)
+	extra := t.TempDir()
+	os.WriteFile(filepath.Join(extra, "note.txt"), []byte("from a named context\n"), 0o644)
+	secret := filepath.Join(t.TempDir(), "token")
+	os.WriteFile(secret, []byte("s3cr3t"), 0o600)
+	os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(`FROM scratch AS base
+COPY busybox /bin/busybox
+
+FROM base AS out
+ARG SHA
+COPY --from=extra note.txt /note.txt
+RUN --mount=type=secret,id=token ["/bin/busybox", "sh", "-c", "/bin/busybox wc -c < /run/secrets/token > /secret-len && echo \"$SHA\" > /sha"]
+`), 0o644)
+	layout := filepath.Join(t.TempDir(), "layout")
+	localOut := t.TempDir()
+	image := svc.Registry + "/gantry-test/" + randomName() + ":out"
+	var outs []client.ExportEntry
+	for _, o := range []string{"type=oci,dest=" + layout + ",tar=false", "type=local,dest=" + localOut, "type=image,name=" + image + ",push=true"} {
+		ex, err := buildcache.ParseOutput(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs = append(outs, ex)
+	}
+	ctx, c := connect(t, svc.Addr)
+	sha := "0123456789abcdef0123456789abcdef01234567"
+	res, err := buildcache.Build(ctx, c, buildcache.BuildOptions{
+		ContextDir: dir, Progress: "quiet", Exports: outs,
+		BuildArgs:     map[string]string{"SHA": sha},
+		Platforms:     []string{"linux/amd64"},
+		NamedContexts: map[string]string{"extra": extra},
+		Secrets:       []string{"id=token,src=" + secret},
+		Getenv:        func(string) string { return "" },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for file, want := range map[string]string{"note.txt": "from a named context", "secret-len": "6", "sha": sha} {
+		b, err := os.ReadFile(filepath.Join(localOut, file))
+		if err != nil || strings.TrimSpace(string(b)) != want {
+			t.Errorf("%s = %q (%v), want %q", file, b, err, want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(layout, "index.json")); err != nil {
+		t.Errorf("no OCI layout: %v", err)
+	}
+	if !strings.HasPrefix(res.ImageDigest, "sha256:") {
+		t.Errorf("image digest %q; exporter response %v", res.ImageDigest, res.ExporterResponse)
+	}
+	// with a platform, BuildKit prefixes step names with it: the report
+	// still finds the stage
+	if s := res.Report.Stage("out"); s == nil || s.Steps != 2 {
+		t.Errorf("report: %+v", res.Report.Stages)
+	}
+
+	// the layout as a named context
+	dir2 := t.TempDir()
+	os.WriteFile(filepath.Join(dir2, "Dockerfile"), []byte("FROM prebuilt\nRUN [\"/bin/busybox\", \"cp\", \"/note.txt\", \"/copied.txt\"]\n"), 0o644)
+	out2 := t.TempDir()
+	ex, _ := buildcache.ParseOutput("type=local,dest=" + out2)
+	if _, err := buildcache.Build(ctx, c, buildcache.BuildOptions{
+		ContextDir: dir2, Progress: "quiet", Exports: []client.ExportEntry{ex},
+		NamedContexts: map[string]string{"prebuilt": "oci-layout://" + layout},
+		Getenv:        func(string) string { return "" },
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(out2, "copied.txt")); err != nil || strings.TrimSpace(string(b)) != "from a named context" {
+		t.Errorf("build from the oci-layout context: %q, %v", b, err)
+	}
+}

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/gantry-ci/gantry/actions"
+	"github.com/gantry-ci/gantry/gate"
+	"github.com/gantry-ci/gantry/lint"
+)
+
+func init() { subcommands = append(subcommands, newGateCmd) }
+
+// gateFlags are the flags gantry gate shares with gantry push.
+type gateFlags struct {
+	config    string
+	event     string
+	eventName string
+	require   bool
+}
+
+func (fl *gateFlags) register(f *pflag.FlagSet) {
+	f.StringVarP(&fl.config, "config", "c", "", "config file (default .github/gantry.yaml of the repository)")
+	f.StringVar(&fl.event, "event", "", "event payload JSON to decide on, instead of $GITHUB_EVENT_PATH (a saved payload, for debugging a policy)")
+	f.StringVar(&fl.eventName, "event-name", "", "event name, instead of $GITHUB_EVENT_NAME (needed with --event outside Actions)")
+}
+
+func newGateCmd() *cobra.Command {
+	var fl gateFlags
+	cmd := &cobra.Command{
+		Use:   "gate [DIR]",
+		Short: "decide whether this run may push an image, without building",
+		Long: `Evaluate the push policy (the push: section of .github/gantry.yaml, or the
+safe default) against the GitHub Actions run: the event, the ref, forks,
+pull_request_target, drafts, a required label and, if the policy asks, a
+clean gantry lint of DIR's repository.
+
+Prints the decision as a table, and in GitHub Actions writes push=true|false,
+reason and tags to $GITHUB_OUTPUT and the table to the job summary. With
+--event and --event-name it decides on a saved event payload, to debug a
+policy locally.
+
+Exit codes: 0 decided (push or not), 1 denied with --require, 2 usage or
+config error.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir := "."
+			if len(args) == 1 {
+				dir = args[0]
+			}
+			return runGate(cmd, dir, &fl)
+		},
+	}
+	fl.register(cmd.Flags())
+	cmd.Flags().BoolVar(&fl.require, "require", false, "exit 1 when the push is denied")
+	return cmd
+}
+
+func runGate(cmd *cobra.Command, dir string, fl *gateFlags) error {
+	g, err := evaluateGate(cmd.Context(), dir, fl)
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(cmd.OutOrStdout(), g.decision.Table())
+	if err := g.decision.WriteGateOutputs(g.getenv); err != nil {
+		return &exitError{code: exitInternal, err: fmt.Errorf("writing the step outputs: %w", err)}
+	}
+	if !g.decision.Push && fl.require {
+		return &exitError{code: exitFindings, err: fmt.Errorf("push denied: %s", g.decision.Reason)}
+	}
+	return nil
+}
+
+// gateRun is an evaluated push policy with what it was evaluated on.
+type gateRun struct {
+	getenv   actions.Getenv
+	run      *actions.Context
+	policy   *gate.PushPolicy
+	decision *gate.PushDecision
+}
+
+// evaluateGate loads the run context and the policy of the repository
+// around dir and decides.
+func evaluateGate(ctx context.Context, dir string, fl *gateFlags) (*gateRun, error) {
+	getenv := func(k string) string {
+		switch {
+		case k == "GITHUB_EVENT_PATH" && fl.event != "":
+			return fl.event
+		case k == "GITHUB_EVENT_NAME" && fl.eventName != "":
+			return fl.eventName
+		}
+		return os.Getenv(k)
+	}
+	if fl.event != "" && getenv("GITHUB_EVENT_NAME") == "" {
+		return nil, usageError("--event needs --event-name: the payload alone does not say which event it is (pull_request and pull_request_target look alike)")
+	}
+	run, err := actions.ContextFromEnv(getenv)
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	root := lint.FindRoot(dir)
+	cfgPath := fl.config
+	if cfgPath == "" {
+		cfgPath = lint.FindConfig(root)
+	}
+	var cfg *lint.Config
+	if cfgPath != "" {
+		if cfg, err = lint.LoadConfig(cfgPath); err != nil {
+			return nil, err
+		}
+	}
+	policy, err := gate.ParsePushPolicy(cfg)
+	if err != nil {
+		return nil, err
+	}
+	var check gate.LintCheck
+	if policy.RequireLint {
+		check = func(ctx context.Context) (int, error) { return lintErrors(ctx, root, fl.config) }
+	}
+	return &gateRun{getenv: getenv, run: run, policy: policy, decision: gate.Decide(ctx, policy, run, check)}, nil
+}
+
+// lintErrors lints the repository at root as `gantry lint` would and
+// returns the number of error findings.
+func lintErrors(ctx context.Context, root, configPath string) (int, error) {
+	// WorkDir stays the process's: the engine reads a repository's config
+	// through its display path, which is relative to WorkDir
+	opts := lint.Options{ConfigPath: configPath}
+	opts.Shellcheck, _ = exec.LookPath("shellcheck")
+	for _, name := range []string{"pyflakes", "pyflakes3"} {
+		if p, err := exec.LookPath(name); err == nil {
+			opts.Pyflakes = p
+			break
+		}
+	}
+	l, err := lint.New(opts)
+	if err != nil {
+		return 0, err
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return 0, err
+	}
+	res, err := l.LintPaths(ctx, []string{abs})
+	if err != nil {
+		return 0, err
+	}
+	if res.InternalErrors > 0 {
+		return 0, fmt.Errorf("gantry lint failed on %d %s", res.InternalErrors, plural(res.InternalErrors, "file"))
+	}
+	errs, _, _ := lint.Counts(res.Findings)
+	return errs, nil
+}

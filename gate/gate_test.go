@@ -1,0 +1,478 @@
+package gate
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gantry-ci/gantry/actions"
+	"github.com/gantry-ci/gantry/lint"
+)
+
+const eventsDir = "../testdata/events"
+
+func envMap(m map[string]string) actions.Getenv { return func(k string) string { return m[k] } }
+
+// runnerEnv is what a GitHub runner sets for an event, besides the payload.
+func runnerEnv(event, payload string, extra ...string) map[string]string {
+	env := map[string]string{
+		"GITHUB_ACTIONS":    "true",
+		"GITHUB_EVENT_NAME": event,
+		"GITHUB_REPOSITORY": "acme/shop",
+	}
+	if payload != "" {
+		env["GITHUB_EVENT_PATH"] = filepath.Join(eventsDir, payload)
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		env[extra[i]] = extra[i+1]
+	}
+	return env
+}
+
+func mustPolicy(t *testing.T, yml string) *PushPolicy {
+	t.Helper()
+	if yml == "" {
+		return DefaultPushPolicy()
+	}
+	cfg, err := lint.ParseConfig("gantry.yaml", []byte(yml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := ParsePushPolicy(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestDecideOverSavedEvents(t *testing.T) {
+	const permissive = `
+push:
+  events: [push, pull_request, pull_request_target, workflow_dispatch, schedule, release]
+  branches: ["**"]
+  tags: ["{{sha}}", "{{branch}}", "pr-{{pr}}", "{{semver}}", "{{major}}.{{minor}}", latest]
+`
+	prSHA := "6dcb09b5b57875f334f61aebed695e2e4193db5e"
+	mainSHA := "0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c"
+	tests := []struct {
+		name     string
+		env      map[string]string
+		policy   string
+		push     bool
+		reason   string   // substring of the reason
+		tags     []string // nil: not checked
+		denyRule string   // the first denying rule
+	}{
+		{
+			name: "push to main",
+			env:  runnerEnv("push", "push-main.json", "GITHUB_REF", "refs/heads/main", "GITHUB_SHA", mainSHA),
+			push: true, reason: "on the default branch main is allowed",
+			tags: []string{mainSHA, "latest"},
+		},
+		{
+			name: "push to main from the payload alone",
+			env:  runnerEnv("push", "push-main.json"),
+			push: true, tags: []string{mainSHA, "latest"},
+		},
+		{
+			name: "push to a feature branch",
+			env:  runnerEnv("push", "push-feature-branch.json", "GITHUB_REF", "refs/heads/feature/Checkout_v2"),
+			push: false, reason: "branch feature/Checkout_v2 does not match push.branches ($default-branch); the default branch is main",
+			denyRule: "ref",
+		},
+		{
+			name: "push of a tag",
+			env:  runnerEnv("push", "push-tag.json", "GITHUB_REF", "refs/tags/v1.4.2", "GITHUB_REF_NAME", "v1.4.2", "GITHUB_REF_TYPE", "tag", "GITHUB_SHA", mainSHA),
+			push: true, reason: "push of tag v1.4.2 is allowed",
+			tags: []string{mainSHA}, // latest only from the default branch
+		},
+		{
+			name:   "push of a tag with semver tags",
+			env:    runnerEnv("push", "push-tag.json"),
+			policy: permissive,
+			push:   true,
+			tags:   []string{mainSHA, "1.4.2", "1.4"},
+		},
+		{
+			name:   "push of a pre-release tag does not move major.minor",
+			env:    runnerEnv("push", "push-tag-prerelease.json"),
+			policy: permissive,
+			push:   true,
+			tags:   []string{"c3b1f6e0a81e3e5f00b1c1aa7b3a6c9d2e6f7a80", "2.0.0-rc.1"},
+		},
+		{
+			name: "same-repo pull request under the default policy",
+			env:  runnerEnv("pull_request", "pull_request-same-repo.json", "GITHUB_REF", "refs/pull/42/merge", "GITHUB_SHA", "e5bd3914e2e596debea16f433f57875b5b90bcd6"),
+			push: false, reason: "event pull_request is not in push.events (push)", denyRule: "event",
+			tags: []string{prSHA}, // the head, not the merge commit
+		},
+		{
+			name:   "same-repo pull request when pull requests may push",
+			env:    runnerEnv("pull_request", "pull_request-same-repo.json", "GITHUB_REF", "refs/pull/42/merge", "GITHUB_SHA", "e5bd3914e2e596debea16f433f57875b5b90bcd6"),
+			policy: permissive,
+			push:   true, reason: "pull_request for pull request #42 into main is allowed",
+			tags: []string{prSHA, "feature-faster-assets", "pr-42"},
+		},
+		{
+			name:   "fork pull request",
+			env:    runnerEnv("pull_request", "pull_request-fork.json", "GITHUB_REF", "refs/pull/44/merge"),
+			policy: permissive,
+			push:   false, reason: "pull requests from forks (mallory/shop) do not push", denyRule: "fork",
+		},
+		{
+			name:   "fork pull request when forks are allowed",
+			env:    runnerEnv("pull_request", "pull_request-fork.json", "GITHUB_REF", "refs/pull/44/merge"),
+			policy: permissive + "  allow-forks: true\n",
+			push:   true,
+		},
+		{
+			name:   "pull request from a deleted fork",
+			env:    runnerEnv("pull_request", "pull_request-deleted-fork.json"),
+			policy: permissive + "  allow-forks: true\n",
+			push:   false, reason: "head repository is unknown", denyRule: "fork",
+		},
+		{
+			name:   "pull_request_target even when listed in events",
+			env:    runnerEnv("pull_request_target", "pull_request_target-fork.json", "GITHUB_REF", "refs/heads/main"),
+			policy: permissive + "  allow-forks: true\n",
+			push:   false, reason: "set push.allow-pull-request-target: true", denyRule: "pull_request_target",
+		},
+		{
+			name:   "pull_request_target explicitly allowed",
+			env:    runnerEnv("pull_request_target", "pull_request_target-fork.json", "GITHUB_REF", "refs/heads/main"),
+			policy: permissive + "  allow-forks: true\n  allow-pull-request-target: true\n",
+			push:   true,
+		},
+		{
+			name:   "draft pull request",
+			env:    runnerEnv("pull_request", "pull_request-draft.json"),
+			policy: permissive,
+			push:   false, reason: "draft pull requests do not push", denyRule: "draft",
+		},
+		{
+			name:   "draft pull request when drafts are allowed",
+			env:    runnerEnv("pull_request", "pull_request-draft.json"),
+			policy: permissive + "  allow-drafts: true\n",
+			push:   true,
+		},
+		{
+			name:   "required label missing",
+			env:    runnerEnv("pull_request", "pull_request-same-repo.json"),
+			policy: permissive + "  require-label: push-image\n",
+			push:   false, reason: `does not have the label "push-image"`, denyRule: "label",
+		},
+		{
+			name:   "required label present",
+			env:    runnerEnv("pull_request", "pull_request-same-repo-labelled.json"),
+			policy: permissive + "  require-label: push-image\n",
+			push:   true,
+		},
+		{
+			name:   "required label does not apply to a push",
+			env:    runnerEnv("push", "push-main.json"),
+			policy: "push:\n  require-label: push-image\n",
+			push:   true,
+		},
+		{
+			name: "workflow_dispatch under the default policy",
+			env:  runnerEnv("workflow_dispatch", "workflow_dispatch.json", "GITHUB_REF", "refs/heads/main"),
+			push: false, reason: "event workflow_dispatch is not in push.events", denyRule: "event",
+		},
+		{
+			name:   "workflow_dispatch allowed on the default branch",
+			env:    runnerEnv("workflow_dispatch", "workflow_dispatch.json"),
+			policy: "push:\n  events: [push, workflow_dispatch]\n",
+			push:   true, tags: []string{"latest"}, // no GITHUB_SHA and no sha in a dispatch payload
+		},
+		{
+			name: "schedule under the default policy",
+			env:  runnerEnv("schedule", "schedule.json", "GITHUB_REF", "refs/heads/main", "GITHUB_SHA", mainSHA),
+			push: false, reason: "event schedule is not in push.events", denyRule: "event",
+		},
+		{
+			name:   "schedule allowed: runs on the default branch",
+			env:    runnerEnv("schedule", "schedule.json", "GITHUB_REF", "refs/heads/main", "GITHUB_SHA", mainSHA),
+			policy: "push:\n  events: [schedule]\n",
+			push:   true, tags: []string{mainSHA, "latest"},
+		},
+		{
+			name:   "release event on a tag",
+			env:    runnerEnv("release", "release.json", "GITHUB_SHA", mainSHA),
+			policy: permissive,
+			push:   true, tags: []string{mainSHA, "1.4.2", "1.4"},
+		},
+		{
+			name: "unknown event",
+			env:  runnerEnv("frobnicate", "unknown-event.json", "GITHUB_REF", "refs/heads/main"),
+			push: false, reason: `unknown event "frobnicate"`, denyRule: "event",
+		},
+		{
+			name:   "unknown event even with a permissive policy",
+			env:    runnerEnv("frobnicate", "unknown-event.json", "GITHUB_REF", "refs/heads/main"),
+			policy: permissive,
+			push:   false, denyRule: "event",
+		},
+		{
+			name: "no event at all",
+			env:  map[string]string{},
+			push: false, reason: "GITHUB_EVENT_NAME is not set", denyRule: "event",
+		},
+		{
+			name: "push to main without a payload: default branch unknown",
+			env:  runnerEnv("push", "", "GITHUB_REF", "refs/heads/main"),
+			push: false, reason: "the default branch is unknown without an event payload", denyRule: "ref",
+		},
+		{
+			name:   "git tag not matching push.git-tags",
+			env:    runnerEnv("push", "push-tag.json"),
+			policy: "push:\n  git-tags: [\"release-*\"]\n",
+			push:   false, reason: "git tag v1.4.2 does not match push.git-tags (release-*)", denyRule: "ref",
+		},
+		{
+			name:   "branch globs: * stays within one path part",
+			env:    runnerEnv("push", "push-feature-branch.json"),
+			policy: "push:\n  branches: [\"feature/*\"]\n",
+			push:   true, tags: []string{"5b7c3b10d1b5b8a6b6dc21f7bd3e3a8c1f0e2d43"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := actions.ContextFromEnv(envMap(tt.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := Decide(context.Background(), mustPolicy(t, tt.policy), c, nil)
+			if d.Push != tt.push {
+				t.Fatalf("push = %v, want %v\n%s", d.Push, tt.push, d.Table())
+			}
+			if !strings.Contains(d.Reason, tt.reason) {
+				t.Errorf("reason = %q, want it to contain %q", d.Reason, tt.reason)
+			}
+			if tt.tags != nil && !slices.Equal(d.Tags, tt.tags) {
+				t.Errorf("tags = %q, want %q (skipped %v)", d.Tags, tt.tags, d.SkippedTags)
+			}
+			if tt.denyRule != "" {
+				var first string
+				for _, r := range d.Rules {
+					if r.Verdict == VerdictDeny {
+						first = r.Rule
+						break
+					}
+				}
+				if first != tt.denyRule {
+					t.Errorf("first denying rule = %q, want %q\n%s", first, tt.denyRule, d.Table())
+				}
+			}
+		})
+	}
+}
+
+func TestDecideRequireLint(t *testing.T) {
+	c, err := actions.ContextFromEnv(envMap(runnerEnv("push", "push-main.json")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := mustPolicy(t, "push:\n  require-lint: true\n")
+	calls := 0
+	check := func(n int, err error) LintCheck {
+		return func(context.Context) (int, error) { calls++; return n, err }
+	}
+	if d := Decide(context.Background(), p, c, check(0, nil)); !d.Push {
+		t.Errorf("clean lint denied: %s", d.Table())
+	}
+	d := Decide(context.Background(), p, c, check(3, nil))
+	if d.Push || d.Reason != "gantry lint reported 3 errors (push.require-lint)" {
+		t.Errorf("lint errors: push %v, reason %q", d.Push, d.Reason)
+	}
+	d = Decide(context.Background(), p, c, check(0, errors.New("config error")))
+	if d.Push || !strings.Contains(d.Reason, "could not run: config error") {
+		t.Errorf("lint failure: push %v, reason %q", d.Push, d.Reason)
+	}
+	if d := Decide(context.Background(), p, c, nil); d.Push {
+		t.Error("require-lint without a check allowed the push")
+	}
+	// lint does not run when another rule already denies
+	calls = 0
+	fork, _ := actions.ContextFromEnv(envMap(runnerEnv("pull_request", "pull_request-fork.json")))
+	d = Decide(context.Background(), p, fork, check(0, nil))
+	if d.Push || calls != 0 || d.Rules[len(d.Rules)-1].Verdict != VerdictNotRun {
+		t.Errorf("lint ran after a denial (calls %d): %s", calls, d.Table())
+	}
+}
+
+func TestDecisionOutputs(t *testing.T) {
+	dir := t.TempDir()
+	out, summary := filepath.Join(dir, "out"), filepath.Join(dir, "summary")
+	c, _ := actions.ContextFromEnv(envMap(runnerEnv("pull_request", "pull_request-fork.json")))
+	d := Decide(context.Background(), mustPolicy(t, "push:\n  events: [pull_request]\n  branches: [main]\n"), c, nil)
+	if err := d.WriteGateOutputs(envMap(map[string]string{"GITHUB_OUTPUT": out, "GITHUB_STEP_SUMMARY": summary})); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(out)
+	want := "push=false\nreason=pull requests from forks (mallory/shop) do not push; set push.allow-forks: true to allow them\ntags=6dcb09b5b57875f334f61aebed695e2e4193db5e\n"
+	if string(b) != want {
+		t.Errorf("outputs:\n%s\nwant:\n%s", b, want)
+	}
+	s, _ := os.ReadFile(summary)
+	if !strings.Contains(string(s), "| fork | mallory/shop | deny |") {
+		t.Errorf("summary:\n%s", s)
+	}
+	table := d.Table()
+	for _, w := range []string{"push gate: no push: pull requests from forks", "RULE", "event", "pull_request", "fork", "deny"} {
+		if !strings.Contains(table, w) {
+			t.Errorf("table lacks %q:\n%s", w, table)
+		}
+	}
+}
+
+func TestParsePushPolicyErrors(t *testing.T) {
+	tests := []struct{ yml, want string }{
+		{"push: [a]\n", "gantry.yaml:1:7: push must be a mapping"},
+		{"push:\n  evnets: [push]\n", `gantry.yaml:2:3: unknown key "evnets" in push`},
+		{"push:\n  events: [push, pull_reqest]\n", `gantry.yaml:2:18: push.events: unknown event "pull_reqest" (did you mean "pull_request"?)`},
+		{"push:\n  events: {push: true}\n", "gantry.yaml:2:11: push.events must be a string or a list of strings"},
+		{"push:\n  allow-forks: yes please\n", `gantry.yaml:2:16: push.allow-forks must be true or false, not "yes please"`},
+		{"push:\n  branches: [\"release/[\"]\n", `gantry.yaml:2:14: push.branches: invalid glob "release/["`},
+		{"push:\n  git-tags: [$default-branch]\n", "push.git-tags: $default-branch only makes sense in push.branches"},
+		{"push:\n  tags: [\"{{commit}}\"]\n", "gantry.yaml:2:10: push.tags: tag \"{{commit}}\" uses unknown variable {{commit}}"},
+		{"push:\n  tags: [\"{{sha}\"]\n", `unclosed "{{"`},
+		{"push:\n  tags: [\"v/{{semver}}\"]\n", `contains '/'`},
+		{"push:\n  tags: [\"-{{sha}}\"]\n", `cannot start with "-"`},
+		{"push:\n  tags: []\n", "push.tags must name at least one tag"},
+		{"push:\n  on-immutable-tag: overwrite\n", `gantry.yaml:2:21: push.on-immutable-tag must be skip or fail, not "overwrite"`},
+		{"push:\n  image: registry.example.com/app:latest\n", "has a tag; name the repository only"},
+		{"push:\n  image: registry.example.com/App\n", "lower-case letters"},
+		{"push:\n  image: 1\n  image: 2\n", "gantry.yaml:3:3: push.image is set twice"},
+	}
+	for _, tt := range tests {
+		cfg, err := lint.ParseConfig("gantry.yaml", []byte(tt.yml))
+		if err != nil {
+			t.Fatalf("%q: %v", tt.yml, err)
+		}
+		_, err = ParsePushPolicy(cfg)
+		var ce *lint.ConfigError
+		if !errors.As(err, &ce) {
+			t.Errorf("%q: err = %v, want a *lint.ConfigError", tt.yml, err)
+			continue
+		}
+		if !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q:\n got %s\nwant %s", tt.yml, err, tt.want)
+		}
+	}
+}
+
+func TestParsePushPolicyFull(t *testing.T) {
+	p := mustPolicy(t, `
+push:
+  image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop
+  events: push
+  branches: [$default-branch, "release/**"]
+  git-tags: ["v*"]
+  allow-forks: false
+  allow-pull-request-target: false
+  allow-drafts: true
+  require-lint: true
+  require-label: push-image
+  tags: ["{{sha}}", "{{branch}}-{{short_sha}}", "{{ semver }}", latest, latest]
+  on-immutable-tag: fail
+`)
+	if p.Image != "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop" || !slices.Equal(p.Events, []string{"push"}) ||
+		!slices.Equal(p.Branches, []string{"$default-branch", "release/**"}) || !p.AllowDrafts || !p.RequireLint ||
+		p.RequireLabel != "push-image" || p.OnImmutableTag != ImmutableFail || len(p.Tags) != 4 {
+		t.Errorf("%+v", p)
+	}
+	// an empty list is kept: no git tag may push
+	if p := mustPolicy(t, "push:\n  git-tags: []\n"); p.GitTags == nil || len(p.GitTags) != 0 {
+		t.Errorf("git-tags = %#v", p.GitTags)
+	}
+	if p := mustPolicy(t, "push:\n"); !slices.Equal(p.Events, []string{"push"}) {
+		t.Errorf("empty push: section: %+v", p)
+	}
+}
+
+func TestRenderTags(t *testing.T) {
+	tag := &actions.Context{EventName: "push", RefType: "tag", RefName: "v1.2.3", SHA: "abcdef0123456789", DefaultBranch: "main"}
+	branch := &actions.Context{EventName: "push", RefType: "branch", RefName: "Feature/JIRA-12_fix#2", SHA: "abcdef0123456789", DefaultBranch: "main"}
+	long := &actions.Context{EventName: "push", RefType: "branch", RefName: strings.Repeat("x", 300), SHA: "abc"}
+	tests := []struct {
+		c         *actions.Context
+		templates []string
+		want      []string
+		skipped   []string // reasons, in order
+	}{
+		{tag, []string{"{{tag}}", "{{semver}}", "v{{major}}", "{{major}}.{{minor}}", "{{minor}}.{{patch}}", "{{short_sha}}"},
+			[]string{"v1.2.3", "1.2.3", "v1", "1.2", "2.3", "abcdef0"}, nil},
+		{tag, []string{"{{branch}}", "latest", "pr-{{pr}}"}, nil,
+			[]string{"the run is not for a branch", "latest is only pushed from the default branch (main)", "the run is not for a pull request"}},
+		{branch, []string{"{{branch}}", "{{branch}}-{{short_sha}}", "{{tag}}", "{{semver}}"},
+			[]string{"Feature-JIRA-12_fix-2", "Feature-JIRA-12_fix-2-abcdef0"},
+			[]string{"the run is not for a git tag", "the run is not for a git tag"}},
+		{&actions.Context{RefType: "tag", RefName: "nightly", SHA: "abc"}, []string{"{{tag}}", "{{major}}"}, []string{"nightly"},
+			[]string{`git tag "nightly" is not a semantic version such as v1.2.3`}},
+		{&actions.Context{RefType: "branch", RefName: "main"}, []string{"{{sha}}", "latest"}, nil,
+			[]string{"the commit SHA is unknown (GITHUB_SHA is not set)", "latest is only pushed from the default branch, which is unknown without an event payload"}},
+		{&actions.Context{RefType: "branch", RefName: "..hidden"}, []string{"{{branch}}"}, []string{"hidden"}, nil},
+		{long, []string{"{{branch}}", "{{sha}}-{{branch}}"}, []string{strings.Repeat("x", 128), "abc-" + strings.Repeat("x", 124)}, nil},
+		{branch, []string{"{{branch}}", "Feature-JIRA-12_fix-2"}, []string{"Feature-JIRA-12_fix-2"}, nil}, // duplicates collapse
+	}
+	for _, tt := range tests {
+		got, skipped := RenderTags(tt.templates, tt.c)
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%v on %s %s: tags %q, want %q", tt.templates, tt.c.RefType, tt.c.RefName, got, tt.want)
+		}
+		var reasons []string
+		for _, s := range skipped {
+			reasons = append(reasons, s.Reason)
+		}
+		if !slices.Equal(reasons, tt.skipped) {
+			t.Errorf("%v: skipped %q, want %q", tt.templates, reasons, tt.skipped)
+		}
+	}
+}
+
+// FuzzDecide feeds arbitrary payloads and policies to the gate: it must
+// never panic, and must never allow a push for an event it does not know.
+func FuzzDecide(f *testing.F) {
+	for _, name := range []string{"push-main.json", "pull_request-fork.json", "release.json", "schedule.json"} {
+		b, err := os.ReadFile(filepath.Join(eventsDir, name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b, "push", "push:\n  events: [push, pull_request]\n  tags: [\"{{branch}}-{{short_sha}}\", \"{{major}}\"]\n")
+	}
+	f.Add([]byte(`{"pull_request":{"head":"x","labels":[1,{"name":2}],"number":"7"},"ref":5}`), "pull_request", "push:\n  allow-forks: true\n")
+	f.Fuzz(func(t *testing.T, payload []byte, event, policy string) {
+		dir := t.TempDir()
+		p := filepath.Join(dir, "event.json")
+		if err := os.WriteFile(p, payload, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		c, err := actions.ContextFromEnv(envMap(map[string]string{"GITHUB_EVENT_PATH": p, "GITHUB_EVENT_NAME": event}))
+		if err != nil {
+			return
+		}
+		cfg, err := lint.ParseConfig("gantry.yaml", []byte(policy))
+		if err != nil {
+			return
+		}
+		pol, err := ParsePushPolicy(cfg)
+		if err != nil {
+			return
+		}
+		d := Decide(context.Background(), pol, c, func(context.Context) (int, error) { return 0, nil })
+		if d.Push && !slices.Contains(pol.Events, event) {
+			t.Errorf("pushed for event %q not in %v", event, pol.Events)
+		}
+		for _, tag := range d.Tags {
+			if !validTag.MatchString(tag) {
+				t.Errorf("invalid tag %q", tag)
+			}
+		}
+		_ = d.Table()
+		_ = d.Markdown()
+	})
+}

@@ -1,0 +1,309 @@
+package gate
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/agext/levenshtein"
+	"github.com/bmatcuk/doublestar/v4"
+	"github.com/rhysd/actionlint"
+	"gopkg.in/yaml.v3"
+
+	"github.com/gantry-ci/gantry/lint"
+)
+
+// DefaultBranchPattern in push.branches stands for the repository's default
+// branch (read from the event payload).
+const DefaultBranchPattern = "$default-branch"
+
+// Immutable-tag policies: what gantry does with a tag that the repository
+// would reject because it already exists and the repository's tags are
+// immutable.
+const (
+	// ImmutableSkip pushes the other tags and warns about the skipped one.
+	ImmutableSkip = "skip"
+	// ImmutableFail fails before building.
+	ImmutableFail = "fail"
+)
+
+// PushPolicy is the push: section of .github/gantry.yaml: when an image may
+// be pushed and how it is tagged.
+type PushPolicy struct {
+	// Image is the repository pushed to, such as
+	// 123456789012.dkr.ecr.eu-west-1.amazonaws.com/app (the --image flag wins).
+	Image string
+	// Events are the event names that may push.
+	Events []string
+	// Branches are globs of branches that may push; DefaultBranchPattern is
+	// the default branch. For pull request events the base branch is matched.
+	Branches []string
+	// GitTags are globs of git tags whose push may push an image.
+	GitTags []string
+	// AllowForks lets pull requests from forks push.
+	AllowForks bool
+	// AllowPullRequestTarget lets pull_request_target runs push.
+	AllowPullRequestTarget bool
+	// AllowDrafts lets draft pull requests push.
+	AllowDrafts bool
+	// RequireLint denies the push when gantry lint reports an error.
+	RequireLint bool
+	// RequireLabel, when set, is a label a pull request must have to push.
+	RequireLabel string
+	// Tags are the image tag templates (see RenderTags).
+	Tags []string
+	// OnImmutableTag is ImmutableSkip or ImmutableFail.
+	OnImmutableTag string
+
+	// File is the config file the policy came from ("" for the default).
+	File string
+}
+
+// DefaultPushPolicy is the policy used without a push: section: push only
+// for a push to the default branch or of a git tag, tagged with the head
+// commit SHA and, from the default branch, latest.
+func DefaultPushPolicy() *PushPolicy {
+	return &PushPolicy{
+		Events:         []string{"push"},
+		Branches:       []string{DefaultBranchPattern},
+		GitTags:        []string{"*"},
+		Tags:           []string{"{{sha}}", "latest"},
+		OnImmutableTag: ImmutableSkip,
+	}
+}
+
+// pushPolicyKeys are the keys of the push: section, in documentation order.
+var pushPolicyKeys = []string{
+	"image", "events", "branches", "git-tags", "allow-forks", "allow-pull-request-target",
+	"allow-drafts", "require-lint", "require-label", "tags", "on-immutable-tag",
+}
+
+// ParsePushPolicy decodes and validates the push: section of cfg. A nil
+// config or one without a push: section gives DefaultPushPolicy. Errors
+// are *lint.ConfigError with the position of the offending key or value.
+func ParsePushPolicy(cfg *lint.Config) (*PushPolicy, error) {
+	p := DefaultPushPolicy()
+	if cfg == nil || cfg.Push == nil {
+		return p, nil
+	}
+	p.File = cfg.Path
+	n := cfg.Push
+	d := policyDecoder{file: cfg.Path}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return p, nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil, d.errorf(n, "push must be a mapping with keys %s", strings.Join(pushPolicyKeys, ", "))
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if seen[k.Value] {
+			return nil, d.errorf(k, "push.%s is set twice", k.Value)
+		}
+		seen[k.Value] = true
+		var err error
+		switch k.Value {
+		case "image":
+			p.Image, err = d.image(v)
+		case "events":
+			p.Events, err = d.events(v)
+		case "branches":
+			p.Branches, err = d.globs(v, "push.branches")
+		case "git-tags":
+			p.GitTags, err = d.globs(v, "push.git-tags")
+		case "allow-forks":
+			p.AllowForks, err = d.boolean(v, "push.allow-forks")
+		case "allow-pull-request-target":
+			p.AllowPullRequestTarget, err = d.boolean(v, "push.allow-pull-request-target")
+		case "allow-drafts":
+			p.AllowDrafts, err = d.boolean(v, "push.allow-drafts")
+		case "require-lint":
+			p.RequireLint, err = d.boolean(v, "push.require-lint")
+		case "require-label":
+			p.RequireLabel, err = d.scalar(v, "push.require-label")
+		case "tags":
+			p.Tags, err = d.tags(v)
+		case "on-immutable-tag":
+			p.OnImmutableTag, err = d.scalar(v, "push.on-immutable-tag")
+			if err == nil && p.OnImmutableTag != ImmutableSkip && p.OnImmutableTag != ImmutableFail {
+				err = d.errorf(v, "push.on-immutable-tag must be skip or fail, not %q", p.OnImmutableTag)
+			}
+		default:
+			err = d.errorf(k, "unknown key %q in push (known keys: %s)", k.Value, strings.Join(pushPolicyKeys, ", "))
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+type policyDecoder struct{ file string }
+
+func (d policyDecoder) errorf(n *yaml.Node, format string, args ...any) error {
+	return &lint.ConfigError{File: d.file, Line: n.Line, Column: n.Column, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (d policyDecoder) scalar(n *yaml.Node, what string) (string, error) {
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		return "", d.errorf(n, "%s must be a string", what)
+	}
+	return n.Value, nil
+}
+
+func (d policyDecoder) boolean(n *yaml.Node, what string) (bool, error) {
+	var b bool
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" || n.Decode(&b) != nil {
+		return false, d.errorf(n, "%s must be true or false, not %q", what, n.Value)
+	}
+	return b, nil
+}
+
+// list accepts a sequence of strings or a single string.
+func (d policyDecoder) list(n *yaml.Node, what string) ([]*yaml.Node, error) {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return nil, nil
+		}
+		return []*yaml.Node{n}, nil
+	case yaml.SequenceNode:
+		for _, c := range n.Content {
+			if c.Kind != yaml.ScalarNode || c.Tag == "!!null" {
+				return nil, d.errorf(c, "%s must list strings", what)
+			}
+		}
+		return n.Content, nil
+	}
+	return nil, d.errorf(n, "%s must be a string or a list of strings", what)
+}
+
+func (d policyDecoder) image(n *yaml.Node) (string, error) {
+	s, err := d.scalar(n, "push.image")
+	if err != nil {
+		return "", err
+	}
+	if err := ValidateImageName(s); err != nil {
+		return "", d.errorf(n, "push.image: %v", err)
+	}
+	return s, nil
+}
+
+// ValidateImageName checks that s names a repository without a tag or a
+// digest, such as registry.example.com/team/app.
+func ValidateImageName(s string) error {
+	if s == "" {
+		return fmt.Errorf("the image name is empty")
+	}
+	if strings.Contains(s, "@") {
+		return fmt.Errorf("%q has a digest; name the repository only", s)
+	}
+	last := s[strings.LastIndex(s, "/")+1:]
+	if strings.Contains(last, ":") {
+		return fmt.Errorf("%q has a tag; name the repository only and list tags in push.tags", s)
+	}
+	for i, part := range strings.Split(s, "/") {
+		if part == "" {
+			return fmt.Errorf("%q has an empty path component", s)
+		}
+		if i == 0 && strings.ContainsAny(part, ".:") || i == 0 && part == "localhost" {
+			continue // a registry host, possibly with a port
+		}
+		for _, r := range part {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+				return fmt.Errorf("%q: repository names use lower-case letters, digits, '.', '_' and '-' only", s)
+			}
+		}
+	}
+	return nil
+}
+
+func (d policyDecoder) events(n *yaml.Node) ([]string, error) {
+	items, err := d.list(n, "push.events")
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, it := range items {
+		if _, ok := actionlint.AllWebhookTypes[it.Value]; !ok {
+			return nil, d.errorf(it, "push.events: unknown event %q%s", it.Value, suggestEvent(it.Value))
+		}
+		out = append(out, it.Value)
+	}
+	return out, nil
+}
+
+func suggestEvent(name string) string {
+	best, bestD := "", 4
+	for e := range actionlint.AllWebhookTypes {
+		if dist := levenshtein.Distance(name, e, nil); dist < bestD || dist == bestD && e < best {
+			best, bestD = e, dist
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+func (d policyDecoder) globs(n *yaml.Node, what string) ([]string, error) {
+	items, err := d.list(n, what)
+	if err != nil {
+		return nil, err
+	}
+	out := []string{} // an empty list matches nothing, unlike an absent key
+	for _, it := range items {
+		if it.Value == "" {
+			return nil, d.errorf(it, "%s: empty pattern", what)
+		}
+		if it.Value != DefaultBranchPattern {
+			if !doublestar.ValidatePattern(it.Value) {
+				return nil, d.errorf(it, "%s: invalid glob %q", what, it.Value)
+			}
+		}
+		if it.Value == DefaultBranchPattern && what != "push.branches" {
+			return nil, d.errorf(it, "%s: %s only makes sense in push.branches", what, DefaultBranchPattern)
+		}
+		out = append(out, it.Value)
+	}
+	return out, nil
+}
+
+func (d policyDecoder) tags(n *yaml.Node) ([]string, error) {
+	items, err := d.list(n, "push.tags")
+	if err != nil {
+		return nil, err
+	}
+	if len(items) == 0 {
+		return nil, d.errorf(n, "push.tags must name at least one tag")
+	}
+	var out []string
+	for _, it := range items {
+		if err := ValidateTagTemplate(it.Value); err != nil {
+			return nil, d.errorf(it, "push.tags: %v", err)
+		}
+		if !slices.Contains(out, it.Value) {
+			out = append(out, it.Value)
+		}
+	}
+	return out, nil
+}
+
+// matchGlob reports whether name matches one of the patterns (doublestar
+// globs: "*" stays within one "/"-separated part, "**" crosses them, as in
+// workflow branch filters) and returns the pattern that matched.
+func matchGlob(patterns []string, name, defaultBranch string) (string, bool) {
+	for _, p := range patterns {
+		if p == DefaultBranchPattern {
+			if defaultBranch != "" && name == defaultBranch {
+				return p, true
+			}
+			continue
+		}
+		if ok, _ := doublestar.Match(p, name); ok {
+			return p, true
+		}
+	}
+	return "", false
+}

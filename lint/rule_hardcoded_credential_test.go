@@ -1,0 +1,209 @@
+package lint
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Fake credentials with the shapes of real ones. AKIAIOSFODNN7EXAMPLE and
+// its secret are AWS's documented examples.
+const (
+	fakeAWSKeyID  = "AKIAIOSFODNN7EXAMPLE"
+	fakeAWSSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	fakeGitHub    = "ghp_Zx8Kq2Lm4Np6Rs8Tv0Wx2Yz4Ab6Cd8Ef0Gh2"
+	fakeGitHubPAT = "github_pat_11ABCDEFG0123456789abc_0123456789abcdefghijABCDEFGHIJ0123456789abcdefghijABCDEFGHI"
+	fakeSlack     = "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"
+)
+
+const fakePrivateKey = `-----BEGIN RSA PRIVATE KEY-----
+          MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun
+          VTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK
+          -----END RSA PRIVATE KEY-----`
+
+func TestHardcodedCredential(t *testing.T) {
+	runRuleCases(t, "hardcoded-credential", []ruleCase{
+		{name: "env, with, run and container", src: `on: push
+env:
+  AWS_ACCESS_KEY_ID: ` + fakeAWSKeyID + `
+  AWS_SECRET_ACCESS_KEY: ` + fakeAWSSecret + `
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    container:
+      image: ghcr.io/acme/ci:1
+      credentials:
+        username: acme
+        password: ` + fakeGitHub + `
+    steps:
+      - uses: some/notify@v1
+        with:
+          slack-token: "` + fakeSlack + `"
+      - run: |
+          echo deploying
+          curl -H "Authorization: token ` + fakeGitHubPAT + `" https://api.github.com
+          aws configure set aws_secret_access_key ` + fakeAWSSecret + `
+`, want: []string{
+			`3:22: hard-coded AWS access key ID "AKIA****************": it names an AWS user`,
+			`4:26: hard-coded AWS secret access key "wJal****************"`,
+			`12:19: hard-coded GitHub token "ghp_****************"`,
+			`16:25: hard-coded Slack token "xoxb****************"`,
+			`19:41: hard-coded GitHub token "gith****************"`,
+			`20:51: hard-coded AWS secret access key "wJal****************"`,
+		}},
+		{name: "private key in a script", src: `on: push
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          cat > key <<EOF
+          ` + fakePrivateKey + `
+          EOF
+`, want: []string{`8:11: hard-coded private key (-----BEGIN RSA PRIVATE KEY----- block)`}},
+		{name: "inputs defaults and matrix", src: `on:
+  workflow_dispatch:
+    inputs:
+      token:
+        default: ` + fakeGitHub + `
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        key: ['` + fakeAWSKeyID + `']
+    steps:
+      - run: echo
+`, want: []string{`5:18: hard-coded GitHub token`, `11:16: hard-coded AWS access key ID`}},
+		{name: "look-alikes", src: `on: push
+env:
+  AWS_ACCESS_KEY_ID: ${{ secrets.AWS_ACCESS_KEY_ID }}
+  AWS_SECRET_ACCESS_KEY: ${{ secrets.AWS_SECRET_ACCESS_KEY }}
+  PLACEHOLDER: AKIAXXXXXXXXXXXXXXXX
+  TOKEN: ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+  SLACK: xoxb-your-token-here
+  LONGER: XAKIAIOSFODNN7EXAMPLE
+  SHORT: ghp_abc
+  EXPR: ${{ format('{0}', 'AKIAIOSFODNN7EXAMPLE') }}
+  SECRET_PATH: /var/run/secrets/kubernetes.io/serviceaccount/token1234
+  RELEASE_CHECKSUM: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+  AWS_SECRET_ACCESS_KEY_SHA: 3f786850e387550fdab836ed7e6dc881de23001b
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          grep -q "BEGIN OPENSSH PRIVATE KEY" ~/.ssh/id_ed25519
+          echo "-----BEGIN RSA PRIVATE KEY-----" > key && echo "$KEY" >> key
+          aws configure set aws_secret_access_key "$AWS_SECRET_ACCESS_KEY"
+`},
+	})
+}
+
+func TestHardcodedCredentialAction(t *testing.T) {
+	runRuleCases(t, "hardcoded-credential", []ruleCase{
+		{name: "action.yml", file: "action.yml", src: `name: deploy
+description: deploy the app
+inputs:
+  token:
+    description: a token
+    default: ` + fakeGitHub + `
+runs:
+  using: composite
+  steps:
+    - run: curl -u "` + fakeAWSKeyID + `:x" https://example.com
+      shell: bash
+      env:
+        AWS_SECRET_ACCESS_KEY: "` + fakeAWSSecret + `"
+`, want: []string{`6:14: hard-coded GitHub token`, `10:21: hard-coded AWS access key ID`, `13:33: hard-coded AWS secret access key`}},
+		{name: "action look-alikes", file: "action.yml", src: `name: deploy
+description: needs AKIA keys and ghp_ tokens
+inputs:
+  token:
+    description: a token such as ghp_...
+    default: ${{ github.token }}
+runs:
+  using: composite
+  steps:
+    - run: echo "$AWS_SECRET_ACCESS_KEY"
+      shell: bash
+`},
+	})
+}
+
+func TestCredentialNeverPrinted(t *testing.T) {
+	for _, secret := range []string{fakeAWSKeyID, fakeAWSSecret, fakeGitHub, fakeGitHubPAT, fakeSlack} {
+		cs := findCredentials("aws_secret_access_key", "x "+secret+" y")
+		if secret == fakeAWSSecret {
+			cs = findCredentials("AWS_SECRET_ACCESS_KEY", secret)
+		}
+		if len(cs) != 1 {
+			t.Fatalf("%s: want one credential, have %d", secret[:4], len(cs))
+		}
+		if msg := cs[0].message(); strings.Contains(msg, secret[4:8]) || !strings.Contains(msg, secret[:4]) {
+			t.Errorf("message shows more than the first four characters: %s", msg)
+		}
+	}
+}
+
+// TestCredentialNotInOutput renders the findings of every rule on the
+// credential fixtures in text and JSON and checks that no secret shows
+// beyond its first four characters, in messages or source snippets.
+func TestCredentialNotInOutput(t *testing.T) {
+	dir, err := filepath.Abs(filepath.Join("..", "testdata", "rules", "hardcoded-credential"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := New(Options{WorkDir: dir, ProjectRoot: dir, Config: &Config{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.LintPaths(context.Background(), []string{"bad.yml", "bad-action/action.yml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text, js bytes.Buffer
+	if err := (&TextReporter{W: &text}).Report(context.Background(), NewReport(res)); err != nil {
+		t.Fatal(err)
+	}
+	if err := (&JSONReporter{W: &js}).Report(context.Background(), NewReport(res)); err != nil {
+		t.Fatal(err)
+	}
+	secrets := []string{fakeAWSKeyID, fakeAWSSecret, fakeGitHub, fakeSlack}
+	for _, out := range []string{text.String(), js.String()} {
+		for _, s := range secrets {
+			if strings.Contains(out, s[4:]) {
+				t.Errorf("output shows the secret %s...:\n%s", s[:4], out)
+			}
+		}
+	}
+	if !strings.Contains(text.String(), "hardcoded-credential") {
+		t.Error("no hardcoded-credential finding")
+	}
+}
+
+func TestCredentialTriggers(t *testing.T) {
+	for _, c := range []struct {
+		s    string
+		want uint8
+	}{
+		{"", 0},
+		{"AKIA", triggerAWSKeyID},
+		{"x ASIA1234", triggerAWSKeyID},
+		{"ghp_x", triggerGitHub},
+		{"github_pat_1", triggerGitHub},
+		{"github", 0},
+		{"xoxb-", triggerSlack},
+		{"-----BEGIN PRIVATE KEY-----", triggerPrivateKey},
+		{"AWS_SECRET_ACCESS_KEY", triggerSecret},
+		{"aws-secret", triggerSecret},
+		{"Secrets", triggerSecret},
+		{"secre", 0},
+	} {
+		if have := credentialTriggers(c.s); have != c.want {
+			t.Errorf("credentialTriggers(%q) = %b, want %b", c.s, have, c.want)
+		}
+	}
+}
