@@ -139,6 +139,8 @@ type fixState struct {
 	orig  []byte
 	cur   []byte
 	fixed []Finding
+	// onOrig are the fixed findings whose fix applies to the original text.
+	onOrig []Finding
 	// failed holds rules whose fix failed on this file; they are not retried.
 	failed map[string]bool
 }
@@ -193,6 +195,13 @@ func (l *Linter) FixSource(ctx context.Context, name string, src []byte, opts Fi
 // fixes of two files that clash (two new concurrency groups that collide)
 // are decided one after the other, and a second run finds nothing to do.
 func (l *Linter) fixResult(ctx context.Context, res *Result, opts FixOptions) (*FixResult, error) {
+	fr, _, err := l.fixPasses(ctx, res, opts, maxFixPasses)
+	return fr, err
+}
+
+// fixPasses runs at most passes fix passes (see fixResult) and returns the
+// state of every file too.
+func (l *Linter) fixPasses(ctx context.Context, res *Result, opts FixOptions, passes int) (*FixResult, []*fixState, error) {
 	pre := outsideFiles(res)
 	states := make([]*fixState, len(res.Files))
 	byPath := map[string]*fixState{}
@@ -202,7 +211,13 @@ func (l *Linter) fixResult(ctx context.Context, res *Result, opts FixOptions) (*
 	}
 	out := &FixResult{Result: res}
 	var w *worker
-	for range maxFixPasses {
+	accept := func(st *fixState, base []byte, fixed []Finding) {
+		st.fixed = append(st.fixed, fixed...)
+		if bytes.Equal(base, st.orig) {
+			st.onOrig = append(st.onOrig, fixed...)
+		}
+	}
+	for range passes {
 		// all fixes of all files at once
 		pending := map[*fixState][]Finding{}
 		var changed []*fixState
@@ -225,13 +240,13 @@ func (l *Linter) fixResult(ctx context.Context, res *Result, opts FixOptions) (*
 		}
 		next, err := l.relint(ctx, states, pre)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		before, after := filesByPath(res), filesByPath(next)
 		var retry []*fixState
 		for _, st := range changed {
 			if verifyFix(before[st.file.Path], after[st.file.Path], pending[st]) == "" {
-				st.fixed = append(st.fixed, pending[st]...)
+				accept(st, before[st.file.Path].Src, pending[st])
 				continue
 			}
 			st.cur = before[st.file.Path].Src
@@ -239,7 +254,7 @@ func (l *Linter) fixResult(ctx context.Context, res *Result, opts FixOptions) (*
 		}
 		if len(retry) > 0 {
 			if next, err = l.relint(ctx, states, pre); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 		res = next
@@ -271,7 +286,7 @@ func (l *Linter) fixResult(ctx context.Context, res *Result, opts FixOptions) (*
 					continue
 				}
 				st.cur, res = patched, next
-				st.fixed = append(st.fixed, applied...)
+				accept(st, f.Src, applied)
 			}
 		}
 	}
@@ -290,7 +305,7 @@ func (l *Linter) fixResult(ctx context.Context, res *Result, opts FixOptions) (*
 	out.Failures = slices.CompactFunc(out.Failures, func(a, b FixFailure) bool {
 		return CompareFindings(&a.Finding, &b.Finding) == 0 && a.Reason == b.Reason
 	})
-	return out, nil
+	return out, states, nil
 }
 
 // relintOne lints the new text of one file and assembles the result again
@@ -391,18 +406,28 @@ func init() {
 	}
 }
 
-// AttachFixes sets Finding.Fix on every finding of res whose rule has a fix
-// that runs under opts, for reporters that show fixes as suggestions.
-func AttachFixes(res *Result, opts FixOptions) {
+// AttachFixes sets Finding.Fix on the findings of res (a result of this
+// Linter's LintPaths or LintSource) whose fix runs under opts and passes
+// the checks of --fix: the fixed file parses, gains no findings and loses
+// this one. The edits apply to the text the files had when linted; fixes
+// that become possible only after other fixes are not attached. Reporters
+// that offer fixes as suggested changes (JSON, SARIF, rdjson) use them.
+func (l *Linter) AttachFixes(ctx context.Context, res *Result, opts FixOptions) error {
+	if err := opts.Validate(); err != nil {
+		return err
+	}
+	_, states, err := l.fixPasses(ctx, res, opts, 1)
+	if err != nil {
+		return err
+	}
 	byFile := map[string][]Finding{}
-	for _, f := range res.Files {
-		fixes, _ := collectFixes(f, opts, nil)
-		byFile[f.Path] = fixes
+	for _, st := range states {
+		byFile[st.file.Path] = st.onOrig
 	}
 	attach := func(fs []Finding) {
 		for i := range fs {
 			for _, fx := range byFile[fs[i].File] {
-				if CompareFindings(&fs[i], &fx) == 0 && fs[i].Fix == nil {
+				if fs[i].Fix == nil && CompareFindings(&fs[i], &fx) == 0 {
 					fs[i].Fix = fx.Fix
 					break
 				}
@@ -413,6 +438,7 @@ func AttachFixes(res *Result, opts FixOptions) {
 		attach(f.Findings)
 	}
 	attach(res.Findings)
+	return nil
 }
 
 // collectFixes computes the fixes of a file's findings, in finding order.

@@ -327,7 +327,9 @@ func TestAttachFixes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	AttachFixes(res, FixOptions{})
+	if err := l.AttachFixes(context.Background(), res, FixOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	n := 0
 	for _, fd := range res.Findings {
 		if fd.Fix != nil {

@@ -49,7 +49,7 @@ func fixVolatileArgEarly(c *fixContext) *Fix {
 	}
 	rest := st.Steps[last+1:]
 	src := c.file.Src
-	lines := lineStarts(src)
+	lines := newSourceText(src).lineStarts
 	stepText := func(s *buildcache.Step) string {
 		if s.Line < 1 || s.EndLine > len(lines) {
 			return ""

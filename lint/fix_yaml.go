@@ -20,6 +20,8 @@ type yamlText struct {
 	src []byte
 	// lines holds the byte offset at which each line starts.
 	lines []int
+	// text converts parser positions to offsets.
+	text *sourceText
 	// docs are the document nodes, in order.
 	docs []*yaml.Node
 	// parent maps every node to the collection that contains it.
@@ -28,7 +30,8 @@ type yamlText struct {
 
 // newYAMLText parses every document of src.
 func newYAMLText(src []byte) (*yamlText, error) {
-	t := &yamlText{src: src, lines: lineStarts(src), parent: map[*yaml.Node]*yaml.Node{}}
+	st := newSourceText(src)
+	t := &yamlText{src: src, lines: st.lineStarts, text: st, parent: map[*yaml.Node]*yaml.Node{}}
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	for {
 		var doc yaml.Node
@@ -56,17 +59,6 @@ func (t *yamlText) link(n *yaml.Node) {
 	}
 }
 
-// lineStarts returns the byte offset of the start of every line.
-func lineStarts(src []byte) []int {
-	ls := []int{0}
-	for i, b := range src {
-		if b == '\n' {
-			ls = append(ls, i+1)
-		}
-	}
-	return ls
-}
-
 // root returns the top-level node of the first document, or nil.
 func (t *yamlText) root() *yaml.Node {
 	if len(t.docs) == 0 || len(t.docs[0].Content) == 0 {
@@ -78,18 +70,8 @@ func (t *yamlText) root() *yaml.Node {
 // offset converts a 1-based line and a 1-based column counted in characters
 // (as the YAML parser and actionlint count) into a byte offset, or -1.
 func (t *yamlText) offset(line, col int) int {
-	if line < 1 || line > len(t.lines) || col < 1 {
-		return -1
-	}
-	off := t.lines[line-1]
-	for c := 1; c < col; c++ {
-		if off >= len(t.src) || t.src[off] == '\n' {
-			return -1
-		}
-		_, size := utf8.DecodeRune(t.src[off:])
-		off += size
-	}
-	if line == 1 && bytes.HasPrefix(t.src, []byte("\ufeff")) {
+	off := t.text.offset(line, col)
+	if off >= 0 && line == 1 && bytes.HasPrefix(t.src, []byte("\ufeff")) {
 		off += 3 // the parser does not count a byte order mark
 	}
 	return off

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -50,6 +51,20 @@ func (fl *fixFlags) options() (lint.FixOptions, error) {
 		return opts, usageError("--fix-only: %v", err)
 	}
 	return opts, nil
+}
+
+// fixFormats are the output formats that carry fixes: JSON's fix field,
+// SARIF's fixes and rdjson's suggestions.
+var fixFormats = map[string]bool{"json": true, "sarif": true, "rdjson": true}
+
+// attachFixes gives the findings of a plain lint run their verified fixes
+// (safe and opinionated, with Fix.Safe telling them apart) when the output
+// format can carry them.
+func attachFixes(ctx context.Context, fl *lintFlags, l *lint.Linter, res *lint.Result) error {
+	if !fixFormats[fl.format] {
+		return nil
+	}
+	return l.AttachFixes(ctx, res, lint.FixOptions{Mode: lint.FixModeAll})
 }
 
 // runFix is gantry lint with --fix: it fixes, then reports what remains.

@@ -106,6 +106,10 @@ func runLint(cmd *cobra.Command, args []string, fl *lintFlags) error {
 		}
 	}
 
+	if err := attachFixes(ctx, fl, l, res); err != nil {
+		return err
+	}
+
 	out := cmd.OutOrStdout()
 	var file *os.File
 	if fl.output != "" {
