@@ -35,13 +35,11 @@ func bumpUses(c *fixContext) *Fix {
 		return nil
 	}
 	var n *yaml.Node
-	t.walk(func(x *yaml.Node) {
-		if n == nil && x.Kind == yaml.ScalarNode && x.Line == c.finding.Line && strings.Contains(x.Value, "@") {
-			if k := t.keyOf(x); k != nil && k.Value == "uses" {
-				n = x
-			}
+	for _, x := range t.onLine(c.finding.Line) {
+		if k := t.keyOf(x); n == nil && x.Kind == yaml.ScalarNode && strings.Contains(x.Value, "@") && k != nil && k.Value == "uses" {
+			n = x
 		}
-	})
+	}
 	s, ok := t.scalar(n)
 	if !ok {
 		return nil

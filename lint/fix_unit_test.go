@@ -343,3 +343,39 @@ func TestAttachFixes(t *testing.T) {
 		t.Errorf("%d findings with a fix, want 1", n)
 	}
 }
+
+// FuzzFix fixes arbitrary workflow text: no panic, a fixed text that still
+// parses, and nothing more to fix the second time.
+func FuzzFix(f *testing.F) {
+	ins, _ := filepath.Glob(filepath.Join(fixGoldenDir, "*.in.yml"))
+	for _, p := range ins {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
+	l, err := New(Options{Config: &Config{}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	opts := FixOptions{Mode: FixModeAll}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		fr, err := l.FixSource(context.Background(), "ci.yml", src, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(fr.Fixed) == 0 {
+			return
+		}
+		fixed := fr.Fixed[0].After
+		if _, err := newYAMLText(fixed); err != nil {
+			t.Fatalf("the fixed text does not parse: %v\n%s", err, fixed)
+		}
+		again, err := l.FixSource(context.Background(), "ci.yml", fixed, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(again.Fixed) > 0 {
+			t.Fatalf("a second fix changed the text:\n%s", again.Diff())
+		}
+	})
+}

@@ -26,6 +26,8 @@ type yamlText struct {
 	docs []*yaml.Node
 	// parent maps every node to the collection that contains it.
 	parent map[*yaml.Node]*yaml.Node
+	// byLine indexes the nodes by the line they start on (built on first use).
+	byLine map[int][]*yaml.Node
 }
 
 // newYAMLText parses every document of src.
@@ -200,21 +202,30 @@ func (t *yamlText) walk(fn func(n *yaml.Node)) {
 	}
 }
 
+// onLine returns the nodes that start on line, in document order.
+func (t *yamlText) onLine(line int) []*yaml.Node {
+	if t.byLine == nil {
+		t.byLine = map[int][]*yaml.Node{}
+		t.walk(func(n *yaml.Node) { t.byLine[n.Line] = append(t.byLine[n.Line], n) })
+	}
+	return t.byLine[line]
+}
+
 // valueScalarAt returns the value scalar (not a mapping key) that starts on
 // line at or before col, the last one on the line when several do.
 func (t *yamlText) valueScalarAt(line, col int) *yaml.Node {
 	var best *yaml.Node
-	t.walk(func(n *yaml.Node) {
-		if n.Kind != yaml.ScalarNode || n.Line != line || n.Column > col {
-			return
+	for _, n := range t.onLine(line) {
+		if n.Kind != yaml.ScalarNode || n.Column > col {
+			continue
 		}
 		if p := t.parent[n]; p != nil && p.Kind == yaml.MappingNode && t.keyOf(n) == nil {
-			return // a key
+			continue // a key
 		}
 		if best == nil || n.Column > best.Column {
 			best = n
 		}
-	})
+	}
 	return best
 }
 
@@ -710,18 +721,18 @@ func resolve(n *yaml.Node) *yaml.Node {
 // keyAt returns the mapping key that starts at line:col, its value and the
 // mapping holding them.
 func (t *yamlText) keyAt(line, col int) (m, k, v *yaml.Node) {
-	t.walk(func(n *yaml.Node) {
-		if m != nil || n.Kind != yaml.MappingNode {
-			return
+	for _, n := range t.onLine(line) {
+		p := t.parent[n]
+		if n.Column != col || p == nil || p.Kind != yaml.MappingNode {
+			continue
 		}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if c := n.Content[i]; c.Line == line && c.Column == col {
-				m, k, v = n, c, n.Content[i+1]
-				return
+		for i := 0; i+1 < len(p.Content); i += 2 {
+			if p.Content[i] == n {
+				return p, n, p.Content[i+1]
 			}
 		}
-	})
-	return m, k, v
+	}
+	return nil, nil, nil
 }
 
 // indentStep guesses the file's indentation step from its first nested
