@@ -125,13 +125,16 @@ func TestFixDataset(t *testing.T) {
 			t.Errorf("%s: actionlint findings increased", f.Path)
 		}
 	}
-	failures := map[string]int{}
+	failures, example := map[string]int{}, map[string]string{}
 	for _, fl := range fr.Failures {
 		reason := fl.Reason
 		if i := strings.Index(reason, ":"); i > 0 {
 			reason = reason[:i]
 		}
-		failures[fl.Finding.RuleID+": "+reason]++
+		k := fl.Finding.RuleID + ": " + reason
+		if failures[k]++; failures[k] == 1 {
+			example[k] = fl.Finding.File + ": " + fl.Reason
+		}
 	}
 
 	again, err := l.Fix(ctx, nil, FixOptions{Mode: FixModeAll})
@@ -149,7 +152,7 @@ func TestFixDataset(t *testing.T) {
 		t.Logf("  %-28s findings %5d  with a fix %5d  fixed %5d", id, fixable[id], withFix[id], fixedRules[id])
 	}
 	for _, k := range sortedKeys(failures) {
-		t.Logf("  left out: %s (%d)", k, failures[k])
+		t.Logf("  left out: %s (%d), such as %s", k, failures[k], example[k])
 	}
 }
 
