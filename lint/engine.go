@@ -86,6 +86,9 @@ type File struct {
 	Findings []Finding
 	// Invalid is set when the file could not be read or parsed at all.
 	Invalid bool
+	// raw are the file's own findings before repository rules, the config
+	// and suppressions (see assemble).
+	raw []Finding
 
 	cfg *Config
 }
@@ -455,6 +458,20 @@ func (l *Linter) run(ctx context.Context, files []*File, pre []Finding) (*Result
 		return nil, err
 	}
 
+	for _, f := range files {
+		f.raw = slices.Clone(f.Findings)
+	}
+	return l.assemble(res, pre), nil
+}
+
+// assemble runs the repository rules over the linted files of res and
+// applies the config and suppressions to each file's raw findings (f.raw).
+// Fixing calls it again after re-linting only the files it changed.
+func (l *Linter) assemble(res *Result, pre []Finding) *Result {
+	files := res.Files
+	for _, f := range files {
+		f.Findings = slices.Clone(f.raw)
+	}
 	if repoFindings := l.runRepositoryRules(files); len(repoFindings) > 0 {
 		byPath := map[string]*File{}
 		for _, f := range files {
@@ -468,13 +485,14 @@ func (l *Linter) run(ctx context.Context, files []*File, pre []Finding) (*Result
 			}
 		}
 	}
+	res.Findings = nil
 	for _, f := range files {
 		f.Findings = l.finish(f, f.Findings)
 		res.Findings = append(res.Findings, f.Findings...)
 	}
 	res.Findings = append(res.Findings, pre...)
 	slices.SortStableFunc(res.Findings, func(a, b Finding) int { return CompareFindings(&a, &b) })
-	return res, nil
+	return res
 }
 
 func dedupFiles(files []*File) []*File {

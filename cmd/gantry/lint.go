@@ -24,6 +24,7 @@ type lintFlags struct {
 	color         string
 	maxFileSize   int64
 	jobs          int
+	fixes         fixFlags
 }
 
 func newLintCmd() *cobra.Command {
@@ -55,6 +56,7 @@ config error, 3 internal failure.`,
 	f.StringVar(&fl.color, "color", "auto", "colour the text output: auto, always, never")
 	f.Int64Var(&fl.maxFileSize, "max-file-size", lint.DefaultMaxFileSize, "largest file to lint, in bytes")
 	f.IntVarP(&fl.jobs, "jobs", "j", 0, "files linted at once (default: one per CPU)")
+	addFixFlags(f, &fl.fixes)
 	addGitHubFlags(f)
 	return cmd
 }
@@ -79,6 +81,9 @@ func runLint(cmd *cobra.Command, args []string, fl *lintFlags) error {
 	if err != nil {
 		return err
 	}
+	if fl.fixes.enabled() {
+		return runFix(cmd, args, fl, l, failOn)
+	}
 	ctx := cmd.Context()
 	var res *lint.Result
 	if len(args) == 1 && args[0] == "-" {
@@ -99,6 +104,10 @@ func runLint(cmd *cobra.Command, args []string, fl *lintFlags) error {
 		if res, err = l.LintPaths(ctx, args); err != nil {
 			return err
 		}
+	}
+
+	if err := attachFixes(ctx, fl, l, res); err != nil {
+		return err
 	}
 
 	out := cmd.OutOrStdout()

@@ -1,0 +1,659 @@
+package lint
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"slices"
+	"strings"
+)
+
+// FixMode says which fixes run.
+type FixMode int
+
+const (
+	// FixModeSafe runs only fixes that preserve behaviour (--fix).
+	FixModeSafe FixMode = iota + 1
+	// FixModeAll runs opinionated fixes too (--fix=all).
+	FixModeAll
+)
+
+// FixOptions configures (*Linter).Fix.
+type FixOptions struct {
+	// Mode says which fixes run; 0 means FixModeSafe.
+	Mode FixMode
+	// Only limits the fixes to these rule IDs (--fix-only); empty means every rule.
+	Only []string
+	// DryRun computes the fixed text and the findings that would remain, but
+	// writes nothing (--fix=dry-run).
+	DryRun bool
+}
+
+// Validate checks that every rule in Only exists, has a fix, and that its
+// fix runs in Mode.
+func (o FixOptions) Validate() error {
+	for _, id := range o.Only {
+		r, ok := LookupRule(id)
+		if !ok {
+			return fmt.Errorf("unknown rule %q%s", id, suggestRule(id))
+		}
+		if r.Fix == FixNone {
+			return fmt.Errorf("rule %q has no fix (rules with fixes: %s)", id, strings.Join(fixableRuleIDs(), ", "))
+		}
+		if r.Fix == FixOpinionated && o.Mode != FixModeAll {
+			return fmt.Errorf("the fix of %q is opinionated: add --fix=all to run it", id)
+		}
+	}
+	return nil
+}
+
+func fixableRuleIDs() []string {
+	var ids []string
+	for _, r := range allRules {
+		if r.Fix != FixNone {
+			ids = append(ids, r.ID)
+		}
+	}
+	return ids
+}
+
+// runs reports whether the fix of rule r runs under these options.
+func (o FixOptions) runs(r *Rule) bool {
+	if _, ok := fixers[r.ID]; !ok {
+		return false
+	}
+	switch r.Fix {
+	case FixSafe:
+	case FixOpinionated:
+		if o.Mode != FixModeAll {
+			return false
+		}
+	default:
+		return false
+	}
+	return len(o.Only) == 0 || slices.Contains(o.Only, r.ID)
+}
+
+// FixedFile is a file that fixing changed (or, in a dry run, would change).
+type FixedFile struct {
+	// Path is the display path, as in findings.
+	Path string
+	// AbsPath is the absolute path ("" for stdin).
+	AbsPath string
+	// Before and After are the file's text before and after fixing.
+	Before, After []byte
+	// Fixed are the findings that the applied fixes resolved, with their Fix.
+	Fixed []Finding
+}
+
+// FixFailure is a fix that was computed but not applied because the fixed
+// file no longer parsed or did not lose the finding.
+type FixFailure struct {
+	// Finding is the finding whose fix failed.
+	Finding Finding
+	// Reason says why, in lower case.
+	Reason string
+}
+
+// FixResult is the outcome of (*Linter).Fix.
+type FixResult struct {
+	// Result holds the findings that remain after fixing, and the files with
+	// their fixed text.
+	*Result
+	// Fixed lists the files that were changed, sorted by path.
+	Fixed []*FixedFile
+	// Failures lists the fixes that were left out, and why.
+	Failures []FixFailure
+}
+
+// FixedCount returns how many findings the fixes resolved.
+func (r *FixResult) FixedCount() int {
+	n := 0
+	for _, f := range r.Fixed {
+		n += len(f.Fixed)
+	}
+	return n
+}
+
+// Diff returns a unified diff of every change, with a/ and b/ path prefixes.
+func (r *FixResult) Diff() []byte {
+	var b bytes.Buffer
+	for _, f := range r.Fixed {
+		b.Write(UnifiedDiff("a/"+f.Path, "b/"+f.Path, f.Before, f.After))
+	}
+	return b.Bytes()
+}
+
+// maxFixPasses bounds the lint-fix-verify cycles of one run. A fix can
+// uncover a finding that another fix resolves, so one pass is not always
+// enough.
+const maxFixPasses = 8
+
+// fixState tracks one file across fix passes.
+type fixState struct {
+	file  *File // the file as first linted: path, kind, root
+	orig  []byte
+	cur   []byte
+	fixed []Finding
+	// onOrig are the fixed findings whose fix applies to the original text.
+	onOrig []Finding
+	// failed holds rules whose fix failed on this file; they are not retried.
+	failed map[string]bool
+}
+
+// Fix lints the paths (as LintPaths does), applies the fixes of the findings
+// selected by opts, verifies every fixed file by linting it again, and writes
+// the files that changed unless opts.DryRun. A fixed file that no longer
+// parses, gains findings, or keeps the fixed finding is left as it was and
+// reported in Failures. The result's findings are those that remain.
+func (l *Linter) Fix(ctx context.Context, paths []string, opts FixOptions) (*FixResult, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	res, err := l.LintPaths(ctx, paths)
+	if err != nil {
+		return nil, err
+	}
+	fr, err := l.fixResult(ctx, res, opts)
+	if err != nil {
+		return nil, err
+	}
+	if !opts.DryRun {
+		for _, f := range fr.Fixed {
+			if f.AbsPath == "" {
+				continue
+			}
+			if err := writeFileKeepMode(f.AbsPath, f.After); err != nil {
+				return nil, fmt.Errorf("cannot write %s: %w", f.Path, err)
+			}
+		}
+	}
+	return fr, nil
+}
+
+// FixSource fixes content that does not come from a file (stdin); nothing
+// is written. The fixed text is in the result's Fixed (or unchanged).
+func (l *Linter) FixSource(ctx context.Context, name string, src []byte, opts FixOptions) (*FixResult, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	res, err := l.LintSource(ctx, name, src)
+	if err != nil {
+		return nil, err
+	}
+	return l.fixResult(ctx, res, opts)
+}
+
+// fixResult runs fix passes over the files of a lint result until nothing
+// more can be fixed. Each pass applies every file's fixes at once and lints
+// everything again; a file that fails verification gets its fixes back one
+// rule at a time, each verified against the files as they then are, so that
+// fixes of two files that clash (two new concurrency groups that collide)
+// are decided one after the other, and a second run finds nothing to do.
+func (l *Linter) fixResult(ctx context.Context, res *Result, opts FixOptions) (*FixResult, error) {
+	fr, _, err := l.fixPasses(ctx, res, opts, maxFixPasses)
+	return fr, err
+}
+
+// fixPasses runs at most passes fix passes (see fixResult) and returns the
+// state of every file too.
+func (l *Linter) fixPasses(ctx context.Context, res *Result, opts FixOptions, passes int) (*FixResult, []*fixState, error) {
+	pre := outsideFiles(res)
+	states := make([]*fixState, len(res.Files))
+	byPath := map[string]*fixState{}
+	for i, f := range res.Files {
+		states[i] = &fixState{file: f, orig: f.Src, cur: f.Src, failed: map[string]bool{}}
+		byPath[f.Path] = states[i]
+	}
+	out := &FixResult{Result: res}
+	var w *worker
+	accept := func(st *fixState, base []byte, fixed []Finding) {
+		st.fixed = append(st.fixed, fixed...)
+		if bytes.Equal(base, st.orig) {
+			st.onOrig = append(st.onOrig, fixed...)
+		}
+	}
+	for range passes {
+		// all fixes of all files at once
+		pending := map[*fixState][]Finding{}
+		var changed []*fixState
+		for _, f := range res.Files {
+			st := byPath[f.Path]
+			fixes, failures := collectFixes(f, opts, st.failed)
+			for _, fl := range failures {
+				st.failed[fl.Finding.RuleID] = true
+			}
+			out.Failures = append(out.Failures, failures...)
+			patched, applied := applyFixes(f.Src, fixes)
+			if len(applied) == 0 {
+				continue
+			}
+			st.cur, pending[st] = patched, applied
+			changed = append(changed, st)
+		}
+		if len(changed) == 0 {
+			break
+		}
+		next, err := l.relint(ctx, states, pre)
+		if err != nil {
+			return nil, nil, err
+		}
+		before, after := filesByPath(res), filesByPath(next)
+		var retry []*fixState
+		for _, st := range changed {
+			if verifyFix(before[st.file.Path], after[st.file.Path], pending[st]) == "" {
+				accept(st, before[st.file.Path].Src, pending[st])
+				continue
+			}
+			st.cur = before[st.file.Path].Src
+			retry = append(retry, st)
+		}
+		if len(retry) > 0 {
+			if next, err = l.relint(ctx, states, pre); err != nil {
+				return nil, nil, err
+			}
+		}
+		res = next
+		// the files that failed: one rule at a time
+		for _, st := range retry {
+			if w == nil {
+				w = l.newWorker()
+			}
+			var rules []string
+			for _, fd := range pending[st] {
+				if !slices.Contains(rules, fd.RuleID) {
+					rules = append(rules, fd.RuleID)
+				}
+			}
+			for _, rule := range rules {
+				f := filesByPath(res)[st.file.Path]
+				fixes, _ := collectFixes(f, opts, st.failed)
+				fixes = slices.DeleteFunc(fixes, func(fd Finding) bool { return fd.RuleID != rule })
+				patched, applied := applyFixes(f.Src, fixes)
+				if len(applied) == 0 {
+					continue
+				}
+				next := l.relintOne(ctx, w, res, st.file.Path, patched, pre)
+				if reason := verifyFix(f, filesByPath(next)[st.file.Path], applied); reason != "" {
+					st.failed[rule] = true
+					for _, fd := range applied {
+						out.Failures = append(out.Failures, FixFailure{Finding: fd, Reason: reason})
+					}
+					continue
+				}
+				st.cur, res = patched, next
+				accept(st, f.Src, applied)
+			}
+		}
+	}
+	out.Result = res
+	for _, st := range states {
+		if bytes.Equal(st.orig, st.cur) {
+			continue
+		}
+		fixed := st.fixed
+		for i := range fixed {
+			fixed[i].File = st.file.Path
+		}
+		out.Fixed = append(out.Fixed, &FixedFile{Path: st.file.Path, AbsPath: st.file.AbsPath, Before: st.orig, After: st.cur, Fixed: fixed})
+	}
+	slices.SortStableFunc(out.Failures, func(a, b FixFailure) int { return CompareFindings(&a.Finding, &b.Finding) })
+	out.Failures = slices.CompactFunc(out.Failures, func(a, b FixFailure) bool {
+		return CompareFindings(&a.Finding, &b.Finding) == 0 && a.Reason == b.Reason
+	})
+	return out, states, nil
+}
+
+// relintOne lints the new text of one file and assembles the result again
+// with the other files as they were last linted, so that the repository
+// rules see every file.
+func (l *Linter) relintOne(ctx context.Context, w *worker, res *Result, path string, src []byte, pre []Finding) *Result {
+	out := &Result{InternalErrors: res.InternalErrors}
+	for _, f := range res.Files {
+		nf := *f
+		if f.Path == path {
+			nf = File{Path: f.Path, AbsPath: f.AbsPath, Root: f.Root, RelPath: f.RelPath, Kind: f.Kind, Src: src, Explicit: f.Explicit, cfg: f.cfg}
+			if l.lintFile(ctx, w, &nf) {
+				out.InternalErrors++
+			}
+			nf.raw = slices.Clone(nf.Findings)
+		}
+		out.Files = append(out.Files, &nf)
+	}
+	return l.assemble(out, slices.Clone(pre))
+}
+
+// outsideFiles returns the findings of a result that belong to no linted
+// file (unreadable paths), which every re-lint carries over.
+func outsideFiles(res *Result) []Finding {
+	in := map[string]bool{}
+	for _, f := range res.Files {
+		in[f.Path] = true
+	}
+	var out []Finding
+	for _, fd := range res.Findings {
+		if !in[fd.File] {
+			out = append(out, fd)
+		}
+	}
+	return out
+}
+
+func filesByPath(res *Result) map[string]*File {
+	m := make(map[string]*File, len(res.Files))
+	for _, f := range res.Files {
+		m[f.Path] = f
+	}
+	return m
+}
+
+// relint lints every file again with its current text, so that repository
+// rules see the same set of files as before.
+func (l *Linter) relint(ctx context.Context, states []*fixState, pre []Finding) (*Result, error) {
+	files := make([]*File, len(states))
+	for i, st := range states {
+		f := st.file
+		files[i] = &File{Path: f.Path, AbsPath: f.AbsPath, Root: f.Root, RelPath: f.RelPath, Kind: f.Kind, Src: st.cur, Explicit: f.Explicit}
+	}
+	return l.run(ctx, files, slices.Clone(pre))
+}
+
+// fixContext is what a fixer gets: the file, the finding, the rule's
+// options, and the file's YAML text parsed once per pass.
+type fixContext struct {
+	file    *File
+	finding *Finding
+	opts    any
+	// dup is the index of the finding among identical findings (same rule,
+	// position and message), such as one per set-output in a script.
+	dup  int
+	yaml func() *yamlText
+}
+
+// fixer computes the fix of one finding, or nil when it has none.
+type fixer struct {
+	kind FixKind
+	fix  func(c *fixContext) *Fix
+}
+
+// fixers holds the fix of every rule that has one, keyed by rule ID. Rules
+// of actionlint are fixed here too, from the finding's position and the
+// file's text, since actionlint's errors carry no fix.
+var fixers = map[string]fixer{
+	"expression":          {FixSafe, fixDoubleQuotedLiteral},
+	"deprecated-commands": {FixSafe, fixDeprecatedCommand},
+	"action":              {FixOpinionated, fixActionTooOld},
+	// gantry's workflow rules
+	"timeout-missing":            {FixOpinionated, fixTimeoutMissing},
+	"concurrency-missing":        {FixOpinionated, fixConcurrencyMissing},
+	"concurrency-group-unscoped": {FixOpinionated, fixConcurrencyGroupUnscoped},
+	// gantry's repository rules
+	"action-outdated":     {FixOpinionated, fixActionOutdated},
+	"buildx-cache-growth": {FixOpinionated, fixBuildxCacheGrowth},
+	// gantry's Dockerfile rules
+	"volatile-arg-early": {FixOpinionated, fixVolatileArgEarly},
+}
+
+func init() {
+	for id, fx := range fixers {
+		if r, ok := rulesByID[id]; ok && r.Fix == FixNone {
+			r.Fix = fx.kind
+		}
+	}
+}
+
+// AttachFixes sets Finding.Fix on the findings of res (a result of this
+// Linter's LintPaths or LintSource) whose fix runs under opts and passes
+// the checks of --fix: the fixed file parses, gains no findings and loses
+// this one. The edits apply to the text the files had when linted; fixes
+// that become possible only after other fixes are not attached. Reporters
+// that offer fixes as suggested changes (JSON, SARIF, rdjson) use them.
+func (l *Linter) AttachFixes(ctx context.Context, res *Result, opts FixOptions) error {
+	if err := opts.Validate(); err != nil {
+		return err
+	}
+	_, states, err := l.fixPasses(ctx, res, opts, 1)
+	if err != nil {
+		return err
+	}
+	byFile := map[string][]Finding{}
+	for _, st := range states {
+		byFile[st.file.Path] = st.onOrig
+	}
+	attach := func(fs []Finding) {
+		for i := range fs {
+			for _, fx := range byFile[fs[i].File] {
+				if fs[i].Fix == nil && CompareFindings(&fs[i], &fx) == 0 {
+					fs[i].Fix = fx.Fix
+					break
+				}
+			}
+		}
+	}
+	for _, f := range res.Files {
+		attach(f.Findings)
+	}
+	attach(res.Findings)
+	return nil
+}
+
+// collectFixes computes the fixes of a file's findings, in finding order.
+// Findings whose fixer crashed are returned as failures.
+func collectFixes(f *File, opts FixOptions, failed map[string]bool) (fixes []Finding, failures []FixFailure) {
+	if f.Invalid || len(f.Src) == 0 {
+		return nil, nil
+	}
+	var yt *yamlText
+	parsed := false
+	yamlOnce := func() *yamlText {
+		if !parsed {
+			parsed = true
+			if t, err := newYAMLText(f.Src); err == nil {
+				yt = t
+			}
+		}
+		return yt
+	}
+	seen := map[string]int{}
+	for i := range f.Findings {
+		fd := f.Findings[i]
+		r, ok := LookupRule(fd.RuleID)
+		if !ok || !opts.runs(r) || failed[fd.RuleID] {
+			continue
+		}
+		key := fmt.Sprintf("%s\x00%d\x00%d\x00%s", fd.RuleID, fd.Line, fd.Column, fd.Message)
+		c := &fixContext{file: f, finding: &fd, opts: f.cfg.options(r), dup: seen[key], yaml: yamlOnce}
+		seen[key]++
+		fx, crash := runFixer(fixers[r.ID], c)
+		if crash != "" {
+			failures = append(failures, FixFailure{Finding: fd, Reason: crash})
+			continue
+		}
+		if fx == nil || !validEdits(fx.Edits, len(f.Src)) {
+			continue
+		}
+		fx.Safe = r.Fix == FixSafe
+		fd.Fix = fx
+		fixes = append(fixes, fd)
+	}
+	return fixes, failures
+}
+
+func runFixer(fx fixer, c *fixContext) (fix *Fix, crash string) {
+	defer func() {
+		if r := recover(); r != nil {
+			crash = fmt.Sprintf("internal error while computing the fix: %v; please report it with the file: %s", r, firstFrames(string(debug.Stack())))
+		}
+	}()
+	return fx.fix(c), ""
+}
+
+// validEdits reports whether edits are sorted, within the text and do not overlap.
+func validEdits(edits []Edit, n int) bool {
+	if len(edits) == 0 {
+		return false
+	}
+	last := 0
+	for i, e := range edits {
+		if e.Start < 0 || e.End < e.Start || e.End > n || (i > 0 && e.Start < last) {
+			return false
+		}
+		last = e.End
+	}
+	return true
+}
+
+// applyFixes applies the fixes of the findings to src. Identical fixes of
+// several findings are applied once; a fix that overlaps an applied one is
+// left for the next pass. It returns the new text and the findings whose
+// fix was applied.
+func applyFixes(src []byte, fixes []Finding) ([]byte, []Finding) {
+	var edits []Edit
+	var applied []Finding
+	var accepted [][]Edit
+	for _, fd := range fixes {
+		es := fd.Fix.Edits
+		if slices.ContainsFunc(accepted, func(a []Edit) bool { return slices.Equal(a, es) }) {
+			applied = append(applied, fd)
+			continue
+		}
+		if slices.ContainsFunc(es, func(e Edit) bool { return overlapsAny(e, edits) }) {
+			continue
+		}
+		accepted = append(accepted, es)
+		edits = append(edits, es...)
+		applied = append(applied, fd)
+	}
+	if len(edits) == 0 {
+		return src, nil
+	}
+	out := applyEdits(src, edits)
+	if bytes.Equal(out, src) {
+		return src, nil
+	}
+	return out, applied
+}
+
+func overlapsAny(e Edit, edits []Edit) bool {
+	for _, o := range edits {
+		if e.Start < o.End && o.Start < e.End {
+			return true
+		}
+		if e.Start == e.End && o.Start == o.End && e.Start == o.Start {
+			return true // two insertions at one place: their order is unclear
+		}
+		if (e.Start == e.End && e.Start > o.Start && e.Start < o.End) || (o.Start == o.End && o.Start > e.Start && o.Start < e.End) {
+			return true
+		}
+	}
+	return false
+}
+
+// applyEdits applies non-overlapping edits.
+func applyEdits(src []byte, edits []Edit) []byte {
+	edits = slices.Clone(edits)
+	slices.SortStableFunc(edits, func(a, b Edit) int { return cmp.Or(cmp.Compare(a.Start, b.Start), cmp.Compare(a.End, b.End)) })
+	var b bytes.Buffer
+	last := 0
+	for _, e := range edits {
+		b.Write(src[last:e.Start])
+		b.WriteString(e.New)
+		last = e.End
+	}
+	b.Write(src[last:])
+	return b.Bytes()
+}
+
+// verifyFix compares a file before and after its fixes. It returns why the
+// fix must be rejected, or "".
+func verifyFix(before, after *File, fixed []Finding) string {
+	if after == nil || before == nil {
+		return "the file was not linted again"
+	}
+	if after.Invalid && !before.Invalid {
+		return "the fixed file no longer parses" + firstMessage(after.Findings)
+	}
+	if isYAMLKind(after.Kind) {
+		if _, err := newYAMLText(before.Src); err == nil {
+			if _, err := newYAMLText(after.Src); err != nil {
+				return "the fixed file no longer parses as yaml: " + strings.TrimPrefix(err.Error(), "yaml: ")
+			}
+		}
+	}
+	count := func(fs []Finding, key func(*Finding) string) map[string]int {
+		m := map[string]int{}
+		for i := range fs {
+			m[key(&fs[i])]++
+		}
+		return m
+	}
+	byRule := func(f *Finding) string { return f.RuleID }
+	byMessage := func(f *Finding) string { return f.RuleID + "\x00" + f.Message }
+	rb, ra := count(before.Findings, byRule), count(after.Findings, byRule)
+	mb, ma := count(before.Findings, byMessage), count(after.Findings, byMessage)
+	for i := range after.Findings {
+		fd := &after.Findings[i]
+		if ra[fd.RuleID] > rb[fd.RuleID] && ma[byMessage(fd)] > mb[byMessage(fd)] {
+			return fmt.Sprintf("the fix adds a finding: %d:%d: %s [%s]", fd.Line, fd.Column, fd.Message, fd.RuleID)
+		}
+	}
+	for rule, n := range ra {
+		if n > rb[rule] {
+			return fmt.Sprintf("the fix adds %s findings (%d before, %d after)", rule, rb[rule], n)
+		}
+	}
+	mf := count(fixed, byMessage)
+	for i := range fixed {
+		k := byMessage(&fixed[i])
+		if ma[k] > mb[k]-mf[k] {
+			return fmt.Sprintf("the fix did not remove the finding: %s [%s]", fixed[i].Message, fixed[i].RuleID)
+		}
+	}
+	return ""
+}
+
+func firstMessage(fs []Finding) string {
+	for _, f := range fs {
+		if f.RuleID == "syntax-check" || f.RuleID == invalidFileRule.ID {
+			return fmt.Sprintf(": %d:%d: %s", f.Line, f.Column, f.Message)
+		}
+	}
+	return ""
+}
+
+func isYAMLKind(k FileKind) bool {
+	return k == KindWorkflow || k == KindAction || k == KindDependabot
+}
+
+// writeFileKeepMode replaces the content of a file atomically, keeping its
+// permissions and writing through symbolic links.
+func writeFileKeepMode(path string, data []byte) error {
+	if p, err := filepath.EvalSymlinks(path); err == nil {
+		path = p
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".gantry-fix-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(st.Mode().Perm()); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

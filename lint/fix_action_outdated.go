@@ -1,0 +1,61 @@
+package lint
+
+import (
+	"regexp"
+	"strings"
+
+	"go.yaml.in/yaml/v4"
+)
+
+// fixActionOutdated bumps a uses: ref to the current major version from
+// gantry's action table (actions/checkout@v3 -> actions/checkout@v7). A
+// ref pinned to a commit SHA is left alone: its new SHA is not known
+// offline.
+func fixActionOutdated(c *fixContext) *Fix {
+	return bumpUses(c)
+}
+
+// actionTooOldRe matches actionlint's finding on an action whose runtime
+// GitHub removed, which the same bump fixes.
+var actionTooOldRe = regexp.MustCompile(`^the runner of "([^"]+)" action is too old to run on GitHub Actions`)
+
+// fixActionTooOld fixes actionlint's "the runner of ... action is too old"
+// finding (rule action) with the bump, for the actions in gantry's table.
+func fixActionTooOld(c *fixContext) *Fix {
+	if !actionTooOldRe.MatchString(c.finding.Message) {
+		return nil
+	}
+	return bumpUses(c)
+}
+
+// bumpUses rewrites the ref of the uses: value on the finding's line.
+func bumpUses(c *fixContext) *Fix {
+	t := c.yaml()
+	if t == nil {
+		return nil
+	}
+	var n *yaml.Node
+	for _, x := range t.onLine(c.finding.Line) {
+		if k := t.keyOf(x); n == nil && x.Kind == yaml.ScalarNode && strings.Contains(x.Value, "@") && k != nil && k.Value == "uses" {
+			n = x
+		}
+	}
+	s, ok := t.scalar(n)
+	if !ok {
+		return nil
+	}
+	at := strings.LastIndexByte(s.value, '@')
+	ref := strings.TrimSpace(s.value[at+1:])
+	if !versionRefRe.MatchString(ref) {
+		return nil
+	}
+	cur, ok := CurrentActionMajor(s.value)
+	if !ok || majorNum(cur) <= majorNum(strings.SplitN(strings.TrimPrefix(ref, "v"), ".", 2)[0]) {
+		return nil
+	}
+	e, ok := s.edit(at+1, at+1+len(ref), cur)
+	if !ok {
+		return nil
+	}
+	return &Fix{Description: "update " + strings.TrimSpace(s.value[:at]) + " to " + cur, Edits: []Edit{e}}
+}
