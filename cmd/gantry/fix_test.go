@@ -99,8 +99,8 @@ func TestLintJSONCarriesFixes(t *testing.T) {
 	write(t, dir, ".git/HEAD", "")
 	write(t, dir, ".github/workflows/ci.yml", fixableWorkflow)
 	code, out, errs := gantry(t, dir, "", "lint", "--no-shellcheck", "--format", "json")
-	if code != 1 || !strings.Contains(out, `"fix": {`) || !strings.Contains(out, `"new": "'refs/heads/main'"`) ||
-		!strings.Contains(out, `"new": "    timeout-minutes: 30\n"`) || !strings.Contains(out, `"safe": false`) {
+	if code != 1 || !strings.Contains(out, `"fix":{`) || !strings.Contains(out, `"new":"'refs/heads/main'"`) ||
+		!strings.Contains(out, `"new":"    timeout-minutes: 30\n"`) || !strings.Contains(out, `"safe":false`) {
 		t.Errorf("json: exit %d\n%s\n%s", code, out, errs)
 	}
 	if code, out, _ := gantry(t, dir, "", "lint", "--no-shellcheck"); code != 1 || strings.Contains(out, "fix") {
