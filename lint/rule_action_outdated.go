@@ -102,7 +102,7 @@ func majorNum(tag string) int {
 }
 
 // outdatedUse checks one uses: value and returns the message, or "".
-func outdatedUse(r *Repository, uses, srcLine string) string {
+func outdatedUse(r *Repository, uses, srcLine string, inWorkflow bool) string {
 	action, ref := splitUses(uses)
 	rel, ok := actionData.Actions[actionRepo(action)]
 	if !ok || ref == "" {
@@ -116,8 +116,9 @@ func outdatedUse(r *Repository, uses, srcLine string) string {
 	if have >= cur {
 		return ""
 	}
-	// actionlint's action rule already reports exact tags whose runtime is gone
-	if r.enabled != nil && r.enabled("action") {
+	// actionlint's action rule already reports exact tags whose runtime is
+	// gone, but only in workflows: it does not lint action.yml files
+	if inWorkflow && r.enabled != nil && r.enabled("action") {
 		if _, dup := actionlint.OutdatedPopularActionSpecs[uses]; dup {
 			return ""
 		}
@@ -145,7 +146,7 @@ func checkActionOutdated(r *Repository, _ any) []Finding {
 				if u == nil || s.Action == "" || strings.HasPrefix(s.Action, "./") || strings.HasPrefix(s.Action, "docker://") {
 					continue
 				}
-				if msg := outdatedUse(r, strings.TrimSpace(u.Value), r.sourceLine(w.File, u.Pos.Line)); msg != "" {
+				if msg := outdatedUse(r, strings.TrimSpace(u.Value), r.sourceLine(w.File, u.Pos.Line), true); msg != "" {
 					out = append(out, usesFinding(r, w.File, u, msg))
 				}
 			}
@@ -156,7 +157,7 @@ func checkActionOutdated(r *Repository, _ any) []Finding {
 			if st.uses == nil || st.action == "" || strings.HasPrefix(st.action, "./") || strings.HasPrefix(st.action, "docker://") {
 				continue
 			}
-			if msg := outdatedUse(r, strings.TrimSpace(st.uses.Value), r.sourceLine(f, st.uses.Line)); msg != "" {
+			if msg := outdatedUse(r, strings.TrimSpace(st.uses.Value), r.sourceLine(f, st.uses.Line), false); msg != "" {
 				fd := finding(f, Position{st.uses.Line, st.uses.Column}, msg)
 				if src := r.sourceLine(f, st.uses.Line); strings.HasPrefix(src[min(st.uses.Column-1, len(src)):], st.uses.Value) {
 					fd.EndLine, fd.EndColumn = st.uses.Line, st.uses.Column+len(st.uses.Value)

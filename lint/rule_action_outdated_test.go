@@ -40,6 +40,12 @@ func TestActionOutdated(t *testing.T) {
 			files: map[string]string{"action.yml": "name: x\ndescription: x\nruns:\n  using: composite\n  steps:\n    - uses: aws-actions/configure-aws-credentials@v4\n"},
 			want:  []string{"action.yml:6:13: aws-actions/configure-aws-credentials@v4 is 2 major versions behind the current v6"},
 		},
+		{
+			// actionlint does not lint action.yml, so its outdated tags are ours to report there
+			name:  "composite action step with a tag actionlint knows",
+			files: map[string]string{"action.yml": "name: x\ndescription: x\nruns:\n  using: composite\n  steps:\n    - uses: actions/setup-python@v4\n"},
+			want:  []string{"action.yml:6:13: actions/setup-python@v4 is 3 major versions behind the current v7"},
+		},
 	})
 }
 
