@@ -59,9 +59,6 @@ type PushDecision struct {
 // findings of severity error it reported.
 type LintCheck func(ctx context.Context) (errors int, err error)
 
-// prEvents are the events whose payload is about a pull request.
-var prEvents = []string{"pull_request", "pull_request_target", "pull_request_review", "pull_request_review_comment"}
-
 // Decide evaluates the push policy p for the run c. lint runs only when the
 // policy requires a clean lint and every other rule passed; it may be nil
 // when the policy does not require lint. Decide never panics on a partial

@@ -53,9 +53,7 @@ func ParseSuppressions(src []byte) []*Suppression {
 		if len(bytes.TrimSpace(l[:hash])) == 0 {
 			s.Target = line + 1
 		}
-		for _, id := range strings.FieldsFunc(ids, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
-			s.Rules = append(s.Rules, id)
-		}
+		s.Rules = strings.FieldsFunc(ids, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
 		out = append(out, s)
 	}
 	return out

@@ -89,7 +89,7 @@ func renderRulesDoc() []byte {
 	b.WriteString("every output format. `gantry rules` lists them and `gantry explain RULE` prints one.\n\n")
 	b.WriteString("| ID | source | target | default severity | fix | summary |\n|---|---|---|---|---|---|\n")
 	for _, r := range Rules() {
-		id := r.ID
+		var id string
 		if r.Source == SourceGantry {
 			id = "[" + r.ID + "](#" + r.ID + ")"
 		} else {

@@ -3,7 +3,6 @@ package lint
 import (
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/rhysd/actionlint"
 )
@@ -106,13 +105,4 @@ func (l *Linter) lintWorkflow(w *worker, f *File) []Finding {
 		f.Invalid = true
 	}
 	return out
-}
-
-// lowerFirst is used to keep upstream messages in gantry's style where they
-// start with a capital letter.
-func lowerFirst(s string) string {
-	if s == "" || strings.ToUpper(s[:1]) != s[:1] {
-		return s
-	}
-	return strings.ToLower(s[:1]) + s[1:]
 }
