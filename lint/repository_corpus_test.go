@@ -1,9 +1,7 @@
 package lint
 
 import (
-	"archive/zip"
 	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -21,32 +19,17 @@ func repositoryRulesOnly(r *Rule) bool { return r.Target == TargetRepository || 
 // owner_repo under dir, and returns the repository directories.
 func unzipRealworld(t testing.TB, dir string) []string {
 	t.Helper()
-	zr, err := zip.OpenReader(filepath.Join(corpusDir(t, "actionlint", "realworld"), "dataset.zip"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer zr.Close()
 	repos := map[string]bool{}
-	for _, zf := range zr.File {
-		name := filepath.Base(zf.Name)
-		repo, wf, ok := strings.Cut(name, "_.github_workflows_")
-		if zf.FileInfo().IsDir() || !ok || repo == "" || wf == "" {
+	for _, e := range realworldDataset(t) {
+		repo, wf, ok := strings.Cut(e.Name, "_.github_workflows_")
+		if !ok || repo == "" || wf == "" {
 			continue
 		}
 		dst := filepath.Join(dir, repo, ".github", "workflows", wf)
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		rc, err := zf.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(io.LimitReader(rc, 20<<20))
-		rc.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(dst, b, 0o644); err != nil {
+		if err := os.WriteFile(dst, e.Src, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		repos[filepath.Join(dir, repo)] = true

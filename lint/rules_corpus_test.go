@@ -1,9 +1,7 @@
 package lint
 
 import (
-	"archive/zip"
 	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -252,30 +250,12 @@ func BenchmarkGantryWorkflowRules(b *testing.B) {
 	}
 }
 
-// readDataset returns the workflows of actionlint's realworld dataset.zip,
-// read in place.
+// readDataset returns the workflows of actionlint's realworld dataset.zip.
 func readDataset(tb testing.TB) [][]byte {
 	tb.Helper()
-	zr, err := zip.OpenReader(filepath.Join(corpusDir(tb, "actionlint", "realworld"), "dataset.zip"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer zr.Close()
 	var out [][]byte
-	for _, f := range zr.File {
-		if !isYAML(f.Name) {
-			continue
-		}
-		rc, err := f.Open()
-		if err != nil {
-			tb.Fatal(err)
-		}
-		b, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			tb.Fatal(err)
-		}
-		out = append(out, b)
+	for _, e := range realworldDataset(tb) {
+		out = append(out, e.Src)
 	}
 	return out
 }
