@@ -18,12 +18,14 @@ import (
 type fixFlags struct {
 	fix  string
 	only []string
+	show bool
 }
 
 func addFixFlags(f *pflag.FlagSet, fl *fixFlags) {
 	f.StringVar(&fl.fix, "fix", "", "apply fixes: --fix (safe fixes), --fix=all (opinionated ones too), --fix=dry-run (print a diff, change nothing); combine as --fix=all,dry-run")
 	f.Lookup("fix").NoOptDefVal = "safe"
 	f.StringSliceVar(&fl.only, "fix-only", nil, "apply only the fixes of these rules, comma-separated (implies --fix)")
+	f.BoolVar(&fl.show, "show-fixes", false, "include each finding's verified fix in json, sarif and rdjson output (re-lints the fixed files)")
 }
 
 func (fl *fixFlags) enabled() bool { return fl.fix != "" || len(fl.only) > 0 }
@@ -58,11 +60,15 @@ func (fl *fixFlags) options() (lint.FixOptions, error) {
 var fixFormats = map[string]bool{"json": true, "sarif": true, "rdjson": true}
 
 // attachFixes gives the findings of a plain lint run their verified fixes
-// (safe and opinionated, with Fix.Safe telling them apart) when the output
-// format can carry them.
+// (safe and opinionated, with Fix.Safe telling them apart) when asked with
+// --show-fixes and the output format can carry them. Verifying means
+// re-linting the fixed files, so it is not done by default.
 func attachFixes(ctx context.Context, fl *lintFlags, l *lint.Linter, res *lint.Result) error {
-	if !fixFormats[fl.format] {
+	if !fl.fixes.show {
 		return nil
+	}
+	if !fixFormats[fl.format] {
+		return usageError("--show-fixes needs --format json, sarif or rdjson")
 	}
 	return l.AttachFixes(ctx, res, lint.FixOptions{Mode: lint.FixModeAll})
 }

@@ -98,7 +98,11 @@ func TestLintJSONCarriesFixes(t *testing.T) {
 	dir := t.TempDir()
 	write(t, dir, ".git/HEAD", "")
 	write(t, dir, ".github/workflows/ci.yml", fixableWorkflow)
-	code, out, errs := gantry(t, dir, "", "lint", "--no-shellcheck", "--format", "json")
+	code, out, _ := gantry(t, dir, "", "lint", "--no-shellcheck", "--format", "json")
+	if code != 1 || strings.Contains(out, `"fix":{`) {
+		t.Errorf("json without --show-fixes carries fixes: exit %d\n%s", code, out)
+	}
+	code, out, errs := gantry(t, dir, "", "lint", "--no-shellcheck", "--format", "json", "--show-fixes")
 	if code != 1 || !strings.Contains(out, `"fix":{`) || !strings.Contains(out, `"new":"'refs/heads/main'"`) ||
 		!strings.Contains(out, `"new":"    timeout-minutes: 30\n"`) || !strings.Contains(out, `"safe":false`) {
 		t.Errorf("json: exit %d\n%s\n%s", code, out, errs)
