@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/rhysd/actionlint"
 	"gopkg.in/yaml.v3"
@@ -41,6 +42,9 @@ type Repository struct {
 	docker    map[string][]byte
 	effective map[*RepoWorkflow][]*EffectiveTrigger
 	maxSize   int64
+	// mu guards the lazily filled memos once rules run concurrently.
+	mu         sync.Mutex
+	concurrent bool
 	// enabled reports whether a rule runs for this repository.
 	enabled func(id string) bool
 	// cfg is the repository's gantry config.
@@ -183,12 +187,26 @@ func (l *Linter) runRepositoryRules(files []*File) []Finding {
 			rule, ok := LookupRule(id)
 			return ok && l.ruleRuns(cfg, rule)
 		}
-		for _, r := range enabled {
-			for _, fd := range runRepositoryRule(repo, r, cfg.options(r)) {
-				if repo.context[fd.File] {
-					continue
+		// the rules only read the model (its memos are precomputed or
+		// locked), so they run concurrently; results keep the rule order
+		results := make([][]Finding, len(enabled))
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, max(l.opts.Jobs, 1))
+		for i, r := range enabled {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				results[i] = runRepositoryRule(repo, r, cfg.options(r))
+			}()
+		}
+		wg.Wait()
+		for _, fs := range results {
+			for _, fd := range fs {
+				if !repo.context[fd.File] {
+					out = append(out, fd)
 				}
-				out = append(out, fd)
 			}
 		}
 	}
@@ -255,7 +273,26 @@ func (l *Linter) buildRepository(root string, files []*File) *Repository {
 	l.loadContext(r, seen)
 	slices.SortFunc(r.Workflows, func(a, b *RepoWorkflow) int { return strings.Compare(a.File.RelPath, b.File.RelPath) })
 	r.linkCalls()
+	r.precompute()
 	return r
+}
+
+// precompute fills the memos that rules would otherwise fill lazily, so
+// that the repository rules can run concurrently: the effective triggers of
+// every workflow (recursive through callers), every run: step's commands and
+// every workflow's line offsets. The memos filled later (value lines,
+// Dockerfiles read from disk, other files' line offsets) take r.mu.
+func (r *Repository) precompute() {
+	for _, w := range r.Workflows {
+		r.EffectiveTriggers(w)
+		r.lineStarts(w.File)
+		for _, j := range w.Jobs {
+			for _, s := range j.Steps {
+				s.Commands()
+			}
+		}
+	}
+	r.concurrent = true
 }
 
 // loadContext reads the workflows under .github/workflows and dependabot.yml
@@ -497,8 +534,8 @@ const maxCallersPerEvent = 4
 // triggers other than workflow_call, and, when it is a reusable workflow,
 // the events of its callers (transitively, without cycles).
 func (r *Repository) EffectiveTriggers(w *RepoWorkflow) []*EffectiveTrigger {
-	if ts, ok := r.effective[w]; ok {
-		return ts
+	if ts, ok := r.effective[w]; ok || r.concurrent {
+		return ts // after precompute the map is complete and read-only
 	}
 	r.effective[w] = nil // cycle guard
 	var out []*EffectiveTrigger
@@ -611,6 +648,8 @@ func (s *RepoStep) Is(actions ...string) bool { return slices.Contains(actions, 
 
 // lineStarts returns the byte offsets of the lines of f.
 func (r *Repository) lineStarts(f *File) []int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if ls, ok := r.lines[f]; ok {
 		return ls
 	}
@@ -645,10 +684,17 @@ type Position struct{ Line, Col int }
 // order. ok[i] is false for a line that was not found as such (a folded
 // scalar joins source lines, escapes change quoted text).
 func (r *Repository) valueLines(f *File, s *actionlint.String) (ps []Position, ok []bool) {
-	if m, found := r.valLines[s]; found {
+	r.mu.Lock()
+	m, found := r.valLines[s]
+	r.mu.Unlock()
+	if found {
 		return m.ps, m.ok
 	}
-	defer func() { r.valLines[s] = valueLinesMemo{ps, ok} }()
+	defer func() {
+		r.mu.Lock()
+		r.valLines[s] = valueLinesMemo{ps, ok}
+		r.mu.Unlock()
+	}()
 	lines := strings.Split(s.Value, "\n")
 	ps = make([]Position, len(lines))
 	ok = make([]bool, len(lines))
@@ -776,6 +822,8 @@ func (r *Repository) DockerfileSource(rel string) []byte {
 			return f.Src
 		}
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if src, ok := r.docker[rel]; ok {
 		return src
 	}
