@@ -55,15 +55,6 @@ func orEnv(getenv Getenv) Getenv {
 	return getenv
 }
 
-// sources maps the display path of each linted file to its content.
-func sources(r *lint.Report) map[string][]byte {
-	srcs := make(map[string][]byte, len(r.Files))
-	for _, f := range r.Files {
-		srcs[f.Path] = f.Src
-	}
-	return srcs
-}
-
 // writeJSON writes v as indented JSON, leaving <, > and & as they are.
 func writeJSON(w io.Writer, v any) error {
 	var b bytes.Buffer

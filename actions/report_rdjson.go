@@ -66,7 +66,6 @@ type (
 // Report writes the rdjson document.
 func (d *RDJSONReporter) Report(_ context.Context, r *lint.Report) error {
 	paths := newPathMapper(r, orEnv(d.Getenv))
-	srcs := sources(r)
 	src := rdSource{Name: "gantry", URL: projectURL}
 	doc := rdResult{Source: src, Diagnostics: make([]rdDiagnostic, 0, len(r.Findings))}
 	for i := range r.Findings {
@@ -85,7 +84,7 @@ func (d *RDJSONReporter) Report(_ context.Context, r *lint.Report) error {
 			})
 		}
 		if f.Fix != nil {
-			diag.Suggestions = rdSuggestions(f.Fix, srcs[f.File])
+			diag.Suggestions = rdSuggestions(f.Fix, r.Source(f.File))
 		}
 		doc.Diagnostics = append(doc.Diagnostics, diag)
 	}

@@ -1,7 +1,6 @@
 package actions
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -145,7 +144,6 @@ const srcRoot = "%SRCROOT%"
 // Report writes the SARIF log.
 func (s *SARIFReporter) Report(_ context.Context, r *lint.Report) error {
 	paths := newPathMapper(r, orEnv(s.Getenv))
-	srcs := sources(r)
 
 	driver := sarifDriver{Name: "gantry", Version: lint.Version(), InformationURI: projectURL}
 	index := map[string]int{}
@@ -167,7 +165,7 @@ func (s *SARIFReporter) Report(_ context.Context, r *lint.Report) error {
 			driver.Rules = append(driver.Rules, sarifRuleOf(&lint.Rule{ID: f.RuleID, Severity: f.Severity}, docs))
 		}
 		path := paths.repoPath(f.File)
-		src := srcs[f.File]
+		lines := r.Lines(f.File)
 		res := sarifResult{
 			RuleID:    f.RuleID,
 			RuleIndex: index[f.RuleID],
@@ -175,7 +173,7 @@ func (s *SARIFReporter) Report(_ context.Context, r *lint.Report) error {
 			Message:   sarifMessage{Text: f.Message},
 			Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
 				ArtifactLocation: artifact(path),
-				Region:           sarifRegionOf(src, f.Line, f.Column, f.EndLine, f.EndColumn),
+				Region:           sarifRegionOf(lines, f.Line, f.Column, f.EndLine, f.EndColumn),
 			}}},
 		}
 		for j, rel := range f.Related {
@@ -184,12 +182,12 @@ func (s *SARIFReporter) Report(_ context.Context, r *lint.Report) error {
 				ID: &id,
 				PhysicalLocation: sarifPhysical{
 					ArtifactLocation: artifact(paths.repoPath(rel.File)),
-					Region:           sarifRegionOf(srcs[rel.File], rel.Line, rel.Column, 0, 0),
+					Region:           sarifRegionOf(r.Lines(rel.File), rel.Line, rel.Column, 0, 0),
 				},
 				Message: &sarifMessage{Text: rel.Message},
 			})
 		}
-		fp := fingerprintBase(f, path, src)
+		fp := fingerprintBase(f, path, lines)
 		occurrences[fp]++
 		res.PartialFingerprints = map[string]string{SARIFFingerprintKey: fingerprint(fp, occurrences[fp])}
 		if f.Fix != nil && len(f.Fix.Edits) > 0 {
@@ -278,7 +276,7 @@ func artifact(path string) sarifArtifact {
 // sarifRegionOf converts gantry's 1-based line and byte column (end column
 // inclusive) to a SARIF region in UTF-16 code units (end column exclusive).
 // A finding about the whole file has no region.
-func sarifRegionOf(src []byte, line, col, endLine, endCol int) *sarifRegion {
+func sarifRegionOf(src *lint.Lines, line, col, endLine, endCol int) *sarifRegion {
 	if line < 1 {
 		return nil
 	}
@@ -303,8 +301,8 @@ func sarifRegionOf(src []byte, line, col, endLine, endCol int) *sarifRegion {
 
 // utf16Column converts a 1-based byte column on line to UTF-16 code units.
 // Without the source it assumes ASCII.
-func utf16Column(src []byte, line, col int) int {
-	text, ok := lineOf(src, line)
+func utf16Column(src *lint.Lines, line, col int) int {
+	text, ok := src.Line(line)
 	if !ok || col-1 > len(text) {
 		return col
 	}
@@ -319,30 +317,12 @@ func utf16Column(src []byte, line, col int) int {
 	return n
 }
 
-// lineOf returns the 1-based line of src without its line ending.
-func lineOf(src []byte, line int) ([]byte, bool) {
-	if line < 1 || src == nil {
-		return nil, false
-	}
-	for i := 1; i < line; i++ {
-		j := bytes.IndexByte(src, '\n')
-		if j < 0 {
-			return nil, false
-		}
-		src = src[j+1:]
-	}
-	if j := bytes.IndexByte(src, '\n'); j >= 0 {
-		src = src[:j]
-	}
-	return bytes.TrimSuffix(src, []byte("\r")), true
-}
-
 // fingerprintBase identifies a finding without its line number: the rule,
 // the file and the offending line's text (the message when the text is not
 // known), so that the fingerprint survives lines inserted above it.
-func fingerprintBase(f *lint.Finding, path string, src []byte) string {
+func fingerprintBase(f *lint.Finding, path string, src *lint.Lines) string {
 	what := f.Message
-	if text, ok := lineOf(src, f.Line); ok {
+	if text, ok := src.Line(f.Line); ok {
 		what = strings.Join(strings.Fields(string(text)), " ")
 	}
 	return f.RuleID + "\x00" + path + "\x00" + what

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gantry-ci/gantry/internal/testenv"
+
 	"github.com/moby/buildkit/client"
 	"github.com/tonistiigi/fsutil"
 	"golang.org/x/sync/errgroup"
@@ -20,13 +22,7 @@ import (
 // skips when GANTRY_BUILDKIT_ADDR is unset, unless CI is set.
 func buildkitOrSkip(t *testing.T) (*client.Client, string) {
 	t.Helper()
-	addr, bb := os.Getenv("GANTRY_BUILDKIT_ADDR"), os.Getenv("GANTRY_BUSYBOX")
-	if addr == "" || bb == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("GANTRY_BUILDKIT_ADDR and GANTRY_BUSYBOX must be set in CI (eval \"$(scripts/services start)\")")
-		}
-		t.Skip("no BuildKit daemon: run eval \"$(scripts/services start)\"")
-	}
+	addr, bb := testenv.Getenv(t, "GANTRY_BUILDKIT_ADDR"), testenv.Getenv(t, "GANTRY_BUSYBOX")
 	c, err := client.New(context.Background(), addr)
 	if err != nil {
 		t.Fatal(err)

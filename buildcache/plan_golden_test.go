@@ -10,22 +10,16 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/gantry-ci/gantry/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/plan")
 
-// corpusDir returns a folder of the shared third-party corpus. Locally the
-// test is skipped when the corpus is absent; in CI that is a failure.
+// corpusDir returns a folder of the shared third-party corpus.
 func corpusDir(t testing.TB, parts ...string) string {
 	t.Helper()
-	p := filepath.Join(append([]string{"..", "..", "shared", "corpus"}, parts...)...)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("shared corpus missing in CI: %v", err)
-		}
-		t.Skipf("shared corpus not found: %v", err)
-	}
-	return p
+	return testenv.CorpusDir(t, parts...)
 }
 
 // checkGolden compares have with testdata/plan/<name>, or rewrites it with -update.

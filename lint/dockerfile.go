@@ -76,13 +76,19 @@ func buildkitRules() []*Rule {
 
 // lintDockerfile parses a Dockerfile once, runs BuildKit's checks and
 // gantry's Dockerfile rules on it.
+// parseDockerfile builds a Dockerfile's stage graph as linting needs it:
+// leniently, keeping a FROM whose ARG has no default unexpanded.
+func parseDockerfile(src []byte) (*buildcache.StageGraph, error) {
+	return buildcache.ParseStageGraphOptions(src, buildcache.Options{Lenient: true})
+}
+
 func (l *Linter) lintDockerfile(f *File) []Finding {
 	df := &Dockerfile{}
 	if f.AbsPath != "" {
 		df.Dir = filepath.Dir(f.AbsPath)
 	}
 	f.Dockerfile = df
-	g, err := buildcache.ParseStageGraphOptions(f.Src, buildcache.Options{Lenient: true})
+	g, err := parseDockerfile(f.Src)
 	if err != nil {
 		df.Err = err
 		f.Invalid = true

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gantry-ci/gantry/internal/testenv"
+
 	"go.yaml.in/yaml/v4"
 )
 
@@ -222,10 +224,7 @@ func TestUnifiedDiff(t *testing.T) {
 // TestUnifiedDiffApplies makes random line edits to real workflows and
 // checks that git apply turns the old text into the new with the diff.
 func TestUnifiedDiffApplies(t *testing.T) {
-	git, err := exec.LookPath("git")
-	if err != nil {
-		t.Skip("git not on PATH")
-	}
+	git := testenv.LookPath(t, "git")
 	rng := rand.New(rand.NewPCG(1, 2))
 	i := 0
 	srcs := realworldSources(t)

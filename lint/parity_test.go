@@ -4,28 +4,21 @@ import (
 	"bufio"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gantry-ci/gantry/internal/testenv"
 )
 
 // onlyActionlint limits a run to actionlint's own checks.
 func onlyActionlint(r *Rule) bool { return r.Source == SourceActionlint }
 
 func lookPathOrSkip(t *testing.T, names ...string) string {
-	for _, n := range names {
-		if p, err := exec.LookPath(n); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s not on PATH in CI", names[0])
-	}
-	t.Skipf("%s not on PATH", names[0])
-	return ""
+	t.Helper()
+	return testenv.LookPath(t, names...)
 }
 
 // TestActionlintParity lints actionlint's own err/ and examples/ workflows

@@ -530,21 +530,8 @@ func (e *evalEnv) evalFormat(args []absVal) absVal {
 // contextPath returns the lower-case dotted path of a property access such
 // as github.event.pull_request.head.sha or github['ref'].
 func contextPath(n actionlint.ExprNode) (string, bool) {
-	switch n := n.(type) {
-	case *actionlint.VariableNode:
-		return strings.ToLower(n.Name), true
-	case *actionlint.ObjectDerefNode:
-		p, ok := contextPath(n.Receiver)
-		return p + "." + strings.ToLower(n.Property), ok
-	case *actionlint.IndexAccessNode:
-		s, ok := n.Index.(*actionlint.StringNode)
-		if !ok {
-			return "", false
-		}
-		p, ok := contextPath(n.Operand)
-		return p + "." + strings.ToLower(s.Value), ok
-	}
-	return "", false
+	p, ok := exprPath(n)
+	return strings.Join(p, "."), ok
 }
 
 func exprReadsGate(n actionlint.ExprNode) bool {

@@ -20,6 +20,9 @@ type Report struct {
 	Findings []Finding
 	// Files are the files that were linted.
 	Files []*File
+
+	srcs  map[string][]byte
+	lines map[string]*Lines
 }
 
 // NewReport builds a report from a lint result.
@@ -28,13 +31,48 @@ func NewReport(r *Result) *Report {
 }
 
 // Source returns the content of the file with the given display path.
+// Like Lines, it indexes the files on first use: a reporter calls it from
+// one goroutine.
 func (r *Report) Source(path string) []byte {
-	for _, f := range r.Files {
-		if f.Path == path {
-			return f.Src
+	if r.srcs == nil {
+		r.srcs = make(map[string][]byte, len(r.Files))
+		for _, f := range r.Files {
+			r.srcs[f.Path] = f.Src
 		}
 	}
-	return nil
+	return r.srcs[path]
+}
+
+// Lines returns the line index of the file with the given display path,
+// built once per file; nil when the report has no text for it.
+func (r *Report) Lines(path string) *Lines {
+	if l, ok := r.lines[path]; ok {
+		return l
+	}
+	var l *Lines
+	if src := r.Source(path); len(src) > 0 {
+		l = NewLines(src)
+	}
+	if r.lines == nil {
+		r.lines = map[string]*Lines{}
+	}
+	r.lines[path] = l
+	return l
+}
+
+// Lines indexes the lines of a file's text once, for reporters that quote
+// lines of many findings in the same file.
+type Lines struct{ t *sourceText }
+
+// NewLines indexes the lines of src.
+func NewLines(src []byte) *Lines { return &Lines{t: newSourceText(src)} }
+
+// Line returns the text of the 1-based line n without its line ending.
+func (l *Lines) Line(n int) (string, bool) {
+	if l == nil {
+		return "", false
+	}
+	return l.t.line(n)
 }
 
 // Reporter renders a report in one output format. Reporters in other
@@ -88,10 +126,6 @@ func (t *TextReporter) paint(code, s string) string {
 // Report writes every finding.
 func (t *TextReporter) Report(_ context.Context, r *Report) error {
 	var b bytes.Buffer
-	srcs := map[string][]byte{}
-	for _, f := range r.Files {
-		srcs[f.Path] = f.Src
-	}
 	for i := range r.Findings {
 		f := &r.Findings[i]
 		sev := f.Severity.String()
@@ -107,7 +141,7 @@ func (t *TextReporter) Report(_ context.Context, r *Report) error {
 			t.paint(ansiGray, ":"), f.Column, t.paint(ansiGray, ":"), sev, t.paint(ansiGray, ":"),
 			t.paint(ansiBold, f.Message), t.paint(ansiGray, "["+f.RuleID+"]"))
 		if !t.NoSnippet {
-			t.snippet(&b, srcs[f.File], f.Line, f.Column)
+			t.snippet(&b, r.Lines(f.File), f.Line, f.Column)
 		}
 		for _, rel := range f.Related {
 			fmt.Fprintf(&b, "  %s %s:%d:%d: %s\n", t.paint(ansiGray, "note:"), rel.File, rel.Line, rel.Column, rel.Message)
@@ -118,8 +152,8 @@ func (t *TextReporter) Report(_ context.Context, r *Report) error {
 }
 
 // snippet prints the line with a caret under the column.
-func (t *TextReporter) snippet(b *bytes.Buffer, src []byte, line, col int) {
-	text, ok := sourceLine(src, line)
+func (t *TextReporter) snippet(b *bytes.Buffer, src *Lines, line, col int) {
+	text, ok := src.Line(line)
 	if !ok || col < 1 || col-1 > len(text) || len(text) > 500 {
 		return
 	}
@@ -137,24 +171,6 @@ func (t *TextReporter) snippet(b *bytes.Buffer, src []byte, line, col int) {
 		}
 	}
 	fmt.Fprintf(b, "%s %s %s%s\n", pad, t.paint(ansiGray, "|"), ind.String(), t.paint(ansiGreen, "^"))
-}
-
-// sourceLine returns the 1-based line of src without its line ending.
-func sourceLine(src []byte, line int) (string, bool) {
-	if line < 1 || len(src) == 0 {
-		return "", false
-	}
-	for i := 1; i < line; i++ {
-		j := bytes.IndexByte(src, '\n')
-		if j < 0 {
-			return "", false
-		}
-		src = src[j+1:]
-	}
-	if j := bytes.IndexByte(src, '\n'); j >= 0 {
-		src = src[:j]
-	}
-	return strings.TrimRight(string(src), "\r"), true
 }
 
 // JSONSchemaVersion is the version of the --format json output; it changes

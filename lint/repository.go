@@ -13,6 +13,8 @@ import (
 
 	"github.com/rhysd/actionlint"
 	"gopkg.in/yaml.v3"
+
+	"github.com/gantry-ci/gantry/buildcache"
 )
 
 // Repository is the model of one repository that repository rules check:
@@ -39,7 +41,7 @@ type Repository struct {
 	context   map[string]bool // display paths of files loaded only for context
 	lines     map[*File][]int
 	valLines  map[*actionlint.String]valueLinesMemo
-	docker    map[string][]byte
+	docker    map[string]*buildcache.StageGraph // Dockerfiles parsed from disk
 	effective map[*RepoWorkflow][]*EffectiveTrigger
 	maxSize   int64
 	// mu guards the lazily filled memos once rules run concurrently.
@@ -246,7 +248,7 @@ func runRepositoryRule(repo *Repository, r *Rule, opts any) (fs []Finding) {
 // linted from disk for context.
 func (l *Linter) buildRepository(root string, files []*File) *Repository {
 	r := &Repository{Root: root, byRel: map[string]*RepoWorkflow{}, context: map[string]bool{},
-		lines: map[*File][]int{}, valLines: map[*actionlint.String]valueLinesMemo{}, docker: map[string][]byte{}, effective: map[*RepoWorkflow][]*EffectiveTrigger{},
+		lines: map[*File][]int{}, valLines: map[*actionlint.String]valueLinesMemo{}, docker: map[string]*buildcache.StageGraph{}, effective: map[*RepoWorkflow][]*EffectiveTrigger{},
 		maxSize: l.opts.MaxFileSize}
 	seen := map[string]bool{}
 	for _, f := range files {
@@ -653,12 +655,7 @@ func (r *Repository) lineStarts(f *File) []int {
 	if ls, ok := r.lines[f]; ok {
 		return ls
 	}
-	ls := []int{0}
-	for i, b := range f.Src {
-		if b == '\n' {
-			ls = append(ls, i+1)
-		}
-	}
+	ls := newSourceText(f.Src).lineStarts
 	r.lines[f] = ls
 	return ls
 }
@@ -813,27 +810,33 @@ func related(f *File, p Position, msg string) Location {
 	return Location{File: f.Path, Line: p.Line, Column: p.Col, Message: msg}
 }
 
-// DockerfileSource returns the content of the Dockerfile at the slash path
-// rel (relative to the root), from the linted files or from disk, or nil.
-func (r *Repository) DockerfileSource(rel string) []byte {
+// DockerfileGraph returns the stage graph of the Dockerfile at the slash
+// path rel (relative to the root): the linted file's, or one parsed once
+// from disk. It is nil when there is no such file or it does not parse.
+func (r *Repository) DockerfileGraph(rel string) *buildcache.StageGraph {
 	rel = cleanRel(rel)
 	for _, f := range r.Dockerfiles {
 		if f.RelPath == rel {
-			return f.Src
+			if f.Dockerfile == nil {
+				return nil
+			}
+			return f.Dockerfile.Graph
 		}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if src, ok := r.docker[rel]; ok {
-		return src
+	if g, ok := r.docker[rel]; ok {
+		return g
 	}
-	var src []byte
+	var g *buildcache.StageGraph
 	abs := filepath.Join(r.Root, filepath.FromSlash(rel))
 	if st, err := os.Stat(abs); err == nil && st.Mode().IsRegular() && st.Size() <= cmp.Or(r.maxSize, DefaultMaxFileSize) {
-		src, _ = os.ReadFile(abs)
+		if src, err := os.ReadFile(abs); err == nil {
+			g, _ = parseDockerfile(src)
+		}
 	}
-	r.docker[rel] = src
-	return src
+	r.docker[rel] = g
+	return g
 }
 
 // cleanRel cleans a slash path relative to the repository root.

@@ -31,7 +31,8 @@ func FuzzRepositoryExpressions(f *testing.F) {
 			_ = c.Sub()
 		}
 		_ = parseCacheEntries(s)
-		_, _, _ = pullableFrom([]byte(s))
-		_ = dockerStages([]byte(s))
+		if g, err := parseDockerfile([]byte(s)); err == nil {
+			_, _, _ = pullableFrom(&File{Dockerfile: &Dockerfile{Graph: g}})
+		}
 	})
 }

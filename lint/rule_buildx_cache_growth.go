@@ -1,8 +1,6 @@
 package lint
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"path"
 	"regexp"
@@ -225,20 +223,6 @@ func workingDir(s *RepoStep) string {
 	return ""
 }
 
-// dockerStages counts the FROM instructions of a Dockerfile.
-func dockerStages(src []byte) int {
-	n := 0
-	sc := bufio.NewScanner(bytes.NewReader(src))
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	for sc.Scan() {
-		fs := strings.Fields(sc.Text())
-		if len(fs) >= 2 && strings.EqualFold(fs[0], "FROM") {
-			n++
-		}
-	}
-	return n
-}
-
 func checkBuild(r *Repository, j *RepoJob, i int, b buildxBuild) []Finding {
 	var out []Finding
 	f := b.step.File()
@@ -289,8 +273,8 @@ func checkBuild(r *Repository, j *RepoJob, i int, b buildxBuild) []Finding {
 		}
 		if stages < 0 {
 			stages = 0
-			if src := r.DockerfileSource(b.dockerfile); src != nil {
-				stages = dockerStages(src)
+			if g := r.DockerfileGraph(b.dockerfile); g != nil {
+				stages = len(g.Stages)
 			}
 		}
 		if stages < 2 {

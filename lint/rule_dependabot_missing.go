@@ -1,7 +1,6 @@
 package lint
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"os"
@@ -101,35 +100,22 @@ func (d dependabotUpdates) covers(dir string) bool {
 	return false
 }
 
-// pullableFrom returns the 1-based line and the image of the first FROM of
-// a Dockerfile that names an image dependabot can update (not scratch, a
-// stage, or a build argument).
-func pullableFrom(src []byte) (int, string, bool) {
-	stages := map[string]bool{}
-	sc := bufio.NewScanner(bytes.NewReader(src))
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	line := 0
-	for sc.Scan() {
-		line++
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 2 || !strings.EqualFold(fields[0], "FROM") {
+// pullableFrom returns the line and the image of the first stage of a
+// Dockerfile built FROM an image dependabot can update (not scratch, an
+// earlier stage, or a build argument).
+func pullableFrom(f *File) (int, string, bool) {
+	if f.Dockerfile == nil || f.Dockerfile.Graph == nil {
+		return 0, "", false
+	}
+	for _, st := range f.Dockerfile.Graph.Stages {
+		img := st.Base
+		if st.Instruction != nil {
+			img = st.Instruction.BaseName // as written, before ARG expansion
+		}
+		if st.BaseStage != nil || strings.EqualFold(img, "scratch") || strings.Contains(img, "$") {
 			continue
 		}
-		args := fields[1:]
-		for len(args) > 0 && strings.HasPrefix(args[0], "--") {
-			args = args[1:]
-		}
-		if len(args) == 0 {
-			continue
-		}
-		img := args[0]
-		if len(args) >= 3 && strings.EqualFold(args[1], "AS") {
-			stages[strings.ToLower(args[2])] = true
-		}
-		if strings.EqualFold(img, "scratch") || stages[strings.ToLower(img)] || strings.Contains(img, "$") {
-			continue
-		}
-		return line, img, true
+		return st.Line, img, true
 	}
 	return 0, "", false
 }
@@ -197,7 +183,7 @@ func checkDependabotMissing(r *Repository, _ any) []Finding {
 	// base images
 	var uncovered []*File
 	for _, f := range r.Dockerfiles {
-		if _, _, ok := pullableFrom(f.Src); !ok {
+		if _, _, ok := pullableFrom(f); !ok {
 			continue
 		}
 		if d.docker && d.covers(path.Dir(f.RelPath)) {
@@ -210,7 +196,7 @@ func checkDependabotMissing(r *Repository, _ any) []Finding {
 	}
 	if !d.docker {
 		f := uncovered[0]
-		line, img, _ := pullableFrom(f.Src)
+		line, img, _ := pullableFrom(f)
 		subject := "the base image " + img
 		if len(uncovered) > 1 {
 			subject = fmt.Sprintf("the base images of %d Dockerfiles (%s here)", len(uncovered), img)
@@ -228,13 +214,13 @@ func checkDependabotMissing(r *Repository, _ any) []Finding {
 		}
 		var rel []Location
 		for _, g := range uncovered[1:min(len(uncovered), 6)] {
-			l, _, _ := pullableFrom(g.Src)
+			l, _, _ := pullableFrom(g)
 			rel = append(rel, related(g, Position{l, 1}, "also not updated"))
 		}
 		return append(out, finding(f, Position{line, 1}, msg, rel...))
 	}
 	for _, f := range uncovered {
-		line, img, _ := pullableFrom(f.Src)
+		line, img, _ := pullableFrom(f)
 		out = append(out, finding(f, Position{line, 1}, fmt.Sprintf(
 			"no docker entry of dependabot.yml covers /%s, so the base image %s is never updated: add the directory to a docker entry's directories",
 			strings.TrimPrefix(path.Dir(f.RelPath), "."), img)))

@@ -43,6 +43,18 @@ func (t *sourceText) offset(line, col int) int {
 	return o
 }
 
+// line returns the text of the 1-based line n without its line ending.
+func (t *sourceText) line(n int) (string, bool) {
+	if t == nil || n < 1 || n > len(t.lineStarts) || len(t.src) == 0 {
+		return "", false
+	}
+	end := len(t.src)
+	if n < len(t.lineStarts) {
+		end = t.lineStarts[n] - 1
+	}
+	return strings.TrimRight(string(t.src[t.lineStarts[n-1]:end]), "\r"), true
+}
+
 // pos returns the line and byte column of a byte offset.
 func (t *sourceText) pos(off int) *actionlint.Pos {
 	i := sort.Search(len(t.lineStarts), func(i int) bool { return t.lineStarts[i] > off }) - 1
@@ -145,28 +157,16 @@ func (ws *workflowSource) expressions(s *actionlint.String, cond bool) []workflo
 			es = append(es, workflowExpr{node: n, text: v, start: 0, index: -1, str: s, bare: true})
 		}
 	} else {
-		off := 0
-		for idx := 0; ; idx++ {
-			i := strings.Index(v[off:], "${{")
-			if i < 0 {
-				break
-			}
-			start := off + i + 3
-			l := actionlint.NewExprLexer(v[start:])
-			n, err := actionlint.NewExprParser().Parse(l)
-			if err != nil {
-				break
-			}
-			end := start + l.Offset()
-			text := v[start:end]
+		// the spans up to the first that does not parse; repository rules
+		// share the parse through exprSpans' cache
+		spans, _ := exprSpans(v)
+		for idx, sp := range spans {
+			start := sp.start + 3 // after "${{"
+			text := v[start:sp.end]
 			if j := strings.LastIndex(text, "}}"); j >= 0 {
 				text = text[:j]
 			}
-			es = append(es, workflowExpr{node: n, text: text, start: start, index: idx, str: s})
-			if l.Offset() == 0 {
-				break
-			}
-			off = end
+			es = append(es, workflowExpr{node: sp.node, text: text, start: start, index: idx, str: s})
 		}
 	}
 	ws.exprs[s] = es

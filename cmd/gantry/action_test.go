@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/gantry-ci/gantry/internal/testenv"
+
 	"github.com/rhysd/actionlint"
 	"gopkg.in/yaml.v3"
 )
@@ -334,9 +336,7 @@ concurrency: ci-${{ github.ref }}
 `
 
 func TestActionEndToEnd(t *testing.T) {
-	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("go is not on PATH")
-	}
+	testenv.LookPath(t, "go")
 	tmp := t.TempDir()
 	workspace := filepath.Join(tmp, "workspace")
 	os.MkdirAll(filepath.Join(workspace, ".git"), 0o755)

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gantry-ci/gantry/internal/testenv"
+
 	"github.com/moby/buildkit/client"
 )
 
@@ -34,26 +36,12 @@ type Services struct {
 // test is skipped, unless CI is set: then it fails.
 func Get(tb testing.TB) Services {
 	tb.Helper()
-	s := Services{
-		Addr:      os.Getenv("GANTRY_BUILDKIT_ADDR"),
-		Buildkitd: os.Getenv("GANTRY_BUILDKITD"),
-		Registry:  os.Getenv("GANTRY_REGISTRY"),
-		Busybox:   os.Getenv("GANTRY_BUSYBOX"),
+	return Services{
+		Addr:      testenv.Getenv(tb, "GANTRY_BUILDKIT_ADDR"),
+		Buildkitd: testenv.Getenv(tb, "GANTRY_BUILDKITD"),
+		Registry:  testenv.Getenv(tb, "GANTRY_REGISTRY"),
+		Busybox:   testenv.Getenv(tb, "GANTRY_BUSYBOX"),
 	}
-	var missing []string
-	for k, v := range map[string]string{"GANTRY_BUILDKIT_ADDR": s.Addr, "GANTRY_BUILDKITD": s.Buildkitd, "GANTRY_REGISTRY": s.Registry, "GANTRY_BUSYBOX": s.Busybox} {
-		if v == "" {
-			missing = append(missing, k)
-		}
-	}
-	if len(missing) > 0 {
-		msg := fmt.Sprintf("%s not set: run `eval \"$(scripts/services start)\"` first", strings.Join(missing, ", "))
-		if os.Getenv("CI") != "" {
-			tb.Fatal(msg)
-		}
-		tb.Skip(msg)
-	}
-	return s
 }
 
 // Daemon is a buildkitd started for one test, with its own empty state

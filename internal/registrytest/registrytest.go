@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gantry-ci/gantry/internal/testenv"
+
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -28,14 +30,7 @@ import (
 // is set: then it fails.
 func Service(tb testing.TB, name string) string {
 	tb.Helper()
-	v := os.Getenv(name)
-	if v == "" {
-		if os.Getenv("CI") != "" {
-			tb.Fatalf("%s is not set: CI must run scripts/services start", name)
-		}
-		tb.Skipf("%s is not set; run eval \"$(scripts/services start)\"", name)
-	}
-	return v
+	return testenv.Getenv(tb, name)
 }
 
 // Registry is a running docker-registry that accepts one user.
