@@ -33,7 +33,7 @@ func runDockerfileCases(t *testing.T, id string, cases []dockerfileCase) {
 		t.Run(c.name, func(t *testing.T) {
 			fs := lintDockerfileWith(t, func(r *Rule) bool { return r.ID == id }, c.src, c.files, c.config)
 			if len(fs) != len(c.want) {
-				t.Fatalf("want %d findings, have %d:\n%s", len(c.want), len(fs), dockerfileFindingsText(fs))
+				t.Fatalf("want %d findings, have %d:\n%s", len(c.want), len(fs), findingsText(fs))
 			}
 			for i, w := range c.want {
 				pos, msg, _ := strings.Cut(w, ": ")
@@ -76,14 +76,6 @@ func lintDockerfileWith(t *testing.T, filter func(*Rule) bool, src string, files
 		t.Fatal(err)
 	}
 	return res.Findings
-}
-
-func dockerfileFindingsText(fs []Finding) string {
-	var b strings.Builder
-	for _, f := range fs {
-		fmt.Fprintf(&b, "  %d:%d: %s [%s]\n", f.Line, f.Column, f.Message, f.RuleID)
-	}
-	return b.String()
 }
 
 func TestDockerfileParseError(t *testing.T) {
@@ -158,20 +150,20 @@ ENV PATH=$PATHH
 	// From scratch the environment is known, so it is reported.
 	fs = lintDockerfileWith(t, func(r *Rule) bool { return r.ID == "UndefinedVar" }, "FROM scratch\nCOPY $NOPE /x\n", nil, "")
 	if len(fs) != 1 || fs[0].Line != 2 || !strings.Contains(fs[0].Message, "$NOPE") {
-		t.Errorf("UndefinedVar from scratch: %s", dockerfileFindingsText(fs))
+		t.Errorf("UndefinedVar from scratch: %s", findingsText(fs))
 	}
 
 	// an ignore above a multi-line RUN covers findings on its other lines
 	fs = lintDockerfileWith(t, func(r *Rule) bool { return r.ID == "install-cache-left" || r.ID == "unused-ignore" },
 		"FROM alpine\n# gantry-ignore: install-cache-left -- the cache is a mount in CI\nRUN set -e; \\\n    apk add curl\n", nil, "")
 	if len(fs) != 0 {
-		t.Errorf("ignore above a multi-line RUN:\n%s", dockerfileFindingsText(fs))
+		t.Errorf("ignore above a multi-line RUN:\n%s", findingsText(fs))
 	}
 
 	// a base from an ARG without a default needs --build-arg: a warning, not invalid-file
 	fs = lintDockerfileWith(t, nil, "ARG BASE\nFROM $BASE AS app\nRUN make\n", nil, "")
 	if len(fs) != 1 || fs[0].RuleID != "InvalidDefaultArgInFrom" || fs[0].Line != 2 {
-		t.Errorf("FROM $BASE:\n%s", dockerfileFindingsText(fs))
+		t.Errorf("FROM $BASE:\n%s", findingsText(fs))
 	}
 
 	// config turns a BuildKit check off or changes its severity; inline
@@ -180,7 +172,7 @@ ENV PATH=$PATHH
 	src2 := "# check=skip=MaintainerDeprecated\nFROM alpine as a\nMAINTAINER x\n# gantry-ignore: WorkdirRelativePath -- the base image sets WORKDIR\nWORKDIR app\nCMD run\n"
 	fs = lintDockerfileWith(t, func(r *Rule) bool { return r.Source == SourceBuildKit || r.ID == "unused-ignore" }, src2, nil, cfg)
 	if len(fs) != 1 || fs[0].RuleID != "JSONArgsRecommended" || fs[0].Severity != SeverityError {
-		t.Errorf("config, directive and ignore:\n%s", dockerfileFindingsText(fs))
+		t.Errorf("config, directive and ignore:\n%s", findingsText(fs))
 	}
 }
 
