@@ -173,3 +173,9 @@ func LayoutPath(corpusFile string) string {
 	}
 	return corpusFile
 }
+
+// TrimDir removes the directory Layout wrote to from a message (such as
+// "could not read .../x.yml"), so that messages do not change from run to run.
+func TrimDir(msg, dir string) string {
+	return strings.ReplaceAll(msg, filepath.ToSlash(dir)+"/", "")
+}

@@ -101,7 +101,7 @@ func Summarize(js []Judgement, fs []Finding) Summary {
 // only as info or not at all, and the warnings and errors not yet judged;
 // then, with list, every unjudged finding.
 func (s *Summary) Write(w io.Writer, list bool) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "rule\tjudged\ttrue\tnoise\tfalse\tprecision\tnow info t/n/f\tgone t/n/f\tpending\tunjudged\t")
 	row := func(r *RuleStats) {
 		prec := "-"

@@ -73,7 +73,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	findings, err := parseFindings(out)
+	findings, err := parseFindings(out, dir)
 	if err != nil {
 		return err
 	}
@@ -134,7 +134,7 @@ func gantryJSON(fl *flags, dir string, files []string) ([]byte, error) {
 	return stdout.Bytes(), nil
 }
 
-func parseFindings(out []byte) ([]precision.Finding, error) {
+func parseFindings(out []byte, dir string) ([]precision.Finding, error) {
 	var report struct {
 		Findings []struct {
 			Rule     string `json:"rule"`
@@ -151,7 +151,7 @@ func parseFindings(out []byte) ([]precision.Finding, error) {
 	fs := make([]precision.Finding, 0, len(report.Findings))
 	for _, f := range report.Findings {
 		fs = append(fs, precision.Finding{File: precision.CorpusFile(f.File), Line: f.Line, Column: f.Column,
-			Rule: f.Rule, Severity: f.Severity, Message: f.Message})
+			Rule: f.Rule, Severity: f.Severity, Message: precision.TrimDir(f.Message, dir)})
 	}
 	return fs, nil
 }
