@@ -1,7 +1,6 @@
 package lint
 
 import (
-	"context"
 	"maps"
 	"os"
 	"path/filepath"
@@ -73,11 +72,10 @@ func TestPrecisionFalseFindingsStayGone(t *testing.T) {
 			scPaths = append(scPaths, abs)
 		}
 	}
-	res := lintPrecision(t, Options{WorkDir: dir}, paths)
+	res := lintDir(t, dir, Options{}, paths...)
 	if len(scPaths) > 0 {
-		opts := Options{WorkDir: dir, Shellcheck: testenv.LookPath(t, "shellcheck"),
-			RuleFilter: func(r *Rule) bool { return r.ID == "shellcheck" }}
-		res.Findings = append(res.Findings, lintPrecision(t, opts, scPaths).Findings...)
+		opts := Options{Shellcheck: testenv.LookPath(t, "shellcheck"), RuleFilter: func(r *Rule) bool { return r.ID == "shellcheck" }}
+		res.Findings = append(res.Findings, lintDir(t, dir, opts, scPaths...).Findings...)
 	}
 	fs := make([]precision.Finding, 0, len(res.Findings))
 	for _, f := range res.Findings {
@@ -113,17 +111,4 @@ func readStillFalse(t *testing.T) map[string]bool {
 		}
 	}
 	return ids
-}
-
-func lintPrecision(t *testing.T, opts Options, paths []string) *Result {
-	t.Helper()
-	l, err := New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := l.LintPaths(context.Background(), paths)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res
 }
