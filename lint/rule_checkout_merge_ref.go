@@ -250,27 +250,6 @@ func headLabelFinding(r *Repository, f *File, v *actionlint.String, in string, c
 		in, viaNote(et)), related(f, at(co.Uses()), "checks out the merge commit"))
 }
 
-// cmdPos returns the position of the first needle in the command (which
-// may continue over several lines), or of the command.
-func cmdPos(r *Repository, f *File, run *actionlint.String, lines []string, c shellCmd, needles ...string) Position {
-	for _, n := range needles {
-		for ln := c.Line; ln < len(lines) && ln <= c.Line+50; ln++ {
-			text := lines[ln]
-			start := 0
-			if ln == c.Line {
-				start = min(c.Col, len(text))
-			}
-			if k := strings.Index(text[start:], n); k >= 0 {
-				return r.positionIn(f, run, ln, start+k)
-			}
-			if !strings.HasSuffix(strings.TrimRight(text, " \t"), "\\") {
-				break
-			}
-		}
-	}
-	return r.positionIn(f, run, c.Line, c.Col)
-}
-
 // mergeCheckedOut returns the last actions/checkout before step i when it
 // checks out the merge commit (no ref:, or github.sha / github.ref).
 func mergeCheckedOut(env *evalEnv, j *RepoJob, i int) *RepoStep {
