@@ -366,3 +366,25 @@ func compositeSteps(f *File) []compositeStep {
 	}
 	return out
 }
+
+// workingDir returns the working directory of a run step (step, then job
+// and workflow defaults), or "" for the repository root.
+func workingDir(s *RepoStep) string {
+	if r, ok := s.Step.Exec.(*actionlint.ExecRun); ok && r.WorkingDirectory != nil {
+		return r.WorkingDirectory.Value
+	}
+	for _, d := range []*actionlint.Defaults{s.Job.Job.Defaults, s.Job.Workflow.Workflow.Defaults} {
+		if d != nil && d.Run != nil && d.Run.WorkingDirectory != nil {
+			return d.Run.WorkingDirectory.Value
+		}
+	}
+	return ""
+}
+
+// viaNote says through which caller a reusable workflow runs for the event.
+func viaNote(et *EffectiveTrigger) string {
+	if len(et.Via) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (this reusable workflow runs for it through %s)", et.Root.File.Path)
+}

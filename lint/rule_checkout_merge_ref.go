@@ -71,42 +71,10 @@ func checkCheckoutMergeRef(r *Repository, _ any) []Finding {
 	return out
 }
 
-// viaNote says through which caller a reusable workflow runs for the event.
-func viaNote(et *EffectiveTrigger) string {
-	if len(et.Via) == 0 {
-		return ""
-	}
-	return fmt.Sprintf(" (this reusable workflow runs for it through %s)", et.Root.File.Path)
-}
-
 // stepRuns reports whether the step can run under env: neither its job
 // (nor a job it needs) nor the step itself is gated.
 func stepRuns(env *evalEnv, s *RepoStep) bool {
 	return !jobGated(env, s.Job, 0) && !gated(env, s.Step.If)
-}
-
-// jobGated reports whether a job is kept from running under env by its
-// if:, or by a job it needs that is (a skipped job skips its dependents
-// unless their if: runs them anyway, as always() does).
-func jobGated(env *evalEnv, j *RepoJob, depth int) bool {
-	if gated(env, j.Job.If) {
-		return true
-	}
-	if depth > 20 {
-		return false
-	}
-	if c := j.Job.If; c != nil {
-		v := strings.ToLower(c.Value)
-		if strings.Contains(v, "always()") || strings.Contains(v, "cancelled()") || strings.Contains(v, "failure()") {
-			return false
-		}
-	}
-	for _, n := range j.Job.Needs {
-		if dep := j.Workflow.Job(n.Value); dep != nil && jobGated(env, dep, depth+1) {
-			return true
-		}
-	}
-	return false
 }
 
 // shaRef reports whether a value, evaluated on a pull_request, contains the
@@ -314,16 +282,6 @@ func targetRunsHead(r *Repository, w *RepoWorkflow, et *EffectiveTrigger) []Find
 		}
 	}
 	return out
-}
-
-// gated reports whether a condition keeps a fork's pull request out: it is
-// false for one, or it deliberately reads who or what triggered the run.
-func gated(env *evalEnv, cond *actionlint.String) bool {
-	if cond == nil {
-		return false
-	}
-	v := env.evalCondition(cond)
-	return v.truth == triFalse || v.truth == triUnknown && v.gate
 }
 
 // checkoutHead returns the ref: (or repository:) input of a checkout that
