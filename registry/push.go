@@ -11,6 +11,7 @@ import (
 	"github.com/moby/buildkit/session"
 
 	"github.com/gantry-ci/gantry/internal/table"
+	"github.com/gantry-ci/gantry/internal/text"
 )
 
 // Immutable-tag policies (the same words as push.on-immutable-tag).
@@ -349,18 +350,14 @@ func (r *Result) Markdown() string {
 		fmt.Fprintf(&b, "### Not pushed: `%s`\n\n", r.Repository)
 	}
 	if r.Err != nil {
-		fmt.Fprintf(&b, "**Error:** %s\n\n", mdCell(r.Err.Error()))
+		fmt.Fprintf(&b, "**Error:** %s\n\n", text.EscapeMarkdown(r.Err.Error()))
 	}
 	b.WriteString("| tag | status | before | now | detail |\n|---|---|---|---|---|\n")
 	for _, t := range r.Tags {
-		fmt.Fprintf(&b, "| `%s` | %s | `%s` | %s | %s |\n", t.Tag, t.Status, shortDigest(t.Old), nowCell(t), mdCell(t.Detail))
+		fmt.Fprintf(&b, "| `%s` | %s | `%s` | %s | %s |\n", t.Tag, t.Status, shortDigest(t.Old), nowCell(t), text.EscapeMarkdown(t.Detail))
 	}
 	for _, w := range r.Warnings {
-		fmt.Fprintf(&b, "\n> [!WARNING]\n> %s\n", mdCell(w))
+		fmt.Fprintf(&b, "\n> [!WARNING]\n> %s\n", text.EscapeMarkdown(w))
 	}
 	return b.String() + "\n"
-}
-
-func mdCell(s string) string {
-	return strings.NewReplacer("|", "\\|", "\n", " ", "\r", " ", "<", "&lt;", ">", "&gt;").Replace(s)
 }
