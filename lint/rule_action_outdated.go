@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/rhysd/actionlint"
 )
@@ -43,24 +42,23 @@ type ActionRelease struct {
 	Current string `json:"current"`
 }
 
-// actionData is the table of lint/data/actions.json, parsed on first use.
-var actionData = sync.OnceValue(func() *ActionData {
+var actionData = func() *ActionData {
 	var d ActionData
 	if err := json.Unmarshal(actionsJSON, &d); err != nil {
 		panic("lint/data/actions.json: " + err.Error())
 	}
 	return &d
-})
+}()
 
 // Actions returns gantry's table of current action versions.
-func Actions() *ActionData { return actionData() }
+func Actions() *ActionData { return actionData }
 
 // CurrentActionMajor returns the current major version tag (such as "v7")
 // of the action in uses: form ("actions/checkout", "github/codeql-action/init",
 // with or without @ref), when the table knows it.
 func CurrentActionMajor(action string) (string, bool) {
 	a, _ := splitUses(action)
-	rel, ok := actionData().Actions[actionRepo(a)]
+	rel, ok := actionData.Actions[actionRepo(a)]
 	return rel.Current, ok
 }
 
@@ -106,7 +104,7 @@ func majorNum(tag string) int {
 // outdatedUse checks one uses: value and returns the message, or "".
 func outdatedUse(r *Repository, uses, srcLine string, inWorkflow bool) string {
 	action, ref := splitUses(uses)
-	rel, ok := actionData().Actions[actionRepo(action)]
+	rel, ok := actionData.Actions[actionRepo(action)]
 	if !ok || ref == "" {
 		return ""
 	}
@@ -136,7 +134,7 @@ func outdatedUse(r *Repository, uses, srcLine string, inWorkflow bool) string {
 		pinned = fmt.Sprintf("@%s (v%d)", ref[:12], have)
 	}
 	return fmt.Sprintf("%s%s is %d major %s behind the current %s (gantry's action data, checked %s): update to %s@%s",
-		name, pinned, behind, ver, rel.Current, actionData().Checked, name, rel.Current)
+		name, pinned, behind, ver, rel.Current, actionData.Checked, name, rel.Current)
 }
 
 func checkActionOutdated(r *Repository, _ any) []Finding {
