@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/gantry-ci/gantry/actions"
 	"github.com/gantry-ci/gantry/gate"
+	"github.com/gantry-ci/gantry/internal/text"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -132,13 +132,8 @@ func lintErrors(ctx context.Context, root, configPath string) (int, error) {
 	// WorkDir stays the process's: the engine reads a repository's config
 	// through its display path, which is relative to WorkDir
 	opts := lint.Options{ConfigPath: configPath}
-	opts.Shellcheck, _ = exec.LookPath("shellcheck")
-	for _, name := range []string{"pyflakes", "pyflakes3"} {
-		if p, err := exec.LookPath(name); err == nil {
-			opts.Pyflakes = p
-			break
-		}
-	}
+	opts.Shellcheck = lint.FindShellcheck()
+	opts.Pyflakes = lint.FindPyflakes()
 	l, err := lint.New(opts)
 	if err != nil {
 		return 0, err
@@ -152,7 +147,7 @@ func lintErrors(ctx context.Context, root, configPath string) (int, error) {
 		return 0, err
 	}
 	if res.InternalErrors > 0 {
-		return 0, fmt.Errorf("gantry lint failed on %d %s", res.InternalErrors, plural(res.InternalErrors, "file"))
+		return 0, fmt.Errorf("gantry lint failed on %d %s", res.InternalErrors, text.Plural(res.InternalErrors, "file", ""))
 	}
 	errs, _, _ := lint.Counts(res.Findings)
 	return errs, nil

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/gantry-ci/gantry/internal/text"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -68,14 +68,10 @@ func runLint(cmd *cobra.Command, args []string, fl *lintFlags) error {
 	}
 	opts := lint.Options{ConfigPath: fl.config, MaxFileSize: fl.maxFileSize, Jobs: fl.jobs}
 	if !fl.noShellcheck {
-		opts.Shellcheck, _ = exec.LookPath("shellcheck")
+		opts.Shellcheck = lint.FindShellcheck()
 	}
 	if !fl.noPyflakes {
-		if p, err := exec.LookPath("pyflakes"); err == nil {
-			opts.Pyflakes = p
-		} else if p, err := exec.LookPath("pyflakes3"); err == nil {
-			opts.Pyflakes = p
-		}
+		opts.Pyflakes = lint.FindPyflakes()
 	}
 	l, err := lint.New(opts)
 	if err != nil {
@@ -165,14 +161,7 @@ func printSummary(w io.Writer, res *lint.Result) {
 		return
 	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "%d %s (%d %s, %d %s, %d info) in %d %s\n", e+wn+i, plural(e+wn+i, "finding"), e, plural(e, "error"),
-		wn, plural(wn, "warning"), i, len(res.Files), plural(len(res.Files), "file"))
+	fmt.Fprintf(&b, "%d %s (%d %s, %d %s, %d info) in %d %s\n", e+wn+i, text.Plural(e+wn+i, "finding", ""), e, text.Plural(e, "error", ""),
+		wn, text.Plural(wn, "warning", ""), i, len(res.Files), text.Plural(len(res.Files), "file", ""))
 	w.Write(b.Bytes())
-}
-
-func plural(n int, s string) string {
-	if n == 1 {
-		return s
-	}
-	return s + "s"
 }
