@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/gantry-ci/gantry/actions"
+	"github.com/gantry-ci/gantry/config"
 	"github.com/gantry-ci/gantry/gate"
 	"github.com/gantry-ci/gantry/lint"
 )
@@ -81,7 +82,7 @@ func runGate(cmd *cobra.Command, dir string, fl *gateFlags) error {
 type gateRun struct {
 	getenv   actions.Getenv
 	run      *actions.Context
-	policy   *gate.PushPolicy
+	policy   *config.PushPolicy
 	decision *gate.PushDecision
 }
 
@@ -107,18 +108,15 @@ func evaluateGate(ctx context.Context, dir string, fl *gateFlags) (*gateRun, err
 	root := lint.FindRoot(dir)
 	cfgPath := fl.config
 	if cfgPath == "" {
-		cfgPath = lint.FindConfig(root)
+		cfgPath = config.Find(root)
 	}
-	var cfg *lint.Config
+	var cfg *config.Config
 	if cfgPath != "" {
-		if cfg, err = lint.LoadConfig(cfgPath); err != nil {
+		if cfg, err = config.Load(cfgPath, lint.KnownRules()); err != nil {
 			return nil, err
 		}
 	}
-	policy, err := gate.ParsePushPolicy(cfg)
-	if err != nil {
-		return nil, err
-	}
+	policy := cfg.PushPolicy()
 	var check gate.LintCheck
 	if policy.RequireLint {
 		check = func(ctx context.Context) (int, error) { return lintErrors(ctx, root, fl.config) }

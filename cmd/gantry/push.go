@@ -11,6 +11,7 @@ import (
 
 	"github.com/gantry-ci/gantry/actions"
 	"github.com/gantry-ci/gantry/buildcache"
+	"github.com/gantry-ci/gantry/config"
 	"github.com/gantry-ci/gantry/gate"
 	"github.com/gantry-ci/gantry/registry"
 )
@@ -107,7 +108,7 @@ func preparePush(ctx context.Context, cmd *cobra.Command, opts *buildcache.Build
 	if image == "" {
 		return nil, usageError("no image to push: set push.image in %s or pass --image", configName(g.policy))
 	}
-	if err := gate.ValidateImageName(image); err != nil {
+	if err := config.ValidateImageName(image); err != nil {
 		return nil, usageError("--image: %v", err)
 	}
 	fmt.Fprint(out, g.decision.Table())
@@ -125,7 +126,7 @@ func preparePush(ctx context.Context, cmd *cobra.Command, opts *buildcache.Build
 	tags := g.decision.Tags
 	if len(tagTemplates) > 0 {
 		for _, t := range tagTemplates {
-			if err := gate.ValidateTagTemplate(t); err != nil {
+			if err := config.ValidateTagTemplate(t); err != nil {
 				return nil, usageError("--tag: %v", err)
 			}
 		}
@@ -233,7 +234,7 @@ func planTable(p *registry.Plan) string {
 	return b.String()
 }
 
-func configName(p *gate.PushPolicy) string {
+func configName(p *config.PushPolicy) string {
 	if p.File != "" {
 		return p.File
 	}

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gantry-ci/gantry/config"
 	"github.com/gantry-ci/gantry/internal/registrytest"
-	"github.com/gantry-ci/gantry/lint"
 )
 
 // runGantry runs gantry in-process and returns its exit code and output.
@@ -31,7 +31,7 @@ func runGantry(t *testing.T, args ...string) (code int, stdout, stderr string) {
 // exitCodeOf is run's mapping of errors to exit codes.
 func exitCodeOf(err error) int {
 	var ee *exitError
-	var ce *lint.ConfigError
+	var ce *config.Error
 	switch {
 	case err == nil:
 		return exitOK
