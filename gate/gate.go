@@ -14,7 +14,7 @@ import (
 
 	"github.com/rhysd/actionlint"
 
-	"github.com/gantry-ci/gantry/actions"
+	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/config"
 	"github.com/gantry-ci/gantry/internal/table"
 )
@@ -66,7 +66,7 @@ type LintCheck func(ctx context.Context) (errors int, err error)
 // policy requires a clean lint and every other rule passed; it may be nil
 // when the policy does not require lint. Decide never panics on a partial
 // context: anything it cannot establish denies the push (fail closed).
-func Decide(ctx context.Context, p *config.PushPolicy, c *actions.Context, lint LintCheck) *PushDecision {
+func Decide(ctx context.Context, p *config.PushPolicy, c *runenv.Context, lint LintCheck) *PushDecision {
 	if p == nil {
 		p = config.DefaultPushPolicy()
 	}
@@ -166,7 +166,7 @@ func labelsValue(ls []string) string {
 	return strings.Join(ls, ", ")
 }
 
-func evaluateEvent(p *config.PushPolicy, c *actions.Context) (string, string, string, string) {
+func evaluateEvent(p *config.PushPolicy, c *runenv.Context) (string, string, string, string) {
 	ev := c.EventName
 	switch {
 	case ev == "":
@@ -186,7 +186,7 @@ func listOrNone(xs []string) string {
 	return strings.Join(xs, ", ")
 }
 
-func evaluateRef(p *config.PushPolicy, c *actions.Context) (string, string, string, string) {
+func evaluateRef(p *config.PushPolicy, c *runenv.Context) (string, string, string, string) {
 	if pr := c.PullRequest; pr != nil {
 		value := "pull request"
 		if pr.Number > 0 {
@@ -221,7 +221,7 @@ func evaluateRef(p *config.PushPolicy, c *actions.Context) (string, string, stri
 	return "ref", c.Ref, VerdictDeny, fmt.Sprintf("ref %s is neither a branch nor a tag", c.Ref)
 }
 
-func branchDenial(p *config.PushPolicy, c *actions.Context, branch, what string) string {
+func branchDenial(p *config.PushPolicy, c *runenv.Context, branch, what string) string {
 	msg := fmt.Sprintf("%s %s does not match push.branches (%s)", what, branch, listOrNone(p.Branches))
 	if c.DefaultBranch == "" && slices.Contains(p.Branches, config.DefaultBranchPattern) {
 		msg += "; the default branch is unknown without an event payload (pass --event)"
@@ -231,7 +231,7 @@ func branchDenial(p *config.PushPolicy, c *actions.Context, branch, what string)
 	return msg
 }
 
-func allowReason(c *actions.Context) string {
+func allowReason(c *runenv.Context) string {
 	switch {
 	case c.PullRequest != nil:
 		return fmt.Sprintf("%s for pull request #%d into %s is allowed", c.EventName, c.PullRequest.Number, c.PullRequest.BaseRef)
@@ -300,8 +300,8 @@ func MarkdownEscape(s string) string {
 
 // WriteGateOutputs writes the decision to $GITHUB_OUTPUT as push=true|false,
 // reason and tags (one per line), and appends it to the job summary.
-func (d *PushDecision) WriteGateOutputs(getenv actions.Getenv) error {
-	err := actions.SetOutputs(getenv, []string{"push", "reason", "tags"}, map[string]string{
+func (d *PushDecision) WriteGateOutputs(getenv runenv.Getenv) error {
+	err := runenv.SetOutputs(getenv, []string{"push", "reason", "tags"}, map[string]string{
 		"push":   fmt.Sprint(d.Push),
 		"reason": d.Reason,
 		"tags":   strings.Join(d.Tags, "\n"),
@@ -309,5 +309,5 @@ func (d *PushDecision) WriteGateOutputs(getenv actions.Getenv) error {
 	if err != nil {
 		return err
 	}
-	return actions.AppendSummary(getenv, d.Markdown())
+	return runenv.AppendSummary(getenv, d.Markdown())
 }

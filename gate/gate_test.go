@@ -9,13 +9,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gantry-ci/gantry/actions"
+	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/config"
 )
 
 const eventsDir = "../testdata/events"
 
-func envMap(m map[string]string) actions.Getenv { return func(k string) string { return m[k] } }
+func envMap(m map[string]string) runenv.Getenv { return func(k string) string { return m[k] } }
 
 // runnerEnv is what a GitHub runner sets for an event, besides the payload.
 func runnerEnv(event, payload string, extra ...string) map[string]string {
@@ -237,7 +237,7 @@ push:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := actions.ContextFromEnv(envMap(tt.env))
+			c, err := runenv.ContextFromEnv(envMap(tt.env))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -268,7 +268,7 @@ push:
 }
 
 func TestDecideRequireLint(t *testing.T) {
-	c, err := actions.ContextFromEnv(envMap(runnerEnv("push", "push-main.json")))
+	c, err := runenv.ContextFromEnv(envMap(runnerEnv("push", "push-main.json")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,7 +293,7 @@ func TestDecideRequireLint(t *testing.T) {
 	}
 	// lint does not run when another rule already denies
 	calls = 0
-	fork, _ := actions.ContextFromEnv(envMap(runnerEnv("pull_request", "pull_request-fork.json")))
+	fork, _ := runenv.ContextFromEnv(envMap(runnerEnv("pull_request", "pull_request-fork.json")))
 	d = Decide(context.Background(), p, fork, check(0, nil))
 	if d.Push || calls != 0 || d.Rules[len(d.Rules)-1].Verdict != VerdictNotRun {
 		t.Errorf("lint ran after a denial (calls %d): %s", calls, d.Table())
@@ -303,7 +303,7 @@ func TestDecideRequireLint(t *testing.T) {
 func TestDecisionOutputs(t *testing.T) {
 	dir := t.TempDir()
 	out, summary := filepath.Join(dir, "out"), filepath.Join(dir, "summary")
-	c, _ := actions.ContextFromEnv(envMap(runnerEnv("pull_request", "pull_request-fork.json")))
+	c, _ := runenv.ContextFromEnv(envMap(runnerEnv("pull_request", "pull_request-fork.json")))
 	d := Decide(context.Background(), mustPolicy(t, "push:\n  events: [pull_request]\n  branches: [main]\n"), c, nil)
 	if err := d.WriteGateOutputs(envMap(map[string]string{"GITHUB_OUTPUT": out, "GITHUB_STEP_SUMMARY": summary})); err != nil {
 		t.Fatal(err)
@@ -326,11 +326,11 @@ func TestDecisionOutputs(t *testing.T) {
 }
 
 func TestRenderTags(t *testing.T) {
-	tag := &actions.Context{EventName: "push", RefType: "tag", RefName: "v1.2.3", SHA: "abcdef0123456789", DefaultBranch: "main"}
-	branch := &actions.Context{EventName: "push", RefType: "branch", RefName: "Feature/JIRA-12_fix#2", SHA: "abcdef0123456789", DefaultBranch: "main"}
-	long := &actions.Context{EventName: "push", RefType: "branch", RefName: strings.Repeat("x", 300), SHA: "abc"}
+	tag := &runenv.Context{EventName: "push", RefType: "tag", RefName: "v1.2.3", SHA: "abcdef0123456789", DefaultBranch: "main"}
+	branch := &runenv.Context{EventName: "push", RefType: "branch", RefName: "Feature/JIRA-12_fix#2", SHA: "abcdef0123456789", DefaultBranch: "main"}
+	long := &runenv.Context{EventName: "push", RefType: "branch", RefName: strings.Repeat("x", 300), SHA: "abc"}
 	tests := []struct {
-		c         *actions.Context
+		c         *runenv.Context
 		templates []string
 		want      []string
 		skipped   []string // reasons, in order
@@ -342,11 +342,11 @@ func TestRenderTags(t *testing.T) {
 		{branch, []string{"{{branch}}", "{{branch}}-{{short_sha}}", "{{tag}}", "{{semver}}"},
 			[]string{"Feature-JIRA-12_fix-2", "Feature-JIRA-12_fix-2-abcdef0"},
 			[]string{"the run is not for a git tag", "the run is not for a git tag"}},
-		{&actions.Context{RefType: "tag", RefName: "nightly", SHA: "abc"}, []string{"{{tag}}", "{{major}}"}, []string{"nightly"},
+		{&runenv.Context{RefType: "tag", RefName: "nightly", SHA: "abc"}, []string{"{{tag}}", "{{major}}"}, []string{"nightly"},
 			[]string{`git tag "nightly" is not a semantic version such as v1.2.3`}},
-		{&actions.Context{RefType: "branch", RefName: "main"}, []string{"{{sha}}", "latest"}, nil,
+		{&runenv.Context{RefType: "branch", RefName: "main"}, []string{"{{sha}}", "latest"}, nil,
 			[]string{"the commit SHA is unknown (GITHUB_SHA is not set)", "latest is only pushed from the default branch, which is unknown without an event payload"}},
-		{&actions.Context{RefType: "branch", RefName: "..hidden"}, []string{"{{branch}}"}, []string{"hidden"}, nil},
+		{&runenv.Context{RefType: "branch", RefName: "..hidden"}, []string{"{{branch}}"}, []string{"hidden"}, nil},
 		{long, []string{"{{branch}}", "{{sha}}-{{branch}}"}, []string{strings.Repeat("x", 128), "abc-" + strings.Repeat("x", 124)}, nil},
 		{branch, []string{"{{branch}}", "Feature-JIRA-12_fix-2"}, []string{"Feature-JIRA-12_fix-2"}, nil}, // duplicates collapse
 	}
@@ -382,7 +382,7 @@ func FuzzDecide(f *testing.F) {
 		if err := os.WriteFile(p, payload, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		c, err := actions.ContextFromEnv(envMap(map[string]string{"GITHUB_EVENT_PATH": p, "GITHUB_EVENT_NAME": event}))
+		c, err := runenv.ContextFromEnv(envMap(map[string]string{"GITHUB_EVENT_PATH": p, "GITHUB_EVENT_NAME": event}))
 		if err != nil {
 			return
 		}

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gantry-ci/gantry/actions"
+	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/config"
 )
 
@@ -24,7 +24,7 @@ type SkippedTag struct {
 
 // tagValues computes the placeholder values for c; a missing key has its
 // reason in the second map.
-func tagValues(c *actions.Context) (map[string]string, map[string]string) {
+func tagValues(c *runenv.Context) (map[string]string, map[string]string) {
 	vals, why := map[string]string{}, map[string]string{}
 	if sha := c.HeadSHA(); sha != "" {
 		vals["sha"] = config.SanitizeTag(sha)
@@ -80,7 +80,7 @@ func tagValues(c *actions.Context) (map[string]string, map[string]string) {
 // have no value in this run (such as {{tag}} on a branch push) is skipped
 // with its reason, and "latest" is only produced on the default branch.
 // Invalid templates are skipped too (config.Load rejects them earlier).
-func RenderTags(templates []string, c *actions.Context) ([]string, []SkippedTag) {
+func RenderTags(templates []string, c *runenv.Context) ([]string, []SkippedTag) {
 	vals, why := tagValues(c)
 	var tags []string
 	var skipped []SkippedTag

@@ -12,7 +12,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 
-	"github.com/gantry-ci/gantry/actions"
+	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/buildcache"
 )
 
@@ -150,7 +150,7 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 	}
 	if _, ok := opts.BuildArgs["SHA"]; !ok {
 		// the commit being built: the pull request's head, not the merge commit
-		if gh, err := actions.ContextFromEnv(os.Getenv); err == nil && gh.HeadSHA() != "" {
+		if gh, err := runenv.ContextFromEnv(os.Getenv); err == nil && gh.HeadSHA() != "" {
 			opts.BuildArgs["SHA"] = gh.HeadSHA()
 		}
 	}
@@ -252,7 +252,7 @@ func writeBuildReport(cmd *cobra.Command, fl *buildFlags, rep *buildcache.Report
 			return err
 		}
 	}
-	if err := actions.AppendSummary(os.Getenv, rep.Markdown()); err != nil {
+	if err := runenv.AppendSummary(os.Getenv, rep.Markdown()); err != nil {
 		fmt.Fprintln(cmd.ErrOrStderr(), "gantry: warning: job summary:", err)
 	}
 	return nil

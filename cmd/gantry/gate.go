@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/gantry-ci/gantry/actions"
+	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/config"
 	"github.com/gantry-ci/gantry/gate"
 	"github.com/gantry-ci/gantry/lint"
@@ -80,8 +80,8 @@ func runGate(cmd *cobra.Command, dir string, fl *gateFlags) error {
 
 // gateRun is an evaluated push policy with what it was evaluated on.
 type gateRun struct {
-	getenv   actions.Getenv
-	run      *actions.Context
+	getenv   runenv.Getenv
+	run      *runenv.Context
 	policy   *config.PushPolicy
 	decision *gate.PushDecision
 }
@@ -101,7 +101,7 @@ func evaluateGate(ctx context.Context, dir string, fl *gateFlags) (*gateRun, err
 	if fl.event != "" && getenv("GITHUB_EVENT_NAME") == "" {
 		return nil, usageError("--event needs --event-name: the payload alone does not say which event it is (pull_request and pull_request_target look alike)")
 	}
-	run, err := actions.ContextFromEnv(getenv)
+	run, err := runenv.ContextFromEnv(getenv)
 	if err != nil {
 		return nil, usageError("%v", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/gantry-ci/gantry/actions"
+	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -79,7 +80,7 @@ func newGitHubActionCmd() *cobra.Command {
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "gantry %s\n", strings.Join(quoteArgs(argv), " "))
 			code := run(cmd.Context(), argv, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
-			if err := actions.SetOutput(os.Getenv, "exit-code", fmt.Sprint(code)); err != nil {
+			if err := runenv.SetOutput(os.Getenv, "exit-code", fmt.Sprint(code)); err != nil {
 				return &exitError{code: exitInternal, err: fmt.Errorf("writing step outputs: %w", err)}
 			}
 			if code != exitOK {

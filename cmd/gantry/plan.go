@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/gantry-ci/gantry/actions"
+	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/buildcache"
 )
 
@@ -137,7 +137,7 @@ func runPlan(cmd *cobra.Command, args []string, fl *planFlags) error {
 	if err != nil {
 		return &exitError{code: exitInternal, err: fmt.Errorf("writing the plan: %w", err)}
 	}
-	if err := actions.AppendSummary(os.Getenv, plan.SummaryMarkdown()); err != nil {
+	if err := runenv.AppendSummary(os.Getenv, plan.SummaryMarkdown()); err != nil {
 		fmt.Fprintln(cmd.ErrOrStderr(), "gantry: warning: cannot write the job summary:", err)
 	}
 	return nil

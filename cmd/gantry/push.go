@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/gantry-ci/gantry/actions"
+	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/buildcache"
 	"github.com/gantry-ci/gantry/config"
 	"github.com/gantry-ci/gantry/gate"
@@ -141,7 +141,7 @@ func preparePush(ctx context.Context, cmd *cobra.Command, opts *buildcache.Build
 		fmt.Fprintf(out, "gantry: "+format+"\n", args...)
 	}}
 	if g.run.InActions {
-		kc.Mask = func(secret string) { actions.Mask(cmd.OutOrStdout(), secret) }
+		kc.Mask = func(secret string) { runenv.Mask(cmd.OutOrStdout(), secret) }
 	}
 	plan, err := registry.NewPlan(ctx, kc, registry.PlanOptions{Repository: image, Tags: tags, OnImmutable: g.policy.OnImmutableTag})
 	if err != nil {
@@ -242,9 +242,9 @@ func configName(p *config.PushPolicy) string {
 }
 
 // warn prints a warning, as an annotation in GitHub Actions.
-func warn(cmd *cobra.Command, run *actions.Context, msg string) {
+func warn(cmd *cobra.Command, run *runenv.Context, msg string) {
 	if run.InActions {
-		fmt.Fprintf(cmd.OutOrStdout(), "::warning title=gantry push::%s\n", actions.EscapeData(msg))
+		fmt.Fprintf(cmd.OutOrStdout(), "::warning title=gantry push::%s\n", runenv.EscapeData(msg))
 		return
 	}
 	fmt.Fprintln(cmd.ErrOrStderr(), "gantry: warning:", msg)
@@ -259,14 +259,14 @@ func writePushOutputs(out io.Writer, g *gateRun, res *registry.Result, reason st
 		vals["tags"] = strings.Join(res.TagRefs(), "\n")
 		vals["digest"] = res.Digest
 	}
-	if err := actions.SetOutputs(g.getenv, []string{"pushed", "reason", "tags", "digest"}, vals); err != nil {
+	if err := runenv.SetOutputs(g.getenv, []string{"pushed", "reason", "tags", "digest"}, vals); err != nil {
 		return &exitError{code: exitInternal, err: fmt.Errorf("writing the step outputs: %w", err)}
 	}
 	summary := g.decision.Markdown()
 	if res != nil {
 		summary += res.Markdown()
 	}
-	if err := actions.AppendSummary(g.getenv, summary); err != nil {
+	if err := runenv.AppendSummary(g.getenv, summary); err != nil {
 		fmt.Fprintln(out, "gantry: warning: job summary:", err)
 	}
 	return nil
