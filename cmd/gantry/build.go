@@ -123,7 +123,6 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 		ContextDir:  ".",
 		Dockerfile:  fl.file,
 		Target:      fl.target,
-		BuildArgs:   map[string]string{},
 		Platforms:   fl.platforms,
 		Secrets:     fl.secrets,
 		Cache:       fl.cache,
@@ -134,19 +133,9 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 	if len(args) == 1 {
 		opts.ContextDir = args[0]
 	}
-	for _, a := range fl.buildArgs {
-		k, v, ok := strings.Cut(a, "=")
-		if !ok {
-			// NAME alone takes the value from the environment, as with docker build
-			v, ok = os.LookupEnv(k)
-			if !ok {
-				continue
-			}
-		}
-		if k == "" {
-			return usageError("--build-arg %q: want NAME=VALUE", a)
-		}
-		opts.BuildArgs[k] = v
+	var err error
+	if opts.BuildArgs, err = buildcache.ParseBuildArgs(fl.buildArgs, os.LookupEnv); err != nil {
+		return usageError("%v", err)
 	}
 	if _, ok := opts.BuildArgs["SHA"]; !ok {
 		// the commit being built: the pull request's head, not the merge commit

@@ -85,7 +85,7 @@ func runPlan(cmd *cobra.Command, args []string, fl *planFlags) error {
 			return usageError("--cache: %v", err)
 		}
 	}
-	buildArgs, err := buildcache.ParseBuildArgs(fl.buildArgs, os.Getenv)
+	buildArgs, err := buildcache.ParseBuildArgs(fl.buildArgs, os.LookupEnv)
 	if err != nil {
 		return usageError("%v", err)
 	}
