@@ -87,7 +87,7 @@ var pendingPush *pushRun
 
 type pushRun struct {
 	gate *gateRun
-	plan *registry.Plan
+	plan *registry.Preflight
 	out  io.Writer
 	done bool
 }
@@ -143,7 +143,7 @@ func preparePush(ctx context.Context, cmd *cobra.Command, opts *buildcache.Build
 	if g.run.InActions {
 		kc.Mask = func(secret string) { runenv.Mask(cmd.OutOrStdout(), secret) }
 	}
-	plan, err := registry.NewPlan(ctx, kc, registry.PlanOptions{Repository: image, Tags: tags, OnImmutable: g.policy.OnImmutableTag})
+	plan, err := registry.CheckPush(ctx, kc, registry.PushOptions{Repository: image, Tags: tags, OnImmutable: g.policy.OnImmutableTag})
 	if err != nil {
 		if plan != nil {
 			fmt.Fprint(out, planTable(plan))
@@ -214,7 +214,7 @@ func describeTag(t registry.TagResult) string {
 	return t.Status
 }
 
-func planTable(p *registry.Plan) string {
+func planTable(p *registry.Preflight) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "push plan: %s with %s\n", p.Repository.Name, p.Credential)
 	if p.Mutability.Setting != "" {
