@@ -14,9 +14,8 @@ import (
 
 	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/buildcache"
+	"github.com/gantry-ci/gantry/push"
 )
-
-func init() { subcommands = append(subcommands, newBuildCmd) }
 
 // Exit codes of gantry build, besides exitOK, exitUsage and exitInternal.
 const (
@@ -24,15 +23,6 @@ const (
 	exitUnreachable  = 4 // the BuildKit daemon is not running, or went away mid-build
 	exitCacheWarning = 5 // the build succeeded, but a cache import or export failed
 )
-
-// PushFinisher completes a push after the build, given its result.
-type PushFinisher func(ctx context.Context, res *buildcache.BuildResult) error
-
-// pushHook is how `gantry build --push` pushes: the push gate sets it (in
-// its own file's init). It decides whether to push, prepares opts (image
-// exports, an auth provider in opts.Session) and returns what to run after
-// the build. A nil finisher with a nil error means "build, do not push".
-var pushHook func(ctx context.Context, cmd *cobra.Command, opts *buildcache.BuildOptions) (PushFinisher, error)
 
 type buildFlags struct {
 	file          string
@@ -52,10 +42,15 @@ type buildFlags struct {
 	timeout       time.Duration
 	allowCacheErr bool
 	debug         bool
+	// pushing holds gantry push's own flags (empty for gantry build --push).
+	pushing pushFlags
 }
 
-func newBuildCmd() *cobra.Command {
-	var fl buildFlags
+func newBuildCmd() *cobra.Command { return newBuildCmdWith(&buildFlags{}) }
+
+// newBuildCmdWith is gantry build with its flags in fl (gantry push adds its
+// own to the same command).
+func newBuildCmdWith(fl *buildFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "build [DIR]",
 		Short: "build a Dockerfile on BuildKit with one cache entry per stage",
@@ -79,7 +74,7 @@ Exit codes: 0 built, 1 build failed, 2 usage error, 3 internal failure,
 import or export failed (0 with --allow-cache-errors).`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runBuild(cmd, args, &fl)
+			return runBuild(cmd, args, fl)
 		},
 	}
 	f := cmd.Flags()
@@ -176,14 +171,12 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 	}
 	opts.Builder = addr
 
-	var finish PushFinisher
+	var pushing *push.Push
 	if fl.push {
-		if pushHook == nil {
-			return usageError("--push is not available in this build of gantry")
-		}
-		if finish, err = pushHook(ctx, cmd, &opts); err != nil {
+		if pushing, err = preparePush(ctx, cmd, &fl.pushing, &opts); err != nil {
 			return err
 		}
+		defer pushing.Abandon() // reports a build that did not finish
 	}
 
 	c, err := buildcache.Connect(ctx, addr, fl.tls)
@@ -208,9 +201,9 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 	if err != nil {
 		return buildExitError(err)
 	}
-	if finish != nil {
-		if err := finish(ctx, res); err != nil {
-			return err
+	if pushing != nil {
+		if err := pushing.Complete(ctx, res); err != nil {
+			return pushExitError(err)
 		}
 	}
 	if n := rep.CacheWarnings(); n > 0 && !fl.allowCacheErr {

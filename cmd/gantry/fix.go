@@ -127,7 +127,7 @@ func runFix(cmd *cobra.Command, args []string, fl *lintFlags, l *lint.Linter, fa
 		defer file.Close()
 		out, toStdout = file, false
 	}
-	rep, err := newReporter(fl.format, out, fl.color, toStdout)
+	rep, err := newReporter(fl.format, out, fl.color, toStdout, fl.github, failOn)
 	if err != nil {
 		return err
 	}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -15,8 +13,6 @@ import (
 	"github.com/gantry-ci/gantry/gate"
 	"github.com/gantry-ci/gantry/lint"
 )
-
-func init() { subcommands = append(subcommands, newGateCmd) }
 
 // gateFlags are the flags gantry gate shares with gantry push.
 type gateFlags struct {
@@ -119,39 +115,11 @@ func evaluateGate(ctx context.Context, dir string, fl *gateFlags) (*gateRun, err
 	policy := cfg.PushPolicy()
 	var check gate.LintCheck
 	if policy.RequireLint {
-		check = func(ctx context.Context) (int, error) { return lintErrors(ctx, root, fl.config) }
+		// WorkDir stays the process's: the engine reads a repository's
+		// config through its display path, which is relative to WorkDir
+		opts := lint.Options{ConfigPath: fl.config}
+		opts.Shellcheck, opts.Pyflakes = findLinters(false, false)
+		check = func(ctx context.Context) (int, error) { return lint.ErrorCount(ctx, opts, root) }
 	}
 	return &gateRun{getenv: getenv, run: run, policy: policy, decision: gate.Decide(ctx, policy, run, check)}, nil
-}
-
-// lintErrors lints the repository at root as `gantry lint` would and
-// returns the number of error findings.
-func lintErrors(ctx context.Context, root, configPath string) (int, error) {
-	// WorkDir stays the process's: the engine reads a repository's config
-	// through its display path, which is relative to WorkDir
-	opts := lint.Options{ConfigPath: configPath}
-	opts.Shellcheck, _ = exec.LookPath("shellcheck")
-	for _, name := range []string{"pyflakes", "pyflakes3"} {
-		if p, err := exec.LookPath(name); err == nil {
-			opts.Pyflakes = p
-			break
-		}
-	}
-	l, err := lint.New(opts)
-	if err != nil {
-		return 0, err
-	}
-	abs, err := filepath.Abs(root)
-	if err != nil {
-		return 0, err
-	}
-	res, err := l.LintPaths(ctx, []string{abs})
-	if err != nil {
-		return 0, err
-	}
-	if res.InternalErrors > 0 {
-		return 0, fmt.Errorf("gantry lint failed on %d %s", res.InternalErrors, plural(res.InternalErrors, "file"))
-	}
-	errs, _, _ := lint.Counts(res.Findings)
-	return errs, nil
 }

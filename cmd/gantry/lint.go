@@ -25,6 +25,7 @@ type lintFlags struct {
 	maxFileSize   int64
 	jobs          int
 	fixes         fixFlags
+	github        githubFlags
 }
 
 func newLintCmd() *cobra.Command {
@@ -57,7 +58,7 @@ config error, 3 internal failure.`,
 	f.Int64Var(&fl.maxFileSize, "max-file-size", lint.DefaultMaxFileSize, "largest file to lint, in bytes")
 	f.IntVarP(&fl.jobs, "jobs", "j", 0, "files linted at once (default: one per CPU)")
 	addFixFlags(f, &fl.fixes)
-	addGitHubFlags(f)
+	fl.github.register(f)
 	return cmd
 }
 
@@ -67,16 +68,7 @@ func runLint(cmd *cobra.Command, args []string, fl *lintFlags) error {
 		return err
 	}
 	opts := lint.Options{ConfigPath: fl.config, MaxFileSize: fl.maxFileSize, Jobs: fl.jobs}
-	if !fl.noShellcheck {
-		opts.Shellcheck, _ = exec.LookPath("shellcheck")
-	}
-	if !fl.noPyflakes {
-		if p, err := exec.LookPath("pyflakes"); err == nil {
-			opts.Pyflakes = p
-		} else if p, err := exec.LookPath("pyflakes3"); err == nil {
-			opts.Pyflakes = p
-		}
-	}
+	opts.Shellcheck, opts.Pyflakes = findLinters(fl.noShellcheck, fl.noPyflakes)
 	l, err := lint.New(opts)
 	if err != nil {
 		return err
@@ -119,7 +111,7 @@ func runLint(cmd *cobra.Command, args []string, fl *lintFlags) error {
 		defer file.Close()
 		out = file
 	}
-	rep, err := newReporter(fl.format, out, fl.color, file == nil)
+	rep, err := newReporter(fl.format, out, fl.color, file == nil, fl.github, failOn)
 	if err != nil {
 		return err
 	}
@@ -145,6 +137,20 @@ func runLint(cmd *cobra.Command, args []string, fl *lintFlags) error {
 		return &exitError{code: exitFindings}
 	}
 	return nil
+}
+
+// findLinters returns the paths of shellcheck and pyflakes on PATH, or ""
+// for those not found or turned off.
+func findLinters(noShellcheck, noPyflakes bool) (shellcheck, pyflakes string) {
+	if !noShellcheck {
+		shellcheck, _ = exec.LookPath("shellcheck")
+	}
+	for _, name := range []string{"pyflakes", "pyflakes3"} {
+		if p, err := exec.LookPath(name); err == nil && !noPyflakes && pyflakes == "" {
+			pyflakes = p
+		}
+	}
+	return shellcheck, pyflakes
 }
 
 // parseFailOn returns the threshold severity, or 0 for "none".

@@ -14,8 +14,6 @@ import (
 	"github.com/gantry-ci/gantry/buildcache"
 )
 
-func init() { subcommands = append(subcommands, newPlanCmd) }
-
 type planFlags struct {
 	file      string
 	target    string

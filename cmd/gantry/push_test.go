@@ -16,7 +16,7 @@ import (
 // runGantry runs gantry in-process and returns its exit code and output.
 func runGantry(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	root := newRootCmd()
+	root := newRootCmd(&cpuProfile{})
 	var out, errb bytes.Buffer
 	root.SetOut(&out)
 	root.SetErr(&errb)
