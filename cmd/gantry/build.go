@@ -14,6 +14,7 @@ import (
 
 	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/buildcache"
+	"github.com/gantry-ci/gantry/lint"
 	"github.com/gantry-ci/gantry/push"
 )
 
@@ -127,6 +128,9 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 	}
 	if len(args) == 1 {
 		opts.ContextDir = args[0]
+	}
+	if _, err := loadConfig(lint.FindRoot(opts.ContextDir), ""); err != nil {
+		return err
 	}
 	var err error
 	if opts.BuildArgs, err = buildcache.ParseBuildArgs(fl.buildArgs, os.LookupEnv); err != nil {

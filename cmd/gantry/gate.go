@@ -102,15 +102,9 @@ func evaluateGate(ctx context.Context, dir string, fl *gateFlags) (*gateRun, err
 		return nil, usageError("%v", err)
 	}
 	root := lint.FindRoot(dir)
-	cfgPath := fl.config
-	if cfgPath == "" {
-		cfgPath = config.Find(root)
-	}
-	var cfg *config.Config
-	if cfgPath != "" {
-		if cfg, err = config.Load(cfgPath, lint.KnownRules()); err != nil {
-			return nil, err
-		}
+	cfg, err := loadConfig(root, fl.config)
+	if err != nil {
+		return nil, err
 	}
 	policy := cfg.PushPolicy()
 	var check gate.LintCheck
@@ -122,4 +116,17 @@ func evaluateGate(ctx context.Context, dir string, fl *gateFlags) (*gateRun, err
 		check = func(ctx context.Context) (int, error) { return lint.ErrorCount(ctx, opts, root) }
 	}
 	return &gateRun{getenv: getenv, run: run, policy: policy, decision: gate.Decide(ctx, policy, run, check)}, nil
+}
+
+// loadConfig loads and validates all of path, or of the gantry config of
+// the repository at root when path is ""; nil when there is none. Every
+// command that reads the config calls it, so a mistake anywhere in the
+// file is a positioned error (exit 2) whichever command meets it first.
+func loadConfig(root, path string) (*config.Config, error) {
+	if path == "" {
+		if path = config.Find(root); path == "" {
+			return nil, nil
+		}
+	}
+	return config.Load(path, lint.KnownRules())
 }

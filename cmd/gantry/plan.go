@@ -12,6 +12,7 @@ import (
 
 	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/buildcache"
+	"github.com/gantry-ci/gantry/lint"
 )
 
 type planFlags struct {
@@ -82,6 +83,9 @@ func runPlan(cmd *cobra.Command, args []string, fl *planFlags) error {
 		if spec, err = buildcache.ParseCacheSpec(fl.cache); err != nil {
 			return usageError("--cache: %v", err)
 		}
+	}
+	if _, err := loadConfig(lint.FindRoot(dir), ""); err != nil {
+		return err
 	}
 	buildArgs, err := buildcache.ParseBuildArgs(fl.buildArgs, os.LookupEnv)
 	if err != nil {
