@@ -14,6 +14,7 @@ import (
 
 	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/buildcache"
+	"github.com/gantry-ci/gantry/docs"
 	"github.com/gantry-ci/gantry/lint"
 	"github.com/gantry-ci/gantry/push"
 )
@@ -55,25 +56,8 @@ func newBuildCmdWith(fl *buildFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "build [DIR]",
 		Short: "build a Dockerfile on BuildKit with one cache entry per stage",
-		Long: `Build an image from DIR (default ".") on a BuildKit daemon.
-
-With --cache, every stage of the cache plan (see gantry plan) is solved on
-its own in dependency waves, exporting its own cache entry (mode=max) and
-importing its own and its ancestors' entries; the target builds last with all
-of them. One backend names every entry:
-
-  type=local,dir=PATH        PATH/<stage> (old blobs are removed)
-  type=registry,ref=REPO     REPO:cache-<stage>
-  type=gha[,scope=PREFIX]    scope <stage> (on a GitHub runner)
-  type=s3,bucket=B,region=R  name <stage>
-
-The daemon is --builder, else $BUILDKIT_HOST, else unix:///run/buildkit/buildkitd.sock
-(unix://, tcp:// with --tls-*, docker-container://, kube-pod://, ssh://).
-
-Exit codes: 0 built, 1 build failed, 2 usage error, 3 internal failure,
-4 BuildKit unreachable (not running, or lost mid-build), 5 built but a cache
-import or export failed (0 with --allow-cache-errors).`,
-		Args: cobra.MaximumNArgs(1),
+		Long:  docs.Help("build"),
+		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runBuild(cmd, args, fl)
 		},

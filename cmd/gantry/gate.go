@@ -10,6 +10,7 @@ import (
 
 	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/config"
+	"github.com/gantry-ci/gantry/docs"
 	"github.com/gantry-ci/gantry/gate"
 	"github.com/gantry-ci/gantry/lint"
 )
@@ -33,19 +34,8 @@ func newGateCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "gate [DIR]",
 		Short: "decide whether this run may push an image, without building",
-		Long: `Evaluate the push policy (the push: section of .github/gantry.yaml, or the
-safe default) against the GitHub Actions run: the event, the ref, forks,
-pull_request_target, drafts, a required label and, if the policy asks, a
-clean gantry lint of DIR's repository.
-
-Prints the decision as a table, and in GitHub Actions writes push=true|false,
-reason and tags to $GITHUB_OUTPUT and the table to the job summary. With
---event and --event-name it decides on a saved event payload, to debug a
-policy locally.
-
-Exit codes: 0 decided (push or not), 1 denied with --require, 2 usage or
-config error.`,
-		Args: cobra.MaximumNArgs(1),
+		Long:  docs.Help("gate"),
+		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := "."
 			if len(args) == 1 {

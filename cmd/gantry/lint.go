@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gantry-ci/gantry/docs"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -33,15 +34,7 @@ func newLintCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "lint [PATH... | -]",
 		Short: "lint workflows, action.yml files and Dockerfiles",
-		Long: `Lint GitHub Actions workflows, action metadata and Dockerfiles.
-
-With no arguments, lints the repository around the working directory:
-.github/workflows/*.y?ml, every action.y?ml and every Dockerfile. With
-arguments, lints those files and folders; "-" reads stdin (name it with
---stdin-filename).
-
-Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage or
-config error, 3 internal failure.`,
+		Long:  docs.Help("lint"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runLint(cmd, args, &fl)
 		},

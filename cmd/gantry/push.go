@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gantry-ci/gantry/buildcache"
+	"github.com/gantry-ci/gantry/docs"
 	"github.com/gantry-ci/gantry/push"
 )
 
@@ -28,25 +29,7 @@ func newPushCmd() *cobra.Command {
 	fl.push = true
 	cmd.Use = "push [DIR]"
 	cmd.Short = "build an image and push it when the push policy allows it"
-	cmd.Long = `Build DIR like gantry build, and push the image when the push policy allows
-it (see gantry gate): by digest first, then each tag of the policy is created
-or moved to that digest.
-
-Before building, gantry resolves the registry credential (ECR through the
-AWS SDK's credential chain, or Docker's config and credential helpers),
-looks up where each tag points and, for ECR, whether the repository's tags
-are immutable; a tag that would be rejected is skipped with a warning, or
-fails the run first, per push.on-immutable-tag.
-
-When the policy denies the push, the image is built but not pushed (exit 0),
-or nothing is built with --require (exit 1). The decision, the tags and the
-digest are written to $GITHUB_OUTPUT (pushed, reason, tags, digest) and the
-job summary.
-
-Exit codes: as gantry build (0 built, 1 build failed or push denied with
---require, 2 usage or config error, 3 internal failure, 4 BuildKit
-unreachable, 5 cache warning), and 6 when the registry side failed; the
-report then says which tags point where.`
+	cmd.Long = docs.Help("push")
 	f := cmd.Flags()
 	if err := f.Set("push", "true"); err != nil {
 		panic(err) // the build command always has --push
