@@ -95,26 +95,8 @@ func runLint(cmd *cobra.Command, args []string, fl *lintFlags) error {
 		return err
 	}
 
-	out := cmd.OutOrStdout()
-	var file *os.File
-	if fl.output != "" {
-		if file, err = os.Create(fl.output); err != nil {
-			return usageError("cannot write %s: %v", fl.output, err)
-		}
-		defer file.Close()
-		out = file
-	}
-	rep, err := newReporter(fl.format, out, fl.color, file == nil, fl.github, failOn)
-	if err != nil {
+	if err := writeReport(cmd, fl, res, cmd.OutOrStdout(), true, failOn); err != nil {
 		return err
-	}
-	if err := rep.Report(ctx, lint.NewReport(res)); err != nil {
-		return &exitError{code: exitInternal, err: fmt.Errorf("writing the report: %w", err)}
-	}
-	if file != nil {
-		if err := file.Close(); err != nil {
-			return &exitError{code: exitInternal, err: err}
-		}
 	}
 	if err := writeLintOutputs(res); err != nil {
 		return err
@@ -123,6 +105,39 @@ func runLint(cmd *cobra.Command, args []string, fl *lintFlags) error {
 		fmt.Fprintln(cmd.ErrOrStderr(), "gantry: nothing to lint: no workflow, action.yml or Dockerfile found")
 	}
 	printSummary(cmd.ErrOrStderr(), res)
+	return lintExit(res, failOn)
+}
+
+// writeReport writes res in --format to --output, or else to w (stdout
+// when toStdout).
+func writeReport(cmd *cobra.Command, fl *lintFlags, res *lint.Result, w io.Writer, toStdout bool, failOn lint.Severity) error {
+	var file *os.File
+	if fl.output != "" {
+		var err error
+		if file, err = os.Create(fl.output); err != nil {
+			return usageError("cannot write %s: %v", fl.output, err)
+		}
+		defer file.Close()
+		w, toStdout = file, false
+	}
+	rep, err := newReporter(fl.format, w, fl.color, toStdout, fl.github, failOn)
+	if err != nil {
+		return err
+	}
+	if err := rep.Report(cmd.Context(), lint.NewReport(res)); err != nil {
+		return &exitError{code: exitInternal, err: fmt.Errorf("writing the report: %w", err)}
+	}
+	if file != nil {
+		if err := file.Close(); err != nil {
+			return &exitError{code: exitInternal, err: err}
+		}
+	}
+	return nil
+}
+
+// lintExit is the exit code of a lint run: 3 when a file could not be
+// linted, 1 with findings at or above --fail-on.
+func lintExit(res *lint.Result, failOn lint.Severity) error {
 	if res.InternalErrors > 0 {
 		return &exitError{code: exitInternal}
 	}
