@@ -59,7 +59,7 @@ func (l *Linter) runRepositoryRules(files []*File) []Finding {
 				defer wg.Done()
 				sem <- struct{}{}
 				defer func() { <-sem }()
-				results[i] = runRepositoryRule(repo, r, cfg.options(r))
+				results[i] = runRepositoryRule(repo, r, ruleOptions(cfg, r))
 			}()
 		}
 		wg.Wait()

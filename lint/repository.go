@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/gantry-ci/gantry/buildcache"
+	"github.com/gantry-ci/gantry/config"
 )
 
 // Repository is the model of one repository that repository rules check:
@@ -48,7 +49,7 @@ type Repository struct {
 	// enabled reports whether a rule runs for this repository.
 	enabled func(id string) bool
 	// cfg is the repository's gantry config.
-	cfg *Config
+	cfg *config.Config
 }
 
 // RepoWorkflow is one workflow of the repository model.
