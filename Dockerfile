@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # gantry's own image, ghcr.io/gantry-ci/gantry. The release workflow builds
 # it with `gantry push`, one cache entry per stage: a code change rebuilds
 # compile and main, and reuses modules.
