@@ -107,8 +107,9 @@ install_release() {
 	fi
 	local base="${GANTRY_RELEASE_URL:-https://github.com/gantry-ci/gantry/releases/download}"
 	base="${base%/}/$version"
-	local tmp
-	tmp=$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/gantry-setup.XXXXXX")
+	local tmp temp="${RUNNER_TEMP:-${TMPDIR:-/tmp}}"
+	mkdir -p "$temp"
+	tmp=$(mktemp -d "$temp/gantry-setup.XXXXXX")
 	# shellcheck disable=SC2064 # expand tmp now
 	trap "rm -rf '$tmp'" EXIT
 	echo "gantry: downloading $base/$archive"
