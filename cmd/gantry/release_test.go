@@ -143,6 +143,7 @@ func noGoPath(t *testing.T) string {
 // releaseEnv is a runner's environment for the action with a release server
 // and a fresh tool cache, without go on PATH.
 func releaseEnv(t *testing.T, url string) (env map[string]string, workspace string) {
+	testenv.LookPath(t, "curl") // what the action downloads with
 	tmp := t.TempDir()
 	workspace = filepath.Join(tmp, "workspace")
 	os.MkdirAll(filepath.Join(workspace, ".git"), 0o755)
