@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/shlex"
 
+	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -15,10 +16,10 @@ var ActionCommands = []string{"lint", "plan", "build", "push", "gate"}
 
 // ActionCommand builds the gantry command line that the action runs from its
 // inputs, which action.yml passes as INPUT_COMMAND, INPUT_ARGS, INPUT_PATHS,
-// INPUT_FORMAT, INPUT_FAIL_ON and INPUT_CONFIG. args and paths are split like
-// a shell would (quotes group, nothing is expanded); paths go last, after
-// "--".
-func ActionCommand(getenv Getenv) ([]string, error) {
+// INPUT_FORMAT (lint and plan only), INPUT_FAIL_ON and INPUT_CONFIG (lint
+// only). args and paths are split like a shell would (quotes group, nothing
+// is expanded); paths go last, after "--".
+func ActionCommand(getenv runenv.Getenv) ([]string, error) {
 	cmd := strings.TrimSpace(getenv("INPUT_COMMAND"))
 	if cmd == "" {
 		cmd = "lint"
@@ -31,7 +32,8 @@ func ActionCommand(getenv Getenv) ([]string, error) {
 		return nil, fmt.Errorf("input command must be one of %s, not %q", strings.Join(ActionCommands, ", "), cmd)
 	}
 	argv := []string{cmd}
-	if f := strings.TrimSpace(getenv("INPUT_FORMAT")); f != "" {
+	// format is an input of every command, but only lint and plan have --format
+	if f := strings.TrimSpace(getenv("INPUT_FORMAT")); f != "" && (cmd == "lint" || cmd == "plan") {
 		argv = append(argv, "--format", f)
 	}
 	if cmd == "lint" {
@@ -63,9 +65,9 @@ var LintOutputNames = []string{"findings", "errors", "warnings"}
 
 // WriteLintOutputs sets the step outputs findings, errors and warnings (the
 // counts) when running in GitHub Actions (GITHUB_OUTPUT is set).
-func WriteLintOutputs(getenv Getenv, fs []lint.Finding) error {
+func WriteLintOutputs(getenv runenv.Getenv, fs []lint.Finding) error {
 	e, w, i := lint.Counts(fs)
-	return SetOutputs(getenv, LintOutputNames, map[string]string{
+	return runenv.SetOutputs(getenv, LintOutputNames, map[string]string{
 		"findings": strconv.Itoa(e + w + i),
 		"errors":   strconv.Itoa(e),
 		"warnings": strconv.Itoa(w),

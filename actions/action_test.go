@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -22,6 +23,9 @@ func TestActionCommand(t *testing.T) {
 		{map[string]string{"INPUT_COMMAND": "build", "INPUT_FAIL_ON": "error", "INPUT_CONFIG": "x", "INPUT_ARGS": "--target main", "INPUT_PATHS": "."},
 			"build|--target|main|--|.", ""},
 		{map[string]string{"INPUT_COMMAND": " push ", "INPUT_ARGS": "$HOME `id`"}, "push|$HOME|`id`", ""},
+		{map[string]string{"INPUT_COMMAND": "gate", "INPUT_FORMAT": "checks"}, "gate", ""},
+		{map[string]string{"INPUT_COMMAND": "push", "INPUT_FORMAT": "json", "INPUT_ARGS": "--require"}, "push|--require", ""},
+		{map[string]string{"INPUT_COMMAND": "plan", "INPUT_FORMAT": "mermaid"}, "plan|--format|mermaid", ""},
 		{map[string]string{"INPUT_COMMAND": "deploy"}, "", `input command must be one of lint, plan, build, push, gate, not "deploy"`},
 		{map[string]string{"INPUT_ARGS": `"unterminated`}, "", "input args:"},
 	} {
@@ -79,3 +83,5 @@ func TestNewReporter(t *testing.T) {
 		t.Error("GITHUB_TOKEN was not used")
 	}
 }
+
+func envMap(m map[string]string) runenv.Getenv { return func(k string) string { return m[k] } }

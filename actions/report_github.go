@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gantry-ci/gantry/actions/runenv"
+	"github.com/gantry-ci/gantry/internal/text"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -27,10 +29,10 @@ const AnnotationsPerLevel = 10
 type GitHubReporter struct {
 	// W receives the workflow commands (the step's standard output).
 	W io.Writer
-	// Getenv reads GITHUB_STEP_SUMMARY and GITHUB_WORKSPACE; nil means os.Getenv.
-	Getenv Getenv
+	// runenv.Getenv reads GITHUB_STEP_SUMMARY and GITHUB_WORKSPACE; nil means os.Getenv.
+	Getenv runenv.Getenv
 	// Context, when set, is used to link findings in the summary to the commit.
-	Context *Context
+	Context *runenv.Context
 	// Changed are the lines the pull request changed, when known.
 	Changed ChangedLines
 	// Title heads the job summary; "gantry lint" when empty.
@@ -57,7 +59,7 @@ func (g *GitHubReporter) Report(_ context.Context, r *lint.Report) error {
 	}
 	if len(rest) > 0 {
 		fmt.Fprintf(&b, "::group::%d more %s (GitHub annotates %d of each severity per step; the job summary lists every finding)\n",
-			len(rest), plural(len(rest), "finding"), AnnotationsPerLevel)
+			len(rest), text.Plural(len(rest), "finding", ""), AnnotationsPerLevel)
 		for _, f := range rest {
 			fmt.Fprintf(&b, "%s:%d:%d: %s: %s [%s]\n", paths.repoPath(f.File), f.Line, f.Column, f.Severity,
 				strings.ReplaceAll(f.Message, "\n", "\n    "), f.RuleID)
@@ -84,7 +86,7 @@ func AnnotationCommand(f *lint.Finding, path string) string {
 	b.WriteString("::")
 	b.WriteString(commandLevel(f.Severity))
 	b.WriteString(" file=")
-	b.WriteString(EscapeProperty(path))
+	b.WriteString(runenv.EscapeProperty(path))
 	if f.Line > 0 {
 		prop(&b, "line", f.Line)
 		if f.EndLine >= f.Line {
@@ -98,9 +100,9 @@ func AnnotationCommand(f *lint.Finding, path string) string {
 		}
 	}
 	b.WriteString(",title=")
-	b.WriteString(EscapeProperty(f.RuleID))
+	b.WriteString(runenv.EscapeProperty(f.RuleID))
 	b.WriteString("::")
-	b.WriteString(EscapeData(annotationMessage(f)))
+	b.WriteString(runenv.EscapeData(annotationMessage(f)))
 	b.WriteByte('\n')
 	return b.String()
 }
@@ -145,11 +147,4 @@ func prioritize(fs []lint.Finding, paths *pathMapper, changed ChangedLines) []*l
 		return cmp.Or(cmp.Compare(b.Severity, a.Severity), cmp.Compare(inDiff(a), inDiff(b)), lint.CompareFindings(a, b))
 	})
 	return out
-}
-
-func plural(n int, s string) string {
-	if n == 1 {
-		return s
-	}
-	return s + "s"
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/go-github/v62/github"
 
+	"github.com/gantry-ci/gantry/actions/runenv"
+	"github.com/gantry-ci/gantry/internal/text"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -27,13 +29,13 @@ type ReviewReporter struct {
 	// Client talks to GitHub; nil means there is no token.
 	Client *github.Client
 	// Context gives the repository and the pull request.
-	Context *Context
+	Context *runenv.Context
 	// Also reports every finding after the review (usually a GitHubReporter).
 	Also lint.Reporter
 	// W receives one-line notices.
 	W io.Writer
-	// Getenv reads GITHUB_WORKSPACE; nil means os.Getenv.
-	Getenv Getenv
+	// runenv.Getenv reads GITHUB_WORKSPACE; nil means os.Getenv.
+	Getenv runenv.Getenv
 	// MaxComments bounds the comments of the review; 0 means DefaultMaxReviewComments.
 	MaxComments int
 	// Changed are the lines the pull request changed; fetched when nil.
@@ -67,16 +69,16 @@ func (v *ReviewReporter) review(ctx context.Context, r *lint.Report) error {
 	if v.Client == nil {
 		return notice("::notice title=gantry::no GitHub token (--github-token or GITHUB_TOKEN), so no review comments\n")
 	}
-	pr := (*PullRequest)(nil)
+	pr := (*runenv.PullRequest)(nil)
 	if v.Context != nil {
 		pr = v.Context.PullRequest
 	}
 	if pr == nil || pr.Number == 0 {
-		return notice("::notice title=gantry::review comments need a pull_request event; this is " + EscapeData(eventName(v.Context)) + "\n")
+		return notice("::notice title=gantry::review comments need a pull_request event; this is " + runenv.EscapeData(eventName(v.Context)) + "\n")
 	}
 	owner, repo, err := splitRepo(v.Context.Repository)
 	if err != nil {
-		return notice("::warning title=gantry::" + EscapeData(err.Error()) + "\n")
+		return notice("::warning title=gantry::" + runenv.EscapeData(err.Error()) + "\n")
 	}
 	if v.Changed == nil {
 		if v.Changed, err = FetchChangedLines(ctx, v.Client, v.Context.Repository, pr.Number); err != nil {
@@ -112,10 +114,10 @@ func (v *ReviewReporter) review(ctx context.Context, r *lint.Report) error {
 		}
 	}
 	if len(comments) == 0 {
-		fmt.Fprintf(v.W, "gantry: no new review comments (%d %s on changed lines, %d already commented)\n", inDiff, plural(inDiff, "finding"), repeated)
+		fmt.Fprintf(v.W, "gantry: no new review comments (%d %s on changed lines, %d already commented)\n", inDiff, text.Plural(inDiff, "finding", ""), repeated)
 		return nil
 	}
-	body := fmt.Sprintf("gantry found %d %s on lines this pull request changes", inDiff, plural(inDiff, "problem"))
+	body := fmt.Sprintf("gantry found %d %s on lines this pull request changes", inDiff, text.Plural(inDiff, "problem", ""))
 	if outside := len(r.Findings) - inDiff; outside > 0 {
 		body += fmt.Sprintf("; %d more elsewhere in the linted files are in the job summary", outside)
 	}
@@ -132,7 +134,7 @@ func (v *ReviewReporter) review(ctx context.Context, r *lint.Report) error {
 	if err != nil {
 		return v.apiNotice("posting the review", err)
 	}
-	fmt.Fprintf(v.W, "gantry: posted a review with %d %s: %s\n", len(comments), plural(len(comments), "comment"), got.GetHTMLURL())
+	fmt.Fprintf(v.W, "gantry: posted a review with %d %s: %s\n", len(comments), text.Plural(len(comments), "comment", ""), got.GetHTMLURL())
 	return nil
 }
 
@@ -140,7 +142,7 @@ func (v *ReviewReporter) apiNotice(what string, err error) error {
 	if isForbidden(err) {
 		return notice("::notice title=gantry::this token may not do this: " + what + " (a pull request from a fork gets a read-only GITHUB_TOKEN, or the job lacks `permissions: pull-requests: write`); no review comments\n")
 	}
-	return notice("::warning title=gantry::" + EscapeData(apiError(what, err).Error()) + "; no review comments\n")
+	return notice("::warning title=gantry::" + runenv.EscapeData(apiError(what, err).Error()) + "; no review comments\n")
 }
 
 // existingComments returns the keys of the review comments gantry already
@@ -176,14 +178,14 @@ func reviewBody(f *lint.Finding) string {
 	if f.DocsURL != "" {
 		rule = "[" + rule + "](" + f.DocsURL + ")"
 	}
-	body := "**" + severityIcon[f.Severity] + "** " + rule + ": " + mdCell(f.Message)
+	body := "**" + severityIcon[f.Severity] + "** " + rule + ": " + text.EscapeMarkdown(f.Message)
 	for _, rel := range f.Related {
-		body += fmt.Sprintf("\n- %s", mdCell(fmt.Sprintf("%s:%d: %s", rel.File, rel.Line, rel.Message)))
+		body += fmt.Sprintf("\n- %s", text.EscapeMarkdown(fmt.Sprintf("%s:%d: %s", rel.File, rel.Line, rel.Message)))
 	}
 	return body + "\n" + reviewMarker
 }
 
-func eventName(c *Context) string {
+func eventName(c *runenv.Context) string {
 	if c == nil || c.EventName == "" {
 		return "not a GitHub Actions event"
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/gantry-ci/gantry/actions/runenv"
+	"github.com/gantry-ci/gantry/internal/text"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -31,8 +33,8 @@ const projectURL = "https://github.com/gantry-ci/gantry"
 type SARIFReporter struct {
 	// W receives the log.
 	W io.Writer
-	// Getenv reads GITHUB_WORKSPACE (for repository-relative paths); nil means os.Getenv.
-	Getenv Getenv
+	// runenv.Getenv reads GITHUB_WORKSPACE (for repository-relative paths); nil means os.Getenv.
+	Getenv runenv.Getenv
 }
 
 // SARIF 2.1.0 objects, with only the properties gantry fills.
@@ -237,7 +239,7 @@ func sarifRuleOf(r *lint.Rule, docs string) sarifRule {
 		HelpURI:          docs,
 		Help: sarifMultiformat{
 			Text:     full + " Documentation: " + docs,
-			Markdown: mdCell(full) + " [Documentation](" + docs + ")",
+			Markdown: text.EscapeMarkdown(full) + " [Documentation](" + docs + ")",
 		},
 		DefaultConfiguration: sarifConfiguration{Enabled: !r.DefaultOff, Level: sarifLevel(r.Severity)},
 		Properties:           sarifRuleProperties{Tags: tags, Precision: "high", ProblemSeverity: problemSeverity(r.Severity)},

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gantry-ci/gantry/actions/runenv"
+	"github.com/gantry-ci/gantry/internal/text"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -14,7 +16,7 @@ type summaryOptions struct {
 	title   string
 	paths   *pathMapper
 	changed ChangedLines
-	ctx     *Context
+	ctx     *runenv.Context
 	// limitNote says why findings were left out; the job summary's 1 MiB by default.
 	limitNote string
 }
@@ -24,7 +26,7 @@ const summaryReserve = 256
 
 // writeSummary appends the findings to the job summary, within what is left
 // of its 1 MiB. Outside Actions (no GITHUB_STEP_SUMMARY) it does nothing.
-func writeSummary(getenv Getenv, r *lint.Report, o summaryOptions) error {
+func writeSummary(getenv runenv.Getenv, r *lint.Report, o summaryOptions) error {
 	path := getenv("GITHUB_STEP_SUMMARY")
 	if path == "" {
 		return nil
@@ -33,11 +35,11 @@ func writeSummary(getenv Getenv, r *lint.Report, o summaryOptions) error {
 	if st, err := os.Stat(path); err == nil {
 		used = st.Size()
 	}
-	limit := MaxSummarySize - int(used)
+	limit := runenv.MaxSummarySize - int(used)
 	if limit < summaryReserve*2 {
 		return nil // another step's content filled the summary; nothing useful fits
 	}
-	return AppendSummary(getenv, summaryMarkdown(r, o, limit))
+	return runenv.AppendSummary(getenv, summaryMarkdown(r, o, limit))
 }
 
 // summaryMarkdown renders the findings as markdown of at most limit bytes: a
@@ -52,7 +54,7 @@ func summaryMarkdown(r *lint.Report, o summaryOptions, limit int) string {
 	files := len(r.Files)
 	switch {
 	case len(r.Findings) == 0:
-		fmt.Fprintf(&b, "### :white_check_mark: %s: no findings in %d %s\n", o.title, files, plural(files, "file"))
+		fmt.Fprintf(&b, "### :white_check_mark: %s: no findings in %d %s\n", o.title, files, text.Plural(files, "file", ""))
 		return b.String()
 	case e > 0:
 		b.WriteString("### :x: ")
@@ -61,7 +63,7 @@ func summaryMarkdown(r *lint.Report, o summaryOptions, limit int) string {
 	default:
 		b.WriteString("### :information_source: ")
 	}
-	fmt.Fprintf(&b, "%s: %d %s, %d %s, %d info in %d %s\n", o.title, e, plural(e, "error"), w, plural(w, "warning"), i, files, plural(files, "file"))
+	fmt.Fprintf(&b, "%s: %d %s, %d %s, %d info in %d %s\n", o.title, e, text.Plural(e, "error", ""), w, text.Plural(w, "warning", ""), i, files, text.Plural(files, "file", ""))
 
 	// choose what fits, most important first
 	budget := limit - b.Len() - summaryReserve
@@ -107,7 +109,7 @@ func summaryMarkdown(r *lint.Report, o summaryOptions, limit int) string {
 			note = "the job summary is limited to 1 MiB"
 		}
 		fmt.Fprintf(&b, "\n_%d more %s not shown: %s. Run `gantry lint` locally, or use `--format sarif`, to see all of them._\n",
-			left, plural(left, "finding"), note)
+			left, text.Plural(left, "finding", ""), note)
 	}
 	return b.String()
 }
@@ -130,19 +132,19 @@ func summaryRow(f *lint.Finding, path string, o summaryOptions) string {
 	if o.changed.Contains(path, f.Line) {
 		pos += " :pencil2:"
 	}
-	rule := mdCell(f.RuleID)
+	rule := text.EscapeMarkdown(f.RuleID)
 	if f.DocsURL != "" {
 		rule = "[" + rule + "](" + f.DocsURL + ")"
 	}
-	msg := mdCell(f.Message)
+	msg := text.EscapeMarkdown(f.Message)
 	for _, rel := range f.Related {
-		msg += "<br>" + mdCell(fmt.Sprintf("note: %s:%d: %s", rel.File, rel.Line, rel.Message))
+		msg += "<br>" + text.EscapeMarkdown(fmt.Sprintf("note: %s:%d: %s", rel.File, rel.Line, rel.Message))
 	}
 	return "| " + pos + " | " + severityIcon[f.Severity] + " | " + rule + " | " + msg + " |\n"
 }
 
 // blobBase is the address of the commit's files, or "" when unknown.
-func blobBase(c *Context) string {
+func blobBase(c *runenv.Context) string {
 	if c == nil || c.Repository == "" || c.HeadSHA() == "" {
 		return ""
 	}
@@ -157,13 +159,3 @@ func blobBase(c *Context) string {
 func urlPath(p string) string {
 	return strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "#", "%23", "?", "%3F").Replace(p)
 }
-
-// mdCell escapes text for a markdown table cell: HTML, emphasis, links and
-// pipes are shown literally, and newlines become <br>.
-var mdCellReplacer = strings.NewReplacer(
-	"&", "&amp;", "<", "&lt;", ">", "&gt;",
-	"\\", "\\\\", "|", "\\|", "*", "\\*", "_", "\\_", "`", "\\`", "[", "\\[", "]", "\\]",
-	"\r\n", "<br>", "\n", "<br>", "\r", "<br>",
-)
-
-func mdCell(s string) string { return mdCellReplacer.Replace(s) }

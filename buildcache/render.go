@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/gantry-ci/gantry/internal/text"
 )
 
 // Plan is everything `gantry plan` shows about a target: the graph, the
@@ -77,8 +79,8 @@ func (p *Plan) WriteTree(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "%s: target %s, platform %s\n", file, p.Target.DisplayName(), g.Platform)
 	fmt.Fprintf(&b, "%d %s: %d needed in %d %s, %d dead; %d cache %s\n\n",
-		len(g.Stages), plural(len(g.Stages), "stage", ""), len(p.Needed), len(p.Waves), plural(len(p.Waves), "wave", ""),
-		len(p.Dead), len(p.Cache.Entries), plural(len(p.Cache.Entries), "entry", "entries"))
+		len(g.Stages), text.Plural(len(g.Stages), "stage", ""), len(p.Needed), len(p.Waves), text.Plural(len(p.Waves), "wave", ""),
+		len(p.Dead), len(p.Cache.Entries), text.Plural(len(p.Cache.Entries), "entry", "entries"))
 
 	b.WriteString("waves (the stages of one wave build in parallel, after the stages they need)\n")
 	for i, wave := range p.Waves {
@@ -177,7 +179,7 @@ func writeStage(b *strings.Builder, st *Stage, pad func(string) string, width in
 			runs++
 		}
 	}
-	fmt.Fprintf(b, "%s%d %s, %d RUN\n", indent, len(st.Steps), plural(len(st.Steps), "instruction", ""), runs)
+	fmt.Fprintf(b, "%s%d %s, %d RUN\n", indent, len(st.Steps), text.Plural(len(st.Steps), "instruction", ""), runs)
 }
 
 // nodeID is a stage's identifier in mermaid and dot output.
@@ -429,7 +431,7 @@ func (p *Plan) SummaryMarkdown() string {
 	if len(p.Cache.Entries) > 0 {
 		b.WriteString("| cache entry | wave | why | imports |\n|---|---|---|---|\n")
 		for _, e := range p.Cache.Entries {
-			fmt.Fprintf(&b, "| `%s` | %d | %s | %s |\n", e.Stage, e.Wave+1, strings.ReplaceAll(e.Reason, "|", "\\|"), strings.Join(e.Imports, ", "))
+			fmt.Fprintf(&b, "| `%s` | %d | %s | %s |\n", e.Stage, e.Wave+1, text.EscapeMarkdown(e.Reason), strings.Join(e.Imports, ", "))
 		}
 		b.WriteString("\n")
 	}
@@ -443,21 +445,22 @@ func (p *Plan) SummaryMarkdown() string {
 	return b.String()
 }
 
-// ParseBuildArgs parses --build-arg values: "K=V", or "K" alone to take the
-// value from the environment (skipped when unset), as docker build does.
-func ParseBuildArgs(list []string, getenv func(string) string) (map[string]string, error) {
+// ParseBuildArgs parses --build-arg values as docker buildx build does:
+// "K=V" (V may be empty), or "K" alone to take the value from the
+// environment through lookupEnv (skipped when the variable is unset, kept
+// when it is set to ""). A nil lookupEnv skips every "K" alone.
+func ParseBuildArgs(list []string, lookupEnv func(string) (string, bool)) (map[string]string, error) {
 	args := map[string]string{}
 	for _, a := range list {
 		k, v, ok := strings.Cut(a, "=")
-		k = strings.TrimSpace(k)
 		if k == "" {
-			return nil, fmt.Errorf("--build-arg %q: want KEY=VALUE", a)
+			return nil, fmt.Errorf("--build-arg %q: want NAME=VALUE", a)
 		}
 		if !ok {
-			if getenv == nil {
+			if lookupEnv == nil {
 				continue
 			}
-			if v = getenv(k); v == "" {
+			if v, ok = lookupEnv(k); !ok {
 				continue
 			}
 		}

@@ -398,14 +398,6 @@ var fixers = map[string]fixer{
 	"volatile-arg-early": {FixOpinionated, fixVolatileArgEarly},
 }
 
-func init() {
-	for id, fx := range fixers {
-		if r, ok := rulesByID[id]; ok && r.Fix == FixNone {
-			r.Fix = fx.kind
-		}
-	}
-}
-
 // AttachFixes sets Finding.Fix on the findings of res (a result of this
 // Linter's LintPaths or LintSource) whose fix runs under opts and passes
 // the checks of --fix: the fixed file parses, gains no findings and loses
@@ -466,7 +458,7 @@ func collectFixes(f *File, opts FixOptions, failed map[string]bool) (fixes []Fin
 			continue
 		}
 		key := fmt.Sprintf("%s\x00%d\x00%d\x00%s", fd.RuleID, fd.Line, fd.Column, fd.Message)
-		c := &fixContext{file: f, finding: &fd, opts: f.cfg.options(r), dup: seen[key], yaml: yamlOnce}
+		c := &fixContext{file: f, finding: &fd, opts: ruleOptions(f.cfg, r), dup: seen[key], yaml: yamlOnce}
 		seen[key]++
 		fx, crash := runFixer(fixers[r.ID], c)
 		if crash != "" {
