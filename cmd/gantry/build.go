@@ -14,6 +14,7 @@ import (
 
 	"github.com/gantry-ci/gantry/actions"
 	"github.com/gantry-ci/gantry/buildcache"
+	"github.com/gantry-ci/gantry/stagegraph"
 )
 
 func init() { subcommands = append(subcommands, newBuildCmd) }
@@ -172,7 +173,7 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 		opts.Exports = append(opts.Exports, ex)
 	}
 	if fl.cache != "" {
-		if _, err := buildcache.ParseCacheSpec(fl.cache); err != nil {
+		if _, err := stagegraph.ParseCacheSpec(fl.cache); err != nil {
 			return usageError("--cache: %v", err)
 		}
 	}

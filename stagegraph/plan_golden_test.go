@@ -1,4 +1,4 @@
-package buildcache
+package stagegraph
 
 import (
 	"bytes"
@@ -38,10 +38,10 @@ func checkGolden(t *testing.T, written map[string]bool, name string, have []byte
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (run go test ./buildcache -run TestPlanGoldens -update)", err)
+		t.Fatalf("%v (run go test ./stagegraph -run TestPlanGoldens -update)", err)
 	}
 	if !bytes.Equal(have, want) {
-		t.Errorf("%s differs from the golden file (run go test ./buildcache -run TestPlanGoldens -update to accept):\n--- have\n%s", name, have)
+		t.Errorf("%s differs from the golden file (run go test ./stagegraph -run TestPlanGoldens -update to accept):\n--- have\n%s", name, have)
 	}
 }
 
