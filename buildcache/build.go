@@ -196,7 +196,7 @@ func Build(ctx context.Context, c *client.Client, opts BuildOptions) (*BuildResu
 	if target.Name == "" && target != g.Stages[len(g.Stages)-1] {
 		return nil, usageErr("target %q is an unnamed stage; BuildKit can only target named stages (FROM ... AS name)", opts.Target)
 	}
-	jobs, err := planSolves(g, target, opts)
+	jobs, err := solveWaves(g, target, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -291,8 +291,11 @@ func classifyFailure(ctx context.Context, err error, stage, addr string, rep *Re
 	return &BuildError{Kind: KindBuild, Stage: stage, Err: err, Report: rep}
 }
 
-// planSolves groups the solves of a build into waves.
-func planSolves(g *stagegraph.StageGraph, target *stagegraph.Stage, opts BuildOptions) ([][]solveJob, error) {
+// solveWaves returns the ordered solves of a build, grouped into waves: with
+// a --cache spec, one solve per named stage of the cache plan (the solves of
+// a wave run in parallel), then the target's solve; without, the target's
+// solve alone.
+func solveWaves(g *stagegraph.StageGraph, target *stagegraph.Stage, opts BuildOptions) ([][]solveJob, error) {
 	finalTarget := target.Name
 	if target == g.Stages[len(g.Stages)-1] && target.Name == "" {
 		finalTarget = ""
@@ -306,7 +309,7 @@ func planSolves(g *stagegraph.StageGraph, target *stagegraph.Stage, opts BuildOp
 	if err != nil {
 		return nil, usageErr("--cache: %v", err)
 	}
-	plan, err := g.CachePlan(opts.Target)
+	cachePlan, err := g.CachePlan(opts.Target)
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
@@ -325,7 +328,7 @@ func planSolves(g *stagegraph.StageGraph, target *stagegraph.Stage, opts BuildOp
 			if st == target {
 				continue
 			}
-			e, ok := plan.Entry(st.CacheName)
+			e, ok := cachePlan.Entry(st.CacheName)
 			if !ok || st.Name == "" {
 				// not cacheable on its own (or unnamed, so BuildKit cannot
 				// target it): it builds inside the solves that need it
@@ -348,13 +351,13 @@ func planSolves(g *stagegraph.StageGraph, target *stagegraph.Stage, opts BuildOp
 			out = append(out, jobs)
 		}
 	}
-	// the target always has an entry of its own: the stages of the plan
+	// the target always has an entry of its own: the stages of the cache plan
 	// cover what installs and compiles, the target's entry covers the
 	// steps that assemble the image from them
 	imp, exp := entryOf(target.CacheName)
 	fj.imports = append(fj.imports, imp)
 	if opts.ImportAncestors {
-		for _, e := range plan.Entries {
+		for _, e := range cachePlan.Entries {
 			if e.Stage != target.CacheName {
 				imp, _ := entryOf(e.Stage)
 				fj.imports = append(fj.imports, imp)

@@ -227,7 +227,7 @@ func TestCacheEntry(t *testing.T) {
 	}
 }
 
-func TestPlanSolves(t *testing.T) {
+func TestSolveWaves(t *testing.T) {
 	df, err := os.ReadFile(filepath.Join("..", "testdata", "apps", "rails-webpack", "Dockerfile.busybox"))
 	if err != nil {
 		t.Fatal(err)
@@ -277,7 +277,7 @@ func TestPlanSolves(t *testing.T) {
 			"[base<base>base][builder<builder,base>builder][bundle<bundle,base,builder>bundle npm<npm,base,builder>npm][assets<assets,base,builder,bundle,npm>assets][main<main,base,builder,bundle,npm,assets>main]"},
 	} {
 		tc.opts.Getenv = getenv
-		jobs, err := planSolves(g, target, tc.opts)
+		jobs, err := solveWaves(g, target, tc.opts)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
@@ -289,7 +289,7 @@ func TestPlanSolves(t *testing.T) {
 			t.Errorf("%s: the last solve is not the target: %+v", tc.name, last)
 		}
 	}
-	if _, err := planSolves(g, target, BuildOptions{Cache: "type=nope", Getenv: getenv}); err == nil {
+	if _, err := solveWaves(g, target, BuildOptions{Cache: "type=nope", Getenv: getenv}); err == nil {
 		t.Errorf("a bad cache spec was accepted")
 	}
 }

@@ -46,7 +46,7 @@ func checkGolden(t *testing.T, written map[string]bool, name string, have []byte
 }
 
 // goldenPlan writes the tree and JSON plans of a Dockerfile, or its error.
-func goldenPlan(t *testing.T, written map[string]bool, name, display string, src []byte, wantErr bool) *Plan {
+func goldenPlan(t *testing.T, written map[string]bool, name, display string, src []byte, wantErr bool) *Outline {
 	t.Helper()
 	g, err := ParseStageGraph(src, nil)
 	if err != nil {
@@ -58,9 +58,9 @@ func goldenPlan(t *testing.T, written map[string]bool, name, display string, src
 		return nil
 	}
 	if wantErr {
-		t.Errorf("%s: want a parse error, have a plan", name)
+		t.Errorf("%s: want a parse error, have an outline", name)
 	}
-	p, err := g.NewPlan("", display)
+	p, err := g.Outline("", display)
 	if err != nil {
 		t.Fatal(err)
 	}

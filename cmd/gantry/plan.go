@@ -105,7 +105,7 @@ func runPlan(cmd *cobra.Command, args []string, fl *planFlags) error {
 		}
 		return &exitError{code: exitFindings, err: fmt.Errorf("%s: %v", filepath.ToSlash(file), err)}
 	}
-	plan, err := g.NewPlan(fl.target, filepath.ToSlash(file))
+	plan, err := g.Outline(fl.target, filepath.ToSlash(file))
 	if err != nil {
 		return usageError("--target: %v", err)
 	}
