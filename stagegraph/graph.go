@@ -4,6 +4,11 @@
 // are never built, and a per-stage cache plan. It parses with BuildKit's own
 // Dockerfile parser and instruction packages, so it sees a Dockerfile the
 // way `docker build` does.
+//
+// It needs no BuildKit daemon and links no BuildKit client: lint's
+// Dockerfile rules read the graph, `gantry plan` prints a target's Outline
+// (tree, mermaid, dot, JSON, bake file), and package buildcache turns the
+// cache plan and a --cache spec (CacheSpec) into the solves of a build.
 package stagegraph
 
 import (
