@@ -12,8 +12,8 @@ import (
 	"github.com/rhysd/actionlint"
 	"gopkg.in/yaml.v3"
 
-	"github.com/gantry-ci/gantry/stagegraph"
 	"github.com/gantry-ci/gantry/config"
+	"github.com/gantry-ci/gantry/stagegraph"
 )
 
 // Repository is the model of one repository that repository rules check:
