@@ -61,6 +61,7 @@ func (l *Linter) lintWorkflow(w *worker, f *File) []Finding {
 	cfg := f.cfg
 	proj, _ := l.project(f.Root) // resolved, and errors reported, in run
 	col := &collector{RuleBase: actionlint.NewRuleBase("gantry-collector", "")}
+	ws := newWorkflowSource(f.Src)
 	w.hook = func(rs []actionlint.Rule) []actionlint.Rule {
 		out := rs[:0]
 		for _, r := range rs {
@@ -74,7 +75,9 @@ func (l *Linter) lintWorkflow(w *worker, f *File) []Finding {
 				out = append(out, r)
 			}
 		}
-		ws := newWorkflowSource(f.Src)
+		if !l.opts.rawActionlint {
+			out = append(prepareRules(ws), out...)
+		}
 		for _, rule := range gantryRules {
 			if rule.NewWorkflowRule != nil && l.ruleRuns(cfg, rule) {
 				r := rule.NewWorkflowRule(cfg.options(rule))
@@ -103,6 +106,9 @@ func (l *Linter) lintWorkflow(w *worker, f *File) []Finding {
 	}
 	if f.Workflow == nil {
 		f.Invalid = true
+	}
+	if !l.opts.rawActionlint {
+		out, f.corrections = correct(newCorrectionContext(f.Workflow, ws), out)
 	}
 	return out
 }
