@@ -15,8 +15,9 @@ type Correction struct {
 	// Reason says why actionlint's output is wrong or overrated.
 	Reason string
 	// prepare, when set, returns a visitor that runs before actionlint's
-	// rules and may adjust the parsed workflow they see.
-	prepare func(ws *workflowSource) actionlint.Rule
+	// rules and may adjust the parsed workflow they see; it counts what it
+	// changed in c.prepared.
+	prepare func(c *correctionContext) actionlint.Rule
 	// apply, when set, corrects one finding of Rule. It returns false to
 	// drop the finding; otherwise it may change its severity and message.
 	apply func(c *correctionContext, fd *Finding) bool
@@ -53,6 +54,8 @@ type correctionContext struct {
 	workflow *actionlint.Workflow
 	src      *workflowSource
 	runs     map[actionlint.Pos]runStep
+	// prepared counts the changes each prepare visitor made to the workflow.
+	prepared map[*Correction]int
 }
 
 // runStep is a run: step with the job it belongs to.
@@ -62,10 +65,15 @@ type runStep struct {
 	run  *actionlint.ExecRun
 }
 
-func newCorrectionContext(w *actionlint.Workflow, ws *workflowSource) *correctionContext {
-	c := &correctionContext{workflow: w, src: ws, runs: map[actionlint.Pos]runStep{}}
+func newCorrectionContext(ws *workflowSource) *correctionContext {
+	return &correctionContext{src: ws, runs: map[actionlint.Pos]runStep{}, prepared: map[*Correction]int{}}
+}
+
+// setWorkflow records the parsed workflow once actionlint has run.
+func (c *correctionContext) setWorkflow(w *actionlint.Workflow) {
+	c.workflow = w
 	if w == nil {
-		return c
+		return
 	}
 	for _, j := range w.Jobs {
 		for _, s := range j.Steps {
@@ -74,7 +82,6 @@ func newCorrectionContext(w *actionlint.Workflow, ws *workflowSource) *correctio
 			}
 		}
 	}
-	return c
 }
 
 // runAt returns the run: step whose run key is at the finding's position,
@@ -116,11 +123,11 @@ func correct(c *correctionContext, fs []Finding) ([]Finding, []appliedCorrection
 
 // prepareRules returns the visitors of the corrections that adjust the
 // parsed workflow before actionlint's rules see it.
-func prepareRules(ws *workflowSource) []actionlint.Rule {
+func prepareRules(c *correctionContext) []actionlint.Rule {
 	var out []actionlint.Rule
 	for _, cr := range corrections {
 		if cr.prepare != nil {
-			out = append(out, cr.prepare(ws))
+			out = append(out, cr.prepare(c))
 		}
 	}
 	return out

@@ -16,8 +16,8 @@ var dynamicStrategyCorrection = &Correction{
 	Reason: "GitHub accepts the whole strategy from an expression (strategy: ${{ fromJSON(needs.x.outputs.strategy) }}, " +
 		"as docker-library's official images do); actionlint rejects the scalar and then types matrix as {}, so every " +
 		"matrix.x is \"not defined\". gantry reads it as a dynamic matrix: matrix.* is untyped",
-	prepare: func(ws *workflowSource) actionlint.Rule {
-		return &dynamicStrategy{RuleBase: actionlint.NewRuleBase("gantry-dynamic-strategy", ""), src: ws}
+	prepare: func(c *correctionContext) actionlint.Rule {
+		return &dynamicStrategy{RuleBase: actionlint.NewRuleBase("gantry-dynamic-strategy", ""), c: c}
 	},
 	apply: func(c *correctionContext, fd *Finding) bool {
 		return fd.Message != scalarStrategyMsg || c.strategyExpr(fd.Line) == nil
@@ -28,7 +28,7 @@ var dynamicStrategyCorrection = &Correction{
 // that expression, before actionlint's expression rule types matrix.
 type dynamicStrategy struct {
 	actionlint.RuleBase
-	src *workflowSource
+	c *correctionContext
 }
 
 // VisitJobPre sets the matrix of a job with strategy: ${{ ... }}.
@@ -36,8 +36,9 @@ func (d *dynamicStrategy) VisitJobPre(j *actionlint.Job) error {
 	if j.Strategy == nil || j.Strategy.Matrix != nil || j.Strategy.Pos == nil {
 		return nil
 	}
-	if e := strategyExprAt(d.src, j.Strategy.Pos.Line); e != nil {
+	if e := d.c.strategyExpr(j.Strategy.Pos.Line); e != nil {
 		j.Strategy.Matrix = &actionlint.Matrix{Pos: e.Pos, Expression: e}
+		d.c.prepared[dynamicStrategyCorrection]++
 	}
 	return nil
 }

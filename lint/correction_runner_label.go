@@ -30,8 +30,8 @@ var thirdPartyRunnerLabels = []string{
 // retiredRunnerLabels are GitHub-hosted images GitHub has removed: a job
 // asking for one waits for a runner that never comes.
 var retiredRunnerLabels = []string{
-	"ubuntu-16.04", "ubuntu-18.04", "ubuntu-20.04",
-	"macos-10.14", "macos-10.15", "macos-11", "macos-11.0", "macos-12", "macos-13",
+	"ubuntu-14.04", "ubuntu-16.04", "ubuntu-18.04", "ubuntu-20.04",
+	"macos-10", "macos-11", "macos-12", "macos-13",
 	"windows-2016", "windows-2019",
 }
 
@@ -54,8 +54,8 @@ var runnerLabelCorrection = &Correction{
 		"info; a near miss of a GitHub label (ubuntu-lastest) or a retired image (ubuntu-20.04) stays an error",
 	apply: func(c *correctionContext, fd *Finding) bool {
 		m := unknownLabelRe.FindStringSubmatch(fd.Message)
-		if m == nil {
-			return true
+		if m == nil || strings.TrimSpace(m[1]) == "" {
+			return true // an empty label is a mistake
 		}
 		label := m[1]
 		lower := strings.ToLower(label)
@@ -79,7 +79,7 @@ var runnerLabelCorrection = &Correction{
 
 func retiredLabel(lower string) string {
 	for _, r := range retiredRunnerLabels {
-		if lower == r || strings.HasPrefix(lower, r+"-") {
+		if lower == r || strings.HasPrefix(lower, r+"-") || strings.HasPrefix(lower, r+".") {
 			return r
 		}
 	}

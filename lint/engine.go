@@ -92,8 +92,10 @@ type File struct {
 	// raw are the file's own findings before repository rules, the config
 	// and suppressions (see assemble).
 	raw []Finding
-	// corrections records what gantry changed in actionlint's findings.
+	// corrections records what gantry changed in actionlint's findings,
+	// and prepared what it changed in the workflow actionlint checked.
 	corrections []appliedCorrection
+	prepared    map[*Correction]int
 
 	cfg *Config
 }

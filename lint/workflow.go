@@ -62,6 +62,7 @@ func (l *Linter) lintWorkflow(w *worker, f *File) []Finding {
 	proj, _ := l.project(f.Root) // resolved, and errors reported, in run
 	col := &collector{RuleBase: actionlint.NewRuleBase("gantry-collector", "")}
 	ws := newWorkflowSource(f.Src)
+	cc := newCorrectionContext(ws)
 	w.hook = func(rs []actionlint.Rule) []actionlint.Rule {
 		out := rs[:0]
 		for _, r := range rs {
@@ -76,7 +77,7 @@ func (l *Linter) lintWorkflow(w *worker, f *File) []Finding {
 			}
 		}
 		if !l.opts.rawActionlint {
-			out = append(prepareRules(ws), out...)
+			out = append(prepareRules(cc), out...)
 		}
 		for _, rule := range gantryRules {
 			if rule.NewWorkflowRule != nil && l.ruleRuns(cfg, rule) {
@@ -108,7 +109,9 @@ func (l *Linter) lintWorkflow(w *worker, f *File) []Finding {
 		f.Invalid = true
 	}
 	if !l.opts.rawActionlint {
-		out, f.corrections = correct(newCorrectionContext(f.Workflow, ws), out)
+		cc.setWorkflow(f.Workflow)
+		out, f.corrections = correct(cc, out)
+		f.prepared = cc.prepared
 	}
 	return out
 }
