@@ -19,7 +19,7 @@ import (
 	"strings"
 
 	"github.com/google/go-github/v62/github"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v4"
 
 	"github.com/gantry-ci/gantry/lint"
 )
