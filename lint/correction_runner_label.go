@@ -59,9 +59,9 @@ var runnerLabelCorrection = &Correction{
 		}
 		label := m[1]
 		lower := strings.ToLower(label)
-		if retired := retiredLabel(lower); retired != "" {
-			fd.Message = fmt.Sprintf("label %q is a GitHub-hosted runner image that GitHub has retired (%s), so the job never starts: use a current one such as %q",
-				label, retired, currentLabelFor(lower))
+		if isRetiredLabel(lower) {
+			fd.Message = fmt.Sprintf("label %q is a GitHub-hosted runner image that GitHub has retired, so the job never starts: use a current one such as %q",
+				label, currentLabelFor(lower))
 			return true
 		}
 		if near := nearGitHubLabel(lower); near != "" {
@@ -77,13 +77,13 @@ var runnerLabelCorrection = &Correction{
 	},
 }
 
-func retiredLabel(lower string) string {
+func isRetiredLabel(lower string) bool {
 	for _, r := range retiredRunnerLabels {
 		if lower == r || strings.HasPrefix(lower, r+"-") || strings.HasPrefix(lower, r+".") {
-			return r
+			return true
 		}
 	}
-	return ""
+	return false
 }
 
 func currentLabelFor(lower string) string {
