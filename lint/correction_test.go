@@ -120,6 +120,31 @@ func TestCorrectShellcheck(t *testing.T) {
 			want: []string{"21:9: info: SC2086"},
 		},
 		{
+			name: "pwsh, powershell, cmd and python shells, in steps and in defaults",
+			src: `
+				on: push
+				defaults:
+				  run:
+				    shell: pwsh
+				jobs:
+				  a:
+				    runs-on: ubuntu-latest
+				    steps:
+				      - run: Get-ChildItem | ForEach-Object { $_ }
+				  b:
+				    runs-on: ubuntu-latest
+				    defaults:
+				      run:
+				        shell: powershell
+				    steps:
+				      - run: Get-ChildItem | ForEach-Object { $_ }
+				      - run: dir %FOO%
+				        shell: cmd
+				      - run: print($x)
+				        shell: python
+				`,
+		},
+		{
 			name: "an explicit bash shell on a Windows runner is still checked",
 			src: `
 				on: push
