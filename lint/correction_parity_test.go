@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gantry-ci/gantry/config"
 )
 
 // TestCorrectionsParity lints actionlint's own test workflows (err/,
@@ -36,7 +38,7 @@ func TestCorrectionsParity(t *testing.T) {
 				t.Fatal(err)
 			}
 			lint := func(raw bool) *Result {
-				l, err := New(Options{WorkDir: dir, ProjectRoot: dir, Config: &Config{}, RuleFilter: onlyActionlint,
+				l, err := New(Options{WorkDir: dir, ProjectRoot: dir, Config: &config.Config{}, RuleFilter: onlyActionlint,
 					Shellcheck: shellcheck, rawActionlint: raw})
 				if err != nil {
 					t.Fatal(err)

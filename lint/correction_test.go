@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/gantry-ci/gantry/config"
 )
 
 // correctionCase is a workflow and the findings of one actionlint rule on
@@ -21,7 +23,7 @@ func runCorrectionCases(t *testing.T, rule string, cases []correctionCase) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
-			opts := Options{WorkDir: dir, ProjectRoot: dir, Config: &Config{}, RuleFilter: func(r *Rule) bool { return r.ID == rule }}
+			opts := Options{WorkDir: dir, ProjectRoot: dir, Config: &config.Config{}, RuleFilter: func(r *Rule) bool { return r.ID == rule }}
 			if rule == "shellcheck" {
 				opts.Shellcheck = lookPathOrSkip(t, "shellcheck")
 			}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gantry-ci/gantry/config"
 )
 
 func TestActionOutdated(t *testing.T) {
@@ -66,7 +68,7 @@ func TestActionOutdatedSeverity(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "action.yml"), []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	l, err := New(Options{WorkDir: dir, Config: &Config{}, RuleFilter: func(r *Rule) bool { return r.ID == "action-outdated" }})
+	l, err := New(Options{WorkDir: dir, Config: &config.Config{}, RuleFilter: func(r *Rule) bool { return r.ID == "action-outdated" }})
 	if err != nil {
 		t.Fatal(err)
 	}

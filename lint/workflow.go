@@ -81,7 +81,7 @@ func (l *Linter) lintWorkflow(w *worker, f *File) []Finding {
 		}
 		for _, rule := range gantryRules {
 			if rule.NewWorkflowRule != nil && l.ruleRuns(cfg, rule) {
-				r := rule.NewWorkflowRule(cfg.options(rule))
+				r := rule.NewWorkflowRule(ruleOptions(cfg, rule))
 				if su, ok := r.(sourceUser); ok {
 					su.useSource(ws)
 				}
