@@ -71,8 +71,11 @@ of them. One backend names every entry:
   type=gha[,scope=PREFIX]    scope <stage> (on a GitHub runner)
   type=s3,bucket=B,region=R  name <stage>
 
-The daemon is --builder, else $BUILDKIT_HOST, else unix:///run/buildkit/buildkitd.sock
-(unix://, tcp:// with --tls-*, docker-container://, kube-pod://, ssh://).
+The daemon is --builder, else $BUILDKIT_HOST, else a running gantry-managed
+builder, a daemon at unix:///run/buildkit/buildkitd.sock or the current buildx
+builder; with none of them gantry starts one (see gantry builder; --debug
+shows which step found it). Addresses: unix://, tcp:// with --tls-*,
+docker-container://, kube-pod://, ssh://.
 
 Exit codes: 0 built, 1 build failed, 2 usage error, 3 internal failure,
 4 BuildKit unreachable (not running, or lost mid-build), 5 built but a cache
@@ -94,7 +97,7 @@ import or export failed (0 with --allow-cache-errors).`,
 	f.BoolVar(&fl.push, "push", false, "push the image when the push policy allows it (see gantry gate)")
 	f.StringVar(&fl.progress, "progress", "auto", "progress display: auto, tty, plain, rawjson, quiet")
 	f.StringVar(&fl.report, "report", "", "write the build report as JSON to this file")
-	f.StringVar(&fl.builder, "builder", "", "BuildKit address (default $BUILDKIT_HOST)")
+	f.StringVar(&fl.builder, "builder", "", "BuildKit address (default $BUILDKIT_HOST, else found or started: see gantry builder)")
 	f.StringVar(&fl.tls.CACert, "tls-ca-cert", "", "CA certificate of a tcp:// daemon")
 	f.StringVar(&fl.tls.Cert, "tls-cert", "", "client certificate for a tcp:// daemon")
 	f.StringVar(&fl.tls.Key, "tls-key", "", "client key for a tcp:// daemon")
@@ -102,7 +105,7 @@ import or export failed (0 with --allow-cache-errors).`,
 	f.BoolVar(&fl.noCache, "no-cache", false, "run every step again")
 	f.DurationVar(&fl.timeout, "timeout", 0, "give up after this long, e.g. 30m (default: no limit)")
 	f.BoolVar(&fl.allowCacheErr, "allow-cache-errors", false, "exit 0, not 5, when a cache import or export failed")
-	f.BoolVar(&fl.debug, "debug", false, "show the BuildKit client's own log messages")
+	f.BoolVar(&fl.debug, "debug", false, "show how the builder was found and the BuildKit client's own log messages")
 	return cmd
 }
 
@@ -181,28 +184,35 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 	default:
 		return usageError("--progress %q: want auto, tty, plain, rawjson or quiet", fl.progress)
 	}
-	addr, err := buildcache.ResolveAddress(fl.builder, os.Getenv)
-	if err != nil {
-		return usageError("%v", err)
+	if fl.builder != "" {
+		if _, err := buildcache.ResolveAddress(fl.builder, os.Getenv); err != nil {
+			return usageError("%v", err)
+		}
 	}
-	opts.Builder = addr
 
 	var finish PushFinisher
 	if fl.push {
 		if pushHook == nil {
 			return usageError("--push is not available in this build of gantry")
 		}
+		var err error
 		if finish, err = pushHook(ctx, cmd, &opts); err != nil {
 			return err
 		}
 	}
 
-	c, err := buildcache.Connect(ctx, addr, fl.tls)
+	// the builder: found, or started (see gantry builder)
+	bres, err := resolveBuilder(ctx, fl.builder, false)
 	if err != nil {
-		if errors.Is(err, buildcache.ErrDaemonUnreachable) {
-			return &exitError{code: exitUnreachable, err: err}
-		}
-		return usageError("%v", err)
+		return err
+	}
+	if fl.debug {
+		debugBuilder(cmd.ErrOrStderr(), bres)
+	}
+	opts.Builder = bres.Addr
+	c, err := connectBuilder(ctx, bres, fl.tls)
+	if err != nil {
+		return err
 	}
 	defer c.Close()
 
