@@ -60,10 +60,10 @@ func dockerAvailable(ctx context.Context, lookPath func(string) (string, error),
 // StartContainer starts the container builder, reusing the container when
 // it exists, and waits until it answers.
 func StartContainer(ctx context.Context, keepStorage string) error {
-	return startContainer(ctx, runDocker, keepStorage)
+	return startContainer(ctx, runDocker, keepStorage, waitContainer)
 }
 
-func startContainer(ctx context.Context, docker dockerRunner, keepStorage string) error {
+func startContainer(ctx context.Context, docker dockerRunner, keepStorage string, wait func(context.Context) error) error {
 	if keepStorage == "" {
 		keepStorage = DefaultKeepStorage
 	}
@@ -78,6 +78,11 @@ func startContainer(ctx context.Context, docker dockerRunner, keepStorage string
 			return fmt.Errorf("docker start %s: %s", ContainerName, firstLine(out, err))
 		}
 	}
+	return wait(ctx)
+}
+
+// waitContainer waits until the container builder answers.
+func waitContainer(ctx context.Context) error {
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		err := ping(ctx, ContainerAddress, 10*time.Second)

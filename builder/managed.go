@@ -296,7 +296,7 @@ func cleanStale(p Paths) {
 			stopProcess(r.BuildkitdPid, 30*time.Second)
 		}
 	}
-	killUnder(p.Root)
+	CleanUnder(p.Root)
 	os.Remove(p.Socket)
 	os.Remove(p.Private)
 	os.Remove(p.Pid)

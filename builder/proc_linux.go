@@ -92,10 +92,11 @@ func lockFile(ctx context.Context, path string) (unlock func(), err error) {
 	}
 }
 
-// killUnder kills what a killed buildkitd leaves behind under its root
-// directory: processes of build containers (whose root filesystem is a
-// snapshot there) and mounts, deepest first.
-func killUnder(root string) {
+// CleanUnder removes what a killed buildkitd leaves behind under its root
+// directory: it kills the processes of build containers (whose root
+// filesystem is a snapshot there) and lazily unmounts the mounts, deepest
+// first.
+func CleanUnder(root string) {
 	if root == "" {
 		return
 	}

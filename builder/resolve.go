@@ -72,9 +72,15 @@ type Options struct {
 // buildcache.ErrDaemonUnreachable: gantry build exits 4.
 type NoBuilderError struct {
 	Trace []string
+	// NotStarted is true when Resolve was asked not to start one.
+	NotStarted bool
 }
 
 func (e *NoBuilderError) Error() string {
+	if e.NotStarted {
+		return "no BuildKit builder is running:\n  " + strings.Join(e.Trace, "\n  ") +
+			"\ngantry build starts one, or gantry builder start"
+	}
 	return "no BuildKit builder found, and none could be started:\n  " + strings.Join(e.Trace, "\n  ") + `
 to get one:
   Linux:          install buildkitd and runc (e.g. scripts/services install in gantry's
@@ -156,7 +162,7 @@ func Resolve(ctx context.Context, o Options) (*Resolution, error) {
 	}
 
 	if o.NoStart {
-		return nil, &NoBuilderError{Trace: res.Trace}
+		return nil, &NoBuilderError{Trace: res.Trace, NotStarted: true}
 	}
 	r, started, err := Start(ctx, o.StartOptions)
 	if err == nil {
@@ -175,7 +181,7 @@ func Resolve(ctx context.Context, o Options) (*Resolution, error) {
 		note("%s: %v", StartedDocker, err)
 		return nil, &NoBuilderError{Trace: res.Trace}
 	}
-	if err := startContainer(ctx, o.Docker, o.KeepStorage); err != nil {
+	if err := startContainer(ctx, o.Docker, o.KeepStorage, waitContainer); err != nil {
 		return nil, &startError{err: err}
 	}
 	return found(ContainerAddress, StartedDocker, ContainerImage())

@@ -67,7 +67,7 @@ func Supervise(ctx context.Context, o SuperviseOptions) error {
 	}
 	stopBuildkitd := func() {
 		stopProcess(cmd.Process.Pid, 30*time.Second)
-		killUnder(p.Root)
+		CleanUnder(p.Root)
 		os.Remove(p.Private)
 	}
 
@@ -124,7 +124,7 @@ func Supervise(ctx context.Context, o SuperviseOptions) error {
 			ln.Close()
 			os.Remove(p.Socket)
 			os.Remove(p.Pid)
-			killUnder(p.Root)
+			CleanUnder(p.Root)
 			lg.Printf("buildkitd exited: %v", err)
 			return fmt.Errorf("buildkitd exited: %v", err)
 		case <-tick.C:
