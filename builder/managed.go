@@ -24,6 +24,9 @@ const DefaultIdleTimeout = 30 * time.Minute
 // (maxUsedSpace in buildkitd.toml).
 const DefaultKeepStorage = "10GB"
 
+// maxLogSize is the size beyond which a start moves the log to LOG.1.
+const maxLogSize = 10 << 20
+
 // Record describes a running managed daemon; the supervisor writes it to
 // Paths.Pid when the daemon answers and removes it when it stops.
 type Record struct {
@@ -97,7 +100,7 @@ func ping(ctx context.Context, addr string, timeout time.Duration) error {
 // and the daemon answers.
 func Running(ctx context.Context, p Paths) (*Record, bool) {
 	r, err := readRecord(p)
-	if err != nil || !processAlive(r.Pid, "supervise") {
+	if err != nil || !processAlive(r.Pid, p.State) {
 		return nil, false
 	}
 	if err := ping(ctx, r.Address, 10*time.Second); err != nil {
@@ -212,6 +215,9 @@ func Start(ctx context.Context, o StartOptions) (r *Record, started bool, err er
 	if err := os.WriteFile(p.Config, []byte(buildkitdConfig(o.KeepStorage)), 0o600); err != nil {
 		return nil, false, err
 	}
+	if fi, err := os.Stat(p.Log); err == nil && fi.Size() > maxLogSize {
+		os.Rename(p.Log, p.Log+".1") // keep one old log
+	}
 	logf, err := os.OpenFile(p.Log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, false, err
@@ -275,7 +281,7 @@ func Stop(ctx context.Context, e Env) (bool, error) {
 	if err != nil {
 		return false, nil
 	}
-	was := processAlive(r.Pid, "supervise")
+	was := processAlive(r.Pid, p.State)
 	if was {
 		// the supervisor stops buildkitd (SIGTERM, then SIGKILL after 30s)
 		stopProcess(r.Pid, 60*time.Second)
@@ -289,7 +295,7 @@ func Stop(ctx context.Context, e Env) (bool, error) {
 // the record and the mounts under the state directory.
 func cleanStale(p Paths) {
 	if r, err := readRecord(p); err == nil {
-		if processAlive(r.Pid, "supervise") {
+		if processAlive(r.Pid, p.State) {
 			stopProcess(r.Pid, 30*time.Second)
 		}
 		if processAlive(r.BuildkitdPid, p.Root) {
