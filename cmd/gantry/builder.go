@@ -15,29 +15,14 @@ import (
 
 	"github.com/gantry-ci/gantry/buildcache"
 	"github.com/gantry-ci/gantry/builder"
+	"github.com/gantry-ci/gantry/docs"
 )
-
-func init() { subcommands = append(subcommands, newBuilderCmd) }
 
 func newBuilderCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "builder",
 		Short: "show, start, stop and prune the BuildKit builder that gantry build uses",
-		Long: `gantry build finds its BuildKit daemon in this order:
-
-  1. --builder
-  2. $BUILDKIT_HOST
-  3. a running gantry-managed builder
-  4. a daemon answering at BuildKit's default socket (unix:///run/buildkit/buildkitd.sock)
-  5. the current buildx builder (~/.docker/buildx), when its driver is
-     docker-container or remote
-  6. else it starts one: a local buildkitd when buildkitd and runc are
-     installed (as root, or through rootlesskit), supervised by gantry and
-     stopped after 30 minutes with no client; else, when docker answers, the
-     container gantry-buildkit (moby/buildkit at gantry's BuildKit version)
-
-The managed daemon keeps its state in $XDG_STATE_HOME/gantry/builder and its
-socket in $XDG_RUNTIME_DIR/gantry.`,
+		Long:  docs.Help("builder"),
 	}
 	cmd.AddCommand(newBuilderStatusCmd(), newBuilderStartCmd(), newBuilderStopCmd(),
 		newBuilderPruneCmd(), newBuilderLogsCmd(), newBuilderSuperviseCmd())
@@ -81,11 +66,8 @@ func newBuilderStatusCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "show the builder gantry build would use: address, how it was found, version, uptime, disk usage",
-		Long: `Show the builder that gantry build would use, without starting one: its
-address, which step of the resolution found it (and why the earlier ones did
-not), BuildKit's version, the uptime of a managed daemon, and the disk usage of
-its cache. Exits 0 when a builder answers, 4 when none does.`,
-		Args: cobra.NoArgs,
+		Long:  docs.Help("builder-status"),
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			quietBuildKitLog()
 			ctx := cmd.Context()
@@ -144,13 +126,8 @@ func newBuilderStartCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "start",
 		Short: "start the gantry-managed builder (a local buildkitd, else the container builder)",
-		Long: `Start the gantry-managed builder unless it runs: a local buildkitd (as root,
-or through rootlesskit) when buildkitd and runc are installed, supervised by
-gantry, which stops it after --idle-timeout with no client connected; else,
-when docker answers, the container gantry-buildkit. --keep-storage bounds its
-cache: BuildKit's garbage collection removes the least recently used records
-beyond it.`,
-		Args: cobra.NoArgs,
+		Long:  docs.Help("builder-start"),
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			quietBuildKitLog()
 			if _, err := units.RAMInBytes(keep); err != nil {
@@ -221,12 +198,8 @@ func newBuilderPruneCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "prune",
 		Short: "remove build cache from the builder",
-		Long: `Remove build cache records from the builder that gantry build uses, as
-buildctl prune does: --keep-storage keeps the most recently used records up to
-that size, --keep-duration keeps records used within that time, --filter
-selects records (e.g. type==regular, id==ID, description~=bundle), and --all
-includes internal and frontend records.`,
-		Args: cobra.NoArgs,
+		Long:  docs.Help("builder-prune"),
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			quietBuildKitLog()
 			var keepBytes int64
@@ -287,9 +260,8 @@ func newBuilderLogsCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "logs",
 		Short: "print the managed buildkitd's log",
-		Long: `Print the log of the managed local buildkitd and its supervisor (starts,
-stops and why). The container builder's log is docker logs gantry-buildkit.`,
-		Args: cobra.NoArgs,
+		Long:  docs.Help("builder-logs"),
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := builder.Logs(builder.Env{}, cmd.OutOrStdout()); err != nil {
 				return &exitError{code: exitInternal, err: err}
