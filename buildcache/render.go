@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/gantry-ci/gantry/internal/text"
 )
 
 // Plan is everything `gantry plan` shows about a target: the graph, the
@@ -77,8 +79,8 @@ func (p *Plan) WriteTree(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "%s: target %s, platform %s\n", file, p.Target.DisplayName(), g.Platform)
 	fmt.Fprintf(&b, "%d %s: %d needed in %d %s, %d dead; %d cache %s\n\n",
-		len(g.Stages), plural(len(g.Stages), "stage", ""), len(p.Needed), len(p.Waves), plural(len(p.Waves), "wave", ""),
-		len(p.Dead), len(p.Cache.Entries), plural(len(p.Cache.Entries), "entry", "entries"))
+		len(g.Stages), text.Plural(len(g.Stages), "stage", ""), len(p.Needed), len(p.Waves), text.Plural(len(p.Waves), "wave", ""),
+		len(p.Dead), len(p.Cache.Entries), text.Plural(len(p.Cache.Entries), "entry", "entries"))
 
 	b.WriteString("waves (the stages of one wave build in parallel, after the stages they need)\n")
 	for i, wave := range p.Waves {
@@ -174,7 +176,7 @@ func writeStage(b *strings.Builder, st *Stage, pad func(string) string, width in
 			runs++
 		}
 	}
-	fmt.Fprintf(b, "%s%d %s, %d RUN\n", indent, len(st.Steps), plural(len(st.Steps), "instruction", ""), runs)
+	fmt.Fprintf(b, "%s%d %s, %d RUN\n", indent, len(st.Steps), text.Plural(len(st.Steps), "instruction", ""), runs)
 }
 
 // nodeID is a stage's identifier in mermaid and dot output.
@@ -426,7 +428,7 @@ func (p *Plan) SummaryMarkdown() string {
 	if len(p.Cache.Entries) > 0 {
 		b.WriteString("| cache entry | wave | why |\n|---|---|---|\n")
 		for _, e := range p.Cache.Entries {
-			fmt.Fprintf(&b, "| `%s` | %d | %s |\n", e.Stage, e.Wave+1, strings.ReplaceAll(e.Reason, "|", "\\|"))
+			fmt.Fprintf(&b, "| `%s` | %d | %s |\n", e.Stage, e.Wave+1, text.EscapeMarkdown(e.Reason))
 		}
 		b.WriteString("\nEach stage imports and exports only its own entry.\n")
 		b.WriteString("\n")

@@ -210,9 +210,16 @@ var gantryRules = []*Rule{
 	tokenNoTriggerRule,
 }
 
+// allRules is every rule, sorted by ID, with Fix set from fixers for the
+// rules that have a fix.
 var allRules = func() []*Rule {
 	rs := append(slices.Clone(gantryRules), actionlintRules...)
 	rs = append(rs, buildkitRules()...)
+	for _, r := range rs {
+		if fx, ok := fixers[r.ID]; ok && r.Fix == FixNone {
+			r.Fix = fx.kind
+		}
+	}
 	slices.SortStableFunc(rs, func(a, b *Rule) int { return strings.Compare(a.ID, b.ID) })
 	return rs
 }()
