@@ -1,4 +1,4 @@
-package buildcache
+package stagegraph
 
 import (
 	"encoding/json"
@@ -7,7 +7,7 @@ import (
 	"slices"
 )
 
-// BakeOptions are what a bake file needs besides the plan.
+// BakeOptions are what a bake file needs besides the outline.
 type BakeOptions struct {
 	// Context is the build context directory, as bake should see it.
 	Context string
@@ -44,11 +44,11 @@ type bakeTarget struct {
 }
 
 // WriteBake writes a `docker buildx bake` file (JSON) with one target per
-// cacheable stage plus the plan's target, each importing and exporting its
+// cacheable stage plus the outline's target, each importing and exporting its
 // own entry only, as gantry build does (a mode=max entry holds the layers of
 // the stages it is built on too). The default group builds them all, so that
 // one `docker buildx bake -f gantry.bake.json` refreshes every stage's cache.
-func (p *Plan) WriteBake(w io.Writer, spec CacheSpec, opts BakeOptions) error {
+func (p *Outline) WriteBake(w io.Writer, spec CacheSpec, opts BakeOptions) error {
 	if opts.Context == "" {
 		opts.Context = "."
 	}
@@ -92,7 +92,7 @@ func (p *Plan) WriteBake(w io.Writer, spec CacheSpec, opts BakeOptions) error {
 // stageRef is how --target names a stage (see Stage.TargetName).
 func stageRef(st *Stage) string { return st.TargetName() }
 
-func (p *Plan) stageByCacheName(name string) *Stage {
+func (p *Outline) stageByCacheName(name string) *Stage {
 	for _, st := range p.Graph.Stages {
 		if st.CacheName == name {
 			return st
