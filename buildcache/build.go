@@ -63,7 +63,8 @@ type BuildOptions struct {
 	// that reads the Docker config (~/.docker/config.json, credential helpers).
 	Session []session.Attachable
 	// ImportAncestors makes every solve import its ancestors' cache entries
-	// too, as the cache plan lists them, and the target every entry. By
+	// too (CacheEntry.Ancestors), and the target every entry, for
+	// comparison (scripts/bench-build). By
 	// default a solve imports only its own entry: its ancestors were solved
 	// (with their own entries) in earlier waves of the same build, so their
 	// steps are in the builder already, and BuildKit v0.34 loses cache hits
@@ -335,9 +336,9 @@ func solveWaves(g *stagegraph.StageGraph, target *stagegraph.Stage, opts BuildOp
 				continue
 			}
 			j := solveJob{stage: st, target: st.Name}
-			imports := e.Imports[:1] // its own entry
+			imports := e.Imports // its own entry
 			if opts.ImportAncestors {
-				imports = e.Imports
+				imports = append(slices.Clone(e.Imports), e.Ancestors...)
 			}
 			for _, name := range imports {
 				imp, _ := entryOf(name)
@@ -370,9 +371,9 @@ func solveWaves(g *stagegraph.StageGraph, target *stagegraph.Stage, opts BuildOp
 }
 
 // cacheEntry completes a stage's cache attributes for BuildKit: exports
-// never fail the build (ignore-error), local exports drop the blobs the new
-// manifest no longer needs (reset, so the directory does not grow with every
-// build), and gha entries get the runner's cache service from ACTIONS_*.
+// never fail the build (ignore-error), and gha entries get the runner's
+// cache service from ACTIONS_*. (Local exports carry reset=true from
+// stagegraph.CacheSpec.ForStage.)
 func cacheEntry(attrs map[string]string, export bool, getenv func(string) string) client.CacheOptionsEntry {
 	a := maps.Clone(attrs)
 	typ := a["type"]
@@ -385,9 +386,6 @@ func cacheEntry(attrs map[string]string, export bool, getenv func(string) string
 	if export {
 		setDefault("mode", "max")
 		setDefault("ignore-error", "true")
-		if typ == "local" {
-			setDefault("reset", "true")
-		}
 	}
 	if typ == "gha" {
 		setDefault("url", getenv("ACTIONS_CACHE_URL"))

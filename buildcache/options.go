@@ -223,10 +223,7 @@ func parseNamedContexts(ctxs map[string]string) (*namedContexts, error) {
 			if err != nil {
 				return nil, fmt.Errorf("--build-context %s=%s: want docker-image://REF, oci-layout://PATH[:TAG] or a directory: %w", name, v, err)
 			}
-			if !fi.IsDir() {
-				return nil, fmt.Errorf("--build-context %s=%s: not a directory", name, v)
-			}
-			fs, err := fsutil.NewFS(dir)
+			fs, err := localContext(dir, fi)
 			if err != nil {
 				return nil, fmt.Errorf("--build-context %s: %w", name, err)
 			}
@@ -236,6 +233,27 @@ func parseNamedContexts(ctxs map[string]string) (*namedContexts, error) {
 		}
 	}
 	return nc, nil
+}
+
+// localContext is a directory, or a single file: a context holding only
+// that file, under its own name (e.g. busybox=/bin/busybox for
+// COPY --from=busybox busybox), without sending the rest of its directory.
+func localContext(path string, fi os.FileInfo) (fsutil.FS, error) {
+	if fi.IsDir() {
+		return fsutil.NewFS(path)
+	}
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err = os.Stat(real); err != nil || !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a directory or a regular file", path)
+	}
+	fs, err := fsutil.NewFS(filepath.Dir(real))
+	if err != nil {
+		return nil, err
+	}
+	return fsutil.NewFilterFS(fs, &fsutil.FilterOpt{IncludePatterns: []string{filepath.Base(real)}})
 }
 
 // openOCILayout opens an OCI image layout directory, PATH[:TAG] or

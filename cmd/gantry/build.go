@@ -75,7 +75,7 @@ func newBuildCmdWith(fl *buildFlags) *cobra.Command {
 	f.BoolVar(&fl.push, "push", false, "push the image when the push policy allows it (see gantry gate)")
 	f.StringVar(&fl.progress, "progress", "auto", "progress display: auto, tty, plain, rawjson, quiet")
 	f.StringVar(&fl.report, "report", "", "write the build report as JSON to this file")
-	f.StringVar(&fl.builder, "builder", "", "BuildKit address (default $BUILDKIT_HOST)")
+	f.StringVar(&fl.builder, "builder", "", "BuildKit address (default $BUILDKIT_HOST, else found or started: see gantry builder)")
 	f.StringVar(&fl.tls.CACert, "tls-ca-cert", "", "CA certificate of a tcp:// daemon")
 	f.StringVar(&fl.tls.Cert, "tls-cert", "", "client certificate for a tcp:// daemon")
 	f.StringVar(&fl.tls.Key, "tls-key", "", "client key for a tcp:// daemon")
@@ -83,7 +83,7 @@ func newBuildCmdWith(fl *buildFlags) *cobra.Command {
 	f.BoolVar(&fl.noCache, "no-cache", false, "run every step again")
 	f.DurationVar(&fl.timeout, "timeout", 0, "give up after this long, e.g. 30m (default: no limit)")
 	f.BoolVar(&fl.allowCacheErr, "allow-cache-errors", false, "exit 0, not 5, when a cache import or export failed")
-	f.BoolVar(&fl.debug, "debug", false, "show the BuildKit client's own log messages")
+	f.BoolVar(&fl.debug, "debug", false, "show how the builder was found and the BuildKit client's own log messages")
 	return cmd
 }
 
@@ -154,26 +154,33 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 	default:
 		return usageError("--progress %q: want auto, tty, plain, rawjson or quiet", fl.progress)
 	}
-	addr, err := buildcache.ResolveAddress(fl.builder, os.Getenv)
-	if err != nil {
-		return usageError("%v", err)
+	if fl.builder != "" {
+		if _, err := buildcache.ResolveAddress(fl.builder, os.Getenv); err != nil {
+			return usageError("%v", err)
+		}
 	}
-	opts.Builder = addr
 
 	var pushing *push.Push
 	if fl.push {
+		var err error
 		if pushing, err = preparePush(ctx, cmd, &fl.pushing, &opts); err != nil {
 			return err
 		}
 		defer pushing.Abandon() // reports a build that did not finish
 	}
 
-	c, err := buildcache.Connect(ctx, addr, fl.tls)
+	// the builder: found, or started (see gantry builder)
+	bres, err := resolveBuilder(ctx, fl.builder, false)
 	if err != nil {
-		if errors.Is(err, buildcache.ErrDaemonUnreachable) {
-			return &exitError{code: exitUnreachable, err: err}
-		}
-		return usageError("%v", err)
+		return err
+	}
+	if fl.debug {
+		debugBuilder(cmd.ErrOrStderr(), bres)
+	}
+	opts.Builder = bres.Addr
+	c, err := connectBuilder(ctx, bres, fl.tls)
+	if err != nil {
+		return err
 	}
 	defer c.Close()
 

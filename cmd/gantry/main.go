@@ -135,6 +135,6 @@ func newRootCmd(prof *cpuProfile) *cobra.Command {
 	root.PersistentFlags().StringVar(&prof.path, "cpuprofile", "", "write a Go CPU profile to this file")
 	root.PersistentFlags().MarkHidden("cpuprofile")
 	root.PersistentPreRunE = func(*cobra.Command, []string) error { return prof.start() }
-	root.AddCommand(newLintCmd(), newRulesCmd(), newExplainCmd(), newPlanCmd(), newBuildCmd(), newPushCmd(), newGateCmd(), newGitHubActionCmd())
+	root.AddCommand(newLintCmd(), newRulesCmd(), newExplainCmd(), newPlanCmd(), newBuildCmd(), newBuilderCmd(), newPushCmd(), newGateCmd(), newGitHubActionCmd())
 	return root
 }
