@@ -113,7 +113,7 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 	if len(args) == 1 {
 		opts.ContextDir = args[0]
 	}
-	if _, err := loadConfig(lint.FindRoot(opts.ContextDir), ""); err != nil {
+	if _, err := lint.LoadConfig(lint.FindRoot(opts.ContextDir), ""); err != nil {
 		return err
 	}
 	var err error

@@ -92,7 +92,7 @@ func evaluateGate(ctx context.Context, dir string, fl *gateFlags) (*gateRun, err
 		return nil, usageError("%v", err)
 	}
 	root := lint.FindRoot(dir)
-	cfg, err := loadConfig(root, fl.config)
+	cfg, err := lint.LoadConfig(root, fl.config)
 	if err != nil {
 		return nil, err
 	}
@@ -102,21 +102,8 @@ func evaluateGate(ctx context.Context, dir string, fl *gateFlags) (*gateRun, err
 		// WorkDir stays the process's: the engine reads a repository's
 		// config through its display path, which is relative to WorkDir
 		opts := lint.Options{ConfigPath: fl.config}
-		opts.Shellcheck, opts.Pyflakes = findLinters(false, false)
+		opts.Shellcheck, opts.Pyflakes = lint.FindLinters(false, false)
 		check = func(ctx context.Context) (int, error) { return lint.ErrorCount(ctx, opts, root) }
 	}
 	return &gateRun{getenv: getenv, run: run, policy: policy, decision: gate.Decide(ctx, policy, run, check)}, nil
-}
-
-// loadConfig loads and validates all of path, or of the gantry config of
-// the repository at root when path is ""; nil when there is none. Every
-// command that reads the config calls it, so a mistake anywhere in the
-// file is a positioned error (exit 2) whichever command meets it first.
-func loadConfig(root, path string) (*config.Config, error) {
-	if path == "" {
-		if path = config.Find(root); path == "" {
-			return nil, nil
-		}
-	}
-	return config.Load(path, lint.KnownRules())
 }

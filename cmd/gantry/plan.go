@@ -74,7 +74,7 @@ func runPlan(cmd *cobra.Command, args []string, fl *planFlags) error {
 			return usageError("--cache: %v", err)
 		}
 	}
-	if _, err := loadConfig(lint.FindRoot(dir), ""); err != nil {
+	if _, err := lint.LoadConfig(lint.FindRoot(dir), ""); err != nil {
 		return err
 	}
 	buildArgs, err := buildcache.ParseBuildArgs(fl.buildArgs, os.LookupEnv)
