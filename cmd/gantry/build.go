@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -17,7 +16,6 @@ import (
 	"github.com/gantry-ci/gantry/docs"
 	"github.com/gantry-ci/gantry/lint"
 	"github.com/gantry-ci/gantry/push"
-	"github.com/gantry-ci/gantry/stagegraph"
 )
 
 // Exit codes of gantry build, besides exitOK, exitUsage and exitInternal.
@@ -114,11 +112,13 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 	if len(args) == 1 {
 		opts.ContextDir = args[0]
 	}
+	if err := fl.check(args); err != nil {
+		return err
+	}
 	if _, err := lint.LoadConfig(lint.FindRoot(opts.ContextDir), ""); err != nil {
 		return err
 	}
-	var err error
-	if opts.BuildArgs, err = stagegraph.ParseBuildArgs(fl.buildArgs, os.LookupEnv); err != nil {
+	if err := opts.SetFlags(fl.buildArgs, fl.contexts, fl.outputs, os.LookupEnv); err != nil {
 		return usageError("%v", err)
 	}
 	if _, ok := opts.BuildArgs["SHA"]; !ok {
@@ -126,33 +126,6 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 		if gh, err := runenv.ContextFromEnv(os.Getenv); err == nil && gh.HeadSHA() != "" {
 			opts.BuildArgs["SHA"] = gh.HeadSHA()
 		}
-	}
-	if len(fl.contexts) > 0 {
-		opts.NamedContexts = map[string]string{}
-		for _, c := range fl.contexts {
-			k, v, ok := strings.Cut(c, "=")
-			if !ok || k == "" || v == "" {
-				return usageError("--build-context %q: want NAME=docker-image://REF, NAME=oci-layout://PATH or NAME=DIR", c)
-			}
-			opts.NamedContexts[k] = v
-		}
-	}
-	for _, o := range fl.outputs {
-		ex, err := buildcache.ParseOutput(o)
-		if err != nil {
-			return usageError("%v", err)
-		}
-		opts.Exports = append(opts.Exports, ex)
-	}
-	if fl.cache != "" {
-		if _, err := stagegraph.ParseCacheSpec(fl.cache); err != nil {
-			return usageError("--cache: %v", err)
-		}
-	}
-	switch fl.progress {
-	case "auto", "tty", "plain", "rawjson", "quiet":
-	default:
-		return usageError("--progress %q: want auto, tty, plain, rawjson or quiet", fl.progress)
 	}
 	addr, err := buildcache.ResolveAddress(fl.builder, os.Getenv)
 	if err != nil {
@@ -207,26 +180,21 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 
 // writeBuildReport prints the table, writes --report and the job summary.
 func writeBuildReport(cmd *cobra.Command, fl *buildFlags, rep *buildcache.Report) error {
-	if err := rep.WriteTable(cmd.ErrOrStderr()); err != nil {
+	if err := rep.Write(cmd.ErrOrStderr(), fl.report); err != nil {
 		return err
-	}
-	if fl.report != "" {
-		f, err := os.Create(fl.report)
-		if err != nil {
-			return fmt.Errorf("cannot write the report: %w", err)
-		}
-		if err := rep.WriteJSON(f); err != nil {
-			f.Close()
-			return err
-		}
-		if err := f.Close(); err != nil {
-			return err
-		}
 	}
 	if err := runenv.AppendSummary(os.Getenv, rep.Markdown()); err != nil {
 		fmt.Fprintln(cmd.ErrOrStderr(), "gantry: warning: job summary:", err)
 	}
 	return nil
+}
+
+// check rejects bad path arguments and numbers before anything runs.
+func (fl *buildFlags) check(args []string) error {
+	if fl.timeout < 0 {
+		return usageError("--timeout must be a positive duration such as 30m, or 0 for no limit, not %s", fl.timeout)
+	}
+	return checkPaths(args, true)
 }
 
 // buildExitError maps Build's errors to exit codes.

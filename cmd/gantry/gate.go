@@ -38,6 +38,9 @@ func newGateCmd() *cobra.Command {
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := "."
+			if err := checkPaths(args, true); err != nil {
+				return err
+			}
 			if len(args) == 1 {
 				dir = args[0]
 			}
