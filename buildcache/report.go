@@ -525,7 +525,6 @@ func round2(f float64) float64 {
 	return float64(int64(f*100+0.5)) / 100
 }
 
-
 // Write prints the table to w and, when path is not "", writes the JSON
 // report to that file.
 func (r *Report) Write(w io.Writer, path string) error {
@@ -542,6 +541,7 @@ func (r *Report) Write(w io.Writer, path string) error {
 	}
 	return f.Close()
 }
+
 // WriteTable prints the report as a table, one stage a line.
 func (r *Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
