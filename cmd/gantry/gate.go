@@ -78,15 +78,7 @@ type gateRun struct {
 // evaluateGate loads the run context and the policy of the repository
 // around dir and decides.
 func evaluateGate(ctx context.Context, dir string, fl *gateFlags) (*gateRun, error) {
-	getenv := func(k string) string {
-		switch {
-		case k == "GITHUB_EVENT_PATH" && fl.event != "":
-			return fl.event
-		case k == "GITHUB_EVENT_NAME" && fl.eventName != "":
-			return fl.eventName
-		}
-		return os.Getenv(k)
-	}
+	getenv := runenv.WithEvent(os.Getenv, fl.event, fl.eventName)
 	if fl.event != "" && getenv("GITHUB_EVENT_NAME") == "" {
 		return nil, usageError("--event needs --event-name: the payload alone does not say which event it is (pull_request and pull_request_target look alike)")
 	}
@@ -102,11 +94,7 @@ func evaluateGate(ctx context.Context, dir string, fl *gateFlags) (*gateRun, err
 	policy := cfg.PushPolicy()
 	var check gate.LintCheck
 	if policy.RequireLint {
-		// WorkDir stays the process's: the engine reads a repository's
-		// config through its display path, which is relative to WorkDir
-		opts := lint.Options{ConfigPath: fl.config}
-		opts.Shellcheck, opts.Pyflakes = lint.FindLinters(false, false)
-		check = func(ctx context.Context) (int, error) { return lint.ErrorCount(ctx, opts, root) }
+		check = lint.RequireLintCheck(fl.config, root)
 	}
 	return &gateRun{getenv: getenv, run: run, policy: policy, decision: gate.Decide(ctx, policy, run, check)}, nil
 }
