@@ -26,20 +26,15 @@ const (
 )
 
 type buildFlags struct {
-	file          string
-	target        string
+	// opts holds the flags that are build options as they are
+	opts          buildcache.BuildOptions
 	buildArgs     []string
-	platforms     []string
 	contexts      []string
-	secrets       []string
-	cache         string
 	outputs       []string
 	push          bool
-	progress      string
 	report        string
 	builder       string
 	tls           buildcache.TLSOptions
-	noCache       bool
 	timeout       time.Duration
 	allowCacheErr bool
 	debug         bool
@@ -62,23 +57,23 @@ func newBuildCmdWith(fl *buildFlags) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&fl.file, "file", "f", "", "the Dockerfile (default DIR/Dockerfile)")
-	f.StringVar(&fl.target, "target", "", "the stage to build (default: the last one)")
+	f.StringVarP(&fl.opts.Dockerfile, "file", "f", "", "the Dockerfile (default DIR/Dockerfile)")
+	f.StringVar(&fl.opts.Target, "target", "", "the stage to build (default: the last one)")
 	f.StringArrayVar(&fl.buildArgs, "build-arg", nil, "build argument NAME=VALUE (SHA defaults to the commit being built in GitHub Actions)")
-	f.StringSliceVar(&fl.platforms, "platform", nil, "target platforms, e.g. linux/amd64,linux/arm64")
+	f.StringSliceVar(&fl.opts.Platforms, "platform", nil, "target platforms, e.g. linux/amd64,linux/arm64")
 	f.StringArrayVar(&fl.contexts, "build-context", nil, "named context NAME=docker-image://REF|oci-layout://PATH[:TAG]|DIR")
-	f.StringArrayVar(&fl.secrets, "secret", nil, "secret id=ID,src=FILE or id=ID,env=VAR")
-	f.StringVar(&fl.cache, "cache", "", "cache backend for the per-stage entries, e.g. type=local,dir=.cache or type=registry,ref=REPO")
+	f.StringArrayVar(&fl.opts.Secrets, "secret", nil, "secret id=ID,src=FILE or id=ID,env=VAR")
+	f.StringVar(&fl.opts.Cache, "cache", "", "cache backend for the per-stage entries, e.g. type=local,dir=.cache or type=registry,ref=REPO")
 	f.StringArrayVarP(&fl.outputs, "output", "o", nil, "output type=image,name=REF[,push=true] | type=oci,dest=FILE | type=docker,dest=FILE | type=local,dest=DIR")
 	f.BoolVar(&fl.push, "push", false, "push the image when the push policy allows it (see gantry gate)")
-	f.StringVar(&fl.progress, "progress", "auto", "progress display: auto, tty, plain, rawjson, quiet")
+	f.StringVar(&fl.opts.Progress, "progress", "auto", "progress display: auto, tty, plain, rawjson, quiet")
 	f.StringVar(&fl.report, "report", "", "write the build report as JSON to this file")
 	f.StringVar(&fl.builder, "builder", "", "BuildKit address (default $BUILDKIT_HOST)")
 	f.StringVar(&fl.tls.CACert, "tls-ca-cert", "", "CA certificate of a tcp:// daemon")
 	f.StringVar(&fl.tls.Cert, "tls-cert", "", "client certificate for a tcp:// daemon")
 	f.StringVar(&fl.tls.Key, "tls-key", "", "client key for a tcp:// daemon")
 	f.StringVar(&fl.tls.ServerName, "tls-server-name", "", "server name in the daemon's certificate (default: the address's host)")
-	f.BoolVar(&fl.noCache, "no-cache", false, "run every step again")
+	f.BoolVar(&fl.opts.NoCache, "no-cache", false, "run every step again")
 	f.DurationVar(&fl.timeout, "timeout", 0, "give up after this long, e.g. 30m (default: no limit)")
 	f.BoolVar(&fl.allowCacheErr, "allow-cache-errors", false, "exit 0, not 5, when a cache import or export failed")
 	f.BoolVar(&fl.debug, "debug", false, "show the BuildKit client's own log messages")
@@ -98,17 +93,8 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 		ctx, cancel = context.WithTimeout(ctx, fl.timeout)
 		defer cancel()
 	}
-	opts := buildcache.BuildOptions{
-		ContextDir:  ".",
-		Dockerfile:  fl.file,
-		Target:      fl.target,
-		Platforms:   fl.platforms,
-		Secrets:     fl.secrets,
-		Cache:       fl.cache,
-		NoCache:     fl.noCache,
-		Progress:    fl.progress,
-		ProgressOut: cmd.ErrOrStderr(),
-	}
+	opts := fl.opts
+	opts.ContextDir, opts.ProgressOut = ".", cmd.ErrOrStderr()
 	if len(args) == 1 {
 		opts.ContextDir = args[0]
 	}
