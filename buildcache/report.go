@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -522,6 +523,23 @@ func shortCacheName(desc string) string {
 
 func round2(f float64) float64 {
 	return float64(int64(f*100+0.5)) / 100
+}
+
+// Write prints the table to w and, when path is not "", writes the JSON
+// report to that file.
+func (r *Report) Write(w io.Writer, path string) error {
+	if err := r.WriteTable(w); err != nil || path == "" {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("cannot write the report: %w", err)
+	}
+	if err := r.WriteJSON(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // WriteTable prints the report as a table, one stage a line.

@@ -17,6 +17,8 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	"github.com/aws/smithy-go/logging"
+	"github.com/sirupsen/logrus"
 )
 
 // ECRHost is a parsed Amazon ECR registry host name,
@@ -65,7 +67,16 @@ type ECR struct {
 // endpoint, when set, replaces the API endpoint (AWS_ENDPOINT_URL_ECR does
 // the same through the SDK).
 func NewECR(ctx context.Context, h ECRHost, endpoint string) (*ECR, error) {
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(h.Region))
+	// the SDK's own log lines (such as "WARN falling back to IMDSv1") go
+	// to logrus, which gantry shows only with --debug
+	sdkLog := logging.LoggerFunc(func(c logging.Classification, format string, v ...any) {
+		level := logrus.DebugLevel
+		if c == logging.Warn {
+			level = logrus.WarnLevel
+		}
+		logrus.WithField("from", "aws-sdk").Logf(level, format, v...)
+	})
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(h.Region), awsconfig.WithLogger(sdkLog))
 	if err != nil {
 		return nil, fmt.Errorf("cannot load the AWS configuration: %w", err)
 	}
