@@ -237,6 +237,14 @@ func (c *collector) add(id string, ss *client.SolveStatus) {
 	}
 }
 
+// addWarning records a warning of gantry's own, such as a local cache entry
+// it could not use.
+func (c *collector) addWarning(w Warning) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.warns = append(c.warns, w)
+}
+
 // vertexState is the verdict on one vertex over all solves.
 type vertexState struct {
 	name               string
