@@ -288,10 +288,5 @@ func TestGHACacheRoundTrip(t *testing.T) {
 	if n := r.CacheWarnings(); n != 0 {
 		t.Errorf("cache warnings: %v", r.Warnings)
 	}
-	for _, name := range []string{"bundle", "npm"} {
-		s := r.Stage(name)
-		if s == nil || s.Steps == 0 || s.Executed != 0 || s.CacheSource != "import" {
-			t.Errorf("stage %s: %+v; want every step cached from the import", name, s)
-		}
-	}
+	wantCachedFromImport(t, r, "bundle", "npm")
 }

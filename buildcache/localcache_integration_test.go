@@ -1,7 +1,6 @@
 package buildcache_test
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,7 +41,7 @@ func TestLocalCacheConcurrentWriters(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			// a.build fails the test from this goroutine: record instead
-			r, err := apps[i].tryBuild(t, daemons[i%len(daemons)].Addr, cache)
+			r, err := apps[i].tryBuildWith(t, daemons[i%len(daemons)].Addr, buildcache.TLSOptions{}, cache)
 			reports[i], errs[i] = r, err
 		}()
 	}
@@ -70,12 +69,7 @@ func TestLocalCacheConcurrentWriters(t *testing.T) {
 	if n := r.CacheWarnings(); n != 0 {
 		t.Errorf("cache warnings: %v", r.Warnings)
 	}
-	for _, name := range []string{"bundle", "npm"} {
-		s := r.Stage(name)
-		if s == nil || s.Steps == 0 || s.Executed != 0 || s.CacheSource != "import" {
-			t.Errorf("stage %s: %+v; want every step cached from the import", name, s)
-		}
-	}
+	wantCachedFromImport(t, r, "bundle", "npm")
 }
 
 // checkEntries checks that every entry of a local cache is complete: its
@@ -104,27 +98,6 @@ func checkEntries(t *testing.T, dir string) {
 	if n == 0 {
 		t.Errorf("no entry in %s", dir)
 	}
-}
-
-// tryBuild is build that returns the error instead of failing the test, for
-// builds in other goroutines.
-func (a *app) tryBuild(t testing.TB, addr, cache string) (*buildcache.Report, string) {
-	ctx, c := connect(t, addr)
-	var progress strings.Builder
-	res, err := buildcache.Build(ctx, c, buildcache.BuildOptions{
-		ContextDir:    a.dir,
-		Dockerfile:    filepath.Join(a.dir, appDockerfile),
-		Target:        "main",
-		NamedContexts: map[string]string{"busybox": a.busybox},
-		Cache:         cache,
-		Progress:      "plain",
-		ProgressOut:   &progress,
-		Getenv:        func(string) string { return "" },
-	})
-	if err != nil {
-		return nil, fmt.Sprintf("%v\nprogress:\n%s", err, tail(progress.String(), 4000))
-	}
-	return res.Report, ""
 }
 
 // mountTmpfs mounts a tmpfs with the given options (e.g. "size=2m" or

@@ -72,12 +72,7 @@ func TestS3CacheRoundTrip(t *testing.T) {
 	if n := r.CacheWarnings(); n != 0 {
 		t.Errorf("cache warnings: %v", r.Warnings)
 	}
-	for _, name := range []string{"bundle", "npm"} {
-		s := r.Stage(name)
-		if s == nil || s.Steps == 0 || s.Executed != 0 || s.CacheSource != "import" {
-			t.Errorf("stage %s: %+v; want every step cached from the import", name, s)
-		}
-	}
+	wantCachedFromImport(t, r, "bundle", "npm")
 	if s := r.Stage("assets"); s == nil || s.Executed == 0 {
 		t.Errorf("stage assets did not re-run after the code change: %+v", s)
 	}
