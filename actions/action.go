@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/shlex"
 
+	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -18,7 +19,7 @@ var ActionCommands = []string{"lint", "plan", "build", "push", "gate"}
 // INPUT_FORMAT, INPUT_FAIL_ON and INPUT_CONFIG. args and paths are split like
 // a shell would (quotes group, nothing is expanded); paths go last, after
 // "--".
-func ActionCommand(getenv Getenv) ([]string, error) {
+func ActionCommand(getenv runenv.Getenv) ([]string, error) {
 	cmd := strings.TrimSpace(getenv("INPUT_COMMAND"))
 	if cmd == "" {
 		cmd = "lint"
@@ -63,9 +64,9 @@ var LintOutputNames = []string{"findings", "errors", "warnings"}
 
 // WriteLintOutputs sets the step outputs findings, errors and warnings (the
 // counts) when running in GitHub Actions (GITHUB_OUTPUT is set).
-func WriteLintOutputs(getenv Getenv, fs []lint.Finding) error {
+func WriteLintOutputs(getenv runenv.Getenv, fs []lint.Finding) error {
 	e, w, i := lint.Counts(fs)
-	return SetOutputs(getenv, LintOutputNames, map[string]string{
+	return runenv.SetOutputs(getenv, LintOutputNames, map[string]string{
 		"findings": strconv.Itoa(e + w + i),
 		"errors":   strconv.Itoa(e),
 		"warnings": strconv.Itoa(w),

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -79,3 +80,5 @@ func TestNewReporter(t *testing.T) {
 		t.Error("GITHUB_TOKEN was not used")
 	}
 }
+
+func envMap(m map[string]string) runenv.Getenv { return func(k string) string { return m[k] } }

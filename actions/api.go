@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/go-github/v62/github"
 
+	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -48,7 +49,7 @@ func NewClient(apiURL, token string, httpClient *http.Client) (*github.Client, e
 }
 
 // orEnv returns getenv, or os.Getenv when it is nil.
-func orEnv(getenv Getenv) Getenv {
+func orEnv(getenv runenv.Getenv) runenv.Getenv {
 	if getenv == nil {
 		return os.Getenv
 	}
@@ -163,7 +164,7 @@ type pathMapper struct {
 	gitRoots  map[string]string
 }
 
-func newPathMapper(r *lint.Report, getenv Getenv) *pathMapper {
+func newPathMapper(r *lint.Report, getenv runenv.Getenv) *pathMapper {
 	m := &pathMapper{byPath: map[string]string{}, gitRoots: map[string]string{}, workspace: getenv("GITHUB_WORKSPACE")}
 	m.cwd, _ = os.Getwd()
 	for _, f := range r.Files {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-github/v62/github"
 
+	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -30,7 +31,7 @@ type ChecksReporter struct {
 	// Client talks to GitHub; nil means there is no token.
 	Client *github.Client
 	// Context says which repository and commit the run is for.
-	Context *Context
+	Context *runenv.Context
 	// Name is the check run's name; "gantry" when empty.
 	Name string
 	// FailOn is the severity at which the conclusion is "failure"; 0 never fails.
@@ -39,8 +40,8 @@ type ChecksReporter struct {
 	Fallback lint.Reporter
 	// W receives the one-line notices and the check run's address.
 	W io.Writer
-	// Getenv reads GITHUB_STEP_SUMMARY and GITHUB_WORKSPACE; nil means os.Getenv.
-	Getenv Getenv
+	// runenv.Getenv reads GITHUB_STEP_SUMMARY and GITHUB_WORKSPACE; nil means os.Getenv.
+	Getenv runenv.Getenv
 	// Changed are the lines the pull request changed, when known (they sort first).
 	Changed ChangedLines
 	// Now returns the current time; nil means time.Now.
@@ -54,7 +55,7 @@ func (c *ChecksReporter) Report(ctx context.Context, r *lint.Report) error {
 		return c.fallback(ctx, r, "::notice title=gantry::no GitHub token (--github-token or GITHUB_TOKEN), so no check run; reporting with workflow commands instead\n")
 	}
 	if c.Context == nil {
-		c.Context = &Context{}
+		c.Context = &runenv.Context{}
 	}
 	owner, repo, err := splitRepo(c.Context.Repository)
 	sha := c.Context.HeadSHA()
@@ -90,7 +91,7 @@ func (c *ChecksReporter) Report(ctx context.Context, r *lint.Report) error {
 		if isForbidden(err) {
 			return c.fallback(ctx, r, "::notice title=gantry::this token cannot create check runs (a pull request from a fork gets a read-only GITHUB_TOKEN, or the job lacks `permissions: checks: write`); reporting with workflow commands instead\n")
 		}
-		return c.fallback(ctx, r, "::warning title=gantry::"+EscapeData(apiError("creating the check run", err).Error())+"; reporting with workflow commands instead\n")
+		return c.fallback(ctx, r, "::warning title=gantry::"+runenv.EscapeData(apiError("creating the check run", err).Error())+"; reporting with workflow commands instead\n")
 	}
 
 	var uploadErr error
@@ -127,7 +128,7 @@ func (c *ChecksReporter) Report(ctx context.Context, r *lint.Report) error {
 		uploadErr = apiError("completing the check run", err)
 	}
 	if uploadErr != nil {
-		return c.fallback(ctx, r, "::warning title=gantry::"+EscapeData(uploadErr.Error())+"; reporting with workflow commands instead\n")
+		return c.fallback(ctx, r, "::warning title=gantry::"+runenv.EscapeData(uploadErr.Error())+"; reporting with workflow commands instead\n")
 	}
 	if _, err := fmt.Fprintf(c.W, "gantry: check run %q: %s, %s %s\n", name, title, conclusion, run.GetHTMLURL()); err != nil {
 		return err
@@ -181,7 +182,7 @@ func countsTitle(r *lint.Report) string {
 }
 
 // runURL is the address of the workflow run, or "".
-func runURL(c *Context) string {
+func runURL(c *runenv.Context) string {
 	if c == nil || c.Repository == "" || c.RunID == "" {
 		return ""
 	}

@@ -11,12 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/lint"
 )
 
-func prContext() *Context {
-	return &Context{InActions: true, EventName: "pull_request", Repository: "acme/app", SHA: "merge0000", RunID: "42",
-		ServerURL: "https://github.example.com", PullRequest: &PullRequest{Number: 7, HeadSHA: "head1111"}}
+func prContext() *runenv.Context {
+	return &runenv.Context{InActions: true, EventName: "pull_request", Repository: "acme/app", SHA: "merge0000", RunID: "42",
+		ServerURL: "https://github.example.com", PullRequest: &runenv.PullRequest{Number: 7, HeadSHA: "head1111"}}
 }
 
 func manyFindings(n int) []lint.Finding {

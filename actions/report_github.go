@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -27,10 +28,10 @@ const AnnotationsPerLevel = 10
 type GitHubReporter struct {
 	// W receives the workflow commands (the step's standard output).
 	W io.Writer
-	// Getenv reads GITHUB_STEP_SUMMARY and GITHUB_WORKSPACE; nil means os.Getenv.
-	Getenv Getenv
+	// runenv.Getenv reads GITHUB_STEP_SUMMARY and GITHUB_WORKSPACE; nil means os.Getenv.
+	Getenv runenv.Getenv
 	// Context, when set, is used to link findings in the summary to the commit.
-	Context *Context
+	Context *runenv.Context
 	// Changed are the lines the pull request changed, when known.
 	Changed ChangedLines
 	// Title heads the job summary; "gantry lint" when empty.
@@ -84,7 +85,7 @@ func AnnotationCommand(f *lint.Finding, path string) string {
 	b.WriteString("::")
 	b.WriteString(commandLevel(f.Severity))
 	b.WriteString(" file=")
-	b.WriteString(EscapeProperty(path))
+	b.WriteString(runenv.EscapeProperty(path))
 	if f.Line > 0 {
 		prop(&b, "line", f.Line)
 		if f.EndLine >= f.Line {
@@ -98,9 +99,9 @@ func AnnotationCommand(f *lint.Finding, path string) string {
 		}
 	}
 	b.WriteString(",title=")
-	b.WriteString(EscapeProperty(f.RuleID))
+	b.WriteString(runenv.EscapeProperty(f.RuleID))
 	b.WriteString("::")
-	b.WriteString(EscapeData(annotationMessage(f)))
+	b.WriteString(runenv.EscapeData(annotationMessage(f)))
 	b.WriteByte('\n')
 	return b.String()
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -181,7 +182,7 @@ func TestSummaryStaysUnderOneMiB(t *testing.T) {
 		t.Fatal(err)
 	}
 	md, _ := os.ReadFile(summary)
-	if len(md) > MaxSummarySize {
+	if len(md) > runenv.MaxSummarySize {
 		t.Fatalf("summary is %d bytes", len(md))
 	}
 	rows := strings.Count(string(md), "| :")
@@ -205,7 +206,7 @@ func TestSummaryNoFindingsAndLinks(t *testing.T) {
 	}
 	f := lint.Finding{RuleID: "r", Severity: lint.SeverityWarning, File: "dir/my file.yml", Line: 4, Column: 2, Message: "a | b *c* <d>\nnext", DocsURL: "https://d/r"}
 	r := testReport(f)
-	ctx := &Context{ServerURL: "https://ghe.example.com", Repository: "acme/app", SHA: "merge", PullRequest: &PullRequest{HeadSHA: "head"}}
+	ctx := &runenv.Context{ServerURL: "https://ghe.example.com", Repository: "acme/app", SHA: "merge", PullRequest: &runenv.PullRequest{HeadSHA: "head"}}
 	md = summaryMarkdown(r, summaryOptions{paths: newPathMapper(r, envMap(nil)), ctx: ctx}, 10000)
 	want := "| [4:2](https://ghe.example.com/acme/app/blob/head/dir/my%20file.yml#L4) | :warning: warning | [r](https://d/r) | a \\| b \\*c\\* &lt;d&gt;<br>next |\n"
 	if !strings.Contains(md, want) {

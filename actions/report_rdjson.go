@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 
+	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -14,8 +15,8 @@ import (
 type RDJSONReporter struct {
 	// W receives the document.
 	W io.Writer
-	// Getenv reads GITHUB_WORKSPACE (for repository-relative paths); nil means os.Getenv.
-	Getenv Getenv
+	// runenv.Getenv reads GITHUB_WORKSPACE (for repository-relative paths); nil means os.Getenv.
+	Getenv runenv.Getenv
 }
 
 // reviewdog's rdf messages (proto/rdf/reviewdog.proto), as JSON.

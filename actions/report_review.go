@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-github/v62/github"
 
+	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -27,13 +28,13 @@ type ReviewReporter struct {
 	// Client talks to GitHub; nil means there is no token.
 	Client *github.Client
 	// Context gives the repository and the pull request.
-	Context *Context
+	Context *runenv.Context
 	// Also reports every finding after the review (usually a GitHubReporter).
 	Also lint.Reporter
 	// W receives one-line notices.
 	W io.Writer
-	// Getenv reads GITHUB_WORKSPACE; nil means os.Getenv.
-	Getenv Getenv
+	// runenv.Getenv reads GITHUB_WORKSPACE; nil means os.Getenv.
+	Getenv runenv.Getenv
 	// MaxComments bounds the comments of the review; 0 means DefaultMaxReviewComments.
 	MaxComments int
 	// Changed are the lines the pull request changed; fetched when nil.
@@ -67,16 +68,16 @@ func (v *ReviewReporter) review(ctx context.Context, r *lint.Report) error {
 	if v.Client == nil {
 		return notice("::notice title=gantry::no GitHub token (--github-token or GITHUB_TOKEN), so no review comments\n")
 	}
-	pr := (*PullRequest)(nil)
+	pr := (*runenv.PullRequest)(nil)
 	if v.Context != nil {
 		pr = v.Context.PullRequest
 	}
 	if pr == nil || pr.Number == 0 {
-		return notice("::notice title=gantry::review comments need a pull_request event; this is " + EscapeData(eventName(v.Context)) + "\n")
+		return notice("::notice title=gantry::review comments need a pull_request event; this is " + runenv.EscapeData(eventName(v.Context)) + "\n")
 	}
 	owner, repo, err := splitRepo(v.Context.Repository)
 	if err != nil {
-		return notice("::warning title=gantry::" + EscapeData(err.Error()) + "\n")
+		return notice("::warning title=gantry::" + runenv.EscapeData(err.Error()) + "\n")
 	}
 	if v.Changed == nil {
 		if v.Changed, err = FetchChangedLines(ctx, v.Client, v.Context.Repository, pr.Number); err != nil {
@@ -140,7 +141,7 @@ func (v *ReviewReporter) apiNotice(what string, err error) error {
 	if isForbidden(err) {
 		return notice("::notice title=gantry::this token may not do this: " + what + " (a pull request from a fork gets a read-only GITHUB_TOKEN, or the job lacks `permissions: pull-requests: write`); no review comments\n")
 	}
-	return notice("::warning title=gantry::" + EscapeData(apiError(what, err).Error()) + "; no review comments\n")
+	return notice("::warning title=gantry::" + runenv.EscapeData(apiError(what, err).Error()) + "; no review comments\n")
 }
 
 // existingComments returns the keys of the review comments gantry already
@@ -183,7 +184,7 @@ func reviewBody(f *lint.Finding) string {
 	return body + "\n" + reviewMarker
 }
 
-func eventName(c *Context) string {
+func eventName(c *runenv.Context) string {
 	if c == nil || c.EventName == "" {
 		return "not a GitHub Actions event"
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -113,7 +114,7 @@ func TestReviewReporterForbiddenAndNotAPullRequest(t *testing.T) {
 	}
 
 	out.Reset()
-	push := &Context{EventName: "push", Repository: "acme/app", SHA: "abc"}
+	push := &runenv.Context{EventName: "push", Repository: "acme/app", SHA: "abc"}
 	v = &ReviewReporter{Client: gh.client(), Context: push, Also: &GitHubReporter{W: &out, Getenv: envMap(nil)}, W: &out, Getenv: envMap(nil)}
 	if err := v.Report(context.Background(), r); err != nil {
 		t.Fatal(err)

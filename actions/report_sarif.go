@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -31,8 +32,8 @@ const projectURL = "https://github.com/gantry-ci/gantry"
 type SARIFReporter struct {
 	// W receives the log.
 	W io.Writer
-	// Getenv reads GITHUB_WORKSPACE (for repository-relative paths); nil means os.Getenv.
-	Getenv Getenv
+	// runenv.Getenv reads GITHUB_WORKSPACE (for repository-relative paths); nil means os.Getenv.
+	Getenv runenv.Getenv
 }
 
 // SARIF 2.1.0 objects, with only the properties gantry fills.

@@ -1,3 +1,8 @@
+// Package actions is gantry's side of GitHub Actions for lint findings: the
+// reporters that annotate pull requests (workflow commands, check runs,
+// review comments, SARIF, rdjson), the job summary of a lint run, the
+// GitHub API client and the command line that action.yml runs. The run
+// context, step outputs and the job summary file are in actions/runenv.
 package actions
 
 import (
@@ -9,6 +14,7 @@ import (
 
 	"github.com/google/go-github/v62/github"
 
+	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -19,8 +25,8 @@ var Formats = []string{"github", "checks", "review", "sarif", "rdjson"}
 type ReporterOptions struct {
 	// W receives the output.
 	W io.Writer
-	// Getenv reads the GITHUB_* variables; nil means os.Getenv.
-	Getenv Getenv
+	// runenv.Getenv reads the GITHUB_* variables; nil means os.Getenv.
+	Getenv runenv.Getenv
 	// Token authenticates API calls; empty means $GITHUB_TOKEN.
 	Token string
 	// FailOn is the severity at which a check run concludes "failure".
@@ -48,7 +54,7 @@ func NewReporter(name string, o ReporterOptions) (lint.Reporter, error) {
 	default:
 		return nil, fmt.Errorf("unknown format %q", name)
 	}
-	c, err := ContextFromEnv(getenv)
+	c, err := runenv.ContextFromEnv(getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +85,7 @@ func NewReporter(name string, o ReporterOptions) (lint.Reporter, error) {
 // findings there are reported first. It is best effort: without a pull
 // request, a token or the permission to read it, the order is by severity
 // and file alone.
-func changedLines(client *github.Client, c *Context, w io.Writer) ChangedLines {
+func changedLines(client *github.Client, c *runenv.Context, w io.Writer) ChangedLines {
 	if client == nil || c.PullRequest == nil || c.PullRequest.Number == 0 || c.Repository == "" {
 		return nil
 	}
@@ -87,7 +93,7 @@ func changedLines(client *github.Client, c *Context, w io.Writer) ChangedLines {
 	defer cancel()
 	changed, err := FetchChangedLines(ctx, client, c.Repository, c.PullRequest.Number)
 	if err != nil {
-		fmt.Fprintf(w, "::debug::gantry: %s\n", EscapeData(apiError("cannot list the pull request's changed lines", err).Error()))
+		fmt.Fprintf(w, "::debug::gantry: %s\n", runenv.EscapeData(apiError("cannot list the pull request's changed lines", err).Error()))
 		return nil
 	}
 	return changed

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -14,7 +15,7 @@ type summaryOptions struct {
 	title   string
 	paths   *pathMapper
 	changed ChangedLines
-	ctx     *Context
+	ctx     *runenv.Context
 	// limitNote says why findings were left out; the job summary's 1 MiB by default.
 	limitNote string
 }
@@ -24,7 +25,7 @@ const summaryReserve = 256
 
 // writeSummary appends the findings to the job summary, within what is left
 // of its 1 MiB. Outside Actions (no GITHUB_STEP_SUMMARY) it does nothing.
-func writeSummary(getenv Getenv, r *lint.Report, o summaryOptions) error {
+func writeSummary(getenv runenv.Getenv, r *lint.Report, o summaryOptions) error {
 	path := getenv("GITHUB_STEP_SUMMARY")
 	if path == "" {
 		return nil
@@ -33,11 +34,11 @@ func writeSummary(getenv Getenv, r *lint.Report, o summaryOptions) error {
 	if st, err := os.Stat(path); err == nil {
 		used = st.Size()
 	}
-	limit := MaxSummarySize - int(used)
+	limit := runenv.MaxSummarySize - int(used)
 	if limit < summaryReserve*2 {
 		return nil // another step's content filled the summary; nothing useful fits
 	}
-	return AppendSummary(getenv, summaryMarkdown(r, o, limit))
+	return runenv.AppendSummary(getenv, summaryMarkdown(r, o, limit))
 }
 
 // summaryMarkdown renders the findings as markdown of at most limit bytes: a
@@ -142,7 +143,7 @@ func summaryRow(f *lint.Finding, path string, o summaryOptions) string {
 }
 
 // blobBase is the address of the commit's files, or "" when unknown.
-func blobBase(c *Context) string {
+func blobBase(c *runenv.Context) string {
 	if c == nil || c.Repository == "" || c.HeadSHA() == "" {
 		return ""
 	}

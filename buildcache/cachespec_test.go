@@ -62,12 +62,14 @@ func TestParseCacheSpec(t *testing.T) {
 }
 
 func TestParseBuildArgs(t *testing.T) {
-	env := map[string]string{"FROM_ENV": "e"}
-	args, err := ParseBuildArgs([]string{"SHA=abc", "EMPTY=", "FROM_ENV", "UNSET", "KV=a=b"}, func(k string) string { return env[k] })
+	env := map[string]string{"FROM_ENV": "e", "SET_EMPTY": ""}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	args, err := ParseBuildArgs([]string{"SHA=abc", "EMPTY=", "FROM_ENV", "UNSET", "KV=a=b", "SET_EMPTY"}, lookup)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(args) != 4 || args["SHA"] != "abc" || args["EMPTY"] != "" || args["FROM_ENV"] != "e" || args["KV"] != "a=b" {
+	// as docker buildx build: an unset variable is skipped, one set to "" is kept
+	if len(args) != 5 || args["SHA"] != "abc" || args["EMPTY"] != "" || args["FROM_ENV"] != "e" || args["KV"] != "a=b" || args["SET_EMPTY"] != "" {
 		t.Errorf("args: %v", args)
 	}
 	if _, err := ParseBuildArgs([]string{"=x"}, nil); err == nil {

@@ -443,21 +443,22 @@ func (p *Plan) SummaryMarkdown() string {
 	return b.String()
 }
 
-// ParseBuildArgs parses --build-arg values: "K=V", or "K" alone to take the
-// value from the environment (skipped when unset), as docker build does.
-func ParseBuildArgs(list []string, getenv func(string) string) (map[string]string, error) {
+// ParseBuildArgs parses --build-arg values as docker buildx build does:
+// "K=V" (V may be empty), or "K" alone to take the value from the
+// environment through lookupEnv (skipped when the variable is unset, kept
+// when it is set to ""). A nil lookupEnv skips every "K" alone.
+func ParseBuildArgs(list []string, lookupEnv func(string) (string, bool)) (map[string]string, error) {
 	args := map[string]string{}
 	for _, a := range list {
 		k, v, ok := strings.Cut(a, "=")
-		k = strings.TrimSpace(k)
 		if k == "" {
-			return nil, fmt.Errorf("--build-arg %q: want KEY=VALUE", a)
+			return nil, fmt.Errorf("--build-arg %q: want NAME=VALUE", a)
 		}
 		if !ok {
-			if getenv == nil {
+			if lookupEnv == nil {
 				continue
 			}
-			if v = getenv(k); v == "" {
+			if v, ok = lookupEnv(k); !ok {
 				continue
 			}
 		}

@@ -1,6 +1,8 @@
-// Package gate is gantry's push gate: the push: policy of
-// .github/gantry.yaml, the decision it gives for a GitHub Actions run (with a
-// table of rules, values and verdicts), and the image tags the run gets.
+// Package gate is gantry's push gate: the decision that the push policy of
+// .github/gantry.yaml (typed in package config) gives for a GitHub Actions
+// run, with a table of rules, values and verdicts, and the image tags the
+// run gets. It does not lint: a policy's require-lint is answered by the
+// LintCheck the caller passes.
 package gate
 
 import (
@@ -12,7 +14,8 @@ import (
 
 	"github.com/rhysd/actionlint"
 
-	"github.com/gantry-ci/gantry/actions"
+	"github.com/gantry-ci/gantry/actions/runenv"
+	"github.com/gantry-ci/gantry/config"
 	"github.com/gantry-ci/gantry/internal/table"
 )
 
@@ -63,9 +66,9 @@ type LintCheck func(ctx context.Context) (errors int, err error)
 // policy requires a clean lint and every other rule passed; it may be nil
 // when the policy does not require lint. Decide never panics on a partial
 // context: anything it cannot establish denies the push (fail closed).
-func Decide(ctx context.Context, p *PushPolicy, c *actions.Context, lint LintCheck) *PushDecision {
+func Decide(ctx context.Context, p *config.PushPolicy, c *runenv.Context, lint LintCheck) *PushDecision {
 	if p == nil {
-		p = DefaultPushPolicy()
+		p = config.DefaultPushPolicy()
 	}
 	d := &PushDecision{}
 	d.Tags, d.SkippedTags = RenderTags(p.Tags, c)
@@ -163,7 +166,7 @@ func labelsValue(ls []string) string {
 	return strings.Join(ls, ", ")
 }
 
-func evaluateEvent(p *PushPolicy, c *actions.Context) (string, string, string, string) {
+func evaluateEvent(p *config.PushPolicy, c *runenv.Context) (string, string, string, string) {
 	ev := c.EventName
 	switch {
 	case ev == "":
@@ -183,7 +186,7 @@ func listOrNone(xs []string) string {
 	return strings.Join(xs, ", ")
 }
 
-func evaluateRef(p *PushPolicy, c *actions.Context) (string, string, string, string) {
+func evaluateRef(p *config.PushPolicy, c *runenv.Context) (string, string, string, string) {
 	if pr := c.PullRequest; pr != nil {
 		value := "pull request"
 		if pr.Number > 0 {
@@ -193,7 +196,7 @@ func evaluateRef(p *PushPolicy, c *actions.Context) (string, string, string, str
 			return "ref", value, VerdictDeny, "the pull request's base branch is unknown"
 		}
 		value += " into " + pr.BaseRef
-		if m, ok := matchGlob(p.Branches, pr.BaseRef, c.DefaultBranch); ok {
+		if m, ok := config.MatchGlob(p.Branches, pr.BaseRef, c.DefaultBranch); ok {
 			return "ref", value, VerdictPass, "base branch matches " + m
 		}
 		return "ref", value, VerdictDeny, branchDenial(p, c, pr.BaseRef, "the base branch")
@@ -201,13 +204,13 @@ func evaluateRef(p *PushPolicy, c *actions.Context) (string, string, string, str
 	switch c.RefType {
 	case "tag":
 		value := "tag " + c.RefName
-		if m, ok := matchGlob(p.GitTags, c.RefName, ""); ok {
+		if m, ok := config.MatchGlob(p.GitTags, c.RefName, ""); ok {
 			return "ref", value, VerdictPass, "matches push.git-tags " + m
 		}
 		return "ref", value, VerdictDeny, fmt.Sprintf("git tag %s does not match push.git-tags (%s)", c.RefName, listOrNone(p.GitTags))
 	case "branch":
 		value := "branch " + c.RefName
-		if m, ok := matchGlob(p.Branches, c.RefName, c.DefaultBranch); ok {
+		if m, ok := config.MatchGlob(p.Branches, c.RefName, c.DefaultBranch); ok {
 			return "ref", value, VerdictPass, "matches push.branches " + m
 		}
 		return "ref", value, VerdictDeny, branchDenial(p, c, c.RefName, "branch")
@@ -218,17 +221,17 @@ func evaluateRef(p *PushPolicy, c *actions.Context) (string, string, string, str
 	return "ref", c.Ref, VerdictDeny, fmt.Sprintf("ref %s is neither a branch nor a tag", c.Ref)
 }
 
-func branchDenial(p *PushPolicy, c *actions.Context, branch, what string) string {
+func branchDenial(p *config.PushPolicy, c *runenv.Context, branch, what string) string {
 	msg := fmt.Sprintf("%s %s does not match push.branches (%s)", what, branch, listOrNone(p.Branches))
-	if c.DefaultBranch == "" && slices.Contains(p.Branches, DefaultBranchPattern) {
+	if c.DefaultBranch == "" && slices.Contains(p.Branches, config.DefaultBranchPattern) {
 		msg += "; the default branch is unknown without an event payload (pass --event)"
-	} else if slices.Contains(p.Branches, DefaultBranchPattern) {
+	} else if slices.Contains(p.Branches, config.DefaultBranchPattern) {
 		msg += "; the default branch is " + c.DefaultBranch
 	}
 	return msg
 }
 
-func allowReason(c *actions.Context) string {
+func allowReason(c *runenv.Context) string {
 	switch {
 	case c.PullRequest != nil:
 		return fmt.Sprintf("%s for pull request #%d into %s is allowed", c.EventName, c.PullRequest.Number, c.PullRequest.BaseRef)
@@ -297,8 +300,8 @@ func MarkdownEscape(s string) string {
 
 // WriteGateOutputs writes the decision to $GITHUB_OUTPUT as push=true|false,
 // reason and tags (one per line), and appends it to the job summary.
-func (d *PushDecision) WriteGateOutputs(getenv actions.Getenv) error {
-	err := actions.SetOutputs(getenv, []string{"push", "reason", "tags"}, map[string]string{
+func (d *PushDecision) WriteGateOutputs(getenv runenv.Getenv) error {
+	err := runenv.SetOutputs(getenv, []string{"push", "reason", "tags"}, map[string]string{
 		"push":   fmt.Sprint(d.Push),
 		"reason": d.Reason,
 		"tags":   strings.Join(d.Tags, "\n"),
@@ -306,5 +309,5 @@ func (d *PushDecision) WriteGateOutputs(getenv actions.Getenv) error {
 	if err != nil {
 		return err
 	}
-	return actions.AppendSummary(getenv, d.Markdown())
+	return runenv.AppendSummary(getenv, d.Markdown())
 }

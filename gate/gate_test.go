@@ -9,13 +9,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gantry-ci/gantry/actions"
-	"github.com/gantry-ci/gantry/lint"
+	"github.com/gantry-ci/gantry/actions/runenv"
+	"github.com/gantry-ci/gantry/config"
 )
 
 const eventsDir = "../testdata/events"
 
-func envMap(m map[string]string) actions.Getenv { return func(k string) string { return m[k] } }
+func envMap(m map[string]string) runenv.Getenv { return func(k string) string { return m[k] } }
 
 // runnerEnv is what a GitHub runner sets for an event, besides the payload.
 func runnerEnv(event, payload string, extra ...string) map[string]string {
@@ -33,20 +33,16 @@ func runnerEnv(event, payload string, extra ...string) map[string]string {
 	return env
 }
 
-func mustPolicy(t *testing.T, yml string) *PushPolicy {
+func mustPolicy(t *testing.T, yml string) *config.PushPolicy {
 	t.Helper()
 	if yml == "" {
-		return DefaultPushPolicy()
+		return config.DefaultPushPolicy()
 	}
-	cfg, err := lint.ParseConfig("gantry.yaml", []byte(yml))
+	cfg, err := config.Parse("gantry.yaml", []byte(yml), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := ParsePushPolicy(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return cfg.PushPolicy()
 }
 
 func TestDecideOverSavedEvents(t *testing.T) {
@@ -241,7 +237,7 @@ push:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := actions.ContextFromEnv(envMap(tt.env))
+			c, err := runenv.ContextFromEnv(envMap(tt.env))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -272,7 +268,7 @@ push:
 }
 
 func TestDecideRequireLint(t *testing.T) {
-	c, err := actions.ContextFromEnv(envMap(runnerEnv("push", "push-main.json")))
+	c, err := runenv.ContextFromEnv(envMap(runnerEnv("push", "push-main.json")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +293,7 @@ func TestDecideRequireLint(t *testing.T) {
 	}
 	// lint does not run when another rule already denies
 	calls = 0
-	fork, _ := actions.ContextFromEnv(envMap(runnerEnv("pull_request", "pull_request-fork.json")))
+	fork, _ := runenv.ContextFromEnv(envMap(runnerEnv("pull_request", "pull_request-fork.json")))
 	d = Decide(context.Background(), p, fork, check(0, nil))
 	if d.Push || calls != 0 || d.Rules[len(d.Rules)-1].Verdict != VerdictNotRun {
 		t.Errorf("lint ran after a denial (calls %d): %s", calls, d.Table())
@@ -307,7 +303,7 @@ func TestDecideRequireLint(t *testing.T) {
 func TestDecisionOutputs(t *testing.T) {
 	dir := t.TempDir()
 	out, summary := filepath.Join(dir, "out"), filepath.Join(dir, "summary")
-	c, _ := actions.ContextFromEnv(envMap(runnerEnv("pull_request", "pull_request-fork.json")))
+	c, _ := runenv.ContextFromEnv(envMap(runnerEnv("pull_request", "pull_request-fork.json")))
 	d := Decide(context.Background(), mustPolicy(t, "push:\n  events: [pull_request]\n  branches: [main]\n"), c, nil)
 	if err := d.WriteGateOutputs(envMap(map[string]string{"GITHUB_OUTPUT": out, "GITHUB_STEP_SUMMARY": summary})); err != nil {
 		t.Fatal(err)
@@ -329,77 +325,12 @@ func TestDecisionOutputs(t *testing.T) {
 	}
 }
 
-func TestParsePushPolicyErrors(t *testing.T) {
-	tests := []struct{ yml, want string }{
-		{"push: [a]\n", "gantry.yaml:1:7: push must be a mapping"},
-		{"push:\n  evnets: [push]\n", `gantry.yaml:2:3: unknown key "evnets" in push`},
-		{"push:\n  events: [push, pull_reqest]\n", `gantry.yaml:2:18: push.events: unknown event "pull_reqest" (did you mean "pull_request"?)`},
-		{"push:\n  events: {push: true}\n", "gantry.yaml:2:11: push.events must be a string or a list of strings"},
-		{"push:\n  allow-forks: yes please\n", `gantry.yaml:2:16: push.allow-forks must be true or false, not "yes please"`},
-		{"push:\n  branches: [\"release/[\"]\n", `gantry.yaml:2:14: push.branches: invalid glob "release/["`},
-		{"push:\n  git-tags: [$default-branch]\n", "push.git-tags: $default-branch only makes sense in push.branches"},
-		{"push:\n  tags: [\"{{commit}}\"]\n", "gantry.yaml:2:10: push.tags: tag \"{{commit}}\" uses unknown variable {{commit}}"},
-		{"push:\n  tags: [\"{{sha}\"]\n", `unclosed "{{"`},
-		{"push:\n  tags: [\"v/{{semver}}\"]\n", `contains '/'`},
-		{"push:\n  tags: [\"-{{sha}}\"]\n", `cannot start with "-"`},
-		{"push:\n  tags: []\n", "push.tags must name at least one tag"},
-		{"push:\n  on-immutable-tag: overwrite\n", `gantry.yaml:2:21: push.on-immutable-tag must be skip or fail, not "overwrite"`},
-		{"push:\n  image: registry.example.com/app:latest\n", "has a tag; name the repository only"},
-		{"push:\n  image: registry.example.com/App\n", "lower-case letters"},
-		{"push:\n  image: 1\n  image: 2\n", "gantry.yaml:3:3: push.image is set twice"},
-	}
-	for _, tt := range tests {
-		cfg, err := lint.ParseConfig("gantry.yaml", []byte(tt.yml))
-		if err != nil {
-			t.Fatalf("%q: %v", tt.yml, err)
-		}
-		_, err = ParsePushPolicy(cfg)
-		var ce *lint.ConfigError
-		if !errors.As(err, &ce) {
-			t.Errorf("%q: err = %v, want a *lint.ConfigError", tt.yml, err)
-			continue
-		}
-		if !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("%q:\n got %s\nwant %s", tt.yml, err, tt.want)
-		}
-	}
-}
-
-func TestParsePushPolicyFull(t *testing.T) {
-	p := mustPolicy(t, `
-push:
-  image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop
-  events: push
-  branches: [$default-branch, "release/**"]
-  git-tags: ["v*"]
-  allow-forks: false
-  allow-pull-request-target: false
-  allow-drafts: true
-  require-lint: true
-  require-label: push-image
-  tags: ["{{sha}}", "{{branch}}-{{short_sha}}", "{{ semver }}", latest, latest]
-  on-immutable-tag: fail
-`)
-	if p.Image != "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop" || !slices.Equal(p.Events, []string{"push"}) ||
-		!slices.Equal(p.Branches, []string{"$default-branch", "release/**"}) || !p.AllowDrafts || !p.RequireLint ||
-		p.RequireLabel != "push-image" || p.OnImmutableTag != ImmutableFail || len(p.Tags) != 4 {
-		t.Errorf("%+v", p)
-	}
-	// an empty list is kept: no git tag may push
-	if p := mustPolicy(t, "push:\n  git-tags: []\n"); p.GitTags == nil || len(p.GitTags) != 0 {
-		t.Errorf("git-tags = %#v", p.GitTags)
-	}
-	if p := mustPolicy(t, "push:\n"); !slices.Equal(p.Events, []string{"push"}) {
-		t.Errorf("empty push: section: %+v", p)
-	}
-}
-
 func TestRenderTags(t *testing.T) {
-	tag := &actions.Context{EventName: "push", RefType: "tag", RefName: "v1.2.3", SHA: "abcdef0123456789", DefaultBranch: "main"}
-	branch := &actions.Context{EventName: "push", RefType: "branch", RefName: "Feature/JIRA-12_fix#2", SHA: "abcdef0123456789", DefaultBranch: "main"}
-	long := &actions.Context{EventName: "push", RefType: "branch", RefName: strings.Repeat("x", 300), SHA: "abc"}
+	tag := &runenv.Context{EventName: "push", RefType: "tag", RefName: "v1.2.3", SHA: "abcdef0123456789", DefaultBranch: "main"}
+	branch := &runenv.Context{EventName: "push", RefType: "branch", RefName: "Feature/JIRA-12_fix#2", SHA: "abcdef0123456789", DefaultBranch: "main"}
+	long := &runenv.Context{EventName: "push", RefType: "branch", RefName: strings.Repeat("x", 300), SHA: "abc"}
 	tests := []struct {
-		c         *actions.Context
+		c         *runenv.Context
 		templates []string
 		want      []string
 		skipped   []string // reasons, in order
@@ -411,11 +342,11 @@ func TestRenderTags(t *testing.T) {
 		{branch, []string{"{{branch}}", "{{branch}}-{{short_sha}}", "{{tag}}", "{{semver}}"},
 			[]string{"Feature-JIRA-12_fix-2", "Feature-JIRA-12_fix-2-abcdef0"},
 			[]string{"the run is not for a git tag", "the run is not for a git tag"}},
-		{&actions.Context{RefType: "tag", RefName: "nightly", SHA: "abc"}, []string{"{{tag}}", "{{major}}"}, []string{"nightly"},
+		{&runenv.Context{RefType: "tag", RefName: "nightly", SHA: "abc"}, []string{"{{tag}}", "{{major}}"}, []string{"nightly"},
 			[]string{`git tag "nightly" is not a semantic version such as v1.2.3`}},
-		{&actions.Context{RefType: "branch", RefName: "main"}, []string{"{{sha}}", "latest"}, nil,
+		{&runenv.Context{RefType: "branch", RefName: "main"}, []string{"{{sha}}", "latest"}, nil,
 			[]string{"the commit SHA is unknown (GITHUB_SHA is not set)", "latest is only pushed from the default branch, which is unknown without an event payload"}},
-		{&actions.Context{RefType: "branch", RefName: "..hidden"}, []string{"{{branch}}"}, []string{"hidden"}, nil},
+		{&runenv.Context{RefType: "branch", RefName: "..hidden"}, []string{"{{branch}}"}, []string{"hidden"}, nil},
 		{long, []string{"{{branch}}", "{{sha}}-{{branch}}"}, []string{strings.Repeat("x", 128), "abc-" + strings.Repeat("x", 124)}, nil},
 		{branch, []string{"{{branch}}", "Feature-JIRA-12_fix-2"}, []string{"Feature-JIRA-12_fix-2"}, nil}, // duplicates collapse
 	}
@@ -451,24 +382,21 @@ func FuzzDecide(f *testing.F) {
 		if err := os.WriteFile(p, payload, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		c, err := actions.ContextFromEnv(envMap(map[string]string{"GITHUB_EVENT_PATH": p, "GITHUB_EVENT_NAME": event}))
+		c, err := runenv.ContextFromEnv(envMap(map[string]string{"GITHUB_EVENT_PATH": p, "GITHUB_EVENT_NAME": event}))
 		if err != nil {
 			return
 		}
-		cfg, err := lint.ParseConfig("gantry.yaml", []byte(policy))
+		cfg, err := config.Parse("gantry.yaml", []byte(policy), nil)
 		if err != nil {
 			return
 		}
-		pol, err := ParsePushPolicy(cfg)
-		if err != nil {
-			return
-		}
+		pol := cfg.PushPolicy()
 		d := Decide(context.Background(), pol, c, func(context.Context) (int, error) { return 0, nil })
 		if d.Push && !slices.Contains(pol.Events, event) {
 			t.Errorf("pushed for event %q not in %v", event, pol.Events)
 		}
 		for _, tag := range d.Tags {
-			if !validTag.MatchString(tag) {
+			if !config.ValidTag(tag) {
 				t.Errorf("invalid tag %q", tag)
 			}
 		}

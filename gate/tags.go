@@ -7,103 +7,12 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gantry-ci/gantry/actions"
+	"github.com/gantry-ci/gantry/actions/runenv"
+	"github.com/gantry-ci/gantry/config"
 )
-
-// TagVariables are the placeholders a tag template may use, as {{name}}.
-var TagVariables = []string{"sha", "short_sha", "branch", "tag", "semver", "major", "minor", "patch", "pr"}
-
-// MaxTagLength is the longest image tag registries accept.
-const MaxTagLength = 128
-
-// validTag is the grammar of an image tag in the distribution spec.
-var validTag = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
 
 // semverTag is a git tag such as v1.2.3 or 1.2.3-rc.1.
 var semverTag = regexp.MustCompile(`^v?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$`)
-
-// templatePart is a literal (Var == "") or a placeholder of a tag template.
-type templatePart struct{ Lit, Var string }
-
-func parseTagTemplate(t string) ([]templatePart, error) {
-	var parts []templatePart
-	rest := t
-	for rest != "" {
-		i := strings.Index(rest, "{{")
-		j := strings.Index(rest, "}}")
-		if j >= 0 && (i < 0 || j < i) {
-			return nil, fmt.Errorf("tag %q has \"}}\" without \"{{\"", t)
-		}
-		if i < 0 {
-			parts = append(parts, templatePart{Lit: rest})
-			break
-		}
-		if i > 0 {
-			parts = append(parts, templatePart{Lit: rest[:i]})
-		}
-		end := strings.Index(rest[i:], "}}")
-		if end < 0 {
-			return nil, fmt.Errorf("tag %q has an unclosed \"{{\"", t)
-		}
-		name := strings.TrimSpace(rest[i+2 : i+end])
-		if !slices.Contains(TagVariables, name) {
-			return nil, fmt.Errorf("tag %q uses unknown variable {{%s}} (known: %s)", t, name, strings.Join(TagVariables, ", "))
-		}
-		parts = append(parts, templatePart{Var: name})
-		rest = rest[i+end+2:]
-	}
-	return parts, nil
-}
-
-// ValidateTagTemplate checks a tag template such as "{{branch}}-{{short_sha}}"
-// or "latest": known variables, and literal text that can appear in a tag.
-func ValidateTagTemplate(t string) error {
-	if t == "" {
-		return fmt.Errorf("empty tag")
-	}
-	parts, err := parseTagTemplate(t)
-	if err != nil {
-		return err
-	}
-	for i, p := range parts {
-		if p.Var != "" {
-			continue
-		}
-		if i == 0 && (p.Lit[0] == '.' || p.Lit[0] == '-') {
-			return fmt.Errorf("tag %q cannot start with %q", t, p.Lit[:1])
-		}
-		for _, r := range p.Lit {
-			if !tagChar(r) {
-				return fmt.Errorf("tag %q contains %q; tags use letters, digits, '_', '.' and '-'", t, r)
-			}
-		}
-	}
-	if len(parts) == 1 && parts[0].Var == "" && len(t) > MaxTagLength {
-		return fmt.Errorf("tag %q is longer than %d characters", t, MaxTagLength)
-	}
-	return nil
-}
-
-func tagChar(r rune) bool {
-	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '.' || r == '-'
-}
-
-// SanitizeTag turns any string, such as a branch name, into a valid tag:
-// characters other than letters, digits, '_', '.' and '-' become '-', a
-// leading '.' or '-' is dropped, and the result is cut to MaxTagLength.
-func SanitizeTag(s string) string {
-	b := []rune(s)
-	for i, r := range b {
-		if !tagChar(r) {
-			b[i] = '-'
-		}
-	}
-	out := strings.TrimLeft(string(b), ".-")
-	if len(out) > MaxTagLength {
-		out = out[:MaxTagLength]
-	}
-	return out
-}
 
 // SkippedTag is a tag template that produced no tag for this run.
 type SkippedTag struct {
@@ -115,20 +24,20 @@ type SkippedTag struct {
 
 // tagValues computes the placeholder values for c; a missing key has its
 // reason in the second map.
-func tagValues(c *actions.Context) (map[string]string, map[string]string) {
+func tagValues(c *runenv.Context) (map[string]string, map[string]string) {
 	vals, why := map[string]string{}, map[string]string{}
 	if sha := c.HeadSHA(); sha != "" {
-		vals["sha"] = SanitizeTag(sha)
-		vals["short_sha"] = SanitizeTag(sha[:min(7, len(sha))])
+		vals["sha"] = config.SanitizeTag(sha)
+		vals["short_sha"] = config.SanitizeTag(sha[:min(7, len(sha))])
 	} else {
 		why["sha"] = "the commit SHA is unknown (GITHUB_SHA is not set)"
 		why["short_sha"] = why["sha"]
 	}
 	switch {
 	case c.PullRequest != nil && c.PullRequest.HeadRef != "":
-		vals["branch"] = SanitizeTag(c.PullRequest.HeadRef)
+		vals["branch"] = config.SanitizeTag(c.PullRequest.HeadRef)
 	case c.PullRequest == nil && c.RefType == "branch" && c.RefName != "":
-		vals["branch"] = SanitizeTag(c.RefName)
+		vals["branch"] = config.SanitizeTag(c.RefName)
 	default:
 		why["branch"] = "the run is not for a branch"
 	}
@@ -145,7 +54,7 @@ func tagValues(c *actions.Context) (map[string]string, map[string]string) {
 		}
 		return vals, why
 	}
-	vals["tag"] = SanitizeTag(c.RefName)
+	vals["tag"] = config.SanitizeTag(c.RefName)
 	m := semverTag.FindStringSubmatch(c.RefName)
 	if m == nil {
 		for _, v := range semverVars {
@@ -153,13 +62,13 @@ func tagValues(c *actions.Context) (map[string]string, map[string]string) {
 		}
 		return vals, why
 	}
-	vals["semver"] = SanitizeTag(strings.TrimPrefix(c.RefName, "v"))
+	vals["semver"] = config.SanitizeTag(strings.TrimPrefix(c.RefName, "v"))
 	vals["patch"] = m[3]
 	if m[4] != "" {
 		// 1 and 1.2 must not move to a pre-release
 		why["major"] = fmt.Sprintf("git tag %q is a pre-release", c.RefName)
 		why["minor"] = why["major"]
-		vals["patch"] = SanitizeTag(m[3] + "-" + m[4])
+		vals["patch"] = config.SanitizeTag(m[3] + "-" + m[4])
 		return vals, why
 	}
 	vals["major"] = m[1]
@@ -170,14 +79,14 @@ func tagValues(c *actions.Context) (map[string]string, map[string]string) {
 // RenderTags expands tag templates for the run. A template whose variables
 // have no value in this run (such as {{tag}} on a branch push) is skipped
 // with its reason, and "latest" is only produced on the default branch.
-// Invalid templates are skipped too (ParsePushPolicy rejects them earlier).
-func RenderTags(templates []string, c *actions.Context) ([]string, []SkippedTag) {
+// Invalid templates are skipped too (config.Load rejects them earlier).
+func RenderTags(templates []string, c *runenv.Context) ([]string, []SkippedTag) {
 	vals, why := tagValues(c)
 	var tags []string
 	var skipped []SkippedTag
 outer:
 	for _, t := range templates {
-		parts, err := parseTagTemplate(t)
+		parts, err := config.ParseTagTemplate(t)
 		if err != nil {
 			skipped = append(skipped, SkippedTag{t, err.Error()})
 			continue
@@ -200,10 +109,10 @@ outer:
 			b.WriteString(v)
 		}
 		tag := b.String()
-		if len(tag) > MaxTagLength {
-			tag = tag[:MaxTagLength]
+		if len(tag) > config.MaxTagLength {
+			tag = tag[:config.MaxTagLength]
 		}
-		if !validTag.MatchString(tag) {
+		if !config.ValidTag(tag) {
 			skipped = append(skipped, SkippedTag{t, fmt.Sprintf("%q is not a valid tag", tag)})
 			continue
 		}

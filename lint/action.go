@@ -13,7 +13,7 @@ func (l *Linter) lintAction(f *File) []Finding {
 	}
 	for _, rule := range gantryRules {
 		if rule.CheckAction != nil && l.ruleRuns(f.cfg, rule) {
-			out = append(out, rule.CheckAction(f, f.cfg.options(rule))...)
+			out = append(out, rule.CheckAction(f, ruleOptions(f.cfg, rule))...)
 		}
 	}
 	return out

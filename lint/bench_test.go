@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/rhysd/actionlint"
+
+	"github.com/gantry-ci/gantry/config"
 )
 
 // BenchmarkLintRealworld lints the 1,503 real-world workflows with every
@@ -15,7 +17,7 @@ import (
 // of ns/op; scripts/bench-lint compares the two CLIs end to end.
 func BenchmarkLintRealworld(b *testing.B) {
 	paths := realworldFiles(b)
-	l, err := New(Options{WorkDir: filepath.Dir(paths[0]), Config: &Config{}})
+	l, err := New(Options{WorkDir: filepath.Dir(paths[0]), Config: &config.Config{}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -117,7 +117,7 @@ func (l *Linter) lintDockerfile(f *File) []Finding {
 	}
 	for _, rule := range gantryRules {
 		if rule.CheckDockerfile != nil && l.ruleRuns(f.cfg, rule) {
-			for _, fd := range rule.CheckDockerfile(f, f.cfg.options(rule)) {
+			for _, fd := range rule.CheckDockerfile(f, ruleOptions(f.cfg, rule)) {
 				if fd.RuleID == "" {
 					fd.RuleID = rule.ID
 				}

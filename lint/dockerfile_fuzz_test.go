@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/gantry-ci/gantry/config"
 )
 
 // FuzzDockerfile lints arbitrary Dockerfiles: BuildKit's parser and checks
@@ -25,7 +27,7 @@ func FuzzDockerfile(f *testing.F) {
 	}
 	f.Add([]byte("FROM a AS b\nCOPY --from=b . .\n"))
 	f.Add([]byte("FROM scratch\nRUN --mount=type=secret,id=x,env=SECRET_KEY_BASE bin/rails assets:precompile\n"))
-	l, err := New(Options{WorkDir: f.TempDir(), Config: &Config{}, Jobs: 1})
+	l, err := New(Options{WorkDir: f.TempDir(), Config: &config.Config{}, Jobs: 1})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -49,7 +51,7 @@ func BenchmarkLintDockerfile(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	l, err := New(Options{WorkDir: b.TempDir(), Config: &Config{}, Jobs: 1})
+	l, err := New(Options{WorkDir: b.TempDir(), Config: &config.Config{}, Jobs: 1})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gantry-ci/gantry/config"
 )
 
 // TestDockerfileRuleGoldens lints every fixture under
@@ -42,7 +44,7 @@ func TestDockerfileRuleGoldens(t *testing.T) {
 			}
 			name, _ := filepath.Rel(root, key)
 			t.Run(filepath.ToSlash(name), func(t *testing.T) {
-				l, err := New(Options{WorkDir: root, ProjectRoot: root, Config: &Config{},
+				l, err := New(Options{WorkDir: root, ProjectRoot: root, Config: &config.Config{},
 					RuleFilter: func(r *Rule) bool { return r.ID == id }})
 				if err != nil {
 					t.Fatal(err)

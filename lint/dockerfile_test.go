@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gantry-ci/gantry/config"
 	"github.com/gantry-ci/gantry/internal/testenv"
 )
 
@@ -49,7 +50,7 @@ func runDockerfileCases(t *testing.T, id string, cases []dockerfileCase) {
 	}
 }
 
-func lintDockerfileWith(t *testing.T, filter func(*Rule) bool, src string, files map[string]string, config string) []Finding {
+func lintDockerfileWith(t *testing.T, filter func(*Rule) bool, src string, files map[string]string, cfgText string) []Finding {
 	t.Helper()
 	dir := t.TempDir()
 	for name, content := range files {
@@ -60,10 +61,10 @@ func lintDockerfileWith(t *testing.T, filter func(*Rule) bool, src string, files
 	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg := &Config{}
-	if config != "" {
+	cfg := &config.Config{}
+	if cfgText != "" {
 		var err error
-		if cfg, err = ParseConfig("gantry.yaml", []byte(config)); err != nil {
+		if cfg, err = parseConfig("gantry.yaml", []byte(cfgText)); err != nil {
 			t.Fatalf("config: %v", err)
 		}
 	}
@@ -193,7 +194,7 @@ func TestLintWorkflowsAndDockerfiles(t *testing.T) {
 	write("Dockerfile", "FROM ruby:3.3 AS app\nARG SHA\nRUN bundle install && rm -rf /usr/local/bundle/cache\n")
 	write("docker/worker.Dockerfile", "FROM alpine\nRUN apk add curl\n")
 	write(".github/dependabot.yml", "version: 2\nupdates:\n  - package-ecosystem: github-actions\n    directory: /\n    schedule: {interval: weekly}\n  - package-ecosystem: docker\n    directories: [/, /docker]\n    schedule: {interval: weekly}\n")
-	l, err := New(Options{WorkDir: dir, Config: &Config{}})
+	l, err := New(Options{WorkDir: dir, Config: &config.Config{}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/rhysd/actionlint"
+
+	"github.com/gantry-ci/gantry/config"
 )
 
 // FileKind is what a file is to gantry.
@@ -42,7 +44,7 @@ type Options struct {
 	// ConfigPath is an explicit config file (--config); it applies to every file.
 	ConfigPath string
 	// Config, when set, is used for every file instead of reading a config.
-	Config *Config
+	Config *config.Config
 	// Shellcheck is the shellcheck executable; empty disables the integration.
 	Shellcheck string
 	// Pyflakes is the pyflakes executable; empty disables the integration.
@@ -90,7 +92,7 @@ type File struct {
 	// and suppressions (see assemble).
 	raw []Finding
 
-	cfg *Config
+	cfg *config.Config
 }
 
 // Result is the outcome of a lint run.
@@ -108,7 +110,7 @@ type Linter struct {
 	opts     Options
 	workDir  string
 	mu       sync.Mutex
-	configs  map[string]*Config
+	configs  map[string]*config.Config
 	projects map[string]*actionlint.Project
 	roots    map[string]string
 }
@@ -132,9 +134,9 @@ func New(opts Options) (*Linter, error) {
 	if opts.Jobs <= 0 {
 		opts.Jobs = runtime.GOMAXPROCS(0)
 	}
-	l := &Linter{opts: opts, workDir: wd, configs: map[string]*Config{}, projects: map[string]*actionlint.Project{}, roots: map[string]string{}}
+	l := &Linter{opts: opts, workDir: wd, configs: map[string]*config.Config{}, projects: map[string]*actionlint.Project{}, roots: map[string]string{}}
 	if opts.Config == nil && opts.ConfigPath != "" {
-		c, err := LoadConfig(opts.ConfigPath)
+		c, err := config.Load(opts.ConfigPath, KnownRules())
 		if err != nil {
 			return nil, err
 		}
@@ -166,7 +168,7 @@ func FindRoot(dir string) string {
 }
 
 // configFor returns the config of the repository at root.
-func (l *Linter) configFor(root string) (*Config, error) {
+func (l *Linter) configFor(root string) (*config.Config, error) {
 	if l.opts.Config != nil {
 		return l.opts.Config, nil
 	}
@@ -175,13 +177,13 @@ func (l *Linter) configFor(root string) (*Config, error) {
 	if c, ok := l.configs[root]; ok {
 		return c, nil
 	}
-	c := &Config{Rules: map[string]*RuleConfig{}}
-	if p := FindConfig(root); p != "" {
+	c := &config.Config{Rules: map[string]*config.RuleConfig{}}
+	if p := config.Find(root); p != "" {
 		b, err := os.ReadFile(p)
 		if err != nil {
-			return nil, &ConfigError{File: l.displayPath(p), Msg: "cannot read config: " + describeOSError(err)}
+			return nil, &config.Error{File: l.displayPath(p), Msg: "cannot read config: " + describeOSError(err)}
 		}
-		if c, err = ParseConfig(l.displayPath(p), b); err != nil {
+		if c, err = config.Parse(l.displayPath(p), b, KnownRules()); err != nil {
 			return nil, err
 		}
 	}
@@ -197,7 +199,7 @@ func (l *Linter) project(root string) (*actionlint.Project, error) {
 	}
 	p, err := actionlint.NewProject(root)
 	if err != nil {
-		return nil, &ConfigError{File: l.displayPath(filepath.Join(root, ".github", "actionlint.yaml")), Msg: err.Error()}
+		return nil, &config.Error{File: l.displayPath(filepath.Join(root, ".github", "actionlint.yaml")), Msg: err.Error()}
 	}
 	l.projects[root] = p
 	return p, nil
@@ -372,7 +374,7 @@ func (l *Linter) discover(dir, root string) ([]*File, []Finding, error) {
 		}
 		rel := relSlash(root, p)
 		if d.IsDir() {
-			if p != dir && (skipDirs[d.Name()] || cfg.ignored(rel, "")) {
+			if p != dir && (skipDirs[d.Name()] || cfg.Ignored(rel, "", false)) {
 				return fs.SkipDir
 			}
 			return nil
@@ -381,7 +383,7 @@ func (l *Linter) discover(dir, root string) ([]*File, []Finding, error) {
 			return nil
 		}
 		kind, ok := kindOf(p, root, false)
-		if !ok || cfg.ignored(rel, "") {
+		if !ok || cfg.Ignored(rel, "", false) {
 			return nil
 		}
 		files = append(files, &File{Path: l.displayPath(p), AbsPath: p, Root: root, RelPath: rel, Kind: kind})
@@ -631,11 +633,11 @@ func (l *Linter) finish(f *File, raw []Finding) []Finding {
 		if !l.ruleRuns(cfg, rule) {
 			continue
 		}
-		if cfg.ignoredFor(f.RelPath, rule.ID, f.Explicit) {
+		if cfg.Ignored(f.RelPath, rule.ID, f.Explicit) {
 			continue
 		}
-		if fd.Severity == 0 || (cfg != nil && cfg.Rules[rule.ID] != nil && cfg.Rules[rule.ID].Severity != 0) {
-			fd.Severity = cfg.severity(rule)
+		if fd.Severity == 0 || (cfg != nil && cfg.Rules[rule.ID] != nil && cfg.Rules[rule.ID].Severity != "") {
+			fd.Severity = ruleSeverity(cfg, rule)
 		}
 		if fd.DocsURL == "" {
 			fd.DocsURL = rule.DocsURL()
@@ -653,11 +655,11 @@ func (l *Linter) finish(f *File, raw []Finding) []Finding {
 		for i := range out {
 			if out[i].RuleID == unusedIgnoreRule.ID && out[i].File == "" {
 				out[i].File = f.Path
-				out[i].Severity = cfg.severity(unusedIgnoreRule)
+				out[i].Severity = ruleSeverity(cfg, unusedIgnoreRule)
 				out[i].DocsURL = unusedIgnoreRule.DocsURL()
 			}
 		}
-		if !l.ruleRuns(cfg, unusedIgnoreRule) || cfg.ignoredFor(f.RelPath, unusedIgnoreRule.ID, f.Explicit) {
+		if !l.ruleRuns(cfg, unusedIgnoreRule) || cfg.Ignored(f.RelPath, unusedIgnoreRule.ID, f.Explicit) {
 			out = slices.DeleteFunc(out, func(fd Finding) bool { return fd.RuleID == unusedIgnoreRule.ID })
 		}
 		_ = before
@@ -667,9 +669,9 @@ func (l *Linter) finish(f *File, raw []Finding) []Finding {
 }
 
 // ruleRuns reports whether a rule is enabled by the config and the filter.
-func (l *Linter) ruleRuns(cfg *Config, r *Rule) bool {
+func (l *Linter) ruleRuns(cfg *config.Config, r *Rule) bool {
 	if l.opts.RuleFilter != nil && !l.opts.RuleFilter(r) {
 		return false
 	}
-	return cfg.ruleEnabled(r)
+	return ruleEnabled(cfg, r)
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gantry-ci/gantry/config"
 )
 
 func writeFiles(t *testing.T, dir string, files map[string]string) {
@@ -248,7 +250,9 @@ jobs:
 func TestConfigErrors(t *testing.T) {
 	for _, tc := range []struct{ src, want string }{
 		{"rules: [a]\n", "g.yaml:1:8: rules must be a mapping, not a sequence"},
-		{"rulez: {}\n", `g.yaml:1:1: unknown key "rulez" in config (known keys: rules, ignore, shellcheck, pyflakes, push, build)`},
+		{"rulez: {}\n", `g.yaml:1:1: unknown key "rulez" in config (known keys: rules, ignore, shellcheck, pyflakes, push)`},
+		{"build:\n  target: app\n", `g.yaml:1:1: unknown key "build" in config (known keys: rules, ignore, shellcheck, pyflakes, push)`},
+		{"rules:\n  expression: warning\npush:\n  allow_forks: true\n", `g.yaml:4:3: unknown key "allow_forks" in push (known keys: image, events, branches, git-tags, allow-forks, `},
 		{"rules:\n  expresion: off\n", `g.yaml:2:3: unknown rule "expresion" (did you mean "expression"?)`},
 		{"rules:\n  expression: loud\n", `g.yaml:2:15: rules.expression: "loud" is not off, on, error, warning or info`},
 		{"rules:\n  expression:\n    severity: fatal\n", `g.yaml:3:15: rules.expression.severity must be error, warning or info, not "fatal"`},
@@ -259,13 +263,13 @@ func TestConfigErrors(t *testing.T) {
 		{"shellcheck: maybe\n", `g.yaml:1:13: shellcheck must be true or false, not "maybe"`},
 		{"rules: {a: 1\n", "g.yaml:1:1: invalid yaml: did not find expected ',' or '}'"},
 	} {
-		_, err := ParseConfig("g.yaml", []byte(tc.src))
+		_, err := parseConfig("g.yaml", []byte(tc.src))
 		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
 			t.Errorf("%q:\n have %v\n want %s", tc.src, err, tc.want)
 		}
 	}
-	for _, ok := range []string{"", "# nothing\n", "rules:\n  expression: warning\n  if-cond: off\nignore:\n  - vendor/**\n  - {paths: [a.yml], rules: [expression]}\npush:\n  anything: here\n"} {
-		if _, err := ParseConfig("g.yaml", []byte(ok)); err != nil {
+	for _, ok := range []string{"", "# nothing\n", "rules:\n  expression: warning\n  if-cond: off\nignore:\n  - vendor/**\n  - {paths: [a.yml], rules: [expression]}\npush:\n  allow-forks: true\n"} {
+		if _, err := parseConfig("g.yaml", []byte(ok)); err != nil {
 			t.Errorf("%q: %v", ok, err)
 		}
 	}
@@ -324,7 +328,7 @@ func TestTextReporter(t *testing.T) {
 // TestRealworldNoPanic lints the 1,503 real-world workflows with every rule.
 func TestRealworldNoPanic(t *testing.T) {
 	paths := realworldFiles(t)
-	l, err := New(Options{WorkDir: filepath.Dir(paths[0]), Config: &Config{}})
+	l, err := New(Options{WorkDir: filepath.Dir(paths[0]), Config: &config.Config{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -353,7 +357,7 @@ func TestZizmorNoPanic(t *testing.T) {
 		}
 		return nil
 	})
-	l, err := New(Options{WorkDir: dir, Config: &Config{}})
+	l, err := New(Options{WorkDir: dir, Config: &config.Config{}})
 	if err != nil {
 		t.Fatal(err)
 	}

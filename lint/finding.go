@@ -8,6 +8,8 @@ import (
 	"cmp"
 	"fmt"
 	"strings"
+
+	"github.com/gantry-ci/gantry/config"
 )
 
 // Severity is how serious a finding is. Higher values are more serious.
@@ -37,15 +39,16 @@ func (s Severity) String() string {
 
 // ParseSeverity parses "error", "warning" or "info".
 func ParseSeverity(s string) (Severity, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
+	name, err := config.SeverityName(s)
+	switch name {
 	case "error":
 		return SeverityError, nil
-	case "warning", "warn":
+	case "warning":
 		return SeverityWarning, nil
-	case "info", "notice":
+	case "info":
 		return SeverityInfo, nil
 	}
-	return 0, fmt.Errorf("unknown severity %q (want error, warning or info)", s)
+	return 0, err
 }
 
 // MarshalText encodes the severity as its name.

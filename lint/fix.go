@@ -466,7 +466,7 @@ func collectFixes(f *File, opts FixOptions, failed map[string]bool) (fixes []Fin
 			continue
 		}
 		key := fmt.Sprintf("%s\x00%d\x00%d\x00%s", fd.RuleID, fd.Line, fd.Column, fd.Message)
-		c := &fixContext{file: f, finding: &fd, opts: f.cfg.options(r), dup: seen[key], yaml: yamlOnce}
+		c := &fixContext{file: f, finding: &fd, opts: ruleOptions(f.cfg, r), dup: seen[key], yaml: yamlOnce}
 		seen[key]++
 		fx, crash := runFixer(fixers[r.ID], c)
 		if crash != "" {

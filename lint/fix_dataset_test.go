@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v4"
+
+	"github.com/gantry-ci/gantry/config"
 )
 
 var (
@@ -43,7 +45,7 @@ func TestFixDataset(t *testing.T) {
 		fixWriteFile(t, filepath.Join(wfDir, filepath.Base(p)), fixReadFile(t, p))
 		n++
 	}
-	opts := Options{WorkDir: dir, Config: &Config{Rules: map[string]*RuleConfig{}}}
+	opts := Options{WorkDir: dir, Config: &config.Config{Rules: map[string]*config.RuleConfig{}}}
 	if *fixDatasetShellcheck {
 		p, err := exec.LookPath("shellcheck")
 		if err != nil {

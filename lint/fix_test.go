@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/gantry-ci/gantry/config"
 )
 
 // fixCase is the optional <case>.test.yaml next to a golden fix case.
@@ -83,9 +85,9 @@ func runFixCase(t *testing.T, prefix, ext string) {
 	if err := os.MkdirAll(filepath.Join(dir, ".git"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cfg := &Config{Rules: map[string]*RuleConfig{}}
+	cfg := &config.Config{Rules: map[string]*config.RuleConfig{}}
 	if tc.Config != "" {
-		c, err := ParseConfig("gantry.yaml", []byte(tc.Config))
+		c, err := parseConfig("gantry.yaml", []byte(tc.Config))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gantry-ci/gantry/config"
 	"github.com/gantry-ci/gantry/internal/testenv"
 
 	"go.yaml.in/yaml/v4"
@@ -300,7 +301,7 @@ func TestFixerCrash(t *testing.T) {
 	os.Mkdir(filepath.Join(dir, ".git"), 0o755)
 	p := filepath.Join(dir, ".github", "workflows", "ci.yml")
 	fixWriteFile(t, p, []byte("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    if: github.ref == \"x\"\n    steps:\n      - run: echo\n"))
-	l, err := New(Options{WorkDir: dir, Config: &Config{}})
+	l, err := New(Options{WorkDir: dir, Config: &config.Config{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,7 +319,7 @@ func TestFixerCrash(t *testing.T) {
 
 // TestAttachFixes checks that findings carry their fix for reporters.
 func TestAttachFixes(t *testing.T) {
-	l, err := New(Options{Config: &Config{}})
+	l, err := New(Options{Config: &config.Config{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -352,7 +353,7 @@ func FuzzFix(f *testing.F) {
 			f.Add(b)
 		}
 	}
-	l, err := New(Options{Config: &Config{}})
+	l, err := New(Options{Config: &config.Config{}})
 	if err != nil {
 		f.Fatal(err)
 	}

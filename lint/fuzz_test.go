@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/gantry-ci/gantry/config"
 )
 
 var fuzzSeeds = []string{
@@ -22,7 +24,7 @@ func FuzzLintWorkflow(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add(s)
 	}
-	l, err := New(Options{WorkDir: f.TempDir(), Config: &Config{}, Jobs: 1})
+	l, err := New(Options{WorkDir: f.TempDir(), Config: &config.Config{}, Jobs: 1})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -45,7 +47,7 @@ func FuzzParseConfig(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
-		cfg, err := ParseConfig("g.yaml", []byte(src))
+		cfg, err := parseConfig("g.yaml", []byte(src))
 		if (cfg == nil) == (err == nil) {
 			t.Fatalf("cfg %v, err %v", cfg, err)
 		}

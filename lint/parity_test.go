@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gantry-ci/gantry/config"
 	"github.com/gantry-ci/gantry/internal/testenv"
 )
 
@@ -38,7 +39,7 @@ func TestActionlintParity(t *testing.T) {
 			}
 			base := strings.TrimSuffix(name, filepath.Ext(name))
 			t.Run(sub+"/"+base, func(t *testing.T) {
-				opts := Options{WorkDir: dir, ProjectRoot: dir, Config: &Config{}, RuleFilter: onlyActionlint}
+				opts := Options{WorkDir: dir, ProjectRoot: dir, Config: &config.Config{}, RuleFilter: onlyActionlint}
 				if strings.Contains(base, "shellcheck") {
 					opts.Shellcheck = lookPathOrSkip(t, "shellcheck")
 				}
@@ -133,7 +134,7 @@ func TestActionlintOK(t *testing.T) {
 			continue
 		}
 		t.Run(e.Name(), func(t *testing.T) {
-			opts := Options{WorkDir: dir, ProjectRoot: dir, Config: &Config{}, RuleFilter: onlyActionlint}
+			opts := Options{WorkDir: dir, ProjectRoot: dir, Config: &config.Config{}, RuleFilter: onlyActionlint}
 			if strings.Contains(e.Name(), "shellcheck") {
 				opts.Shellcheck = lookPathOrSkip(t, "shellcheck")
 			}

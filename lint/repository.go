@@ -15,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/gantry-ci/gantry/buildcache"
+	"github.com/gantry-ci/gantry/config"
 )
 
 // Repository is the model of one repository that repository rules check:
@@ -50,7 +51,7 @@ type Repository struct {
 	// enabled reports whether a rule runs for this repository.
 	enabled func(id string) bool
 	// cfg is the repository's gantry config.
-	cfg *Config
+	cfg *config.Config
 }
 
 // RepoWorkflow is one workflow of the repository model.
@@ -200,7 +201,7 @@ func (l *Linter) runRepositoryRules(files []*File) []Finding {
 				defer wg.Done()
 				sem <- struct{}{}
 				defer func() { <-sem }()
-				results[i] = runRepositoryRule(repo, r, cfg.options(r))
+				results[i] = runRepositoryRule(repo, r, ruleOptions(cfg, r))
 			}()
 		}
 		wg.Wait()

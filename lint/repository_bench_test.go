@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gantry-ci/gantry/config"
 )
 
 // genRepo writes a repository of n workflows into dir: services built and
@@ -123,7 +125,7 @@ jobs:
 // result and the CPU time it took.
 func lintOnce(tb testing.TB, dir string) (*Result, *Linter, time.Duration) {
 	tb.Helper()
-	l, err := New(Options{WorkDir: dir, Config: &Config{}})
+	l, err := New(Options{WorkDir: dir, Config: &config.Config{}})
 	if err != nil {
 		tb.Fatal(err)
 	}

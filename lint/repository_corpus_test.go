@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gantry-ci/gantry/config"
 )
 
 // repositoryRulesOnly runs the repository rules and the engine's own
@@ -56,7 +58,7 @@ func TestRepositoryRulesRealworld(t *testing.T) {
 	if len(repos) < 100 {
 		t.Fatalf("only %d repositories in the dataset", len(repos))
 	}
-	l, err := New(Options{WorkDir: dir, Config: &Config{}, RuleFilter: repositoryRulesOnly})
+	l, err := New(Options{WorkDir: dir, Config: &config.Config{}, RuleFilter: repositoryRulesOnly})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +126,7 @@ func TestRepositoryRulesProjects(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Run(e.Name(), func(t *testing.T) {
-			l, err := New(Options{WorkDir: root, ProjectRoot: root, Config: &Config{}, RuleFilter: repositoryRulesOnly})
+			l, err := New(Options{WorkDir: root, ProjectRoot: root, Config: &config.Config{}, RuleFilter: repositoryRulesOnly})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/gantry-ci/gantry/config"
 )
 
 // onlyRule limits a run to one rule.
@@ -122,7 +124,7 @@ func lintRepo(t *testing.T, files map[string]string, rules ...string) []string {
 			t.Fatal(err)
 		}
 	}
-	l, err := New(Options{WorkDir: dir, Config: &Config{}, RuleFilter: func(r *Rule) bool {
+	l, err := New(Options{WorkDir: dir, Config: &config.Config{}, RuleFilter: func(r *Rule) bool {
 		for _, id := range rules {
 			if r.ID == id {
 				return true
@@ -220,7 +222,7 @@ func TestRepositoryContext(t *testing.T) {
 		}
 	}
 	lint := func(paths ...string) []string {
-		l, err := New(Options{WorkDir: dir, Config: &Config{}, RuleFilter: repositoryRulesOnly})
+		l, err := New(Options{WorkDir: dir, Config: &config.Config{}, RuleFilter: repositoryRulesOnly})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -246,7 +248,7 @@ func TestRepositoryContext(t *testing.T) {
 
 	// stdin named after a file of the repository replaces that file: the
 	// copy on disk is not loaded as a second workflow that it collides with
-	l, err := New(Options{WorkDir: dir, Config: &Config{}, RuleFilter: repositoryRulesOnly})
+	l, err := New(Options{WorkDir: dir, Config: &config.Config{}, RuleFilter: repositoryRulesOnly})
 	if err != nil {
 		t.Fatal(err)
 	}

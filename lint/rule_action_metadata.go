@@ -7,6 +7,8 @@ import (
 
 	"github.com/rhysd/actionlint"
 	"gopkg.in/yaml.v3"
+
+	"github.com/gantry-ci/gantry/config"
 )
 
 var actionMetadataRule = &Rule{
@@ -82,7 +84,7 @@ func checkActionMetadata(f *File, _ any) []Finding {
 	root := resolveAlias(f.YAML.Root)
 	c := &actionChecker{}
 	if root.Kind != yaml.MappingNode {
-		c.errorf(root, "action metadata must be a mapping with name, description and runs, not %s", kindName(root.Kind))
+		c.errorf(root, "action metadata must be a mapping with name, description and runs, not %s", config.KindName(root.Kind))
 		return c.out
 	}
 	for _, kv := range pairs(root) {
@@ -165,7 +167,7 @@ func (c *actionChecker) input(name string, v *yaml.Node) {
 	if req.Kind == yaml.ScalarNode && (req.Tag == "!!bool" || slices.Contains(yaml11Bools, strings.ToLower(req.Value))) {
 		return
 	}
-	what := "a " + kindName(req.Kind)[2:]
+	what := "a " + config.KindName(req.Kind)[2:]
 	if req.Kind == yaml.ScalarNode {
 		what = fmt.Sprintf("%q", req.Value)
 		if req.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle) != 0 {

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gantry-ci/gantry/config"
 )
 
 // Fake credentials with the shapes of real ones. AKIAIOSFODNN7EXAMPLE and
@@ -156,7 +158,7 @@ func TestCredentialNotInOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := New(Options{WorkDir: dir, ProjectRoot: dir, Config: &Config{}})
+	l, err := New(Options{WorkDir: dir, ProjectRoot: dir, Config: &config.Config{}})
 	if err != nil {
 		t.Fatal(err)
 	}

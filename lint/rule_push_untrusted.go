@@ -2,10 +2,12 @@ package lint
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/rhysd/actionlint"
-	"gopkg.in/yaml.v3"
+
+	"github.com/gantry-ci/gantry/config"
 )
 
 // pushUntrustedRule flags image pushes that can run for a fork's
@@ -23,7 +25,6 @@ var pushUntrustedRule = &Rule{
 
 func checkPushUntrusted(r *Repository, _ any) []Finding {
 	var out []Finding
-	gantryGated := !gantryPushAllowsUntrusted(r.cfg)
 	for _, w := range r.Workflows {
 		if w.Context {
 			continue
@@ -35,6 +36,7 @@ func checkPushUntrusted(r *Repository, _ any) []Finding {
 				continue
 			}
 			env := &evalEnv{event: ev, fork: true}
+			gantryGated := !gantryPushAllowsUntrusted(r.cfg, ev)
 			for _, j := range w.Jobs {
 				if j.Job.Environment != nil || jobGated(env, j, 0) {
 					continue
@@ -57,29 +59,17 @@ func checkPushUntrusted(r *Repository, _ any) []Finding {
 	return out
 }
 
-// gantryPushAllowsUntrusted reports whether the push: policy of the gantry
-// config mentions forks or pull_request_target (which gantry push denies
-// by default).
-func gantryPushAllowsUntrusted(cfg *Config) bool {
-	if cfg == nil || cfg.Push == nil {
+// gantryPushAllowsUntrusted reports whether the push policy lets gantry
+// push for event ev when the pull request comes from a fork: the event must
+// be in push.events and forks allowed, and pull_request_target also needs
+// push.allow-pull-request-target. Branch and label settings are not read:
+// a fork chooses its head branch, and names such as fork-* mean nothing.
+func gantryPushAllowsUntrusted(cfg *config.Config, ev string) bool {
+	p := cfg.PushPolicy()
+	if !slices.Contains(p.Events, ev) || !p.AllowForks {
 		return false
 	}
-	found := false
-	var walk func(n *yaml.Node)
-	walk = func(n *yaml.Node) {
-		if n == nil || found {
-			return
-		}
-		if n.Kind == yaml.ScalarNode {
-			v := strings.ToLower(n.Value)
-			found = strings.Contains(v, "pull_request_target") || strings.Contains(v, "fork")
-		}
-		for _, c := range n.Content {
-			walk(c)
-		}
-	}
-	walk(cfg.Push)
-	return found
+	return ev != "pull_request_target" || p.AllowPullRequestTarget
 }
 
 type imagePush struct {

@@ -1,6 +1,13 @@
 package lint
 
-import "testing"
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/gantry-ci/gantry/config"
+)
 
 func TestPushUntrusted(t *testing.T) {
 	runRepoCases(t, "push-untrusted", []repoCase{
@@ -68,16 +75,76 @@ func TestPushUntrusted(t *testing.T) {
 }
 
 // TestPushUntrustedGantryPolicy checks that gantry push counts as a push
-// when the push policy allows pull_request_target or forks.
+// for fork pull requests only when the typed push policy lets them push:
+// the event in push.events, push.allow-forks and, for pull_request_target,
+// push.allow-pull-request-target. Names that merely contain "fork" or
+// "pull_request_target" (a branch glob fork-*, an image, a label) do not.
 func TestPushUntrustedGantryPolicy(t *testing.T) {
-	cfg, err := ParseConfig("gantry.yaml", []byte("push:\n  events: [push, pull_request_target]\n"))
-	if err != nil {
-		t.Fatalf("the push: section is not accepted: %v", err)
+	for _, tc := range []struct {
+		name, yml string
+		pr, prt   bool // allows untrusted pushes for pull_request, pull_request_target
+	}{
+		{"no config", "", false, false},
+		{"no push section", "shellcheck: false\n", false, false},
+		{"default policy", "push: {}\n", false, false},
+		{"event listed without allow-pull-request-target", "push:\n  events: [push, pull_request_target]\n", false, false},
+		{"branch glob fork-*", "push:\n  events: [push, pull_request]\n  branches: [\"fork-*\"]\n", false, false},
+		{"names that mention forks", "push:\n  image: registry.example.com/fork\n  require-label: allow-forks\n  events: [pull_request, pull_request_target]\n  tags: [\"fork-{{sha}}\"]\n", false, false},
+		{"allow-forks", "push:\n  events: [push, pull_request]\n  allow-forks: true\n", true, false},
+		{"allow-forks without the event", "push:\n  allow-forks: true\n", false, false},
+		{"pull_request_target and forks", "push:\n  events: [pull_request_target]\n  allow-forks: true\n  allow-pull-request-target: true\n", false, true},
+		{"pull_request_target without forks", "push:\n  events: [pull_request_target]\n  allow-pull-request-target: true\n", false, false},
+	} {
+		cfg := &config.Config{}
+		if tc.yml != "" {
+			var err error
+			if cfg, err = parseConfig("gantry.yaml", []byte(tc.yml)); err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+		}
+		if got := gantryPushAllowsUntrusted(cfg, "pull_request"); got != tc.pr {
+			t.Errorf("%s: pull_request allows untrusted pushes = %v, want %v", tc.name, got, tc.pr)
+		}
+		if got := gantryPushAllowsUntrusted(cfg, "pull_request_target"); got != tc.prt {
+			t.Errorf("%s: pull_request_target allows untrusted pushes = %v, want %v", tc.name, got, tc.prt)
+		}
 	}
-	if !gantryPushAllowsUntrusted(cfg) {
-		t.Error("a policy naming pull_request_target does not count as allowing untrusted pushes")
-	}
-	if gantryPushAllowsUntrusted(&Config{}) {
-		t.Error("no policy allows untrusted pushes")
+}
+
+// TestPushUntrustedReadsRepositoryPolicy lints a repository whose
+// .github/gantry.yaml is read by the engine: gantry push on pull_request is
+// flagged only when the policy really lets forks push.
+func TestPushUntrustedReadsRepositoryPolicy(t *testing.T) {
+	wf := job("pull_request", "      - run: gantry push\n")
+	for _, tc := range []struct {
+		name, policy string
+		want         int
+	}{
+		{"branch glob fork-*", "push:\n  events: [push, pull_request]\n  branches: [\"fork-*\"]\n", 0},
+		{"allow-forks", "push:\n  events: [push, pull_request]\n  branches: [\"**\"]\n  allow-forks: true\n", 1},
+	} {
+		dir := t.TempDir()
+		write := func(rel, content string) {
+			abs := filepath.Join(dir, filepath.FromSlash(rel))
+			if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(abs, []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		write(".github/workflows/a.yml", dedent(wf))
+		write(".github/gantry.yaml", tc.policy)
+		l, err := New(Options{WorkDir: dir, RuleFilter: func(r *Rule) bool { return r.ID == "push-untrusted" }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := l.LintPaths(context.Background(), nil)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if len(res.Findings) != tc.want {
+			t.Errorf("%s: %d findings, want %d: %v", tc.name, len(res.Findings), tc.want, res.Findings)
+		}
 	}
 }

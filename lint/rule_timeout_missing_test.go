@@ -89,7 +89,7 @@ func TestTimeoutOptionsValidate(t *testing.T) {
 		{"rules:\n  timeout-missing:\n    options: {maximum: 20}\n", `unknown option "maximum"`},
 		{"rules:\n  timeout-missing:\n    options: {max: 20, default: 15}\n", ""},
 	} {
-		_, err := ParseConfig("gantry.yaml", []byte(c.cfg))
+		_, err := parseConfig("gantry.yaml", []byte(c.cfg))
 		switch {
 		case c.err == "" && err != nil:
 			t.Errorf("%q: unexpected error %v", c.cfg, err)

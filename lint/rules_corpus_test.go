@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/rhysd/actionlint"
+
+	"github.com/gantry-ci/gantry/config"
 )
 
 // TestGantryRulesOnActionlintOK runs gantry's own workflow rules over
@@ -34,7 +36,7 @@ func TestGantryRulesOnActionlintOK(t *testing.T) {
 			files = append(files, e.Name())
 		}
 	}
-	l, err := New(Options{WorkDir: dir, ProjectRoot: dir, Config: &Config{}, RuleFilter: func(r *Rule) bool {
+	l, err := New(Options{WorkDir: dir, ProjectRoot: dir, Config: &config.Config{}, RuleFilter: func(r *Rule) bool {
 		return r.Source == SourceGantry && r.NewWorkflowRule != nil
 	}})
 	if err != nil {
@@ -151,7 +153,7 @@ func TestActionMetadataOnRealActions(t *testing.T) {
 	if len(files) < 20 {
 		t.Fatalf("found only %d action files", len(files))
 	}
-	l, err := New(Options{WorkDir: root, ProjectRoot: root, Config: &Config{}, RuleFilter: func(r *Rule) bool {
+	l, err := New(Options{WorkDir: root, ProjectRoot: root, Config: &config.Config{}, RuleFilter: func(r *Rule) bool {
 		return r.ID == actionMetadataRule.ID || r.ID == hardcodedCredentialRule.ID
 	}})
 	if err != nil {
@@ -184,7 +186,7 @@ func TestExampleRepo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := New(Options{WorkDir: dir, ProjectRoot: dir, Config: &Config{}})
+	l, err := New(Options{WorkDir: dir, ProjectRoot: dir, Config: &config.Config{}})
 	if err != nil {
 		t.Fatal(err)
 	}

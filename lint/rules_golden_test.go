@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gantry-ci/gantry/config"
 )
 
 // ruleCase is one table entry of a rule's unit test: a file and the
@@ -49,15 +51,15 @@ func runRuleCases(t *testing.T, id string, cases []ruleCase) {
 }
 
 // lintWithRule lints src as file with only rule id enabled.
-func lintWithRule(t *testing.T, id, file, src, config string) []Finding {
+func lintWithRule(t *testing.T, id, file, src, cfgText string) []Finding {
 	t.Helper()
 	if file == "" {
 		file = "test.yml"
 	}
-	cfg := &Config{}
-	if config != "" {
+	cfg := &config.Config{}
+	if cfgText != "" {
 		var err error
-		if cfg, err = ParseConfig("gantry.yaml", []byte(config)); err != nil {
+		if cfg, err = parseConfig("gantry.yaml", []byte(cfgText)); err != nil {
 			t.Fatalf("config: %v", err)
 		}
 	}
@@ -173,10 +175,10 @@ func TestRuleGoldens(t *testing.T) {
 
 func lintFixture(t *testing.T, dir, id, fx string) string {
 	t.Helper()
-	cfg := &Config{}
+	cfg := &config.Config{}
 	cfgPath := filepath.Join(dir, strings.TrimSuffix(fx, filepath.Ext(fx))+".config")
 	if b, err := os.ReadFile(cfgPath); err == nil {
-		if cfg, err = ParseConfig(cfgPath, b); err != nil {
+		if cfg, err = parseConfig(cfgPath, b); err != nil {
 			t.Fatal(err)
 		}
 	}

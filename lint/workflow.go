@@ -77,7 +77,7 @@ func (l *Linter) lintWorkflow(w *worker, f *File) []Finding {
 		ws := newWorkflowSource(f.Src)
 		for _, rule := range gantryRules {
 			if rule.NewWorkflowRule != nil && l.ruleRuns(cfg, rule) {
-				r := rule.NewWorkflowRule(cfg.options(rule))
+				r := rule.NewWorkflowRule(ruleOptions(cfg, rule))
 				if su, ok := r.(sourceUser); ok {
 					su.useSource(ws)
 				}

@@ -417,7 +417,7 @@ func TestECRLoginWithWebIdentity(t *testing.T) {
 	kc := &Keychain{}
 	repo, _ := ParseRepository(testECRHost + "/shop")
 	f.tags["shop:latest"] = "sha256:" + strings.Repeat("a", 64)
-	plan, err := NewPlan(context.Background(), kc, PlanOptions{Repository: repo.Name, Tags: []string{"latest", "abc123"}})
+	plan, err := CheckPush(context.Background(), kc, PushOptions{Repository: repo.Name, Tags: []string{"latest", "abc123"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -447,7 +447,7 @@ func TestECRPlanImmutable(t *testing.T) {
 	name := testECRHost + "/shop"
 
 	// skip (the default): the plan keeps the new tag and skips latest
-	plan, err := NewPlan(context.Background(), &Keychain{}, PlanOptions{Repository: name, Tags: []string{"0d1a26e", "latest"}})
+	plan, err := CheckPush(context.Background(), &Keychain{}, PushOptions{Repository: name, Tags: []string{"0d1a26e", "latest"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -459,13 +459,13 @@ func TestECRPlanImmutable(t *testing.T) {
 	}
 
 	// fail: fails before anything is built, naming the tag and its digest
-	_, err = NewPlan(context.Background(), &Keychain{}, PlanOptions{Repository: name, Tags: []string{"0d1a26e", "latest"}, OnImmutable: OnImmutableFail})
+	_, err = CheckPush(context.Background(), &Keychain{}, PushOptions{Repository: name, Tags: []string{"0d1a26e", "latest"}, OnImmutable: OnImmutableFail})
 	if !errors.Is(err, ErrImmutableTag) || !strings.Contains(err.Error(), "latest ("+old+") already exists in "+name+", whose tags are IMMUTABLE") {
 		t.Errorf("err = %v", err)
 	}
 
 	// only an existing immutable tag: nothing left to push
-	_, err = NewPlan(context.Background(), &Keychain{}, PlanOptions{Repository: name, Tags: []string{"latest"}})
+	_, err = CheckPush(context.Background(), &Keychain{}, PushOptions{Repository: name, Tags: []string{"latest"}})
 	if !errors.Is(err, ErrNoTags) {
 		t.Errorf("err = %v", err)
 	}
@@ -473,7 +473,7 @@ func TestECRPlanImmutable(t *testing.T) {
 	// exclusions make latest mutable again
 	f.repos["shop"] = "IMMUTABLE_WITH_EXCLUSION"
 	f.exclusions["shop"] = []string{"latest"}
-	plan, err = NewPlan(context.Background(), &Keychain{}, PlanOptions{Repository: name, Tags: []string{"0d1a26e", "latest"}, OnImmutable: OnImmutableFail})
+	plan, err = CheckPush(context.Background(), &Keychain{}, PushOptions{Repository: name, Tags: []string{"0d1a26e", "latest"}, OnImmutable: OnImmutableFail})
 	if err != nil || !slices.Equal(plan.TagsToPush(), []string{"0d1a26e", "latest"}) {
 		t.Errorf("with exclusion: %v, %+v", err, plan)
 	}
@@ -482,13 +482,13 @@ func TestECRPlanImmutable(t *testing.T) {
 func TestECRErrors(t *testing.T) {
 	f := newFakeECR(t)
 	staticAWSCredentials(t)
-	_, err := NewPlan(context.Background(), &Keychain{}, PlanOptions{Repository: testECRHost + "/missing", Tags: []string{"x"}})
+	_, err := CheckPush(context.Background(), &Keychain{}, PushOptions{Repository: testECRHost + "/missing", Tags: []string{"x"}})
 	if !errors.Is(err, ErrRepositoryNotFound) || !strings.Contains(err.Error(), `ECR repository "missing" does not exist in account 123456789012 (eu-west-1); create it first`) {
 		t.Errorf("missing repository: %v", err)
 	}
 
 	f.denied["DescribeRepositories"] = true
-	_, err = NewPlan(context.Background(), &Keychain{}, PlanOptions{Repository: testECRHost + "/shop", Tags: []string{"x"}})
+	_, err = CheckPush(context.Background(), &Keychain{}, PushOptions{Repository: testECRHost + "/shop", Tags: []string{"x"}})
 	if err == nil || !strings.Contains(err.Error(), "DescribeRepositories failed") || !strings.Contains(err.Error(), "lacks the ecr:DescribeRepositories permission") {
 		t.Errorf("access denied: %v", err)
 	}

@@ -38,23 +38,23 @@ const (
 	TagNotAttempted = "not attempted"
 )
 
-// PlannedTag is one tag of a push plan, with its state before the push.
-type PlannedTag struct {
+// PreflightTag is one tag of a push preflight, with its state before the push.
+type PreflightTag struct {
 	// Tag is the tag name.
 	Tag string
 	// Current is the digest the tag points to now, "" when it does not exist.
 	Current string
 	// Immutable is true when the repository rejects moving this tag.
 	Immutable bool
-	// Skip is true when the plan leaves the tag alone; Reason says why.
+	// Skip is true when the preflight leaves the tag alone; Reason says why.
 	Skip   bool
 	Reason string
 }
 
-// Plan is what a push will do, established before building: the repository,
+// Preflight is what a push will do, established before building: the repository,
 // the credential, and for each tag where it points now and whether the
 // repository would let gantry move it.
-type Plan struct {
+type Preflight struct {
 	// Repository is the target repository.
 	Repository *Repository
 	// Credential is the credential used (without secrets, see String).
@@ -63,7 +63,7 @@ type Plan struct {
 	// whose tags gantry treats as mutable).
 	Mutability Mutability
 	// Tags are the tags in the order given.
-	Tags []PlannedTag
+	Tags []PreflightTag
 	// Warnings are things to tell the user, such as skipped immutable tags.
 	Warnings []string
 
@@ -71,8 +71,8 @@ type Plan struct {
 	keychain *Keychain
 }
 
-// PlanOptions configures NewPlan.
-type PlanOptions struct {
+// PushOptions configures CheckPush.
+type PushOptions struct {
 	// Repository is the repository to push to.
 	Repository string
 	// Tags are the tags to point at the pushed image.
@@ -81,21 +81,21 @@ type PlanOptions struct {
 	OnImmutable string
 }
 
-// ErrImmutableTag is wrapped by the error NewPlan returns when a tag exists
+// ErrImmutableTag is wrapped by the error CheckPush returns when a tag exists
 // in an immutable repository and the policy is OnImmutableFail.
 var ErrImmutableTag = errors.New("immutable tag exists")
 
 // ErrNoTags is returned when no tag is left to push.
 var ErrNoTags = errors.New("no tag to push")
 
-// NewPlan checks the repository before anything is built: it resolves the
+// CheckPush checks the repository before anything is built: it resolves the
 // credential, and finds out (for ECR with DescribeRepositories and
 // DescribeImages, elsewhere with the registry API) whether each tag exists
 // and whether the repository would reject moving it. A rejected credential,
 // a missing ECR repository, or (with OnImmutableFail) an immutable tag that
-// exists fail here, before any build or upload. The returned plan is valid
+// exists fail here, before any build or upload. The returned preflight is valid
 // with an ErrImmutableTag error, for reporting.
-func NewPlan(ctx context.Context, kc *Keychain, opts PlanOptions) (*Plan, error) {
+func CheckPush(ctx context.Context, kc *Keychain, opts PushOptions) (*Preflight, error) {
 	repo, err := ParseRepository(opts.Repository)
 	if err != nil {
 		return nil, err
@@ -107,7 +107,7 @@ func NewPlan(ctx context.Context, kc *Keychain, opts PlanOptions) (*Plan, error)
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{Repository: repo, Credential: c.Credential(), client: c, keychain: kc}
+	p := &Preflight{Repository: repo, Credential: c.Credential(), client: c, keychain: kc}
 	var e *ECR
 	if repo.ECR != nil {
 		if e, err = kc.ECR(ctx, *repo.ECR); err != nil {
@@ -118,7 +118,7 @@ func NewPlan(ctx context.Context, kc *Keychain, opts PlanOptions) (*Plan, error)
 		}
 	}
 	for _, t := range opts.Tags {
-		pt := PlannedTag{Tag: t, Immutable: p.Mutability.Immutable(t)}
+		pt := PreflightTag{Tag: t, Immutable: p.Mutability.Immutable(t)}
 		if e != nil {
 			pt.Current, err = e.TagDigest(ctx, repo.Path, t)
 		} else {
@@ -153,8 +153,8 @@ func NewPlan(ctx context.Context, kc *Keychain, opts PlanOptions) (*Plan, error)
 	return p, nil
 }
 
-// TagsToPush are the tags the plan will point at the new image.
-func (p *Plan) TagsToPush() []string {
+// TagsToPush are the tags the push will point at the new image.
+func (p *Preflight) TagsToPush() []string {
 	var out []string
 	for _, t := range p.Tags {
 		if !t.Skip {
@@ -166,7 +166,7 @@ func (p *Plan) TagsToPush() []string {
 
 // Exports is the BuildKit export that pushes the image by digest only: no
 // tag moves until the whole image is in the registry.
-func (p *Plan) Exports() []client.ExportEntry {
+func (p *Preflight) Exports() []client.ExportEntry {
 	return []client.ExportEntry{{
 		Type: client.ExporterImage,
 		Attrs: map[string]string{
@@ -203,24 +203,24 @@ type Result struct {
 	Repository string
 	// Digest is the pushed image's digest; "" when the image push failed.
 	Digest string
-	// Tags are the tags in plan order.
+	// Tags are the tags in preflight order.
 	Tags []TagResult
-	// Warnings are the plan's warnings.
+	// Warnings are the preflight's warnings.
 	Warnings []string
 	// Err is the error that stopped the push, if any.
 	Err error
 }
 
 // Session is the BuildKit session attachable that answers the daemon's
-// registry credential requests from the plan's keychain.
-func (p *Plan) Session() []session.Attachable {
+// registry credential requests from the preflight's keychain.
+func (p *Preflight) Session() []session.Attachable {
 	return []session.Attachable{p.keychain.Attachable()}
 }
 
-// Push builds and pushes the image by digest through build, with the plan's
+// Push builds and pushes the image by digest through build, with the preflight's
 // exports and auth session, then points each planned tag at the digest (see
 // Complete).
-func Push(ctx context.Context, p *Plan, build BuildFunc, progress func(TagResult)) (*Result, error) {
+func Push(ctx context.Context, p *Preflight, build BuildFunc, progress func(TagResult)) (*Result, error) {
 	digest, err := build(ctx, p.Exports(), p.Session())
 	return p.Complete(ctx, digest, err, progress)
 }
@@ -230,7 +230,7 @@ func Push(ctx context.Context, p *Plan, build BuildFunc, progress func(TagResult
 // the first failure; when the build or the image push failed, no tag is
 // touched. progress, when set, is called after each tag. The result says
 // what was pushed and where every tag points, also on failure.
-func (p *Plan) Complete(ctx context.Context, digest string, buildErr error, progress func(TagResult)) (*Result, error) {
+func (p *Preflight) Complete(ctx context.Context, digest string, buildErr error, progress func(TagResult)) (*Result, error) {
 	if buildErr == nil && digest == "" {
 		buildErr = errors.New("BuildKit reported no image digest")
 	}
@@ -277,7 +277,7 @@ func (p *Plan) Complete(ctx context.Context, digest string, buildErr error, prog
 // Abandon is the result of a push that never reached its tags (the build
 // failed, or was stopped): nothing was pushed and every tag still points
 // where it did; reason is each tag's detail.
-func (p *Plan) Abandon(reason string) *Result {
+func (p *Preflight) Abandon(reason string) *Result {
 	res := &Result{Repository: p.Repository.Name, Warnings: p.Warnings}
 	for _, t := range p.Tags {
 		res.Tags = append(res.Tags, TagResult{Tag: t.Tag, Status: TagNotAttempted, Old: t.Current, New: t.Current, Detail: reason})

@@ -61,7 +61,7 @@ func TestPushByDigestThenTags(t *testing.T) {
 	ctx := context.Background()
 
 	// first push: every tag is created
-	plan, err := NewPlan(ctx, kc, PlanOptions{Repository: repo, Tags: []string{"0d1a26e", "latest"}})
+	plan, err := CheckPush(ctx, kc, PushOptions{Repository: repo, Tags: []string{"0d1a26e", "latest"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestPushByDigestThenTags(t *testing.T) {
 
 	// second push of a new image: latest moves, the old sha tag stays,
 	// and a tag already at the new digest is reported unchanged
-	plan, err = NewPlan(ctx, kc, PlanOptions{Repository: repo, Tags: []string{"5b7c3b1", "latest"}})
+	plan, err = CheckPush(ctx, kc, PushOptions{Repository: repo, Tags: []string{"5b7c3b1", "latest"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestPushByDigestThenTags(t *testing.T) {
 	}
 
 	// pushing the same tags again: nothing moves
-	plan, _ = NewPlan(ctx, kc, PlanOptions{Repository: repo, Tags: []string{"latest"}})
+	plan, _ = CheckPush(ctx, kc, PushOptions{Repository: repo, Tags: []string{"latest"}})
 	res, err = Push(ctx, plan, func(context.Context, []clientExport, []sessionAttachable) (string, error) { return second, nil }, nil)
 	if err != nil || res.Tags[0].Status != TagUnchanged {
 		t.Errorf("%v %+v", err, res.Tags)
@@ -145,7 +145,7 @@ func TestPushWrongPasswordPushesNothing(t *testing.T) {
 	ctx := context.Background()
 	repo := reg.Host + "/acme/shop"
 	kc := &Keychain{DockerConfigDir: reg.DockerConfig(t, "wrong-password")}
-	_, err := NewPlan(ctx, kc, PlanOptions{Repository: repo, Tags: []string{"latest"}})
+	_, err := CheckPush(ctx, kc, PushOptions{Repository: repo, Tags: []string{"latest"}})
 	if !errors.Is(err, ErrUnauthorized) {
 		t.Fatalf("err = %v", err)
 	}
@@ -159,7 +159,7 @@ func TestPushWrongPasswordPushesNothing(t *testing.T) {
 	}
 
 	// no login at all
-	_, err = NewPlan(ctx, &Keychain{DockerConfigDir: t.TempDir()}, PlanOptions{Repository: repo, Tags: []string{"latest"}})
+	_, err = CheckPush(ctx, &Keychain{DockerConfigDir: t.TempDir()}, PushOptions{Repository: repo, Tags: []string{"latest"}})
 	if !errors.Is(err, ErrUnauthorized) || !strings.Contains(err.Error(), "requires a login") || !strings.Contains(err.Error(), "run docker login "+reg.Host) {
 		t.Errorf("anonymous: %v", err)
 	}
@@ -168,7 +168,7 @@ func TestPushWrongPasswordPushesNothing(t *testing.T) {
 	// credential): the push fails and no tag is touched
 	bk := buildkit(t)
 	good := &Keychain{DockerConfigDir: reg.DockerConfig(t, reg.Password)}
-	plan, err := NewPlan(ctx, good, PlanOptions{Repository: repo, Tags: []string{"latest"}})
+	plan, err := CheckPush(ctx, good, PushOptions{Repository: repo, Tags: []string{"latest"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +198,7 @@ func TestPushRegistryStoppedMidRun(t *testing.T) {
 	defer cancel()
 	kc := &Keychain{DockerConfigDir: reg.DockerConfig(t, reg.Password)}
 	repo := reg.Host + "/acme/shop"
-	plan, err := NewPlan(ctx, kc, PlanOptions{Repository: repo, Tags: []string{"0d1a26e", "main", "latest"}})
+	plan, err := CheckPush(ctx, kc, PushOptions{Repository: repo, Tags: []string{"0d1a26e", "main", "latest"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +247,7 @@ func TestPushRegistryStoppedBeforeUpload(t *testing.T) {
 	defer cancel()
 	kc := &Keychain{DockerConfigDir: reg.DockerConfig(t, reg.Password)}
 	repo := reg.Host + "/acme/shop"
-	plan, err := NewPlan(ctx, kc, PlanOptions{Repository: repo, Tags: []string{"0d1a26e", "latest"}})
+	plan, err := CheckPush(ctx, kc, PushOptions{Repository: repo, Tags: []string{"0d1a26e", "latest"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +285,7 @@ func TestCredentialHelper(t *testing.T) {
 	os.WriteFile(filepath.Join(cfg, "config.json"), []byte(`{"credHelpers": {"`+reg.Host+`": "gantrytest"}}`), 0o600)
 	var masked []string
 	kc := &Keychain{DockerConfigDir: cfg, Mask: func(s string) { masked = append(masked, s) }}
-	plan, err := NewPlan(context.Background(), kc, PlanOptions{Repository: reg.Host + "/acme/shop", Tags: []string{"latest"}})
+	plan, err := CheckPush(context.Background(), kc, PushOptions{Repository: reg.Host + "/acme/shop", Tags: []string{"latest"}})
 	if err != nil {
 		t.Fatal(err)
 	}

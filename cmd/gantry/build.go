@@ -12,11 +12,12 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 
-	"github.com/gantry-ci/gantry/actions"
+	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/buildcache"
+	"github.com/gantry-ci/gantry/docs"
+	"github.com/gantry-ci/gantry/lint"
+	"github.com/gantry-ci/gantry/push"
 )
-
-func init() { subcommands = append(subcommands, newBuildCmd) }
 
 // Exit codes of gantry build, besides exitOK, exitUsage and exitInternal.
 const (
@@ -24,15 +25,6 @@ const (
 	exitUnreachable  = 4 // the BuildKit daemon is not running, or went away mid-build
 	exitCacheWarning = 5 // the build succeeded, but a cache import or export failed
 )
-
-// PushFinisher completes a push after the build, given its result.
-type PushFinisher func(ctx context.Context, res *buildcache.BuildResult) error
-
-// pushHook is how `gantry build --push` pushes: the push gate sets it (in
-// its own file's init). It decides whether to push, prepares opts (image
-// exports, an auth provider in opts.Session) and returns what to run after
-// the build. A nil finisher with a nil error means "build, do not push".
-var pushHook func(ctx context.Context, cmd *cobra.Command, opts *buildcache.BuildOptions) (PushFinisher, error)
 
 type buildFlags struct {
 	file          string
@@ -52,34 +44,22 @@ type buildFlags struct {
 	timeout       time.Duration
 	allowCacheErr bool
 	debug         bool
+	// pushing holds gantry push's own flags (empty for gantry build --push).
+	pushing pushFlags
 }
 
-func newBuildCmd() *cobra.Command {
-	var fl buildFlags
+func newBuildCmd() *cobra.Command { return newBuildCmdWith(&buildFlags{}) }
+
+// newBuildCmdWith is gantry build with its flags in fl (gantry push adds its
+// own to the same command).
+func newBuildCmdWith(fl *buildFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "build [DIR]",
 		Short: "build a Dockerfile on BuildKit with one cache entry per stage",
-		Long: `Build an image from DIR (default ".") on a BuildKit daemon.
-
-With --cache, every stage of the cache plan (see gantry plan) is solved on
-its own in dependency waves, exporting its own cache entry (mode=max) and
-importing its own and its ancestors' entries; the target builds last with all
-of them. One backend names every entry:
-
-  type=local,dir=PATH        PATH/<stage> (old blobs are removed)
-  type=registry,ref=REPO     REPO:cache-<stage>
-  type=gha[,scope=PREFIX]    scope <stage> (on a GitHub runner)
-  type=s3,bucket=B,region=R  name <stage>
-
-The daemon is --builder, else $BUILDKIT_HOST, else unix:///run/buildkit/buildkitd.sock
-(unix://, tcp:// with --tls-*, docker-container://, kube-pod://, ssh://).
-
-Exit codes: 0 built, 1 build failed, 2 usage error, 3 internal failure,
-4 BuildKit unreachable (not running, or lost mid-build), 5 built but a cache
-import or export failed (0 with --allow-cache-errors).`,
-		Args: cobra.MaximumNArgs(1),
+		Long:  docs.Help("build"),
+		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runBuild(cmd, args, &fl)
+			return runBuild(cmd, args, fl)
 		},
 	}
 	f := cmd.Flags()
@@ -123,7 +103,6 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 		ContextDir:  ".",
 		Dockerfile:  fl.file,
 		Target:      fl.target,
-		BuildArgs:   map[string]string{},
 		Platforms:   fl.platforms,
 		Secrets:     fl.secrets,
 		Cache:       fl.cache,
@@ -134,23 +113,16 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 	if len(args) == 1 {
 		opts.ContextDir = args[0]
 	}
-	for _, a := range fl.buildArgs {
-		k, v, ok := strings.Cut(a, "=")
-		if !ok {
-			// NAME alone takes the value from the environment, as with docker build
-			v, ok = os.LookupEnv(k)
-			if !ok {
-				continue
-			}
-		}
-		if k == "" {
-			return usageError("--build-arg %q: want NAME=VALUE", a)
-		}
-		opts.BuildArgs[k] = v
+	if _, err := loadConfig(lint.FindRoot(opts.ContextDir), ""); err != nil {
+		return err
+	}
+	var err error
+	if opts.BuildArgs, err = buildcache.ParseBuildArgs(fl.buildArgs, os.LookupEnv); err != nil {
+		return usageError("%v", err)
 	}
 	if _, ok := opts.BuildArgs["SHA"]; !ok {
 		// the commit being built: the pull request's head, not the merge commit
-		if gh, err := actions.ContextFromEnv(os.Getenv); err == nil && gh.HeadSHA() != "" {
+		if gh, err := runenv.ContextFromEnv(os.Getenv); err == nil && gh.HeadSHA() != "" {
 			opts.BuildArgs["SHA"] = gh.HeadSHA()
 		}
 	}
@@ -187,14 +159,12 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 	}
 	opts.Builder = addr
 
-	var finish PushFinisher
+	var pushing *push.Push
 	if fl.push {
-		if pushHook == nil {
-			return usageError("--push is not available in this build of gantry")
-		}
-		if finish, err = pushHook(ctx, cmd, &opts); err != nil {
+		if pushing, err = preparePush(ctx, cmd, &fl.pushing, &opts); err != nil {
 			return err
 		}
+		defer pushing.Abandon() // reports a build that did not finish
 	}
 
 	c, err := buildcache.Connect(ctx, addr, fl.tls)
@@ -219,9 +189,9 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 	if err != nil {
 		return buildExitError(err)
 	}
-	if finish != nil {
-		if err := finish(ctx, res); err != nil {
-			return err
+	if pushing != nil {
+		if err := pushing.Complete(ctx, res); err != nil {
+			return pushExitError(err)
 		}
 	}
 	if n := rep.CacheWarnings(); n > 0 && !fl.allowCacheErr {
@@ -252,7 +222,7 @@ func writeBuildReport(cmd *cobra.Command, fl *buildFlags, rep *buildcache.Report
 			return err
 		}
 	}
-	if err := actions.AppendSummary(os.Getenv, rep.Markdown()); err != nil {
+	if err := runenv.AppendSummary(os.Getenv, rep.Markdown()); err != nil {
 		fmt.Fprintln(cmd.ErrOrStderr(), "gantry: warning: job summary:", err)
 	}
 	return nil

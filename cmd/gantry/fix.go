@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -114,40 +113,16 @@ func runFix(cmd *cobra.Command, args []string, fl *lintFlags, l *lint.Linter, fa
 	}
 
 	// the report of what remains: stdout, unless stdout carries the diff or the fixed text
-	out := cmd.OutOrStdout()
-	toStdout := true
+	out, toStdout := cmd.OutOrStdout(), true
 	if opts.DryRun || stdin {
 		out, toStdout = cmd.ErrOrStderr(), false
 	}
-	var file *os.File
-	if fl.output != "" {
-		if file, err = os.Create(fl.output); err != nil {
-			return usageError("cannot write %s: %v", fl.output, err)
-		}
-		defer file.Close()
-		out, toStdout = file, false
-	}
-	rep, err := newReporter(fl.format, out, fl.color, toStdout)
-	if err != nil {
+	if err := writeReport(cmd, fl, fr.Result, out, toStdout, failOn); err != nil {
 		return err
-	}
-	if err := rep.Report(ctx, lint.NewReport(fr.Result)); err != nil {
-		return &exitError{code: exitInternal, err: fmt.Errorf("writing the report: %w", err)}
-	}
-	if file != nil {
-		if err := file.Close(); err != nil {
-			return &exitError{code: exitInternal, err: err}
-		}
 	}
 	printFixSummary(cmd.ErrOrStderr(), fr, opts.DryRun)
 	printSummary(cmd.ErrOrStderr(), fr.Result)
-	if fr.InternalErrors > 0 {
-		return &exitError{code: exitInternal}
-	}
-	if failOn != 0 && lint.MaxSeverity(fr.Findings) >= failOn {
-		return &exitError{code: exitFindings}
-	}
-	return nil
+	return lintExit(fr.Result, failOn)
 }
 
 // printFixSummary says what was fixed and which fixes were left out.

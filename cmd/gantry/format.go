@@ -6,52 +6,39 @@ import (
 	"slices"
 
 	"github.com/mattn/go-isatty"
+	"github.com/spf13/pflag"
 
+	"github.com/gantry-ci/gantry/actions"
 	"github.com/gantry-ci/gantry/lint"
 )
 
-// reporterEnv is what a reporter constructor may use.
-type reporterEnv struct {
-	w      io.Writer
-	color  bool
-	stdout bool
-}
-
-// formats maps --format names to reporter constructors. Reporters of the
-// actions package register here too.
-var formats = map[string]func(env reporterEnv) (lint.Reporter, error){
-	"text": func(env reporterEnv) (lint.Reporter, error) {
-		return &lint.TextReporter{W: env.w, Color: env.color}, nil
-	},
-	"json": func(env reporterEnv) (lint.Reporter, error) { return &lint.JSONReporter{W: env.w}, nil },
-}
-
+// formatNames are the --format names: text, json and the reporters of the
+// actions package.
 func formatNames() []string {
-	var ns []string
-	for n := range formats {
-		ns = append(ns, n)
-	}
-	slices.Sort(ns)
-	return ns
+	return slices.Sorted(slices.Values(append([]string{"text", "json"}, actions.Formats...)))
 }
 
-// defaultFormat is text, or github when running in GitHub Actions (if that
-// format is available).
-func defaultFormat() string {
-	if os.Getenv("GITHUB_ACTIONS") == "true" {
-		if _, ok := formats["github"]; ok {
-			return "github"
+// githubFlags are the flags of the reporters that talk to GitHub.
+type githubFlags struct {
+	token     string
+	checkName string
+}
+
+func (fl *githubFlags) register(f *pflag.FlagSet) {
+	f.StringVar(&fl.token, "github-token", "", "token for --format checks and review (default $GITHUB_TOKEN)")
+	f.StringVar(&fl.checkName, "check-name", "gantry", "name of the check run that --format checks creates")
+}
+
+// newReporter makes the reporter of --format name (default text, or github
+// in GitHub Actions); failOn decides a check run's conclusion.
+func newReporter(name string, w io.Writer, colorMode string, toStdout bool, gh githubFlags, failOn lint.Severity) (lint.Reporter, error) {
+	if name == "" {
+		name = "text"
+		if os.Getenv("GITHUB_ACTIONS") == "true" {
+			name = "github"
 		}
 	}
-	return "text"
-}
-
-func newReporter(name string, w io.Writer, colorMode string, toStdout bool) (lint.Reporter, error) {
-	if name == "" {
-		name = defaultFormat()
-	}
-	mk, ok := formats[name]
-	if !ok {
+	if !slices.Contains(formatNames(), name) {
 		return nil, usageError("unknown --format %q (known: %v)", name, formatNames())
 	}
 	color := false
@@ -64,5 +51,15 @@ func newReporter(name string, w io.Writer, colorMode string, toStdout bool) (lin
 	default:
 		return nil, usageError("--color must be auto, always or never, not %q", colorMode)
 	}
-	return mk(reporterEnv{w: w, color: color, stdout: toStdout})
+	switch name {
+	case "text":
+		return &lint.TextReporter{W: w, Color: color}, nil
+	case "json":
+		return &lint.JSONReporter{W: w}, nil
+	}
+	rep, err := actions.NewReporter(name, actions.ReporterOptions{W: w, Token: gh.token, FailOn: failOn, CheckName: gh.checkName})
+	if err != nil {
+		return nil, usageError("--format %s: %v", name, err)
+	}
+	return rep, nil
 }

@@ -4,18 +4,16 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/gantry-ci/gantry/actions"
+	"github.com/gantry-ci/gantry/actions/runenv"
+	"github.com/gantry-ci/gantry/config"
+	"github.com/gantry-ci/gantry/docs"
 	"github.com/gantry-ci/gantry/gate"
 	"github.com/gantry-ci/gantry/lint"
 )
-
-func init() { subcommands = append(subcommands, newGateCmd) }
 
 // gateFlags are the flags gantry gate shares with gantry push.
 type gateFlags struct {
@@ -36,19 +34,8 @@ func newGateCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "gate [DIR]",
 		Short: "decide whether this run may push an image, without building",
-		Long: `Evaluate the push policy (the push: section of .github/gantry.yaml, or the
-safe default) against the GitHub Actions run: the event, the ref, forks,
-pull_request_target, drafts, a required label and, if the policy asks, a
-clean gantry lint of DIR's repository.
-
-Prints the decision as a table, and in GitHub Actions writes push=true|false,
-reason and tags to $GITHUB_OUTPUT and the table to the job summary. With
---event and --event-name it decides on a saved event payload, to debug a
-policy locally.
-
-Exit codes: 0 decided (push or not), 1 denied with --require, 2 usage or
-config error.`,
-		Args: cobra.MaximumNArgs(1),
+		Long:  docs.Help("gate"),
+		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := "."
 			if len(args) == 1 {
@@ -79,9 +66,9 @@ func runGate(cmd *cobra.Command, dir string, fl *gateFlags) error {
 
 // gateRun is an evaluated push policy with what it was evaluated on.
 type gateRun struct {
-	getenv   actions.Getenv
-	run      *actions.Context
-	policy   *gate.PushPolicy
+	getenv   runenv.Getenv
+	run      *runenv.Context
+	policy   *config.PushPolicy
 	decision *gate.PushDecision
 }
 
@@ -100,60 +87,36 @@ func evaluateGate(ctx context.Context, dir string, fl *gateFlags) (*gateRun, err
 	if fl.event != "" && getenv("GITHUB_EVENT_NAME") == "" {
 		return nil, usageError("--event needs --event-name: the payload alone does not say which event it is (pull_request and pull_request_target look alike)")
 	}
-	run, err := actions.ContextFromEnv(getenv)
+	run, err := runenv.ContextFromEnv(getenv)
 	if err != nil {
 		return nil, usageError("%v", err)
 	}
 	root := lint.FindRoot(dir)
-	cfgPath := fl.config
-	if cfgPath == "" {
-		cfgPath = lint.FindConfig(root)
-	}
-	var cfg *lint.Config
-	if cfgPath != "" {
-		if cfg, err = lint.LoadConfig(cfgPath); err != nil {
-			return nil, err
-		}
-	}
-	policy, err := gate.ParsePushPolicy(cfg)
+	cfg, err := loadConfig(root, fl.config)
 	if err != nil {
 		return nil, err
 	}
+	policy := cfg.PushPolicy()
 	var check gate.LintCheck
 	if policy.RequireLint {
-		check = func(ctx context.Context) (int, error) { return lintErrors(ctx, root, fl.config) }
+		// WorkDir stays the process's: the engine reads a repository's
+		// config through its display path, which is relative to WorkDir
+		opts := lint.Options{ConfigPath: fl.config}
+		opts.Shellcheck, opts.Pyflakes = findLinters(false, false)
+		check = func(ctx context.Context) (int, error) { return lint.ErrorCount(ctx, opts, root) }
 	}
 	return &gateRun{getenv: getenv, run: run, policy: policy, decision: gate.Decide(ctx, policy, run, check)}, nil
 }
 
-// lintErrors lints the repository at root as `gantry lint` would and
-// returns the number of error findings.
-func lintErrors(ctx context.Context, root, configPath string) (int, error) {
-	// WorkDir stays the process's: the engine reads a repository's config
-	// through its display path, which is relative to WorkDir
-	opts := lint.Options{ConfigPath: configPath}
-	opts.Shellcheck, _ = exec.LookPath("shellcheck")
-	for _, name := range []string{"pyflakes", "pyflakes3"} {
-		if p, err := exec.LookPath(name); err == nil {
-			opts.Pyflakes = p
-			break
+// loadConfig loads and validates all of path, or of the gantry config of
+// the repository at root when path is ""; nil when there is none. Every
+// command that reads the config calls it, so a mistake anywhere in the
+// file is a positioned error (exit 2) whichever command meets it first.
+func loadConfig(root, path string) (*config.Config, error) {
+	if path == "" {
+		if path = config.Find(root); path == "" {
+			return nil, nil
 		}
 	}
-	l, err := lint.New(opts)
-	if err != nil {
-		return 0, err
-	}
-	abs, err := filepath.Abs(root)
-	if err != nil {
-		return 0, err
-	}
-	res, err := l.LintPaths(ctx, []string{abs})
-	if err != nil {
-		return 0, err
-	}
-	if res.InternalErrors > 0 {
-		return 0, fmt.Errorf("gantry lint failed on %d %s", res.InternalErrors, plural(res.InternalErrors, "file"))
-	}
-	errs, _, _ := lint.Counts(res.Findings)
-	return errs, nil
+	return config.Load(path, lint.KnownRules())
 }

@@ -6,54 +6,11 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/gantry-ci/gantry/actions"
+	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/lint"
 )
-
-// githubFlags holds the flags of the reporters that talk to GitHub.
-var githubFlags struct {
-	token     string
-	checkName string
-	// flags is the flag set of the running command, to read its --fail-on.
-	flags *pflag.FlagSet
-}
-
-func init() {
-	for _, name := range actions.Formats {
-		formats[name] = func(env reporterEnv) (lint.Reporter, error) {
-			rep, err := actions.NewReporter(name, actions.ReporterOptions{
-				W: env.w, Token: githubFlags.token, FailOn: githubFailOn(), CheckName: githubFlags.checkName,
-			})
-			if err != nil {
-				return nil, usageError("--format %s: %v", name, err)
-			}
-			return rep, nil
-		}
-	}
-	subcommands = append(subcommands, newGitHubActionCmd)
-}
-
-// addGitHubFlags adds the flags of the GitHub reporters to a command that
-// reports findings.
-func addGitHubFlags(f *pflag.FlagSet) {
-	f.StringVar(&githubFlags.token, "github-token", "", "token for --format checks and review (default $GITHUB_TOKEN)")
-	f.StringVar(&githubFlags.checkName, "check-name", "gantry", "name of the check run that --format checks creates")
-	githubFlags.flags = f
-}
-
-// githubFailOn is the command's --fail-on, which decides a check run's conclusion.
-func githubFailOn() lint.Severity {
-	if githubFlags.flags != nil {
-		if f := githubFlags.flags.Lookup("fail-on"); f != nil {
-			if sev, err := parseFailOn(f.Value.String()); err == nil {
-				return sev
-			}
-		}
-	}
-	return lint.SeverityError
-}
 
 // writeLintOutputs sets the findings, errors and warnings step outputs in
 // GitHub Actions.
@@ -79,7 +36,7 @@ func newGitHubActionCmd() *cobra.Command {
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "gantry %s\n", strings.Join(quoteArgs(argv), " "))
 			code := run(cmd.Context(), argv, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
-			if err := actions.SetOutput(os.Getenv, "exit-code", fmt.Sprint(code)); err != nil {
+			if err := runenv.SetOutput(os.Getenv, "exit-code", fmt.Sprint(code)); err != nil {
 				return &exitError{code: exitInternal, err: fmt.Errorf("writing step outputs: %w", err)}
 			}
 			if code != exitOK {

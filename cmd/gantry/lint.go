@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gantry-ci/gantry/docs"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -25,6 +26,7 @@ type lintFlags struct {
 	maxFileSize   int64
 	jobs          int
 	fixes         fixFlags
+	github        githubFlags
 }
 
 func newLintCmd() *cobra.Command {
@@ -32,15 +34,7 @@ func newLintCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "lint [PATH... | -]",
 		Short: "lint workflows, action.yml files and Dockerfiles",
-		Long: `Lint GitHub Actions workflows, action metadata and Dockerfiles.
-
-With no arguments, lints the repository around the working directory:
-.github/workflows/*.y?ml, every action.y?ml and every Dockerfile. With
-arguments, lints those files and folders; "-" reads stdin (name it with
---stdin-filename).
-
-Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage or
-config error, 3 internal failure.`,
+		Long:  docs.Help("lint"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runLint(cmd, args, &fl)
 		},
@@ -57,7 +51,7 @@ config error, 3 internal failure.`,
 	f.Int64Var(&fl.maxFileSize, "max-file-size", lint.DefaultMaxFileSize, "largest file to lint, in bytes")
 	f.IntVarP(&fl.jobs, "jobs", "j", 0, "files linted at once (default: one per CPU)")
 	addFixFlags(f, &fl.fixes)
-	addGitHubFlags(f)
+	fl.github.register(f)
 	return cmd
 }
 
@@ -67,16 +61,7 @@ func runLint(cmd *cobra.Command, args []string, fl *lintFlags) error {
 		return err
 	}
 	opts := lint.Options{ConfigPath: fl.config, MaxFileSize: fl.maxFileSize, Jobs: fl.jobs}
-	if !fl.noShellcheck {
-		opts.Shellcheck, _ = exec.LookPath("shellcheck")
-	}
-	if !fl.noPyflakes {
-		if p, err := exec.LookPath("pyflakes"); err == nil {
-			opts.Pyflakes = p
-		} else if p, err := exec.LookPath("pyflakes3"); err == nil {
-			opts.Pyflakes = p
-		}
-	}
+	opts.Shellcheck, opts.Pyflakes = findLinters(fl.noShellcheck, fl.noPyflakes)
 	l, err := lint.New(opts)
 	if err != nil {
 		return err
@@ -110,26 +95,8 @@ func runLint(cmd *cobra.Command, args []string, fl *lintFlags) error {
 		return err
 	}
 
-	out := cmd.OutOrStdout()
-	var file *os.File
-	if fl.output != "" {
-		if file, err = os.Create(fl.output); err != nil {
-			return usageError("cannot write %s: %v", fl.output, err)
-		}
-		defer file.Close()
-		out = file
-	}
-	rep, err := newReporter(fl.format, out, fl.color, file == nil)
-	if err != nil {
+	if err := writeReport(cmd, fl, res, cmd.OutOrStdout(), true, failOn); err != nil {
 		return err
-	}
-	if err := rep.Report(ctx, lint.NewReport(res)); err != nil {
-		return &exitError{code: exitInternal, err: fmt.Errorf("writing the report: %w", err)}
-	}
-	if file != nil {
-		if err := file.Close(); err != nil {
-			return &exitError{code: exitInternal, err: err}
-		}
 	}
 	if err := writeLintOutputs(res); err != nil {
 		return err
@@ -138,6 +105,39 @@ func runLint(cmd *cobra.Command, args []string, fl *lintFlags) error {
 		fmt.Fprintln(cmd.ErrOrStderr(), "gantry: nothing to lint: no workflow, action.yml or Dockerfile found")
 	}
 	printSummary(cmd.ErrOrStderr(), res)
+	return lintExit(res, failOn)
+}
+
+// writeReport writes res in --format to --output, or else to w (stdout
+// when toStdout).
+func writeReport(cmd *cobra.Command, fl *lintFlags, res *lint.Result, w io.Writer, toStdout bool, failOn lint.Severity) error {
+	var file *os.File
+	if fl.output != "" {
+		var err error
+		if file, err = os.Create(fl.output); err != nil {
+			return usageError("cannot write %s: %v", fl.output, err)
+		}
+		defer file.Close()
+		w, toStdout = file, false
+	}
+	rep, err := newReporter(fl.format, w, fl.color, toStdout, fl.github, failOn)
+	if err != nil {
+		return err
+	}
+	if err := rep.Report(cmd.Context(), lint.NewReport(res)); err != nil {
+		return &exitError{code: exitInternal, err: fmt.Errorf("writing the report: %w", err)}
+	}
+	if file != nil {
+		if err := file.Close(); err != nil {
+			return &exitError{code: exitInternal, err: err}
+		}
+	}
+	return nil
+}
+
+// lintExit is the exit code of a lint run: 3 when a file could not be
+// linted, 1 with findings at or above --fail-on.
+func lintExit(res *lint.Result, failOn lint.Severity) error {
 	if res.InternalErrors > 0 {
 		return &exitError{code: exitInternal}
 	}
@@ -145,6 +145,20 @@ func runLint(cmd *cobra.Command, args []string, fl *lintFlags) error {
 		return &exitError{code: exitFindings}
 	}
 	return nil
+}
+
+// findLinters returns the paths of shellcheck and pyflakes on PATH, or ""
+// for those not found or turned off.
+func findLinters(noShellcheck, noPyflakes bool) (shellcheck, pyflakes string) {
+	if !noShellcheck {
+		shellcheck, _ = exec.LookPath("shellcheck")
+	}
+	for _, name := range []string{"pyflakes", "pyflakes3"} {
+		if p, err := exec.LookPath(name); err == nil && !noPyflakes && pyflakes == "" {
+			pyflakes = p
+		}
+	}
+	return shellcheck, pyflakes
 }
 
 // parseFailOn returns the threshold severity, or 0 for "none".

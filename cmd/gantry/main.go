@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gantry-ci/gantry/config"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -65,12 +66,14 @@ func main() {
 
 // run executes the CLI and returns the exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	root := newRootCmd()
+	var prof cpuProfile
+	root := newRootCmd(&prof)
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
+	prof.stop()
 	if err == nil {
 		return exitOK
 	}
@@ -81,7 +84,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		return ee.code
 	}
-	var ce *lint.ConfigError
+	var ce *config.Error
 	if errors.As(err, &ce) {
 		fmt.Fprintln(stderr, "gantry: config error:", ce)
 		return exitUsage
@@ -91,7 +94,34 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return exitUsage
 }
 
-func newRootCmd() *cobra.Command {
+// cpuProfile is --cpuprofile, for gantry's developers measuring lint and
+// build speed.
+type cpuProfile struct {
+	path string
+	f    *os.File
+}
+
+func (p *cpuProfile) start() error {
+	if p.path == "" {
+		return nil
+	}
+	f, err := os.Create(p.path)
+	if err != nil {
+		return usageError("--cpuprofile: %v", err)
+	}
+	p.f = f
+	return pprof.StartCPUProfile(f)
+}
+
+func (p *cpuProfile) stop() {
+	if p.f != nil {
+		pprof.StopCPUProfile()
+		p.f.Close()
+		p.f = nil
+	}
+}
+
+func newRootCmd(prof *cpuProfile) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "gantry",
 		Short:         "keep GitHub Actions CI and Docker image builds out of trouble",
@@ -102,39 +132,9 @@ func newRootCmd() *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError("%v (see %s --help)", err, c.CommandPath())
 	})
-	// --cpuprofile is for gantry's developers measuring lint and build speed.
-	var cpuprofile string
-	root.PersistentFlags().StringVar(&cpuprofile, "cpuprofile", "", "write a Go CPU profile to this file")
+	root.PersistentFlags().StringVar(&prof.path, "cpuprofile", "", "write a Go CPU profile to this file")
 	root.PersistentFlags().MarkHidden("cpuprofile")
-	var profile *os.File
-	root.PersistentPreRunE = func(*cobra.Command, []string) error {
-		if cpuprofile == "" {
-			return nil
-		}
-		f, err := os.Create(cpuprofile)
-		if err != nil {
-			return usageError("--cpuprofile: %v", err)
-		}
-		profile = f
-		return pprof.StartCPUProfile(f)
-	}
-	cobra.OnFinalize(func() {
-		if profile != nil {
-			pprof.StopCPUProfile()
-			profile.Close()
-			profile = nil
-		}
-	})
-	for _, add := range subcommands {
-		root.AddCommand(add())
-	}
+	root.PersistentPreRunE = func(*cobra.Command, []string) error { return prof.start() }
+	root.AddCommand(newLintCmd(), newRulesCmd(), newExplainCmd(), newPlanCmd(), newBuildCmd(), newPushCmd(), newGateCmd(), newGitHubActionCmd())
 	return root
-}
-
-// subcommands lists the constructors of gantry's commands; each command
-// file adds itself here.
-var subcommands = []func() *cobra.Command{
-	newLintCmd,
-	newRulesCmd,
-	newExplainCmd,
 }

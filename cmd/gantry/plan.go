@@ -10,11 +10,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/gantry-ci/gantry/actions"
+	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/buildcache"
+	"github.com/gantry-ci/gantry/docs"
+	"github.com/gantry-ci/gantry/lint"
 )
-
-func init() { subcommands = append(subcommands, newPlanCmd) }
 
 type planFlags struct {
 	file      string
@@ -32,19 +32,8 @@ func newPlanCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "plan [DIR]",
 		Short: "show a Dockerfile's stage graph, parallel waves, dead stages and per-stage cache plan",
-		Long: `Show how BuildKit builds a Dockerfile's target: the stages it needs, the
-waves of stages that build in parallel, the stages it never builds, and the
-per-stage cache plan that gantry build uses.
-
---format tree (default) is for people; mermaid and dot are graph sources;
-json is data (docs/plan.md); bake writes a docker buildx bake file with one
-target per cacheable stage and its own cache-from/cache-to, derived from
---cache (type=local,dir=PATH | type=registry,ref=REPO | type=gha | type=s3,...).
-
-In GitHub Actions the mermaid graph is also appended to the job summary.
-
-Exit codes: 0 ok, 1 the Dockerfile cannot be parsed, 2 usage error.`,
-		Args: cobra.MaximumNArgs(1),
+		Long:  docs.Help("plan"),
+		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runPlan(cmd, args, &fl)
 		},
@@ -85,7 +74,10 @@ func runPlan(cmd *cobra.Command, args []string, fl *planFlags) error {
 			return usageError("--cache: %v", err)
 		}
 	}
-	buildArgs, err := buildcache.ParseBuildArgs(fl.buildArgs, os.Getenv)
+	if _, err := loadConfig(lint.FindRoot(dir), ""); err != nil {
+		return err
+	}
+	buildArgs, err := buildcache.ParseBuildArgs(fl.buildArgs, os.LookupEnv)
 	if err != nil {
 		return usageError("%v", err)
 	}
@@ -137,7 +129,7 @@ func runPlan(cmd *cobra.Command, args []string, fl *planFlags) error {
 	if err != nil {
 		return &exitError{code: exitInternal, err: fmt.Errorf("writing the plan: %w", err)}
 	}
-	if err := actions.AppendSummary(os.Getenv, plan.SummaryMarkdown()); err != nil {
+	if err := runenv.AppendSummary(os.Getenv, plan.SummaryMarkdown()); err != nil {
 		fmt.Fprintln(cmd.ErrOrStderr(), "gantry: warning: cannot write the job summary:", err)
 	}
 	return nil

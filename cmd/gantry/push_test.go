@@ -9,14 +9,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gantry-ci/gantry/config"
 	"github.com/gantry-ci/gantry/internal/registrytest"
-	"github.com/gantry-ci/gantry/lint"
 )
 
 // runGantry runs gantry in-process and returns its exit code and output.
 func runGantry(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	root := newRootCmd()
+	root := newRootCmd(&cpuProfile{})
 	var out, errb bytes.Buffer
 	root.SetOut(&out)
 	root.SetErr(&errb)
@@ -31,7 +31,7 @@ func runGantry(t *testing.T, args ...string) (code int, stdout, stderr string) {
 // exitCodeOf is run's mapping of errors to exit codes.
 func exitCodeOf(err error) int {
 	var ee *exitError
-	var ce *lint.ConfigError
+	var ce *config.Error
 	switch {
 	case err == nil:
 		return exitOK

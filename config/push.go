@@ -1,4 +1,4 @@
-package gate
+package config
 
 import (
 	"fmt"
@@ -9,8 +9,6 @@ import (
 	"github.com/bmatcuk/doublestar/v4"
 	"github.com/rhysd/actionlint"
 	"gopkg.in/yaml.v3"
-
-	"github.com/gantry-ci/gantry/lint"
 )
 
 // DefaultBranchPattern in push.branches stands for the repository's default
@@ -78,17 +76,21 @@ var pushPolicyKeys = []string{
 	"allow-drafts", "require-lint", "require-label", "tags", "on-immutable-tag",
 }
 
-// ParsePushPolicy decodes and validates the push: section of cfg. A nil
-// config or one without a push: section gives DefaultPushPolicy. Errors
-// are *lint.ConfigError with the position of the offending key or value.
-func ParsePushPolicy(cfg *lint.Config) (*PushPolicy, error) {
-	p := DefaultPushPolicy()
-	if cfg == nil || cfg.Push == nil {
-		return p, nil
+// PushPolicy returns the push policy of the config: its push: section, or
+// DefaultPushPolicy when it has none (or c is nil).
+func (c *Config) PushPolicy() *PushPolicy {
+	if c == nil || c.Push == nil {
+		return DefaultPushPolicy()
 	}
-	p.File = cfg.Path
-	n := cfg.Push
-	d := policyDecoder{file: cfg.Path}
+	return c.Push
+}
+
+// parsePushPolicy decodes and validates the push: section n of the config
+// file. Errors are *Error with the position of the offending key or value.
+func parsePushPolicy(file string, n *yaml.Node) (*PushPolicy, error) {
+	p := DefaultPushPolicy()
+	p.File = file
+	d := policyDecoder{file: file}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return p, nil
 	}
@@ -142,7 +144,7 @@ func ParsePushPolicy(cfg *lint.Config) (*PushPolicy, error) {
 type policyDecoder struct{ file string }
 
 func (d policyDecoder) errorf(n *yaml.Node, format string, args ...any) error {
-	return &lint.ConfigError{File: d.file, Line: n.Line, Column: n.Column, Msg: fmt.Sprintf(format, args...)}
+	return &Error{File: d.file, Line: n.Line, Column: n.Column, Msg: fmt.Sprintf(format, args...)}
 }
 
 func (d policyDecoder) scalar(n *yaml.Node, what string) (string, error) {
@@ -290,10 +292,11 @@ func (d policyDecoder) tags(n *yaml.Node) ([]string, error) {
 	return out, nil
 }
 
-// matchGlob reports whether name matches one of the patterns (doublestar
+// MatchGlob reports whether name matches one of the patterns (doublestar
 // globs: "*" stays within one "/"-separated part, "**" crosses them, as in
 // workflow branch filters) and returns the pattern that matched.
-func matchGlob(patterns []string, name, defaultBranch string) (string, bool) {
+// DefaultBranchPattern matches defaultBranch, when that is known.
+func MatchGlob(patterns []string, name, defaultBranch string) (string, bool) {
 	for _, p := range patterns {
 		if p == DefaultBranchPattern {
 			if defaultBranch != "" && name == defaultBranch {

@@ -1,7 +1,9 @@
-// Package actions is gantry's side of GitHub Actions: the run context (event,
-// refs, pull request), step outputs and the job summary, workflow commands,
-// the push gate, and the reporters that annotate pull requests.
-package actions
+// Package runenv is what a GitHub Actions run gives a step: the run context
+// (event, refs, pull request) from the GITHUB_* variables and the event
+// payload, step outputs, the job summary and workflow-command escaping. It
+// imports no other gantry package, so that the push gate can read the run
+// without linking the linter; the reporters live in package actions.
+package runenv
 
 import (
 	"crypto/rand"

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestConfigValidatedByEveryCommand checks that every command reading
+// .github/gantry.yaml rejects a mistake anywhere in it, push: included,
+// with its position and exit 2 (before it builds or decides anything).
+func TestConfigValidatedByEveryCommand(t *testing.T) {
+	t.Setenv("GITHUB_ACTIONS", "")
+	ev, err := filepath.Abs(event("push-main.json")) // before gantry changes directory
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, config, want string }{
+		{"wrong key under push", "push:\n  events: [push]\n  allow_forks: true\n", `.github/gantry.yaml:3:3: unknown key "allow_forks" in push`},
+		{"build section", "build:\n  target: app\n", `.github/gantry.yaml:1:1: unknown key "build" in config (known keys: rules, ignore, shellcheck, pyflakes, push)`},
+		{"unknown rule", "rules:\n  expresion: off\n", `.github/gantry.yaml:2:3: unknown rule "expresion" (did you mean "expression"?)`},
+	} {
+		dir := t.TempDir()
+		os.Mkdir(filepath.Join(dir, ".git"), 0o755)
+		write(t, dir, ".github/gantry.yaml", tc.config)
+		write(t, dir, ".github/workflows/ok.yml", okWorkflow)
+		write(t, dir, "Dockerfile", "FROM scratch\nCOPY a /a\n")
+		for _, args := range [][]string{
+			{"lint", "--no-shellcheck"},
+			{"plan", "."},
+			{"build", "--builder", "unix:///nonexistent/buildkitd.sock", "."},
+			{"push", "--builder", "unix:///nonexistent/buildkitd.sock", "--event", ev, "--event-name", "push", "."},
+			{"gate", "--event", ev, "--event-name", "push", "."},
+		} {
+			code, _, errs := gantry(t, dir, "", args...)
+			if code != 2 || !strings.Contains(errs, tc.want) {
+				t.Errorf("%s: gantry %s: exit %d, want 2 and %q:\n%s", tc.name, args[0], code, tc.want, errs)
+			}
+		}
+	}
+}

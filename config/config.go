@@ -1,0 +1,460 @@
+// Package config is .github/gantry.yaml: finding and loading it, its typed
+// settings (rules, ignores, shellcheck and pyflakes, the push policy with
+// its tag-template grammar) and positioned errors for anything wrong in it.
+// It imports no other gantry package: the rule IDs it validates come from
+// the caller (lint's registry, see Rules).
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+	"gopkg.in/yaml.v3"
+)
+
+// FileNames are the names gantry looks for under a repository's .github directory.
+var FileNames = []string{"gantry.yaml", "gantry.yml"}
+
+// Config is the content of .github/gantry.yaml.
+type Config struct {
+	// Path is the file the config was read from; empty for the default config.
+	Path string
+	// Rules holds per-rule settings keyed by rule ID.
+	Rules map[string]*RuleConfig
+	// Ignore lists paths whose files, or some of whose findings, are ignored.
+	Ignore []PathIgnore
+	// Shellcheck enables actionlint's shellcheck integration (default true when on PATH).
+	Shellcheck *bool
+	// Pyflakes enables actionlint's pyflakes integration (default true when on PATH).
+	Pyflakes *bool
+	// Push is the push: section; nil when the file has none (see PushPolicy).
+	Push *PushPolicy
+}
+
+// RuleConfig is the configuration of one rule.
+type RuleConfig struct {
+	// Enabled overrides whether the rule runs; nil keeps the default.
+	Enabled *bool
+	// Severity overrides the rule's default severity with one of
+	// SeverityNames; "" keeps the default.
+	Severity string
+	// Options is the decoded options struct (see Rules.Lookup), or nil.
+	Options any
+}
+
+// PathIgnore ignores files matching Paths, or only the listed Rules in them.
+type PathIgnore struct {
+	// Paths are doublestar globs relative to the repository root.
+	Paths []string
+	// Rules limits the ignore to these rule IDs; empty means the whole file.
+	Rules []string
+}
+
+// Rules is the rule registry that rule IDs in the config are checked
+// against; lint provides it. A nil Rules knows no rule.
+type Rules interface {
+	// Lookup reports whether a rule with this ID exists and returns the
+	// constructor of its options struct (a pointer with the defaults set),
+	// or nil when the rule takes no options.
+	Lookup(id string) (newOptions func() any, ok bool)
+	// Suggest returns what follows `unknown rule "id"` in an error, such
+	// as ` (did you mean "x"?)`.
+	Suggest(id string) string
+}
+
+// SeverityNames are the severities a rule can be set to, most serious first.
+var SeverityNames = []string{"error", "warning", "info"}
+
+// SeverityName returns the canonical name of a severity as written in a
+// config or a flag: case and surrounding space are ignored, and "warn" and
+// "notice" are accepted for warning and info.
+func SeverityName(s string) (string, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "error":
+		return "error", nil
+	case "warning", "warn":
+		return "warning", nil
+	case "info", "notice":
+		return "info", nil
+	}
+	return "", fmt.Errorf("unknown severity %q (want error, warning or info)", s)
+}
+
+// Error is an invalid config value, with its position.
+type Error struct {
+	File   string
+	Line   int
+	Column int
+	Msg    string
+}
+
+// Error formats the error as "file:line:col: message".
+func (e *Error) Error() string {
+	if e.Line == 0 {
+		return fmt.Sprintf("%s: %s", e.File, e.Msg)
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Column, e.Msg)
+}
+
+// Find returns the path of the gantry config under root/.github, or "".
+func Find(root string) string {
+	for _, n := range FileNames {
+		p := filepath.Join(root, ".github", n)
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p
+		}
+	}
+	return ""
+}
+
+// Load reads and validates a config file; rules are the known rules.
+func Load(path string, rules Rules) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &Error{File: path, Msg: fmt.Sprintf("cannot read config: %v", err)}
+	}
+	return Parse(path, b, rules)
+}
+
+const maxConfigSize = 1 << 20
+
+// Parse parses and validates the config text; path is used in errors and
+// rules are the known rules.
+func Parse(path string, b []byte, rules Rules) (*Config, error) {
+	cfg := &Config{Path: path, Rules: map[string]*RuleConfig{}}
+	if len(b) > maxConfigSize {
+		return nil, &Error{File: path, Msg: "config is larger than 1 MiB"}
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, yamlConfigError(path, err)
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return cfg, nil // empty file
+	}
+	root := doc.Content[0]
+	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+		return cfg, nil
+	}
+	p := configParser{file: path, known: rules}
+	p.expectKind(root, yaml.MappingNode, "the config")
+	if p.err != nil {
+		return nil, p.err
+	}
+	for i := 0; i+1 < len(root.Content) && p.err == nil; i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		switch k.Value {
+		case "rules":
+			p.rules(v, cfg)
+		case "ignore":
+			p.ignores(v, cfg)
+		case "shellcheck":
+			cfg.Shellcheck = p.boolean(v, "shellcheck")
+		case "pyflakes":
+			cfg.Pyflakes = p.boolean(v, "pyflakes")
+		case "push":
+			cfg.Push, p.err = parsePushPolicy(path, v)
+		default:
+			p.fail(k, "unknown key %q in config (known keys: rules, ignore, shellcheck, pyflakes, push)", k.Value)
+		}
+	}
+	if p.err != nil {
+		return nil, p.err
+	}
+	return cfg, nil
+}
+
+func yamlConfigError(path string, err error) error {
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	line := 0
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msg = te.Errors[0]
+	}
+	if n, rest, ok := strings.Cut(msg, ": "); ok && strings.HasPrefix(n, "line ") {
+		fmt.Sscanf(n, "line %d", &line)
+		msg = rest
+	}
+	return &Error{File: path, Line: line, Column: 1, Msg: "invalid yaml: " + msg}
+}
+
+type configParser struct {
+	file  string
+	known Rules
+	err   error
+}
+
+func (p *configParser) fail(n *yaml.Node, format string, args ...any) {
+	if p.err == nil {
+		p.err = &Error{File: p.file, Line: n.Line, Column: n.Column, Msg: fmt.Sprintf(format, args...)}
+	}
+}
+
+// KindName names a YAML node kind for messages: "a mapping", "a sequence".
+func KindName(k yaml.Kind) string {
+	switch k {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a sequence"
+	case yaml.ScalarNode:
+		return "a scalar"
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	return "a document"
+}
+
+func (p *configParser) expectKind(n *yaml.Node, k yaml.Kind, what string) bool {
+	if n.Kind != k {
+		p.fail(n, "%s must be %s, not %s", what, KindName(k), KindName(n.Kind))
+		return false
+	}
+	return true
+}
+
+func (p *configParser) boolean(n *yaml.Node, what string) *bool {
+	var b bool
+	if n.Kind != yaml.ScalarNode || n.Decode(&b) != nil {
+		p.fail(n, "%s must be true or false, not %q", what, n.Value)
+		return nil
+	}
+	return &b
+}
+
+func (p *configParser) rules(n *yaml.Node, cfg *Config) {
+	if !p.expectKind(n, yaml.MappingNode, "rules") {
+		return
+	}
+	for i := 0; i+1 < len(n.Content) && p.err == nil; i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		id := k.Value
+		newOptions, ok := p.lookupRule(id)
+		if !ok {
+			p.fail(k, "unknown rule %q%s", id, p.suggestRule(id))
+			return
+		}
+		if _, dup := cfg.Rules[id]; dup {
+			p.fail(k, "rule %q is configured twice", id)
+			return
+		}
+		rc := &RuleConfig{}
+		cfg.Rules[id] = rc
+		switch v.Kind {
+		case yaml.ScalarNode:
+			p.ruleShorthand(v, id, rc)
+		case yaml.MappingNode:
+			p.ruleMapping(v, id, newOptions, rc)
+		default:
+			p.fail(v, "rules.%s must be off, on, a severity, or a mapping with enabled, severity and options", id)
+		}
+	}
+}
+
+func (p *configParser) lookupRule(id string) (func() any, bool) {
+	if p.known == nil {
+		return nil, false
+	}
+	return p.known.Lookup(id)
+}
+
+func (p *configParser) suggestRule(id string) string {
+	if p.known == nil {
+		return ""
+	}
+	return p.known.Suggest(id)
+}
+
+func (p *configParser) ruleShorthand(v *yaml.Node, id string, rc *RuleConfig) {
+	switch strings.ToLower(v.Value) {
+	case "off", "false", "disable", "disabled":
+		rc.Enabled = new(false)
+	case "on", "true", "enable", "enabled":
+		rc.Enabled = new(true)
+	default:
+		s, err := SeverityName(v.Value)
+		if err != nil {
+			p.fail(v, "rules.%s: %q is not off, on, error, warning or info", id, v.Value)
+			return
+		}
+		rc.Severity = s
+	}
+}
+
+func (p *configParser) ruleMapping(v *yaml.Node, id string, newOptions func() any, rc *RuleConfig) {
+	for j := 0; j+1 < len(v.Content) && p.err == nil; j += 2 {
+		k2, v2 := v.Content[j], v.Content[j+1]
+		switch k2.Value {
+		case "enabled":
+			rc.Enabled = p.boolean(v2, "rules."+id+".enabled")
+		case "severity":
+			s, err := SeverityName(v2.Value)
+			if err != nil || v2.Kind != yaml.ScalarNode {
+				p.fail(v2, "rules.%s.severity must be error, warning or info, not %q", id, v2.Value)
+				return
+			}
+			rc.Severity = s
+		case "options":
+			if newOptions == nil {
+				p.fail(k2, "rule %q takes no options", id)
+				return
+			}
+			opts := newOptions()
+			p.decodeOptions(v2, opts, "rules."+id+".options")
+			rc.Options = opts
+		default:
+			p.fail(k2, "unknown key %q in rules.%s (known keys: enabled, severity, options)", k2.Value, id)
+		}
+	}
+}
+
+// decodeOptions decodes n into the struct pointed to by dst, rejecting keys
+// that the struct does not declare, and calls its Validate method.
+func (p *configParser) decodeOptions(n *yaml.Node, dst any, what string) {
+	if !p.expectKind(n, yaml.MappingNode, what) {
+		return
+	}
+	known := yamlKeys(reflect.TypeOf(dst).Elem())
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if !slices.Contains(known, k.Value) {
+			p.fail(k, "unknown option %q in %s (known options: %s)", k.Value, what, strings.Join(known, ", "))
+			return
+		}
+	}
+	if err := n.Decode(dst); err != nil {
+		msg := err.Error()
+		var te *yaml.TypeError
+		if errors.As(err, &te) && len(te.Errors) > 0 {
+			msg = te.Errors[0]
+		}
+		if _, rest, ok := strings.Cut(msg, ": "); ok && strings.HasPrefix(msg, "line ") {
+			msg = rest
+		}
+		p.fail(n, "%s: %s", what, msg)
+		return
+	}
+	if v, ok := dst.(interface{ Validate() error }); ok {
+		if err := v.Validate(); err != nil {
+			p.fail(n, "%s: %v", what, err)
+		}
+	}
+}
+
+func yamlKeys(t reflect.Type) []string {
+	var keys []string
+	for f := range t.Fields() {
+		tag := f.Tag.Get("yaml")
+		name, _, _ := strings.Cut(tag, ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(f.Name)
+		}
+		keys = append(keys, name)
+	}
+	return keys
+}
+
+func (p *configParser) ignores(n *yaml.Node, cfg *Config) {
+	if !p.expectKind(n, yaml.SequenceNode, "ignore") {
+		return
+	}
+	for _, item := range n.Content {
+		var ig PathIgnore
+		switch item.Kind {
+		case yaml.ScalarNode:
+			ig.Paths = []string{item.Value}
+		case yaml.MappingNode:
+			for j := 0; j+1 < len(item.Content); j += 2 {
+				k, v := item.Content[j], item.Content[j+1]
+				switch k.Value {
+				case "paths", "path":
+					ig.Paths = append(ig.Paths, p.strings(v, "ignore."+k.Value)...)
+				case "rules":
+					for _, r := range v.Content {
+						if _, ok := p.lookupRule(r.Value); !ok {
+							p.fail(r, "unknown rule %q%s", r.Value, p.suggestRule(r.Value))
+						}
+					}
+					ig.Rules = p.strings(v, "ignore.rules")
+				default:
+					p.fail(k, "unknown key %q in ignore entry (known keys: paths, rules)", k.Value)
+				}
+			}
+		default:
+			p.fail(item, "an ignore entry must be a path glob or a mapping with paths and rules")
+		}
+		if p.err != nil {
+			return
+		}
+		if len(ig.Paths) == 0 {
+			p.fail(item, "ignore entry has no paths")
+			return
+		}
+		for _, g := range ig.Paths {
+			if !doublestar.ValidatePattern(g) {
+				p.fail(item, "invalid glob %q", g)
+				return
+			}
+		}
+		cfg.Ignore = append(cfg.Ignore, ig)
+	}
+}
+
+func (p *configParser) strings(n *yaml.Node, what string) []string {
+	if n.Kind == yaml.ScalarNode {
+		return []string{n.Value}
+	}
+	if !p.expectKind(n, yaml.SequenceNode, what) {
+		return nil
+	}
+	var out []string
+	for _, c := range n.Content {
+		if c.Kind != yaml.ScalarNode {
+			p.fail(c, "%s must list strings", what)
+			return nil
+		}
+		out = append(out, c.Value)
+	}
+	return out
+}
+
+// Ignored reports whether the finding of rule (or, with rule "", the whole
+// file) at rel, a slash path relative to the repository root, is ignored.
+// onlyRuleScoped skips whole-file ignores, which do not apply to files
+// named explicitly on the command line.
+func (c *Config) Ignored(rel, rule string, onlyRuleScoped bool) bool {
+	if c == nil {
+		return false
+	}
+	for _, ig := range c.Ignore {
+		wholeFile := len(ig.Rules) == 0
+		switch {
+		case rule == "" && !wholeFile:
+			continue // a rule-scoped entry never drops a whole file
+		case rule != "" && wholeFile && onlyRuleScoped:
+			continue
+		case rule != "" && !wholeFile && !slices.Contains(ig.Rules, rule):
+			continue
+		}
+		for _, g := range ig.Paths {
+			if ok, _ := doublestar.Match(g, rel); ok {
+				return true
+			}
+			// a directory glob such as "legacy" or "legacy/" ignores what is under it
+			if ok, _ := doublestar.Match(strings.TrimSuffix(g, "/")+"/**", rel); ok {
+				return true
+			}
+		}
+	}
+	return false
+}

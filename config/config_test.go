@@ -1,0 +1,74 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// fakeRules knows one rule, with options.
+type fakeRules struct{}
+
+type fakeOptions struct {
+	Max int `yaml:"max"`
+}
+
+func (fakeRules) Lookup(id string) (func() any, bool) {
+	if id != "timeout-missing" {
+		return nil, false
+	}
+	return func() any { return &fakeOptions{Max: 360} }, true
+}
+
+func (fakeRules) Suggest(string) string { return " (did you mean \"timeout-missing\"?)" }
+
+func TestParse(t *testing.T) {
+	cfg, err := Parse("g.yaml", []byte("rules:\n  timeout-missing:\n    severity: warn\n    options: {max: 60}\nignore: [legacy/**]\npush:\n  allow-forks: true\n"), fakeRules{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := cfg.Rules["timeout-missing"]
+	if rc == nil || rc.Severity != "warning" || rc.Options.(*fakeOptions).Max != 60 {
+		t.Errorf("rule config %+v", rc)
+	}
+	if !cfg.Ignored("legacy/a.yml", "", false) || !cfg.Ignored("legacy/a.yml", "x", false) || cfg.Ignored("legacy/a.yml", "x", true) || cfg.Ignored("src/a.yml", "x", false) {
+		t.Error("ignore: legacy/** does not apply as documented")
+	}
+	if p := cfg.PushPolicy(); !p.AllowForks || p.File != "g.yaml" {
+		t.Errorf("push policy %+v", p)
+	}
+	if p := (*Config)(nil).PushPolicy(); p.AllowForks || p.File != "" || len(p.Tags) != 2 {
+		t.Errorf("default push policy %+v", p)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, tc := range []struct {
+		src   string
+		rules Rules
+		want  string
+	}{
+		{"build:\n  target: app\n", fakeRules{}, `g.yaml:1:1: unknown key "build" in config (known keys: rules, ignore, shellcheck, pyflakes, push)`},
+		{"push:\n  allow_forks: true\n", fakeRules{}, `g.yaml:2:3: unknown key "allow_forks" in push`},
+		{"rules:\n  timeout-mising: off\n", fakeRules{}, `g.yaml:2:3: unknown rule "timeout-mising" (did you mean "timeout-missing"?)`},
+		{"rules:\n  timeout-missing: off\n", nil, `g.yaml:2:3: unknown rule "timeout-missing"`},
+		{"rules:\n  timeout-missing:\n    options: {min: 1}\n", fakeRules{}, `g.yaml:3:15: unknown option "min" in rules.timeout-missing.options (known options: max)`},
+	} {
+		_, err := Parse("g.yaml", []byte(tc.src), tc.rules)
+		var ce *Error
+		if !errors.As(err, &ce) || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%q:\n have %v\n want %s", tc.src, err, tc.want)
+		}
+	}
+}
+
+func TestSeverityName(t *testing.T) {
+	for in, want := range map[string]string{"error": "error", " WARN ": "warning", "notice": "info", "Info": "info"} {
+		if got, err := SeverityName(in); err != nil || got != want {
+			t.Errorf("SeverityName(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := SeverityName("fatal"); err == nil {
+		t.Error("fatal is a severity")
+	}
+}

@@ -1,0 +1,78 @@
+package config
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func mustPolicy(t *testing.T, yml string) *PushPolicy {
+	t.Helper()
+	cfg, err := Parse("gantry.yaml", []byte(yml), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg.PushPolicy()
+}
+
+func TestParsePushPolicyErrors(t *testing.T) {
+	tests := []struct{ yml, want string }{
+		{"push: [a]\n", "gantry.yaml:1:7: push must be a mapping"},
+		{"push:\n  evnets: [push]\n", `gantry.yaml:2:3: unknown key "evnets" in push`},
+		{"push:\n  events: [push, pull_reqest]\n", `gantry.yaml:2:18: push.events: unknown event "pull_reqest" (did you mean "pull_request"?)`},
+		{"push:\n  events: {push: true}\n", "gantry.yaml:2:11: push.events must be a string or a list of strings"},
+		{"push:\n  allow-forks: yes please\n", `gantry.yaml:2:16: push.allow-forks must be true or false, not "yes please"`},
+		{"push:\n  branches: [\"release/[\"]\n", `gantry.yaml:2:14: push.branches: invalid glob "release/["`},
+		{"push:\n  git-tags: [$default-branch]\n", "push.git-tags: $default-branch only makes sense in push.branches"},
+		{"push:\n  tags: [\"{{commit}}\"]\n", "gantry.yaml:2:10: push.tags: tag \"{{commit}}\" uses unknown variable {{commit}}"},
+		{"push:\n  tags: [\"{{sha}\"]\n", `unclosed "{{"`},
+		{"push:\n  tags: [\"v/{{semver}}\"]\n", `contains '/'`},
+		{"push:\n  tags: [\"-{{sha}}\"]\n", `cannot start with "-"`},
+		{"push:\n  tags: []\n", "push.tags must name at least one tag"},
+		{"push:\n  on-immutable-tag: overwrite\n", `gantry.yaml:2:21: push.on-immutable-tag must be skip or fail, not "overwrite"`},
+		{"push:\n  image: registry.example.com/app:latest\n", "has a tag; name the repository only"},
+		{"push:\n  image: registry.example.com/App\n", "lower-case letters"},
+		{"push:\n  image: 1\n  image: 2\n", "gantry.yaml:3:3: push.image is set twice"},
+	}
+	for _, tt := range tests {
+		_, err := Parse("gantry.yaml", []byte(tt.yml), nil)
+		var ce *Error
+		if !errors.As(err, &ce) {
+			t.Errorf("%q: err = %v, want a *config.Error", tt.yml, err)
+			continue
+		}
+		if !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q:\n got %s\nwant %s", tt.yml, err, tt.want)
+		}
+	}
+}
+
+func TestParsePushPolicyFull(t *testing.T) {
+	p := mustPolicy(t, `
+push:
+  image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop
+  events: push
+  branches: [$default-branch, "release/**"]
+  git-tags: ["v*"]
+  allow-forks: false
+  allow-pull-request-target: false
+  allow-drafts: true
+  require-lint: true
+  require-label: push-image
+  tags: ["{{sha}}", "{{branch}}-{{short_sha}}", "{{ semver }}", latest, latest]
+  on-immutable-tag: fail
+`)
+	if p.Image != "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop" || !slices.Equal(p.Events, []string{"push"}) ||
+		!slices.Equal(p.Branches, []string{"$default-branch", "release/**"}) || !p.AllowDrafts || !p.RequireLint ||
+		p.RequireLabel != "push-image" || p.OnImmutableTag != ImmutableFail || len(p.Tags) != 4 {
+		t.Errorf("%+v", p)
+	}
+	// an empty list is kept: no git tag may push
+	if p := mustPolicy(t, "push:\n  git-tags: []\n"); p.GitTags == nil || len(p.GitTags) != 0 {
+		t.Errorf("git-tags = %#v", p.GitTags)
+	}
+	if p := mustPolicy(t, "push:\n"); !slices.Equal(p.Events, []string{"push"}) {
+		t.Errorf("empty push: section: %+v", p)
+	}
+}
