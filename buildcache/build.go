@@ -28,6 +28,8 @@ import (
 	"github.com/moby/buildkit/util/progress/progressui"
 	"github.com/tonistiigi/fsutil"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/gantry-ci/gantry/stagegraph"
 )
 
 // BuildOptions is what to build and how.
@@ -131,7 +133,7 @@ func usageErr(format string, args ...any) error {
 
 // solveJob is one solve of a build: a stage target with its cache entries.
 type solveJob struct {
-	stage   *Stage
+	stage   *stagegraph.Stage
 	target  string // frontend target attribute ("" for the last stage)
 	imports []client.CacheOptionsEntry
 	exports []client.CacheOptionsEntry
@@ -185,7 +187,7 @@ func Build(ctx context.Context, c *client.Client, opts BuildOptions) (*BuildResu
 	if opts.BuildArgs == nil {
 		opts.BuildArgs = map[string]string{}
 	}
-	g, err := ParseStageGraph(df, opts.BuildArgs)
+	g, err := stagegraph.ParseStageGraph(df, opts.BuildArgs)
 	if err != nil {
 		return nil, usageErr("%s: %v", opts.Dockerfile, err)
 	}
@@ -196,7 +198,7 @@ func Build(ctx context.Context, c *client.Client, opts BuildOptions) (*BuildResu
 	if target.Name == "" && target != g.Stages[len(g.Stages)-1] {
 		return nil, usageErr("target %q is an unnamed stage; BuildKit can only target named stages (FROM ... AS name)", opts.Target)
 	}
-	jobs, err := planSolves(g, target, opts)
+	jobs, err := solveWaves(g, target, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -291,8 +293,11 @@ func classifyFailure(ctx context.Context, err error, stage, addr string, rep *Re
 	return &BuildError{Kind: KindBuild, Stage: stage, Err: err, Report: rep}
 }
 
-// planSolves groups the solves of a build into waves.
-func planSolves(g *StageGraph, target *Stage, opts BuildOptions) ([][]solveJob, error) {
+// solveWaves returns the ordered solves of a build, grouped into waves: with
+// a --cache spec, one solve per named stage of the cache plan (the solves of
+// a wave run in parallel), then the target's solve; without, the target's
+// solve alone.
+func solveWaves(g *stagegraph.StageGraph, target *stagegraph.Stage, opts BuildOptions) ([][]solveJob, error) {
 	finalTarget := target.Name
 	if target == g.Stages[len(g.Stages)-1] && target.Name == "" {
 		finalTarget = ""
@@ -302,11 +307,11 @@ func planSolves(g *StageGraph, target *Stage, opts BuildOptions) ([][]solveJob, 
 	if opts.Cache == "" {
 		return [][]solveJob{{fj}}, nil
 	}
-	spec, err := ParseCacheSpec(opts.Cache)
+	spec, err := stagegraph.ParseCacheSpec(opts.Cache)
 	if err != nil {
 		return nil, usageErr("--cache: %v", err)
 	}
-	plan, err := g.CachePlan(opts.Target)
+	cachePlan, err := g.CachePlan(opts.Target)
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
@@ -325,7 +330,7 @@ func planSolves(g *StageGraph, target *Stage, opts BuildOptions) ([][]solveJob, 
 			if st == target {
 				continue
 			}
-			e, ok := plan.Entry(st.CacheName)
+			e, ok := cachePlan.Entry(st.CacheName)
 			if !ok || st.Name == "" {
 				// not cacheable on its own (or unnamed, so BuildKit cannot
 				// target it): it builds inside the solves that need it
@@ -348,13 +353,13 @@ func planSolves(g *StageGraph, target *Stage, opts BuildOptions) ([][]solveJob, 
 			out = append(out, jobs)
 		}
 	}
-	// the target always has an entry of its own: the stages of the plan
+	// the target always has an entry of its own: the stages of the cache plan
 	// cover what installs and compiles, the target's entry covers the
 	// steps that assemble the image from them
 	imp, exp := entryOf(target.CacheName)
 	fj.imports = append(fj.imports, imp)
 	if opts.ImportAncestors {
-		for _, e := range plan.Entries {
+		for _, e := range cachePlan.Entries {
 			if e.Stage != target.CacheName {
 				imp, _ := entryOf(e.Stage)
 				fj.imports = append(fj.imports, imp)
@@ -578,15 +583,15 @@ func localCachePresent(dir string) bool {
 }
 
 // report assembles the build's report.
-func (b *builder) report(g *StageGraph, target *Stage, jobs [][]solveJob) *Report {
+func (b *builder) report(g *stagegraph.StageGraph, target *stagegraph.Stage, jobs [][]solveJob) *Report {
 	b.coll.mu.Lock()
 	solveOf := map[string]string{} // stage display name -> id of its own solve
 	for id, st := range b.coll.stageOf {
 		solveOf[st] = id
 	}
 	b.coll.mu.Unlock()
-	var solved []*Stage // stages with a solve of their own, in solve order
-	exportOf := map[*Stage]string{}
+	var solved []*stagegraph.Stage // stages with a solve of their own, in solve order
+	exportOf := map[*stagegraph.Stage]string{}
 	for _, wave := range jobs {
 		for _, j := range wave {
 			solved = append(solved, j.stage)
@@ -596,7 +601,7 @@ func (b *builder) report(g *StageGraph, target *Stage, jobs [][]solveJob) *Repor
 		}
 	}
 	var infos []stageInfo
-	for _, st := range g.closure(target) {
+	for _, st := range g.NeededBy(target) {
 		si := stageInfo{name: st.DisplayName(), label: stageLabel(g, st), cacheTo: exportOf[st]}
 		for _, d := range st.Deps {
 			si.deps = append(si.deps, d.DisplayName())
@@ -606,7 +611,7 @@ func (b *builder) report(g *StageGraph, target *Stage, jobs [][]solveJob) *Repor
 		si.solve = solveOf[st.DisplayName()]
 		if si.solve == "" {
 			for _, s := range solved {
-				if slices.Contains(g.closure(s), st) {
+				if slices.Contains(g.NeededBy(s), st) {
 					si.solve = solveOf[s.DisplayName()]
 					break
 				}
@@ -618,7 +623,7 @@ func (b *builder) report(g *StageGraph, target *Stage, jobs [][]solveJob) *Repor
 	rep.Target = target.DisplayName()
 	rep.Builder = b.opts.Builder
 	if b.opts.Cache != "" {
-		if spec, err := ParseCacheSpec(b.opts.Cache); err == nil {
+		if spec, err := stagegraph.ParseCacheSpec(b.opts.Cache); err == nil {
 			rep.Cache = spec.Type
 		}
 	}
@@ -634,7 +639,7 @@ func (b *builder) report(g *StageGraph, target *Stage, jobs [][]solveJob) *Repor
 
 // stageLabel is the stage's name in BuildKit's step names: its name, or
 // "stage-N" when unnamed, or "" for a one-stage Dockerfile.
-func stageLabel(g *StageGraph, st *Stage) string {
+func stageLabel(g *stagegraph.StageGraph, st *stagegraph.Stage) string {
 	if len(g.Stages) == 1 {
 		return ""
 	}

@@ -15,6 +15,8 @@ import (
 
 	"github.com/moby/buildkit/client"
 	digest "github.com/opencontainers/go-digest"
+
+	"github.com/gantry-ci/gantry/internal/text"
 )
 
 // ReportVersion is the version of the JSON report's schema.
@@ -606,17 +608,17 @@ func (r *Report) Markdown() string {
 		if len(s.CacheFrom) > 0 {
 			src += ": " + strings.Join(s.CacheFrom, ", ")
 		}
-		fmt.Fprintf(&b, "| %s | %d | %d | %d | %.1fs | %s | %s |\n", mdEscape(s.Name), s.Steps, s.Cached, s.Executed, s.Seconds, s.Result, mdEscape(src))
+		fmt.Fprintf(&b, "| %s | %d | %d | %d | %.1fs | %s | %s |\n", text.EscapeMarkdown(s.Name), s.Steps, s.Cached, s.Executed, s.Seconds, s.Result, text.EscapeMarkdown(src))
 	}
 	fmt.Fprintf(&b, "| **total** | %d | %d | %d | %.1fs | | |\n", r.Steps, r.Cached, r.Executed, r.Seconds)
 	if len(r.Warnings) > 0 {
 		b.WriteString("\n")
 		for _, w := range r.Warnings {
-			fmt.Fprintf(&b, "- :warning: %s: %s\n", w.Kind, mdEscape(w.Message))
+			fmt.Fprintf(&b, "- :warning: %s: %s\n", w.Kind, text.EscapeMarkdown(w.Message))
 		}
 	}
 	if r.Error != "" {
-		fmt.Fprintf(&b, "\n**build failed:** %s\n", mdEscape(firstLine(r.Error)))
+		fmt.Fprintf(&b, "\n**build failed:** %s\n", text.EscapeMarkdown(firstLine(r.Error)))
 	}
 	b.WriteString("\n")
 	return b.String()
@@ -624,8 +626,4 @@ func (r *Report) Markdown() string {
 
 func mermaidLabel(s string) string {
 	return strings.NewReplacer(`"`, "#quot;", "\n", " ").Replace(s)
-}
-
-func mdEscape(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ", "<", "&lt;", ">", "&gt;").Replace(s)
 }

@@ -2,6 +2,19 @@
 // runs actionlint's checks and gantry's own rules on them, applies the
 // configuration and inline suppressions, and returns findings in one shape
 // that every output format and every other command shares.
+//
+// Layout: engine.go runs a lint; rules.go lists the rules, and each of
+// gantry's rules lives in rule_<id>.go (its fix, if any, in fix_*.go). A
+// rule file holds only its rule: what several rules use lives in a file
+// named for what it does. repository.go is the repository model that
+// repository rules read (repo_load.go builds it, repo_runner.go runs the
+// rules on it concurrently, repo_position.go maps positions inside YAML
+// values back to the source); repo_expr.go evaluates expressions and
+// repo_conditions.go decides what an if: keeps from running; repo_shell.go
+// splits run: scripts; workflow_ast.go and workflow_expr.go query
+// actionlint's syntax tree; secret_scan.go recognises hard-coded secrets;
+// job_events.go and job_credentials.go model what a job's steps push or
+// publish and with which credential.
 package lint
 
 import (

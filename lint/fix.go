@@ -398,14 +398,6 @@ var fixers = map[string]fixer{
 	"volatile-arg-early": {FixOpinionated, fixVolatileArgEarly},
 }
 
-func init() {
-	for id, fx := range fixers {
-		if r, ok := rulesByID[id]; ok && r.Fix == FixNone {
-			r.Fix = fx.kind
-		}
-	}
-}
-
 // AttachFixes sets Finding.Fix on the findings of res (a result of this
 // Linter's LintPaths or LintSource) whose fix runs under opts and passes
 // the checks of --fix: the fixed file parses, gains no findings and loses

@@ -17,6 +17,7 @@ import (
 	"github.com/gantry-ci/gantry/docs"
 	"github.com/gantry-ci/gantry/lint"
 	"github.com/gantry-ci/gantry/push"
+	"github.com/gantry-ci/gantry/stagegraph"
 )
 
 // Exit codes of gantry build, besides exitOK, exitUsage and exitInternal.
@@ -117,7 +118,7 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 		return err
 	}
 	var err error
-	if opts.BuildArgs, err = buildcache.ParseBuildArgs(fl.buildArgs, os.LookupEnv); err != nil {
+	if opts.BuildArgs, err = stagegraph.ParseBuildArgs(fl.buildArgs, os.LookupEnv); err != nil {
 		return usageError("%v", err)
 	}
 	if _, ok := opts.BuildArgs["SHA"]; !ok {
@@ -144,7 +145,7 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 		opts.Exports = append(opts.Exports, ex)
 	}
 	if fl.cache != "" {
-		if _, err := buildcache.ParseCacheSpec(fl.cache); err != nil {
+		if _, err := stagegraph.ParseCacheSpec(fl.cache); err != nil {
 			return usageError("--cache: %v", err)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/gantry-ci/gantry/internal/text"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -140,6 +141,6 @@ func printFixSummary(w io.Writer, fr *lint.FixResult, dryRun bool) {
 	if n == 0 && len(fr.Failures) == 0 {
 		return
 	}
-	fmt.Fprintf(&b, "%s %d %s in %d %s\n", verb, n, plural(n, "finding"), len(fr.Fixed), plural(len(fr.Fixed), "file"))
+	fmt.Fprintf(&b, "%s %d %s in %d %s\n", verb, n, text.Plural(n, "finding", ""), len(fr.Fixed), text.Plural(len(fr.Fixed), "file", ""))
 	w.Write(b.Bytes())
 }

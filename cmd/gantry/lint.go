@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gantry-ci/gantry/docs"
+	"github.com/gantry-ci/gantry/internal/text"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -179,14 +180,7 @@ func printSummary(w io.Writer, res *lint.Result) {
 		return
 	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "%d %s (%d %s, %d %s, %d info) in %d %s\n", e+wn+i, plural(e+wn+i, "finding"), e, plural(e, "error"),
-		wn, plural(wn, "warning"), i, len(res.Files), plural(len(res.Files), "file"))
+	fmt.Fprintf(&b, "%d %s (%d %s, %d %s, %d info) in %d %s\n", e+wn+i, text.Plural(e+wn+i, "finding", ""), e, text.Plural(e, "error", ""),
+		wn, text.Plural(wn, "warning", ""), i, len(res.Files), text.Plural(len(res.Files), "file", ""))
 	w.Write(b.Bytes())
-}
-
-func plural(n int, s string) string {
-	if n == 1 {
-		return s
-	}
-	return s + "s"
 }

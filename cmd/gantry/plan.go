@@ -11,9 +11,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gantry-ci/gantry/actions/runenv"
-	"github.com/gantry-ci/gantry/buildcache"
 	"github.com/gantry-ci/gantry/docs"
 	"github.com/gantry-ci/gantry/lint"
+	"github.com/gantry-ci/gantry/stagegraph"
 )
 
 type planFlags struct {
@@ -64,20 +64,20 @@ func runPlan(cmd *cobra.Command, args []string, fl *planFlags) error {
 	default:
 		return usageError("unknown --format %q (known: tree, mermaid, dot, json, bake)", fl.format)
 	}
-	var spec buildcache.CacheSpec
+	var spec stagegraph.CacheSpec
 	if fl.format == "bake" {
 		if fl.cache == "" {
 			return usageError("--format bake needs --cache, such as --cache type=registry,ref=ghcr.io/OWNER/APP or --cache type=local,dir=.buildx-cache")
 		}
 		var err error
-		if spec, err = buildcache.ParseCacheSpec(fl.cache); err != nil {
+		if spec, err = stagegraph.ParseCacheSpec(fl.cache); err != nil {
 			return usageError("--cache: %v", err)
 		}
 	}
 	if _, err := loadConfig(lint.FindRoot(dir), ""); err != nil {
 		return err
 	}
-	buildArgs, err := buildcache.ParseBuildArgs(fl.buildArgs, os.LookupEnv)
+	buildArgs, err := stagegraph.ParseBuildArgs(fl.buildArgs, os.LookupEnv)
 	if err != nil {
 		return usageError("%v", err)
 	}
@@ -89,15 +89,15 @@ func runPlan(cmd *cobra.Command, args []string, fl *planFlags) error {
 		}
 		return usageError("cannot read %s: %v", file, err)
 	}
-	g, err := buildcache.ParseStageGraphOptions(src, buildcache.Options{BuildArgs: buildArgs, Platform: fl.platform})
+	g, err := stagegraph.ParseStageGraphOptions(src, stagegraph.Options{BuildArgs: buildArgs, Platform: fl.platform})
 	if err != nil {
-		var pe *buildcache.ParseError
+		var pe *stagegraph.ParseError
 		if errors.As(err, &pe) && pe.Line > 0 {
 			return &exitError{code: exitFindings, err: fmt.Errorf("%s:%d:%d: %s", filepath.ToSlash(file), pe.Line, max(pe.Column, 1), pe.Message)}
 		}
 		return &exitError{code: exitFindings, err: fmt.Errorf("%s: %v", filepath.ToSlash(file), err)}
 	}
-	plan, err := g.NewPlan(fl.target, filepath.ToSlash(file))
+	plan, err := g.Outline(fl.target, filepath.ToSlash(file))
 	if err != nil {
 		return usageError("--target: %v", err)
 	}
@@ -137,14 +137,14 @@ func runPlan(cmd *cobra.Command, args []string, fl *planFlags) error {
 
 // bakeOptions expresses the context and Dockerfile as bake expects them:
 // the context as given, the Dockerfile relative to it.
-func bakeOptions(dir, file string, buildArgs map[string]string, fl *planFlags) buildcache.BakeOptions {
+func bakeOptions(dir, file string, buildArgs map[string]string, fl *planFlags) stagegraph.BakeOptions {
 	df := file
 	if rel, err := filepath.Rel(dir, file); err == nil && !strings.HasPrefix(rel, "..") {
 		df = rel
 	} else if abs, err := filepath.Abs(file); err == nil {
 		df = abs
 	}
-	opts := buildcache.BakeOptions{Context: filepath.ToSlash(dir), Dockerfile: filepath.ToSlash(df), BuildArgs: buildArgs, Tags: fl.tags}
+	opts := stagegraph.BakeOptions{Context: filepath.ToSlash(dir), Dockerfile: filepath.ToSlash(df), BuildArgs: buildArgs, Tags: fl.tags}
 	if fl.platform != "" {
 		opts.Platforms = strings.Split(fl.platform, ",")
 	}

@@ -1,4 +1,4 @@
-package buildcache
+package stagegraph
 
 import (
 	"encoding/json"
@@ -7,7 +7,7 @@ import (
 	"slices"
 )
 
-// BakeOptions are what a bake file needs besides the plan.
+// BakeOptions are what a bake file needs besides the outline.
 type BakeOptions struct {
 	// Context is the build context directory, as bake should see it.
 	Context string
@@ -45,10 +45,10 @@ type bakeTarget struct {
 
 // WriteBake writes a `docker buildx bake` file (JSON) with one target per
 // cacheable stage, each importing its own and its ancestors' entries and
-// exporting its own entry, plus the plan's target (which imports every
+// exporting its own entry, plus the outline's target (which imports every
 // entry). The default group builds them all, so that one
 // `docker buildx bake -f gantry.bake.json` refreshes every stage's cache.
-func (p *Plan) WriteBake(w io.Writer, spec CacheSpec, opts BakeOptions) error {
+func (p *Outline) WriteBake(w io.Writer, spec CacheSpec, opts BakeOptions) error {
 	if opts.Context == "" {
 		opts.Context = "."
 	}
@@ -100,7 +100,7 @@ func (p *Plan) WriteBake(w io.Writer, spec CacheSpec, opts BakeOptions) error {
 // stageRef is how --target names a stage (see Stage.TargetName).
 func stageRef(st *Stage) string { return st.TargetName() }
 
-func (p *Plan) stageByCacheName(name string) *Stage {
+func (p *Outline) stageByCacheName(name string) *Stage {
 	for _, st := range p.Graph.Stages {
 		if st.CacheName == name {
 			return st

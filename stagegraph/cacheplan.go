@@ -1,4 +1,4 @@
-package buildcache
+package stagegraph
 
 import (
 	"fmt"
@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+
+	"github.com/gantry-ci/gantry/internal/text"
 )
 
 // CachePlan is the per-stage cache plan of a target: one cache entry per
@@ -210,9 +212,9 @@ func classify(g *StageGraph, st *Stage) (bool, string) {
 			}
 		}
 		if len(users) > 0 {
-			return true, fmt.Sprintf("produces artifacts used by %s (%d RUN %s)", strings.Join(users, ", "), costly, plural(costly, "step", ""))
+			return true, fmt.Sprintf("produces artifacts used by %s (%d RUN %s)", strings.Join(users, ", "), costly, text.Plural(costly, "step", ""))
 		}
-		return true, fmt.Sprintf("runs %d RUN %s", costly, plural(costly, "step", ""))
+		return true, fmt.Sprintf("runs %d RUN %s", costly, text.Plural(costly, "step", ""))
 	case runs > 0:
 		return false, "only cheap RUN steps (mkdir, ln, chmod, ...): nothing worth caching"
 	}
@@ -226,15 +228,4 @@ func appendOnce(s []string, v string) []string {
 		}
 	}
 	return append(s, v)
-}
-
-// plural returns one for n == 1, else many (or one+"s" when many is "").
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	if many == "" {
-		return one + "s"
-	}
-	return many
 }
