@@ -11,12 +11,14 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/containerd/containerd/v2/core/content"
 	"github.com/docker/cli/cli/config"
+	"github.com/gofrs/flock"
 	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/client/ociindex"
 	"github.com/moby/buildkit/identity"
@@ -499,21 +501,50 @@ func (b *builder) solve(ctx context.Context, j solveJob) (*client.SolveResponse,
 		so.FrontendAttrs["target"] = j.target
 	}
 	var imps []importEntry
+	var held []*flock.Flock // shared locks on the local entries it reads
+	defer func() {
+		for _, lk := range held {
+			unlock(lk)
+		}
+	}()
 	for _, im := range j.imports {
 		// BuildKit's client writes into the attributes of local imports
 		im.Attrs = maps.Clone(im.Attrs)
-		so.CacheImports = append(so.CacheImports, im)
 		ie := importEntry{typ: im.Type, desc: describeCache(im), present: true}
 		switch im.Type {
 		case "registry":
 			ie.vertex = "importing cache manifest from " + im.Attrs["ref"]
 		case "local":
-			ie.present = localCachePresent(im.Attrs["src"])
+			src := im.Attrs["src"]
+			held = append(held, lockShared(ctx, src))
+			if problem := checkLocalEntry(src); problem != "" {
+				// BuildKit would skip it with a log line only
+				b.coll.addWarning(Warning{Kind: WarnCacheImport, Stage: j.stage.DisplayName(),
+					Message: fmt.Sprintf("local cache %s: %s; imported nothing (the next export replaces the entry)", src, problem)})
+				continue
+			}
+			ie.present = localCachePresent(src)
 		}
+		so.CacheImports = append(so.CacheImports, im)
 		imps = append(imps, ie)
 	}
+	var staged []*localExport
 	for _, ex := range j.exports {
 		ex.Attrs = maps.Clone(ex.Attrs)
+		if ex.Type == "local" {
+			// export into a staging directory, published when complete
+			dest := ex.Attrs["dest"]
+			reset, _ := strconv.ParseBool(ex.Attrs["reset"])
+			le, err := stageLocalExport(ctx, dest, reset)
+			if err != nil {
+				b.coll.addWarning(Warning{Kind: WarnCacheExport, Stage: j.stage.DisplayName(),
+					Message: fmt.Sprintf("local cache %s: cannot write the cache directory: %v; exported nothing", dest, err)})
+				continue
+			}
+			staged = append(staged, le)
+			ex.Attrs["dest"] = le.staging
+			ex.Attrs["reset"] = "true"
+		}
 		so.CacheExports = append(so.CacheExports, ex)
 	}
 	b.coll.addSolve(id, j.stage.DisplayName(), imps)
@@ -526,7 +557,21 @@ func (b *builder) solve(ctx context.Context, j solveJob) (*client.SolveResponse,
 			b.status <- s
 		}
 	}()
-	return b.c.Solve(ctx, nil, so, ch)
+	resp, err := b.c.Solve(ctx, nil, so, ch)
+	for _, lk := range held {
+		unlock(lk)
+	}
+	held = nil
+	for _, le := range staged {
+		if err == nil {
+			if perr := le.publish(ctx); perr != nil && !errors.Is(perr, errNotExported) {
+				b.coll.addWarning(Warning{Kind: WarnCacheExport, Stage: j.stage.DisplayName(),
+					Message: fmt.Sprintf("local cache %s: publishing the export failed: %v; the entry is unchanged", le.dest, perr)})
+			}
+		}
+		le.remove()
+	}
+	return resp, err
 }
 
 // localCachePresent reports whether a local cache directory holds an entry.

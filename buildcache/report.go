@@ -240,6 +240,14 @@ func (c *collector) add(id string, ss *client.SolveStatus) {
 	}
 }
 
+// addWarning records a warning of gantry's own, such as a local cache entry
+// it could not use.
+func (c *collector) addWarning(w Warning) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.warns = append(c.warns, w)
+}
+
 // vertexState is the verdict on one vertex over all solves.
 type vertexState struct {
 	name               string
@@ -369,9 +377,16 @@ func (c *collector) loadedImports(id string) []string {
 	return out
 }
 
+// isNotFound reports whether a cache import failed only because the entry
+// does not exist yet (a cold cache). It looks at what the error says, never
+// at the addresses it quotes: an unreachable registry on a port such as
+// 40412 is a failure, not a cold cache.
 func isNotFound(err string) bool {
-	e := strings.ToLower(err)
-	return strings.Contains(e, "not found") || strings.Contains(e, "404") || strings.Contains(e, "manifest unknown")
+	e := strings.ToLower(firstLine(err))
+	if strings.HasSuffix(e, ": not found") || e == "not found" {
+		return true // containerd's resolver: "REF: not found"
+	}
+	return strings.Contains(e, "manifest unknown") || strings.Contains(e, "404 not found") || strings.Contains(e, "status code: 404")
 }
 
 func firstLine(s string) string {

@@ -93,13 +93,14 @@ func Start(buildkitd string, args ...string) (*Daemon, error) {
 		logf.Close()
 		close(d.done)
 	}()
-	deadline := time.Now().Add(60 * time.Second)
+	// a hang guard, generous for a loaded 2-core machine
+	deadline := time.Now().Add(3 * time.Minute)
 	for {
 		if err := ping(d.Addr); err == nil {
 			return d, nil
 		} else if time.Now().After(deadline) {
 			d.Stop()
-			return nil, fmt.Errorf("buildkitd did not answer within 60s: %v\n%s", err, d.Log())
+			return nil, fmt.Errorf("buildkitd did not answer within 3 minutes: %v\n%s", err, d.Log())
 		}
 		select {
 		case <-d.done:
@@ -112,7 +113,7 @@ func Start(buildkitd string, args ...string) (*Daemon, error) {
 }
 
 func ping(addr string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c, err := client.New(ctx, addr)
 	if err != nil {
