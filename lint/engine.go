@@ -58,6 +58,9 @@ type Options struct {
 	RuleFilter func(*Rule) bool
 	// ProjectRoot, when set, is the repository root for every file.
 	ProjectRoot string
+	// rawActionlint turns gantry's corrections of actionlint's output off
+	// (parity tests compare the raw output with actionlint's test suite).
+	rawActionlint bool
 }
 
 // File is one linted file with what gantry parsed from it. Repository rules
@@ -91,6 +94,10 @@ type File struct {
 	// raw are the file's own findings before repository rules, the config
 	// and suppressions (see assemble).
 	raw []Finding
+	// corrections records what gantry changed in actionlint's findings,
+	// and prepared what it changed in the workflow actionlint checked.
+	corrections []appliedCorrection
+	prepared    map[*Correction]int
 
 	cfg *config.Config
 }
