@@ -115,7 +115,7 @@ func checkTemplateInjection(r *Repository, _ any) []Finding {
 				var skip map[int]bool
 				if leaveToActionlint {
 					spans, _ := exprSpans(script.Value)
-					skip = leftToActionlint(w.File, script, spans, pos)
+					skip = leftToActionlint(w.File, script, spans)
 				}
 				out = append(out, scriptInjections(sc, w.File, script, js, skip, pos)...)
 			}
@@ -217,14 +217,15 @@ func safeEnvName(expr string) string {
 var quotedRe = regexp.MustCompile(`"([a-z0-9_.*-]+)"`)
 
 // leftToActionlint returns the spans of a workflow script in which
-// actionlint's expression check reports untrusted input. Its lines in block
-// scalars are one less than the source's, so each of its findings claims
-// the first span on its line or the next that reads the path it names.
-func leftToActionlint(f *File, script *actionlint.String, spans []exprSpan, pos func(off int) Position) map[int]bool {
+// actionlint's expression check reports untrusted input. It reports each
+// path once per script, at positions that are not exact in block scalars,
+// so each of its findings on the script's lines claims every span of the
+// script that reads a path it names.
+func leftToActionlint(f *File, script *actionlint.String, spans []exprSpan) map[int]bool {
 	last := script.Pos.Line + strings.Count(script.Value, "\n") + 1
 	claimed := map[int]bool{}
 	for _, fd := range f.raw {
-		if fd.RuleID != "expression" || fd.Line < script.Pos.Line || fd.Line > last || !strings.Contains(fd.Message, "potentially untrusted") {
+		if fd.RuleID != "expression" || fd.Line < script.Pos.Line-1 || fd.Line > last || !strings.Contains(fd.Message, "potentially untrusted") {
 			continue
 		}
 		names := map[string]bool{}
@@ -232,15 +233,7 @@ func leftToActionlint(f *File, script *actionlint.String, spans []exprSpan, pos 
 			names[m[1]] = true
 		}
 		for i, sp := range spans {
-			if l := pos(sp.start).Line; l != fd.Line && l != fd.Line+1 {
-				continue
-			}
-			hit := false
-			walkValueExpr(sp.node, func(p []string) { hit = hit || names[strings.ToLower(strings.Join(p, "."))] })
-			if hit {
-				claimed[i] = true
-				break
-			}
+			walkValueExpr(sp.node, func(p []string) { claimed[i] = claimed[i] || names[strings.ToLower(strings.Join(p, "."))] })
 		}
 	}
 	return claimed
@@ -332,7 +325,7 @@ func (sc *injectionScope) pathSource(written []string, depth int) (injectionSour
 		p[i] = strings.ToLower(w)
 	}
 	full := strings.Join(p, ".")
-	if outsiderFieldSet[full] {
+	if outsiderFieldSet[full] && !(sc.job != nil && botPushOnly(sc.job.Workflow) && commitField(p)) {
 		return injectionSource{field: full}, true
 	}
 	hop := func(what string) func(injectionSource, bool) (injectionSource, bool) {
@@ -361,6 +354,31 @@ func (sc *injectionScope) pathSource(written []string, depth int) (injectionSour
 		return sc.inputSource(p[1], depth)
 	}
 	return injectionSource{}, false
+}
+
+// commitField reports whether p is a field of the pushed commits.
+func commitField(p []string) bool {
+	return len(p) > 2 && (p[2] == "commits" || p[2] == "head_commit")
+}
+
+// botPushOnly reports whether a workflow runs only for pushes to the
+// branches of dependency bots (dependabot/**, renovate/**): their commits
+// are the bot's, and only people with write access push there.
+func botPushOnly(w *RepoWorkflow) bool {
+	if len(w.Triggers) == 0 {
+		return false
+	}
+	for _, t := range w.Triggers {
+		if t.Event != "push" || len(t.Branches.include) == 0 {
+			return false
+		}
+		for _, b := range t.Branches.include {
+			if !strings.HasPrefix(b, "dependabot/") && !strings.HasPrefix(b, "renovate/") {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // env returns the value of an env variable visible where the expression is.

@@ -46,9 +46,9 @@ func TestTemplateInjection(t *testing.T) {
 			},
 		},
 		{
-			name: "a job output through env and GITHUB_OUTPUT",
+			name:  "a job output through env and GITHUB_OUTPUT",
 			files: map[string]string{".github/workflows/a.yml": "on: issue_comment\njobs:\n  a:\n    runs-on: ubuntu-latest\n    outputs:\n      body: ${{ steps.c.outputs.body }}\n    steps:\n      - id: c\n        run: echo \"body=$BODY\" >> $GITHUB_OUTPUT\n        env:\n          BODY: ${{ github.event.comment.body }}\n  b:\n    needs: a\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo '${{ needs.a.outputs.body }}'\n"},
-			want: []string{".github/workflows/a.yml:16:20: ${{ needs.a.outputs.body }} expands github.event.comment.body (through needs.a.outputs.body, steps.c.outputs.body, $BODY)"},
+			want:  []string{".github/workflows/a.yml:16:20: ${{ needs.a.outputs.body }} expands github.event.comment.body (through needs.a.outputs.body, steps.c.outputs.body, $BODY)"},
 		},
 		{
 			name: "a reusable workflow called with an issue title",
@@ -100,4 +100,20 @@ func TestTemplateInjectionOnePlace(t *testing.T) {
 	if len(have) != 2 || !strings.Contains(have[0], "potentially untrusted") || !strings.Contains(have[1], "expands github.event.release.body") {
 		t.Errorf("want one expression finding and one template-injection finding, have:\n%s", strings.Join(have, "\n"))
 	}
+}
+
+func TestTemplateInjectionBotBranches(t *testing.T) {
+	runRepoCases(t, "template-injection", []repoCase{
+		{
+			name: "commits pushed to dependabot's branches are the bot's",
+			files: map[string]string{".github/workflows/a.yml": job("\n  push:\n    branches: [dependabot/**]",
+				"      - run: git config user.email '${{ github.event.commits[0].author.email }}'\n")},
+		},
+		{
+			name: "commits pushed to main can come from merged pull requests",
+			files: map[string]string{".github/workflows/a.yml": job("\n  push:\n    branches: [main]",
+				"      - run: git config user.email '${{ github.event.commits[0].author.email }}'\n")},
+			want: []string{".github/workflows/a.yml:8:37: ${{ github.event.commits[0].author.email }} expands github.event.commits.*.author.email"},
+		},
+	})
 }
