@@ -61,6 +61,7 @@ func (l *Linter) lintWorkflow(w *worker, f *File) []Finding {
 	cfg := f.cfg
 	proj, _ := l.project(f.Root) // resolved, and errors reported, in run
 	col := &collector{RuleBase: actionlint.NewRuleBase("gantry-collector", "")}
+	ws := newWorkflowSource(f.Src)
 	w.hook = func(rs []actionlint.Rule) []actionlint.Rule {
 		out := rs[:0]
 		for _, r := range rs {
@@ -74,7 +75,6 @@ func (l *Linter) lintWorkflow(w *worker, f *File) []Finding {
 				out = append(out, r)
 			}
 		}
-		ws := newWorkflowSource(f.Src)
 		for _, rule := range gantryRules {
 			if rule.NewWorkflowRule != nil && l.ruleRuns(cfg, rule) {
 				r := rule.NewWorkflowRule(ruleOptions(cfg, rule))
@@ -97,7 +97,8 @@ func (l *Linter) lintWorkflow(w *worker, f *File) []Finding {
 	for _, e := range errs {
 		fd := Finding{RuleID: e.Kind, Line: e.Line, Column: e.Column, Message: e.Message}
 		if r, ok := LookupRule(e.Kind); ok && r.Source == SourceGantry {
-			fd.Severity = 0 // filled from the rule or config in finish
+			// 0 is filled from the rule or config in finish
+			fd.Severity = ws.severity(e.Kind, e.Line, e.Column, e.Message)
 		}
 		out = append(out, fd)
 	}
