@@ -45,6 +45,9 @@ type causedEvent struct {
 	// explicit means only triggers whose filters name the ref count: a push
 	// to gh-pages or of a tag is not what a plain on: push workflow waits for
 	explicit bool
+	// prBranch marks a push to a pull request's branch, which a push
+	// trigger filtered on branches (the default branch) does not run for
+	prBranch bool
 }
 
 // tokenEffect is something a step does that causes events.
@@ -75,6 +78,9 @@ func checkTokenNoTrigger(r *Repository, _ any) []Finding {
 						continue
 					}
 					if fd, ok := idx.report(w, eff, dispatches); ok {
+						if fd.Severity == 0 {
+							fd.Severity = tokenEffectSeverity(eff, j)
+						}
 						out = append(out, fd)
 					}
 				}
@@ -82,6 +88,55 @@ func checkTokenNoTrigger(r *Repository, _ any) []Finding {
 		}
 	}
 	return out
+}
+
+// generatedCommitRe matches what jobs that commit generated files say
+// about themselves: formatting, lint fixes, docs, changelogs, version bumps,
+// sponsor and contributor lists.
+var generatedCommitRe = regexp.MustCompile(`(?i)\b(format|prettier|autofix|lint|fmt|docs?|documentation|changelog|changesets?|version|bump|sponsors?|contributors|readme|lkg|generate[ds]?|api-docs|alias)\b`)
+
+// tokenEffectSeverity weighs a finding by what the skipped runs would have
+// checked: a push to a pull request's branch (its head goes unchecked), a
+// release (its tests never run) or a push of a merge or of real changes is
+// a warning; a bot pull request or a pushed commit of generated files
+// (formatting, docs, version bumps) and a tag push are info, since the
+// checks run again when they are merged.
+func tokenEffectSeverity(eff tokenEffect, j *RepoJob) Severity {
+	branchPush := false
+	for _, c := range eff.causes {
+		switch {
+		case c.prBranch || c.event == "release" || slices.Contains(c.types, "synchronize"):
+			return SeverityWarning
+		case c.event == "push" && !c.tag:
+			branchPush = true
+		}
+	}
+	if !branchPush || jobGenerates(j) {
+		return SeverityInfo
+	}
+	return SeverityWarning
+}
+
+// jobGenerates reports whether a job's name, step names or commit inputs say
+// it commits generated files.
+func jobGenerates(j *RepoJob) bool {
+	if j.Job.Name != nil && generatedCommitRe.MatchString(j.Job.Name.Value) || j.Job.ID != nil && generatedCommitRe.MatchString(j.Job.ID.Value) {
+		return true
+	}
+	if w := j.Workflow; w != nil && generatedCommitRe.MatchString(w.Name) {
+		return true
+	}
+	for _, s := range j.Steps {
+		if s.Step.Name != nil && generatedCommitRe.MatchString(s.Step.Name.Value) {
+			return true
+		}
+		for _, in := range []string{"commit_message", "commit-message", "message"} {
+			if v := s.Input(in); v != nil && generatedCommitRe.MatchString(v.Value) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // dispatchesWorkflows reports whether a workflow starts other workflows
@@ -257,7 +312,7 @@ func triggerFires(t *Trigger, c causedEvent) bool {
 			}
 			return t.acceptsTagPushes() && (c.ref == "" || t.Tags.matches(c.ref))
 		}
-		if c.explicit && (!t.Branches.set || c.ref == "") {
+		if c.explicit && (!t.Branches.set || c.ref == "") || c.prBranch && t.Branches.set {
 			return false
 		}
 		return t.acceptsBranchPushes() && !t.HasPaths && (c.ref == "" || t.Branches.matches(c.ref))
@@ -308,7 +363,15 @@ func (ix *triggerIndex) report(w *RepoWorkflow, eff tokenEffect, dispatches bool
 		rel = append(rel, related(h.w.File, Position{h.t.Pos.Line, h.t.Pos.Col},
 			fmt.Sprintf("does not run for %s", h.desc)))
 	}
-	return finding(w.File, eff.pos, msg, rel...), true
+	fd := finding(w.File, eff.pos, msg, rel...)
+	for _, h := range hits {
+		for _, hj := range h.w.Jobs {
+			if jobPublishes(hj.Job) {
+				fd.Severity = SeverityWarning // a skipped deploy or release is always worth knowing
+			}
+		}
+	}
+	return fd, true
 }
 
 // jobScan holds what one job's steps tell about credentials and refs.
@@ -735,7 +798,7 @@ func (jc *jobScan) currentBranchPush(desc string) []causedEvent {
 				branch = strings.TrimPrefix(v, "refs/heads/")
 			} else if exprRefs(v, func(p string) bool { return p == "github.head_ref" }) {
 				return []causedEvent{
-					{event: "push", desc: desc + " to the pull request's branch"},
+					{event: "push", desc: desc + " to the pull request's branch", prBranch: true},
 					{event: "pull_request", types: []string{"synchronize"}, desc: desc + " to the pull request's branch"},
 					{event: "pull_request_target", types: []string{"synchronize"}, desc: desc + " to the pull request's branch"},
 				}
