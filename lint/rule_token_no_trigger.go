@@ -98,20 +98,23 @@ var generatedCommitRe = regexp.MustCompile(`(?i)\b(format|prettier|autofix|lint|
 // tokenEffectSeverity weighs a finding by what the skipped runs would have
 // checked: a push to a pull request's branch (its head goes unchecked), a
 // release (its tests never run) or a push of a merge or of real changes is
-// a warning; a bot pull request or a pushed commit of generated files
-// (formatting, docs, version bumps) and a tag push are info, since the
-// checks run again when they are merged.
+// a warning, as is a bot pull request of real changes (dependency
+// updates); a bot pull request or a pushed commit of generated files
+// (formatting, docs, version bumps, by the job's own words) and a tag push
+// are info, since nothing meaningful goes unchecked.
 func tokenEffectSeverity(eff tokenEffect, j *RepoJob) Severity {
-	branchPush := false
+	branchPush, botPR := false, false
 	for _, c := range eff.causes {
 		switch {
-		case c.prBranch || c.event == "release" || slices.Contains(c.types, "synchronize"):
+		case c.prBranch || c.event == "release":
 			return SeverityWarning
+		case slices.Contains(c.types, "opened"):
+			botPR = true
 		case c.event == "push" && !c.tag:
 			branchPush = true
 		}
 	}
-	if !branchPush || jobGenerates(j) {
+	if jobGenerates(j) || !botPR && !branchPush {
 		return SeverityInfo
 	}
 	return SeverityWarning
@@ -799,8 +802,8 @@ func (jc *jobScan) currentBranchPush(desc string) []causedEvent {
 			} else if exprRefs(v, func(p string) bool { return p == "github.head_ref" }) {
 				return []causedEvent{
 					{event: "push", desc: desc + " to the pull request's branch", prBranch: true},
-					{event: "pull_request", types: []string{"synchronize"}, desc: desc + " to the pull request's branch"},
-					{event: "pull_request_target", types: []string{"synchronize"}, desc: desc + " to the pull request's branch"},
+					{event: "pull_request", types: []string{"synchronize"}, desc: desc + " to the pull request's branch", prBranch: true},
+					{event: "pull_request_target", types: []string{"synchronize"}, desc: desc + " to the pull request's branch", prBranch: true},
 				}
 			}
 		}
