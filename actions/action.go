@@ -16,9 +16,9 @@ var ActionCommands = []string{"lint", "plan", "build", "push", "gate"}
 
 // ActionCommand builds the gantry command line that the action runs from its
 // inputs, which action.yml passes as INPUT_COMMAND, INPUT_ARGS, INPUT_PATHS,
-// INPUT_FORMAT, INPUT_FAIL_ON and INPUT_CONFIG. args and paths are split like
-// a shell would (quotes group, nothing is expanded); paths go last, after
-// "--".
+// INPUT_FORMAT (lint and plan only), INPUT_FAIL_ON and INPUT_CONFIG (lint
+// only). args and paths are split like a shell would (quotes group, nothing
+// is expanded); paths go last, after "--".
 func ActionCommand(getenv runenv.Getenv) ([]string, error) {
 	cmd := strings.TrimSpace(getenv("INPUT_COMMAND"))
 	if cmd == "" {
@@ -32,7 +32,8 @@ func ActionCommand(getenv runenv.Getenv) ([]string, error) {
 		return nil, fmt.Errorf("input command must be one of %s, not %q", strings.Join(ActionCommands, ", "), cmd)
 	}
 	argv := []string{cmd}
-	if f := strings.TrimSpace(getenv("INPUT_FORMAT")); f != "" {
+	// format is an input of every command, but only lint and plan have --format
+	if f := strings.TrimSpace(getenv("INPUT_FORMAT")); f != "" && (cmd == "lint" || cmd == "plan") {
 		argv = append(argv, "--format", f)
 	}
 	if cmd == "lint" {

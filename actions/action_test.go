@@ -23,6 +23,9 @@ func TestActionCommand(t *testing.T) {
 		{map[string]string{"INPUT_COMMAND": "build", "INPUT_FAIL_ON": "error", "INPUT_CONFIG": "x", "INPUT_ARGS": "--target main", "INPUT_PATHS": "."},
 			"build|--target|main|--|.", ""},
 		{map[string]string{"INPUT_COMMAND": " push ", "INPUT_ARGS": "$HOME `id`"}, "push|$HOME|`id`", ""},
+		{map[string]string{"INPUT_COMMAND": "gate", "INPUT_FORMAT": "checks"}, "gate", ""},
+		{map[string]string{"INPUT_COMMAND": "push", "INPUT_FORMAT": "json", "INPUT_ARGS": "--require"}, "push|--require", ""},
+		{map[string]string{"INPUT_COMMAND": "plan", "INPUT_FORMAT": "mermaid"}, "plan|--format|mermaid", ""},
 		{map[string]string{"INPUT_COMMAND": "deploy"}, "", `input command must be one of lint, plan, build, push, gate, not "deploy"`},
 		{map[string]string{"INPUT_ARGS": `"unterminated`}, "", "input args:"},
 	} {

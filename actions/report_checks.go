@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-github/v62/github"
 
 	"github.com/gantry-ci/gantry/actions/runenv"
+	"github.com/gantry-ci/gantry/internal/text"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -115,7 +116,7 @@ func (c *ChecksReporter) Report(ctx context.Context, r *lint.Report) error {
 		conclusion = "failure"
 	}
 	if uploadErr != nil {
-		summary = truncateUTF8("_"+mdCell(uploadErr.Error())+"; the job log has every finding._\n\n"+summary, maxCheckSummary)
+		summary = truncateUTF8("_"+text.EscapeMarkdown(uploadErr.Error())+"; the job log has every finding._\n\n"+summary, maxCheckSummary)
 	}
 	_, _, err = c.Client.Checks.UpdateCheckRun(ctx, owner, repo, run.GetID(), github.UpdateCheckRunOptions{
 		Name:        name,
@@ -176,9 +177,9 @@ func checkAnnotation(f *lint.Finding, path string) *github.CheckRunAnnotation {
 func countsTitle(r *lint.Report) string {
 	e, w, i := lint.Counts(r.Findings)
 	if e+w+i == 0 {
-		return fmt.Sprintf("no findings in %d %s", len(r.Files), plural(len(r.Files), "file"))
+		return fmt.Sprintf("no findings in %d %s", len(r.Files), text.Plural(len(r.Files), "file", ""))
 	}
-	return fmt.Sprintf("%d %s, %d %s, %d info", e, plural(e, "error"), w, plural(w, "warning"), i)
+	return fmt.Sprintf("%d %s, %d %s, %d info", e, text.Plural(e, "error", ""), w, text.Plural(w, "warning", ""), i)
 }
 
 // runURL is the address of the workflow run, or "".

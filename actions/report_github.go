@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/gantry-ci/gantry/actions/runenv"
+	"github.com/gantry-ci/gantry/internal/text"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -58,7 +59,7 @@ func (g *GitHubReporter) Report(_ context.Context, r *lint.Report) error {
 	}
 	if len(rest) > 0 {
 		fmt.Fprintf(&b, "::group::%d more %s (GitHub annotates %d of each severity per step; the job summary lists every finding)\n",
-			len(rest), plural(len(rest), "finding"), AnnotationsPerLevel)
+			len(rest), text.Plural(len(rest), "finding", ""), AnnotationsPerLevel)
 		for _, f := range rest {
 			fmt.Fprintf(&b, "%s:%d:%d: %s: %s [%s]\n", paths.repoPath(f.File), f.Line, f.Column, f.Severity,
 				strings.ReplaceAll(f.Message, "\n", "\n    "), f.RuleID)
@@ -146,11 +147,4 @@ func prioritize(fs []lint.Finding, paths *pathMapper, changed ChangedLines) []*l
 		return cmp.Or(cmp.Compare(b.Severity, a.Severity), cmp.Compare(inDiff(a), inDiff(b)), lint.CompareFindings(a, b))
 	})
 	return out
-}
-
-func plural(n int, s string) string {
-	if n == 1 {
-		return s
-	}
-	return s + "s"
 }

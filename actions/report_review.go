@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-github/v62/github"
 
 	"github.com/gantry-ci/gantry/actions/runenv"
+	"github.com/gantry-ci/gantry/internal/text"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -113,10 +114,10 @@ func (v *ReviewReporter) review(ctx context.Context, r *lint.Report) error {
 		}
 	}
 	if len(comments) == 0 {
-		fmt.Fprintf(v.W, "gantry: no new review comments (%d %s on changed lines, %d already commented)\n", inDiff, plural(inDiff, "finding"), repeated)
+		fmt.Fprintf(v.W, "gantry: no new review comments (%d %s on changed lines, %d already commented)\n", inDiff, text.Plural(inDiff, "finding", ""), repeated)
 		return nil
 	}
-	body := fmt.Sprintf("gantry found %d %s on lines this pull request changes", inDiff, plural(inDiff, "problem"))
+	body := fmt.Sprintf("gantry found %d %s on lines this pull request changes", inDiff, text.Plural(inDiff, "problem", ""))
 	if outside := len(r.Findings) - inDiff; outside > 0 {
 		body += fmt.Sprintf("; %d more elsewhere in the linted files are in the job summary", outside)
 	}
@@ -133,7 +134,7 @@ func (v *ReviewReporter) review(ctx context.Context, r *lint.Report) error {
 	if err != nil {
 		return v.apiNotice("posting the review", err)
 	}
-	fmt.Fprintf(v.W, "gantry: posted a review with %d %s: %s\n", len(comments), plural(len(comments), "comment"), got.GetHTMLURL())
+	fmt.Fprintf(v.W, "gantry: posted a review with %d %s: %s\n", len(comments), text.Plural(len(comments), "comment", ""), got.GetHTMLURL())
 	return nil
 }
 
@@ -177,9 +178,9 @@ func reviewBody(f *lint.Finding) string {
 	if f.DocsURL != "" {
 		rule = "[" + rule + "](" + f.DocsURL + ")"
 	}
-	body := "**" + severityIcon[f.Severity] + "** " + rule + ": " + mdCell(f.Message)
+	body := "**" + severityIcon[f.Severity] + "** " + rule + ": " + text.EscapeMarkdown(f.Message)
 	for _, rel := range f.Related {
-		body += fmt.Sprintf("\n- %s", mdCell(fmt.Sprintf("%s:%d: %s", rel.File, rel.Line, rel.Message)))
+		body += fmt.Sprintf("\n- %s", text.EscapeMarkdown(fmt.Sprintf("%s:%d: %s", rel.File, rel.Line, rel.Message)))
 	}
 	return body + "\n" + reviewMarker
 }

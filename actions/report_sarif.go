@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gantry-ci/gantry/actions/runenv"
+	"github.com/gantry-ci/gantry/internal/text"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -238,7 +239,7 @@ func sarifRuleOf(r *lint.Rule, docs string) sarifRule {
 		HelpURI:          docs,
 		Help: sarifMultiformat{
 			Text:     full + " Documentation: " + docs,
-			Markdown: mdCell(full) + " [Documentation](" + docs + ")",
+			Markdown: text.EscapeMarkdown(full) + " [Documentation](" + docs + ")",
 		},
 		DefaultConfiguration: sarifConfiguration{Enabled: !r.DefaultOff, Level: sarifLevel(r.Severity)},
 		Properties:           sarifRuleProperties{Tags: tags, Precision: "high", ProblemSeverity: problemSeverity(r.Severity)},

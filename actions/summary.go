@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gantry-ci/gantry/actions/runenv"
+	"github.com/gantry-ci/gantry/internal/text"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -53,7 +54,7 @@ func summaryMarkdown(r *lint.Report, o summaryOptions, limit int) string {
 	files := len(r.Files)
 	switch {
 	case len(r.Findings) == 0:
-		fmt.Fprintf(&b, "### :white_check_mark: %s: no findings in %d %s\n", o.title, files, plural(files, "file"))
+		fmt.Fprintf(&b, "### :white_check_mark: %s: no findings in %d %s\n", o.title, files, text.Plural(files, "file", ""))
 		return b.String()
 	case e > 0:
 		b.WriteString("### :x: ")
@@ -62,7 +63,7 @@ func summaryMarkdown(r *lint.Report, o summaryOptions, limit int) string {
 	default:
 		b.WriteString("### :information_source: ")
 	}
-	fmt.Fprintf(&b, "%s: %d %s, %d %s, %d info in %d %s\n", o.title, e, plural(e, "error"), w, plural(w, "warning"), i, files, plural(files, "file"))
+	fmt.Fprintf(&b, "%s: %d %s, %d %s, %d info in %d %s\n", o.title, e, text.Plural(e, "error", ""), w, text.Plural(w, "warning", ""), i, files, text.Plural(files, "file", ""))
 
 	// choose what fits, most important first
 	budget := limit - b.Len() - summaryReserve
@@ -108,7 +109,7 @@ func summaryMarkdown(r *lint.Report, o summaryOptions, limit int) string {
 			note = "the job summary is limited to 1 MiB"
 		}
 		fmt.Fprintf(&b, "\n_%d more %s not shown: %s. Run `gantry lint` locally, or use `--format sarif`, to see all of them._\n",
-			left, plural(left, "finding"), note)
+			left, text.Plural(left, "finding", ""), note)
 	}
 	return b.String()
 }
@@ -131,13 +132,13 @@ func summaryRow(f *lint.Finding, path string, o summaryOptions) string {
 	if o.changed.Contains(path, f.Line) {
 		pos += " :pencil2:"
 	}
-	rule := mdCell(f.RuleID)
+	rule := text.EscapeMarkdown(f.RuleID)
 	if f.DocsURL != "" {
 		rule = "[" + rule + "](" + f.DocsURL + ")"
 	}
-	msg := mdCell(f.Message)
+	msg := text.EscapeMarkdown(f.Message)
 	for _, rel := range f.Related {
-		msg += "<br>" + mdCell(fmt.Sprintf("note: %s:%d: %s", rel.File, rel.Line, rel.Message))
+		msg += "<br>" + text.EscapeMarkdown(fmt.Sprintf("note: %s:%d: %s", rel.File, rel.Line, rel.Message))
 	}
 	return "| " + pos + " | " + severityIcon[f.Severity] + " | " + rule + " | " + msg + " |\n"
 }
@@ -158,13 +159,3 @@ func blobBase(c *runenv.Context) string {
 func urlPath(p string) string {
 	return strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "#", "%23", "?", "%3F").Replace(p)
 }
-
-// mdCell escapes text for a markdown table cell: HTML, emphasis, links and
-// pipes are shown literally, and newlines become <br>.
-var mdCellReplacer = strings.NewReplacer(
-	"&", "&amp;", "<", "&lt;", ">", "&gt;",
-	"\\", "\\\\", "|", "\\|", "*", "\\*", "_", "\\_", "`", "\\`", "[", "\\[", "]", "\\]",
-	"\r\n", "<br>", "\n", "<br>", "\r", "<br>",
-)
-
-func mdCell(s string) string { return mdCellReplacer.Replace(s) }

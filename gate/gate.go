@@ -17,6 +17,7 @@ import (
 	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/config"
 	"github.com/gantry-ci/gantry/internal/table"
+	"github.com/gantry-ci/gantry/internal/text"
 )
 
 // Verdicts of a push gate rule.
@@ -127,7 +128,7 @@ func Decide(ctx context.Context, p *config.PushPolicy, c *runenv.Context, lint L
 			case err != nil:
 				add("lint", "failed", VerdictDeny, fmt.Sprintf("gantry lint could not run: %v", err))
 			case n > 0:
-				add("lint", plural(n, "error"), VerdictDeny, fmt.Sprintf("gantry lint reported %s (push.require-lint)", plural(n, "error")))
+				add("lint", text.Count(n, "error"), VerdictDeny, fmt.Sprintf("gantry lint reported %s (push.require-lint)", text.Count(n, "error")))
 			default:
 				add("lint", "0 errors", VerdictPass, "")
 			}
@@ -150,13 +151,6 @@ func Decide(ctx context.Context, p *config.PushPolicy, c *runenv.Context, lint L
 
 func denied(rules []GateRule) bool {
 	return slices.ContainsFunc(rules, func(r GateRule) bool { return r.Verdict == VerdictDeny })
-}
-
-func plural(n int, s string) string {
-	if n == 1 {
-		return "1 " + s
-	}
-	return fmt.Sprintf("%d %ss", n, s)
 }
 
 func labelsValue(ls []string) string {
@@ -276,26 +270,18 @@ func (d *PushDecision) Table() string {
 // Markdown formats the decision for the job summary.
 func (d *PushDecision) Markdown() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "### Push gate: %s\n\n%s\n\n", d.Verdict(), MarkdownEscape(d.Reason))
+	fmt.Fprintf(&b, "### Push gate: %s\n\n%s\n\n", d.Verdict(), text.EscapeMarkdown(d.Reason))
 	b.WriteString("| rule | value | verdict | detail |\n|---|---|---|---|\n")
 	for _, r := range d.Rules {
-		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", r.Rule, MarkdownEscape(r.Value), r.Verdict, MarkdownEscape(r.Detail))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", r.Rule, text.EscapeMarkdown(r.Value), r.Verdict, text.EscapeMarkdown(r.Detail))
 	}
 	if len(d.Tags) > 0 {
-		fmt.Fprintf(&b, "\nTags: %s\n", MarkdownEscape(strings.Join(d.Tags, ", ")))
+		fmt.Fprintf(&b, "\nTags: %s\n", text.EscapeMarkdown(strings.Join(d.Tags, ", ")))
 	}
 	for _, s := range d.SkippedTags {
-		fmt.Fprintf(&b, "\nTag `%s` skipped: %s\n", strings.ReplaceAll(s.Template, "`", "'"), MarkdownEscape(s.Reason))
+		fmt.Fprintf(&b, "\nTag `%s` skipped: %s\n", strings.ReplaceAll(s.Template, "`", "'"), text.EscapeMarkdown(s.Reason))
 	}
 	return b.String() + "\n"
-}
-
-// MarkdownEscape makes s safe in a markdown table cell: pipes, newlines and
-// the characters that start markup are escaped.
-func MarkdownEscape(s string) string {
-	r := strings.NewReplacer("\\", "\\\\", "|", "\\|", "\r", " ", "\n", " ", "<", "&lt;", ">", "&gt;",
-		"*", "\\*", "_", "\\_", "`", "\\`", "[", "\\[", "]", "\\]")
-	return r.Replace(s)
 }
 
 // WriteGateOutputs writes the decision to $GITHUB_OUTPUT as push=true|false,

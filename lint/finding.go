@@ -2,6 +2,19 @@
 // runs actionlint's checks and gantry's own rules on them, applies the
 // configuration and inline suppressions, and returns findings in one shape
 // that every output format and every other command shares.
+//
+// Layout: engine.go runs a lint; rules.go lists the rules, and each of
+// gantry's rules lives in rule_<id>.go (its fix, if any, in fix_*.go). A
+// rule file holds only its rule: what several rules use lives in a file
+// named for what it does. repository.go is the repository model that
+// repository rules read (repo_load.go builds it, repo_runner.go runs the
+// rules on it concurrently, repo_position.go maps positions inside YAML
+// values back to the source); repo_expr.go evaluates expressions and
+// repo_conditions.go decides what an if: keeps from running; repo_shell.go
+// splits run: scripts; workflow_ast.go and workflow_expr.go query
+// actionlint's syntax tree; secret_scan.go recognises hard-coded secrets;
+// job_events.go and job_credentials.go model what a job's steps push or
+// publish and with which credential.
 package lint
 
 import (
@@ -49,6 +62,19 @@ func ParseSeverity(s string) (Severity, error) {
 		return SeverityInfo, nil
 	}
 	return 0, err
+}
+
+// ParseFailOn reads --fail-on: a severity, or none (never) for 0, which no
+// finding reaches.
+func ParseFailOn(s string) (Severity, error) {
+	if s == "none" || s == "never" {
+		return 0, nil
+	}
+	sev, err := ParseSeverity(s)
+	if err != nil {
+		return 0, fmt.Errorf("unknown --fail-on %q (valid: error, warning, info, none)", s)
+	}
+	return sev, nil
 }
 
 // MarshalText encodes the severity as its name.

@@ -5,17 +5,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 
 	"github.com/rhysd/actionlint"
 	"gopkg.in/yaml.v3"
 
-	"github.com/gantry-ci/gantry/buildcache"
 	"github.com/gantry-ci/gantry/config"
+	"github.com/gantry-ci/gantry/stagegraph"
 )
 
 // Repository is the model of one repository that repository rules check:
@@ -42,7 +40,7 @@ type Repository struct {
 	context   map[string]bool // display paths of files loaded only for context
 	lines     map[*File][]int
 	valLines  map[*actionlint.String]valueLinesMemo
-	docker    map[string]*buildcache.StageGraph // Dockerfiles parsed from disk
+	docker    map[string]*stagegraph.StageGraph // Dockerfiles parsed from disk
 	effective map[*RepoWorkflow][]*EffectiveTrigger
 	maxSize   int64
 	// mu guards the lazily filled memos once rules run concurrently.
@@ -149,356 +147,6 @@ type EffectiveTrigger struct {
 	Root *RepoWorkflow
 	// Via is the chain of calls from Root to the workflow, empty when direct.
 	Via []*ReusableCall
-}
-
-// runRepositoryRules builds the repository model of each repository root
-// among the linted files and runs the enabled repository rules on it.
-func (l *Linter) runRepositoryRules(files []*File) []Finding {
-	var repoRules []*Rule
-	for _, r := range gantryRules {
-		if r.CheckRepository != nil {
-			repoRules = append(repoRules, r)
-		}
-	}
-	if len(repoRules) == 0 {
-		return nil
-	}
-	var roots []string
-	byRoot := map[string][]*File{}
-	for _, f := range files {
-		if _, ok := byRoot[f.Root]; !ok {
-			roots = append(roots, f.Root)
-		}
-		byRoot[f.Root] = append(byRoot[f.Root], f)
-	}
-	var out []Finding
-	for _, root := range roots {
-		fs := byRoot[root]
-		cfg := fs[0].cfg
-		var enabled []*Rule
-		for _, r := range repoRules {
-			if l.ruleRuns(cfg, r) {
-				enabled = append(enabled, r)
-			}
-		}
-		if len(enabled) == 0 {
-			continue
-		}
-		repo := l.buildRepository(root, fs)
-		repo.cfg = cfg
-		repo.enabled = func(id string) bool {
-			rule, ok := LookupRule(id)
-			return ok && l.ruleRuns(cfg, rule)
-		}
-		// the rules only read the model (its memos are precomputed or
-		// locked), so they run concurrently; results keep the rule order
-		results := make([][]Finding, len(enabled))
-		var wg sync.WaitGroup
-		sem := make(chan struct{}, max(l.opts.Jobs, 1))
-		for i, r := range enabled {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				sem <- struct{}{}
-				defer func() { <-sem }()
-				results[i] = runRepositoryRule(repo, r, ruleOptions(cfg, r))
-			}()
-		}
-		wg.Wait()
-		for _, fs := range results {
-			for _, fd := range fs {
-				if !repo.context[fd.File] {
-					out = append(out, fd)
-				}
-			}
-		}
-	}
-	return out
-}
-
-// runRepositoryRule runs one rule, turning a panic into an internal-error
-// finding on the first linted file so that the rest of the run goes on.
-func runRepositoryRule(repo *Repository, r *Rule, opts any) (fs []Finding) {
-	defer func() {
-		if p := recover(); p != nil {
-			file := ""
-			for _, w := range repo.Workflows {
-				if !w.Context {
-					file = w.File.Path
-					break
-				}
-			}
-			if file == "" && len(repo.Dockerfiles) > 0 {
-				file = repo.Dockerfiles[0].Path
-			}
-			fs = []Finding{{RuleID: internalErrorRule.ID, File: file, Line: 1, Column: 1,
-				Message: fmt.Sprintf("internal error in repository rule %s: %v; please report it: %s", r.ID, p, firstFrames(string(debug.Stack())))}}
-		}
-	}()
-	fs = r.CheckRepository(repo, opts)
-	for i := range fs {
-		if fs[i].RuleID == "" {
-			fs[i].RuleID = r.ID
-		}
-	}
-	return fs
-}
-
-// buildRepository builds the model of the repository at root from its
-// linted files, loading the workflows and dependabot.yml that were not
-// linted from disk for context.
-func (l *Linter) buildRepository(root string, files []*File) *Repository {
-	r := &Repository{Root: root, byRel: map[string]*RepoWorkflow{}, context: map[string]bool{},
-		lines: map[*File][]int{}, valLines: map[*actionlint.String]valueLinesMemo{}, docker: map[string]*buildcache.StageGraph{}, effective: map[*RepoWorkflow][]*EffectiveTrigger{},
-		maxSize: l.opts.MaxFileSize}
-	seen := map[string]bool{}
-	for _, f := range files {
-		seen[f.RelPath] = true
-		switch f.Kind {
-		case KindWorkflow:
-			if f.Workflow != nil {
-				r.addWorkflow(f, false)
-			}
-		case KindAction:
-			if f.YAML != nil && f.YAML.Root != nil {
-				r.Actions = append(r.Actions, f)
-			}
-		case KindDockerfile:
-			if !f.Invalid {
-				r.Dockerfiles = append(r.Dockerfiles, f)
-			}
-		case KindDependabot:
-			if f.YAML != nil {
-				r.Dependabot = f
-			}
-		}
-	}
-	l.loadContext(r, seen)
-	slices.SortFunc(r.Workflows, func(a, b *RepoWorkflow) int { return strings.Compare(a.File.RelPath, b.File.RelPath) })
-	r.linkCalls()
-	r.precompute()
-	return r
-}
-
-// precompute fills the memos that rules would otherwise fill lazily, so
-// that the repository rules can run concurrently: the effective triggers of
-// every workflow (recursive through callers), every run: step's commands and
-// every workflow's line offsets. The memos filled later (value lines,
-// Dockerfiles read from disk, other files' line offsets) take r.mu.
-func (r *Repository) precompute() {
-	for _, w := range r.Workflows {
-		r.EffectiveTriggers(w)
-		r.lineStarts(w.File)
-		for _, j := range w.Jobs {
-			for _, s := range j.Steps {
-				s.Commands()
-			}
-		}
-	}
-	r.concurrent = true
-}
-
-// loadContext reads the workflows under .github/workflows and dependabot.yml
-// that are not among the linted files, so that linting one file still sees
-// the rest of its repository.
-func (l *Linter) loadContext(r *Repository, seen map[string]bool) {
-	dir := filepath.Join(r.Root, ".github", "workflows")
-	ents, err := os.ReadDir(dir)
-	if err == nil {
-		for _, e := range ents {
-			rel := ".github/workflows/" + e.Name()
-			if e.IsDir() || !isYAML(e.Name()) || seen[rel] {
-				continue
-			}
-			f := l.contextFile(r, filepath.Join(dir, e.Name()), rel, KindWorkflow)
-			if f == nil {
-				continue
-			}
-			if _, _, _, bomb := aliasBomb(f.Src); bomb {
-				continue
-			}
-			w, _ := actionlint.Parse(f.Src)
-			if w == nil {
-				continue
-			}
-			f.Workflow = w
-			r.addWorkflow(f, true)
-		}
-	}
-	if r.Dependabot == nil {
-		for _, n := range []string{"dependabot.yml", "dependabot.yaml"} {
-			rel := ".github/" + n
-			if seen[rel] {
-				break
-			}
-			f := l.contextFile(r, filepath.Join(r.Root, ".github", n), rel, KindDependabot)
-			if f == nil {
-				continue
-			}
-			if doc, _ := parseYAML(f.Src); doc != nil {
-				f.YAML = doc
-				r.Dependabot = f
-			}
-			break
-		}
-	}
-}
-
-func (l *Linter) contextFile(r *Repository, abs, rel string, kind FileKind) *File {
-	st, err := os.Stat(abs)
-	if err != nil || !st.Mode().IsRegular() || st.Size() > l.opts.MaxFileSize {
-		return nil
-	}
-	src, err := os.ReadFile(abs)
-	if err != nil {
-		return nil
-	}
-	if _, _, bin := binaryAt(src); bin {
-		return nil
-	}
-	f := &File{Path: l.displayPath(abs), AbsPath: abs, Root: r.Root, RelPath: rel, Kind: kind, Src: src}
-	r.context[f.Path] = true
-	return f
-}
-
-func (r *Repository) addWorkflow(f *File, context bool) {
-	w := &RepoWorkflow{File: f, Workflow: f.Workflow, Context: context, jobByID: map[string]*RepoJob{}}
-	w.Name = f.RelPath
-	if n := f.Workflow.Name; n != nil && n.Value != "" {
-		w.Name = n.Value
-	}
-	for _, ev := range f.Workflow.On {
-		w.Triggers = append(w.Triggers, newTrigger(ev))
-	}
-	ids := make([]string, 0, len(f.Workflow.Jobs))
-	for id, j := range f.Workflow.Jobs {
-		if j != nil {
-			ids = append(ids, id)
-		}
-	}
-	sort.Slice(ids, func(i, k int) bool {
-		a, b := f.Workflow.Jobs[ids[i]], f.Workflow.Jobs[ids[k]]
-		if a.Pos != nil && b.Pos != nil && (a.Pos.Line != b.Pos.Line || a.Pos.Col != b.Pos.Col) {
-			return a.Pos.IsBefore(b.Pos)
-		}
-		return ids[i] < ids[k]
-	})
-	for _, id := range ids {
-		j := f.Workflow.Jobs[id]
-		rj := &RepoJob{ID: id, Job: j, Workflow: w}
-		if j.ID != nil {
-			rj.ID = j.ID.Value
-		}
-		for i, s := range j.Steps {
-			if s == nil {
-				continue
-			}
-			rs := &RepoStep{Job: rj, Index: i, Step: s}
-			if a, ok := s.Exec.(*actionlint.ExecAction); ok && a.Uses != nil {
-				rs.Action, rs.Ref = splitUses(a.Uses.Value)
-			}
-			rj.Steps = append(rj.Steps, rs)
-		}
-		w.Jobs = append(w.Jobs, rj)
-		w.jobByID[strings.ToLower(rj.ID)] = rj
-	}
-	r.Workflows = append(r.Workflows, w)
-	r.byRel[f.RelPath] = w
-}
-
-// splitUses splits a uses: value into the lower-case action and its ref.
-func splitUses(uses string) (action, ref string) {
-	uses = strings.TrimSpace(uses)
-	if strings.HasPrefix(uses, "docker://") || strings.HasPrefix(uses, "./") {
-		return uses, ""
-	}
-	if i := strings.LastIndexByte(uses, '@'); i >= 0 {
-		return strings.ToLower(uses[:i]), uses[i+1:]
-	}
-	return strings.ToLower(uses), ""
-}
-
-func newTrigger(ev actionlint.Event) *Trigger {
-	t := &Trigger{Event: strings.ToLower(ev.EventName())}
-	switch e := ev.(type) {
-	case *actionlint.WebhookEvent:
-		t.Pos = e.Pos
-		if e.Hook != nil && e.Hook.Pos != nil {
-			t.Pos = e.Hook.Pos
-		}
-		if e.Types != nil {
-			t.Types = []string{}
-			for _, s := range e.Types {
-				t.Types = append(t.Types, strings.ToLower(s.Value))
-			}
-		}
-		t.Branches = newRefFilter(e.Branches, e.BranchesIgnore)
-		t.Tags = newRefFilter(e.Tags, e.TagsIgnore)
-		t.HasPaths = e.Paths != nil || e.PathsIgnore != nil
-		for _, s := range e.Workflows {
-			t.Workflows = append(t.Workflows, s.Value)
-		}
-	case *actionlint.ScheduledEvent:
-		t.Pos = e.Pos
-	case *actionlint.WorkflowDispatchEvent:
-		t.Pos = e.Pos
-	case *actionlint.RepositoryDispatchEvent:
-		t.Pos = e.Pos
-		if e.Types != nil {
-			t.Types = []string{}
-			for _, s := range e.Types {
-				t.Types = append(t.Types, strings.ToLower(s.Value))
-			}
-		}
-	case *actionlint.WorkflowCallEvent:
-		t.Pos = e.Pos
-	case *actionlint.ImageVersionEvent:
-		t.Pos = e.Pos
-	}
-	if t.Pos == nil {
-		t.Pos = &actionlint.Pos{Line: 1, Col: 1}
-	}
-	return t
-}
-
-func newRefFilter(inc, ign *actionlint.WebhookEventFilter) refFilter {
-	var f refFilter
-	if inc != nil {
-		f.set = true
-		f.include = []string{}
-		for _, v := range inc.Values {
-			f.include = append(f.include, v.Value)
-		}
-	}
-	if ign != nil {
-		f.set = true
-		for _, v := range ign.Values {
-			f.ignore = append(f.ignore, v.Value)
-		}
-	}
-	return f
-}
-
-// linkCalls resolves the local reusable-workflow calls of every workflow.
-func (r *Repository) linkCalls() {
-	for _, w := range r.Workflows {
-		for _, j := range w.Jobs {
-			c := j.Job.WorkflowCall
-			if c == nil || c.Uses == nil {
-				continue
-			}
-			u := strings.TrimSpace(c.Uses.Value)
-			if !strings.HasPrefix(u, "./") || actionlint.ContainsExpression(u) {
-				continue
-			}
-			call := &ReusableCall{Caller: w, Job: j, Path: strings.TrimPrefix(u, "./")}
-			call.Callee = r.byRel[call.Path]
-			w.Calls = append(w.Calls, call)
-			if call.Callee != nil {
-				call.Callee.Callers = append(call.Callee.Callers, call)
-			}
-		}
-	}
 }
 
 // Job returns the workflow's job with the ID, or nil.
@@ -649,172 +297,10 @@ func (s *RepoStep) File() *File { return s.Job.Workflow.File }
 // Is reports whether the step uses one of the actions (lower case, without ref).
 func (s *RepoStep) Is(actions ...string) bool { return slices.Contains(actions, s.Action) }
 
-// lineStarts returns the byte offsets of the lines of f.
-func (r *Repository) lineStarts(f *File) []int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if ls, ok := r.lines[f]; ok {
-		return ls
-	}
-	ls := newSourceText(f.Src).lineStarts
-	r.lines[f] = ls
-	return ls
-}
-
-// sourceLine returns the text of the 1-based line of f, without its newline.
-func (r *Repository) sourceLine(f *File, line int) string {
-	ls := r.lineStarts(f)
-	if line < 1 || line > len(ls) {
-		return ""
-	}
-	end := len(f.Src)
-	if line < len(ls) {
-		end = ls[line] - 1
-	}
-	return strings.TrimSuffix(string(f.Src[ls[line-1]:end]), "\r")
-}
-
-// Position is a 1-based line and column in a file.
-type Position struct{ Line, Col int }
-
-// valueLines maps each line of a (possibly multi-line) YAML string value to
-// the source position where the line's text starts, matching the lines in
-// order. ok[i] is false for a line that was not found as such (a folded
-// scalar joins source lines, escapes change quoted text).
-func (r *Repository) valueLines(f *File, s *actionlint.String) (ps []Position, ok []bool) {
-	r.mu.Lock()
-	m, found := r.valLines[s]
-	r.mu.Unlock()
-	if found {
-		return m.ps, m.ok
-	}
-	defer func() {
-		r.mu.Lock()
-		r.valLines[s] = valueLinesMemo{ps, ok}
-		r.mu.Unlock()
-	}()
-	lines := strings.Split(s.Value, "\n")
-	ps = make([]Position, len(lines))
-	ok = make([]bool, len(lines))
-	cursor, end := s.Pos.Line, r.spanEnd(f, s)
-	for i, text := range lines {
-		ps[i] = Position{Line: s.Pos.Line, Col: s.Pos.Col}
-		t := strings.TrimSpace(text)
-		if t == "" {
-			continue
-		}
-		for ln := cursor; ln <= end; ln++ {
-			src := r.sourceLine(f, ln)
-			start := 0
-			if ln == s.Pos.Line {
-				start = min(max(s.Pos.Col-1, 0), len(src))
-			}
-			if k := strings.Index(src[start:], t); k >= 0 {
-				lead := len(text) - len(strings.TrimLeft(text, " \t"))
-				ps[i] = Position{Line: ln, Col: max(start+k+1-lead, 1)}
-				ok[i] = true
-				cursor = ln + 1
-				break
-			}
-		}
-	}
-	return ps, ok
-}
-
-type valueLinesMemo struct {
-	ps []Position
-	ok []bool
-}
-
-// spanEnd returns the last source line the string value can occupy.
-func (r *Repository) spanEnd(f *File, s *actionlint.String) int {
-	n := strings.Count(s.Value, "\n") + len(strings.Fields(s.Value)) + 2
-	return min(s.Pos.Line+n, len(r.lineStarts(f)))
-}
-
-// locate returns the position of the first occurrence of needle in the
-// source of the value s, at or after line from.
-func (r *Repository) locate(f *File, s *actionlint.String, from int, needle string) (Position, bool) {
-	if needle == "" {
-		return Position{}, false
-	}
-	for ln := max(from, s.Pos.Line); ln <= r.spanEnd(f, s); ln++ {
-		src := r.sourceLine(f, ln)
-		start := 0
-		if ln == s.Pos.Line {
-			start = min(max(s.Pos.Col-1, 0), len(src))
-		}
-		if k := strings.Index(src[start:], needle); k >= 0 {
-			return Position{Line: ln, Col: start + k + 1}, true
-		}
-	}
-	return Position{}, false
-}
-
-// positionIn returns the source position of byte offset off in line
-// lineIdx of the string value s.
-func (r *Repository) positionIn(f *File, s *actionlint.String, lineIdx, off int) Position {
-	lines := strings.Split(s.Value, "\n")
-	if lineIdx < 0 || lineIdx >= len(lines) {
-		return Position{Line: s.Pos.Line, Col: s.Pos.Col}
-	}
-	ps, ok := r.valueLines(f, s)
-	if ok[lineIdx] {
-		return Position{Line: ps[lineIdx].Line, Col: ps[lineIdx].Col + off}
-	}
-	// look for the text at off, shortening it word by word
-	from := s.Pos.Line
-	for k := lineIdx - 1; k >= 0; k-- {
-		if ok[k] {
-			from = ps[k].Line
-			break
-		}
-	}
-	words := strings.Fields(lines[lineIdx][min(off, len(lines[lineIdx])):])
-	for n := len(words); n > 0; n-- {
-		if p, found := r.locate(f, s, from, strings.Join(words[:n], " ")); found {
-			return p
-		}
-	}
-	return Position{Line: s.Pos.Line, Col: s.Pos.Col}
-}
-
-// find returns the position of the first of the needles that occurs in
-// the value s, or the value's position.
-func (r *Repository) find(f *File, s *actionlint.String, needles ...string) Position {
-	for _, n := range needles {
-		for i, text := range strings.Split(s.Value, "\n") {
-			if k := strings.Index(text, n); k >= 0 {
-				ps, ok := r.valueLines(f, s)
-				if ok[i] {
-					return Position{Line: ps[i].Line, Col: ps[i].Col + k}
-				}
-				if p, found := r.locate(f, s, s.Pos.Line, n); found {
-					return p
-				}
-			}
-		}
-	}
-	return Position{Line: s.Pos.Line, Col: s.Pos.Col}
-}
-
-// at returns the position of a string value.
-func at(s *actionlint.String) Position { return Position{Line: s.Pos.Line, Col: s.Pos.Col} }
-
-// finding makes a finding at p in f.
-func finding(f *File, p Position, msg string, related ...Location) Finding {
-	return Finding{File: f.Path, Line: p.Line, Column: p.Col, Message: msg, Related: related}
-}
-
-// related makes a Location in f.
-func related(f *File, p Position, msg string) Location {
-	return Location{File: f.Path, Line: p.Line, Column: p.Col, Message: msg}
-}
-
 // DockerfileGraph returns the stage graph of the Dockerfile at the slash
 // path rel (relative to the root): the linted file's, or one parsed once
 // from disk. It is nil when there is no such file or it does not parse.
-func (r *Repository) DockerfileGraph(rel string) *buildcache.StageGraph {
+func (r *Repository) DockerfileGraph(rel string) *stagegraph.StageGraph {
 	rel = cleanRel(rel)
 	for _, f := range r.Dockerfiles {
 		if f.RelPath == rel {
@@ -829,7 +315,7 @@ func (r *Repository) DockerfileGraph(rel string) *buildcache.StageGraph {
 	if g, ok := r.docker[rel]; ok {
 		return g
 	}
-	var g *buildcache.StageGraph
+	var g *stagegraph.StageGraph
 	abs := filepath.Join(r.Root, filepath.FromSlash(rel))
 	if st, err := os.Stat(abs); err == nil && st.Mode().IsRegular() && st.Size() <= cmp.Or(r.maxSize, DefaultMaxFileSize) {
 		if src, err := os.ReadFile(abs); err == nil {
@@ -880,4 +366,26 @@ func compositeSteps(f *File) []compositeStep {
 		out = append(out, st)
 	}
 	return out
+}
+
+// workingDir returns the working directory of a run step (step, then job
+// and workflow defaults), or "" for the repository root.
+func workingDir(s *RepoStep) string {
+	if r, ok := s.Step.Exec.(*actionlint.ExecRun); ok && r.WorkingDirectory != nil {
+		return r.WorkingDirectory.Value
+	}
+	for _, d := range []*actionlint.Defaults{s.Job.Job.Defaults, s.Job.Workflow.Workflow.Defaults} {
+		if d != nil && d.Run != nil && d.Run.WorkingDirectory != nil {
+			return d.Run.WorkingDirectory.Value
+		}
+	}
+	return ""
+}
+
+// viaNote says through which caller a reusable workflow runs for the event.
+func viaNote(et *EffectiveTrigger) string {
+	if len(et.Via) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (this reusable workflow runs for it through %s)", et.Root.File.Path)
 }

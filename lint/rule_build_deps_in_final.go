@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+
+	"github.com/gantry-ci/gantry/internal/text"
 )
 
 var buildDepsInFinalRule = &Rule{
@@ -59,7 +61,7 @@ func checkBuildDepsInFinal(f *File, _ any) []Finding {
 				}
 				out = append(out, Finding{Line: line, Column: col, Message: fmt.Sprintf(
 					"the final stage %s installs %s, needed only to build: install %s in a build stage and copy the results, so that the image ships smaller and with fewer vulnerabilities",
-					final.DisplayName(), strings.Join(bad, ", "), plural2(len(bad), "it", "them"))})
+					final.DisplayName(), strings.Join(bad, ", "), text.Plural(len(bad), "it", "them"))})
 			}
 		case *instructions.CopyCommand:
 			for _, src := range c.SourcePaths {
@@ -154,11 +156,4 @@ func removedPackages(script string) map[string]bool {
 		}
 	}
 	return removed
-}
-
-func plural2(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

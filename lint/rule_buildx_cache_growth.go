@@ -5,8 +5,6 @@ import (
 	"path"
 	"regexp"
 	"strings"
-
-	"github.com/rhysd/actionlint"
 )
 
 // buildxCacheGrowthRule flags BuildKit cache exports that grow without
@@ -207,20 +205,6 @@ func lastPositional(args []string) string {
 		}
 	}
 	return ctx
-}
-
-// workingDir returns the working directory of a run step (step, then job
-// and workflow defaults), or "" for the repository root.
-func workingDir(s *RepoStep) string {
-	if r, ok := s.Step.Exec.(*actionlint.ExecRun); ok && r.WorkingDirectory != nil {
-		return r.WorkingDirectory.Value
-	}
-	for _, d := range []*actionlint.Defaults{s.Job.Job.Defaults, s.Job.Workflow.Workflow.Defaults} {
-		if d != nil && d.Run != nil && d.Run.WorkingDirectory != nil {
-			return d.Run.WorkingDirectory.Value
-		}
-	}
-	return ""
 }
 
 func checkBuild(r *Repository, j *RepoJob, i int, b buildxBuild) []Finding {

@@ -71,42 +71,10 @@ func checkCheckoutMergeRef(r *Repository, _ any) []Finding {
 	return out
 }
 
-// viaNote says through which caller a reusable workflow runs for the event.
-func viaNote(et *EffectiveTrigger) string {
-	if len(et.Via) == 0 {
-		return ""
-	}
-	return fmt.Sprintf(" (this reusable workflow runs for it through %s)", et.Root.File.Path)
-}
-
 // stepRuns reports whether the step can run under env: neither its job
 // (nor a job it needs) nor the step itself is gated.
 func stepRuns(env *evalEnv, s *RepoStep) bool {
 	return !jobGated(env, s.Job, 0) && !gated(env, s.Step.If)
-}
-
-// jobGated reports whether a job is kept from running under env by its
-// if:, or by a job it needs that is (a skipped job skips its dependents
-// unless their if: runs them anyway, as always() does).
-func jobGated(env *evalEnv, j *RepoJob, depth int) bool {
-	if gated(env, j.Job.If) {
-		return true
-	}
-	if depth > 20 {
-		return false
-	}
-	if c := j.Job.If; c != nil {
-		v := strings.ToLower(c.Value)
-		if strings.Contains(v, "always()") || strings.Contains(v, "cancelled()") || strings.Contains(v, "failure()") {
-			return false
-		}
-	}
-	for _, n := range j.Job.Needs {
-		if dep := j.Workflow.Job(n.Value); dep != nil && jobGated(env, dep, depth+1) {
-			return true
-		}
-	}
-	return false
 }
 
 // shaRef reports whether a value, evaluated on a pull_request, contains the
@@ -315,27 +283,6 @@ func headLabelFinding(r *Repository, f *File, v *actionlint.String, in string, c
 		in, viaNote(et)), related(f, at(co.Uses()), "checks out the merge commit"))
 }
 
-// cmdPos returns the position of the first needle in the command (which
-// may continue over several lines), or of the command.
-func cmdPos(r *Repository, f *File, run *actionlint.String, lines []string, c shellCmd, needles ...string) Position {
-	for _, n := range needles {
-		for ln := c.Line; ln < len(lines) && ln <= c.Line+50; ln++ {
-			text := lines[ln]
-			start := 0
-			if ln == c.Line {
-				start = min(c.Col, len(text))
-			}
-			if k := strings.Index(text[start:], n); k >= 0 {
-				return r.positionIn(f, run, ln, start+k)
-			}
-			if !strings.HasSuffix(strings.TrimRight(text, " \t"), "\\") {
-				break
-			}
-		}
-	}
-	return r.positionIn(f, run, c.Line, c.Col)
-}
-
 // mergeCheckedOut returns the last actions/checkout before step i when it
 // checks out the merge commit (no ref:, or github.sha / github.ref).
 func mergeCheckedOut(env *evalEnv, j *RepoJob, i int) *RepoStep {
@@ -400,16 +347,6 @@ func targetRunsHead(r *Repository, w *RepoWorkflow, et *EffectiveTrigger) []Find
 		}
 	}
 	return out
-}
-
-// gated reports whether a condition keeps a fork's pull request out: it is
-// false for one, or it deliberately reads who or what triggered the run.
-func gated(env *evalEnv, cond *actionlint.String) bool {
-	if cond == nil {
-		return false
-	}
-	v := env.evalCondition(cond)
-	return v.truth == triFalse || v.truth == triUnknown && v.gate
 }
 
 // checkoutHead returns the ref: (or repository:) input of a checkout that

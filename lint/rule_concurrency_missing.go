@@ -92,9 +92,3 @@ func branchTriggers(w *actionlint.Workflow) []*actionlint.WebhookEvent {
 	}
 	return out
 }
-
-// tagsOnly reports whether a push trigger filters on tags but not branches,
-// so that pushes of branches do not start it.
-func tagsOnly(e *actionlint.WebhookEvent) bool {
-	return (e.Tags != nil || e.TagsIgnore != nil) && e.Branches == nil && e.BranchesIgnore == nil
-}

@@ -3,7 +3,6 @@ package lint
 import (
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/rhysd/actionlint"
@@ -175,16 +174,6 @@ func boolActionOutput(uses, name string) bool {
 		}
 	}
 	return false
-}
-
-// sortedJobIDs returns the workflow's job IDs in order.
-func sortedJobIDs(w *actionlint.Workflow) []string {
-	ids := make([]string, 0, len(w.Jobs))
-	for id := range w.Jobs {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids
 }
 
 // truthinessUses collects the output references of n whose truthiness is

@@ -62,6 +62,7 @@ func (l *Linter) lintWorkflow(w *worker, f *File) []Finding {
 	proj, _ := l.project(f.Root) // resolved, and errors reported, in run
 	col := &collector{RuleBase: actionlint.NewRuleBase("gantry-collector", "")}
 	ws := newWorkflowSource(f.Src)
+	cc := newCorrectionContext(ws)
 	w.hook = func(rs []actionlint.Rule) []actionlint.Rule {
 		out := rs[:0]
 		for _, r := range rs {
@@ -74,6 +75,9 @@ func (l *Linter) lintWorkflow(w *worker, f *File) []Finding {
 				}
 				out = append(out, r)
 			}
+		}
+		if !l.opts.rawActionlint {
+			out = append(prepareRules(cc), out...)
 		}
 		for _, rule := range gantryRules {
 			if rule.NewWorkflowRule != nil && l.ruleRuns(cfg, rule) {
@@ -104,6 +108,11 @@ func (l *Linter) lintWorkflow(w *worker, f *File) []Finding {
 	}
 	if f.Workflow == nil {
 		f.Invalid = true
+	}
+	if !l.opts.rawActionlint {
+		cc.setWorkflow(f.Workflow)
+		out, f.corrections = correct(cc, out)
+		f.prepared = cc.prepared
 	}
 	return out
 }

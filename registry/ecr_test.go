@@ -23,6 +23,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gantry-ci/gantry/config"
 )
 
 const (
@@ -459,7 +461,7 @@ func TestECRPlanImmutable(t *testing.T) {
 	}
 
 	// fail: fails before anything is built, naming the tag and its digest
-	_, err = CheckPush(context.Background(), &Keychain{}, PushOptions{Repository: name, Tags: []string{"0d1a26e", "latest"}, OnImmutable: OnImmutableFail})
+	_, err = CheckPush(context.Background(), &Keychain{}, PushOptions{Repository: name, Tags: []string{"0d1a26e", "latest"}, OnImmutable: config.ImmutableFail})
 	if !errors.Is(err, ErrImmutableTag) || !strings.Contains(err.Error(), "latest ("+old+") already exists in "+name+", whose tags are IMMUTABLE") {
 		t.Errorf("err = %v", err)
 	}
@@ -473,7 +475,7 @@ func TestECRPlanImmutable(t *testing.T) {
 	// exclusions make latest mutable again
 	f.repos["shop"] = "IMMUTABLE_WITH_EXCLUSION"
 	f.exclusions["shop"] = []string{"latest"}
-	plan, err = CheckPush(context.Background(), &Keychain{}, PushOptions{Repository: name, Tags: []string{"0d1a26e", "latest"}, OnImmutable: OnImmutableFail})
+	plan, err = CheckPush(context.Background(), &Keychain{}, PushOptions{Repository: name, Tags: []string{"0d1a26e", "latest"}, OnImmutable: config.ImmutableFail})
 	if err != nil || !slices.Equal(plan.TagsToPush(), []string{"0d1a26e", "latest"}) {
 		t.Errorf("with exclusion: %v, %+v", err, plan)
 	}

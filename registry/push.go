@@ -10,16 +10,9 @@ import (
 	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/session"
 
+	"github.com/gantry-ci/gantry/config"
 	"github.com/gantry-ci/gantry/internal/table"
-)
-
-// Immutable-tag policies (the same words as push.on-immutable-tag).
-const (
-	// OnImmutableSkip pushes the other tags and warns about a tag the
-	// repository would reject.
-	OnImmutableSkip = "skip"
-	// OnImmutableFail fails before building.
-	OnImmutableFail = "fail"
+	"github.com/gantry-ci/gantry/internal/text"
 )
 
 // Tag statuses in a push result.
@@ -77,12 +70,12 @@ type PushOptions struct {
 	Repository string
 	// Tags are the tags to point at the pushed image.
 	Tags []string
-	// OnImmutable is OnImmutableSkip (default) or OnImmutableFail.
+	// OnImmutable is config.ImmutableSkip (default) or config.ImmutableFail.
 	OnImmutable string
 }
 
 // ErrImmutableTag is wrapped by the error CheckPush returns when a tag exists
-// in an immutable repository and the policy is OnImmutableFail.
+// in an immutable repository and the policy is config.ImmutableFail.
 var ErrImmutableTag = errors.New("immutable tag exists")
 
 // ErrNoTags is returned when no tag is left to push.
@@ -92,7 +85,7 @@ var ErrNoTags = errors.New("no tag to push")
 // credential, and finds out (for ECR with DescribeRepositories and
 // DescribeImages, elsewhere with the registry API) whether each tag exists
 // and whether the repository would reject moving it. A rejected credential,
-// a missing ECR repository, or (with OnImmutableFail) an immutable tag that
+// a missing ECR repository, or (with config.ImmutableFail) an immutable tag that
 // exists fail here, before any build or upload. The returned preflight is valid
 // with an ErrImmutableTag error, for reporting.
 func CheckPush(ctx context.Context, kc *Keychain, opts PushOptions) (*Preflight, error) {
@@ -136,14 +129,14 @@ func CheckPush(ctx context.Context, kc *Keychain, opts PushOptions) (*Preflight,
 			continue
 		}
 		immutable = append(immutable, fmt.Sprintf("%s (%s)", pt.Tag, pt.Current))
-		if opts.OnImmutable != OnImmutableFail {
+		if opts.OnImmutable != config.ImmutableFail {
 			pt.Skip = true
 			pt.Reason = fmt.Sprintf("exists and the repository's tags are %s", p.Mutability.Setting)
 			p.Warnings = append(p.Warnings, fmt.Sprintf("tag %s already exists in %s (%s), whose tags are %s: skipping it; it keeps pointing to %s",
 				pt.Tag, repo.Name, pt.Current, p.Mutability.Setting, pt.Current))
 		}
 	}
-	if opts.OnImmutable == OnImmutableFail && len(immutable) > 0 {
+	if opts.OnImmutable == config.ImmutableFail && len(immutable) > 0 {
 		return p, fmt.Errorf("%w: %s already exists in %s, whose tags are %s, so the registry would reject the push; remove it from push.tags or set push.on-immutable-tag: skip",
 			ErrImmutableTag, strings.Join(immutable, ", "), repo.Name, p.Mutability.Setting)
 	}
@@ -349,18 +342,14 @@ func (r *Result) Markdown() string {
 		fmt.Fprintf(&b, "### Not pushed: `%s`\n\n", r.Repository)
 	}
 	if r.Err != nil {
-		fmt.Fprintf(&b, "**Error:** %s\n\n", mdCell(r.Err.Error()))
+		fmt.Fprintf(&b, "**Error:** %s\n\n", text.EscapeMarkdown(r.Err.Error()))
 	}
 	b.WriteString("| tag | status | before | now | detail |\n|---|---|---|---|---|\n")
 	for _, t := range r.Tags {
-		fmt.Fprintf(&b, "| `%s` | %s | `%s` | %s | %s |\n", t.Tag, t.Status, shortDigest(t.Old), nowCell(t), mdCell(t.Detail))
+		fmt.Fprintf(&b, "| `%s` | %s | `%s` | %s | %s |\n", t.Tag, t.Status, shortDigest(t.Old), nowCell(t), text.EscapeMarkdown(t.Detail))
 	}
 	for _, w := range r.Warnings {
-		fmt.Fprintf(&b, "\n> [!WARNING]\n> %s\n", mdCell(w))
+		fmt.Fprintf(&b, "\n> [!WARNING]\n> %s\n", text.EscapeMarkdown(w))
 	}
 	return b.String() + "\n"
-}
-
-func mdCell(s string) string {
-	return strings.NewReplacer("|", "\\|", "\n", " ", "\r", " ", "<", "&lt;", ">", "&gt;").Replace(s)
 }

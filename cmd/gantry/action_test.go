@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gantry-ci/gantry/internal/testenv"
 
@@ -26,8 +27,7 @@ import (
 // env: evaluated, step outputs are read back from GITHUB_OUTPUT, if:
 // conditions and ${{ }} expressions are evaluated (with actionlint's
 // expression parser), and the action's outputs are computed at the end.
-// uses: steps are skipped: actions/setup-go would install the Go that this
-// machine already has.
+// uses: steps are skipped (action.yml has none today).
 
 // actionMetadata is the part of action.yml the runner reads.
 type actionMetadata struct {
@@ -85,6 +85,7 @@ type actionRun struct {
 	outputs map[string]string
 	steps   map[string]map[string]string
 	ran     []string // the steps that ran, by id or script
+	took    map[string]time.Duration
 	log     string
 	failed  bool
 }
@@ -182,7 +183,7 @@ func runAction(t *testing.T, inputs, env map[string]string, workspace string) *a
 	a := readAction(t)
 	root := repoRoot(t)
 	r := &actionRunner{t: t, inputs: map[string]string{}, steps: map[string]map[string]string{}, workdir: workspace,
-		github: map[string]string{"action_path": root, "token": env["GITHUB_TOKEN"], "workspace": workspace}}
+		github: map[string]string{"action_path": root, "action_ref": env["GITHUB_ACTION_REF"], "token": env["GITHUB_TOKEN"], "workspace": workspace}}
 	for name, in := range a.Inputs {
 		r.inputs[name] = r.interpolate(in.Default)
 	}
@@ -198,13 +199,15 @@ func runAction(t *testing.T, inputs, env map[string]string, workspace string) *a
 		}
 	}
 	for k, v := range env {
-		if k != "GITHUB_TOKEN" { // the job does not have it; the action passes its input
+		// the job does not have GITHUB_TOKEN (the action passes its input), and
+		// a composite action's steps do not get GITHUB_ACTION_REF (actions/runner#2473)
+		if k != "GITHUB_TOKEN" && k != "GITHUB_ACTION_REF" {
 			r.env = append(r.env, k+"="+v)
 		}
 	}
 	r.env = append(r.env, "GITHUB_ACTION_PATH="+root, "GITHUB_WORKSPACE="+workspace)
 
-	run := &actionRun{steps: r.steps}
+	run := &actionRun{steps: r.steps, took: map[string]time.Duration{}}
 	var log strings.Builder
 	for i, s := range a.Runs.Steps {
 		name := s.ID
@@ -232,7 +235,9 @@ func runAction(t *testing.T, inputs, env map[string]string, workspace string) *a
 		cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", s.Run)
 		cmd.Env = stepEnv
 		cmd.Dir = filepath.Join(workspace, r.interpolate(s.WorkingDirectory))
+		start := time.Now()
 		b, err := cmd.CombinedOutput()
+		run.took[name] = time.Since(start)
 		fmt.Fprintf(&log, "## %s\n%s", name, b)
 		if err != nil {
 			fmt.Fprintf(&log, "## %s failed: %v\n", name, err)
@@ -423,7 +428,7 @@ func TestActionMetadata(t *testing.T) {
 	if a.Name == "" || a.Branding.Icon == "" || a.Branding.Color == "" || a.Runs.Using != "composite" {
 		t.Errorf("name %q, branding %+v, using %q", a.Name, a.Branding, a.Runs.Using)
 	}
-	for _, in := range []string{"command", "args", "paths", "format", "fail-on", "config", "github-token", "working-directory"} {
+	for _, in := range []string{"version", "command", "args", "paths", "format", "fail-on", "config", "github-token", "working-directory"} {
 		if a.Inputs[in].Description == "" {
 			t.Errorf("input %s is missing or undocumented", in)
 		}
@@ -431,7 +436,7 @@ func TestActionMetadata(t *testing.T) {
 	if a.Inputs["github-token"].Default != "${{ github.token }}" {
 		t.Errorf("github-token default %q", a.Inputs["github-token"].Default)
 	}
-	for _, out := range []string{"findings", "errors", "pushed", "reason", "tags", "digest"} {
+	for _, out := range []string{"version", "path", "findings", "errors", "pushed", "reason", "tags", "digest"} {
 		if a.Outputs[out].Value == "" || a.Outputs[out].Description == "" {
 			t.Errorf("output %s is missing", out)
 		}
@@ -439,6 +444,9 @@ func TestActionMetadata(t *testing.T) {
 	for i, s := range a.Runs.Steps {
 		if strings.Contains(s.Run, "${{") {
 			t.Errorf("step %d interpolates an expression into run: %q", i+1, s.Run)
+		}
+		if s.Uses != "" {
+			t.Errorf("step %d uses %s: the action installs gantry itself and leaves the job's tools (setup-go) alone", i+1, s.Uses)
 		}
 		if s.Run != "" && s.Shell != "bash" {
 			t.Errorf("step %d: composite run: steps need shell: bash, not %q", i+1, s.Shell)

@@ -1,0 +1,236 @@
+package stagegraph
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+
+	"github.com/gantry-ci/gantry/internal/text"
+)
+
+// CachePlan is the per-stage cache plan of a target: one cache entry per
+// needed stage that installs dependencies or produces artifacts, named after
+// the stage.
+type CachePlan struct {
+	// Target is the display name of the target stage.
+	Target string `json:"target"`
+	// Entries are the cache entries in dependency order.
+	Entries []CacheEntry `json:"entries"`
+}
+
+// CacheEntry is the cache of one stage.
+type CacheEntry struct {
+	// Stage is the entry's name: the stage's CacheName.
+	Stage string `json:"stage"`
+	// Reason says why the stage gets a cache entry.
+	Reason string `json:"reason"`
+	// Imports are the entries a build of this stage imports: its own entry
+	// only. Its ancestors are solved, with their own entries, in the waves
+	// before it, so their steps are already in the builder; importing their
+	// entries too loses cache hits in BuildKit v0.34 (see docs/build.md).
+	Imports []string `json:"imports"`
+	// Ancestors are the entries of the cacheable stages it is built on, in
+	// dependency order, by name: solved before it, not imported.
+	Ancestors []string `json:"ancestors,omitempty"`
+	// Wave is the stage's dependency wave (see StageGraph.Waves).
+	Wave int `json:"wave"`
+}
+
+// CachePlan returns the cache plan of a target ("" is the last stage).
+// Unnamed stages other than the target get no entry of their own: BuildKit
+// cannot build them as a target, so their layers are exported with the
+// entries of the stages that need them.
+func (g *StageGraph) CachePlan(target string) (*CachePlan, error) {
+	t, err := g.Target(target)
+	if err != nil {
+		return nil, err
+	}
+	needed := g.closure(t)
+	level := g.levels(needed)
+	plan := &CachePlan{Target: t.DisplayName(), Entries: []CacheEntry{}}
+	for _, st := range needed {
+		if !st.Cacheable || (st.Name == "" && st != t) {
+			// BuildKit can only target named stages (or build the last one),
+			// so an unnamed stage's layers live in its dependents' entries.
+			continue
+		}
+		e := CacheEntry{Stage: st.CacheName, Reason: st.Reason, Imports: []string{st.CacheName}, Wave: level[st.Index]}
+		for _, a := range g.closure(st) {
+			if a != st && a.Cacheable {
+				e.Ancestors = append(e.Ancestors, a.CacheName)
+			}
+		}
+		plan.Entries = append(plan.Entries, e)
+	}
+	return plan, nil
+}
+
+// Entry returns the plan's entry for a stage's cache name.
+func (p *CachePlan) Entry(stage string) (CacheEntry, bool) {
+	for _, e := range p.Entries {
+		if e.Stage == stage {
+			return e, true
+		}
+	}
+	return CacheEntry{}, false
+}
+
+// RunScript returns the shell text of a RUN instruction: its command line
+// and the content of its heredocs.
+func RunScript(c *instructions.RunCommand) string {
+	var b strings.Builder
+	b.WriteString(strings.Join(c.CmdLine, " "))
+	for _, f := range c.Files {
+		b.WriteByte('\n')
+		b.WriteString(f.Data)
+	}
+	return b.String()
+}
+
+// Installer is a command that installs dependencies or builds artifacts.
+type Installer struct {
+	// Name is how the command is shown, such as "bundle install".
+	Name string
+	// Kind is "dependencies" or "artifacts".
+	Kind string
+	re   *regexp.Regexp
+	// word must occur in a script for re to be tried (a fast prefilter).
+	word string
+}
+
+// Installers are the commands gantry recognises in RUN steps. Package
+// managers install dependencies; builders produce artifacts.
+var Installers = []Installer{
+	{Name: "bundle install", Kind: "dependencies", re: regexp.MustCompile(`\bbundle(\s+-\S+)*\s+install\b`)},
+	{Name: "gem install", Kind: "dependencies", re: regexp.MustCompile(`\bgem\s+install\b`)},
+	{Name: "yarn install", Kind: "dependencies", re: regexp.MustCompile(`\byarn(\s+-\S+)*\s+install\b|(^|&&|;|\|\||\n)\s*yarn\s*($|&&|;|\|\||\n)`)},
+	{Name: "npm ci", Kind: "dependencies", re: regexp.MustCompile(`\bnpm(\s+-\S+)*\s+ci\b`)},
+	{Name: "npm install", Kind: "dependencies", re: regexp.MustCompile(`\bnpm(\s+-\S+)*\s+(install|i)(\s|$)`)},
+	{Name: "pnpm install", Kind: "dependencies", re: regexp.MustCompile(`\bpnpm(\s+-\S+)*\s+(install|i)(\s|$)`)},
+	{Name: "bun install", Kind: "dependencies", re: regexp.MustCompile(`\bbun\s+install\b`)},
+	{Name: "pip install", Kind: "dependencies", word: "pip", re: regexp.MustCompile(`\bpip3?\s+install\b`)},
+	{Name: "poetry install", Kind: "dependencies", re: regexp.MustCompile(`\bpoetry\s+install\b`)},
+	{Name: "composer install", Kind: "dependencies", re: regexp.MustCompile(`\bcomposer\s+install\b`)},
+	{Name: "go mod download", Kind: "dependencies", re: regexp.MustCompile(`\bgo\s+mod\s+download\b`)},
+	{Name: "mix deps.get", Kind: "dependencies", re: regexp.MustCompile(`\bmix\s+deps\.get\b`)},
+	{Name: "apk add", Kind: "dependencies", re: regexp.MustCompile(`\bapk\s+(-\S+\s+)*add\b`)},
+	{Name: "apt-get install", Kind: "dependencies", word: "apt", re: regexp.MustCompile(`\bapt(-get)?\s+(-\S+\s+)*install\b`)},
+	{Name: "yum install", Kind: "dependencies", word: "install", re: regexp.MustCompile(`\b(yum|dnf|microdnf)\s+(-\S+\s+)*install\b`)},
+	{Name: "assets:precompile", Kind: "artifacts", re: regexp.MustCompile(`\bassets:precompile\b`)},
+	{Name: "webpack", Kind: "artifacts", re: regexp.MustCompile(`\bwebpack\b`)},
+	{Name: "yarn build", Kind: "artifacts", word: "build", re: regexp.MustCompile(`\b(yarn|pnpm|bun)(\s+run)?\s+build\b|\bnpm\s+run\s+build\b`)},
+	{Name: "go build", Kind: "artifacts", word: "go", re: regexp.MustCompile(`\bgo\s+(build|install)\b`)},
+	{Name: "cargo build", Kind: "artifacts", re: regexp.MustCompile(`\bcargo\s+(build|install)\b`)},
+	{Name: "make", Kind: "artifacts", re: regexp.MustCompile(`(^|&&|;|\n)\s*make\b`)},
+	{Name: "mvn package", Kind: "artifacts", re: regexp.MustCompile(`\bmvn\b`)},
+	{Name: "gradle build", Kind: "artifacts", re: regexp.MustCompile(`\bgradlew?\b`)},
+	{Name: "bootsnap precompile", Kind: "artifacts", re: regexp.MustCompile(`\bbootsnap\s+precompile\b`)},
+}
+
+// FindInstallers returns the installers a shell script runs, in the order of
+// the Installers list.
+func FindInstallers(script string) []Installer {
+	var out []Installer
+	for _, in := range Installers {
+		word := in.word
+		if word == "" {
+			word, _, _ = strings.Cut(in.Name, " ")
+		}
+		if strings.Contains(script, word) && in.re.MatchString(script) {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
+// cheapCommands are commands whose result is not worth caching on its own.
+var cheapCommands = map[string]bool{
+	"mkdir": true, "ln": true, "chmod": true, "chown": true, "echo": true, "rm": true, "touch": true,
+	"true": true, "cd": true, "export": true, "set": true, "useradd": true, "adduser": true,
+	"addgroup": true, "groupadd": true, "printf": true, ":": true, "mv": true, "cp": true,
+}
+
+var shellSplit = regexp.MustCompile(`&&|\|\||;|\||\n`)
+
+// CheapScript reports whether every command of a shell script is a cheap
+// file operation (mkdir, ln, chmod, echo, ...) not worth caching on its own.
+func CheapScript(script string) bool {
+	for _, part := range shellSplit.Split(script, -1) {
+		fields := strings.Fields(part)
+		for len(fields) > 0 && strings.Contains(fields[0], "=") && !strings.HasPrefix(fields[0], "=") {
+			fields = fields[1:] // VAR=value prefix
+		}
+		if len(fields) == 0 {
+			continue
+		}
+		if !cheapCommands[strings.TrimLeft(fields[0], "(")] {
+			return false
+		}
+	}
+	return true
+}
+
+// classify decides whether a stage gets a cache entry, and why.
+func classify(g *StageGraph, st *Stage) (bool, string) {
+	var deps, arts []string
+	runs, costly := 0, 0
+	for _, s := range st.Steps {
+		switch c := s.Command.(type) {
+		case *instructions.RunCommand:
+			runs++
+			script := RunScript(c)
+			if !CheapScript(script) {
+				costly++
+			}
+			for _, in := range FindInstallers(script) {
+				if in.Kind == "dependencies" {
+					deps = appendOnce(deps, in.Name)
+				} else {
+					arts = appendOnce(arts, in.Name)
+				}
+			}
+		case *instructions.AddCommand:
+			for _, src := range c.SourcePaths {
+				if strings.Contains(src, "://") || strings.HasPrefix(src, "git@") {
+					costly++
+					arts = appendOnce(arts, "ADD "+src)
+				}
+			}
+		}
+	}
+	switch {
+	case len(deps) > 0 && len(arts) > 0:
+		return true, fmt.Sprintf("installs dependencies (%s) and produces artifacts (%s)", strings.Join(deps, ", "), strings.Join(arts, ", "))
+	case len(deps) > 0:
+		return true, fmt.Sprintf("installs dependencies (%s)", strings.Join(deps, ", "))
+	case len(arts) > 0:
+		return true, fmt.Sprintf("produces artifacts (%s)", strings.Join(arts, ", "))
+	case costly > 0:
+		var users []string
+		for _, o := range g.Stages {
+			for _, e := range o.Edges {
+				if e.To == st && e.Kind != EdgeFrom {
+					users = appendOnce(users, o.DisplayName())
+				}
+			}
+		}
+		if len(users) > 0 {
+			return true, fmt.Sprintf("produces artifacts used by %s (%d RUN %s)", strings.Join(users, ", "), costly, text.Plural(costly, "step", ""))
+		}
+		return true, fmt.Sprintf("runs %d RUN %s", costly, text.Plural(costly, "step", ""))
+	case runs > 0:
+		return false, "only cheap RUN steps (mkdir, ln, chmod, ...): nothing worth caching"
+	}
+	return false, "no RUN step: nothing expensive to cache"
+}
+
+func appendOnce(s []string, v string) []string {
+	for _, x := range s {
+		if x == v {
+			return s
+		}
+	}
+	return append(s, v)
+}

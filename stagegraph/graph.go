@@ -1,0 +1,746 @@
+// Package stagegraph models a Dockerfile as a graph of build stages and
+// derives from it what gantry needs to build it fast: the stages a target
+// needs, the dependency waves BuildKit can run in parallel, the stages that
+// are never built, and a per-stage cache plan. It parses with BuildKit's own
+// Dockerfile parser and instruction packages, so it sees a Dockerfile the
+// way `docker build` does.
+//
+// It needs no BuildKit daemon and links no BuildKit client: lint's
+// Dockerfile rules read the graph, `gantry plan` prints a target's Outline
+// (tree, mermaid, dot, JSON, bake file), and package buildcache turns the
+// cache plan and a --cache spec (CacheSpec) into the solves of a build.
+package stagegraph
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
+)
+
+// StageGraph is the stage graph of one Dockerfile.
+type StageGraph struct {
+	// Stages are the build stages in the order of their FROM instructions.
+	Stages []*Stage
+	// MetaArgs are the ARG instructions before the first FROM, which FROM
+	// lines may use.
+	MetaArgs []MetaArg
+	// AST is BuildKit's parse tree of the Dockerfile.
+	AST *parser.Node
+	// EscapeToken is the Dockerfile's escape character (`\` or a backtick).
+	EscapeToken rune
+	// Warnings are the parser's warnings, such as empty continuation lines.
+	Warnings []parser.Warning
+	// Lines are the Dockerfile's source lines, without line terminators.
+	Lines []string
+	// BuildArgs are the build arguments the graph was resolved with.
+	BuildArgs map[string]string
+	// Platform is the target platform used for $TARGETPLATFORM and friends.
+	Platform string
+
+	byName map[string]*Stage
+}
+
+// MetaArg is a global ARG declared before the first FROM.
+type MetaArg struct {
+	// Name is the argument's name.
+	Name string `json:"name"`
+	// Default is its default value, if it has one.
+	Default *string `json:"default,omitempty"`
+	// Value is the value it resolved to (build argument, or expanded
+	// default); nil when it has neither.
+	Value *string `json:"value,omitempty"`
+	// Line is the 1-based line of its ARG instruction.
+	Line int `json:"line"`
+}
+
+// Stage is one build stage: a FROM instruction and the instructions after it.
+type Stage struct {
+	// Index is the stage's 0-based position among the FROM instructions.
+	Index int
+	// Name is the stage's name (FROM ... AS name), lower case; "" when unnamed.
+	Name string
+	// CacheName names the stage's cache entry: the name sanitized to
+	// [a-z0-9-], or "stage-<index>" for unnamed stages. It is unique in the graph.
+	CacheName string
+	// Base is the FROM argument after ARG expansion: "scratch", an image
+	// reference, or the name of an earlier stage.
+	Base string
+	// BaseStage is the stage Base names, when FROM names an earlier stage.
+	BaseStage *Stage
+	// Platform is the FROM --platform value after ARG expansion ("" if none).
+	Platform string
+	// Deps are the stages this stage needs (FROM, COPY --from=<stage|index>,
+	// RUN --mount=from=), each once, in index order.
+	Deps []*Stage
+	// Edges are every reference to another stage, with where it is made.
+	Edges []Edge
+	// Images are the external images the stage reads besides its base:
+	// COPY --from=<image> and RUN --mount=from=<image>.
+	Images []string
+	// Args are the build arguments the stage uses: global ARGs expanded in
+	// its FROM line and ARGs it declares, sorted.
+	Args []string
+	// Line and Column locate the FROM instruction (1-based); EndLine is its last line.
+	Line, Column, EndLine int
+	// Steps summarise the stage's instructions after FROM.
+	Steps []Step
+	// Cacheable is true when the stage installs dependencies or produces
+	// artifacts, so that it gets its own cache entry.
+	Cacheable bool
+	// Reason says why the stage is, or is not, cacheable.
+	Reason string
+	// Instruction is BuildKit's parsed stage with its commands.
+	Instruction *instructions.Stage
+}
+
+// EdgeKind is how a stage refers to another.
+type EdgeKind string
+
+const (
+	// EdgeFrom is FROM <stage>.
+	EdgeFrom EdgeKind = "from"
+	// EdgeCopy is COPY --from=<stage|index>.
+	EdgeCopy EdgeKind = "copy"
+	// EdgeMount is RUN --mount=from=<stage>.
+	EdgeMount EdgeKind = "mount"
+)
+
+// Edge is one reference from a stage to a stage it needs.
+type Edge struct {
+	// To is the stage referred to.
+	To *Stage
+	// Kind is the kind of reference.
+	Kind EdgeKind
+	// Line is the 1-based line of the instruction that makes it.
+	Line int
+}
+
+// Step is one instruction of a stage.
+type Step struct {
+	// Instruction is the instruction's keyword in upper case, such as "RUN".
+	Instruction string
+	// Summary is the instruction's source on one line, shortened.
+	Summary string
+	// Line and Column locate the instruction (1-based); EndLine is its last
+	// line, EndColumn the column just after its last byte.
+	Line, Column, EndLine, EndColumn int
+	// Command is BuildKit's parsed instruction.
+	Command instructions.Command
+	// Node is BuildKit's parse tree node of the instruction.
+	Node *parser.Node
+}
+
+// ParseError is a Dockerfile that BuildKit cannot parse or build, with the
+// position of the problem.
+type ParseError struct {
+	// Line is the 1-based line of the problem, 0 when it concerns the whole file.
+	Line int
+	// Column is the 1-based column, 0 when unknown.
+	Column int
+	// Message says what is wrong.
+	Message string
+}
+
+// Error formats the error as "line N: message".
+func (e *ParseError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("line %d: %s", e.Line, e.Message)
+	}
+	return e.Message
+}
+
+// Options tunes how a Dockerfile is resolved.
+type Options struct {
+	// BuildArgs are the --build-arg values.
+	BuildArgs map[string]string
+	// Platform is the target platform, such as "linux/arm64"; empty means
+	// linux/amd64. It sets $TARGETPLATFORM, $TARGETARCH and friends.
+	Platform string
+	// Lenient keeps a FROM whose base expands to nothing (an ARG without a
+	// default, to be given with --build-arg) with its unexpanded text as
+	// Base, instead of failing. Linters use it; builds should not.
+	Lenient bool
+}
+
+// ParseStageGraph parses a Dockerfile with BuildKit's parser and builds its
+// stage graph. buildArgs are the --build-arg values (nil for none). Errors
+// are *ParseError with the position of the problem.
+func ParseStageGraph(dockerfile []byte, buildArgs map[string]string) (*StageGraph, error) {
+	return ParseStageGraphOptions(dockerfile, Options{BuildArgs: buildArgs})
+}
+
+// ParseStageGraphOptions is ParseStageGraph with a target platform.
+func ParseStageGraphOptions(dockerfile []byte, opts Options) (g *StageGraph, err error) {
+	defer func() {
+		// BuildKit's parser is robust, but a Dockerfile must never crash gantry.
+		if r := recover(); r != nil {
+			g, err = nil, &ParseError{Message: fmt.Sprintf("cannot parse the Dockerfile: %v", r)}
+		}
+	}()
+	if len(bytes.TrimSpace(dockerfile)) == 0 {
+		return nil, &ParseError{Message: "the Dockerfile is empty"}
+	}
+	g = &StageGraph{Lines: splitLines(dockerfile), BuildArgs: opts.BuildArgs, byName: map[string]*Stage{}}
+	res, err := parser.Parse(bytes.NewReader(dockerfile))
+	if err != nil {
+		return nil, g.locate(err, 0)
+	}
+	g.AST, g.EscapeToken, g.Warnings = res.AST, res.EscapeToken, res.Warnings
+	var metaArgs []*instructions.ArgCommand
+	for _, n := range res.AST.Children {
+		cmd, err := instructions.ParseInstruction(n)
+		if err != nil {
+			return nil, g.locate(err, n.StartLine)
+		}
+		switch c := cmd.(type) {
+		case *instructions.Stage:
+			st := &Stage{Index: len(g.Stages), Name: c.Name, Instruction: c, Line: n.StartLine, EndLine: n.EndLine}
+			st.Column = g.column(n.StartLine)
+			g.Stages = append(g.Stages, st)
+		case *instructions.ArgCommand:
+			if len(g.Stages) == 0 {
+				metaArgs = append(metaArgs, c)
+				continue
+			}
+			g.addStep(c, n)
+		case *instructions.RunCommand:
+			if len(g.Stages) == 0 {
+				return nil, &ParseError{Line: n.StartLine, Column: g.column(n.StartLine), Message: "RUN before the first FROM: only ARG may come before FROM"}
+			}
+			// BuildKit parses --mount options fully only when it expands
+			// them; do so without expanding variables.
+			if err := c.Expand(func(w string) (string, error) { return w, nil }); err != nil && !strings.Contains(n.Original, "$") {
+				return nil, &ParseError{Line: n.StartLine, Column: g.column(n.StartLine), Message: err.Error()}
+			}
+			g.addStep(c, n)
+		case instructions.Command:
+			if len(g.Stages) == 0 {
+				return nil, &ParseError{Line: n.StartLine, Column: g.column(n.StartLine),
+					Message: fmt.Sprintf("%s before the first FROM: only ARG may come before FROM", strings.ToUpper(c.Name()))}
+			}
+			g.addStep(c, n)
+		default:
+			return nil, &ParseError{Line: n.StartLine, Message: fmt.Sprintf("unexpected instruction %q", n.Value)}
+		}
+	}
+	if len(g.Stages) == 0 {
+		return nil, &ParseError{Message: "the Dockerfile has no FROM instruction, so no stage to build"}
+	}
+	env := g.globalArgs(opts, metaArgs)
+	lex := shell.NewLex(res.EscapeToken)
+	if err := g.resolveBases(lex, env, opts.Lenient); err != nil {
+		return nil, err
+	}
+	if err := g.resolveRefs(); err != nil {
+		return nil, err
+	}
+	if err := g.checkCycles(); err != nil {
+		return nil, err
+	}
+	g.nameCaches()
+	for _, st := range g.Stages {
+		st.Cacheable, st.Reason = classify(g, st)
+	}
+	return g, nil
+}
+
+// locate turns a BuildKit error into a *ParseError with the error's position.
+func (g *StageGraph) locate(err error, line int) error {
+	var le *parser.LocationError
+	if errors.As(err, &le) {
+		for _, rs := range le.Locations {
+			if len(rs) > 0 && rs[0].Start.Line > 0 {
+				line = rs[0].Start.Line
+				break
+			}
+		}
+	}
+	var ui *instructions.UnknownInstructionError
+	if errors.As(err, &ui) && ui.Line > 0 {
+		line = ui.Line
+	}
+	msg := err.Error()
+	// BuildKit wraps instruction errors as "dockerfile parse error on line N: ..."
+	if i := strings.Index(msg, "dockerfile parse error on line "); i >= 0 {
+		if _, rest, ok := strings.Cut(msg[i:], ": "); ok {
+			msg = rest
+		}
+	}
+	pe := &ParseError{Line: line, Message: msg}
+	if line > 0 {
+		pe.Column = g.column(line)
+	}
+	return pe
+}
+
+func splitLines(src []byte) []string {
+	s := strings.ReplaceAll(string(src), "\r\n", "\n")
+	return strings.Split(s, "\n")
+}
+
+// column returns the 1-based column of the first non-blank byte of a line.
+func (g *StageGraph) column(line int) int {
+	if line < 1 || line > len(g.Lines) {
+		return 1
+	}
+	l := g.Lines[line-1]
+	return len(l) - len(strings.TrimLeft(l, " \t")) + 1
+}
+
+func (g *StageGraph) addStep(c instructions.Command, n *parser.Node) {
+	st := g.Stages[len(g.Stages)-1]
+	end := n.EndLine
+	endCol := 1
+	if end >= 1 && end <= len(g.Lines) {
+		endCol = len(strings.TrimRight(g.Lines[end-1], "\r")) + 1
+	}
+	st.Steps = append(st.Steps, Step{
+		Instruction: strings.ToUpper(c.Name()),
+		Summary:     summarize(n.Original),
+		Line:        n.StartLine,
+		Column:      g.column(n.StartLine),
+		EndLine:     end,
+		EndColumn:   endCol,
+		Command:     c,
+		Node:        n,
+	})
+}
+
+// summarize puts an instruction on one line of at most 72 characters.
+func summarize(src string) string {
+	s := strings.Join(strings.Fields(strings.ReplaceAll(src, "\\\n", " ")), " ")
+	if len(s) > 72 {
+		cut := 69
+		for cut > 0 && (s[cut]&0xC0) == 0x80 { // do not split a UTF-8 sequence
+			cut--
+		}
+		s = s[:cut] + "..."
+	}
+	return s
+}
+
+// envList is an ordered set of variables for BuildKit's shell lexer.
+type envList struct {
+	keys []string
+	vals map[string]string
+}
+
+// Get returns a variable's value.
+func (e *envList) Get(k string) (string, bool) { v, ok := e.vals[k]; return v, ok }
+
+// Keys returns the variable names in the order they were set.
+func (e *envList) Keys() []string { return e.keys }
+func (e *envList) set(k, v string) {
+	if _, ok := e.vals[k]; !ok {
+		e.keys = append(e.keys, k)
+	}
+	e.vals[k] = v
+}
+
+// globalArgs computes the values of the global ARGs the way BuildKit does:
+// the automatic platform args, then each meta ARG from its build argument or
+// its expanded default.
+func (g *StageGraph) globalArgs(opts Options, metaArgs []*instructions.ArgCommand) *envList {
+	env := &envList{vals: map[string]string{}}
+	plat := opts.Platform
+	if plat == "" {
+		plat = "linux/amd64"
+	}
+	g.Platform = plat
+	os, arch, variant := splitPlatform(plat)
+	for _, kv := range [][2]string{
+		{"BUILDPLATFORM", plat}, {"BUILDOS", os}, {"BUILDOSVERSION", ""}, {"BUILDARCH", arch}, {"BUILDVARIANT", variant},
+		{"TARGETPLATFORM", plat}, {"TARGETOS", os}, {"TARGETOSVERSION", ""}, {"TARGETARCH", arch}, {"TARGETVARIANT", variant},
+	} {
+		v := kv[1]
+		if ov, ok := opts.BuildArgs[kv[0]]; ok {
+			v = ov
+		}
+		env.set(kv[0], v)
+	}
+	lex := shell.NewLex(g.EscapeToken)
+	for _, c := range metaArgs {
+		for _, kv := range c.Args {
+			ma := MetaArg{Name: kv.Key, Default: kv.Value, Line: c.Location()[0].Start.Line}
+			if v, ok := opts.BuildArgs[kv.Key]; ok {
+				ma.Value = &v
+			} else if kv.Value != nil {
+				if res, err := lex.ProcessWordWithMatches(*kv.Value, env); err == nil {
+					v := res.Result
+					ma.Value = &v
+				} else {
+					v := *kv.Value
+					ma.Value = &v
+				}
+			}
+			if ma.Value != nil {
+				env.set(kv.Key, *ma.Value)
+			}
+			g.MetaArgs = append(g.MetaArgs, ma)
+		}
+	}
+	return env
+}
+
+func splitPlatform(p string) (os, arch, variant string) {
+	parts := strings.SplitN(p, "/", 3)
+	os = parts[0]
+	if len(parts) > 1 {
+		arch = parts[1]
+	}
+	if len(parts) > 2 {
+		variant = parts[2]
+	}
+	return
+}
+
+// resolveBases expands each FROM line's base and platform and links stages
+// built FROM an earlier stage.
+func (g *StageGraph) resolveBases(lex *shell.Lex, env *envList, lenient bool) error {
+	for _, st := range g.Stages {
+		used := map[string]bool{}
+		res, err := lex.ProcessWordWithMatches(st.Instruction.BaseName, env)
+		if err != nil {
+			return &ParseError{Line: st.Line, Column: st.Column, Message: fmt.Sprintf("cannot expand the base %q: %v", st.Instruction.BaseName, err)}
+		}
+		if res.Result == "" && lenient {
+			res.Result = st.Instruction.BaseName
+		}
+		if res.Result == "" {
+			return &ParseError{Line: st.Line, Column: st.Column,
+				Message: fmt.Sprintf("the base %q is empty after expanding build arguments; give the ARG a default or pass --build-arg", st.Instruction.BaseName)}
+		}
+		for k := range res.Matched {
+			used[k] = true
+		}
+		st.Base = res.Result
+		if p := st.Instruction.Platform; p != "" {
+			pr, err := lex.ProcessWordWithMatches(p, env)
+			if err != nil {
+				return &ParseError{Line: st.Line, Column: st.Column, Message: fmt.Sprintf("cannot expand --platform %q: %v", p, err)}
+			}
+			st.Platform = pr.Result
+			for k := range pr.Matched {
+				used[k] = true
+			}
+		}
+		if !strings.EqualFold(st.Base, "scratch") {
+			// BuildKit matches FROM against earlier stage names exactly
+			// (names are lower case), so `FROM Builder` is an image.
+			if b, ok := g.byName[st.Base]; ok {
+				st.BaseStage = b
+				st.addEdge(b, EdgeFrom, st.Line)
+			}
+		}
+		if st.Name != "" {
+			g.byName[st.Name] = st // a later duplicate wins, as in BuildKit
+		}
+		for _, s := range st.Steps {
+			if a, ok := s.Command.(*instructions.ArgCommand); ok {
+				for _, kv := range a.Args {
+					used[kv.Key] = true
+				}
+			}
+		}
+		for k := range used {
+			st.Args = append(st.Args, k)
+		}
+		sort.Strings(st.Args)
+	}
+	return nil
+}
+
+func (st *Stage) addEdge(to *Stage, kind EdgeKind, line int) {
+	st.Edges = append(st.Edges, Edge{To: to, Kind: kind, Line: line})
+	if !slices.Contains(st.Deps, to) {
+		st.Deps = append(st.Deps, to)
+		slices.SortFunc(st.Deps, func(a, b *Stage) int { return a.Index - b.Index })
+	}
+}
+
+func (st *Stage) addImage(ref string) {
+	if !slices.Contains(st.Images, ref) {
+		st.Images = append(st.Images, ref)
+	}
+}
+
+// resolveRefs links COPY --from and RUN --mount=from references the way
+// BuildKit does: a name of any stage, a stage index, or else an image.
+func (g *StageGraph) resolveRefs() error {
+	for _, st := range g.Stages {
+		for _, s := range st.Steps {
+			switch c := s.Command.(type) {
+			case *instructions.CopyCommand:
+				if c.From == "" {
+					continue
+				}
+				if strings.ContainsAny(c.From, "$") {
+					return &ParseError{Line: s.Line, Column: s.Column,
+						Message: fmt.Sprintf("COPY --from=%s: variable expansion is not supported for --from; define a stage with FROM using a global ARG instead", c.From)}
+				}
+				if idx, err := strconv.Atoi(c.From); err == nil {
+					if idx < 0 || idx >= len(g.Stages) {
+						return &ParseError{Line: s.Line, Column: s.Column,
+							Message: fmt.Sprintf("COPY --from=%d: there is no stage %d (the Dockerfile has %d)", idx, idx, len(g.Stages))}
+					}
+					st.addEdge(g.Stages[idx], EdgeCopy, s.Line)
+					continue
+				}
+				if to, ok := g.byName[strings.ToLower(c.From)]; ok {
+					st.addEdge(to, EdgeCopy, s.Line)
+				} else {
+					st.addImage(c.From)
+				}
+			case *instructions.RunCommand:
+				for _, m := range instructions.GetMounts(c) {
+					if m.From == "" {
+						continue
+					}
+					if to, ok := g.byName[strings.ToLower(m.From)]; ok {
+						st.addEdge(to, EdgeMount, s.Line)
+					} else {
+						st.addImage(m.From)
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// checkCycles fails on stages that need themselves, as BuildKit does.
+func (g *StageGraph) checkCycles() error {
+	const (
+		unvisited = iota
+		visiting
+		done
+	)
+	state := make([]int, len(g.Stages))
+	var visit func(st *Stage, path []*Stage) error
+	visit = func(st *Stage, path []*Stage) error {
+		switch state[st.Index] {
+		case done:
+			return nil
+		case visiting:
+			var names []string
+			start := slices.Index(path, st)
+			for _, p := range path[start:] {
+				names = append(names, p.DisplayName())
+			}
+			names = append(names, st.DisplayName())
+			return &ParseError{Line: path[len(path)-1].Line, Column: path[len(path)-1].Column,
+				Message: "circular dependency between stages: " + strings.Join(names, " -> ")}
+		}
+		state[st.Index] = visiting
+		for _, d := range st.Deps {
+			if err := visit(d, append(path, st)); err != nil {
+				return err
+			}
+		}
+		state[st.Index] = done
+		return nil
+	}
+	for _, st := range g.Stages {
+		if err := visit(st, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DisplayName is the stage's name, or "stage-<index>" when unnamed.
+func (st *Stage) DisplayName() string {
+	if st.Name != "" {
+		return st.Name
+	}
+	return "stage-" + strconv.Itoa(st.Index)
+}
+
+// TargetName is how BuildKit's --target names the stage: its name. It is ""
+// for an unnamed stage, which BuildKit builds only as the last stage,
+// without --target.
+func (st *Stage) TargetName() string { return st.Name }
+
+// nameCaches gives every stage a unique cache entry name.
+func (g *StageGraph) nameCaches() {
+	used := map[string]bool{}
+	for _, st := range g.Stages {
+		n := SanitizeCacheName(st.DisplayName())
+		if used[n] {
+			base := n
+			for i := st.Index; used[n]; i++ {
+				n = base + "-" + strconv.Itoa(i)
+			}
+		}
+		used[n] = true
+		st.CacheName = n
+	}
+}
+
+// SanitizeCacheName lower-cases a stage name and replaces every byte
+// outside [a-z0-9-] with '-', so that it can name a cache tag, scope or
+// directory.
+func SanitizeCacheName(name string) string {
+	var b strings.Builder
+	for _, c := range strings.ToLower(name) {
+		if (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' {
+			b.WriteRune(c)
+		} else {
+			b.WriteByte('-')
+		}
+	}
+	s := strings.Trim(b.String(), "-")
+	if s == "" {
+		return "stage"
+	}
+	return s
+}
+
+// Stage returns the stage with the given name (case-insensitive) or index.
+func (g *StageGraph) Stage(nameOrIndex string) (*Stage, bool) {
+	if st, ok := g.byName[strings.ToLower(nameOrIndex)]; ok {
+		return st, true
+	}
+	if i, err := strconv.Atoi(nameOrIndex); err == nil && i >= 0 && i < len(g.Stages) {
+		return g.Stages[i], true
+	}
+	return nil, false
+}
+
+// Target returns the stage a target names; "" is the last stage.
+func (g *StageGraph) Target(target string) (*Stage, error) {
+	if target == "" {
+		return g.Stages[len(g.Stages)-1], nil
+	}
+	if st, ok := g.Stage(target); ok {
+		return st, nil
+	}
+	var names []string
+	for _, st := range g.Stages {
+		if st.Name != "" {
+			names = append(names, st.Name)
+		}
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("target stage %q not found: the Dockerfile's stages are unnamed (use an index 0-%d)", target, len(g.Stages)-1)
+	}
+	return nil, fmt.Errorf("target stage %q not found (stages: %s)", target, strings.Join(names, ", "))
+}
+
+// Needed returns the stages the target needs, itself included, in
+// dependency order (every stage after the stages it needs, ties by index).
+// An empty target is the last stage.
+func (g *StageGraph) Needed(target string) ([]*Stage, error) {
+	t, err := g.Target(target)
+	if err != nil {
+		return nil, err
+	}
+	return g.closure(t), nil
+}
+
+// NeededBy returns the stage and the stages it needs, in dependency order,
+// as Needed does for a target.
+func (g *StageGraph) NeededBy(st *Stage) []*Stage { return g.closure(st) }
+
+// closure returns t and everything it needs, sorted by index (stages can
+// only depend on stages... not necessarily earlier ones: COPY --from may name
+// a later stage), then topologically.
+func (g *StageGraph) closure(t *Stage) []*Stage {
+	seen := make([]bool, len(g.Stages))
+	var out []*Stage
+	var visit func(st *Stage)
+	visit = func(st *Stage) {
+		if seen[st.Index] {
+			return
+		}
+		seen[st.Index] = true
+		for _, d := range st.Deps {
+			visit(d)
+		}
+		out = append(out, st)
+	}
+	visit(t)
+	// out is a post-order: dependencies first. Make ties deterministic by
+	// ordering waves, then index within a wave.
+	level := g.levels(out)
+	slices.SortStableFunc(out, func(a, b *Stage) int {
+		if level[a.Index] != level[b.Index] {
+			return level[a.Index] - level[b.Index]
+		}
+		return a.Index - b.Index
+	})
+	return out
+}
+
+// levels returns each stage's wave: 0 for stages that need nothing, else
+// one more than the highest wave of the stages it needs.
+func (g *StageGraph) levels(stages []*Stage) map[int]int {
+	level := map[int]int{}
+	var get func(st *Stage) int
+	get = func(st *Stage) int {
+		if l, ok := level[st.Index]; ok {
+			return l
+		}
+		l := 0
+		for _, d := range st.Deps {
+			l = max(l, get(d)+1)
+		}
+		level[st.Index] = l
+		return l
+	}
+	for _, st := range stages {
+		get(st)
+	}
+	return level
+}
+
+// Waves groups the stages the target needs into dependency waves: every
+// stage of a wave needs only stages of earlier waves, so BuildKit runs the
+// stages of one wave in parallel.
+func (g *StageGraph) Waves(target string) ([][]*Stage, error) {
+	needed, err := g.Needed(target)
+	if err != nil {
+		return nil, err
+	}
+	level := g.levels(needed)
+	var waves [][]*Stage
+	for _, st := range needed {
+		l := level[st.Index]
+		for len(waves) <= l {
+			waves = append(waves, nil)
+		}
+		waves[l] = append(waves[l], st)
+	}
+	return waves, nil
+}
+
+// Dead returns the stages the target never needs, in index order. BuildKit
+// skips them. An unknown target has no dead stages.
+func (g *StageGraph) Dead(target string) []*Stage {
+	needed, err := g.Needed(target)
+	if err != nil {
+		return nil
+	}
+	in := make([]bool, len(g.Stages))
+	for _, st := range needed {
+		in[st.Index] = true
+	}
+	var out []*Stage
+	for _, st := range g.Stages {
+		if !in[st.Index] {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// Final reports whether the stage is the graph's last stage, the default target.
+func (g *StageGraph) Final(st *Stage) bool { return st == g.Stages[len(g.Stages)-1] }

@@ -1,0 +1,231 @@
+package stagegraph
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func names(sts []*Stage) string {
+	var n []string
+	for _, st := range sts {
+		n = append(n, st.DisplayName())
+	}
+	return strings.Join(n, " ")
+}
+
+func waveNames(ws [][]*Stage) string {
+	var n []string
+	for _, w := range ws {
+		n = append(n, names(w))
+	}
+	return strings.Join(n, " | ")
+}
+
+func mustParse(t *testing.T, src string, args map[string]string) *StageGraph {
+	t.Helper()
+	g, err := ParseStageGraph([]byte(src), args)
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	return g
+}
+
+const seedDockerfile = `FROM ruby:3.0.1-alpine3.13 AS base
+RUN gem install bundler
+FROM base AS builder
+RUN apk add --no-cache build-base yarn
+FROM builder AS bundle
+COPY Gemfile Gemfile.lock ./
+RUN bundle install
+FROM builder AS npm
+COPY package.json yarn.lock ./
+RUN yarn install && yarn cache clean
+FROM builder AS assets
+COPY . .
+COPY --from=bundle /app/vendor/bundle /app/vendor/bundle
+COPY --from=npm /app/node_modules node_modules
+RUN SECRET_KEY_BASE=dummy bin/rails assets:precompile
+FROM base AS main
+COPY . .
+COPY --from=bundle /app/vendor/bundle /app/vendor/bundle
+COPY --from=assets /app/public/packs public/packs
+ARG SHA
+`
+
+func TestSeedGraph(t *testing.T) {
+	g := mustParse(t, seedDockerfile, nil)
+	for _, c := range []struct{ target, needed, waves, dead string }{
+		{"", "base builder bundle npm assets main", "base | builder | bundle npm | assets | main", ""},
+		{"main", "base builder bundle npm assets main", "base | builder | bundle npm | assets | main", ""},
+		{"assets", "base builder bundle npm assets", "base | builder | bundle npm | assets", "main"},
+		{"npm", "base builder npm", "base | builder | npm", "bundle assets main"},
+		{"0", "base", "base", "builder bundle npm assets main"},
+	} {
+		needed, err := g.Needed(c.target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		waves, _ := g.Waves(c.target)
+		if names(needed) != c.needed || waveNames(waves) != c.waves || names(g.Dead(c.target)) != c.dead {
+			t.Errorf("target %q:\n needed %s\n waves %s\n dead %s", c.target, names(needed), waveNames(waves), names(g.Dead(c.target)))
+		}
+	}
+	main, _ := g.Stage("MAIN")
+	if main.BaseStage == nil || main.BaseStage.Name != "base" || names(main.Deps) != "base bundle assets" {
+		t.Errorf("main: base %v deps %s", main.BaseStage, names(main.Deps))
+	}
+	if strings.Join(main.Args, ",") != "SHA" || main.Line != 16 || main.Column != 1 {
+		t.Errorf("main: args %v line %d:%d", main.Args, main.Line, main.Column)
+	}
+	plan, err := g.CachePlan("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range plan.Entries {
+		got = append(got, e.Stage+"<"+strings.Join(e.Imports, ",")+"|"+strings.Join(e.Ancestors, ",")+">")
+	}
+	// each stage imports only its own entry; main has no RUN step, so no
+	// entry in the plan (the build still gives the target one)
+	want := "base<base|> builder<builder|base> bundle<bundle|base,builder> npm<npm|base,builder> assets<assets|base,builder,bundle,npm>"
+	if strings.Join(got, " ") != want || plan.Target != "main" {
+		t.Errorf("cache plan:\n have %s\n want %s", strings.Join(got, " "), want)
+	}
+	if !strings.Contains(main.Reason, "no RUN step") || main.Cacheable {
+		t.Errorf("main reason %q", main.Reason)
+	}
+	if _, err := g.Needed("nope"); err == nil || !strings.Contains(err.Error(), `target stage "nope" not found (stages: base, builder, bundle, npm, assets, main)`) {
+		t.Errorf("unknown target: %v", err)
+	}
+}
+
+func TestGraphEdges(t *testing.T) {
+	src := `ARG BASE=alpine:3.20
+ARG TAG
+FROM ${BASE} AS tools
+RUN apk add --no-cache curl
+FROM tools
+RUN --mount=type=bind,from=tools,target=/t --mount=type=cache,target=/root/.cache make
+FROM scratch AS Out
+COPY --from=1 /bin/app /app
+COPY --from=nginx:1.27 /etc/nginx /etc/nginx
+COPY --from=LATER /x /x
+RUN --mount=from=golang:1.22,target=/go true
+FROM tools AS later
+RUN go build ./...
+FROM later AS unused
+RUN echo
+FROM out AS final
+`
+	g := mustParse(t, src, map[string]string{"TAG": "v1"})
+	st1, _ := g.Stage("1")
+	out, _ := g.Stage("out")
+	final, _ := g.Stage("final")
+	if g.Stages[0].Base != "alpine:3.20" || strings.Join(g.Stages[0].Args, ",") != "BASE" {
+		t.Errorf("tools: base %q args %v", g.Stages[0].Base, g.Stages[0].Args)
+	}
+	if names(st1.Deps) != "tools" || len(st1.Edges) != 2 || st1.Edges[1].Kind != EdgeMount {
+		t.Errorf("stage 1: deps %s edges %+v", names(st1.Deps), st1.Edges)
+	}
+	if names(out.Deps) != "stage-1 later" || strings.Join(out.Images, ",") != "nginx:1.27,golang:1.22" {
+		t.Errorf("out: deps %s images %v", names(out.Deps), out.Images)
+	}
+	// FROM out: stage names are lower case, so FROM Out names the stage
+	if final.BaseStage != out {
+		t.Errorf("final's base stage: %v", final.BaseStage)
+	}
+	waves, _ := g.Waves("")
+	if waveNames(waves) != "tools | stage-1 later | out | final" || names(g.Dead("")) != "unused" {
+		t.Errorf("waves %s dead %s", waveNames(waves), names(g.Dead("")))
+	}
+	if st1.CacheName != "stage-1" || out.CacheName != "out" {
+		t.Errorf("cache names %q %q", st1.CacheName, out.CacheName)
+	}
+	plan, _ := g.CachePlan("")
+	var got []string
+	for _, e := range plan.Entries {
+		got = append(got, e.Stage)
+	}
+	// stage-1 is unnamed: BuildKit cannot target it, so no entry
+	if strings.Join(got, " ") != "tools later" {
+		t.Errorf("cache plan entries %v", got)
+	}
+}
+
+func TestGraphBuildArgs(t *testing.T) {
+	src := "ARG RUBY=3.3\nARG VARIANT=alpine\nFROM ruby:${RUBY}-${VARIANT} AS base\nFROM --platform=$BUILDPLATFORM golang AS tools\n"
+	g := mustParse(t, src, map[string]string{"VARIANT": "slim"})
+	if g.Stages[0].Base != "ruby:3.3-slim" || g.Stages[1].Platform != "linux/amd64" {
+		t.Errorf("base %q platform %q", g.Stages[0].Base, g.Stages[1].Platform)
+	}
+	g, _ = ParseStageGraphOptions([]byte(src), Options{Platform: "linux/arm64"})
+	if g.Stages[1].Platform != "linux/arm64" {
+		t.Errorf("platform %q", g.Stages[1].Platform)
+	}
+	g, err := ParseStageGraphOptions([]byte("ARG IMG\nFROM $IMG AS a\n"), Options{Lenient: true})
+	if err != nil || g.Stages[0].Base != "$IMG" {
+		t.Errorf("lenient: %v %+v", err, g)
+	}
+}
+
+func TestGraphErrors(t *testing.T) {
+	for _, c := range []struct{ src, want string }{
+		{"", "the Dockerfile is empty"},
+		{"  \n\n", "the Dockerfile is empty"},
+		{"# comment\n", "line 1: file with no instructions"},
+		{"ARG A\n", "has no FROM instruction"},
+		{"RUN x\n", "line 1: RUN before the first FROM"},
+		{"FROM\n", "line 1: FROM requires either one or three arguments"},
+		{"FROM a AS 1x\n", "line 1: invalid name for build stage"},
+		{"FROM alpine\nFOO bar\n", "line 2: unknown instruction: FOO"},
+		{"ARG IMG\nFROM $IMG\n", "line 2: the base \"$IMG\" is empty after expanding build arguments"},
+		{"FROM alpine\nCOPY --from=$X /a /b\n", "line 2: COPY --from=$X: variable expansion is not supported"},
+		{"FROM alpine\nCOPY --from=3 /a /b\n", "line 2: COPY --from=3: there is no stage 3"},
+		{"FROM alpine AS a\nCOPY --from=a /x /y\n", "circular dependency between stages: a -> a"},
+		{"FROM alpine AS a\nCOPY --from=b /x /y\nFROM a AS b\n", "circular dependency between stages: a -> b -> a"},
+		{"FROM alpine\nRUN --mount=type=bogus true\n", "line 2: unsupported mount type \"bogus\""},
+		{"FROM alpine\nRUN <<EOF\n", "line 2:"},
+	} {
+		_, err := ParseStageGraph([]byte(c.src), nil)
+		var pe *ParseError
+		if err == nil || !errors.As(err, &pe) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: err %v, want %q", c.src, err, c.want)
+		}
+	}
+}
+
+func TestSanitizeCacheName(t *testing.T) {
+	for in, want := range map[string]string{"build_env": "build-env", "Assets.v2": "assets-v2", "__": "stage", "npm": "npm"} {
+		if got := SanitizeCacheName(in); got != want {
+			t.Errorf("%q: %q, want %q", in, got, want)
+		}
+	}
+	g := mustParse(t, "FROM a AS x.y\nRUN make\nFROM a AS x_y\nRUN make\n", nil)
+	if g.Stages[0].CacheName != "x-y" || g.Stages[1].CacheName != "x-y-1" {
+		t.Errorf("colliding names: %q %q", g.Stages[0].CacheName, g.Stages[1].CacheName)
+	}
+}
+
+func TestClassify(t *testing.T) {
+	for _, c := range []struct {
+		src       string
+		cacheable bool
+		reason    string
+	}{
+		{"FROM a\nRUN bundle install\n", true, "installs dependencies (bundle install)"},
+		{"FROM a\nRUN apk add --no-cache yarn && yarn install && yarn build\n", true, "installs dependencies (yarn install, apk add) and produces artifacts (yarn build)"},
+		{"FROM a\nRUN SECRET_KEY_BASE_DUMMY=1 bin/rails assets:precompile\n", true, "produces artifacts (assets:precompile)"},
+		{"FROM a AS gen\nRUN ./generate.sh\nFROM b\nCOPY --from=gen /out /out\n", true, "produces artifacts used by stage-1 (1 RUN step)"},
+		{"FROM a\nRUN ./slow.sh\n", true, "runs 1 RUN step"},
+		{"FROM a\nADD https://example.com/x.tgz /x\n", true, "produces artifacts (ADD https://example.com/x.tgz)"},
+		{"FROM a\nRUN mkdir -p /app && ln -s /app /srv\n", false, "only cheap RUN steps"},
+		{"FROM a\nCOPY . .\nENV A=1\n", false, "no RUN step"},
+	} {
+		g := mustParse(t, c.src, nil)
+		st := g.Stages[0]
+		if st.Cacheable != c.cacheable || !strings.Contains(st.Reason, c.reason) {
+			t.Errorf("%q: cacheable %v reason %q, want %v %q", c.src, st.Cacheable, st.Reason, c.cacheable, c.reason)
+		}
+	}
+}
