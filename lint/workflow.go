@@ -101,7 +101,8 @@ func (l *Linter) lintWorkflow(w *worker, f *File) []Finding {
 	for _, e := range errs {
 		fd := Finding{RuleID: e.Kind, Line: e.Line, Column: e.Column, Message: e.Message}
 		if r, ok := LookupRule(e.Kind); ok && r.Source == SourceGantry {
-			fd.Severity = 0 // filled from the rule or config in finish
+			// 0 is filled from the rule or config in finish
+			fd.Severity = ws.severity(e.Kind, e.Line, e.Column, e.Message)
 		}
 		out = append(out, fd)
 	}
