@@ -11,12 +11,14 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/containerd/containerd/v2/core/content"
 	"github.com/docker/cli/cli/config"
+	"github.com/gofrs/flock"
 	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/client/ociindex"
 	"github.com/moby/buildkit/identity"
@@ -26,6 +28,8 @@ import (
 	"github.com/moby/buildkit/util/progress/progressui"
 	"github.com/tonistiigi/fsutil"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/gantry-ci/gantry/stagegraph"
 )
 
 // BuildOptions is what to build and how.
@@ -61,7 +65,8 @@ type BuildOptions struct {
 	// that reads the Docker config (~/.docker/config.json, credential helpers).
 	Session []session.Attachable
 	// ImportAncestors makes every solve import its ancestors' cache entries
-	// too, as the cache plan lists them, and the target every entry. By
+	// too (CacheEntry.Ancestors), and the target every entry, for
+	// comparison (scripts/bench-build). By
 	// default a solve imports only its own entry: its ancestors were solved
 	// (with their own entries) in earlier waves of the same build, so their
 	// steps are in the builder already, and BuildKit v0.34 loses cache hits
@@ -129,7 +134,7 @@ func usageErr(format string, args ...any) error {
 
 // solveJob is one solve of a build: a stage target with its cache entries.
 type solveJob struct {
-	stage   *Stage
+	stage   *stagegraph.Stage
 	target  string // frontend target attribute ("" for the last stage)
 	imports []client.CacheOptionsEntry
 	exports []client.CacheOptionsEntry
@@ -183,7 +188,7 @@ func Build(ctx context.Context, c *client.Client, opts BuildOptions) (*BuildResu
 	if opts.BuildArgs == nil {
 		opts.BuildArgs = map[string]string{}
 	}
-	g, err := ParseStageGraph(df, opts.BuildArgs)
+	g, err := stagegraph.ParseStageGraph(df, opts.BuildArgs)
 	if err != nil {
 		return nil, usageErr("%s: %v", opts.Dockerfile, err)
 	}
@@ -194,7 +199,7 @@ func Build(ctx context.Context, c *client.Client, opts BuildOptions) (*BuildResu
 	if target.Name == "" && target != g.Stages[len(g.Stages)-1] {
 		return nil, usageErr("target %q is an unnamed stage; BuildKit can only target named stages (FROM ... AS name)", opts.Target)
 	}
-	jobs, err := planSolves(g, target, opts)
+	jobs, err := solveWaves(g, target, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -289,8 +294,11 @@ func classifyFailure(ctx context.Context, err error, stage, addr string, rep *Re
 	return &BuildError{Kind: KindBuild, Stage: stage, Err: err, Report: rep}
 }
 
-// planSolves groups the solves of a build into waves.
-func planSolves(g *StageGraph, target *Stage, opts BuildOptions) ([][]solveJob, error) {
+// solveWaves returns the ordered solves of a build, grouped into waves: with
+// a --cache spec, one solve per named stage of the cache plan (the solves of
+// a wave run in parallel), then the target's solve; without, the target's
+// solve alone.
+func solveWaves(g *stagegraph.StageGraph, target *stagegraph.Stage, opts BuildOptions) ([][]solveJob, error) {
 	finalTarget := target.Name
 	if target == g.Stages[len(g.Stages)-1] && target.Name == "" {
 		finalTarget = ""
@@ -300,11 +308,11 @@ func planSolves(g *StageGraph, target *Stage, opts BuildOptions) ([][]solveJob, 
 	if opts.Cache == "" {
 		return [][]solveJob{{fj}}, nil
 	}
-	spec, err := ParseCacheSpec(opts.Cache)
+	spec, err := stagegraph.ParseCacheSpec(opts.Cache)
 	if err != nil {
 		return nil, usageErr("--cache: %v", err)
 	}
-	plan, err := g.CachePlan(opts.Target)
+	cachePlan, err := g.CachePlan(opts.Target)
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
@@ -323,16 +331,16 @@ func planSolves(g *StageGraph, target *Stage, opts BuildOptions) ([][]solveJob, 
 			if st == target {
 				continue
 			}
-			e, ok := plan.Entry(st.CacheName)
+			e, ok := cachePlan.Entry(st.CacheName)
 			if !ok || st.Name == "" {
 				// not cacheable on its own (or unnamed, so BuildKit cannot
 				// target it): it builds inside the solves that need it
 				continue
 			}
 			j := solveJob{stage: st, target: st.Name}
-			imports := e.Imports[:1] // its own entry
+			imports := e.Imports // its own entry
 			if opts.ImportAncestors {
-				imports = e.Imports
+				imports = append(slices.Clone(e.Imports), e.Ancestors...)
 			}
 			for _, name := range imports {
 				imp, _ := entryOf(name)
@@ -346,13 +354,13 @@ func planSolves(g *StageGraph, target *Stage, opts BuildOptions) ([][]solveJob, 
 			out = append(out, jobs)
 		}
 	}
-	// the target always has an entry of its own: the stages of the plan
+	// the target always has an entry of its own: the stages of the cache plan
 	// cover what installs and compiles, the target's entry covers the
 	// steps that assemble the image from them
 	imp, exp := entryOf(target.CacheName)
 	fj.imports = append(fj.imports, imp)
 	if opts.ImportAncestors {
-		for _, e := range plan.Entries {
+		for _, e := range cachePlan.Entries {
 			if e.Stage != target.CacheName {
 				imp, _ := entryOf(e.Stage)
 				fj.imports = append(fj.imports, imp)
@@ -365,9 +373,9 @@ func planSolves(g *StageGraph, target *Stage, opts BuildOptions) ([][]solveJob, 
 }
 
 // cacheEntry completes a stage's cache attributes for BuildKit: exports
-// never fail the build (ignore-error), local exports drop the blobs the new
-// manifest no longer needs (reset, so the directory does not grow with every
-// build), and gha entries get the runner's cache service from ACTIONS_*.
+// never fail the build (ignore-error), and gha entries get the runner's
+// cache service from ACTIONS_*. (Local exports carry reset=true from
+// stagegraph.CacheSpec.ForStage.)
 func cacheEntry(attrs map[string]string, export bool, getenv func(string) string) client.CacheOptionsEntry {
 	a := maps.Clone(attrs)
 	typ := a["type"]
@@ -380,9 +388,6 @@ func cacheEntry(attrs map[string]string, export bool, getenv func(string) string
 	if export {
 		setDefault("mode", "max")
 		setDefault("ignore-error", "true")
-		if typ == "local" {
-			setDefault("reset", "true")
-		}
 	}
 	if typ == "gha" {
 		setDefault("url", getenv("ACTIONS_CACHE_URL"))
@@ -496,21 +501,50 @@ func (b *builder) solve(ctx context.Context, j solveJob) (*client.SolveResponse,
 		so.FrontendAttrs["target"] = j.target
 	}
 	var imps []importEntry
+	var held []*flock.Flock // shared locks on the local entries it reads
+	defer func() {
+		for _, lk := range held {
+			unlock(lk)
+		}
+	}()
 	for _, im := range j.imports {
 		// BuildKit's client writes into the attributes of local imports
 		im.Attrs = maps.Clone(im.Attrs)
-		so.CacheImports = append(so.CacheImports, im)
 		ie := importEntry{typ: im.Type, desc: describeCache(im), present: true}
 		switch im.Type {
 		case "registry":
 			ie.vertex = "importing cache manifest from " + im.Attrs["ref"]
 		case "local":
-			ie.present = localCachePresent(im.Attrs["src"])
+			src := im.Attrs["src"]
+			held = append(held, lockShared(ctx, src))
+			if problem := checkLocalEntry(src); problem != "" {
+				// BuildKit would skip it with a log line only
+				b.coll.addWarning(Warning{Kind: WarnCacheImport, Stage: j.stage.DisplayName(),
+					Message: fmt.Sprintf("local cache %s: %s; imported nothing (the next export replaces the entry)", src, problem)})
+				continue
+			}
+			ie.present = localCachePresent(src)
 		}
+		so.CacheImports = append(so.CacheImports, im)
 		imps = append(imps, ie)
 	}
+	var staged []*localExport
 	for _, ex := range j.exports {
 		ex.Attrs = maps.Clone(ex.Attrs)
+		if ex.Type == "local" {
+			// export into a staging directory, published when complete
+			dest := ex.Attrs["dest"]
+			reset, _ := strconv.ParseBool(ex.Attrs["reset"])
+			le, err := stageLocalExport(ctx, dest, reset)
+			if err != nil {
+				b.coll.addWarning(Warning{Kind: WarnCacheExport, Stage: j.stage.DisplayName(),
+					Message: fmt.Sprintf("local cache %s: cannot write the cache directory: %v; exported nothing", dest, err)})
+				continue
+			}
+			staged = append(staged, le)
+			ex.Attrs["dest"] = le.staging
+			ex.Attrs["reset"] = "true"
+		}
 		so.CacheExports = append(so.CacheExports, ex)
 	}
 	b.coll.addSolve(id, j.stage.DisplayName(), imps)
@@ -523,7 +557,21 @@ func (b *builder) solve(ctx context.Context, j solveJob) (*client.SolveResponse,
 			b.status <- s
 		}
 	}()
-	return b.c.Solve(ctx, nil, so, ch)
+	resp, err := b.c.Solve(ctx, nil, so, ch)
+	for _, lk := range held {
+		unlock(lk)
+	}
+	held = nil
+	for _, le := range staged {
+		if err == nil {
+			if perr := le.publish(ctx); perr != nil && !errors.Is(perr, errNotExported) {
+				b.coll.addWarning(Warning{Kind: WarnCacheExport, Stage: j.stage.DisplayName(),
+					Message: fmt.Sprintf("local cache %s: publishing the export failed: %v; the entry is unchanged", le.dest, perr)})
+			}
+		}
+		le.remove()
+	}
+	return resp, err
 }
 
 // localCachePresent reports whether a local cache directory holds an entry.
@@ -533,15 +581,15 @@ func localCachePresent(dir string) bool {
 }
 
 // report assembles the build's report.
-func (b *builder) report(g *StageGraph, target *Stage, jobs [][]solveJob) *Report {
+func (b *builder) report(g *stagegraph.StageGraph, target *stagegraph.Stage, jobs [][]solveJob) *Report {
 	b.coll.mu.Lock()
 	solveOf := map[string]string{} // stage display name -> id of its own solve
 	for id, st := range b.coll.stageOf {
 		solveOf[st] = id
 	}
 	b.coll.mu.Unlock()
-	var solved []*Stage // stages with a solve of their own, in solve order
-	exportOf := map[*Stage]string{}
+	var solved []*stagegraph.Stage // stages with a solve of their own, in solve order
+	exportOf := map[*stagegraph.Stage]string{}
 	for _, wave := range jobs {
 		for _, j := range wave {
 			solved = append(solved, j.stage)
@@ -551,7 +599,7 @@ func (b *builder) report(g *StageGraph, target *Stage, jobs [][]solveJob) *Repor
 		}
 	}
 	var infos []stageInfo
-	for _, st := range g.closure(target) {
+	for _, st := range g.NeededBy(target) {
 		si := stageInfo{name: st.DisplayName(), label: stageLabel(g, st), cacheTo: exportOf[st]}
 		for _, d := range st.Deps {
 			si.deps = append(si.deps, d.DisplayName())
@@ -561,7 +609,7 @@ func (b *builder) report(g *StageGraph, target *Stage, jobs [][]solveJob) *Repor
 		si.solve = solveOf[st.DisplayName()]
 		if si.solve == "" {
 			for _, s := range solved {
-				if slices.Contains(g.closure(s), st) {
+				if slices.Contains(g.NeededBy(s), st) {
 					si.solve = solveOf[s.DisplayName()]
 					break
 				}
@@ -573,7 +621,7 @@ func (b *builder) report(g *StageGraph, target *Stage, jobs [][]solveJob) *Repor
 	rep.Target = target.DisplayName()
 	rep.Builder = b.opts.Builder
 	if b.opts.Cache != "" {
-		if spec, err := ParseCacheSpec(b.opts.Cache); err == nil {
+		if spec, err := stagegraph.ParseCacheSpec(b.opts.Cache); err == nil {
 			rep.Cache = spec.Type
 		}
 	}
@@ -589,7 +637,7 @@ func (b *builder) report(g *StageGraph, target *Stage, jobs [][]solveJob) *Repor
 
 // stageLabel is the stage's name in BuildKit's step names: its name, or
 // "stage-N" when unnamed, or "" for a one-stage Dockerfile.
-func stageLabel(g *StageGraph, st *Stage) string {
+func stageLabel(g *stagegraph.StageGraph, st *stagegraph.Stage) string {
 	if len(g.Stages) == 1 {
 		return ""
 	}

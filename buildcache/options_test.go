@@ -7,10 +7,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/moby/buildkit/session"
 	"github.com/moby/buildkit/session/auth/authprovider"
+
+	"github.com/gantry-ci/gantry/stagegraph"
 )
 
 func TestParseOutput(t *testing.T) {
@@ -162,7 +163,6 @@ func TestConnectNotRunning(t *testing.T) {
 	addr := "unix://" + filepath.Join(t.TempDir(), "nobody.sock")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*DefaultConnectTimeout)
 	defer cancel()
-	start := time.Now()
 	c, err := Connect(ctx, addr, TLSOptions{})
 	if err == nil {
 		c.Close()
@@ -176,8 +176,9 @@ func TestConnectNotRunning(t *testing.T) {
 			t.Errorf("error %q lacks %q", err, want)
 		}
 	}
-	if d := time.Since(start); d > 10*time.Second {
-		t.Errorf("took %s to fail", d)
+	// prompt: it fails on the missing socket, not when ctx runs out
+	if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+		t.Errorf("failed only when the context ran out: %v", err)
 	}
 	// TLS flags make sense for tcp:// only, and need readable files
 	if _, err := Connect(ctx, addr, TLSOptions{CACert: "ca.pem"}); err == nil || !strings.Contains(err.Error(), "tcp://") {
@@ -191,7 +192,7 @@ func TestConnectNotRunning(t *testing.T) {
 func TestCacheEntry(t *testing.T) {
 	env := map[string]string{"ACTIONS_CACHE_URL": "https://cache/", "ACTIONS_RUNTIME_TOKEN": "tok", "ACTIONS_RESULTS_URL": "https://results/", "ACTIONS_CACHE_SERVICE_V2": "True"}
 	getenv := func(k string) string { return env[k] }
-	spec, err := ParseCacheSpec("type=local,dir=/c")
+	spec, err := stagegraph.ParseCacheSpec("type=local,dir=/c")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,17 +207,17 @@ func TestCacheEntry(t *testing.T) {
 	if _, ok := ee.Attrs["type"]; ok {
 		t.Errorf("type left in the attributes")
 	}
-	spec, _ = ParseCacheSpec("type=local,dir=/c,reset=false")
+	spec, _ = stagegraph.ParseCacheSpec("type=local,dir=/c,reset=false")
 	_, exp = spec.ForStage("bundle")
 	if e := cacheEntry(exp, true, getenv); e.Attrs["reset"] != "false" {
 		t.Errorf("reset=false was overridden: %+v", e)
 	}
-	spec, _ = ParseCacheSpec("type=registry,ref=reg/app")
+	spec, _ = stagegraph.ParseCacheSpec("type=registry,ref=reg/app")
 	_, exp = spec.ForStage("npm")
 	if e := cacheEntry(exp, true, getenv); e.Attrs["ref"] != "reg/app:cache-npm" || e.Attrs["image-manifest"] != "true" || e.Attrs["oci-mediatypes"] != "true" || e.Attrs["ignore-error"] != "true" {
 		t.Errorf("registry export %+v", e)
 	}
-	spec, _ = ParseCacheSpec("type=gha")
+	spec, _ = stagegraph.ParseCacheSpec("type=gha")
 	imp, exp = spec.ForStage("assets")
 	for _, e := range []map[string]string{cacheEntry(imp, false, getenv).Attrs, cacheEntry(exp, true, getenv).Attrs} {
 		if e["scope"] != "assets" || e["url"] != "https://cache/" || e["url_v2"] != "https://results/" || e["token"] != "tok" || e["version"] != "2" {
@@ -225,12 +226,12 @@ func TestCacheEntry(t *testing.T) {
 	}
 }
 
-func TestPlanSolves(t *testing.T) {
+func TestSolveWaves(t *testing.T) {
 	df, err := os.ReadFile(filepath.Join("..", "testdata", "apps", "rails-webpack", "Dockerfile.busybox"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := ParseStageGraph(df, nil)
+	g, err := stagegraph.ParseStageGraph(df, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +276,7 @@ func TestPlanSolves(t *testing.T) {
 			"[base<base>base][builder<builder,base>builder][bundle<bundle,base,builder>bundle npm<npm,base,builder>npm][assets<assets,base,builder,bundle,npm>assets][main<main,base,builder,bundle,npm,assets>main]"},
 	} {
 		tc.opts.Getenv = getenv
-		jobs, err := planSolves(g, target, tc.opts)
+		jobs, err := solveWaves(g, target, tc.opts)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
@@ -287,7 +288,7 @@ func TestPlanSolves(t *testing.T) {
 			t.Errorf("%s: the last solve is not the target: %+v", tc.name, last)
 		}
 	}
-	if _, err := planSolves(g, target, BuildOptions{Cache: "type=nope", Getenv: getenv}); err == nil {
+	if _, err := solveWaves(g, target, BuildOptions{Cache: "type=nope", Getenv: getenv}); err == nil {
 		t.Errorf("a bad cache spec was accepted")
 	}
 }

@@ -17,7 +17,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/linter"
 	digest "github.com/opencontainers/go-digest"
 
-	"github.com/gantry-ci/gantry/buildcache"
+	"github.com/gantry-ci/gantry/stagegraph"
 )
 
 // Dockerfile is a parsed Dockerfile. Rules and other commands reuse it
@@ -26,15 +26,15 @@ type Dockerfile struct {
 	// Graph is the stage graph; it holds BuildKit's parse tree (Graph.AST),
 	// each stage's parsed instructions (Stage.Instruction, Stage.Steps) and
 	// the source lines. Nil when the Dockerfile does not parse.
-	Graph *buildcache.StageGraph
-	// Err is why the Dockerfile does not parse (a *buildcache.ParseError).
+	Graph *stagegraph.StageGraph
+	// Err is why the Dockerfile does not parse (a *stagegraph.ParseError).
 	Err error
 	// Dir is the absolute directory of the Dockerfile; "" for stdin.
 	Dir string
 }
 
 // Final returns the last stage, the one `docker build` builds by default.
-func (d *Dockerfile) Final() *buildcache.Stage {
+func (d *Dockerfile) Final() *stagegraph.Stage {
 	if d.Graph == nil {
 		return nil
 	}
@@ -78,8 +78,8 @@ func buildkitRules() []*Rule {
 // gantry's Dockerfile rules on it.
 // parseDockerfile builds a Dockerfile's stage graph as linting needs it:
 // leniently, keeping a FROM whose ARG has no default unexpanded.
-func parseDockerfile(src []byte) (*buildcache.StageGraph, error) {
-	return buildcache.ParseStageGraphOptions(src, buildcache.Options{Lenient: true})
+func parseDockerfile(src []byte) (*stagegraph.StageGraph, error) {
+	return stagegraph.ParseStageGraphOptions(src, stagegraph.Options{Lenient: true})
 }
 
 func (l *Linter) lintDockerfile(f *File) []Finding {
@@ -93,7 +93,7 @@ func (l *Linter) lintDockerfile(f *File) []Finding {
 		df.Err = err
 		f.Invalid = true
 		fd := Finding{RuleID: invalidFileRule.ID, Message: "the Dockerfile does not parse: " + err.Error()}
-		var pe *buildcache.ParseError
+		var pe *stagegraph.ParseError
 		if errors.As(err, &pe) {
 			fd.Message = "the Dockerfile does not parse: " + lowerSentence(pe.Message)
 			fd.Line, fd.Column = pe.Line, max(pe.Column, 1)
@@ -133,7 +133,7 @@ func (l *Linter) lintDockerfile(f *File) []Finding {
 // multi-line instruction cover findings on any of its lines: such findings
 // move to the instruction's first line, where the engine applies the
 // suppression (the position of a suppressed finding is never shown).
-func suppressWholeInstructions(g *buildcache.StageGraph, src []byte, fs []Finding) {
+func suppressWholeInstructions(g *stagegraph.StageGraph, src []byte, fs []Finding) {
 	sups := ParseSuppressions(src)
 	if len(sups) == 0 {
 		return
@@ -248,7 +248,7 @@ func buildkitFindings(f *File) (out []Finding) {
 }
 
 // declared returns the names of every ARG and ENV the Dockerfile declares.
-func declared(g *buildcache.StageGraph) map[string]bool {
+func declared(g *stagegraph.StageGraph) map[string]bool {
 	names := map[string]bool{}
 	for _, a := range g.MetaArgs {
 		names[a.Name] = true
@@ -271,7 +271,7 @@ func declared(g *buildcache.StageGraph) map[string]bool {
 }
 
 // lineStart is the 1-based column of the first non-blank byte of a line.
-func lineStart(g *buildcache.StageGraph, line int) int {
+func lineStart(g *stagegraph.StageGraph, line int) int {
 	if g == nil || line < 1 || line > len(g.Lines) {
 		return 1
 	}
@@ -280,8 +280,8 @@ func lineStart(g *buildcache.StageGraph, line int) int {
 }
 
 // stageAt returns the stage whose instructions include the line.
-func stageAt(g *buildcache.StageGraph, line int) *buildcache.Stage {
-	var cur *buildcache.Stage
+func stageAt(g *stagegraph.StageGraph, line int) *stagegraph.Stage {
+	var cur *stagegraph.Stage
 	for _, st := range g.Stages {
 		if st.Line > line {
 			break
@@ -292,7 +292,7 @@ func stageAt(g *buildcache.StageGraph, line int) *buildcache.Stage {
 }
 
 // rootBase follows FROM <stage> to the stage built from an image or scratch.
-func rootBase(st *buildcache.Stage) *buildcache.Stage {
+func rootBase(st *stagegraph.Stage) *stagegraph.Stage {
 	for i := 0; st.BaseStage != nil && i < 1000; i++ {
 		st = st.BaseStage
 	}
@@ -301,7 +301,7 @@ func rootBase(st *buildcache.Stage) *buildcache.Stage {
 
 // envKnown reports whether gantry knows the whole environment at a line:
 // the stage descends from scratch, not from an image with its own ENV.
-func envKnown(g *buildcache.StageGraph, line int) bool {
+func envKnown(g *stagegraph.StageGraph, line int) bool {
 	st := stageAt(g, line)
 	if st == nil {
 		return true // global ARGs
@@ -324,7 +324,7 @@ func lowerSentence(s string) string {
 
 // stepFinding is a finding on a whole instruction: from its first byte to
 // the end of its last line.
-func stepFinding(s *buildcache.Step, msg string) Finding {
+func stepFinding(s *stagegraph.Step, msg string) Finding {
 	fd := Finding{Line: s.Line, Column: s.Column, Message: msg}
 	if s.EndLine > s.Line || s.EndColumn > s.Column {
 		fd.EndLine, fd.EndColumn = s.EndLine, s.EndColumn
@@ -334,7 +334,7 @@ func stepFinding(s *buildcache.Step, msg string) Finding {
 
 // findInStep returns the position of the first match of re in the source
 // lines of an instruction, or the instruction's own position.
-func findInStep(g *buildcache.StageGraph, s *buildcache.Step, re *regexp.Regexp) (line, col int) {
+func findInStep(g *stagegraph.StageGraph, s *stagegraph.Step, re *regexp.Regexp) (line, col int) {
 	for l := s.Line; l <= s.EndLine && l <= len(g.Lines); l++ {
 		if loc := re.FindStringIndex(g.Lines[l-1]); loc != nil {
 			return l, loc[0] + 1
@@ -344,8 +344,8 @@ func findInStep(g *buildcache.StageGraph, s *buildcache.Step, re *regexp.Regexp)
 }
 
 // descendants returns the stages built FROM st, directly or not.
-func descendants(g *buildcache.StageGraph, st *buildcache.Stage) []*buildcache.Stage {
-	var out []*buildcache.Stage
+func descendants(g *stagegraph.StageGraph, st *stagegraph.Stage) []*stagegraph.Stage {
+	var out []*stagegraph.Stage
 	for _, o := range g.Stages {
 		for b := o.BaseStage; b != nil; b = b.BaseStage {
 			if b == st {
@@ -358,8 +358,8 @@ func descendants(g *buildcache.StageGraph, st *buildcache.Stage) []*buildcache.S
 }
 
 // ancestry returns st and the stages it is built FROM, nearest first.
-func ancestry(st *buildcache.Stage) []*buildcache.Stage {
-	out := []*buildcache.Stage{st}
+func ancestry(st *stagegraph.Stage) []*stagegraph.Stage {
+	out := []*stagegraph.Stage{st}
 	for b := st.BaseStage; b != nil && len(out) < 1000; b = b.BaseStage {
 		out = append(out, b)
 	}
@@ -405,5 +405,5 @@ func usesVar(text, name string) bool {
 	return re.MatchString(text)
 }
 
-// runScriptOf is the shell text of a RUN (see buildcache.RunScript).
-func runScriptOf(r *instructions.RunCommand) string { return buildcache.RunScript(r) }
+// runScriptOf is the shell text of a RUN (see stagegraph.RunScript).
+func runScriptOf(r *instructions.RunCommand) string { return stagegraph.RunScript(r) }

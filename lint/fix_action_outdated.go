@@ -17,7 +17,7 @@ func fixActionOutdated(c *fixContext) *Fix {
 
 // actionTooOldRe matches actionlint's finding on an action whose runtime
 // GitHub removed, which the same bump fixes.
-var actionTooOldRe = regexp.MustCompile(`^the runner of "([^"]+)" action is too old to run on GitHub Actions`)
+var actionTooOldRe = regexp.MustCompile(`^the runner of "([^"]+)" (action is too old|fails:|is a node version GitHub removed)`)
 
 // fixActionTooOld fixes actionlint's "the runner of ... action is too old"
 // finding (rule action) with the bump, for the actions in gantry's table.

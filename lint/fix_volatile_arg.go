@@ -7,7 +7,7 @@ import (
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 
-	"github.com/gantry-ci/gantry/buildcache"
+	"github.com/gantry-ci/gantry/stagegraph"
 )
 
 // metadataInstructions only describe the image: the moved ARG/ENV goes
@@ -50,7 +50,7 @@ func fixVolatileArgEarly(c *fixContext) *Fix {
 	rest := st.Steps[last+1:]
 	src := c.file.Src
 	lines := newSourceText(src).lineStarts
-	stepText := func(s *buildcache.Step) string {
+	stepText := func(s *stagegraph.Step) string {
 		if s.Line < 1 || s.EndLine > len(lines) {
 			return ""
 		}
@@ -127,7 +127,7 @@ func fixVolatileArgEarly(c *fixContext) *Fix {
 }
 
 // stepAt finds the stage step that starts on line.
-func stepAt(g *buildcache.StageGraph, line int) (*buildcache.Stage, int) {
+func stepAt(g *stagegraph.StageGraph, line int) (*stagegraph.Stage, int) {
 	for _, st := range g.Stages {
 		for i := range st.Steps {
 			if st.Steps[i].Line == line {

@@ -23,8 +23,9 @@ func lookPathOrSkip(t *testing.T, names ...string) string {
 }
 
 // TestActionlintParity lints actionlint's own err/ and examples/ workflows
-// through gantry's engine with only actionlint's rules and compares every
-// line of the expected .out files.
+// through gantry's engine with only actionlint's rules, without gantry's
+// corrections, and compares every line of the expected .out files.
+// TestCorrectionsParity shows where the corrections change that output.
 func TestActionlintParity(t *testing.T) {
 	for _, sub := range []string{"examples", "err"} {
 		dir := corpusDir(t, "actionlint", sub)
@@ -39,7 +40,7 @@ func TestActionlintParity(t *testing.T) {
 			}
 			base := strings.TrimSuffix(name, filepath.Ext(name))
 			t.Run(sub+"/"+base, func(t *testing.T) {
-				opts := Options{WorkDir: dir, ProjectRoot: dir, Config: &config.Config{}, RuleFilter: onlyActionlint}
+				opts := Options{WorkDir: dir, ProjectRoot: dir, Config: &config.Config{}, RuleFilter: onlyActionlint, rawActionlint: true}
 				if strings.Contains(base, "shellcheck") {
 					opts.Shellcheck = lookPathOrSkip(t, "shellcheck")
 				}
@@ -134,7 +135,7 @@ func TestActionlintOK(t *testing.T) {
 			continue
 		}
 		t.Run(e.Name(), func(t *testing.T) {
-			opts := Options{WorkDir: dir, ProjectRoot: dir, Config: &config.Config{}, RuleFilter: onlyActionlint}
+			opts := Options{WorkDir: dir, ProjectRoot: dir, Config: &config.Config{}, RuleFilter: onlyActionlint, rawActionlint: true}
 			if strings.Contains(e.Name(), "shellcheck") {
 				opts.Shellcheck = lookPathOrSkip(t, "shellcheck")
 			}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/rhysd/actionlint"
 
-	"github.com/gantry-ci/gantry/buildcache"
+	"github.com/gantry-ci/gantry/stagegraph"
 )
 
 // This file builds the repository model from the linted files, loading the
@@ -19,7 +19,7 @@ import (
 // linted from disk for context.
 func (l *Linter) buildRepository(root string, files []*File) *Repository {
 	r := &Repository{Root: root, byRel: map[string]*RepoWorkflow{}, context: map[string]bool{},
-		lines: map[*File][]int{}, valLines: map[*actionlint.String]valueLinesMemo{}, docker: map[string]*buildcache.StageGraph{}, effective: map[*RepoWorkflow][]*EffectiveTrigger{},
+		lines: map[*File][]int{}, valLines: map[*actionlint.String]valueLinesMemo{}, docker: map[string]*stagegraph.StageGraph{}, effective: map[*RepoWorkflow][]*EffectiveTrigger{},
 		maxSize: l.opts.MaxFileSize}
 	seen := map[string]bool{}
 	for _, f := range files {

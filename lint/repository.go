@@ -12,8 +12,8 @@ import (
 	"github.com/rhysd/actionlint"
 	"gopkg.in/yaml.v3"
 
-	"github.com/gantry-ci/gantry/buildcache"
 	"github.com/gantry-ci/gantry/config"
+	"github.com/gantry-ci/gantry/stagegraph"
 )
 
 // Repository is the model of one repository that repository rules check:
@@ -40,7 +40,7 @@ type Repository struct {
 	context   map[string]bool // display paths of files loaded only for context
 	lines     map[*File][]int
 	valLines  map[*actionlint.String]valueLinesMemo
-	docker    map[string]*buildcache.StageGraph // Dockerfiles parsed from disk
+	docker    map[string]*stagegraph.StageGraph // Dockerfiles parsed from disk
 	effective map[*RepoWorkflow][]*EffectiveTrigger
 	maxSize   int64
 	// mu guards the lazily filled memos once rules run concurrently.
@@ -300,7 +300,7 @@ func (s *RepoStep) Is(actions ...string) bool { return slices.Contains(actions, 
 // DockerfileGraph returns the stage graph of the Dockerfile at the slash
 // path rel (relative to the root): the linted file's, or one parsed once
 // from disk. It is nil when there is no such file or it does not parse.
-func (r *Repository) DockerfileGraph(rel string) *buildcache.StageGraph {
+func (r *Repository) DockerfileGraph(rel string) *stagegraph.StageGraph {
 	rel = cleanRel(rel)
 	for _, f := range r.Dockerfiles {
 		if f.RelPath == rel {
@@ -315,7 +315,7 @@ func (r *Repository) DockerfileGraph(rel string) *buildcache.StageGraph {
 	if g, ok := r.docker[rel]; ok {
 		return g
 	}
-	var g *buildcache.StageGraph
+	var g *stagegraph.StageGraph
 	abs := filepath.Join(r.Root, filepath.FromSlash(rel))
 	if st, err := os.Stat(abs); err == nil && st.Mode().IsRegular() && st.Size() <= cmp.Or(r.maxSize, DefaultMaxFileSize) {
 		if src, err := os.ReadFile(abs); err == nil {

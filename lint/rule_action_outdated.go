@@ -11,14 +11,17 @@ import (
 	"github.com/rhysd/actionlint"
 )
 
-// actionOutdatedRule flags popular actions pinned to an older major version
-// than the current one, from the data table in lint/data/actions.json.
+// actionOutdatedRule flags popular actions pinned two or more major
+// versions behind the current one, or to a major whose runtime GitHub
+// removed, from the data table in lint/data/actions.json. One major behind
+// is how most maintained repositories look between two dependabot runs, so
+// it is not reported.
 //
 // It runs in the repository pass so that one walk covers the steps of
 // workflows and of composite actions (action.yml) alike.
 var actionOutdatedRule = &Rule{
 	ID: "action-outdated", Source: SourceGantry, Target: TargetRepository, Severity: SeverityInfo,
-	Summary:         "a popular action pinned to an older major version than the current one",
+	Summary:         "a popular action pinned two or more major versions behind, or to a major whose runtime GitHub removed",
 	CheckRepository: checkActionOutdated,
 }
 
@@ -32,6 +35,9 @@ type ActionData struct {
 	Checked string `json:"checked"`
 	// Source says where the versions were checked.
 	Source string `json:"source"`
+	// RemovedRuntimes maps each action runtime (runs.using) GitHub no
+	// longer provides to what happens to actions that declare it.
+	RemovedRuntimes map[string]string `json:"removed_runtimes"`
 	// Actions maps owner/repo (lower case) to its current release.
 	Actions map[string]ActionRelease `json:"actions"`
 }
@@ -40,6 +46,37 @@ type ActionData struct {
 type ActionRelease struct {
 	// Current is the current major version tag, such as "v7".
 	Current string `json:"current"`
+	// RuntimeRemoved lists the major tags whose runtime is one of the
+	// RemovedRuntimes, such as ["v1", "v2", "v3"].
+	RuntimeRemoved []string `json:"runtime_removed,omitempty"`
+	// Broken, when set, says which majors fail outright, and why.
+	Broken *BrokenMajors `json:"broken,omitempty"`
+}
+
+// BrokenMajors records the majors of an action that no longer work at all,
+// because a GitHub service they depend on rejects them.
+type BrokenMajors struct {
+	// Below is the first major that works: every older one fails.
+	Below string `json:"below"`
+	// Since is the date (YYYY-MM-DD) they started to fail.
+	Since string `json:"since"`
+	// Reason says why they fail, in lower case.
+	Reason string `json:"reason"`
+}
+
+// runtimeRemoved reports whether the runtime of major have of the action was removed.
+func (r ActionRelease) runtimeRemoved(have int) bool {
+	for _, v := range r.RuntimeRemoved {
+		if majorNum(v) == have {
+			return true
+		}
+	}
+	return false
+}
+
+// broken reports whether major have of the action fails outright.
+func (r ActionRelease) broken(have int) bool {
+	return r.Broken != nil && have < majorNum(r.Broken.Below)
 }
 
 var actionData = func() *ActionData {
@@ -101,26 +138,28 @@ func majorNum(tag string) int {
 	return n
 }
 
-// outdatedUse checks one uses: value and returns the message, or "".
-func outdatedUse(r *Repository, uses, srcLine string, inWorkflow bool) string {
+// outdatedUse checks one uses: value and returns the message, or "", with
+// the severity: error for a major that fails outright, else the rule's.
+func outdatedUse(r *Repository, uses, srcLine string, inWorkflow bool) (string, Severity) {
 	action, ref := splitUses(uses)
 	rel, ok := actionData.Actions[actionRepo(action)]
 	if !ok || ref == "" {
-		return ""
+		return "", 0
 	}
 	have, ok := refMajor(ref, srcLine)
 	if !ok {
-		return ""
+		return "", 0
 	}
 	cur := majorNum(rel.Current)
-	if have >= cur {
-		return ""
+	removed := rel.runtimeRemoved(have) || rel.broken(have)
+	if have >= cur || cur-have < 2 && !removed {
+		return "", 0
 	}
 	// actionlint's action rule already reports exact tags whose runtime is
 	// gone, but only in workflows: it does not lint action.yml files
 	if inWorkflow && r.enabled != nil && r.enabled("action") {
 		if _, dup := actionlint.OutdatedPopularActionSpecs[uses]; dup {
-			return ""
+			return "", 0
 		}
 	}
 	name := uses[:strings.LastIndexByte(uses, '@')]
@@ -133,8 +172,19 @@ func outdatedUse(r *Repository, uses, srcLine string, inWorkflow bool) string {
 	if shaRefRe.MatchString(ref) {
 		pinned = fmt.Sprintf("@%s (v%d)", ref[:12], have)
 	}
-	return fmt.Sprintf("%s%s is %d major %s behind the current %s (gantry's action data, checked %s): update to %s@%s",
-		name, pinned, behind, ver, rel.Current, actionData.Checked, name, rel.Current)
+	why := ""
+	switch {
+	case rel.broken(have):
+		why = ", and it fails: " + rel.Broken.Reason + " since " + rel.Broken.Since
+	case removed:
+		why = ", and its node runtime was removed from GitHub Actions, which runs it on a newer node instead"
+	}
+	var sev Severity
+	if rel.broken(have) {
+		sev = SeverityError
+	}
+	return fmt.Sprintf("%s%s is %d major %s behind the current %s%s (gantry's action data, checked %s): update to %s@%s",
+		name, pinned, behind, ver, rel.Current, why, actionData.Checked, name, rel.Current), sev
 }
 
 func checkActionOutdated(r *Repository, _ any) []Finding {
@@ -146,8 +196,10 @@ func checkActionOutdated(r *Repository, _ any) []Finding {
 				if u == nil || s.Action == "" || strings.HasPrefix(s.Action, "./") || strings.HasPrefix(s.Action, "docker://") {
 					continue
 				}
-				if msg := outdatedUse(r, strings.TrimSpace(u.Value), r.sourceLine(w.File, u.Pos.Line), true); msg != "" {
-					out = append(out, usesFinding(r, w.File, u, msg))
+				if msg, sev := outdatedUse(r, strings.TrimSpace(u.Value), r.sourceLine(w.File, u.Pos.Line), true); msg != "" {
+					fd := usesFinding(r, w.File, u, msg)
+					fd.Severity = sev
+					out = append(out, fd)
 				}
 			}
 		}
@@ -157,8 +209,9 @@ func checkActionOutdated(r *Repository, _ any) []Finding {
 			if st.uses == nil || st.action == "" || strings.HasPrefix(st.action, "./") || strings.HasPrefix(st.action, "docker://") {
 				continue
 			}
-			if msg := outdatedUse(r, strings.TrimSpace(st.uses.Value), r.sourceLine(f, st.uses.Line), false); msg != "" {
+			if msg, sev := outdatedUse(r, strings.TrimSpace(st.uses.Value), r.sourceLine(f, st.uses.Line), false); msg != "" {
 				fd := finding(f, Position{st.uses.Line, st.uses.Column}, msg)
+				fd.Severity = sev
 				if src := r.sourceLine(f, st.uses.Line); strings.HasPrefix(src[min(st.uses.Column-1, len(src)):], st.uses.Value) {
 					fd.EndLine, fd.EndColumn = st.uses.Line, st.uses.Column+len(st.uses.Value)
 				}

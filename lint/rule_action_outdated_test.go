@@ -1,14 +1,19 @@
 package lint
 
 import (
+	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gantry-ci/gantry/config"
 )
 
 func TestActionOutdated(t *testing.T) {
 	runRepoCases(t, "action-outdated", []repoCase{
 		{
-			name: "old majors, versions and a pinned SHA with its version comment",
+			name: "two or more majors behind: majors, versions and a pinned SHA with its version comment",
 			files: map[string]string{".github/workflows/a.yml": job("push",
 				"      - uses: actions/checkout@v4\n"+
 					"      - uses: docker/build-push-action@v6.9.0\n"+
@@ -17,16 +22,17 @@ func TestActionOutdated(t *testing.T) {
 					"      - uses: Actions/Setup-Node@v5\n")},
 			want: []string{
 				".github/workflows/a.yml:6:15: actions/checkout@v4 is 3 major versions behind the current v7",
-				".github/workflows/a.yml:7:15: docker/build-push-action@v6.9.0 is 1 major version behind the current v7",
 				".github/workflows/a.yml:8:15: actions/cache@0c45773b623b (v4) is 2 major versions behind the current v6",
-				".github/workflows/a.yml:9:15: github/codeql-action/analyze@v3 is 1 major version behind the current v4",
 				".github/workflows/a.yml:10:15: Actions/Setup-Node@v5 is 2 major versions behind the current v7",
 			},
 		},
 		{
-			name: "current majors, branches, unpinned SHAs, unknown, local and docker actions",
+			name: "current or one major behind, branches, unpinned SHAs, unknown, local and docker actions",
 			files: map[string]string{".github/workflows/a.yml": job("push",
 				"      - uses: actions/checkout@v7\n"+
+					"      - uses: actions/checkout@v6\n"+
+					"      - uses: docker/build-push-action@v6.9.0\n"+
+					"      - uses: github/codeql-action/analyze@v3\n"+
 					"      - uses: actions/checkout@v7.0.1\n"+
 					"      - uses: actions/cache@main\n"+
 					"      - uses: actions/cache@0c45773b623bea8c8e75f6c82b208c3cf94ea4f9\n"+
@@ -44,9 +50,35 @@ func TestActionOutdated(t *testing.T) {
 			// actionlint does not lint action.yml, so its outdated tags are ours to report there
 			name:  "composite action step with a tag actionlint knows",
 			files: map[string]string{"action.yml": "name: x\ndescription: x\nruns:\n  using: composite\n  steps:\n    - uses: actions/setup-python@v4\n"},
-			want:  []string{"action.yml:6:13: actions/setup-python@v4 is 3 major versions behind the current v7"},
+			want:  []string{"action.yml:6:13: actions/setup-python@v4 is 3 major versions behind the current v7, and its node runtime was removed"},
+		},
+		{
+			name:  "a major that fails outright",
+			files: map[string]string{"action.yml": "name: x\ndescription: x\nruns:\n  using: composite\n  steps:\n    - uses: actions/upload-artifact@v3\n"},
+			want:  []string{"action.yml:6:13: actions/upload-artifact@v3 is 4 major versions behind the current v7, and it fails: GitHub's artifact service"},
 		},
 	})
+}
+
+// TestActionOutdatedSeverity checks that a major that fails outright is an
+// error wherever it is, and the others keep the rule's info.
+func TestActionOutdatedSeverity(t *testing.T) {
+	src := "name: x\ndescription: x\nruns:\n  using: composite\n  steps:\n    - uses: actions/upload-artifact@v3\n    - uses: actions/checkout@v4\n"
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "action.yml"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err := New(Options{WorkDir: dir, Config: &config.Config{}, RuleFilter: func(r *Rule) bool { return r.ID == "action-outdated" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.LintPaths(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Findings) != 2 || res.Findings[0].Severity != SeverityError || res.Findings[1].Severity != SeverityInfo {
+		t.Errorf("want an error then an info, have:\n%s", findingsText(res.Findings))
+	}
 }
 
 // TestActionOutdatedLeavesActionlintsTags checks that an exact tag that
@@ -61,7 +93,7 @@ func TestActionOutdatedLeavesActionlintsTags(t *testing.T) {
 			t.Errorf("actions/checkout@v3 reported by both rules: %s", h)
 		case strings.Contains(h, "is 3 major versions behind"):
 			ours++
-		case strings.Contains(h, "too old"):
+		case strings.Contains(h, "is a node version GitHub removed"):
 			theirs++
 		}
 	}

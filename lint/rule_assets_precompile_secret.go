@@ -7,7 +7,7 @@ import (
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 
-	"github.com/gantry-ci/gantry/buildcache"
+	"github.com/gantry-ci/gantry/stagegraph"
 )
 
 var assetsPrecompileSecretRule = &Rule{
@@ -44,7 +44,7 @@ func checkAssetsPrecompileSecret(f *File, _ any) []Finding {
 			s := &st.Steps[i]
 			switch c := s.Command.(type) {
 			case *instructions.RunCommand:
-				script := buildcache.RunScript(c)
+				script := stagegraph.RunScript(c)
 				if m := inlineSecretRe.FindStringSubmatch(script); m != nil && realLookingSecret(m[2]) {
 					line, col := findInStep(g, s, regexp.MustCompile(`\b`+m[1]+`=`))
 					out = append(out, Finding{Line: line, Column: col, Message: fmt.Sprintf(
@@ -93,7 +93,7 @@ func checkAssetsPrecompileSecret(f *File, _ any) []Finding {
 }
 
 // literalSecret reports ENV or ARG values of Rails secrets that look real.
-func literalSecret(g *buildcache.StageGraph, s *buildcache.Step, kw, key string, value *string) []Finding {
+func literalSecret(g *stagegraph.StageGraph, s *stagegraph.Step, kw, key string, value *string) []Finding {
 	if value == nil || (key != "SECRET_KEY_BASE" && key != "RAILS_MASTER_KEY") || !realLookingSecret(*value) {
 		return nil
 	}
@@ -126,7 +126,7 @@ func secretMount(c *instructions.RunCommand) bool {
 // stageEnvBefore returns the ENV and ARG values visible to step i of a
 // stage: those of the stages it is built FROM, then its own steps before i.
 // An ARG without a default maps to "$" (set at build time).
-func stageEnvBefore(st *buildcache.Stage, i int) map[string]string {
+func stageEnvBefore(st *stagegraph.Stage, i int) map[string]string {
 	env := map[string]string{}
 	chain := ancestry(st)
 	for j := len(chain) - 1; j >= 0; j-- {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 
-	"github.com/gantry-ci/gantry/buildcache"
+	"github.com/gantry-ci/gantry/stagegraph"
 )
 
 var copyBeforeInstallRule = &Rule{
@@ -103,14 +103,14 @@ func copiesWholeContext(c instructions.Command) bool {
 
 // firstInstall returns the first RUN that installs project dependencies,
 // its line and the installer's name.
-func firstInstall(steps []buildcache.Step) (*buildcache.Step, int, string) {
+func firstInstall(steps []stagegraph.Step) (*stagegraph.Step, int, string) {
 	for i := range steps {
 		r, ok := steps[i].Command.(*instructions.RunCommand)
 		if !ok {
 			continue
 		}
-		script := buildcache.RunScript(r)
-		for _, in := range buildcache.FindInstallers(script) {
+		script := stagegraph.RunScript(r)
+		for _, in := range stagegraph.FindInstallers(script) {
 			if _, ok := projectInstallers[in.Name]; ok && !toolInstall(in.Name, script) {
 				return &steps[i], steps[i].Line, in.Name
 			}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 
-	"github.com/gantry-ci/gantry/buildcache"
+	"github.com/gantry-ci/gantry/stagegraph"
 )
 
 // GemfileLockPlatformOptions are the options of the gemfile-lock-platform rule.
@@ -123,7 +123,7 @@ func checkGemfileLockPlatform(f *File, opts any) []Finding {
 		for i := range st.Steps {
 			s := &st.Steps[i]
 			r, ok := s.Command.(*instructions.RunCommand)
-			if !ok || !bundleInstallRe.MatchString(buildcache.RunScript(r)) {
+			if !ok || !bundleInstallRe.MatchString(stagegraph.RunScript(r)) {
 				continue
 			}
 			root := rootBase(st)
@@ -161,7 +161,7 @@ func checkGemfileLockPlatform(f *File, opts any) []Finding {
 
 // stagePlatforms returns the platforms a stage is built for: its own (or
 // an ancestor's) FROM --platform, else the configured platforms.
-func stagePlatforms(st *buildcache.Stage, def []string) []string {
+func stagePlatforms(st *stagegraph.Stage, def []string) []string {
 	for _, a := range ancestry(st) {
 		if a.Platform != "" && !strings.Contains(a.Instruction.Platform, "$") {
 			return []string{a.Platform}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 
-	"github.com/gantry-ci/gantry/buildcache"
+	"github.com/gantry-ci/gantry/stagegraph"
 )
 
 // VolatileArgOptions are the options of the volatile-arg-early rule.
@@ -60,7 +60,7 @@ func checkVolatileArgEarly(f *File, opts any) []Finding {
 				continue
 			}
 			later := laterCostlyRun(st.Steps[i+1:], name)
-			var via *buildcache.Stage
+			var via *stagegraph.Stage
 			if later == nil && isEnv {
 				for _, d := range descendants(g, st) {
 					if later = laterCostlyRun(d.Steps, name); later != nil {
@@ -120,14 +120,14 @@ func volatileVar(c instructions.Command, extra []string) (name string, isEnv boo
 
 // laterCostlyRun returns the first RUN among steps that is not a cheap file
 // operation and does not refer to the variable.
-func laterCostlyRun(steps []buildcache.Step, name string) *buildcache.Step {
+func laterCostlyRun(steps []stagegraph.Step, name string) *stagegraph.Step {
 	for i := range steps {
 		r, ok := steps[i].Command.(*instructions.RunCommand)
 		if !ok {
 			continue
 		}
-		script := buildcache.RunScript(r)
-		if buildcache.CheapScript(script) || usesVar(script, name) {
+		script := stagegraph.RunScript(r)
+		if stagegraph.CheapScript(script) || usesVar(script, name) {
 			continue
 		}
 		return &steps[i]

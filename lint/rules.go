@@ -133,7 +133,7 @@ var (
 var actionlintRules = []*Rule{
 	upstream("syntax-check", "yaml syntax and workflow structure: unexpected, missing or duplicate keys"),
 	upstream("expression", "syntax, typing and context availability of ${{ }} expressions, including untrusted inputs"),
-	upstream("action", "format of uses:, inputs of popular and local actions, outdated popular actions"),
+	upstream("action", "format of uses:, inputs of popular and local actions; a removed node runtime is info, a major that fails is an error"),
 	upstream("credentials", "hard-coded credentials in container and services"),
 	upstream("deprecated-commands", "deprecated workflow commands such as set-output and save-state"),
 	upstream("env-var", "environment variable names in env:"),
@@ -144,10 +144,10 @@ var actionlintRules = []*Rule{
 	upstream("job-needs", "needs: referring to missing jobs and dependency cycles"),
 	upstream("matrix", "duplicate and undefined matrix values"),
 	upstream("permissions", "permission scopes and values"),
-	upstream("runner-label", "runs-on labels of GitHub-hosted and self-hosted runners"),
+	upstream("runner-label", "runs-on labels: typos of GitHub's labels and retired images are errors, other unknown labels info (third-party runner services accepted)"),
 	upstream("shell-name", "shell names in shell:"),
 	upstream("workflow-call", "reusable workflow calls: inputs, secrets and outputs"),
-	upstream("shellcheck", "shellcheck on run: scripts, when shellcheck is on PATH"),
+	upstream("shellcheck", "shellcheck on bash and sh run: scripts, when shellcheck is on PATH; severity is shellcheck's level (info and style are info)"),
 	upstream("pyflakes", "pyflakes on python run: scripts, when pyflakes is on PATH"),
 }
 

@@ -105,6 +105,7 @@ func renderRulesDoc() []byte {
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", id, r.Source, r.Target, sev, fix, strings.ReplaceAll(r.Summary, "|", "\\|"))
 	}
+	b.WriteString(correctionsDoc())
 	for _, r := range Rules() {
 		if r.Source != SourceGantry {
 			continue
@@ -123,4 +124,22 @@ func renderRulesDoc() []byte {
 		}
 	}
 	return b.Bytes()
+}
+
+// correctionsDoc renders the table of gantry's corrections of actionlint.
+func correctionsDoc() string {
+	var b strings.Builder
+	b.WriteString("\n<a id=\"corrections\"></a>\n\n## Corrections of actionlint's output\n\n")
+	b.WriteString("gantry runs all of actionlint's checks and corrects their output where it is wrong or rated\n")
+	b.WriteString("higher than it is worth. Each correction below is data (`lint/correction*.go`);\n")
+	b.WriteString("`testdata/corrections/parity.golden` lists every place in actionlint's own test suite where\n")
+	b.WriteString("gantry's output differs, and which correction explains it. Default severities: shellcheck\n")
+	b.WriteString("findings take shellcheck's level; runner-label typos and retired images are errors, other\n")
+	b.WriteString("unknown labels info; an action on a removed runtime is info, one that fails is an error;\n")
+	b.WriteString("everything else actionlint reports stays an error.\n\n")
+	b.WriteString("| correction | rule | why |\n|---|---|---|\n")
+	for _, c := range Corrections() {
+		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", c.ID, c.Rule, strings.ReplaceAll(c.Reason, "|", "\\|"))
+	}
+	return b.String()
 }

@@ -61,6 +61,8 @@ func (l *Linter) lintWorkflow(w *worker, f *File) []Finding {
 	cfg := f.cfg
 	proj, _ := l.project(f.Root) // resolved, and errors reported, in run
 	col := &collector{RuleBase: actionlint.NewRuleBase("gantry-collector", "")}
+	ws := newWorkflowSource(f.Src)
+	cc := newCorrectionContext(ws)
 	w.hook = func(rs []actionlint.Rule) []actionlint.Rule {
 		out := rs[:0]
 		for _, r := range rs {
@@ -74,7 +76,9 @@ func (l *Linter) lintWorkflow(w *worker, f *File) []Finding {
 				out = append(out, r)
 			}
 		}
-		ws := newWorkflowSource(f.Src)
+		if !l.opts.rawActionlint {
+			out = append(prepareRules(cc), out...)
+		}
 		for _, rule := range gantryRules {
 			if rule.NewWorkflowRule != nil && l.ruleRuns(cfg, rule) {
 				r := rule.NewWorkflowRule(ruleOptions(cfg, rule))
@@ -106,6 +110,11 @@ func (l *Linter) lintWorkflow(w *worker, f *File) []Finding {
 	}
 	if f.Workflow == nil {
 		f.Invalid = true
+	}
+	if !l.opts.rawActionlint {
+		cc.setWorkflow(f.Workflow)
+		out, f.corrections = correct(cc, out)
+		f.prepared = cc.prepared
 	}
 	return out
 }

@@ -6,14 +6,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gantry-ci/gantry/actions/runenv"
-	"github.com/gantry-ci/gantry/buildcache"
 	"github.com/gantry-ci/gantry/docs"
 	"github.com/gantry-ci/gantry/lint"
+	"github.com/gantry-ci/gantry/stagegraph"
 )
 
 type planFlags struct {
@@ -55,29 +54,30 @@ func runPlan(cmd *cobra.Command, args []string, fl *planFlags) error {
 	if len(args) == 1 {
 		dir = args[0]
 	}
+	if err := checkPaths(args, true); err != nil {
+		return err
+	}
 	file := fl.file
 	if file == "" {
 		file = filepath.Join(dir, "Dockerfile")
 	}
-	switch fl.format {
-	case "tree", "mermaid", "dot", "json", "bake":
-	default:
-		return usageError("unknown --format %q (known: tree, mermaid, dot, json, bake)", fl.format)
+	if err := checkEnum("--format", fl.format, stagegraph.Formats); err != nil {
+		return err
 	}
-	var spec buildcache.CacheSpec
+	var spec stagegraph.CacheSpec
 	if fl.format == "bake" {
 		if fl.cache == "" {
 			return usageError("--format bake needs --cache, such as --cache type=registry,ref=ghcr.io/OWNER/APP or --cache type=local,dir=.buildx-cache")
 		}
 		var err error
-		if spec, err = buildcache.ParseCacheSpec(fl.cache); err != nil {
+		if spec, err = stagegraph.ParseCacheSpec(fl.cache); err != nil {
 			return usageError("--cache: %v", err)
 		}
 	}
-	if _, err := loadConfig(lint.FindRoot(dir), ""); err != nil {
+	if _, err := lint.LoadConfig(lint.FindRoot(dir), ""); err != nil {
 		return err
 	}
-	buildArgs, err := buildcache.ParseBuildArgs(fl.buildArgs, os.LookupEnv)
+	buildArgs, err := stagegraph.ParseBuildArgs(fl.buildArgs, os.LookupEnv)
 	if err != nil {
 		return usageError("%v", err)
 	}
@@ -89,19 +89,14 @@ func runPlan(cmd *cobra.Command, args []string, fl *planFlags) error {
 		}
 		return usageError("cannot read %s: %v", file, err)
 	}
-	g, err := buildcache.ParseStageGraphOptions(src, buildcache.Options{BuildArgs: buildArgs, Platform: fl.platform})
+	g, err := stagegraph.ParseStageGraphOptions(src, stagegraph.Options{BuildArgs: buildArgs, Platform: fl.platform})
 	if err != nil {
-		var pe *buildcache.ParseError
-		if errors.As(err, &pe) && pe.Line > 0 {
-			return &exitError{code: exitFindings, err: fmt.Errorf("%s:%d:%d: %s", filepath.ToSlash(file), pe.Line, max(pe.Column, 1), pe.Message)}
-		}
-		return &exitError{code: exitFindings, err: fmt.Errorf("%s: %v", filepath.ToSlash(file), err)}
+		return &exitError{code: exitFindings, err: stagegraph.FileError(file, err)}
 	}
-	plan, err := g.NewPlan(fl.target, filepath.ToSlash(file))
+	plan, err := g.Outline(fl.target, filepath.ToSlash(file))
 	if err != nil {
 		return usageError("--target: %v", err)
 	}
-
 	var w io.Writer = cmd.OutOrStdout()
 	var out *os.File
 	if fl.output != "" {
@@ -111,18 +106,7 @@ func runPlan(cmd *cobra.Command, args []string, fl *planFlags) error {
 		defer out.Close()
 		w = out
 	}
-	switch fl.format {
-	case "tree":
-		err = plan.WriteTree(w)
-	case "mermaid":
-		_, err = io.WriteString(w, plan.Mermaid())
-	case "dot":
-		_, err = io.WriteString(w, plan.Dot())
-	case "json":
-		err = plan.WriteJSON(w)
-	case "bake":
-		err = plan.WriteBake(w, spec, bakeOptions(dir, file, buildArgs, fl))
-	}
+	err = plan.Write(w, fl.format, spec, stagegraph.NewBakeOptions(dir, file, buildArgs, fl.tags, fl.platform))
 	if err == nil && out != nil {
 		err = out.Close()
 	}
@@ -133,20 +117,4 @@ func runPlan(cmd *cobra.Command, args []string, fl *planFlags) error {
 		fmt.Fprintln(cmd.ErrOrStderr(), "gantry: warning: cannot write the job summary:", err)
 	}
 	return nil
-}
-
-// bakeOptions expresses the context and Dockerfile as bake expects them:
-// the context as given, the Dockerfile relative to it.
-func bakeOptions(dir, file string, buildArgs map[string]string, fl *planFlags) buildcache.BakeOptions {
-	df := file
-	if rel, err := filepath.Rel(dir, file); err == nil && !strings.HasPrefix(rel, "..") {
-		df = rel
-	} else if abs, err := filepath.Abs(file); err == nil {
-		df = abs
-	}
-	opts := buildcache.BakeOptions{Context: filepath.ToSlash(dir), Dockerfile: filepath.ToSlash(df), BuildArgs: buildArgs, Tags: fl.tags}
-	if fl.platform != "" {
-		opts.Platforms = strings.Split(fl.platform, ",")
-	}
-	return opts
 }

@@ -1,4 +1,4 @@
-package buildcache
+package stagegraph
 
 import (
 	"bytes"
@@ -38,15 +38,15 @@ func checkGolden(t *testing.T, written map[string]bool, name string, have []byte
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (run go test ./buildcache -run TestPlanGoldens -update)", err)
+		t.Fatalf("%v (run go test ./stagegraph -run TestPlanGoldens -update)", err)
 	}
 	if !bytes.Equal(have, want) {
-		t.Errorf("%s differs from the golden file (run go test ./buildcache -run TestPlanGoldens -update to accept):\n--- have\n%s", name, have)
+		t.Errorf("%s differs from the golden file (run go test ./stagegraph -run TestPlanGoldens -update to accept):\n--- have\n%s", name, have)
 	}
 }
 
 // goldenPlan writes the tree and JSON plans of a Dockerfile, or its error.
-func goldenPlan(t *testing.T, written map[string]bool, name, display string, src []byte, wantErr bool) *Plan {
+func goldenPlan(t *testing.T, written map[string]bool, name, display string, src []byte, wantErr bool) *Outline {
 	t.Helper()
 	g, err := ParseStageGraph(src, nil)
 	if err != nil {
@@ -58,9 +58,9 @@ func goldenPlan(t *testing.T, written map[string]bool, name, display string, src
 		return nil
 	}
 	if wantErr {
-		t.Errorf("%s: want a parse error, have a plan", name)
+		t.Errorf("%s: want a parse error, have an outline", name)
 	}
-	p, err := g.NewPlan("", display)
+	p, err := g.Outline("", display)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package buildcache
+package stagegraph
 
 import (
 	"encoding/json"
@@ -7,7 +7,7 @@ import (
 	"slices"
 )
 
-// BakeOptions are what a bake file needs besides the plan.
+// BakeOptions are what a bake file needs besides the outline.
 type BakeOptions struct {
 	// Context is the build context directory, as bake should see it.
 	Context string
@@ -44,11 +44,11 @@ type bakeTarget struct {
 }
 
 // WriteBake writes a `docker buildx bake` file (JSON) with one target per
-// cacheable stage, each importing its own and its ancestors' entries and
-// exporting its own entry, plus the plan's target (which imports every
-// entry). The default group builds them all, so that one
-// `docker buildx bake -f gantry.bake.json` refreshes every stage's cache.
-func (p *Plan) WriteBake(w io.Writer, spec CacheSpec, opts BakeOptions) error {
+// cacheable stage plus the outline's target, each importing and exporting its
+// own entry only, as gantry build does (a mode=max entry holds the layers of
+// the stages it is built on too). The default group builds them all, so that
+// one `docker buildx bake -f gantry.bake.json` refreshes every stage's cache.
+func (p *Outline) WriteBake(w io.Writer, spec CacheSpec, opts BakeOptions) error {
 	if opts.Context == "" {
 		opts.Context = "."
 	}
@@ -57,37 +57,29 @@ func (p *Plan) WriteBake(w io.Writer, spec CacheSpec, opts BakeOptions) error {
 	}
 	f := bakeFile{Group: map[string]bakeGroup{}, Target: map[string]bakeTarget{}}
 	var order []string
-	target := func(st *Stage, imports []string) bakeTarget {
+	target := func(st *Stage) bakeTarget {
 		t := bakeTarget{Context: opts.Context, Dockerfile: opts.Dockerfile, Target: stageRef(st),
 			Platforms: opts.Platforms}
 		if len(opts.BuildArgs) > 0 {
 			t.Args = maps.Clone(opts.BuildArgs)
 		}
-		for _, name := range imports {
-			in, _ := spec.ForStage(name)
-			t.CacheFrom = append(t.CacheFrom, FormatAttrs(in))
-		}
-		return t
-	}
-	var all []string
-	for _, e := range p.Cache.Entries {
-		st := p.stageByCacheName(e.Stage)
-		t := target(st, e.Imports)
-		_, out := spec.ForStage(e.Stage)
+		in, out := spec.ForStage(st.CacheName)
+		t.CacheFrom = []string{FormatAttrs(in)}
 		t.CacheTo = []string{FormatAttrs(out)}
 		if st != p.Target {
 			t.Output = []string{"type=cacheonly"}
 		} else {
 			t.Tags = opts.Tags
 		}
-		f.Target[e.Stage] = t
+		return t
+	}
+	for _, e := range p.Cache.Entries {
+		f.Target[e.Stage] = target(p.stageByCacheName(e.Stage))
 		order = append(order, e.Stage)
-		all = append(all, e.Stage)
 	}
 	if !p.Target.Cacheable {
-		t := target(p.Target, all)
-		t.Tags = opts.Tags
-		f.Target[p.Target.CacheName] = t
+		// the target always has an entry of its own, as in gantry build
+		f.Target[p.Target.CacheName] = target(p.Target)
 		order = append(order, p.Target.CacheName)
 	}
 	f.Group["default"] = bakeGroup{Targets: slices.Clone(order)}
@@ -100,7 +92,7 @@ func (p *Plan) WriteBake(w io.Writer, spec CacheSpec, opts BakeOptions) error {
 // stageRef is how --target names a stage (see Stage.TargetName).
 func stageRef(st *Stage) string { return st.TargetName() }
 
-func (p *Plan) stageByCacheName(name string) *Stage {
+func (p *Outline) stageByCacheName(name string) *Stage {
 	for _, st := range p.Graph.Stages {
 		if st.CacheName == name {
 			return st

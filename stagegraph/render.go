@@ -1,4 +1,4 @@
-package buildcache
+package stagegraph
 
 import (
 	"encoding/json"
@@ -13,9 +13,9 @@ import (
 	"github.com/gantry-ci/gantry/internal/text"
 )
 
-// Plan is everything `gantry plan` shows about a target: the graph, the
+// Outline is everything `gantry plan` shows about a target: the graph, the
 // waves, the dead stages and the cache plan.
-type Plan struct {
+type Outline struct {
 	// Graph is the Dockerfile's stage graph.
 	Graph *StageGraph
 	// Target is the target stage.
@@ -32,8 +32,8 @@ type Plan struct {
 	File string
 }
 
-// NewPlan computes the plan of a target ("" is the last stage).
-func (g *StageGraph) NewPlan(target, file string) (*Plan, error) {
+// Outline computes the outline of a target ("" is the last stage).
+func (g *StageGraph) Outline(target, file string) (*Outline, error) {
 	t, err := g.Target(target)
 	if err != nil {
 		return nil, err
@@ -42,7 +42,7 @@ func (g *StageGraph) NewPlan(target, file string) (*Plan, error) {
 	if t.Name == "" {
 		name = strconv.Itoa(t.Index)
 	}
-	p := &Plan{Graph: g, Target: t, File: file}
+	p := &Outline{Graph: g, Target: t, File: file}
 	if p.Needed, err = g.Needed(name); err != nil {
 		return nil, err
 	}
@@ -56,7 +56,7 @@ func (g *StageGraph) NewPlan(target, file string) (*Plan, error) {
 	return p, nil
 }
 
-func (p *Plan) wave(st *Stage) int {
+func (p *Outline) wave(st *Stage) int {
 	for i, w := range p.Waves {
 		if slices.Contains(w, st) {
 			return i
@@ -65,12 +65,12 @@ func (p *Plan) wave(st *Stage) int {
 	return -1
 }
 
-func (p *Plan) needed(st *Stage) bool { return slices.Contains(p.Needed, st) }
+func (p *Outline) needed(st *Stage) bool { return slices.Contains(p.Needed, st) }
 
-// WriteTree prints the plan for people: the waves (stages of one wave build
+// WriteTree prints the outline for people: the waves (stages of one wave build
 // in parallel), each stage with its base and the stages it copies from, the
 // cache plan and the dead stages.
-func (p *Plan) WriteTree(w io.Writer) error {
+func (p *Outline) WriteTree(w io.Writer) error {
 	var b strings.Builder
 	g := p.Graph
 	file := p.File
@@ -112,15 +112,12 @@ func (p *Plan) WriteTree(w io.Writer) error {
 		}
 	}
 
-	b.WriteString("\ncache plan (one entry per stage: it imports its own entry and its ancestors', exports its own)\n")
+	b.WriteString("\ncache plan (one entry per stage: each stage imports and exports only its own entry)\n")
 	if len(p.Cache.Entries) == 0 {
 		b.WriteString("  none: no stage installs dependencies or produces artifacts\n")
 	}
 	for _, e := range p.Cache.Entries {
 		fmt.Fprintf(&b, "  %s  %s\n", pad(e.Stage), e.Reason)
-		if len(e.Imports) > 1 {
-			fmt.Fprintf(&b, "  %s  imports %s\n", pad(""), strings.Join(e.Imports, ", "))
-		}
 	}
 	var skipped []string
 	for _, st := range p.Needed {
@@ -188,7 +185,7 @@ func nodeID(st *Stage) string { return "s" + strconv.Itoa(st.Index) }
 // Mermaid returns the stage graph as a mermaid flowchart: an arrow from each
 // stage to the stages built on it or copying from it, the target in bold,
 // stages with a cache entry in green, dead stages dashed.
-func (p *Plan) Mermaid() string {
+func (p *Outline) Mermaid() string {
 	return p.MermaidWith(MermaidStyle{
 		ClassDefs: map[string]string{
 			"cached": "fill:#e6f4ea,stroke:#2e7d32",
@@ -217,7 +214,7 @@ type MermaidStyle struct {
 
 // MermaidWith returns the stage graph as a mermaid flowchart with the
 // given stage classes; the target is always drawn with a thick border.
-func (p *Plan) MermaidWith(style MermaidStyle) string {
+func (p *Outline) MermaidWith(style MermaidStyle) string {
 	var b strings.Builder
 	b.WriteString("flowchart TD\n")
 	for _, st := range p.Graph.Stages {
@@ -281,7 +278,7 @@ func mermaidEscape(s string) string {
 }
 
 // Dot returns the stage graph in Graphviz dot.
-func (p *Plan) Dot() string {
+func (p *Outline) Dot() string {
 	var b strings.Builder
 	b.WriteString("digraph stages {\n  rankdir=TB;\n  node [shape=box, fontname=\"sans-serif\"];\n")
 	for _, st := range p.Graph.Stages {
@@ -362,8 +359,8 @@ type (
 // PlanJSONVersion is the version of the JSON plan format.
 const PlanJSONVersion = 1
 
-// WriteJSON writes the plan as indented JSON (format version PlanJSONVersion).
-func (p *Plan) WriteJSON(w io.Writer) error {
+// WriteJSON writes the outline as indented JSON (format version PlanJSONVersion).
+func (p *Outline) WriteJSON(w io.Writer) error {
 	g := p.Graph
 	out := jsonPlan{Version: PlanJSONVersion, File: p.File, Target: p.Target.DisplayName(), Platform: g.Platform,
 		MetaArgs: g.MetaArgs, Waves: [][]string{}, Dead: []string{}, Cache: p.Cache}
@@ -416,9 +413,9 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// SummaryMarkdown returns the plan as GitHub job summary markdown: the
+// SummaryMarkdown returns the outline as GitHub job summary markdown: the
 // mermaid graph (GitHub renders it) and the cache plan as a table.
-func (p *Plan) SummaryMarkdown() string {
+func (p *Outline) SummaryMarkdown() string {
 	var b strings.Builder
 	file := p.File
 	if file == "" {
@@ -429,10 +426,11 @@ func (p *Plan) SummaryMarkdown() string {
 	b.WriteString(p.Mermaid())
 	b.WriteString("```\n\n")
 	if len(p.Cache.Entries) > 0 {
-		b.WriteString("| cache entry | wave | why | imports |\n|---|---|---|---|\n")
+		b.WriteString("| cache entry | wave | why |\n|---|---|---|\n")
 		for _, e := range p.Cache.Entries {
-			fmt.Fprintf(&b, "| `%s` | %d | %s | %s |\n", e.Stage, e.Wave+1, text.EscapeMarkdown(e.Reason), strings.Join(e.Imports, ", "))
+			fmt.Fprintf(&b, "| `%s` | %d | %s |\n", e.Stage, e.Wave+1, text.EscapeMarkdown(e.Reason))
 		}
+		b.WriteString("\nEach stage imports and exports only its own entry.\n")
 		b.WriteString("\n")
 	}
 	if len(p.Dead) > 0 {

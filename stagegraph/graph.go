@@ -1,10 +1,15 @@
-// Package buildcache models a Dockerfile as a graph of build stages and
+// Package stagegraph models a Dockerfile as a graph of build stages and
 // derives from it what gantry needs to build it fast: the stages a target
 // needs, the dependency waves BuildKit can run in parallel, the stages that
 // are never built, and a per-stage cache plan. It parses with BuildKit's own
 // Dockerfile parser and instruction packages, so it sees a Dockerfile the
 // way `docker build` does.
-package buildcache
+//
+// It needs no BuildKit daemon and links no BuildKit client: lint's
+// Dockerfile rules read the graph, `gantry plan` prints a target's Outline
+// (tree, mermaid, dot, JSON, bake file), and package buildcache turns the
+// cache plan and a --cache spec (CacheSpec) into the solves of a build.
+package stagegraph
 
 import (
 	"bytes"
@@ -640,6 +645,10 @@ func (g *StageGraph) Needed(target string) ([]*Stage, error) {
 	}
 	return g.closure(t), nil
 }
+
+// NeededBy returns the stage and the stages it needs, in dependency order,
+// as Needed does for a target.
+func (g *StageGraph) NeededBy(st *Stage) []*Stage { return g.closure(st) }
 
 // closure returns t and everything it needs, sorted by index (stages can
 // only depend on stages... not necessarily earlier ones: COPY --from may name

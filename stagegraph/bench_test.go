@@ -1,4 +1,4 @@
-package buildcache
+package stagegraph
 
 import (
 	"io"
@@ -36,7 +36,7 @@ func BenchmarkPlan(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		p, err := g.NewPlan("", "Dockerfile")
+		p, err := g.Outline("", "Dockerfile")
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,0 +1,134 @@
+package lint
+
+import "github.com/rhysd/actionlint"
+
+// Correction is one deliberate difference between gantry's output and
+// actionlint's: a finding actionlint gets wrong, or rates higher than it is
+// worth, for a reason stated here. The parity tests run actionlint's own
+// test suite with and without the corrections, so that every difference is
+// attributed to one of them (lint/testdata/corrections/parity.golden).
+type Correction struct {
+	// ID names the correction in tests and docs.
+	ID string
+	// Rule is the actionlint rule whose findings it corrects.
+	Rule string
+	// Reason says why actionlint's output is wrong or overrated.
+	Reason string
+	// prepare, when set, returns a visitor that runs before actionlint's
+	// rules and may adjust the parsed workflow they see; it counts what it
+	// changed in c.prepared.
+	prepare func(c *correctionContext) actionlint.Rule
+	// apply, when set, corrects one finding of Rule. It returns false to
+	// drop the finding; otherwise it may change its severity and message.
+	apply func(c *correctionContext, fd *Finding) bool
+}
+
+// corrections are applied in order to every workflow's actionlint findings.
+var corrections = []*Correction{
+	shellcheckSeverityCorrection,
+	shellcheckNotShellCorrection,
+	shellcheckRunnerVarCorrection,
+	runnerLabelCorrection,
+	dynamicStrategyCorrection,
+	scalarIndexCorrection,
+	actionRuntimeCorrection,
+}
+
+// Corrections returns gantry's corrections of actionlint's output.
+func Corrections() []*Correction {
+	out := make([]*Correction, len(corrections))
+	copy(out, corrections)
+	return out
+}
+
+// appliedCorrection records what a correction did to one finding.
+type appliedCorrection struct {
+	correction *Correction
+	before     Finding
+	// after is nil when the finding was dropped.
+	after *Finding
+}
+
+// correctionContext is what corrections know about the linted workflow.
+type correctionContext struct {
+	workflow *actionlint.Workflow
+	src      *workflowSource
+	runs     map[actionlint.Pos]runStep
+	// prepared counts the changes each prepare visitor made to the workflow.
+	prepared map[*Correction]int
+}
+
+// runStep is a run: step with the job it belongs to.
+type runStep struct {
+	job  *actionlint.Job
+	step *actionlint.Step
+	run  *actionlint.ExecRun
+}
+
+func newCorrectionContext(ws *workflowSource) *correctionContext {
+	return &correctionContext{src: ws, runs: map[actionlint.Pos]runStep{}, prepared: map[*Correction]int{}}
+}
+
+// setWorkflow records the parsed workflow once actionlint has run.
+func (c *correctionContext) setWorkflow(w *actionlint.Workflow) {
+	c.workflow = w
+	if w == nil {
+		return
+	}
+	for _, j := range w.Jobs {
+		for _, s := range j.Steps {
+			if r, ok := s.Exec.(*actionlint.ExecRun); ok && r.RunPos != nil {
+				c.runs[*r.RunPos] = runStep{job: j, step: s, run: r}
+			}
+		}
+	}
+}
+
+// runAt returns the run: step whose run key is at the finding's position,
+// where actionlint reports shellcheck's findings.
+func (c *correctionContext) runAt(fd *Finding) (runStep, bool) {
+	r, ok := c.runs[actionlint.Pos{Line: fd.Line, Col: fd.Column}]
+	return r, ok
+}
+
+// correct applies the corrections to one workflow's actionlint findings
+// (gantry's own rules are left alone) and returns the kept findings with a
+// record of every change.
+func correct(c *correctionContext, fs []Finding) ([]Finding, []appliedCorrection) {
+	out := fs[:0:0]
+	var log []appliedCorrection
+	for _, fd := range fs {
+		keep := true
+		for _, cr := range corrections {
+			if cr.apply == nil || cr.Rule != fd.RuleID {
+				continue
+			}
+			before := fd
+			keep = cr.apply(c, &fd)
+			if !keep {
+				log = append(log, appliedCorrection{correction: cr, before: before})
+				break
+			}
+			if fd.Severity != before.Severity || fd.Message != before.Message {
+				after := fd
+				log = append(log, appliedCorrection{correction: cr, before: before, after: &after})
+			}
+		}
+		if keep {
+			out = append(out, fd)
+		}
+	}
+	return out, log
+}
+
+// prepareRules returns the visitors of the corrections that adjust the
+// parsed workflow before actionlint's rules see it.
+func prepareRules(c *correctionContext) []actionlint.Rule {
+	var out []actionlint.Rule
+	for _, cr := range corrections {
+		if cr.prepare != nil {
+			out = append(out, cr.prepare(c))
+		}
+	}
+	return out
+}
