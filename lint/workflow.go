@@ -88,7 +88,7 @@ func (l *Linter) lintWorkflow(w *worker, f *File) []Finding {
 				out = append(out, r)
 			}
 		}
-		return append(out, col)
+		return inDocumentOrder(append(out, col))
 	}
 	defer func() { w.hook = nil }()
 	path := f.Path
@@ -97,6 +97,9 @@ func (l *Linter) lintWorkflow(w *worker, f *File) []Finding {
 		return []Finding{{RuleID: internalErrorRule.ID, Line: 1, Column: 1, Message: "actionlint failed: " + err.Error()}}
 	}
 	f.Workflow = col.workflow
+	if proj != nil {
+		stableLocalUses(errs, f.Workflow, proj.RootDir())
+	}
 	out := make([]Finding, 0, len(errs))
 	for _, e := range errs {
 		fd := Finding{RuleID: e.Kind, Line: e.Line, Column: e.Column, Message: e.Message}
