@@ -26,9 +26,12 @@ var secretBuildArgRule = &Rule{
 }
 
 var (
-	// secretExprRe matches a secret in an expression; GITHUB_TOKEN is left
-	// out: it expires when the job ends.
-	secretExprRe = regexp.MustCompile(`\$\{\{[^}]*\bsecrets\.([A-Za-z_][A-Za-z0-9_-]*)`)
+	// exprRe matches one ${{ }} expression; secretRefRe a secret in it.
+	exprRe      = regexp.MustCompile(`\$\{\{([^}]*)\}\}`)
+	secretRefRe = regexp.MustCompile(`\bsecrets\.([A-Za-z_][A-Za-z0-9_-]*)`)
+	// testExprRe matches expressions that only test a secret, such as
+	// secrets.X != '' (a boolean, not the value).
+	testExprRe = regexp.MustCompile(`[=!]=|^\s*!|\b(contains|startsWith|endsWith)\(`)
 	// envRefExprRe matches ${{ env.NAME }}.
 	envRefExprRe = regexp.MustCompile(`\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}`)
 	// buildArgFlagRe matches --build-arg NAME[=VALUE] in a script, with the
@@ -125,8 +128,8 @@ func stepSecretBuildArgs(r *Repository, s *RepoStep) []Finding {
 // "secrets.NPM_TOKEN through env.NPM_TOKEN"), or "" when it holds none.
 // Shell variables count only in scripts (shell is set).
 func secretIn(s *RepoStep, value string, shell bool) string {
-	if m := secretExprRe.FindStringSubmatch(value); m != nil && !strings.EqualFold(m[1], "GITHUB_TOKEN") {
-		return "secrets." + m[1]
+	if n := secretName(value); n != "" {
+		return "secrets." + n
 	}
 	var names []string
 	for _, m := range envRefExprRe.FindAllStringSubmatch(value, -1) {
@@ -139,8 +142,26 @@ func secretIn(s *RepoStep, value string, shell bool) string {
 	}
 	for _, n := range names {
 		if v := s.Env(n); v != nil {
-			if m := secretExprRe.FindStringSubmatch(v.Value); m != nil && !strings.EqualFold(m[1], "GITHUB_TOKEN") {
-				return "secrets." + m[1] + " through env." + n
+			if sn := secretName(v.Value); sn != "" {
+				return "secrets." + sn + " through env." + n
+			}
+		}
+	}
+	return ""
+}
+
+// secretName returns the name of the first secret whose value an
+// expression in value yields, or "". GITHUB_TOKEN is left out: GitHub
+// revokes it when the job ends. Expressions that only test a secret
+// (secrets.X != ”) yield a boolean, not the secret.
+func secretName(value string) string {
+	for _, e := range exprRe.FindAllStringSubmatch(value, -1) {
+		if testExprRe.MatchString(e[1]) {
+			continue
+		}
+		for _, m := range secretRefRe.FindAllStringSubmatch(e[1], -1) {
+			if !strings.EqualFold(m[1], "GITHUB_TOKEN") {
+				return m[1]
 			}
 		}
 	}
@@ -156,10 +177,11 @@ var (
 	// secretArgRe matches secret words glued to others (NPMTOKEN,
 	// DB_PASS, GH_PAT, ACCESS_TOKENS) and Bundler's credential variables
 	// (BUNDLE_GITHUB__COM).
-	secretArgRe = regexp.MustCompile(`(?i)(token|password|passwd|secret|apikey|api_key|privatekey|private_key)s?$|(?:_|^)(pass|pat)$|^BUNDLE_[A-Z0-9_]+__[A-Z0-9_]+$|^(token|password|secret)`)
+	secretArgRe = regexp.MustCompile(`(?i)(token|password|passwd|secret|apikey|api_key|privatekey|private_key)s?$|(?:_|^)(pass|pat)$|^BUNDLE_[A-Z0-9_]+__[A-Z0-9_]+$`)
 	// notSecretArgRe matches names that only mention a secret: where it
-	// lives, its ID, its length, a public key.
-	notSecretArgRe = regexp.MustCompile(`(?i)public|_(file|path|dir|id|name|names|url|version|length|len|type|ref|env|header)$|^(no|skip|use|with|has|enable|disable)_`)
+	// lives, its ID, its length, a public key, a switch or a count
+	// (MAX_TOKENS).
+	notSecretArgRe = regexp.MustCompile(`(?i)public|_(file|path|dir|id|name|names|url|version|length|len|type|ref|env|header)$|^(no|skip|use|with|has|enable|disable|max|min|num)_`)
 )
 
 // secretArgName reports an ARG name that looks like a secret and that

@@ -42,7 +42,7 @@ func TestSecretBuildArg(t *testing.T) {
 		{
 			name: "look-alikes: secrets input, GITHUB_TOKEN, plain values, env that is not a secret",
 			files: map[string]string{".github/workflows/a.yml": job("push",
-				"      - uses: docker/build-push-action@v6\n        with:\n          build-args: |\n            VERSION=${{ github.sha }}\n            GITHUB_TOKEN=${{ secrets.GITHUB_TOKEN }}\n"+
+				"      - uses: docker/build-push-action@v6\n        with:\n          build-args: |\n            VERSION=${{ github.sha }}\n            GITHUB_TOKEN=${{ secrets.GITHUB_TOKEN }}\n            HAS_NPM=${{ secrets.NPM_TOKEN != '' }}\n"+
 					"          secrets: |\n            NPM_TOKEN=${{ secrets.NPM_TOKEN }}\n"+
 					"      - run: docker build --build-arg VERSION=$VERSION --secret id=npm,env=NPM_TOKEN .\n        env:\n          VERSION: ${{ github.ref_name }}\n          NPM_TOKEN: ${{ secrets.NPM_TOKEN }}\n")},
 		},
@@ -55,7 +55,7 @@ func TestSecretBuildArg(t *testing.T) {
 		},
 		{
 			name:  "Dockerfile look-alikes: BuildKit's names, unused ARGs, ids and paths",
-			files: map[string]string{"Dockerfile": "FROM node:20\nARG NPM_TOKEN\nARG DB_PASS\nARG GH_TOKEN_FILE\nARG SECRET_ID\nRUN echo $NPM_TOKEN $GH_TOKEN_FILE $SECRET_ID\n"},
+			files: map[string]string{"Dockerfile": "FROM node:20\nARG NPM_TOKEN\nARG DB_PASS\nARG GH_TOKEN_FILE\nARG SECRET_ID\nARG MAX_TOKENS\nRUN echo $NPM_TOKEN $GH_TOKEN_FILE $SECRET_ID $MAX_TOKENS\n"},
 		},
 	})
 }
