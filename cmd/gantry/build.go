@@ -129,18 +129,14 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 	}
 
 	// the builder: found, or started (see gantry builder)
-	bres, err := resolveBuilder(ctx, fl.builder, false)
+	bres, c, err := connectBuilder(ctx, fl.builder, false, fl.tls)
+	if fl.debug && bres != nil {
+		bres.WriteTrace(cmd.ErrOrStderr())
+	}
 	if err != nil {
 		return err
-	}
-	if fl.debug {
-		debugBuilder(cmd.ErrOrStderr(), bres)
 	}
 	opts.Builder = bres.Addr
-	c, err := connectBuilder(ctx, bres, fl.tls)
-	if err != nil {
-		return err
-	}
 	defer c.Close()
 
 	res, err := buildcache.Build(ctx, c, opts)
