@@ -183,7 +183,7 @@ func (fl *buildFlags) check(args []string) error {
 	if fl.timeout < 0 {
 		return usageError("--timeout must be a positive duration such as 30m, or 0 for no limit, not %s", fl.timeout)
 	}
-	return checkPaths(args, true)
+	return checkDirs(args)
 }
 
 // buildExitError maps Build's errors to exit codes.

@@ -35,7 +35,7 @@ func newGateCmd() *cobra.Command {
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := "."
-			if err := checkPaths(args, true); err != nil {
+			if err := checkDirs(args); err != nil {
 				return err
 			}
 			if len(args) == 1 {
