@@ -207,6 +207,7 @@ var gantryRules = []*Rule{
 	concurrencyCollisionRule,
 	dependabotMissingRule,
 	pushUntrustedRule,
+	templateInjectionRule,
 	tokenNoTriggerRule,
 }
 
