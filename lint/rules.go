@@ -188,6 +188,8 @@ var gantryRules = []*Rule{
 	hardcodedCredentialRule,
 	outputMaybeEmptyRule,
 	outputTruthinessRule,
+	permissionsExcessiveRule,
+	permissionsMissingRule,
 	ternaryFalsyBranchRule,
 	timeoutMissingRule,
 	// action rules
