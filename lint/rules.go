@@ -185,6 +185,7 @@ var gantryRules = []*Rule{
 	// workflow rules
 	concurrencyGroupUnscopedRule,
 	concurrencyMissingRule,
+	credentialPersistedRule,
 	hardcodedCredentialRule,
 	outputMaybeEmptyRule,
 	outputTruthinessRule,
