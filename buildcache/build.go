@@ -11,12 +11,14 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/containerd/containerd/v2/core/content"
 	"github.com/docker/cli/cli/config"
+	"github.com/gofrs/flock"
 	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/client/ociindex"
 	"github.com/moby/buildkit/identity"
@@ -63,7 +65,8 @@ type BuildOptions struct {
 	// that reads the Docker config (~/.docker/config.json, credential helpers).
 	Session []session.Attachable
 	// ImportAncestors makes every solve import its ancestors' cache entries
-	// too, as the cache plan lists them, and the target every entry. By
+	// too (CacheEntry.Ancestors), and the target every entry, for
+	// comparison (scripts/bench-build). By
 	// default a solve imports only its own entry: its ancestors were solved
 	// (with their own entries) in earlier waves of the same build, so their
 	// steps are in the builder already, and BuildKit v0.34 loses cache hits
@@ -335,9 +338,9 @@ func solveWaves(g *stagegraph.StageGraph, target *stagegraph.Stage, opts BuildOp
 				continue
 			}
 			j := solveJob{stage: st, target: st.Name}
-			imports := e.Imports[:1] // its own entry
+			imports := e.Imports // its own entry
 			if opts.ImportAncestors {
-				imports = e.Imports
+				imports = append(slices.Clone(e.Imports), e.Ancestors...)
 			}
 			for _, name := range imports {
 				imp, _ := entryOf(name)
@@ -370,9 +373,9 @@ func solveWaves(g *stagegraph.StageGraph, target *stagegraph.Stage, opts BuildOp
 }
 
 // cacheEntry completes a stage's cache attributes for BuildKit: exports
-// never fail the build (ignore-error), local exports drop the blobs the new
-// manifest no longer needs (reset, so the directory does not grow with every
-// build), and gha entries get the runner's cache service from ACTIONS_*.
+// never fail the build (ignore-error), and gha entries get the runner's
+// cache service from ACTIONS_*. (Local exports carry reset=true from
+// stagegraph.CacheSpec.ForStage.)
 func cacheEntry(attrs map[string]string, export bool, getenv func(string) string) client.CacheOptionsEntry {
 	a := maps.Clone(attrs)
 	typ := a["type"]
@@ -385,9 +388,6 @@ func cacheEntry(attrs map[string]string, export bool, getenv func(string) string
 	if export {
 		setDefault("mode", "max")
 		setDefault("ignore-error", "true")
-		if typ == "local" {
-			setDefault("reset", "true")
-		}
 	}
 	if typ == "gha" {
 		setDefault("url", getenv("ACTIONS_CACHE_URL"))
@@ -501,21 +501,50 @@ func (b *builder) solve(ctx context.Context, j solveJob) (*client.SolveResponse,
 		so.FrontendAttrs["target"] = j.target
 	}
 	var imps []importEntry
+	var held []*flock.Flock // shared locks on the local entries it reads
+	defer func() {
+		for _, lk := range held {
+			unlock(lk)
+		}
+	}()
 	for _, im := range j.imports {
 		// BuildKit's client writes into the attributes of local imports
 		im.Attrs = maps.Clone(im.Attrs)
-		so.CacheImports = append(so.CacheImports, im)
 		ie := importEntry{typ: im.Type, desc: describeCache(im), present: true}
 		switch im.Type {
 		case "registry":
 			ie.vertex = "importing cache manifest from " + im.Attrs["ref"]
 		case "local":
-			ie.present = localCachePresent(im.Attrs["src"])
+			src := im.Attrs["src"]
+			held = append(held, lockShared(ctx, src))
+			if problem := checkLocalEntry(src); problem != "" {
+				// BuildKit would skip it with a log line only
+				b.coll.addWarning(Warning{Kind: WarnCacheImport, Stage: j.stage.DisplayName(),
+					Message: fmt.Sprintf("local cache %s: %s; imported nothing (the next export replaces the entry)", src, problem)})
+				continue
+			}
+			ie.present = localCachePresent(src)
 		}
+		so.CacheImports = append(so.CacheImports, im)
 		imps = append(imps, ie)
 	}
+	var staged []*localExport
 	for _, ex := range j.exports {
 		ex.Attrs = maps.Clone(ex.Attrs)
+		if ex.Type == "local" {
+			// export into a staging directory, published when complete
+			dest := ex.Attrs["dest"]
+			reset, _ := strconv.ParseBool(ex.Attrs["reset"])
+			le, err := stageLocalExport(ctx, dest, reset)
+			if err != nil {
+				b.coll.addWarning(Warning{Kind: WarnCacheExport, Stage: j.stage.DisplayName(),
+					Message: fmt.Sprintf("local cache %s: cannot write the cache directory: %v; exported nothing", dest, err)})
+				continue
+			}
+			staged = append(staged, le)
+			ex.Attrs["dest"] = le.staging
+			ex.Attrs["reset"] = "true"
+		}
 		so.CacheExports = append(so.CacheExports, ex)
 	}
 	b.coll.addSolve(id, j.stage.DisplayName(), imps)
@@ -528,7 +557,21 @@ func (b *builder) solve(ctx context.Context, j solveJob) (*client.SolveResponse,
 			b.status <- s
 		}
 	}()
-	return b.c.Solve(ctx, nil, so, ch)
+	resp, err := b.c.Solve(ctx, nil, so, ch)
+	for _, lk := range held {
+		unlock(lk)
+	}
+	held = nil
+	for _, le := range staged {
+		if err == nil {
+			if perr := le.publish(ctx); perr != nil && !errors.Is(perr, errNotExported) {
+				b.coll.addWarning(Warning{Kind: WarnCacheExport, Stage: j.stage.DisplayName(),
+					Message: fmt.Sprintf("local cache %s: publishing the export failed: %v; the entry is unchanged", le.dest, perr)})
+			}
+		}
+		le.remove()
+	}
+	return resp, err
 }
 
 // localCachePresent reports whether a local cache directory holds an entry.

@@ -83,7 +83,7 @@ func startHint(addr string) string {
 	case "kube-pod":
 		return "check the pod with `kubectl get pod " + u.Host + "`"
 	default:
-		return "start a daemon with `sudo buildkitd --addr " + addr + "` (runc must be on PATH), or point --builder or BUILDKIT_HOST at a running one, e.g. docker-container://buildx_buildkit_default"
+		return "start a daemon with `sudo buildkitd --addr " + addr + "` (runc must be on PATH), or point --builder or BUILDKIT_HOST at a running one, e.g. docker-container://buildx_buildkit_mybuilder0 for the buildx builder `mybuilder` (driver docker-container); without either, gantry build starts a builder itself (gantry builder --help)"
 	}
 }
 

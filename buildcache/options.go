@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -19,7 +20,49 @@ import (
 	"github.com/moby/buildkit/session/secrets/secretsprovider"
 	digest "github.com/opencontainers/go-digest"
 	"github.com/tonistiigi/fsutil"
+
+	"github.com/gantry-ci/gantry/stagegraph"
 )
+
+// ProgressModes are the values of BuildOptions.Progress (--progress).
+var ProgressModes = []string{"auto", "tty", "plain", "rawjson", "quiet"}
+
+// SetFlags checks gantry build's flags as typed and sets them in o:
+// --build-arg (NAME=VALUE, or NAME to take the environment's value),
+// --build-context NAME=VALUE, --output, and the spelling of o.Cache and
+// o.Progress. Its errors are about the user's input.
+func (o *BuildOptions) SetFlags(buildArgs, contexts, outputs []string, lookupEnv func(string) (string, bool)) error {
+	var err error
+	if o.BuildArgs, err = stagegraph.ParseBuildArgs(buildArgs, lookupEnv); err != nil {
+		return err
+	}
+	for _, c := range contexts {
+		k, v, ok := strings.Cut(c, "=")
+		if !ok || k == "" || v == "" {
+			return fmt.Errorf("--build-context %q: want NAME=docker-image://REF, NAME=oci-layout://PATH or NAME=DIR", c)
+		}
+		if o.NamedContexts == nil {
+			o.NamedContexts = map[string]string{}
+		}
+		o.NamedContexts[k] = v
+	}
+	for _, out := range outputs {
+		ex, err := ParseOutput(out)
+		if err != nil {
+			return err
+		}
+		o.Exports = append(o.Exports, ex)
+	}
+	if o.Cache != "" {
+		if _, err := stagegraph.ParseCacheSpec(o.Cache); err != nil {
+			return fmt.Errorf("--cache: %w", err)
+		}
+	}
+	if !slices.Contains(ProgressModes, o.Progress) {
+		return fmt.Errorf("unknown --progress %q (valid: %s)", o.Progress, strings.Join(ProgressModes, ", "))
+	}
+	return nil
+}
 
 // splitCSV splits a key=value,key=value flag value (with CSV quoting).
 func splitCSV(flag, s string) ([][2]string, error) {
@@ -223,10 +266,7 @@ func parseNamedContexts(ctxs map[string]string) (*namedContexts, error) {
 			if err != nil {
 				return nil, fmt.Errorf("--build-context %s=%s: want docker-image://REF, oci-layout://PATH[:TAG] or a directory: %w", name, v, err)
 			}
-			if !fi.IsDir() {
-				return nil, fmt.Errorf("--build-context %s=%s: not a directory", name, v)
-			}
-			fs, err := fsutil.NewFS(dir)
+			fs, err := localContext(dir, fi)
 			if err != nil {
 				return nil, fmt.Errorf("--build-context %s: %w", name, err)
 			}
@@ -236,6 +276,27 @@ func parseNamedContexts(ctxs map[string]string) (*namedContexts, error) {
 		}
 	}
 	return nc, nil
+}
+
+// localContext is a directory, or a single file: a context holding only
+// that file, under its own name (e.g. busybox=/bin/busybox for
+// COPY --from=busybox busybox), without sending the rest of its directory.
+func localContext(path string, fi os.FileInfo) (fsutil.FS, error) {
+	if fi.IsDir() {
+		return fsutil.NewFS(path)
+	}
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err = os.Stat(real); err != nil || !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a directory or a regular file", path)
+	}
+	fs, err := fsutil.NewFS(filepath.Dir(real))
+	if err != nil {
+		return nil, err
+	}
+	return fsutil.NewFilterFS(fs, &fsutil.FilterOpt{IncludePatterns: []string{filepath.Base(real)}})
 }
 
 // openOCILayout opens an OCI image layout directory, PATH[:TAG] or

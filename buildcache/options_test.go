@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/moby/buildkit/session"
 	"github.com/moby/buildkit/session/auth/authprovider"
@@ -164,7 +163,6 @@ func TestConnectNotRunning(t *testing.T) {
 	addr := "unix://" + filepath.Join(t.TempDir(), "nobody.sock")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*DefaultConnectTimeout)
 	defer cancel()
-	start := time.Now()
 	c, err := Connect(ctx, addr, TLSOptions{})
 	if err == nil {
 		c.Close()
@@ -178,8 +176,9 @@ func TestConnectNotRunning(t *testing.T) {
 			t.Errorf("error %q lacks %q", err, want)
 		}
 	}
-	if d := time.Since(start); d > 10*time.Second {
-		t.Errorf("took %s to fail", d)
+	// prompt: it fails on the missing socket, not when ctx runs out
+	if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+		t.Errorf("failed only when the context ran out: %v", err)
 	}
 	// TLS flags make sense for tcp:// only, and need readable files
 	if _, err := Connect(ctx, addr, TLSOptions{CACert: "ca.pem"}); err == nil || !strings.Contains(err.Error(), "tcp://") {

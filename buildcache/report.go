@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -239,6 +240,14 @@ func (c *collector) add(id string, ss *client.SolveStatus) {
 	}
 }
 
+// addWarning records a warning of gantry's own, such as a local cache entry
+// it could not use.
+func (c *collector) addWarning(w Warning) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.warns = append(c.warns, w)
+}
+
 // vertexState is the verdict on one vertex over all solves.
 type vertexState struct {
 	name               string
@@ -368,9 +377,16 @@ func (c *collector) loadedImports(id string) []string {
 	return out
 }
 
+// isNotFound reports whether a cache import failed only because the entry
+// does not exist yet (a cold cache). It looks at what the error says, never
+// at the addresses it quotes: an unreachable registry on a port such as
+// 40412 is a failure, not a cold cache.
 func isNotFound(err string) bool {
-	e := strings.ToLower(err)
-	return strings.Contains(e, "not found") || strings.Contains(e, "404") || strings.Contains(e, "manifest unknown")
+	e := strings.ToLower(firstLine(err))
+	if strings.HasSuffix(e, ": not found") || e == "not found" {
+		return true // containerd's resolver: "REF: not found"
+	}
+	return strings.Contains(e, "manifest unknown") || strings.Contains(e, "404 not found") || strings.Contains(e, "status code: 404")
 }
 
 func firstLine(s string) string {
@@ -522,6 +538,23 @@ func shortCacheName(desc string) string {
 
 func round2(f float64) float64 {
 	return float64(int64(f*100+0.5)) / 100
+}
+
+// Write prints the table to w and, when path is not "", writes the JSON
+// report to that file.
+func (r *Report) Write(w io.Writer, path string) error {
+	if err := r.WriteTable(w); err != nil || path == "" {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("cannot write the report: %w", err)
+	}
+	if err := r.WriteJSON(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // WriteTable prints the report as a table, one stage a line.

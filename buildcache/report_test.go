@@ -162,3 +162,25 @@ func TestReportOutputs(t *testing.T) {
 		t.Errorf("json: %v\n%s", err, b.String())
 	}
 }
+
+// TestIsNotFound: a cold cache is no warning, but a failure whose message
+// quotes an address with "404" or "not found" in it is one. (A closed
+// registry on port 40412 once counted as a cold cache, so the report missed
+// every failed import of that build.)
+func TestIsNotFound(t *testing.T) {
+	for _, tc := range []struct {
+		err  string
+		want bool
+	}{
+		{"failed to configure registry cache importer: 127.0.0.1:5000/gantry/app:cache-npm: not found", true},
+		{"failed to configure registry cache importer: unexpected status from HEAD request to http://r/v2/app/manifests/cache-npm: 404 Not Found", true},
+		{"failed to configure registry cache importer: GET http://r/v2/app/manifests/cache-npm: MANIFEST_UNKNOWN: manifest unknown", true},
+		{`failed to configure registry cache importer: failed to do request: Head "http://127.0.0.1:40412/v2/gantry/app/manifests/cache-assets": dial tcp 127.0.0.1:40412: connect: connection refused`, false},
+		{`failed to configure registry cache importer: failed to do request: Head "http://127.0.0.1:34045/v2/not-found/app/manifests/cache-main": dial tcp 127.0.0.1:34045: connect: connection refused`, false},
+		{"failed to configure registry cache importer: unexpected status from HEAD request to http://r/v2/app/manifests/cache-npm: 401 Unauthorized", false},
+	} {
+		if got := isNotFound(tc.err); got != tc.want {
+			t.Errorf("isNotFound(%q) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
+}

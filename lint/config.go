@@ -2,10 +2,22 @@ package lint
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/gantry-ci/gantry/config"
 )
+
+// LoadConfig loads and validates all of path, or of the gantry config of
+// the repository at root when path is ""; nil when there is none. Every
+// command that reads the config calls it, so a mistake anywhere in the file
+// is a positioned error whichever command meets it first.
+func LoadConfig(root, path string) (*config.Config, error) {
+	if path == "" {
+		if path = config.Find(root); path == "" {
+			return nil, nil
+		}
+	}
+	return config.Load(path, KnownRules())
+}
 
 // KnownRules is lint's rule registry as package config checks rule IDs
 // against it: pass it to config.Load and config.Parse.
@@ -25,36 +37,11 @@ func (knownRules) Suggest(id string) string { return suggestRule(id) }
 
 // suggestRule returns ` (did you mean "x"?)` for a near-miss rule ID.
 func suggestRule(id string) string {
-	best, bestD := "", 4
-	for _, r := range allRules {
-		if d := editDistance(strings.ToLower(id), strings.ToLower(r.ID)); d < bestD {
-			best, bestD = r.ID, d
-		}
-	}
-	if best == "" {
+	best := SuggestRules(id)
+	if len(best) == 0 {
 		return "; run `gantry rules` to list them"
 	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := 1
-			if a[i-1] == b[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return fmt.Sprintf(" (did you mean %q?)", best[0])
 }
 
 // ruleEnabled reports whether the rule runs under cfg.

@@ -1,14 +1,12 @@
 package lint
 
 import (
-	"archive/zip"
-	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"sync"
 	"testing"
 
+	"github.com/gantry-ci/gantry/internal/precision"
 	"github.com/gantry-ci/gantry/internal/testenv"
 )
 
@@ -20,17 +18,14 @@ func corpusDir(t testing.TB, parts ...string) string {
 
 // datasetEntry is one workflow of actionlint's realworld dataset.zip: its
 // flat name (owner_repo_.github_workflows_file.yml) and content.
-type datasetEntry struct {
-	Name string
-	Src  []byte
-}
+type datasetEntry = precision.Member
 
 // realworldDataset reads the 1,503 real-world workflows of dataset.zip in
 // place (once per test binary), sorted by name.
 func realworldDataset(tb testing.TB) []datasetEntry {
 	tb.Helper()
 	zipPath := filepath.Join(corpusDir(tb, "actionlint", "realworld"), "dataset.zip")
-	datasetOnce.Do(func() { datasetEntries, datasetErr = readZip(zipPath) })
+	datasetOnce.Do(func() { datasetEntries, datasetErr = precision.ReadDataset(zipPath) })
 	if datasetErr != nil {
 		tb.Fatal(datasetErr)
 	}
@@ -71,29 +66,3 @@ var (
 	realworldPaths []string
 	realworldErr   error
 )
-
-func readZip(zipPath string) ([]datasetEntry, error) {
-	zr, err := zip.OpenReader(zipPath)
-	if err != nil {
-		return nil, err
-	}
-	defer zr.Close()
-	var out []datasetEntry
-	for _, zf := range zr.File {
-		if zf.FileInfo().IsDir() || !isYAML(zf.Name) {
-			continue
-		}
-		rc, err := zf.Open()
-		if err != nil {
-			return nil, err
-		}
-		b, err := io.ReadAll(io.LimitReader(rc, 1<<22))
-		rc.Close()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, datasetEntry{Name: filepath.Base(zf.Name), Src: b})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
-}

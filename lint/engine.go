@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -273,10 +275,62 @@ func (l *Linter) LintSource(ctx context.Context, name string, src []byte) (*Resu
 	root := l.rootFor(filepath.Dir(abs))
 	kind, ok := kindOf(abs, root, true)
 	if !ok {
-		kind = KindWorkflow
+		if kind = SniffKind(src); kind == "" {
+			return nil, fmt.Errorf("cannot tell what %s is: it reads neither as a workflow, an action.yml nor a Dockerfile; name it with --stdin-filename", name)
+		}
 	}
 	f := &File{Path: filepath.ToSlash(name), Root: root, RelPath: relSlash(root, abs), Kind: kind, Src: src, Explicit: true}
 	return l.run(ctx, []*File{f}, nil)
+}
+
+// sniffYAML tells a workflow (on: or jobs:) from an action.yml (runs:) by
+// its top-level keys.
+var sniffYAML = regexp.MustCompile(`(?m)^(?:(on|"on"|'on'|jobs)|(runs)):`)
+
+// SniffKind decides what content without a telling name is: a Dockerfile
+// when its first instruction is FROM or ARG (or it starts with a parser
+// directive such as # syntax=), a workflow or an action.yml by its
+// top-level keys, else "".
+func SniffKind(src []byte) FileKind {
+	for _, line := range strings.Split(string(src), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		if strings.HasPrefix(line, "#") {
+			d := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(line, "#")))
+			if strings.HasPrefix(d, "syntax=") || strings.HasPrefix(d, "escape=") || strings.HasPrefix(d, "check=") {
+				return KindDockerfile
+			}
+			continue
+		}
+		word, _, _ := strings.Cut(line, " ")
+		if w := strings.ToUpper(word); w == "FROM" || w == "ARG" {
+			return KindDockerfile
+		}
+		break
+	}
+	if m := sniffYAML.FindSubmatch(src); m != nil {
+		if m[2] != nil {
+			return KindAction
+		}
+		return KindWorkflow
+	}
+	return ""
+}
+
+// FindLinters returns the paths of shellcheck and pyflakes (or pyflakes3)
+// on PATH, or "" for those not found or turned off.
+func FindLinters(noShellcheck, noPyflakes bool) (shellcheck, pyflakes string) {
+	if !noShellcheck {
+		shellcheck, _ = exec.LookPath("shellcheck")
+	}
+	for _, name := range []string{"pyflakes", "pyflakes3"} {
+		if p, err := exec.LookPath(name); err == nil && !noPyflakes && pyflakes == "" {
+			pyflakes = p
+		}
+	}
+	return shellcheck, pyflakes
 }
 
 func (l *Linter) rootFor(dir string) string {

@@ -32,3 +32,14 @@ func ErrorCount(ctx context.Context, opts Options, root string) (int, error) {
 	errs, _, _ := Counts(res.Findings)
 	return errs, nil
 }
+
+// RequireLintCheck is the push gate's require-lint check of the repository
+// at root: ErrorCount with the config at configPath ("" for the
+// repository's own) and shellcheck and pyflakes when they are on PATH, as
+// gantry lint runs. The working directory stays the process's: the engine
+// reads a repository's config through its display path.
+func RequireLintCheck(configPath, root string) func(context.Context) (int, error) {
+	opts := Options{ConfigPath: configPath}
+	opts.Shellcheck, opts.Pyflakes = FindLinters(false, false)
+	return func(ctx context.Context) (int, error) { return ErrorCount(ctx, opts, root) }
+}

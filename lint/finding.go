@@ -64,6 +64,19 @@ func ParseSeverity(s string) (Severity, error) {
 	return 0, err
 }
 
+// ParseFailOn reads --fail-on: a severity, or none (never) for 0, which no
+// finding reaches.
+func ParseFailOn(s string) (Severity, error) {
+	if s == "none" || s == "never" {
+		return 0, nil
+	}
+	sev, err := ParseSeverity(s)
+	if err != nil {
+		return 0, fmt.Errorf("unknown --fail-on %q (valid: error, warning, info, none)", s)
+	}
+	return sev, nil
+}
+
 // MarshalText encodes the severity as its name.
 func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 

@@ -33,6 +33,52 @@ type FixOptions struct {
 	DryRun bool
 }
 
+// FixModeWords are the words of --fix=WORD[,WORD] (diff is dry-run's alias).
+var FixModeWords = []string{"safe", "all", "dry-run", "diff"}
+
+// IsFixMode reports whether s is a --fix value, such as all or all,dry-run:
+// a command-line argument that is one most likely meant --fix=s.
+func IsFixMode(s string) bool {
+	for _, v := range strings.Split(s, ",") {
+		if !slices.Contains(FixModeWords, strings.TrimSpace(v)) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// ParseFixOptions reads --fix (a comma-separated list of FixModeWords, ""
+// meaning safe) and --fix-only (rule IDs) and validates them.
+func ParseFixOptions(fix string, only []string) (FixOptions, error) {
+	opts := FixOptions{Mode: FixModeSafe}
+	for _, v := range strings.Split(fix, ",") {
+		switch strings.TrimSpace(v) {
+		case "", "safe":
+		case "all":
+			opts.Mode = FixModeAll
+		case "dry-run", "diff":
+			opts.DryRun = true
+		default:
+			return opts, fmt.Errorf("--fix must be safe, all or dry-run (or all,dry-run), not %q", v)
+		}
+	}
+	for _, id := range only {
+		if id = strings.TrimSpace(id); id != "" {
+			opts.Only = append(opts.Only, id)
+		}
+	}
+	if err := opts.Validate(); err != nil {
+		return opts, fmt.Errorf("--fix-only: %w", err)
+	}
+	return opts, nil
+}
+
+// CarriesFixes reports whether a --format can carry each finding's fix:
+// JSON's fix field, SARIF's fixes and rdjson's suggestions.
+func CarriesFixes(format string) bool {
+	return format == "json" || format == "sarif" || format == "rdjson"
+}
+
 // Validate checks that every rule in Only exists, has a fix, and that its
 // fix runs in Mode.
 func (o FixOptions) Validate() error {

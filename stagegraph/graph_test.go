@@ -84,10 +84,11 @@ func TestSeedGraph(t *testing.T) {
 	}
 	var got []string
 	for _, e := range plan.Entries {
-		got = append(got, e.Stage+"<"+strings.Join(e.Imports, ",")+">")
+		got = append(got, e.Stage+"<"+strings.Join(e.Imports, ",")+"|"+strings.Join(e.Ancestors, ",")+">")
 	}
-	// main has no RUN step: no entry of its own; the build imports all
-	want := "base<base> builder<builder,base> bundle<bundle,base,builder> npm<npm,base,builder> assets<assets,base,builder,bundle,npm>"
+	// each stage imports only its own entry; main has no RUN step, so no
+	// entry in the plan (the build still gives the target one)
+	want := "base<base|> builder<builder|base> bundle<bundle|base,builder> npm<npm|base,builder> assets<assets|base,builder,bundle,npm>"
 	if strings.Join(got, " ") != want || plan.Target != "main" {
 		t.Errorf("cache plan:\n have %s\n want %s", strings.Join(got, " "), want)
 	}

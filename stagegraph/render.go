@@ -112,15 +112,12 @@ func (p *Outline) WriteTree(w io.Writer) error {
 		}
 	}
 
-	b.WriteString("\ncache plan (one entry per stage: it imports its own entry and its ancestors', exports its own)\n")
+	b.WriteString("\ncache plan (one entry per stage: each stage imports and exports only its own entry)\n")
 	if len(p.Cache.Entries) == 0 {
 		b.WriteString("  none: no stage installs dependencies or produces artifacts\n")
 	}
 	for _, e := range p.Cache.Entries {
 		fmt.Fprintf(&b, "  %s  %s\n", pad(e.Stage), e.Reason)
-		if len(e.Imports) > 1 {
-			fmt.Fprintf(&b, "  %s  imports %s\n", pad(""), strings.Join(e.Imports, ", "))
-		}
 	}
 	var skipped []string
 	for _, st := range p.Needed {
@@ -429,10 +426,11 @@ func (p *Outline) SummaryMarkdown() string {
 	b.WriteString(p.Mermaid())
 	b.WriteString("```\n\n")
 	if len(p.Cache.Entries) > 0 {
-		b.WriteString("| cache entry | wave | why | imports |\n|---|---|---|---|\n")
+		b.WriteString("| cache entry | wave | why |\n|---|---|---|\n")
 		for _, e := range p.Cache.Entries {
-			fmt.Fprintf(&b, "| `%s` | %d | %s | %s |\n", e.Stage, e.Wave+1, text.EscapeMarkdown(e.Reason), strings.Join(e.Imports, ", "))
+			fmt.Fprintf(&b, "| `%s` | %d | %s |\n", e.Stage, e.Wave+1, text.EscapeMarkdown(e.Reason))
 		}
+		b.WriteString("\nEach stage imports and exports only its own entry.\n")
 		b.WriteString("\n")
 	}
 	if len(p.Dead) > 0 {

@@ -322,3 +322,18 @@ func Mask(w io.Writer, secret string) {
 		}
 	}
 }
+
+// WithEvent reads the environment through getenv, except that a non-empty
+// path and name replace GITHUB_EVENT_PATH and GITHUB_EVENT_NAME (a saved
+// payload, to decide on locally).
+func WithEvent(getenv Getenv, path, name string) Getenv {
+	return func(k string) string {
+		switch {
+		case k == "GITHUB_EVENT_PATH" && path != "":
+			return path
+		case k == "GITHUB_EVENT_NAME" && name != "":
+			return name
+		}
+		return getenv(k)
+	}
+}

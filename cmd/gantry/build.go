@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -17,7 +16,6 @@ import (
 	"github.com/gantry-ci/gantry/docs"
 	"github.com/gantry-ci/gantry/lint"
 	"github.com/gantry-ci/gantry/push"
-	"github.com/gantry-ci/gantry/stagegraph"
 )
 
 // Exit codes of gantry build, besides exitOK, exitUsage and exitInternal.
@@ -28,20 +26,15 @@ const (
 )
 
 type buildFlags struct {
-	file          string
-	target        string
+	// opts holds the flags that are build options as they are
+	opts          buildcache.BuildOptions
 	buildArgs     []string
-	platforms     []string
 	contexts      []string
-	secrets       []string
-	cache         string
 	outputs       []string
 	push          bool
-	progress      string
 	report        string
 	builder       string
 	tls           buildcache.TLSOptions
-	noCache       bool
 	timeout       time.Duration
 	allowCacheErr bool
 	debug         bool
@@ -64,26 +57,26 @@ func newBuildCmdWith(fl *buildFlags) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&fl.file, "file", "f", "", "the Dockerfile (default DIR/Dockerfile)")
-	f.StringVar(&fl.target, "target", "", "the stage to build (default: the last one)")
+	f.StringVarP(&fl.opts.Dockerfile, "file", "f", "", "the Dockerfile (default DIR/Dockerfile)")
+	f.StringVar(&fl.opts.Target, "target", "", "the stage to build (default: the last one)")
 	f.StringArrayVar(&fl.buildArgs, "build-arg", nil, "build argument NAME=VALUE (SHA defaults to the commit being built in GitHub Actions)")
-	f.StringSliceVar(&fl.platforms, "platform", nil, "target platforms, e.g. linux/amd64,linux/arm64")
+	f.StringSliceVar(&fl.opts.Platforms, "platform", nil, "target platforms, e.g. linux/amd64,linux/arm64")
 	f.StringArrayVar(&fl.contexts, "build-context", nil, "named context NAME=docker-image://REF|oci-layout://PATH[:TAG]|DIR")
-	f.StringArrayVar(&fl.secrets, "secret", nil, "secret id=ID,src=FILE or id=ID,env=VAR")
-	f.StringVar(&fl.cache, "cache", "", "cache backend for the per-stage entries, e.g. type=local,dir=.cache or type=registry,ref=REPO")
+	f.StringArrayVar(&fl.opts.Secrets, "secret", nil, "secret id=ID,src=FILE or id=ID,env=VAR")
+	f.StringVar(&fl.opts.Cache, "cache", "", "cache backend for the per-stage entries, e.g. type=local,dir=.cache or type=registry,ref=REPO")
 	f.StringArrayVarP(&fl.outputs, "output", "o", nil, "output type=image,name=REF[,push=true] | type=oci,dest=FILE | type=docker,dest=FILE | type=local,dest=DIR")
 	f.BoolVar(&fl.push, "push", false, "push the image when the push policy allows it (see gantry gate)")
-	f.StringVar(&fl.progress, "progress", "auto", "progress display: auto, tty, plain, rawjson, quiet")
+	f.StringVar(&fl.opts.Progress, "progress", "auto", "progress display: auto, tty, plain, rawjson, quiet")
 	f.StringVar(&fl.report, "report", "", "write the build report as JSON to this file")
-	f.StringVar(&fl.builder, "builder", "", "BuildKit address (default $BUILDKIT_HOST)")
+	f.StringVar(&fl.builder, "builder", "", "BuildKit address (default $BUILDKIT_HOST, else found or started: see gantry builder)")
 	f.StringVar(&fl.tls.CACert, "tls-ca-cert", "", "CA certificate of a tcp:// daemon")
 	f.StringVar(&fl.tls.Cert, "tls-cert", "", "client certificate for a tcp:// daemon")
 	f.StringVar(&fl.tls.Key, "tls-key", "", "client key for a tcp:// daemon")
 	f.StringVar(&fl.tls.ServerName, "tls-server-name", "", "server name in the daemon's certificate (default: the address's host)")
-	f.BoolVar(&fl.noCache, "no-cache", false, "run every step again")
+	f.BoolVar(&fl.opts.NoCache, "no-cache", false, "run every step again")
 	f.DurationVar(&fl.timeout, "timeout", 0, "give up after this long, e.g. 30m (default: no limit)")
 	f.BoolVar(&fl.allowCacheErr, "allow-cache-errors", false, "exit 0, not 5, when a cache import or export failed")
-	f.BoolVar(&fl.debug, "debug", false, "show the BuildKit client's own log messages")
+	f.BoolVar(&fl.debug, "debug", false, "show how the builder was found and the BuildKit client's own log messages")
 	return cmd
 }
 
@@ -100,25 +93,18 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 		ctx, cancel = context.WithTimeout(ctx, fl.timeout)
 		defer cancel()
 	}
-	opts := buildcache.BuildOptions{
-		ContextDir:  ".",
-		Dockerfile:  fl.file,
-		Target:      fl.target,
-		Platforms:   fl.platforms,
-		Secrets:     fl.secrets,
-		Cache:       fl.cache,
-		NoCache:     fl.noCache,
-		Progress:    fl.progress,
-		ProgressOut: cmd.ErrOrStderr(),
-	}
+	opts := fl.opts
+	opts.ContextDir, opts.ProgressOut = ".", cmd.ErrOrStderr()
 	if len(args) == 1 {
 		opts.ContextDir = args[0]
 	}
-	if _, err := loadConfig(lint.FindRoot(opts.ContextDir), ""); err != nil {
+	if err := fl.check(args); err != nil {
 		return err
 	}
-	var err error
-	if opts.BuildArgs, err = stagegraph.ParseBuildArgs(fl.buildArgs, os.LookupEnv); err != nil {
+	if _, err := lint.LoadConfig(lint.FindRoot(opts.ContextDir), ""); err != nil {
+		return err
+	}
+	if err := opts.SetFlags(fl.buildArgs, fl.contexts, fl.outputs, os.LookupEnv); err != nil {
 		return usageError("%v", err)
 	}
 	if _, ok := opts.BuildArgs["SHA"]; !ok {
@@ -127,53 +113,33 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 			opts.BuildArgs["SHA"] = gh.HeadSHA()
 		}
 	}
-	if len(fl.contexts) > 0 {
-		opts.NamedContexts = map[string]string{}
-		for _, c := range fl.contexts {
-			k, v, ok := strings.Cut(c, "=")
-			if !ok || k == "" || v == "" {
-				return usageError("--build-context %q: want NAME=docker-image://REF, NAME=oci-layout://PATH or NAME=DIR", c)
-			}
-			opts.NamedContexts[k] = v
-		}
-	}
-	for _, o := range fl.outputs {
-		ex, err := buildcache.ParseOutput(o)
-		if err != nil {
+	if fl.builder != "" {
+		if _, err := buildcache.ResolveAddress(fl.builder, os.Getenv); err != nil {
 			return usageError("%v", err)
 		}
-		opts.Exports = append(opts.Exports, ex)
 	}
-	if fl.cache != "" {
-		if _, err := stagegraph.ParseCacheSpec(fl.cache); err != nil {
-			return usageError("--cache: %v", err)
-		}
-	}
-	switch fl.progress {
-	case "auto", "tty", "plain", "rawjson", "quiet":
-	default:
-		return usageError("--progress %q: want auto, tty, plain, rawjson or quiet", fl.progress)
-	}
-	addr, err := buildcache.ResolveAddress(fl.builder, os.Getenv)
-	if err != nil {
-		return usageError("%v", err)
-	}
-	opts.Builder = addr
 
 	var pushing *push.Push
 	if fl.push {
+		var err error
 		if pushing, err = preparePush(ctx, cmd, &fl.pushing, &opts); err != nil {
 			return err
 		}
 		defer pushing.Abandon() // reports a build that did not finish
 	}
 
-	c, err := buildcache.Connect(ctx, addr, fl.tls)
+	// the builder: found, or started (see gantry builder)
+	bres, err := resolveBuilder(ctx, fl.builder, false)
 	if err != nil {
-		if errors.Is(err, buildcache.ErrDaemonUnreachable) {
-			return &exitError{code: exitUnreachable, err: err}
-		}
-		return usageError("%v", err)
+		return err
+	}
+	if fl.debug {
+		debugBuilder(cmd.ErrOrStderr(), bres)
+	}
+	opts.Builder = bres.Addr
+	c, err := connectBuilder(ctx, bres, fl.tls)
+	if err != nil {
+		return err
 	}
 	defer c.Close()
 
@@ -207,26 +173,21 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 
 // writeBuildReport prints the table, writes --report and the job summary.
 func writeBuildReport(cmd *cobra.Command, fl *buildFlags, rep *buildcache.Report) error {
-	if err := rep.WriteTable(cmd.ErrOrStderr()); err != nil {
+	if err := rep.Write(cmd.ErrOrStderr(), fl.report); err != nil {
 		return err
-	}
-	if fl.report != "" {
-		f, err := os.Create(fl.report)
-		if err != nil {
-			return fmt.Errorf("cannot write the report: %w", err)
-		}
-		if err := rep.WriteJSON(f); err != nil {
-			f.Close()
-			return err
-		}
-		if err := f.Close(); err != nil {
-			return err
-		}
 	}
 	if err := runenv.AppendSummary(os.Getenv, rep.Markdown()); err != nil {
 		fmt.Fprintln(cmd.ErrOrStderr(), "gantry: warning: job summary:", err)
 	}
 	return nil
+}
+
+// check rejects bad path arguments and numbers before anything runs.
+func (fl *buildFlags) check(args []string) error {
+	if fl.timeout < 0 {
+		return usageError("--timeout must be a positive duration such as 30m, or 0 for no limit, not %s", fl.timeout)
+	}
+	return checkPaths(args, true)
 }
 
 // buildExitError maps Build's errors to exit codes.

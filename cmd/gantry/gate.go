@@ -38,6 +38,9 @@ func newGateCmd() *cobra.Command {
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := "."
+			if err := checkPaths(args, true); err != nil {
+				return err
+			}
 			if len(args) == 1 {
 				dir = args[0]
 			}
@@ -75,15 +78,7 @@ type gateRun struct {
 // evaluateGate loads the run context and the policy of the repository
 // around dir and decides.
 func evaluateGate(ctx context.Context, dir string, fl *gateFlags) (*gateRun, error) {
-	getenv := func(k string) string {
-		switch {
-		case k == "GITHUB_EVENT_PATH" && fl.event != "":
-			return fl.event
-		case k == "GITHUB_EVENT_NAME" && fl.eventName != "":
-			return fl.eventName
-		}
-		return os.Getenv(k)
-	}
+	getenv := runenv.WithEvent(os.Getenv, fl.event, fl.eventName)
 	if fl.event != "" && getenv("GITHUB_EVENT_NAME") == "" {
 		return nil, usageError("--event needs --event-name: the payload alone does not say which event it is (pull_request and pull_request_target look alike)")
 	}
@@ -92,31 +87,14 @@ func evaluateGate(ctx context.Context, dir string, fl *gateFlags) (*gateRun, err
 		return nil, usageError("%v", err)
 	}
 	root := lint.FindRoot(dir)
-	cfg, err := loadConfig(root, fl.config)
+	cfg, err := lint.LoadConfig(root, fl.config)
 	if err != nil {
 		return nil, err
 	}
 	policy := cfg.PushPolicy()
 	var check gate.LintCheck
 	if policy.RequireLint {
-		// WorkDir stays the process's: the engine reads a repository's
-		// config through its display path, which is relative to WorkDir
-		opts := lint.Options{ConfigPath: fl.config}
-		opts.Shellcheck, opts.Pyflakes = findLinters(false, false)
-		check = func(ctx context.Context) (int, error) { return lint.ErrorCount(ctx, opts, root) }
+		check = lint.RequireLintCheck(fl.config, root)
 	}
 	return &gateRun{getenv: getenv, run: run, policy: policy, decision: gate.Decide(ctx, policy, run, check)}, nil
-}
-
-// loadConfig loads and validates all of path, or of the gantry config of
-// the repository at root when path is ""; nil when there is none. Every
-// command that reads the config calls it, so a mistake anywhere in the
-// file is a positioned error (exit 2) whichever command meets it first.
-func loadConfig(root, path string) (*config.Config, error) {
-	if path == "" {
-		if path = config.Find(root); path == "" {
-			return nil, nil
-		}
-	}
-	return config.Load(path, lint.KnownRules())
 }

@@ -9,17 +9,7 @@ import (
 
 	"github.com/gantry-ci/gantry/actions"
 	"github.com/gantry-ci/gantry/actions/runenv"
-	"github.com/gantry-ci/gantry/lint"
 )
-
-// writeLintOutputs sets the findings, errors and warnings step outputs in
-// GitHub Actions.
-func writeLintOutputs(res *lint.Result) error {
-	if err := actions.WriteLintOutputs(os.Getenv, res.Findings); err != nil {
-		return &exitError{code: exitInternal, err: fmt.Errorf("writing step outputs: %w", err)}
-	}
-	return nil
-}
 
 // newGitHubActionCmd is what action.yml runs: it turns the action's inputs
 // (INPUT_* variables) into a gantry command line and runs it.
@@ -34,7 +24,7 @@ func newGitHubActionCmd() *cobra.Command {
 			if err != nil {
 				return usageError("%v", err)
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "gantry %s\n", strings.Join(quoteArgs(argv), " "))
+			fmt.Fprintf(cmd.ErrOrStderr(), "gantry %s\n", strings.Join(actions.QuoteArgs(argv), " "))
 			code := run(cmd.Context(), argv, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
 			if err := runenv.SetOutput(os.Getenv, "exit-code", fmt.Sprint(code)); err != nil {
 				return &exitError{code: exitInternal, err: fmt.Errorf("writing step outputs: %w", err)}
@@ -45,16 +35,4 @@ func newGitHubActionCmd() *cobra.Command {
 			return nil
 		},
 	}
-}
-
-// quoteArgs quotes the arguments that a shell would split, for display.
-func quoteArgs(args []string) []string {
-	out := make([]string, len(args))
-	for i, a := range args {
-		if a == "" || strings.ContainsAny(a, " \t\n'\"\\$`*?[]{}()<>|&;#~") {
-			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-		}
-		out[i] = a
-	}
-	return out
 }

@@ -1,17 +1,17 @@
 package main
 
 import (
-	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/gantry-ci/gantry/actions"
 	"github.com/gantry-ci/gantry/docs"
-	"github.com/gantry-ci/gantry/internal/text"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -41,7 +41,7 @@ func newLintCmd() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&fl.format, "format", "f", "", "output format: "+strings.Join(formatNames(), ", ")+" (default text, or github in GitHub Actions)")
+	f.StringVarP(&fl.format, "format", "f", "", "output format: "+strings.Join(actions.FormatNames(), ", ")+" (default text, or github in GitHub Actions)")
 	f.StringVarP(&fl.output, "output", "o", "", "write the report to this file instead of stdout")
 	f.StringVar(&fl.failOn, "fail-on", "error", "exit 1 when a finding is at or above this severity: error, warning, info, none")
 	f.StringVarP(&fl.config, "config", "c", "", "config file (default .github/gantry.yaml of each repository)")
@@ -56,13 +56,68 @@ func newLintCmd() *cobra.Command {
 	return cmd
 }
 
+// check rejects bad flag values and path arguments before anything runs.
+func (fl *lintFlags) check(args []string) (lint.Severity, error) {
+	failOn, err := lint.ParseFailOn(fl.failOn)
+	if err != nil {
+		return 0, usageError("%v", err)
+	}
+	if fl.format != "" {
+		if err := checkEnum("--format", fl.format, actions.FormatNames()); err != nil {
+			return 0, err
+		}
+	}
+	if err := checkEnum("--color", fl.color, actions.ColorModes); err != nil {
+		return 0, err
+	}
+	if fl.maxFileSize <= 0 {
+		return 0, usageError("--max-file-size must be a positive number of bytes, not %d", fl.maxFileSize)
+	}
+	if fl.jobs < 0 {
+		return 0, usageError("--jobs must be 0 (one per CPU) or more, not %d", fl.jobs)
+	}
+	if fl.fixes.show && !lint.CarriesFixes(fl.format) {
+		return 0, usageError("--show-fixes needs --format json, sarif or rdjson")
+	}
+	if len(args) > 1 && slices.Contains(args, "-") {
+		return 0, usageError("\"-\" (stdin) cannot be combined with other paths")
+	}
+	return failOn, checkPaths(args, false)
+}
+
+// checkPaths is a usage error for a path argument that does not exist (or,
+// with dirs, is not a directory). A word that is a --fix value gets a hint.
+func checkPaths(args []string, dirs bool) error {
+	for _, a := range args {
+		if a == "-" && !dirs {
+			continue
+		}
+		st, err := os.Stat(a)
+		if err == nil && dirs && !st.IsDir() {
+			return usageError("%s is not a directory", a)
+		}
+		if err != nil {
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			hint := ""
+			if !dirs && lint.IsFixMode(a) {
+				hint = fmt.Sprintf(" (to choose a fix mode, write --fix=%s: --fix takes its value after \"=\")", a)
+			}
+			return usageError("cannot read %s: %v%s", a, err, hint)
+		}
+	}
+	return nil
+}
+
 func runLint(cmd *cobra.Command, args []string, fl *lintFlags) error {
-	failOn, err := parseFailOn(fl.failOn)
+	failOn, err := fl.check(args)
 	if err != nil {
 		return err
 	}
 	opts := lint.Options{ConfigPath: fl.config, MaxFileSize: fl.maxFileSize, Jobs: fl.jobs}
-	opts.Shellcheck, opts.Pyflakes = findLinters(fl.noShellcheck, fl.noPyflakes)
+	opts.Shellcheck, opts.Pyflakes = lint.FindLinters(fl.noShellcheck, fl.noPyflakes)
 	l, err := lint.New(opts)
 	if err != nil {
 		return err
@@ -73,40 +128,43 @@ func runLint(cmd *cobra.Command, args []string, fl *lintFlags) error {
 	ctx := cmd.Context()
 	var res *lint.Result
 	if len(args) == 1 && args[0] == "-" {
-		src, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), fl.maxFileSize+1))
-		if err != nil {
-			return &exitError{code: exitInternal, err: fmt.Errorf("cannot read stdin: %w", err)}
-		}
-		res, err = l.LintSource(ctx, fl.stdinFilename, src)
+		src, err := readStdin(cmd, fl)
 		if err != nil {
 			return err
 		}
-	} else {
-		for _, a := range args {
-			if a == "-" {
-				return usageError("\"-\" (stdin) cannot be combined with other paths")
-			}
+		if res, err = l.LintSource(ctx, fl.stdinFilename, src); err != nil {
+			return err // a config error, or stdin that is not a known kind: exit 2
 		}
-		if res, err = l.LintPaths(ctx, args); err != nil {
-			return err
-		}
-	}
-
-	if err := attachFixes(ctx, fl, l, res); err != nil {
+	} else if res, err = l.LintPaths(ctx, args); err != nil {
 		return err
 	}
-
+	if fl.fixes.show {
+		// verifying a fix re-lints the fixed file, so only when asked
+		if err := l.AttachFixes(ctx, res, lint.FixOptions{Mode: lint.FixModeAll}); err != nil {
+			return err
+		}
+	}
 	if err := writeReport(cmd, fl, res, cmd.OutOrStdout(), true, failOn); err != nil {
 		return err
 	}
-	if err := writeLintOutputs(res); err != nil {
-		return err
+	if err := actions.WriteLintOutputs(os.Getenv, res.Findings); err != nil {
+		return &exitError{code: exitInternal, err: fmt.Errorf("writing step outputs: %w", err)}
 	}
 	if len(res.Files) == 0 && len(res.Findings) == 0 {
 		fmt.Fprintln(cmd.ErrOrStderr(), "gantry: nothing to lint: no workflow, action.yml or Dockerfile found")
 	}
-	printSummary(cmd.ErrOrStderr(), res)
+	lint.WriteSummary(cmd.ErrOrStderr(), res)
 	return lintExit(res, failOn)
+}
+
+// readStdin reads lint's input from stdin, up to one byte over
+// --max-file-size (which the engine reports).
+func readStdin(cmd *cobra.Command, fl *lintFlags) ([]byte, error) {
+	src, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), fl.maxFileSize+1))
+	if err != nil {
+		return nil, &exitError{code: exitInternal, err: fmt.Errorf("cannot read stdin: %w", err)}
+	}
+	return src, nil
 }
 
 // writeReport writes res in --format to --output, or else to w (stdout
@@ -146,41 +204,4 @@ func lintExit(res *lint.Result, failOn lint.Severity) error {
 		return &exitError{code: exitFindings}
 	}
 	return nil
-}
-
-// findLinters returns the paths of shellcheck and pyflakes on PATH, or ""
-// for those not found or turned off.
-func findLinters(noShellcheck, noPyflakes bool) (shellcheck, pyflakes string) {
-	if !noShellcheck {
-		shellcheck, _ = exec.LookPath("shellcheck")
-	}
-	for _, name := range []string{"pyflakes", "pyflakes3"} {
-		if p, err := exec.LookPath(name); err == nil && !noPyflakes && pyflakes == "" {
-			pyflakes = p
-		}
-	}
-	return shellcheck, pyflakes
-}
-
-// parseFailOn returns the threshold severity, or 0 for "none".
-func parseFailOn(s string) (lint.Severity, error) {
-	if s == "none" || s == "never" {
-		return 0, nil
-	}
-	sev, err := lint.ParseSeverity(s)
-	if err != nil {
-		return 0, usageError("--fail-on: %v", err)
-	}
-	return sev, nil
-}
-
-func printSummary(w io.Writer, res *lint.Result) {
-	e, wn, i := lint.Counts(res.Findings)
-	if e+wn+i == 0 {
-		return
-	}
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "%d %s (%d %s, %d %s, %d info) in %d %s\n", e+wn+i, text.Plural(e+wn+i, "finding", ""), e, text.Plural(e, "error", ""),
-		wn, text.Plural(wn, "warning", ""), i, len(res.Files), text.Plural(len(res.Files), "file", ""))
-	w.Write(b.Bytes())
 }

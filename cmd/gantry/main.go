@@ -11,12 +11,12 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"runtime/pprof"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gantry-ci/gantry/config"
+	"github.com/gantry-ci/gantry/internal/cpuprofile"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -66,14 +66,14 @@ func main() {
 
 // run executes the CLI and returns the exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	var prof cpuProfile
+	var prof cpuprofile.Profile
 	root := newRootCmd(&prof)
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
-	prof.stop()
+	prof.Stop()
 	if err == nil {
 		return exitOK
 	}
@@ -94,34 +94,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return exitUsage
 }
 
-// cpuProfile is --cpuprofile, for gantry's developers measuring lint and
-// build speed.
-type cpuProfile struct {
-	path string
-	f    *os.File
-}
-
-func (p *cpuProfile) start() error {
-	if p.path == "" {
-		return nil
-	}
-	f, err := os.Create(p.path)
-	if err != nil {
-		return usageError("--cpuprofile: %v", err)
-	}
-	p.f = f
-	return pprof.StartCPUProfile(f)
-}
-
-func (p *cpuProfile) stop() {
-	if p.f != nil {
-		pprof.StopCPUProfile()
-		p.f.Close()
-		p.f = nil
-	}
-}
-
-func newRootCmd(prof *cpuProfile) *cobra.Command {
+func newRootCmd(prof *cpuprofile.Profile) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "gantry",
 		Short:         "keep GitHub Actions CI and Docker image builds out of trouble",
@@ -132,9 +105,14 @@ func newRootCmd(prof *cpuProfile) *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError("%v (see %s --help)", err, c.CommandPath())
 	})
-	root.PersistentFlags().StringVar(&prof.path, "cpuprofile", "", "write a Go CPU profile to this file")
+	root.PersistentFlags().StringVar(&prof.Path, "cpuprofile", "", "write a Go CPU profile to this file")
 	root.PersistentFlags().MarkHidden("cpuprofile")
-	root.PersistentPreRunE = func(*cobra.Command, []string) error { return prof.start() }
-	root.AddCommand(newLintCmd(), newRulesCmd(), newExplainCmd(), newPlanCmd(), newBuildCmd(), newPushCmd(), newGateCmd(), newGitHubActionCmd())
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if err := prof.Start(); err != nil {
+			return usageError("--cpuprofile: %v", err)
+		}
+		return nil
+	}
+	root.AddCommand(newLintCmd(), newRulesCmd(), newExplainCmd(), newPlanCmd(), newBuildCmd(), newBuilderCmd(), newPushCmd(), newGateCmd(), newGitHubActionCmd())
 	return root
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -55,14 +54,15 @@ func runPlan(cmd *cobra.Command, args []string, fl *planFlags) error {
 	if len(args) == 1 {
 		dir = args[0]
 	}
+	if err := checkPaths(args, true); err != nil {
+		return err
+	}
 	file := fl.file
 	if file == "" {
 		file = filepath.Join(dir, "Dockerfile")
 	}
-	switch fl.format {
-	case "tree", "mermaid", "dot", "json", "bake":
-	default:
-		return usageError("unknown --format %q (known: tree, mermaid, dot, json, bake)", fl.format)
+	if err := checkEnum("--format", fl.format, stagegraph.Formats); err != nil {
+		return err
 	}
 	var spec stagegraph.CacheSpec
 	if fl.format == "bake" {
@@ -74,7 +74,7 @@ func runPlan(cmd *cobra.Command, args []string, fl *planFlags) error {
 			return usageError("--cache: %v", err)
 		}
 	}
-	if _, err := loadConfig(lint.FindRoot(dir), ""); err != nil {
+	if _, err := lint.LoadConfig(lint.FindRoot(dir), ""); err != nil {
 		return err
 	}
 	buildArgs, err := stagegraph.ParseBuildArgs(fl.buildArgs, os.LookupEnv)
@@ -91,17 +91,12 @@ func runPlan(cmd *cobra.Command, args []string, fl *planFlags) error {
 	}
 	g, err := stagegraph.ParseStageGraphOptions(src, stagegraph.Options{BuildArgs: buildArgs, Platform: fl.platform})
 	if err != nil {
-		var pe *stagegraph.ParseError
-		if errors.As(err, &pe) && pe.Line > 0 {
-			return &exitError{code: exitFindings, err: fmt.Errorf("%s:%d:%d: %s", filepath.ToSlash(file), pe.Line, max(pe.Column, 1), pe.Message)}
-		}
-		return &exitError{code: exitFindings, err: fmt.Errorf("%s: %v", filepath.ToSlash(file), err)}
+		return &exitError{code: exitFindings, err: stagegraph.FileError(file, err)}
 	}
 	plan, err := g.Outline(fl.target, filepath.ToSlash(file))
 	if err != nil {
 		return usageError("--target: %v", err)
 	}
-
 	var w io.Writer = cmd.OutOrStdout()
 	var out *os.File
 	if fl.output != "" {
@@ -111,18 +106,7 @@ func runPlan(cmd *cobra.Command, args []string, fl *planFlags) error {
 		defer out.Close()
 		w = out
 	}
-	switch fl.format {
-	case "tree":
-		err = plan.WriteTree(w)
-	case "mermaid":
-		_, err = io.WriteString(w, plan.Mermaid())
-	case "dot":
-		_, err = io.WriteString(w, plan.Dot())
-	case "json":
-		err = plan.WriteJSON(w)
-	case "bake":
-		err = plan.WriteBake(w, spec, bakeOptions(dir, file, buildArgs, fl))
-	}
+	err = plan.Write(w, fl.format, spec, stagegraph.NewBakeOptions(dir, file, buildArgs, fl.tags, fl.platform))
 	if err == nil && out != nil {
 		err = out.Close()
 	}
@@ -133,20 +117,4 @@ func runPlan(cmd *cobra.Command, args []string, fl *planFlags) error {
 		fmt.Fprintln(cmd.ErrOrStderr(), "gantry: warning: cannot write the job summary:", err)
 	}
 	return nil
-}
-
-// bakeOptions expresses the context and Dockerfile as bake expects them:
-// the context as given, the Dockerfile relative to it.
-func bakeOptions(dir, file string, buildArgs map[string]string, fl *planFlags) stagegraph.BakeOptions {
-	df := file
-	if rel, err := filepath.Rel(dir, file); err == nil && !strings.HasPrefix(rel, "..") {
-		df = rel
-	} else if abs, err := filepath.Abs(file); err == nil {
-		df = abs
-	}
-	opts := stagegraph.BakeOptions{Context: filepath.ToSlash(dir), Dockerfile: filepath.ToSlash(df), BuildArgs: buildArgs, Tags: fl.tags}
-	if fl.platform != "" {
-		opts.Platforms = strings.Split(fl.platform, ",")
-	}
-	return opts
 }

@@ -10,13 +10,14 @@ import (
 	"testing"
 
 	"github.com/gantry-ci/gantry/config"
+	"github.com/gantry-ci/gantry/internal/cpuprofile"
 	"github.com/gantry-ci/gantry/internal/registrytest"
 )
 
 // runGantry runs gantry in-process and returns its exit code and output.
 func runGantry(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	root := newRootCmd(&cpuProfile{})
+	root := newRootCmd(&cpuprofile.Profile{})
 	var out, errb bytes.Buffer
 	root.SetOut(&out)
 	root.SetErr(&errb)

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
-	"github.com/gantry-ci/gantry/docs"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -18,26 +15,15 @@ func newRulesCmd() *cobra.Command {
 		Short: "list every rule with its ID, source, target and default severity",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tSOURCE\tTARGET\tSEVERITY\tFIX\tSUMMARY")
-			for _, r := range lint.Rules() {
-				if source != "" && string(r.Source) != source {
-					continue
+			if source != "" {
+				if err := checkEnum("--source", source, lint.Sources); err != nil {
+					return err
 				}
-				sev := r.Severity.String()
-				if r.DefaultOff {
-					sev += " (off)"
-				}
-				fix := string(r.Fix)
-				if fix == "" {
-					fix = "-"
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Source, r.Target, sev, fix, r.Summary)
 			}
-			return tw.Flush()
+			return lint.WriteRulesTable(cmd.OutOrStdout(), source)
 		},
 	}
-	cmd.Flags().StringVar(&source, "source", "", "only rules from this source: gantry, actionlint, buildkit")
+	cmd.Flags().StringVar(&source, "source", "", "only rules from this source: "+strings.Join(lint.Sources, ", "))
 	return cmd
 }
 
@@ -47,29 +33,16 @@ func newExplainCmd() *cobra.Command {
 		Short: "print a rule's documentation",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, ok := lint.LookupRule(args[0])
+			r, ok := lint.LookupRuleFold(args[0])
 			if !ok {
-				return usageError("unknown rule %q; run `gantry rules` to list them", args[0])
-			}
-			w := cmd.OutOrStdout()
-			if doc, ok := docs.Rule(r.ID); ok && r.Source == lint.SourceGantry {
-				fmt.Fprint(w, doc)
-				if !strings.HasSuffix(doc, "\n") {
-					fmt.Fprintln(w)
+				hint := "run `gantry rules` to list them"
+				if near := lint.SuggestRules(args[0]); len(near) > 0 {
+					hint = "did you mean " + strings.Join(near, ", ") + "?"
 				}
-				fmt.Fprintf(w, "\nOnline: %s\n", r.DocsURL())
-				return nil
+				return usageError("unknown rule %q; %s", args[0], hint)
 			}
-			fmt.Fprintf(w, "# %s\n\nSeverity: %s · Source: %s · Target: %s\n\n%s.\n\nThis check comes from %s; its documentation is at\n%s\n",
-				r.ID, r.Severity, r.Source, r.Target, capitalize(r.Summary), r.Source, r.DocsURL())
+			lint.Explain(cmd.OutOrStdout(), r)
 			return nil
 		},
 	}
-}
-
-func capitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }

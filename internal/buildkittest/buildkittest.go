@@ -4,17 +4,16 @@
 package buildkittest
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/gantry-ci/gantry/builder"
 	"github.com/gantry-ci/gantry/internal/testenv"
 
 	"github.com/moby/buildkit/client"
@@ -94,13 +93,14 @@ func Start(buildkitd string, args ...string) (*Daemon, error) {
 		logf.Close()
 		close(d.done)
 	}()
-	deadline := time.Now().Add(60 * time.Second)
+	// a hang guard, generous for a loaded 2-core machine
+	deadline := time.Now().Add(3 * time.Minute)
 	for {
 		if err := ping(d.Addr); err == nil {
 			return d, nil
 		} else if time.Now().After(deadline) {
 			d.Stop()
-			return nil, fmt.Errorf("buildkitd did not answer within 60s: %v\n%s", err, d.Log())
+			return nil, fmt.Errorf("buildkitd did not answer within 3 minutes: %v\n%s", err, d.Log())
 		}
 		select {
 		case <-d.done:
@@ -113,7 +113,7 @@ func Start(buildkitd string, args ...string) (*Daemon, error) {
 }
 
 func ping(addr string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c, err := client.New(ctx, addr)
 	if err != nil {
@@ -153,48 +153,8 @@ func (d *Daemon) Stop() {
 			d.Kill()
 		}
 	}
-	killContainers(d.Dir)
-	unmountUnder(d.Dir)
+	builder.CleanUnder(d.Dir)
 	os.RemoveAll(d.Dir)
-}
-
-// killContainers kills the container processes a killed daemon left
-// behind: the processes whose root filesystem is a snapshot under dir.
-func killContainers(dir string) {
-	infos, _ := filepath.Glob("/proc/[0-9]*/mountinfo")
-	for _, p := range infos {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			continue
-		}
-		line, _, _ := strings.Cut(string(b), "\n")
-		if f := strings.Fields(line); len(f) > 4 && f[4] == "/" && strings.Contains(line, dir+"/") {
-			var pid int
-			if _, err := fmt.Sscanf(p, "/proc/%d/mountinfo", &pid); err == nil && pid != os.Getpid() {
-				syscall.Kill(pid, syscall.SIGKILL)
-			}
-		}
-	}
-}
-
-// unmountUnder lazily unmounts every mount below dir, deepest first.
-func unmountUnder(dir string) {
-	f, err := os.Open("/proc/mounts")
-	if err != nil {
-		return
-	}
-	var mounts []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) > 1 && strings.HasPrefix(fields[1], dir+"/") {
-			mounts = append(mounts, fields[1])
-		}
-	}
-	f.Close()
-	for i := len(mounts) - 1; i >= 0; i-- {
-		syscall.Unmount(mounts[i], syscall.MNT_DETACH)
-	}
 }
 
 // DirSize is the total size of the regular files under dir.

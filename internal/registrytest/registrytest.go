@@ -91,7 +91,8 @@ http:
 	r := &Registry{Host: host, User: user, Password: password, dir: dir, cmd: cmd, done: make(chan struct{})}
 	go func() { cmd.Wait(); logf.Close(); close(r.done) }()
 	tb.Cleanup(r.Stop)
-	deadline := time.Now().Add(10 * time.Second)
+	// a hang guard, generous for a loaded 2-core machine
+	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		resp, err := http.Get("http://" + host + "/v2/")
 		if err == nil {

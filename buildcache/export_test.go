@@ -1,0 +1,4 @@
+package buildcache
+
+// CheckLocalEntry is checkLocalEntry for the external tests.
+var CheckLocalEntry = checkLocalEntry
