@@ -11,7 +11,7 @@ import (
 // GITHUB_TOKEN permissions because neither the workflow nor the job sets
 // permissions:.
 var permissionsMissingRule = &Rule{
-	ID: "permissions-missing", Source: SourceGantry, Target: TargetWorkflow, Severity: SeverityInfo,
+	ID: "permissions-missing", Source: SourceGantry, Target: TargetWorkflow, Severity: SeverityInfo, DefaultOff: true,
 	Summary: "jobs that run with the repository's default GITHUB_TOKEN permissions because no permissions: block is set",
 	NewWorkflowRule: func(any) actionlint.Rule {
 		return &rulePermissionsMissing{workflowRuleBase: newWorkflowRuleBase("permissions-missing")}

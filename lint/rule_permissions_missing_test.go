@@ -10,7 +10,7 @@ jobs:
     runs-on: ubuntu-latest
     steps:
       - run: make test
-`, want: []string{`3:3: job "test" runs with the repository's default GITHUB_TOKEN permissions`}},
+`, config: "rules:\n  permissions-missing: on\n", want: []string{`3:3: job "test" runs with the repository's default GITHUB_TOKEN permissions`}},
 		{name: "one job of two sets its own", src: `on: push
 jobs:
   a:
@@ -23,7 +23,7 @@ jobs:
     runs-on: ubuntu-latest
     steps:
       - run: make b
-`, want: []string{`9:3: job "b" runs with the repository's default`}},
+`, config: "rules:\n  permissions-missing: on\n", want: []string{`9:3: job "b" runs with the repository's default`}},
 		{name: "reusable and pushed", src: `on:
   workflow_call:
   push:
@@ -32,7 +32,7 @@ jobs:
     runs-on: ubuntu-latest
     steps:
       - run: make a
-`, want: []string{`5:3: job "a" runs`}},
+`, config: "rules:\n  permissions-missing: on\n", want: []string{`5:3: job "a" runs`}},
 		{name: "workflow-level block", src: `on: push
 permissions: read-all
 jobs:
