@@ -440,6 +440,7 @@ var fixers = map[string]fixer{
 	// gantry's repository rules
 	"action-outdated":     {FixOpinionated, fixActionOutdated},
 	"buildx-cache-growth": {FixOpinionated, fixBuildxCacheGrowth},
+	"template-injection":  {FixSafe, fixTemplateInjection},
 	// gantry's Dockerfile rules
 	"volatile-arg-early": {FixOpinionated, fixVolatileArgEarly},
 }

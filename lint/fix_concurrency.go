@@ -1,7 +1,6 @@
 package lint
 
 import (
-	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v4"
@@ -28,19 +27,7 @@ func fixConcurrencyMissing(c *fixContext) *Fix {
 	if k == nil {
 		return nil
 	}
-	var events []string
-	for _, e := range branchTriggers(wf) {
-		events = append(events, e.Hook.Value)
-	}
-	cancel := ""
-	switch pr, prt := slices.Contains(events, "pull_request"), slices.Contains(events, "pull_request_target"); {
-	case pr && prt:
-		cancel = "${{ startsWith(github.event_name, 'pull_request') }}"
-	case pr:
-		cancel = "${{ github.event_name == 'pull_request' }}"
-	case prt:
-		cancel = "${{ github.event_name == 'pull_request_target' }}"
-	}
+	cancel := suggestedCancel(wf)
 	step := strings.Repeat(" ", t.indentStep())
 	block := []string{"concurrency:", step + "group: " + scopedGroup}
 	flow := "concurrency: {group: '" + scopedGroup + "'"

@@ -220,7 +220,18 @@ func commentLines(n *yaml.Node) []string {
 	return out
 }
 
-var addedKeys = map[string]bool{"timeout-minutes": true, "concurrency": true}
+var addedKeys = map[string]bool{"timeout-minutes": true, "concurrency": true, "env": true}
+
+// addedKey reports whether a fix may add key k with value v to the mapping
+// at path: the keys above, and template-injection's env: entries.
+func addedKey(path string, k, v *yaml.Node) bool {
+	return addedKeys[k.Value] || strings.HasSuffix(path, "/env") && strings.HasPrefix(v.Value, "${{")
+}
+
+var (
+	exprTextRe  = regexp.MustCompile(`\$\{\{[^}]*\}\}`)
+	exprOrVarRe = regexp.MustCompile(`\$\{\{[^}]*\}\}|\$\{[A-Za-z_][A-Za-z0-9_]*\}`)
+)
 
 func compareFixed(a, b *yaml.Node, path string, ca, cb *[]string) error {
 	*ca = append(*ca, commentLines(a)...)
@@ -266,7 +277,7 @@ func compareFixed(a, b *yaml.Node, path string, ca, cb *[]string) error {
 		j := 0
 		for i := 0; i+1 < len(a.Content); i += 2 {
 			for j+1 < len(b.Content) && b.Content[j].Value != a.Content[i].Value {
-				if !addedKeys[b.Content[j].Value] {
+				if !addedKey(path, b.Content[j], b.Content[j+1]) {
 					return fmt.Errorf("%s: key %q added", path, b.Content[j].Value)
 				}
 				*cb = append(*cb, allComments(b.Content[j])...)
@@ -286,7 +297,7 @@ func compareFixed(a, b *yaml.Node, path string, ca, cb *[]string) error {
 			j += 2
 		}
 		for ; j+1 < len(b.Content); j += 2 {
-			if !addedKeys[b.Content[j].Value] {
+			if !addedKey(path, b.Content[j], b.Content[j+1]) {
 				return fmt.Errorf("%s: key %q added", path, b.Content[j].Value)
 			}
 			*cb = append(*cb, allComments(b.Content[j])...)
@@ -322,6 +333,8 @@ func targetedScalar(path, a, b string) bool {
 		return true // double-quoted expression literals
 	case oldCommandRe.MatchString(a) && newFileRe.MatchString(b) && script(a) == script(b):
 		return true // set-output and save-state
+	case strings.HasSuffix(path, "/run") && exprTextRe.ReplaceAllString(a, "X") == exprOrVarRe.ReplaceAllString(b, "X"):
+		return true // template-injection: ${{ x }} became ${NAME}
 	case strings.HasSuffix(path, "/group") || strings.HasSuffix(path, "/concurrency"):
 		return b == "${{ github.workflow }}-"+a
 	case strings.HasSuffix(path, "/cancel-in-progress"):

@@ -22,6 +22,9 @@ type causedEvent struct {
 	// explicit means only triggers whose filters name the ref count: a push
 	// to gh-pages or of a tag is not what a plain on: push workflow waits for
 	explicit bool
+	// prBranch marks a push to a pull request's branch, which a push
+	// trigger filtered on branches (the default branch) does not run for
+	prBranch bool
 }
 
 // tokenEffect is something a step does that causes events.
@@ -461,9 +464,9 @@ func (jc *jobScan) currentBranchPush(desc string) []causedEvent {
 				branch = strings.TrimPrefix(v, "refs/heads/")
 			} else if exprRefs(v, func(p string) bool { return p == "github.head_ref" }) {
 				return []causedEvent{
-					{event: "push", desc: desc + " to the pull request's branch"},
-					{event: "pull_request", types: []string{"synchronize"}, desc: desc + " to the pull request's branch"},
-					{event: "pull_request_target", types: []string{"synchronize"}, desc: desc + " to the pull request's branch"},
+					{event: "push", desc: desc + " to the pull request's branch", prBranch: true},
+					{event: "pull_request", types: []string{"synchronize"}, desc: desc + " to the pull request's branch", prBranch: true},
+					{event: "pull_request_target", types: []string{"synchronize"}, desc: desc + " to the pull request's branch", prBranch: true},
 				}
 			}
 		}

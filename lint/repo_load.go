@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/rhysd/actionlint"
@@ -123,20 +122,7 @@ func (r *Repository) addWorkflow(f *File, context bool) {
 	for _, ev := range f.Workflow.On {
 		w.Triggers = append(w.Triggers, newTrigger(ev))
 	}
-	ids := make([]string, 0, len(f.Workflow.Jobs))
-	for id, j := range f.Workflow.Jobs {
-		if j != nil {
-			ids = append(ids, id)
-		}
-	}
-	sort.Slice(ids, func(i, k int) bool {
-		a, b := f.Workflow.Jobs[ids[i]], f.Workflow.Jobs[ids[k]]
-		if a.Pos != nil && b.Pos != nil && (a.Pos.Line != b.Pos.Line || a.Pos.Col != b.Pos.Col) {
-			return a.Pos.IsBefore(b.Pos)
-		}
-		return ids[i] < ids[k]
-	})
-	for _, id := range ids {
+	for _, id := range jobIDsInOrder(f.Workflow) {
 		j := f.Workflow.Jobs[id]
 		rj := &RepoJob{ID: id, Job: j, Workflow: w}
 		if j.ID != nil {

@@ -111,6 +111,16 @@ func TestRepositoryFixtures(t *testing.T) {
 // the given rules. It returns the findings as "path:line:col: message" lines.
 func lintRepo(t *testing.T, files map[string]string, rules ...string) []string {
 	t.Helper()
+	var out []string
+	for _, f := range lintRepoFindings(t, files, rules...) {
+		out = append(out, fmt.Sprintf("%s:%d:%d: %s", f.File, f.Line, f.Column, f.Message))
+	}
+	return out
+}
+
+// lintRepoFindings lints files as a repository with only the given rules.
+func lintRepoFindings(t *testing.T, files map[string]string, rules ...string) []Finding {
+	t.Helper()
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, ".github"), 0o755); err != nil {
 		t.Fatal(err)
@@ -139,11 +149,7 @@ func lintRepo(t *testing.T, files map[string]string, rules ...string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []string
-	for _, f := range res.Findings {
-		out = append(out, fmt.Sprintf("%s:%d:%d: %s", f.File, f.Line, f.Column, f.Message))
-	}
-	return out
+	return res.Findings
 }
 
 // dedent removes the common leading indentation of a multi-line string and

@@ -226,7 +226,7 @@ func checkBuild(r *Repository, j *RepoJob, i int, b buildxBuild) []Finding {
 				break
 			}
 			if localFrom[dest] {
-				if strings.EqualFold(e.attrs["reset"], "true") {
+				if strings.EqualFold(e.attrs["reset"], "true") || savedUnderConstantKey(j, dest) {
 					break
 				}
 				out = append(out, finding(f, p, fmt.Sprintf(
@@ -325,6 +325,27 @@ func mvWorkaround(r *Repository, j *RepoJob, i int, dest string, localFrom map[s
 		}
 	}
 	return mvStep{}, false
+}
+
+// varyingKeyRe matches the parts of an actions/cache key that change from
+// run to run or commit to commit.
+var varyingKeyRe = regexp.MustCompile(`(?i)github\.(sha|run_id|run_number|run_attempt|event|ref|head_ref)|hashFiles|steps\.|\$\(`)
+
+// savedUnderConstantKey reports whether the job saves dir with actions/cache
+// under a key that is the same for every run: the entry is saved once and
+// never again (a cache hit skips the save), so it cannot grow.
+func savedUnderConstantKey(j *RepoJob, dir string) bool {
+	for _, cs := range j.Steps {
+		if !cs.Is("actions/cache", "actions/cache/save") {
+			continue
+		}
+		p, k := cs.Input("path"), cs.Input("key")
+		if p == nil || k == nil || !strings.Contains(p.Value, dir) {
+			continue
+		}
+		return !varyingKeyRe.MatchString(k.Value)
+	}
+	return false
 }
 
 // isECRRef reports whether a registry cache ref is on ECR: an ECR host, or

@@ -17,6 +17,19 @@ func TestBuildxCacheGrowth(t *testing.T) {
 			want: []string{".github/workflows/a.yml:9:21: cache-to type=local,dest=/tmp/cache/,mode=max writes the local cache into the directory it reads from without reset=true"},
 		},
 		{
+			name: "saved under a key that changes every run",
+			files: map[string]string{".github/workflows/a.yml": job("push",
+				"      - uses: actions/cache@v4\n        with:\n          path: /tmp/cache\n          key: buildx-${{ github.sha }}\n          restore-keys: buildx-\n"+
+					"      - uses: docker/build-push-action@v7\n        with:\n          cache-from: type=local,src=/tmp/cache\n          cache-to: type=local,dest=/tmp/cache\n")},
+			want: []string{".github/workflows/a.yml:14:21: cache-to type=local,dest=/tmp/cache writes the local cache into the directory it reads from"},
+		},
+		{
+			name: "saved under a constant key, never saved again",
+			files: map[string]string{".github/workflows/a.yml": job("push",
+				"      - uses: actions/cache@v4\n        with:\n          path: /tmp/cache\n          key: ${{ runner.os }}-buildx-${{ matrix.os }}\n"+
+					"      - uses: docker/build-push-action@v7\n        with:\n          cache-from: type=local,src=/tmp/cache\n          cache-to: type=local,dest=/tmp/cache\n")},
+		},
+		{
 			name: "local cache with reset=true",
 			files: map[string]string{".github/workflows/a.yml": bpa(
 				"          cache-from: type=local,src=/tmp/cache\n          cache-to: type=local,dest=/tmp/cache,mode=max,reset=true\n")},

@@ -138,12 +138,74 @@ func dockerImageCmd(c shellCmd) bool {
 	return len(sub) > 0 && (sub[0] == "build" || sub[0] == "tag" || sub[0] == "push" || sub[0] == "bud")
 }
 
+// jobKeepsImage reports whether a job's images never leave it under env:
+// it builds with docker/build-push-action or bake-action and says push:
+// false (or an expression that is false here, or outputs with push=false),
+// and no step pushes an image.
+func jobKeepsImage(env *evalEnv, j *RepoJob) bool {
+	kept := false
+	for _, s := range j.Steps {
+		if !stepRuns(env, s) {
+			continue
+		}
+		if s.Uses() != nil {
+			if s.Action != "docker/build-push-action" && s.Action != "docker/bake-action" {
+				continue
+			}
+			o := s.Input("outputs")
+			if o != nil && (strings.Contains(o.Value, "type=registry") || strings.Contains(o.Value, "push=true")) {
+				return false
+			}
+			p := s.Input("push")
+			switch {
+			case p != nil && !gated(env, p):
+				return false
+			case p != nil || o != nil && strings.Contains(o.Value, "push=false"):
+				kept = true
+			}
+			continue
+		}
+		for _, c := range s.Commands() {
+			if imagePushCmd(c) {
+				return false
+			}
+		}
+	}
+	return kept
+}
+
+// imagePushCmd reports whether a command pushes an image to a registry.
+func imagePushCmd(c shellCmd) bool {
+	if len(c.Words) == 0 {
+		return false
+	}
+	switch c.Words[0] {
+	case "docker", "podman", "buildah", "nerdctl":
+	case "skopeo", "crane", "regctl", "oras":
+		return true
+	default:
+		return false
+	}
+	sub := c.Sub()
+	if len(sub) > 0 && sub[0] == "image" {
+		sub = sub[1:]
+	}
+	if len(sub) > 0 && sub[0] == "push" {
+		return true
+	}
+	return slices.ContainsFunc(c.Words, func(w string) bool {
+		return w == "--push" || strings.Contains(w, "type=registry") || strings.Contains(w, "push=true")
+	})
+}
+
 // mergeSHAUses checks a workflow that runs on pull_request.
 func mergeSHAUses(r *Repository, w *RepoWorkflow, et *EffectiveTrigger) []Finding {
 	env := &evalEnv{event: "pull_request"}
 	var out []Finding
 	f := w.File
 	for _, j := range w.Jobs {
+		// an image that never leaves the job may be named after any commit
+		pushes := !jobKeepsImage(env, j)
 		for i, s := range j.Steps {
 			if !stepRuns(env, s) {
 				continue
@@ -151,6 +213,9 @@ func mergeSHAUses(r *Repository, w *RepoWorkflow, et *EffectiveTrigger) []Findin
 			mergeCheckout := mergeCheckedOut(env, j, i)
 			if u := s.Uses(); u != nil {
 				for _, in := range imageInputs[s.Action] {
+					if !pushes {
+						break
+					}
 					v := s.Input(in)
 					if v == nil {
 						continue
@@ -188,7 +253,7 @@ func mergeSHAUses(r *Repository, w *RepoWorkflow, et *EffectiveTrigger) []Findin
 				}
 				args := strings.Join(c.Words, " ")
 				status := strings.Contains(args, "statuses/") || strings.Contains(args, "check-runs")
-				if !dockerImageCmd(c) && !status {
+				if (!dockerImageCmd(c) || !pushes) && !status {
 					continue
 				}
 				pos := cmdPos(r, f, run, lines, c, "${{ github.sha", "${{ github.event.pull_request.head.sha", "$GITHUB_SHA", "${GITHUB_SHA", "statuses/")

@@ -28,6 +28,19 @@ func TestCheckoutMergeRef(t *testing.T) {
 			want: []string{".github/workflows/a.yml:9:21: on pull_request github.sha is the merge commit GitHub creates, not the pull request's head: this build argument"},
 		},
 		{
+			name: "an image that is not pushed on pull requests is left alone",
+			files: map[string]string{".github/workflows/a.yml": job("pull_request",
+				"      - uses: docker/build-push-action@v7\n        with:\n          push: ${{ github.event_name != 'pull_request' }}\n          tags: app:${{ github.sha }}\n"+
+					"      - uses: docker/build-push-action@v7\n        with:\n          outputs: type=image,push=false\n          build-args: GIT_COMMIT=${{ github.sha }}\n")},
+		},
+		{
+			name: "push: false with a docker push later is still pushed",
+			files: map[string]string{".github/workflows/a.yml": job("pull_request",
+				"      - uses: docker/build-push-action@v7\n        with:\n          push: false\n          load: true\n          tags: app:${{ github.sha }}\n"+
+					"      - run: docker push app:${{ github.sha }}\n")},
+			want: []string{".github/workflows/a.yml:10:21: on pull_request github.sha is the merge commit", ".github/workflows/a.yml:11:30: on pull_request github.sha ($GITHUB_SHA)"},
+		},
+		{
 			name: "a cache-busting build argument is not a version",
 			files: map[string]string{".github/workflows/a.yml": job("pull_request",
 				"      - uses: docker/build-push-action@v7\n        with:\n          build-args: |\n            CACHEBUST=${{ github.sha }}\n")},

@@ -23,33 +23,45 @@ type ruleConcurrencyGroupUnscoped struct {
 // VisitWorkflowPre checks the workflow's and every job's concurrency.
 func (r *ruleConcurrencyGroupUnscoped) VisitWorkflowPre(w *actionlint.Workflow) error {
 	// which branch pushes run the workflow matters only for cancel-in-progress: true
-	defaultPush := ""
+	pushes := false
 	cancels := func(c *actionlint.Concurrency) bool {
 		return c != nil && c.CancelInProgress != nil && c.CancelInProgress.Expression == nil && c.CancelInProgress.Value
 	}
 	if cancels(w.Concurrency) {
-		defaultPush = pushesDefaultBranch(w)
+		pushes = pushesDefaultBranch(w)
 	}
 	for _, j := range w.Jobs {
 		if j != nil && cancels(j.Concurrency) {
-			defaultPush = pushesDefaultBranch(w)
+			pushes = pushesDefaultBranch(w)
 			break
 		}
 	}
-	r.check(w.Concurrency, "", defaultPush)
+	branch := defaultBranchName(w)
+	var publishers []string
+	for _, id := range sortedJobIDs(w) {
+		if jobPublishes(w.Jobs[id]) {
+			publishers = append(publishers, id)
+		}
+	}
+	r.check(w.Concurrency, pushes, branch, publishers, otherRefsRun(w))
 	for _, id := range sortedJobIDs(w) {
 		if j := w.Jobs[id]; j != nil && j.Concurrency != nil {
-			push := defaultPush
-			if push != "" && jobSkipsPush(r.source(), j) {
-				push = ""
+			push := pushes && !jobSkipsPush(r.source(), j)
+			var pub []string
+			if jobPublishes(j) {
+				pub = []string{id}
 			}
-			r.check(j.Concurrency, id, push)
+			r.check(j.Concurrency, push, branch, pub, otherRefsRun(w))
 		}
 	}
 	return nil
 }
 
-func (r *ruleConcurrencyGroupUnscoped) check(c *actionlint.Concurrency, job string, defaultPush string) {
+// check reports a group that other workflows share and, for pushes to the
+// default branch, a cancel-in-progress: true that can cut off a deploy (a
+// job in publishers) or that pull requests and other branches trigger too
+// because the group is the same for every ref.
+func (r *ruleConcurrencyGroupUnscoped) check(c *actionlint.Concurrency, defaultPush bool, branch string, publishers []string, otherRefs bool) {
 	if c == nil || c.Group == nil {
 		return
 	}
@@ -61,18 +73,58 @@ func (r *ruleConcurrencyGroupUnscoped) check(c *actionlint.Concurrency, job stri
 			strings.TrimSpace(g.Value))
 	}
 	cip := c.CancelInProgress
-	if cip == nil || cip.Expression != nil || !cip.Value || cip.Pos == nil || defaultPush == "" {
+	if cip == nil || cip.Expression != nil || !cip.Value || cip.Pos == nil || !defaultPush {
 		return
 	}
 	if groupUniquePerPush(es) {
 		return
 	}
-	what := "the workflow"
-	if job != "" {
-		what = "job " + `"` + job + `"`
+	switch {
+	case otherRefs && !groupPerRef(es):
+		r.Errorf(cip.Pos, "concurrency group %q is the same for every branch and pull request, so with cancel-in-progress: true a run for any of them cancels the run of a push to %s; add ${{ github.ref }} to the group",
+			strings.TrimSpace(g.Value), branch)
+	case len(publishers) > 0:
+		r.Errorf(cip.Pos, "cancel-in-progress: true cancels the run of an earlier push to %s when the next push arrives, so job %q can stop halfway through a deploy or publish; use cancel-in-progress: ${{ github.event_name == 'pull_request' }}",
+			branch, publishers[0])
 	}
-	r.Errorf(cip.Pos, "cancel-in-progress: true cancels the run of an earlier push to %s when the next push arrives, since %s runs on push to it, so a deploy can stop halfway and commits go untested; use cancel-in-progress: ${{ github.event_name == 'pull_request' }}",
-		defaultPush, what)
+}
+
+// groupPerRef reports whether a group has a part that differs between refs
+// (the ref, the pull request, the head branch) or whose value is unknown.
+func groupPerRef(es []workflowExpr) bool {
+	for i := range es {
+		p, ok := exprPath(es[i].node)
+		if !ok || p[0] != "github" {
+			return true
+		}
+		switch {
+		case slices.Equal(p, []string{"github", "workflow"}), slices.Equal(p, []string{"github", "workflow_ref"}),
+			slices.Equal(p, []string{"github", "event_name"}), slices.Equal(p, []string{"github", "repository"}):
+		default:
+			return true
+		}
+	}
+	return false
+}
+
+// otherRefsRun reports whether the workflow runs for pull requests or for
+// pushes of branches other than the default one.
+func otherRefsRun(w *actionlint.Workflow) bool {
+	for _, e := range w.On {
+		we, ok := e.(*actionlint.WebhookEvent)
+		if !ok || we.Hook == nil {
+			continue
+		}
+		switch we.Hook.Value {
+		case "pull_request", "pull_request_target", "merge_group":
+			return true
+		case "push":
+			if we.Branches == nil || len(we.Branches.Values) != 1 {
+				return !tagsOnly(we)
+			}
+		}
+	}
+	return false
 }
 
 // groupUnscoped reports whether a concurrency group is built only from
@@ -241,9 +293,9 @@ func jobSkipsPush(ws *workflowSource, j *actionlint.Job) bool {
 // defaultBranches are the branch names taken to be the default branch.
 var defaultBranches = []string{"main", "master"}
 
-// pushesDefaultBranch returns the default branch name a push trigger of the
-// workflow runs for, or "".
-func pushesDefaultBranch(w *actionlint.Workflow) string {
+// pushesDefaultBranch reports whether a push trigger of the workflow runs
+// for the default branch (main or master, or any branch without a filter).
+func pushesDefaultBranch(w *actionlint.Workflow) bool {
 	for _, e := range w.On {
 		we, ok := e.(*actionlint.WebhookEvent)
 		if !ok || we.Hook == nil || we.Hook.Value != "push" || tagsOnly(we) {
@@ -251,11 +303,29 @@ func pushesDefaultBranch(w *actionlint.Workflow) string {
 		}
 		for _, b := range defaultBranches {
 			if branchFilterMatches(we, b) {
-				return b
+				return true
 			}
 		}
 	}
-	return ""
+	return false
+}
+
+// defaultBranchName returns the repository's default branch as the
+// workflow's branch filters name it (main or master), or "the default
+// branch" when no filter names one.
+func defaultBranchName(w *actionlint.Workflow) string {
+	for _, e := range w.On {
+		we, ok := e.(*actionlint.WebhookEvent)
+		if !ok || we.Branches == nil {
+			continue
+		}
+		for _, p := range we.Branches.Values {
+			if p != nil && slices.Contains(defaultBranches, p.Value) {
+				return p.Value
+			}
+		}
+	}
+	return "the default branch"
 }
 
 // branchFilterMatches reports whether a push of branch starts the trigger.

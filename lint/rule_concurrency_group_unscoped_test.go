@@ -96,7 +96,63 @@ jobs:
       cancel-in-progress: true
     steps:
       - run: make deploy
-`, want: []string{`7:27: cancel-in-progress: true cancels the run of an earlier push to main`}},
+`, want: []string{`7:27: cancel-in-progress: true cancels the run of an earlier push to the default branch when the next push arrives, so job "deploy" can stop`}},
+		{name: "the default branch as the filters name it", src: `on:
+  push:
+    branches: [master]
+jobs:
+  publish:
+    runs-on: ubuntu-latest
+    concurrency:
+      group: publish-${{ github.ref }}
+      cancel-in-progress: true
+    steps:
+      - run: npm publish
+`, want: []string{`9:27: cancel-in-progress: true cancels the run of an earlier push to master`}},
+		{name: "ci that cancels superseded default-branch runs is fine", src: `on:
+  push:
+    branches: [master]
+  pull_request:
+concurrency:
+  group: ${{ github.workflow }}-${{ github.ref }}
+  cancel-in-progress: true
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - run: make test
+  image:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: docker/build-push-action@v6
+        with:
+          push: false
+`},
+		{name: "a literal group cancels across branches", src: `on:
+  push:
+    branches: [master]
+  pull_request:
+concurrency:
+  group: ci
+  cancel-in-progress: true
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - run: make test
+`, want: []string{`7:23: concurrency group "ci" is the same for every branch and pull request, so with cancel-in-progress: true a run for any of them cancels the run of a push to master`}},
+		{name: "a literal group on a push to one branch only is fine", src: `on:
+  push:
+    branches: [main]
+concurrency:
+  group: ci
+  cancel-in-progress: true
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - run: make test
+`},
 		{name: "both findings", src: `on:
   push:
     branches: ['**']
@@ -108,6 +164,7 @@ jobs:
     runs-on: ubuntu-latest
     steps:
       - run: make
+      - run: make deploy
 `, want: []string{`5:10: concurrency group`, `6:23: cancel-in-progress: true`}},
 		{name: "cancel-in-progress only for pull requests", src: `on:
   push:

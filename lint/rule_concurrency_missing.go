@@ -46,9 +46,34 @@ func (r *ruleConcurrencyMissing) VisitWorkflowPre(w *actionlint.Workflow) error 
 	if first == nil {
 		return nil
 	}
-	r.Errorf(first.Hook.Pos, "workflow runs on %s with no concurrency, so every new commit starts a run while the superseded ones keep going; add a concurrency group such as ${{ github.workflow }}-${{ github.ref }}",
-		strings.Join(names, " and "))
+	// the advice is what the fix adds, which concurrency-group-unscoped
+	// never flags: cancelling only pull request runs, never pushes
+	advice := "add concurrency: group: " + scopedGroup
+	if c := suggestedCancel(w); c != "" {
+		advice += ", cancel-in-progress: " + c
+	}
+	r.Errorf(first.Hook.Pos, "workflow runs on %s with no concurrency, so every new commit starts a run while the superseded ones keep going; %s",
+		strings.Join(names, " and "), advice)
 	return nil
+}
+
+// suggestedCancel returns the cancel-in-progress value that cancels the
+// superseded runs of pull requests but never a push, or "" when the
+// workflow runs for no pull request.
+func suggestedCancel(w *actionlint.Workflow) string {
+	var events []string
+	for _, e := range branchTriggers(w) {
+		events = append(events, e.Hook.Value)
+	}
+	switch pr, prt := slices.Contains(events, "pull_request"), slices.Contains(events, "pull_request_target"); {
+	case pr && prt:
+		return "${{ startsWith(github.event_name, 'pull_request') }}"
+	case pr:
+		return "${{ github.event_name == 'pull_request' }}"
+	case prt:
+		return "${{ github.event_name == 'pull_request_target' }}"
+	}
+	return ""
 }
 
 // branchTriggers returns the workflow's push, pull_request and

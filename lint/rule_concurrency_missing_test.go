@@ -10,7 +10,17 @@ jobs:
     runs-on: ubuntu-latest
     steps:
       - run: make
-`, want: []string{"1:5: workflow runs on push with no concurrency"}},
+`, want: []string{"1:5: workflow runs on push with no concurrency, so every new commit starts a run while the superseded ones keep going; add concurrency: group: ${{ github.workflow }}-${{ github.ref }}"}},
+		{name: "advice cancels pull request runs only", src: `on:
+  push:
+    branches: [master]
+  pull_request:
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - run: make
+`, want: []string{"2:3: workflow runs on push and pull_request with no concurrency, so every new commit starts a run while the superseded ones keep going; add concurrency: group: ${{ github.workflow }}-${{ github.ref }}, cancel-in-progress: ${{ github.event_name == 'pull_request' }}"}},
 		{name: "several triggers point at the first", src: `on:
   workflow_dispatch:
   pull_request:

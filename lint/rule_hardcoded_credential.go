@@ -29,7 +29,7 @@ func (r *ruleHardcodedCredential) VisitWorkflowPre(w *actionlint.Workflow) error
 	}
 	for _, v := range ws.strings(w) {
 		for _, c := range findCredentials(v.key, v.s.Value) {
-			r.Error(ws.literalPos(v.s, c.text, c.start), c.message())
+			r.reportAt(c.severity(), ws.literalPos(v.s, c.text, c.start), "%s", c.message())
 		}
 	}
 	return nil
@@ -62,13 +62,23 @@ func checkActionCredentials(f *File, _ any) []Finding {
 						line, col = p.Line, p.Col
 					}
 				}
-				out = append(out, Finding{RuleID: "hardcoded-credential", Line: line, Column: col, Message: c.message()})
+				out = append(out, Finding{RuleID: "hardcoded-credential", Severity: c.severity(), Line: line, Column: col, Message: c.message()})
 			}
 		}
 		// aliases are checked where their anchor is defined
 	}
 	walk(f.YAML.Root, "")
 	return out
+}
+
+// severity is error for a secret, and info for an AWS access key ID: it
+// is useless without its secret key, and projects publish it on purpose
+// (the long-lived key behind it is aws-static-keys' finding).
+func (c credential) severity() Severity {
+	if c.kind == awsKeyID {
+		return SeverityInfo
+	}
+	return 0 // the rule's default
 }
 
 func (c credential) message() string {

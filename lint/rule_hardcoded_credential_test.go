@@ -55,6 +55,26 @@ jobs:
 			`19:41: hard-coded GitHub token "gith****************"`,
 			`20:51: hard-coded AWS secret access key "wJal****************"`,
 		}},
+		{name: "an AWS access key ID alone is info", sev: SeverityInfo, src: `on: push
+env:
+  AWS_ACCESS_KEY_ID: ` + fakeAWSKeyID + `
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - run: make
+        env:
+          AWS_SECRET_ACCESS_KEY: ${{ secrets.AWS_SECRET_ACCESS_KEY }}
+`, want: []string{`3:22: hard-coded AWS access key ID "AKIA****************"`}},
+		{name: "a secret key is an error", sev: SeverityError, src: `on: push
+env:
+  AWS_SECRET_ACCESS_KEY: ` + fakeAWSSecret + `
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - run: make
+`, want: []string{`3:26: hard-coded AWS secret access key`}},
 		{name: "private key in a script", src: `on: push
 jobs:
   deploy:

@@ -7,7 +7,7 @@ import (
 )
 
 var installCacheLeftRule = &Rule{
-	ID: "install-cache-left", Source: SourceGantry, Target: TargetDockerfile, Severity: SeverityWarning,
+	ID: "install-cache-left", Source: SourceGantry, Target: TargetDockerfile, Severity: SeverityInfo,
 	Summary:         "a package install leaves its download cache in the layer: bundle install, yarn install, apk add without --no-cache, apt-get install without removing the lists",
 	CheckDockerfile: checkInstallCacheLeft,
 }

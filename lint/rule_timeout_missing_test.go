@@ -33,6 +33,58 @@ jobs:
     steps:
       - run: make deploy
 `, want: []string{"8:3: job \"lint\"", "14:3: job \"deploy\""}},
+		{name: "short bot job is info", sev: SeverityInfo, src: `on: pull_request_target
+jobs:
+  label:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/labeler@v5
+      - run: echo labelled
+`, want: []string{"3:3: job \"label\" has no timeout-minutes"}},
+		{name: "matrix job is a warning", sev: SeverityWarning, src: `on: push
+jobs:
+  test:
+    strategy:
+      matrix:
+        node: [18, 20]
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo $NODE
+`, want: []string{"3:3: job \"test\""}},
+		{name: "services, container, billed runners, builds and deploys are warnings", sev: SeverityWarning, src: `on: push
+jobs:
+  db:
+    runs-on: ubuntu-latest
+    services:
+      pg: {image: postgres}
+    steps:
+      - run: echo
+  mac:
+    runs-on: macos-14
+    steps:
+      - run: echo
+  own:
+    runs-on: [self-hosted, linux]
+    steps:
+      - run: echo
+  big:
+    runs-on: ubuntu-latest-16-cores
+    steps:
+      - run: echo
+  image:
+    runs-on: ubuntu-latest
+    steps:
+      - run: docker build -t app .
+  e2e:
+    runs-on: ubuntu-latest
+    steps:
+      - run: npm run e2e
+  ship:
+    runs-on: ubuntu-latest
+    environment: production
+    steps:
+      - run: ./ship.sh
+`, want: []string{"3:3: job \"db\"", "9:3: job \"mac\"", "13:3: job \"own\"", "17:3: job \"big\"", "21:3: job \"image\"", "25:3: job \"e2e\"", "29:3: job \"ship\""}},
 		{name: "reusable workflow call is not flagged", src: `on: push
 jobs:
   call:

@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -33,6 +34,9 @@ func checkTokenNoTrigger(r *Repository, _ any) []Finding {
 						continue
 					}
 					if fd, ok := idx.report(w, eff, dispatches); ok {
+						if fd.Severity == 0 {
+							fd.Severity = tokenEffectSeverity(eff, j)
+						}
 						out = append(out, fd)
 					}
 				}
@@ -40,6 +44,58 @@ func checkTokenNoTrigger(r *Repository, _ any) []Finding {
 		}
 	}
 	return out
+}
+
+// generatedCommitRe matches what jobs that commit generated files say
+// about themselves: formatting, lint fixes, docs, changelogs, version bumps,
+// sponsor and contributor lists.
+var generatedCommitRe = regexp.MustCompile(`(?i)\b(format|prettier|autofix|lint|fmt|docs?|documentation|changelog|changesets?|version|bump|sponsors?|contributors|readme|lkg|generate[ds]?|api-docs|alias)\b`)
+
+// tokenEffectSeverity weighs a finding by what the skipped runs would have
+// checked: a push to a pull request's branch (its head goes unchecked), a
+// release (its tests never run) or a push of a merge or of real changes is
+// a warning, as is a bot pull request of real changes (dependency
+// updates); a bot pull request or a pushed commit of generated files
+// (formatting, docs, version bumps, by the job's own words) and a tag push
+// are info, since nothing meaningful goes unchecked.
+func tokenEffectSeverity(eff tokenEffect, j *RepoJob) Severity {
+	branchPush, botPR := false, false
+	for _, c := range eff.causes {
+		switch {
+		case c.prBranch || c.event == "release":
+			return SeverityWarning
+		case slices.Contains(c.types, "opened"):
+			botPR = true
+		case c.event == "push" && !c.tag:
+			branchPush = true
+		}
+	}
+	if jobGenerates(j) || !botPR && !branchPush {
+		return SeverityInfo
+	}
+	return SeverityWarning
+}
+
+// jobGenerates reports whether a job's name, step names or commit inputs say
+// it commits generated files.
+func jobGenerates(j *RepoJob) bool {
+	if j.Job.Name != nil && generatedCommitRe.MatchString(j.Job.Name.Value) || j.Job.ID != nil && generatedCommitRe.MatchString(j.Job.ID.Value) {
+		return true
+	}
+	if w := j.Workflow; w != nil && generatedCommitRe.MatchString(w.Name) {
+		return true
+	}
+	for _, s := range j.Steps {
+		if s.Step.Name != nil && generatedCommitRe.MatchString(s.Step.Name.Value) {
+			return true
+		}
+		for _, in := range []string{"commit_message", "commit-message", "message"} {
+			if v := s.Input(in); v != nil && generatedCommitRe.MatchString(v.Value) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // dispatchesWorkflows reports whether a workflow starts other workflows
@@ -215,7 +271,7 @@ func triggerFires(t *Trigger, c causedEvent) bool {
 			}
 			return t.acceptsTagPushes() && (c.ref == "" || t.Tags.matches(c.ref))
 		}
-		if c.explicit && (!t.Branches.set || c.ref == "") {
+		if c.explicit && (!t.Branches.set || c.ref == "") || c.prBranch && t.Branches.set {
 			return false
 		}
 		return t.acceptsBranchPushes() && !t.HasPaths && (c.ref == "" || t.Branches.matches(c.ref))
@@ -266,5 +322,13 @@ func (ix *triggerIndex) report(w *RepoWorkflow, eff tokenEffect, dispatches bool
 		rel = append(rel, related(h.w.File, Position{h.t.Pos.Line, h.t.Pos.Col},
 			fmt.Sprintf("does not run for %s", h.desc)))
 	}
-	return finding(w.File, eff.pos, msg, rel...), true
+	fd := finding(w.File, eff.pos, msg, rel...)
+	for _, h := range hits {
+		for _, hj := range h.w.Jobs {
+			if jobPublishes(hj.Job) {
+				fd.Severity = SeverityWarning // a skipped deploy or release is always worth knowing
+			}
+		}
+	}
+	return fd, true
 }

@@ -1,6 +1,9 @@
 package lint
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 const deployOnMain = `
 	name: deploy
@@ -303,4 +306,88 @@ func TestTokenNoTrigger(t *testing.T) {
 			want: []string{`.github/workflows/tag.yml:7:32: git push authenticates with GITHUB_TOKEN (the default credential that actions/checkout persists), and events caused by GITHUB_TOKEN start no workflow runs: its push of tag v1.0.0 will not trigger workflow .github/workflows/publish.yml (on: push)`},
 		},
 	})
+}
+
+func TestTokenNoTriggerSeverity(t *testing.T) {
+	ci := `
+		name: CI
+		on:
+		  push:
+		    branches: [main]
+		  pull_request:
+		jobs:
+		  test:
+		    runs-on: ubuntu-latest
+		    steps:
+		      - run: make test
+	`
+	cases := []struct {
+		name, workflow string
+		want           Severity
+		wantMsg        string
+	}{
+		{name: "formatting commit pushed to main is info", want: SeverityInfo, workflow: `
+			name: format
+			on:
+			  push:
+			    branches: [main]
+			jobs:
+			  format:
+			    runs-on: ubuntu-latest
+			    steps:
+			      - uses: actions/checkout@v7
+			      - run: |
+			          npx prettier --write .
+			          git commit -am "chore: format"
+			          git push
+		`},
+		{name: "lockfile update pushed to main is a warning", want: SeverityWarning, workflow: `
+			on:
+			  schedule:
+			    - cron: '0 0 * * *'
+			jobs:
+			  update:
+			    runs-on: ubuntu-latest
+			    steps:
+			      - uses: actions/checkout@v7
+			      - run: |
+			          npm update
+			          git commit -am "update package-lock.json"
+			          git push origin HEAD:main
+		`},
+		{name: "a bot pull request of generated docs is info", want: SeverityInfo, workflow: `
+			on: workflow_dispatch
+			jobs:
+			  docs:
+			    runs-on: ubuntu-latest
+			    steps:
+			      - uses: actions/checkout@v7
+			      - uses: peter-evans/create-pull-request@v7
+		`},
+		{name: "an auto-commit to the pull request's branch is a warning naming pull_request", want: SeverityWarning, wantMsg: "on: pull_request", workflow: `
+			on: pull_request
+			jobs:
+			  fix:
+			    runs-on: ubuntu-latest
+			    steps:
+			      - uses: actions/checkout@v7
+			        with:
+			          ref: ${{ github.head_ref }}
+			      - run: |
+			          npx prettier --write .
+			          git commit -am "format"
+			          git push
+		`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			fs := lintRepoFindings(t, map[string]string{".github/workflows/bot.yml": c.workflow, ".github/workflows/ci.yml": ci}, "token-no-trigger")
+			if len(fs) != 1 {
+				t.Fatalf("want 1 finding, have %d: %v", len(fs), fs)
+			}
+			if fs[0].Severity != c.want || !strings.Contains(fs[0].Message, c.wantMsg) {
+				t.Errorf("have %s: %s, want %s with %q", fs[0].Severity, fs[0].Message, c.want, c.wantMsg)
+			}
+		})
+	}
 }

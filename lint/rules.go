@@ -210,6 +210,7 @@ var gantryRules = []*Rule{
 	concurrencyCollisionRule,
 	dependabotMissingRule,
 	pushUntrustedRule,
+	templateInjectionRule,
 	tokenNoTriggerRule,
 }
 

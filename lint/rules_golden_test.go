@@ -25,6 +25,8 @@ type ruleCase struct {
 	// config is an optional .github/gantry.yaml for the case.
 	config string
 	want   []string
+	// sev, when set, is the severity every finding must have.
+	sev Severity
 }
 
 // runRuleCases lints each case with only the given rule enabled.
@@ -41,6 +43,9 @@ func runRuleCases(t *testing.T, id string, cases []ruleCase) {
 				have := fmt.Sprintf("%d:%d", fs[i].Line, fs[i].Column)
 				if have != pos || !strings.Contains(fs[i].Message, msg) {
 					t.Errorf("finding %d:\n want: %s\n have: %s: %s", i+1, w, have, fs[i].Message)
+				}
+				if c.sev != 0 && fs[i].Severity != c.sev {
+					t.Errorf("finding %d has severity %s, want %s", i+1, fs[i].Severity, c.sev)
 				}
 				if fs[i].RuleID != id {
 					t.Errorf("finding %d has rule %q, want %q", i+1, fs[i].RuleID, id)

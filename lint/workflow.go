@@ -88,7 +88,7 @@ func (l *Linter) lintWorkflow(w *worker, f *File) []Finding {
 				out = append(out, r)
 			}
 		}
-		return append(out, col)
+		return inDocumentOrder(append(out, col))
 	}
 	defer func() { w.hook = nil }()
 	path := f.Path
@@ -97,11 +97,15 @@ func (l *Linter) lintWorkflow(w *worker, f *File) []Finding {
 		return []Finding{{RuleID: internalErrorRule.ID, Line: 1, Column: 1, Message: "actionlint failed: " + err.Error()}}
 	}
 	f.Workflow = col.workflow
+	if proj != nil {
+		stableLocalUses(errs, f.Workflow, proj.RootDir())
+	}
 	out := make([]Finding, 0, len(errs))
 	for _, e := range errs {
 		fd := Finding{RuleID: e.Kind, Line: e.Line, Column: e.Column, Message: e.Message}
 		if r, ok := LookupRule(e.Kind); ok && r.Source == SourceGantry {
-			fd.Severity = 0 // filled from the rule or config in finish
+			// 0 is filled from the rule or config in finish
+			fd.Severity = ws.severity(e.Kind, e.Line, e.Column, e.Message)
 		}
 		out = append(out, fd)
 	}

@@ -1,7 +1,9 @@
 package lint
 
 import (
+	"cmp"
 	"slices"
+	"strings"
 
 	"github.com/rhysd/actionlint"
 )
@@ -13,6 +15,26 @@ import (
 // so that pushes of branches do not start it.
 func tagsOnly(e *actionlint.WebhookEvent) bool {
 	return (e.Tags != nil || e.TagsIgnore != nil) && e.Branches == nil && e.BranchesIgnore == nil
+}
+
+// jobIDsInOrder returns the keys of the workflow's jobs in document order
+// (by the position of the job, then by key). Workflow.Jobs is a map, so ranging over
+// it visits jobs in a different order on every run.
+func jobIDsInOrder(w *actionlint.Workflow) []string {
+	ids := make([]string, 0, len(w.Jobs))
+	for id, j := range w.Jobs {
+		if j != nil {
+			ids = append(ids, id)
+		}
+	}
+	slices.SortFunc(ids, func(a, b string) int {
+		pa, pb := w.Jobs[a].Pos, w.Jobs[b].Pos
+		if pa != nil && pb != nil && (pa.Line != pb.Line || pa.Col != pb.Col) {
+			return cmp.Or(cmp.Compare(pa.Line, pb.Line), cmp.Compare(pa.Col, pb.Col))
+		}
+		return strings.Compare(a, b)
+	})
+	return ids
 }
 
 // sortedJobIDs returns the workflow's job IDs in order.

@@ -2,6 +2,7 @@ package lint
 
 import (
 	"bytes"
+	"fmt"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -92,6 +93,22 @@ type workflowSource struct {
 	// walked caches the strings of walkedFor.
 	walked    []visitedString
 	walkedFor *actionlint.Workflow
+	// severities holds the findings that rules reported at a severity
+	// other than their rule's default (see workflowRuleBase.reportAt).
+	severities map[severityKey]Severity
+}
+
+// severityKey identifies one finding of a workflow rule.
+type severityKey struct {
+	rule      string
+	line, col int
+	msg       string
+}
+
+// severity returns the severity a rule chose for one of its findings, or 0
+// for the rule's default.
+func (ws *workflowSource) severity(rule string, line, col int, msg string) Severity {
+	return ws.severities[severityKey{rule, line, col, msg}]
 }
 
 func newWorkflowSource(src []byte) *workflowSource {
@@ -297,6 +314,19 @@ type workflowRuleBase struct {
 
 func newWorkflowRuleBase(id string) workflowRuleBase {
 	return workflowRuleBase{RuleBase: actionlint.NewRuleBase(id, "gantry rule "+id)}
+}
+
+// reportAt reports a finding at a severity other than the rule's default,
+// for rules whose findings are worth more or less depending on the job they
+// are in. A severity set in the config still overrides it.
+func (r *workflowRuleBase) reportAt(sev Severity, pos *actionlint.Pos, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	r.Error(pos, msg)
+	ws := r.source()
+	if ws.severities == nil {
+		ws.severities = map[severityKey]Severity{}
+	}
+	ws.severities[severityKey{r.Name(), pos.Line, pos.Col, msg}] = sev
 }
 
 // useSource gives the rule the text and shared state of the file it checks.

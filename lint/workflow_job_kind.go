@@ -1,0 +1,138 @@
+package lint
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/rhysd/actionlint"
+)
+
+// What a job does, as far as rules that weigh a finding by the job care:
+// whether it publishes something (a deploy, a release, a registry push) and
+// whether it is long-running or billed above a standard hosted runner.
+
+// publishActions are actions (owner/repo prefixes) that deploy, release or
+// push an image or package.
+var publishActions = []string{
+	"actions/deploy-pages", "peaceiris/actions-gh-pages", "jamesives/github-pages-deploy-action",
+	"pypa/gh-action-pypi-publish", "softprops/action-gh-release", "ncipollo/release-action",
+	"goreleaser/goreleaser-action", "aws-actions/amazon-ecs-deploy-task-definition",
+	"azure/webapps-deploy", "google-github-actions/deploy-", "cloudflare/wrangler-action",
+	"amondnet/vercel-action", "superfly/flyctl-actions", "akhileshns/heroku-deploy",
+	"changesets/action", "js-devtools/npm-publish",
+}
+
+// publishCommand matches run: scripts that deploy, release or push.
+var publishCommand = regexp.MustCompile(`(?m)\b(deploy|publish|docker (image )?push|docker buildx build[^\n]*--push|npm publish|yarn publish|pnpm publish|cargo publish|gem push|twine upload|gh release create|helm upgrade|kubectl (apply|rollout|set image)|terraform apply|cap [a-z]+ deploy|flyctl deploy|vercel --prod)\b`)
+
+// jobPublishes reports whether a job deploys, releases or pushes an image or
+// package: it has an environment, a publishing action or a publishing
+// command, or builds an image with push: true.
+func jobPublishes(j *actionlint.Job) bool {
+	if j == nil {
+		return false
+	}
+	if j.Environment != nil {
+		return true
+	}
+	for _, s := range j.Steps {
+		if s == nil {
+			continue
+		}
+		switch e := s.Exec.(type) {
+		case *actionlint.ExecRun:
+			if e.Run != nil && publishCommand.MatchString(e.Run.Value) {
+				return true
+			}
+		case *actionlint.ExecAction:
+			if e.Uses == nil {
+				continue
+			}
+			uses := strings.ToLower(e.Uses.Value)
+			for _, a := range publishActions {
+				if strings.HasPrefix(uses, a) {
+					return true
+				}
+			}
+			if in := e.Inputs["push"]; in != nil && in.Value != nil && strings.TrimSpace(in.Value.Value) != "false" &&
+				(strings.HasPrefix(uses, "docker/build-push-action") || strings.HasPrefix(uses, "docker/bake-action")) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// heavyCommand matches run: scripts that build, compile or run test suites
+// that take minutes.
+var heavyCommand = regexp.MustCompile(`(?m)\b(docker (build|compose|-compose)|docker buildx|docker-compose|make|cmake|ninja|bazel|cargo (build|test|nextest)|go (build|test)|mvn|gradlew?|sbt|xcodebuild|swift (build|test)|dotnet (build|test|publish)|msbuild|(npm|yarn|pnpm|bun)( run)? (test|build|e2e|ci)|npx (jest|playwright|cypress)|pytest|tox|nox|rspec|rake|rails (test|assets)|bundle exec|phpunit|mix test|flutter (build|test)|e2e|electron-builder)\b`)
+
+// heavyActions are actions (prefixes) that build, analyse or test at length.
+var heavyActions = []string{
+	"docker/build-push-action", "docker/bake-action", "github/codeql-action/autobuild", "github/codeql-action/analyze",
+	"cypress-io/github-action", "reactivecircus/android-emulator-runner", "gradle/gradle-build-action",
+}
+
+// jobHeavy reports whether a job is long-running or billed above a standard
+// Linux hosted runner, so that a hang costs real money or blocks a deploy:
+// it has services or a matrix, runs in a container, runs on a self-hosted,
+// larger, macOS or Windows runner, builds, tests, or publishes.
+func jobHeavy(j *actionlint.Job) bool {
+	if j == nil {
+		return false
+	}
+	if j.Services != nil || j.Container != nil || (j.Strategy != nil && j.Strategy.Matrix != nil) || jobPublishes(j) {
+		return true
+	}
+	if runnerBilled(j.RunsOn) {
+		return true
+	}
+	for _, s := range j.Steps {
+		if s == nil {
+			continue
+		}
+		switch e := s.Exec.(type) {
+		case *actionlint.ExecRun:
+			if e.Run != nil && heavyCommand.MatchString(e.Run.Value) {
+				return true
+			}
+		case *actionlint.ExecAction:
+			if e.Uses == nil {
+				continue
+			}
+			uses := strings.ToLower(e.Uses.Value)
+			for _, a := range heavyActions {
+				if strings.HasPrefix(uses, a) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// runnerBilled reports whether runs-on names a runner other than a standard
+// GitHub-hosted Linux one: self-hosted, a larger runner, macOS, Windows or a
+// third-party runner. A runs-on expression counts when it is not plain.
+func runnerBilled(r *actionlint.Runner) bool {
+	if r == nil {
+		return false
+	}
+	if r.Group != nil {
+		return true
+	}
+	for _, l := range r.Labels {
+		if l == nil {
+			continue
+		}
+		v := strings.ToLower(strings.TrimSpace(l.Value))
+		if strings.Contains(v, "${{") {
+			// runs-on: ${{ matrix.os }} goes with a matrix, which counts already
+			continue
+		}
+		if !strings.HasPrefix(v, "ubuntu-") || strings.Contains(v, "core") || strings.Contains(v, "large") || strings.Contains(v, "gpu") {
+			return true
+		}
+	}
+	return false
+}
