@@ -126,6 +126,20 @@ func (r *Report) CacheWarnings() int {
 	return n
 }
 
+// CacheWarningError says that the build succeeded but CacheWarnings cache
+// imports or exports failed; nil when none did.
+func (r *Report) CacheWarningError() error {
+	n := r.CacheWarnings()
+	if n == 0 {
+		return nil
+	}
+	what := "cache import or export"
+	if n > 1 {
+		what = "cache imports or exports"
+	}
+	return fmt.Errorf("built, but %d %s failed (see the warnings above; --allow-cache-errors exits 0)", n, what)
+}
+
 // Stage returns the report of the named stage.
 func (r *Report) Stage(name string) *StageReport {
 	for _, s := range r.Stages {

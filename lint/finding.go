@@ -20,6 +20,7 @@ package lint
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/gantry-ci/gantry/config"
@@ -149,8 +150,9 @@ func (f *Finding) String() string {
 	return fmt.Sprintf("%s:%d:%d: %s: %s [%s]", f.File, f.Line, f.Column, f.Severity, f.Message, f.RuleID)
 }
 
-// CompareFindings orders findings by file, line, column, rule and message so
-// that every output is deterministic.
+// CompareFindings orders findings by file, line, column, rule and message,
+// then by every other field a report prints, so that it is a total order and
+// every output is deterministic whatever order the findings arrived in.
 func CompareFindings(a, b *Finding) int {
 	return cmp.Or(
 		strings.Compare(a.File, b.File),
@@ -158,7 +160,20 @@ func CompareFindings(a, b *Finding) int {
 		cmp.Compare(a.Column, b.Column),
 		strings.Compare(a.RuleID, b.RuleID),
 		strings.Compare(a.Message, b.Message),
+		cmp.Compare(a.Severity, b.Severity),
+		cmp.Compare(a.EndLine, b.EndLine),
+		cmp.Compare(a.EndColumn, b.EndColumn),
+		compareRelated(a.Related, b.Related),
 	)
+}
+
+// compareRelated orders two lists of related locations, so that
+// CompareFindings is a total order on what a report prints.
+func compareRelated(a, b []Location) int {
+	return slices.CompareFunc(a, b, func(x, y Location) int {
+		return cmp.Or(strings.Compare(x.File, y.File), cmp.Compare(x.Line, y.Line),
+			cmp.Compare(x.Column, y.Column), strings.Compare(x.Message, y.Message))
+	})
 }
 
 // Counts returns how many findings there are of each severity.

@@ -185,9 +185,12 @@ var gantryRules = []*Rule{
 	// workflow rules
 	concurrencyGroupUnscopedRule,
 	concurrencyMissingRule,
+	credentialPersistedRule,
 	hardcodedCredentialRule,
 	outputMaybeEmptyRule,
 	outputTruthinessRule,
+	permissionsExcessiveRule,
+	permissionsMissingRule,
 	ternaryFalsyBranchRule,
 	timeoutMissingRule,
 	// action rules

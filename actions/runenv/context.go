@@ -337,3 +337,15 @@ func WithEvent(getenv Getenv, path, name string) Getenv {
 		return getenv(k)
 	}
 }
+
+// SetDefaultSHA sets buildArgs["SHA"], when it is not set, to the commit
+// being built in GitHub Actions: a pull request's head, not the merge
+// commit.
+func SetDefaultSHA(buildArgs map[string]string, getenv Getenv) {
+	if _, ok := buildArgs["SHA"]; ok {
+		return
+	}
+	if gh, err := ContextFromEnv(getenv); err == nil && gh.HeadSHA() != "" {
+		buildArgs["SHA"] = gh.HeadSHA()
+	}
+}

@@ -107,12 +107,7 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 	if err := opts.SetFlags(fl.buildArgs, fl.contexts, fl.outputs, os.LookupEnv); err != nil {
 		return usageError("%v", err)
 	}
-	if _, ok := opts.BuildArgs["SHA"]; !ok {
-		// the commit being built: the pull request's head, not the merge commit
-		if gh, err := runenv.ContextFromEnv(os.Getenv); err == nil && gh.HeadSHA() != "" {
-			opts.BuildArgs["SHA"] = gh.HeadSHA()
-		}
-	}
+	runenv.SetDefaultSHA(opts.BuildArgs, os.Getenv)
 	if fl.builder != "" {
 		if _, err := buildcache.ResolveAddress(fl.builder, os.Getenv); err != nil {
 			return usageError("%v", err)
@@ -129,18 +124,14 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 	}
 
 	// the builder: found, or started (see gantry builder)
-	bres, err := resolveBuilder(ctx, fl.builder, false)
+	bres, c, err := connectBuilder(ctx, fl.builder, false, fl.tls)
+	if fl.debug && bres != nil {
+		bres.WriteTrace(cmd.ErrOrStderr())
+	}
 	if err != nil {
 		return err
-	}
-	if fl.debug {
-		debugBuilder(cmd.ErrOrStderr(), bres)
 	}
 	opts.Builder = bres.Addr
-	c, err := connectBuilder(ctx, bres, fl.tls)
-	if err != nil {
-		return err
-	}
 	defer c.Close()
 
 	res, err := buildcache.Build(ctx, c, opts)
@@ -161,12 +152,8 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 			return pushExitError(err)
 		}
 	}
-	if n := rep.CacheWarnings(); n > 0 && !fl.allowCacheErr {
-		what := "cache import or export"
-		if n > 1 {
-			what = "cache imports or exports"
-		}
-		return &exitError{code: exitCacheWarning, err: fmt.Errorf("built, but %d %s failed (see the warnings above; --allow-cache-errors exits 0)", n, what)}
+	if err := rep.CacheWarningError(); err != nil && !fl.allowCacheErr {
+		return &exitError{code: exitCacheWarning, err: err}
 	}
 	return nil
 }
@@ -187,7 +174,7 @@ func (fl *buildFlags) check(args []string) error {
 	if fl.timeout < 0 {
 		return usageError("--timeout must be a positive duration such as 30m, or 0 for no limit, not %s", fl.timeout)
 	}
-	return checkPaths(args, true)
+	return checkDirs(args)
 }
 
 // buildExitError maps Build's errors to exit codes.

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"time"
@@ -29,34 +28,31 @@ func newBuilderCmd() *cobra.Command {
 	return cmd
 }
 
-// resolveBuilder finds the builder for build, status and prune; errors
-// carry gantry's exit codes (4: none, 2: an invalid address).
-func resolveBuilder(ctx context.Context, flag string, noStart bool) (*builder.Resolution, error) {
-	res, err := builder.Resolve(ctx, builder.Options{Flag: flag, NoStart: noStart,
-		StartOptions: builder.StartOptions{IdleTimeout: builder.DefaultIdleTimeout}})
-	if err != nil {
-		if errors.Is(err, buildcache.ErrDaemonUnreachable) {
-			return nil, &exitError{code: exitUnreachable, err: err}
-		}
-		return nil, usageError("%v", err)
+// connectBuilder finds the builder and connects to it (builder.Connect);
+// errors carry gantry's exit codes (4: none answers, 2: an invalid address
+// or TLS setting).
+func connectBuilder(ctx context.Context, flag string, noStart bool, tls buildcache.TLSOptions) (*builder.Resolution, *client.Client, error) {
+	res, c, err := builder.Connect(ctx, builder.Options{Flag: flag, NoStart: noStart,
+		StartOptions: builder.StartOptions{IdleTimeout: builder.DefaultIdleTimeout}}, tls)
+	switch {
+	case errors.Is(err, buildcache.ErrDaemonUnreachable):
+		return res, nil, &exitError{code: exitUnreachable, err: err}
+	case err != nil:
+		return res, nil, usageError("%v", err)
 	}
-	return res, nil
+	return res, c, nil
 }
 
-// connectBuilder connects to a resolved builder, with the --tls-* flags or
-// a remote buildx builder's certificates.
-func connectBuilder(ctx context.Context, res *builder.Resolution, tls buildcache.TLSOptions) (*client.Client, error) {
-	if tls == (buildcache.TLSOptions{}) {
-		tls = res.TLS
+// parseKeepStorage is --keep-storage in bytes; empty is 0 when emptyOK.
+func parseKeepStorage(keep string, emptyOK bool) (int64, error) {
+	if keep == "" && emptyOK {
+		return 0, nil
 	}
-	c, err := buildcache.Connect(ctx, res.Addr, tls)
+	n, err := units.RAMInBytes(keep)
 	if err != nil {
-		if errors.Is(err, buildcache.ErrDaemonUnreachable) {
-			return nil, &exitError{code: exitUnreachable, err: err}
-		}
-		return nil, usageError("%v", err)
+		return 0, usageError("--keep-storage %q: want a size such as 10GB", keep)
 	}
-	return c, nil
+	return n, nil
 }
 
 func quietBuildKitLog() { logrus.SetOutput(io.Discard) }
@@ -71,48 +67,14 @@ func newBuilderStatusCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			quietBuildKitLog()
 			ctx := cmd.Context()
-			res, err := resolveBuilder(ctx, flag, true)
-			if err != nil {
-				return err
-			}
-			c, err := connectBuilder(ctx, res, buildcache.TLSOptions{})
+			res, c, err := connectBuilder(ctx, flag, true, buildcache.TLSOptions{})
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "address:   %s\n", res.Addr)
-			fmt.Fprintf(w, "found by:  %s\n", res.How())
-			for _, t := range res.Trace[:len(res.Trace)-1] {
-				fmt.Fprintf(w, "  passed:  %s\n", t)
-			}
-			info, err := c.Info(ctx)
-			if err != nil {
+			if err := builder.WriteStatus(ctx, cmd.OutOrStdout(), res, c); err != nil {
 				return &exitError{code: exitUnreachable, err: err}
 			}
-			fmt.Fprintf(w, "buildkit:  %s\n", info.BuildkitVersion.Version)
-			if r := res.Managed; r != nil {
-				fmt.Fprintf(w, "uptime:    %s (since %s)\n", time.Since(r.Started).Round(time.Second), r.Started.Format(time.RFC3339))
-				if r.IdleTimeout > 0 {
-					fmt.Fprintf(w, "idle stop: after %s with no client\n", time.Duration(r.IdleTimeout))
-				} else {
-					fmt.Fprintf(w, "idle stop: never (gantry builder stop)\n")
-				}
-			}
-			du, err := c.DiskUsage(ctx)
-			if err != nil {
-				fmt.Fprintf(w, "disk:      unknown (%v)\n", err)
-				return nil
-			}
-			var size, reclaimable int64
-			for _, u := range du {
-				size += u.Size
-				if !u.InUse && !u.Shared {
-					reclaimable += u.Size
-				}
-			}
-			fmt.Fprintf(w, "disk:      %s in %d cache records (%s reclaimable)\n",
-				units.HumanSize(float64(size)), len(du), units.HumanSize(float64(reclaimable)))
 			return nil
 		},
 	}
@@ -130,28 +92,13 @@ func newBuilderStartCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			quietBuildKitLog()
-			if _, err := units.RAMInBytes(keep); err != nil {
-				return usageError("--keep-storage %q: want a size such as 10GB", keep)
+			if _, err := parseKeepStorage(keep, false); err != nil {
+				return err
 			}
-			ctx := cmd.Context()
-			w := cmd.OutOrStdout()
 			o := builder.StartOptions{IdleTimeout: idle, KeepStorage: keep}
-			r, started, err := builder.Start(ctx, o)
-			switch {
-			case err == nil && started:
-				fmt.Fprintf(w, "started buildkitd (pid %d) at %s; log %s\n", r.BuildkitdPid, r.Address, o.Paths().Log)
-				return nil
-			case err == nil:
-				fmt.Fprintf(w, "already running at %s (since %s)\n", r.Address, r.Started.Format(time.RFC3339))
-				return nil
-			case !errors.Is(err, builder.ErrCannotStartLocal):
+			if err := builder.StartAny(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), o); err != nil {
 				return &exitError{code: exitUnreachable, err: err}
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "gantry: %v; trying the container builder\n", err)
-			if err := builder.StartContainer(ctx, keep); err != nil {
-				return &exitError{code: exitUnreachable, err: err}
-			}
-			fmt.Fprintf(w, "started the container builder at %s (%s)\n", builder.ContainerAddress, builder.ContainerImage())
 			return nil
 		},
 	}
@@ -166,24 +113,8 @@ func newBuilderStopCmd() *cobra.Command {
 		Short: "stop the gantry-managed builder (its cache stays for the next start)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			w := cmd.OutOrStdout()
-			was, err := builder.Stop(ctx, builder.Env{})
-			if err != nil {
+			if err := builder.StopAll(cmd.Context(), cmd.OutOrStdout()); err != nil {
 				return &exitError{code: exitInternal, err: err}
-			}
-			if was {
-				fmt.Fprintln(w, "stopped the managed buildkitd")
-			}
-			removed, err := builder.StopContainer(ctx)
-			if err != nil {
-				return &exitError{code: exitInternal, err: err}
-			}
-			if removed {
-				fmt.Fprintf(w, "removed the container %s (its volume %s stays)\n", builder.ContainerName, builder.ContainerVolume)
-			}
-			if !was && !removed {
-				fmt.Fprintln(w, "no managed builder is running")
 			}
 			return nil
 		},
@@ -202,48 +133,20 @@ func newBuilderPruneCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			quietBuildKitLog()
-			var keepBytes int64
-			if keep != "" {
-				var err error
-				if keepBytes, err = units.RAMInBytes(keep); err != nil {
-					return usageError("--keep-storage %q: want a size such as 10GB", keep)
-				}
-			}
-			ctx := cmd.Context()
-			res, err := resolveBuilder(ctx, flag, true)
+			keepBytes, err := parseKeepStorage(keep, true)
 			if err != nil {
 				return err
 			}
-			c, err := connectBuilder(ctx, res, buildcache.TLSOptions{})
+			ctx := cmd.Context()
+			res, c, err := connectBuilder(ctx, flag, true, buildcache.TLSOptions{})
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			opts := []client.PruneOption{client.WithKeepOpt(keepDuration, 0, keepBytes, 0)}
-			if len(filters) > 0 {
-				opts = append(opts, client.WithFilter(filters))
+			o := builder.PruneOptions{KeepBytes: keepBytes, KeepDuration: keepDuration, Filters: filters, All: all}
+			if err := builder.Prune(ctx, cmd.OutOrStdout(), res, c, o); err != nil {
+				return &exitError{code: exitInternal, err: err}
 			}
-			if all {
-				opts = append(opts, client.PruneAll)
-			}
-			ch := make(chan client.UsageInfo)
-			done := make(chan struct{})
-			var n int
-			var total int64
-			go func() {
-				defer close(done)
-				for u := range ch {
-					n++
-					total += u.Size
-				}
-			}()
-			err = c.Prune(ctx, ch, opts...)
-			close(ch)
-			<-done
-			if err != nil {
-				return &exitError{code: exitInternal, err: fmt.Errorf("prune: %w", err)}
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "removed %d cache records, %s, from %s\n", n, units.HumanSize(float64(total)), res.Addr)
 			return nil
 		},
 	}
@@ -301,12 +204,4 @@ func newBuilderSuperviseCmd() *cobra.Command {
 	f.DurationVar(&idle, "idle-timeout", builder.DefaultIdleTimeout, "stop after this long with no client (0: never)")
 	f.BoolVar(&rootless, "rootless", false, "buildkitd runs through rootlesskit")
 	return cmd
-}
-
-// debugBuilder prints how the builder was found (gantry build --debug).
-func debugBuilder(w io.Writer, res *builder.Resolution) {
-	fmt.Fprintf(w, "gantry: builder %s, found by %s\n", res.Addr, res.How())
-	for _, s := range res.Trace {
-		fmt.Fprintf(w, "gantry:   step %s\n", s)
-	}
 }

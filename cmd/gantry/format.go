@@ -3,12 +3,11 @@ package main
 import (
 	"io"
 	"os"
-	"slices"
-	"strings"
 
 	"github.com/spf13/pflag"
 
 	"github.com/gantry-ci/gantry/actions"
+	"github.com/gantry-ci/gantry/internal/cliargs"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -23,13 +22,20 @@ func (fl *githubFlags) register(f *pflag.FlagSet) {
 	f.StringVar(&fl.checkName, "check-name", "gantry", "name of the check run that --format checks creates")
 }
 
-// checkEnum is a usage error for a flag value that is not one of valid,
-// listing the valid ones.
+// checkEnum is a usage error for a flag value that is not one of valid.
 func checkEnum(flag, value string, valid []string) error {
-	if slices.Contains(valid, value) {
-		return nil
+	if err := cliargs.CheckEnum(flag, value, valid); err != nil {
+		return usageError("%v", err)
 	}
-	return usageError("unknown %s %q (valid: %s)", flag, value, strings.Join(valid, ", "))
+	return nil
+}
+
+// checkDirs is a usage error for a path argument that is not a directory.
+func checkDirs(args []string) error {
+	if err := cliargs.CheckPaths(args, true, nil); err != nil {
+		return usageError("%v", err)
+	}
+	return nil
 }
 
 // newReporter makes the reporter of --format name (default text, or github

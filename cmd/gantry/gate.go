@@ -8,11 +8,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/gantry-ci/gantry/actions/runenv"
-	"github.com/gantry-ci/gantry/config"
 	"github.com/gantry-ci/gantry/docs"
-	"github.com/gantry-ci/gantry/gate"
-	"github.com/gantry-ci/gantry/lint"
+	"github.com/gantry-ci/gantry/push"
 )
 
 // gateFlags are the flags gantry gate shares with gantry push.
@@ -38,7 +35,7 @@ func newGateCmd() *cobra.Command {
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := "."
-			if err := checkPaths(args, true); err != nil {
+			if err := checkDirs(args); err != nil {
 				return err
 			}
 			if len(args) == 1 {
@@ -57,44 +54,18 @@ func runGate(cmd *cobra.Command, dir string, fl *gateFlags) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprint(cmd.OutOrStdout(), g.decision.Table())
-	if err := g.decision.WriteGateOutputs(g.getenv); err != nil {
+	fmt.Fprint(cmd.OutOrStdout(), g.Decision.Table())
+	if err := g.Decision.WriteGateOutputs(g.Getenv); err != nil {
 		return &exitError{code: exitInternal, err: fmt.Errorf("writing the step outputs: %w", err)}
 	}
-	if !g.decision.Push && fl.require {
-		return &exitError{code: exitFindings, err: fmt.Errorf("push denied: %s", g.decision.Reason)}
+	if !g.Decision.Push && fl.require {
+		return &exitError{code: exitFindings, err: fmt.Errorf("push denied: %s", g.Decision.Reason)}
 	}
 	return nil
 }
 
-// gateRun is an evaluated push policy with what it was evaluated on.
-type gateRun struct {
-	getenv   runenv.Getenv
-	run      *runenv.Context
-	policy   *config.PushPolicy
-	decision *gate.PushDecision
-}
-
-// evaluateGate loads the run context and the policy of the repository
-// around dir and decides.
-func evaluateGate(ctx context.Context, dir string, fl *gateFlags) (*gateRun, error) {
-	getenv := runenv.WithEvent(os.Getenv, fl.event, fl.eventName)
-	if fl.event != "" && getenv("GITHUB_EVENT_NAME") == "" {
-		return nil, usageError("--event needs --event-name: the payload alone does not say which event it is (pull_request and pull_request_target look alike)")
-	}
-	run, err := runenv.ContextFromEnv(getenv)
-	if err != nil {
-		return nil, usageError("%v", err)
-	}
-	root := lint.FindRoot(dir)
-	cfg, err := lint.LoadConfig(root, fl.config)
-	if err != nil {
-		return nil, err
-	}
-	policy := cfg.PushPolicy()
-	var check gate.LintCheck
-	if policy.RequireLint {
-		check = lint.RequireLintCheck(fl.config, root)
-	}
-	return &gateRun{getenv: getenv, run: run, policy: policy, decision: gate.Decide(ctx, policy, run, check)}, nil
+// evaluateGate decides for the repository around dir (push.Evaluate).
+func evaluateGate(ctx context.Context, dir string, fl *gateFlags) (*push.Evaluation, error) {
+	g, err := push.Evaluate(ctx, push.GateOptions{Dir: dir, Config: fl.config, Event: fl.event, EventName: fl.eventName}, os.Getenv)
+	return g, pushExitError(err)
 }

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -56,59 +54,14 @@ func newLintCmd() *cobra.Command {
 	return cmd
 }
 
-// check rejects bad flag values and path arguments before anything runs.
+// check rejects bad flag values and path arguments (lint.CheckFlags).
 func (fl *lintFlags) check(args []string) (lint.Severity, error) {
-	failOn, err := lint.ParseFailOn(fl.failOn)
+	failOn, err := lint.CheckFlags(lint.Flags{Format: fl.format, Formats: actions.FormatNames(), Color: fl.color, ColorModes: actions.ColorModes,
+		FailOn: fl.failOn, MaxFileSize: fl.maxFileSize, Jobs: fl.jobs, ShowFixes: fl.fixes.show}, args)
 	if err != nil {
 		return 0, usageError("%v", err)
 	}
-	if fl.format != "" {
-		if err := checkEnum("--format", fl.format, actions.FormatNames()); err != nil {
-			return 0, err
-		}
-	}
-	if err := checkEnum("--color", fl.color, actions.ColorModes); err != nil {
-		return 0, err
-	}
-	if fl.maxFileSize <= 0 {
-		return 0, usageError("--max-file-size must be a positive number of bytes, not %d", fl.maxFileSize)
-	}
-	if fl.jobs < 0 {
-		return 0, usageError("--jobs must be 0 (one per CPU) or more, not %d", fl.jobs)
-	}
-	if fl.fixes.show && !lint.CarriesFixes(fl.format) {
-		return 0, usageError("--show-fixes needs --format json, sarif or rdjson")
-	}
-	if len(args) > 1 && slices.Contains(args, "-") {
-		return 0, usageError("\"-\" (stdin) cannot be combined with other paths")
-	}
-	return failOn, checkPaths(args, false)
-}
-
-// checkPaths is a usage error for a path argument that does not exist (or,
-// with dirs, is not a directory). A word that is a --fix value gets a hint.
-func checkPaths(args []string, dirs bool) error {
-	for _, a := range args {
-		if a == "-" && !dirs {
-			continue
-		}
-		st, err := os.Stat(a)
-		if err == nil && dirs && !st.IsDir() {
-			return usageError("%s is not a directory", a)
-		}
-		if err != nil {
-			var pe *os.PathError
-			if errors.As(err, &pe) {
-				err = pe.Err
-			}
-			hint := ""
-			if !dirs && lint.IsFixMode(a) {
-				hint = fmt.Sprintf(" (to choose a fix mode, write --fix=%s: --fix takes its value after \"=\")", a)
-			}
-			return usageError("cannot read %s: %v%s", a, err, hint)
-		}
-	}
-	return nil
+	return failOn, nil
 }
 
 func runLint(cmd *cobra.Command, args []string, fl *lintFlags) error {

@@ -54,7 +54,7 @@ func runPlan(cmd *cobra.Command, args []string, fl *planFlags) error {
 	if len(args) == 1 {
 		dir = args[0]
 	}
-	if err := checkPaths(args, true); err != nil {
+	if err := checkDirs(args); err != nil {
 		return err
 	}
 	file := fl.file

@@ -50,7 +50,7 @@ func preparePush(ctx context.Context, cmd *cobra.Command, fl *pushFlags, opts *b
 		return nil, err
 	}
 	p, err := push.Prepare(ctx, push.Options{
-		Getenv: g.getenv, Run: g.run, Policy: g.policy, Decision: g.decision,
+		Getenv: g.Getenv, Run: g.Run, Policy: g.Policy, Decision: g.Decision,
 		Image: fl.image, TagTemplates: fl.tags, Require: fl.gate.require,
 		Log: cmd.ErrOrStderr(), Commands: cmd.OutOrStdout(),
 	}, opts)
