@@ -35,13 +35,24 @@ func jobPublishes(j *actionlint.Job) bool {
 	if j.Environment != nil {
 		return true
 	}
+	return anyStep(j, publishCommand, publishActions, func(uses string, e *actionlint.ExecAction) bool {
+		in := e.Inputs["push"]
+		return in != nil && in.Value != nil && strings.TrimSpace(in.Value.Value) != "false" &&
+			(strings.HasPrefix(uses, "docker/build-push-action") || strings.HasPrefix(uses, "docker/bake-action"))
+	})
+}
+
+// anyStep reports whether a step of the job runs a script matching cmd, uses
+// an action starting with one of the prefixes, or, when also is set, uses an
+// action (lower-cased uses) for which also holds.
+func anyStep(j *actionlint.Job, cmd *regexp.Regexp, prefixes []string, also func(uses string, e *actionlint.ExecAction) bool) bool {
 	for _, s := range j.Steps {
 		if s == nil {
 			continue
 		}
 		switch e := s.Exec.(type) {
 		case *actionlint.ExecRun:
-			if e.Run != nil && publishCommand.MatchString(e.Run.Value) {
+			if e.Run != nil && cmd.MatchString(e.Run.Value) {
 				return true
 			}
 		case *actionlint.ExecAction:
@@ -49,13 +60,12 @@ func jobPublishes(j *actionlint.Job) bool {
 				continue
 			}
 			uses := strings.ToLower(e.Uses.Value)
-			for _, a := range publishActions {
+			for _, a := range prefixes {
 				if strings.HasPrefix(uses, a) {
 					return true
 				}
 			}
-			if in := e.Inputs["push"]; in != nil && in.Value != nil && strings.TrimSpace(in.Value.Value) != "false" &&
-				(strings.HasPrefix(uses, "docker/build-push-action") || strings.HasPrefix(uses, "docker/bake-action")) {
+			if also != nil && also(uses, e) {
 				return true
 			}
 		}
@@ -87,28 +97,7 @@ func jobHeavy(j *actionlint.Job) bool {
 	if runnerBilled(j.RunsOn) {
 		return true
 	}
-	for _, s := range j.Steps {
-		if s == nil {
-			continue
-		}
-		switch e := s.Exec.(type) {
-		case *actionlint.ExecRun:
-			if e.Run != nil && heavyCommand.MatchString(e.Run.Value) {
-				return true
-			}
-		case *actionlint.ExecAction:
-			if e.Uses == nil {
-				continue
-			}
-			uses := strings.ToLower(e.Uses.Value)
-			for _, a := range heavyActions {
-				if strings.HasPrefix(uses, a) {
-					return true
-				}
-			}
-		}
-	}
-	return false
+	return anyStep(j, heavyCommand, heavyActions, nil)
 }
 
 // runnerBilled reports whether runs-on names a runner other than a standard
