@@ -98,6 +98,9 @@ type artifactScan struct {
 	// vars are shell variables of the current script that hold an
 	// artifact's content.
 	vars map[string]*artifactDownload
+	// outputs are the step outputs (id.name, lower case) set from an
+	// artifact's content.
+	outputs map[string]*artifactDownload
 	// loaded is a docker load of an artifact image, waiting for a push or run.
 	loaded    *artifactDownload
 	loadedPos Position
@@ -109,7 +112,7 @@ func artifactJob(r *Repository, et *EffectiveTrigger, j *RepoJob) []Finding {
 	if jobGate == artifactTrusted && et.Event == "workflow_run" {
 		return nil
 	}
-	sc := &artifactScan{r: r, et: et, job: j}
+	sc := &artifactScan{r: r, et: et, job: j, outputs: map[string]*artifactDownload{}}
 	for _, s := range j.Steps {
 		gate := workflowRunGate(s.Step.If)
 		if gate == artifactTrusted && et.Event == "workflow_run" {
@@ -126,9 +129,14 @@ func artifactJob(r *Repository, et *EffectiveTrigger, j *RepoJob) []Finding {
 					sc.areas = append(sc.areas, taintedPath{path: dir + file, file: file != "", dl: dl})
 				}
 			}
-			continue
+			if s.Run() == nil {
+				continue
+			}
 		}
 		if len(sc.areas) == 0 && sc.anyZip == nil && sc.loaded == nil {
+			continue
+		}
+		if sc.expandsOutput(s) {
 			continue
 		}
 		if s.Run() != nil {
@@ -152,9 +160,9 @@ func (sc *artifactScan) download(s *RepoStep, gate artifactTrust) (dl *artifactD
 		if s.Input("run-id") == nil {
 			return nil, "", "" // this run's own artifacts
 		}
-		pos, dir = at(s.Uses()), workspaceDir(inputValue(s.Step.Exec.(*actionlint.ExecAction), "path"))
+		pos, dir = at(s.Uses()), artifactPath(inputValue(s.Step.Exec.(*actionlint.ExecAction), "path"), ".")
 	case s.Is("dawidd6/action-download-artifact"):
-		pos, dir = at(s.Uses()), workspaceDir(inputValue(s.Step.Exec.(*actionlint.ExecAction), "path"))
+		pos, dir = at(s.Uses()), artifactPath(inputValue(s.Step.Exec.(*actionlint.ExecAction), "path"), ".")
 		if v := s.Input("workflow"); v != nil && !strings.Contains(v.Value, "${{") {
 			source = strings.TrimSpace(v.Value)
 		}
@@ -384,11 +392,14 @@ func (sc *artifactScan) runStep(s *RepoStep) {
 			reported = true
 		}
 	}
-	if dl := sc.taintedFolder(wd); dl != nil {
-		if what, p := runsCode(sc.r, s); what != "" {
-			report(p, dl, what+" in a folder the artifact is unpacked into, where it can replace the files that run")
+	defer func() {
+		if dl := sc.taintedFolder(wd); dl != nil && !reported {
+			if what, p := runsCode(sc.r, s); what != "" {
+				report(p, dl, what+" in a folder the artifact is unpacked into, where it can replace the files that run")
+			}
 		}
-	}
+	}()
+	defer sc.recordOutputs(s, wd)
 	for _, c := range s.Commands() {
 		sc.assignments(c, wd, run.Value)
 		if len(c.Words) == 0 {
@@ -658,7 +669,7 @@ func (sc *artifactScan) actionStep(s *RepoStep) {
 	f := s.File()
 	switch {
 	case s.Is("actions/checkout"):
-		dir := workspaceDir(inputValue(s.Step.Exec.(*actionlint.ExecAction), "path"))
+		dir := artifactPath(inputValue(s.Step.Exec.(*actionlint.ExecAction), "path"), ".")
 		kept := sc.areas[:0]
 		for _, a := range sc.areas {
 			if !(a.path == dir || strings.HasPrefix(a.path, dir+"/") || dir == "." && inWorkspace(a.path)) {
@@ -666,6 +677,12 @@ func (sc *artifactScan) actionStep(s *RepoStep) {
 			}
 		}
 		sc.areas = kept
+	case readFileActions[s.Action] != "":
+		if p := s.Input(readFileActions[s.Action]); p != nil && s.Step.ID != nil {
+			if dl := sc.tainted(artifactPath(p.Value, ".")); dl != nil {
+				sc.outputs[strings.ToLower(s.Step.ID.Value)+".content"] = dl
+			}
+		}
 	case strings.HasPrefix(s.Action, "./"):
 		if dl := sc.tainted(artifactPath(s.Action, ".")); dl != nil {
 			sc.report(at(u), dl, "runs the local action "+s.Action+" from a folder the artifact is unpacked into, where it can replace the action")
@@ -703,4 +720,76 @@ func (sc *artifactScan) report(p Position, dl *artifactDownload, what string, re
 		fd.Severity = SeverityError
 	}
 	sc.out = append(sc.out, fd)
+}
+
+// readFileActions are actions that put a file's content in their content
+// output, with the input that names the file.
+var readFileActions = map[string]string{"juliangruber/read-file-action": "path", "andstor/file-reader-action": "path"}
+
+// outputLineRes match a line that sets a step output: name and value.
+var outputLineRes = []*regexp.Regexp{
+	regexp.MustCompile(`::set-output\s+name=([A-Za-z0-9_-]+)::(.*)`),
+	regexp.MustCompile(`^\s*echo\s+["']?([A-Za-z0-9_-]+)=(.*)>>\s*["']?\$\{?GITHUB_OUTPUT`),
+}
+
+// recordOutputs records the outputs a run: step sets from an artifact's
+// content ($(cat file), or a variable read from it and never checked).
+func (sc *artifactScan) recordOutputs(s *RepoStep, wd string) {
+	if s.Step.ID == nil {
+		return
+	}
+	for _, l := range strings.Split(s.Run().Value, "\n") {
+		for _, re := range outputLineRes {
+			m := re.FindStringSubmatch(l)
+			if m == nil {
+				continue
+			}
+			var dl *artifactDownload
+			for _, c := range catSubstRe.FindAllStringSubmatch(m[2], -1) {
+				if dl = sc.tainted(artifactPath(c[1], wd)); dl != nil {
+					break
+				}
+			}
+			for _, v := range shellVars(m[2]) {
+				if dl == nil {
+					dl = sc.vars[v]
+				}
+			}
+			if dl != nil {
+				sc.outputs[strings.ToLower(s.Step.ID.Value)+"."+strings.ToLower(m[1])] = dl
+			}
+		}
+	}
+}
+
+// expandsOutput reports a run: or github-script step whose script expands
+// a step output that holds an artifact's content.
+func (sc *artifactScan) expandsOutput(s *RepoStep) bool {
+	if len(sc.outputs) == 0 {
+		return false
+	}
+	script := s.Run()
+	if script == nil && s.Is("actions/github-script") {
+		script = s.Input("script")
+	}
+	if script == nil {
+		return false
+	}
+	spans, _ := exprSpans(script.Value)
+	for _, sp := range spans {
+		var dl *artifactDownload
+		var ref string
+		walkValueExpr(sp.node, func(p []string) {
+			if len(p) == 4 && strings.EqualFold(p[0], "steps") && strings.EqualFold(p[2], "outputs") && dl == nil {
+				ref = strings.Join(p, ".")
+				dl = sc.outputs[strings.ToLower(p[1]+"."+p[3])]
+			}
+		})
+		if dl != nil {
+			sc.report(sc.r.find(s.File(), script, sp.src), dl, fmt.Sprintf(
+				"pastes ${{ %s }}, which holds the artifact's content, into the script before it runs: a quote or $(...) in it runs as code", ref))
+			return true
+		}
+	}
+	return false
 }
