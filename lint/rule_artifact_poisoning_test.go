@@ -69,7 +69,7 @@ func TestArtifactPoisoning(t *testing.T) {
 				".github/workflows/a.yml": onPRRun(dlRoot + "      - run: sh ./cmd.sh\n")},
 		},
 		{
-			name: "a source that is not in the repository is a warning",
+			name:  "a source that is not in the repository is a warning",
 			files: map[string]string{".github/workflows/a.yml": onPRRun(dlRoot + "      - run: sh ./cmd.sh\n")},
 			want:  []string{".github/workflows/a.yml:13:14: this step runs sh ./cmd.sh from the artifact; the artifact comes from the run that triggered this workflow_run (\"PR build\" is not a workflow in this repository"},
 		},
