@@ -374,10 +374,6 @@ func (sc *artifactScan) taintedFolder(dir string) *artifactDownload {
 	return nil
 }
 
-// interpreters run the script file given as their first argument.
-var interpreters = map[string]bool{"bash": true, "sh": true, "zsh": true, "source": true, ".": true, "python": true,
-	"python3": true, "node": true, "ruby": true, "perl": true, "pwsh": true, "php": true, "deno": true}
-
 // runStep checks the commands of a run: step, and records what they unpack.
 func (sc *artifactScan) runStep(s *RepoStep) {
 	run := s.Run()
@@ -392,13 +388,6 @@ func (sc *artifactScan) runStep(s *RepoStep) {
 			reported = true
 		}
 	}
-	defer func() {
-		if dl := sc.taintedFolder(wd); dl != nil && !reported {
-			if what, p := runsCode(sc.r, s); what != "" {
-				report(p, dl, what+" in a folder the artifact is unpacked into, where it can replace the files that run")
-			}
-		}
-	}()
 	defer sc.recordOutputs(s, wd)
 	for _, c := range s.Commands() {
 		sc.assignments(c, wd, run.Value)
@@ -461,6 +450,18 @@ func (sc *artifactScan) runStep(s *RepoStep) {
 		if what, dl := sc.publishes(c, wd); dl != nil {
 			report(pos(c), dl, what)
 			continue
+		}
+		// a build tool reads its project files (package.json, Makefile,
+		// node_modules/.bin) from the folder it runs in
+		if buildTools[w0] && !hasFlag(c.Words, "--version", "-v", "-g", "--global") {
+			dir := wd
+			if d, ok := optValue(c.Words, "-C", "--prefix", "--cwd", "--dir", "--directory"); ok {
+				dir = artifactPath(d, wd)
+			}
+			if dl := sc.taintedFolder(dir); dl != nil {
+				report(pos(c), dl, "runs "+strings.Join(c.Words[:min(len(c.Words), 3)], " ")+" in a folder the artifact is unpacked into, where it can replace the files that run")
+				continue
+			}
 		}
 		if target := envFileTarget(c); target != "" {
 			if dl := sc.writesContent(c, wd, target == "GITHUB_PATH"); dl != nil {
