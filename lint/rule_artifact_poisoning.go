@@ -435,14 +435,14 @@ func (sc *artifactScan) runStep(s *RepoStep) {
 		// the command itself is a file of the artifact, or a script run by an interpreter
 		if strings.Contains(w0, "/") {
 			if dl := sc.tainted(artifactPath(w0, wd)); dl != nil {
-				report(pos(c), dl, "runs "+w0+" from the artifact")
+				report(pos(c), dl, "runs "+w0+", a file the artifact can write")
 				continue
 			}
 		}
 		if interpreters[w0] {
 			if ps := positionals(args); len(ps) > 0 && !strings.HasPrefix(ps[0], "-") {
 				if dl := sc.tainted(artifactPath(ps[0], wd)); dl != nil {
-					report(pos(c), dl, "runs "+w0+" "+ps[0]+" from the artifact")
+					report(pos(c), dl, "runs "+w0+" "+ps[0]+", a file the artifact can write")
 					continue
 				}
 			}

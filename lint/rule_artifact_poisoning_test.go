@@ -39,7 +39,7 @@ func TestArtifactPoisoning(t *testing.T) {
 			name: "a script of the artifact run by sh",
 			files: map[string]string{".github/workflows/b.yml": prWorkflow, ".github/workflows/a.yml": onPRRun(dlRoot +
 				"      - run: sh ./cmd.sh\n")},
-			want: []string{".github/workflows/a.yml:13:14: this step runs sh ./cmd.sh from the artifact"},
+			want: []string{".github/workflows/a.yml:13:14: this step runs sh ./cmd.sh, a file the artifact can write"},
 		},
 		{
 			name: "npm install in a workspace the artifact overwrote",
@@ -71,7 +71,7 @@ func TestArtifactPoisoning(t *testing.T) {
 		{
 			name:  "a source that is not in the repository is a warning",
 			files: map[string]string{".github/workflows/a.yml": onPRRun(dlRoot + "      - run: sh ./cmd.sh\n")},
-			want:  []string{".github/workflows/a.yml:13:14: this step runs sh ./cmd.sh from the artifact; the artifact comes from the run that triggered this workflow_run (\"PR build\" is not a workflow in this repository"},
+			want:  []string{".github/workflows/a.yml:13:14: this step runs sh ./cmd.sh, a file the artifact can write; the artifact comes from the run that triggered this workflow_run (\"PR build\" is not a workflow in this repository"},
 		},
 		{
 			name: "an artifact of this run on pull_request_target",
