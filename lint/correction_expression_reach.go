@@ -80,7 +80,7 @@ var undefinedCosmeticCorrection = &Correction{
 	Rule: "expression",
 	Reason: "a property that does not exist (matrix.node_version in a job without that matrix key, steps.x of a " +
 		"step without id x) evaluates to an empty string. Where that string only reaches text shown to people (a " +
-		"step's, job's or run's name, an echo to the log), a cache key (the cache is shared more widely or misses, " +
+		"step's, job's or run's name, an echo to the log, the env of a step that only prints), a cache key (the cache is shared more widely or misses, " +
 		"the job works), or a job output no job reads, the mistake costs nothing and is info. Everywhere else (an " +
 		"if:, env, an action's input, needs, a script) it changes what the job does and stays an error",
 	apply: func(c *correctionContext, fd *Finding) bool {
@@ -112,7 +112,8 @@ func cosmeticPlace(c *correctionContext, v *visitedString, line int) string {
 		return "the run's name"
 	case v.step != nil && v.field == "Value" && (v.key == "key" || v.key == "restore-keys") && isCacheAction(v.step):
 		return "a cache key"
-	case v.step != nil && v.field == "Run" && logOnlyLine(c.src, line):
+	case v.step != nil && v.field == "Run" && logOnlyLine(c.src, line),
+		v.step != nil && v.field == "Value" && printOnlyStepEnv(v):
 		return "the job's log"
 	case v.jobOutput && v.field == "Value" && v.job != nil && !jobOutputRead(c, v.key, line):
 		return "a job output that no job reads"
@@ -131,22 +132,59 @@ func isCacheAction(s *actionlint.Step) bool {
 	return name == "actions/cache" || name == "actions/cache/restore" || name == "actions/cache/save"
 }
 
-// logOnlyLine reports whether the script line is an echo or printf that
-// only writes to the job's log: no redirection, pipe, command substitution,
-// chaining or workflow command (::set-output).
+// logOnlyLine reports whether the script line is a command that only
+// writes to the job's log (logOnly).
 func logOnlyLine(ws *workflowSource, line int) bool {
 	l, ok := ws.lines().line(line)
 	if !ok {
 		return false
 	}
-	l = strings.TrimSpace(l)
-	l = strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(l, "- "), "run:"))
-	cmd, _, _ := strings.Cut(l, " ")
-	if cmd != "echo" && cmd != "printf" {
+	l = strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(l), "- "), "run:"))
+	// the command must end on this line: an expression or a quoted string
+	// that goes on, or a continuation, may lead to a redirection below
+	if strings.Count(l, "${{") != strings.Count(l, "}}") || strings.Count(l, `"`)%2 != 0 ||
+		strings.Count(l, "'")%2 != 0 || strings.HasSuffix(l, `\`) {
 		return false
 	}
+	return logOnly(strings.TrimSpace(l))
+}
+
+// logOnly reports whether a shell command only writes to the job's log: an
+// echo, printf, printenv or env without redirection, pipe, command
+// substitution, chaining or workflow command (::set-output).
+func logOnly(cmdline string) bool {
+	cmd, _, _ := strings.Cut(cmdline, " ")
+	switch cmd {
+	case "echo", "printf", "printenv", "env":
+	default:
+		return false
+	}
+	if cmd == "env" && cmdline != "env" {
+		return false // env runs the command that follows it
+	}
 	for _, bad := range []string{">", "|", "$(", "`", "::", ";", "&&", "<"} {
-		if strings.Contains(l, bad) {
+		if strings.Contains(cmdline, bad) {
+			return false
+		}
+	}
+	return true
+}
+
+// printOnlyStepEnv reports whether v is an env: value of a run: step whose
+// script only writes to the log, so the variable only reaches the log.
+func printOnlyStepEnv(v *visitedString) bool {
+	s := v.step
+	r, ok := s.Exec.(*actionlint.ExecRun)
+	if !ok || r.Run == nil || s.Env == nil {
+		return false
+	}
+	ev, ok := s.Env.Vars[strings.ToLower(v.key)]
+	if !ok || ev.Value != v.s {
+		return false
+	}
+	for _, l := range strings.Split(r.Run.Value, "\n") {
+		l = strings.TrimSpace(l)
+		if l != "" && !strings.HasPrefix(l, "#") && !logOnly(l) {
 			return false
 		}
 	}
