@@ -84,14 +84,15 @@ var undefinedCosmeticCorrection = &Correction{
 		"the job works), or a job output no job reads, the mistake costs nothing and is info. Everywhere else (an " +
 		"if:, env, an action's input, needs, a script) it changes what the job does and stays an error",
 	apply: func(c *correctionContext, fd *Finding) bool {
-		if !undefinedPropRe.MatchString(fd.Message) {
+		m := undefinedPropRe.FindStringSubmatch(fd.Message)
+		if m == nil {
 			return true
 		}
 		v := c.stringAt(fd.Line, fd.Column)
 		if v == nil {
 			return true
 		}
-		if place := cosmeticPlace(c, v, fd.Line); place != "" {
+		if place := cosmeticPlace(c, v, fd.Line, m[1]); place != "" {
 			fd.Severity = SeverityInfo
 			fd.Message += ": it evaluates to an empty string, and here it only reaches " + place
 		}
@@ -99,10 +100,10 @@ var undefinedCosmeticCorrection = &Correction{
 	},
 }
 
-// cosmeticPlace says where an expression in v on the given line leads when
-// it only reaches a name, the log, a cache key or an unread job output, and
+// cosmeticPlace says where an expression in v on the given line, reading
+// the undefined property prop, leads when it only reaches a name, the log, a cache key or an unread job output, and
 // is "" otherwise.
-func cosmeticPlace(c *correctionContext, v *visitedString, line int) string {
+func cosmeticPlace(c *correctionContext, v *visitedString, line int, prop string) string {
 	switch {
 	case v.step != nil && v.s == v.step.Name:
 		return "the step's name"
@@ -110,7 +111,8 @@ func cosmeticPlace(c *correctionContext, v *visitedString, line int) string {
 		return "the job's name"
 	case v.job == nil && v.s == c.workflow.RunName:
 		return "the run's name"
-	case v.step != nil && v.field == "Value" && (v.key == "key" || v.key == "restore-keys") && isCacheAction(v.step):
+	case v.step != nil && v.field == "Value" && (v.key == "key" || v.key == "restore-keys") && isCacheAction(v.step) &&
+		!matrixKeyPart(v, prop):
 		return "a cache key"
 	case v.step != nil && v.field == "Run" && logOnlyLine(c.src, line),
 		v.step != nil && v.field == "Value" && printOnlyStepEnv(v):
@@ -119,6 +121,19 @@ func cosmeticPlace(c *correctionContext, v *visitedString, line int) string {
 		return "a job output that no job reads"
 	}
 	return ""
+}
+
+// matrixKeyPart reports whether the undefined property prop is read from
+// the matrix, in v's string, in a job that has a matrix: a key part every
+// leg lacks makes the legs share one cache (one platform restores
+// another's), which is worth fixing.
+func matrixKeyPart(v *visitedString, prop string) bool {
+	j := v.job
+	if j == nil || j.Strategy == nil || j.Strategy.Matrix == nil {
+		return false
+	}
+	re := regexp.MustCompile(`(?i)matrix(\s*\.\s*[a-z0-9_-]+)*\s*\.\s*` + regexp.QuoteMeta(prop) + `([^a-z0-9_-]|$)`)
+	return re.MatchString(v.s.Value)
 }
 
 // isCacheAction reports whether the step runs actions/cache (or its restore

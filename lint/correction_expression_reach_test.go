@@ -122,6 +122,16 @@ func TestCorrectExpressionReach(t *testing.T) {
 				      - run: make
 				        env:
 				          OUTS: ${{ toJSON(steps.later.outputs) }}
+				  m:
+				    runs-on: ${{ matrix.os }}
+				    strategy:
+				      matrix:
+				        os: [ubuntu-latest, windows-latest]
+				    steps:
+				      - uses: actions/cache@v4
+				        with:
+				          path: target
+				          key: cargo-${{ matrix.platform }}-${{ hashFiles('Cargo.lock') }}
 				  b:
 				    needs: a
 				    runs-on: ubuntu-latest
@@ -137,6 +147,7 @@ func TestCorrectExpressionReach(t *testing.T) {
 				`17:27: error: property "node" is not defined`,
 				`19:28: error: property "node" is not defined`,
 				`22:28: error: property "later" is not defined`,
+				`32:26: error: property "platform" is not defined`,
 			},
 		},
 	})
