@@ -80,9 +80,11 @@ var undefinedCosmeticCorrection = &Correction{
 	Rule: "expression",
 	Reason: "a property that does not exist (matrix.node_version in a job without that matrix key, steps.x of a " +
 		"step without id x) evaluates to an empty string. Where that string only reaches text shown to people (a " +
-		"step's, job's or run's name, an echo to the log, the env of a step that only prints), a cache key (the cache is shared more widely or misses, " +
-		"the job works), or a job output no job reads, the mistake costs nothing and is info. Everywhere else (an " +
-		"if:, env, an action's input, needs, a script) it changes what the job does and stays an error",
+		"step's, job's or run's name, an echo to the log, the env of a step that only prints), a cache key of " +
+		"actions/cache (the cache is shared more widely or misses, the job works), or a job output no job reads, the " +
+		"mistake costs nothing and is info. Everywhere else (an if:, env, an action's input, needs, a script) it " +
+		"changes what the job does and stays an error, and so does a matrix key a matrix job's cache key lacks " +
+		"(every leg shares one cache, one platform restores another's)",
 	apply: func(c *correctionContext, fd *Finding) bool {
 		m := undefinedPropRe.FindStringSubmatch(fd.Message)
 		if m == nil {
