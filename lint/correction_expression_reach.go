@@ -81,10 +81,10 @@ var undefinedCosmeticCorrection = &Correction{
 	Reason: "a property that does not exist (matrix.node_version in a job without that matrix key, steps.x of a " +
 		"step without id x) evaluates to an empty string. Where that string only reaches text shown to people (a " +
 		"step's, job's or run's name, an echo to the log, the env of a step that only prints), a cache key of " +
-		"actions/cache (the cache is shared more widely or misses, the job works), or a job output no job reads, the " +
-		"mistake costs nothing and is info. Everywhere else (an if:, env, an action's input, needs, a script) it " +
-		"changes what the job does and stays an error, and so does a matrix key a matrix job's cache key lacks " +
-		"(every leg shares one cache, one platform restores another's)",
+		"actions/cache or the name of an uploaded artifact (less specific, the job works), or a job output no job " +
+		"reads, the mistake costs nothing and is info. Everywhere else (an if:, env, any other input, needs, a " +
+		"script) it changes what the job does and stays an error, and so does a matrix key that a matrix job's cache " +
+		"key or artifact name lacks (every leg shares one cache or one artifact name)",
 	apply: func(c *correctionContext, fd *Finding) bool {
 		m := undefinedPropRe.FindStringSubmatch(fd.Message)
 		if m == nil {
@@ -113,9 +113,8 @@ func cosmeticPlace(c *correctionContext, v *visitedString, line int, prop string
 		return "the job's name"
 	case v.job == nil && v.s == c.workflow.RunName:
 		return "the run's name"
-	case v.step != nil && v.field == "Value" && (v.key == "key" || v.key == "restore-keys") && isCacheAction(v.step) &&
-		!matrixKeyPart(v, prop):
-		return "a cache key"
+	case v.step != nil && v.field == "Value" && storeKey(v.step, v.key) != "" && !matrixKeyPart(v, prop):
+		return storeKey(v.step, v.key)
 	case v.step != nil && v.field == "Run" && logOnlyLine(c.src, line),
 		v.step != nil && v.field == "Value" && printOnlyStepEnv(v):
 		return "the job's log"
@@ -126,9 +125,9 @@ func cosmeticPlace(c *correctionContext, v *visitedString, line int, prop string
 }
 
 // matrixKeyPart reports whether the undefined property prop is read from
-// the matrix, in v's string, in a job that has a matrix: a key part every
-// leg lacks makes the legs share one cache (one platform restores
-// another's), which is worth fixing.
+// the matrix, in v's string, in a job that has a matrix: a key or name part
+// every leg lacks makes the legs share one cache (one platform restores
+// another's) or upload artifacts under one name, which is worth fixing.
 func matrixKeyPart(v *visitedString, prop string) bool {
 	j := v.job
 	if j == nil || j.Strategy == nil || j.Strategy.Matrix == nil {
@@ -138,15 +137,23 @@ func matrixKeyPart(v *visitedString, prop string) bool {
 	return re.MatchString(v.s.Value)
 }
 
-// isCacheAction reports whether the step runs actions/cache (or its restore
-// and save actions).
-func isCacheAction(s *actionlint.Step) bool {
+// storeKey says what an action input names when it only names stored data
+// ("a cache key" for actions/cache's key and restore-keys, "an artifact's
+// name" for actions/upload-artifact's name), and is "" otherwise.
+func storeKey(s *actionlint.Step, input string) string {
 	a, ok := s.Exec.(*actionlint.ExecAction)
 	if !ok || a.Uses == nil {
-		return false
+		return ""
 	}
 	name, _, _ := strings.Cut(strings.ToLower(a.Uses.Value), "@")
-	return name == "actions/cache" || name == "actions/cache/restore" || name == "actions/cache/save"
+	switch {
+	case (input == "key" || input == "restore-keys") &&
+		(name == "actions/cache" || name == "actions/cache/restore" || name == "actions/cache/save"):
+		return "a cache key"
+	case input == "name" && name == "actions/upload-artifact":
+		return "an artifact's name"
+	}
+	return ""
 }
 
 // logOnlyLine reports whether the script line is a command that only

@@ -65,7 +65,7 @@ func TestCorrectExpressionReach(t *testing.T) {
 			want: []string{`8:24: error: "github.event.issue.title" is potentially untrusted`},
 		},
 		{
-			name: "an undefined property that only reaches a name, the log, a cache key or an unread output is info",
+			name: "an undefined property that only reaches a name, the log, a cache key, an artifact name or an unread output is info",
 			src: `
 				on: push
 				jobs:
@@ -86,6 +86,10 @@ func TestCorrectExpressionReach(t *testing.T) {
 				      - run: printenv
 				        env:
 				          OUTS: ${{ toJSON(steps.later.outputs) }}
+				      - uses: actions/upload-artifact@v4
+				        with:
+				          name: logs-${{ matrix.backend }}
+				          path: logs/
 				`,
 			want: []string{
 				`4:23: info: property "node" is not defined in object type {}: it evaluates to an empty string, and here it only reaches the job's name`,
@@ -95,10 +99,11 @@ func TestCorrectExpressionReach(t *testing.T) {
 				"14:24: info: only reaches a cache key",
 				"15:33: info: only reaches a cache key",
 				"19:28: info: only reaches the job's log",
+				"22:26: info: only reaches an artifact's name",
 			},
 		},
 		{
-			name: "the same undefined property in an if:, env, an input, a script, a redirected echo or a read output is an error",
+			name: "the same undefined property in an if:, env, an input, a script, a redirected echo, a read output or a matrix job's key is an error",
 			src: `
 				on: push
 				jobs:
@@ -132,6 +137,13 @@ func TestCorrectExpressionReach(t *testing.T) {
 				        with:
 				          path: target
 				          key: cargo-${{ matrix.platform }}-${{ hashFiles('Cargo.lock') }}
+				      - uses: actions/upload-artifact@v4
+				        with:
+				          name: target-${{ matrix.platform }}
+				          path: target
+				      - uses: actions/download-artifact@v4
+				        with:
+				          name: logs-${{ steps.gone.outputs.x }}
 				  b:
 				    needs: a
 				    runs-on: ubuntu-latest
@@ -148,6 +160,8 @@ func TestCorrectExpressionReach(t *testing.T) {
 				`19:28: error: property "node" is not defined`,
 				`22:28: error: property "later" is not defined`,
 				`32:26: error: property "platform" is not defined`,
+				`35:28: error: property "platform" is not defined`,
+				`39:26: error: property "gone" is not defined`,
 			},
 		},
 	})
