@@ -103,8 +103,9 @@ var undefinedCosmeticCorrection = &Correction{
 }
 
 // cosmeticPlace says where an expression in v on the given line, reading
-// the undefined property prop, leads when it only reaches a name, the log, a cache key or an unread job output, and
-// is "" otherwise.
+// the undefined property prop, leads when it only reaches a name, the log,
+// a cache key, an artifact's name or an unread job output, and is ""
+// otherwise.
 func cosmeticPlace(c *correctionContext, v *visitedString, line int, prop string) string {
 	switch {
 	case v.step != nil && v.s == v.step.Name:
