@@ -273,6 +273,81 @@ func TestTokenNoTrigger(t *testing.T) {
 			},
 		},
 		{
+			name: "git -C into a clone of another repository made with a bot's token",
+			files: map[string]string{
+				".github/workflows/gen.yml": `
+					on:
+					  push:
+					    branches: [main]
+					jobs:
+					  gen:
+					    runs-on: ubuntu-latest
+					    steps:
+					      - uses: actions/checkout@v7
+					      - run: |
+					          git clone https://bot:${{ secrets.BOT_TOKEN }}@github.com/acme/generated.git
+					          ./gen > generated/out.c
+					          git -C generated commit -am "regenerate"
+					          git -C generated push
+				`,
+				".github/workflows/deploy.yml": deployOnMain,
+			},
+		},
+		{
+			name: "a push from a clone without credentials in its URL",
+			files: map[string]string{
+				".github/workflows/gen.yml": `
+					on: workflow_dispatch
+					jobs:
+					  gen:
+					    runs-on: ubuntu-latest
+					    steps:
+					      - uses: actions/checkout@v7
+					      - run: git clone https://github.com/acme/out.git out
+					      - run: |
+					          cd out
+					          git commit -am "regenerate"
+					          git push
+				`,
+				".github/workflows/deploy.yml": deployOnMain,
+			},
+		},
+		{
+			name: "a clone of the gh-pages branch with GITHUB_TOKEN in its URL",
+			files: map[string]string{
+				".github/workflows/docs.yml": `
+					on: workflow_dispatch
+					jobs:
+					  docs:
+					    runs-on: ubuntu-latest
+					    steps:
+					      - uses: actions/checkout@v7
+					      - run: |
+					          git clone --branch gh-pages https://x:${{ secrets.GITHUB_TOKEN }}@github.com/${{ github.repository }} site
+					          cd site && git commit -am "docs" && git push
+				`,
+				".github/workflows/deploy.yml": deployOnMain,
+			},
+		},
+		{
+			name: "a clone of this repository's default branch with GITHUB_TOKEN in its URL",
+			files: map[string]string{
+				".github/workflows/bump.yml": `
+					on: workflow_dispatch
+					jobs:
+					  bump:
+					    runs-on: ubuntu-latest
+					    steps:
+					      - run: |
+					          git clone https://x:${{ github.token }}@github.com/${{ github.repository }}.git repo
+					          git -C repo commit -am "bump"
+					          git -C repo push
+				`,
+				".github/workflows/deploy.yml": deployOnMain,
+			},
+			want: []string{`.github/workflows/bump.yml:9:11: git push authenticates with GITHUB_TOKEN (through the token in the clone URL), and events caused by GITHUB_TOKEN start no workflow runs: this push will not trigger workflow "deploy"`},
+		},
+		{
 			name: "tag push to a workflow without tag filters",
 			files: map[string]string{
 				".github/workflows/tag.yml": `
