@@ -95,9 +95,16 @@ func anyStep(j *actionlint.Job, cmd *regexp.Regexp, prefixes []string, also func
 	return false
 }
 
+// buildOrTestCommands are the commands that build, compile or run test
+// suites (a regular expression alternation).
+const buildOrTestCommands = `docker (build|compose|-compose)|docker buildx|docker-compose|make|cmake|ninja|bazel|cargo (build|test|nextest)|go (build|test)|mvn|gradlew?|sbt|xcodebuild|swift (build|test)|dotnet (build|test|publish)|msbuild|(npm|yarn|pnpm|bun)( run)? (test|build|e2e)|(npm|yarn|pnpm|bun) run ci|npx (jest|playwright|cypress)|pytest|tox|nox|rspec|rake|rails (test|assets)|bundle exec|phpunit|mix test|flutter (build|test)|e2e|electron-builder`
+
+// checkCommand matches run: scripts that build or test the code.
+var checkCommand = regexp.MustCompile(`(?m)\b(` + buildOrTestCommands + `)\b`)
+
 // heavyCommand matches run: scripts that build, compile or run test suites
-// that take minutes.
-var heavyCommand = regexp.MustCompile(`(?m)\b(docker (build|compose|-compose)|docker buildx|docker-compose|make|cmake|ninja|bazel|cargo (build|test|nextest)|go (build|test)|mvn|gradlew?|sbt|xcodebuild|swift (build|test)|dotnet (build|test|publish)|msbuild|(npm|yarn|pnpm|bun)( run)? (test|build|e2e)|(npm|yarn|pnpm|bun) run ci|npx (jest|playwright|cypress)|pytest|tox|nox|rspec|rake|rails (test|assets)|bundle exec|phpunit|mix test|flutter (build|test)|e2e|electron-builder)\b`)
+// that take minutes, or install dependencies (npm ci).
+var heavyCommand = regexp.MustCompile(`(?m)\b(` + buildOrTestCommands + `|(npm|yarn|pnpm|bun) ci)\b`)
 
 // heavyActions are actions (prefixes) that build, analyse or test at length.
 var heavyActions = append([]string{"github/codeql-action/autobuild", "github/codeql-action/analyze"}, checkActions...)
@@ -105,7 +112,7 @@ var heavyActions = append([]string{"github/codeql-action/autobuild", "github/cod
 // checkActions are actions (prefixes) that build or test the code.
 var checkActions = []string{
 	"docker/build-push-action", "docker/bake-action", "cypress-io/github-action",
-	"reactivecircus/android-emulator-runner", "gradle/gradle-build-action",
+	"reactivecircus/android-emulator-runner", "gradle/gradle-build-action", "goreleaser/goreleaser-action",
 }
 
 // jobChecksCode reports whether a job builds or tests the code, as the
@@ -116,7 +123,7 @@ func jobChecksCode(j *actionlint.Job) bool {
 	if j == nil || anyStep(j, nil, []string{"github/codeql-action/"}, nil) {
 		return false
 	}
-	return j.Strategy != nil && j.Strategy.Matrix != nil || anyStep(j, heavyCommand, checkActions, nil)
+	return j.Strategy != nil && j.Strategy.Matrix != nil || anyStep(j, checkCommand, checkActions, nil)
 }
 
 // dependencyUpdateCommand matches run: scripts that update dependencies to

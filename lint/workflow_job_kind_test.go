@@ -18,15 +18,15 @@ func TestJobKinds(t *testing.T) {
 		{name: "goreleaser release", steps: `
 			- uses: goreleaser/goreleaser-action@v6
 			  with:
-			    args: release --clean`, publishes: true},
+			    args: release --clean`, publishes: true, checks: true},
 		{name: "goreleaser snapshot", steps: `
 			- uses: goreleaser/goreleaser-action@v6
 			  with:
-			    args: release --snapshot --skip-publish`},
+			    args: release --snapshot --skip-publish`, checks: true},
 		{name: "goreleaser build", steps: `
 			- uses: goreleaser/goreleaser-action@v6
 			  with:
-			    args: build --single-target`},
+			    args: build --single-target`, checks: true},
 		{name: "tests", steps: `
 			- run: npm ci && npm test`, checks: true},
 		{name: "cypress", steps: `
