@@ -45,6 +45,7 @@ var severityReasons = map[string]string{
 	"timeout-missing":            "a hang keeps a runner busy for 360 minutes: a warning for long-running or billed jobs (services, matrix, builds, e2e, self-hosted or larger runners, deploys), info for jobs that finish in seconds",
 
 	// gantry's repository rules
+	"artifact-poisoning":    "a fork's pull request writes what a privileged workflow runs, pushes or publishes with the base repository's secrets (error); a warning when the run that made the artifact is not in the repository, so who can write it is unknown",
 	"action-outdated":       "an old major still runs: advice, kept to majors two or more behind or on a removed runtime",
 	"aws-static-keys":       "long-lived access keys in secrets can leak and do not expire; OIDC needs none",
 	"buildx-cache-growth":   "an unbounded or rejected cache export slows every build and can fail it when the backend refuses it",
