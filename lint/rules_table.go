@@ -79,6 +79,6 @@ func Explain(w io.Writer, r *Rule) {
 	if summary != "" {
 		summary = strings.ToUpper(summary[:1]) + summary[1:]
 	}
-	fmt.Fprintf(w, "# %s\n\nSeverity: %s · Source: %s · Target: %s\n\n%s.\n\nThis check comes from %s; its documentation is at\n%s\n",
-		r.ID, r.Severity, r.Source, r.Target, summary, r.Source, r.DocsURL())
+	fmt.Fprintf(w, "# %s\n\nSeverity: %s · Source: %s · Target: %s\n\n%s.\n\nWhy %s: %s.\n\nThis check comes from %s; its documentation is at\n%s\n",
+		r.ID, r.Severity, r.Source, r.Target, summary, r.Severity, r.SeverityReason(), r.Source, r.DocsURL())
 }

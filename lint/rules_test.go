@@ -107,6 +107,7 @@ func renderRulesDoc() []byte {
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", id, r.Source, r.Target, sev, fix, strings.ReplaceAll(r.Summary, "|", "\\|"))
 	}
+	b.WriteString(severitiesDoc())
 	b.WriteString(correctionsDoc())
 	for _, r := range Rules() {
 		if r.Source != SourceGantry {
@@ -126,6 +127,41 @@ func renderRulesDoc() []byte {
 		}
 	}
 	return b.Bytes()
+}
+
+// severitiesDoc renders why each rule has its default severity.
+func severitiesDoc() string {
+	var b strings.Builder
+	b.WriteString("\n<a id=\"severities\"></a>\n\n## Default severities and why\n\n")
+	b.WriteString("An **error** is what breaks or endangers CI: a run that fails or does the wrong thing, a leaked\n")
+	b.WriteString("secret, untrusted code run with secrets. A **warning** is a likely problem worth a maintainer's\n")
+	b.WriteString("time. **info** is advice. `--fail-on` (default `error`) decides which fail the run, and\n")
+	b.WriteString("`rules: {ID: {severity: ...}}` in `.github/gantry.yaml` overrides any default. Rules that weigh\n")
+	b.WriteString("each finding say how on their page.\n\n")
+	b.WriteString("| rule | default severity | why |\n|---|---|---|\n")
+	for _, r := range Rules() {
+		sev := r.Severity.String()
+		if r.DefaultOff {
+			sev += " (off by default)"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", r.ID, sev, strings.ReplaceAll(r.SeverityReason(), "|", "\\|"))
+	}
+	return b.String()
+}
+
+// TestSeverityReasons checks that every rule says why it has its default
+// severity, and that no reason names a rule that does not exist.
+func TestSeverityReasons(t *testing.T) {
+	for _, r := range Rules() {
+		if why := r.SeverityReason(); why == "" || strings.HasSuffix(why, ".") {
+			t.Errorf("rule %s: severity reason %q: want one, without a trailing period", r.ID, why)
+		}
+	}
+	for id := range severityReasons {
+		if _, ok := LookupRule(id); !ok {
+			t.Errorf("severityReasons names no rule: %s", id)
+		}
+	}
 }
 
 // correctionsDoc renders the table of gantry's corrections of actionlint.
