@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -57,45 +56,17 @@ func runPlan(cmd *cobra.Command, args []string, fl *planFlags) error {
 	if err := checkDirs(args); err != nil {
 		return err
 	}
-	file := fl.file
-	if file == "" {
-		file = filepath.Join(dir, "Dockerfile")
-	}
-	if err := checkEnum("--format", fl.format, stagegraph.Formats); err != nil {
-		return err
-	}
-	var spec stagegraph.CacheSpec
-	if fl.format == "bake" {
-		if fl.cache == "" {
-			return usageError("--format bake needs --cache, such as --cache type=registry,ref=ghcr.io/OWNER/APP or --cache type=local,dir=.buildx-cache")
-		}
-		var err error
-		if spec, err = stagegraph.ParseCacheSpec(fl.cache); err != nil {
-			return usageError("--cache: %v", err)
-		}
+	req := stagegraph.PlanRequest{Dir: dir, File: fl.file, Target: fl.target, Format: fl.format, Cache: fl.cache,
+		BuildArgs: fl.buildArgs, LookupEnv: os.LookupEnv, Platform: fl.platform, Tags: fl.tags}
+	if err := req.Check(); err != nil {
+		return planExitError(err)
 	}
 	if _, err := lint.LoadConfig(lint.FindRoot(dir), ""); err != nil {
 		return err
 	}
-	buildArgs, err := stagegraph.ParseBuildArgs(fl.buildArgs, os.LookupEnv)
+	plan, err := req.Outline()
 	if err != nil {
-		return usageError("%v", err)
-	}
-	src, err := os.ReadFile(file)
-	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return usageError("cannot read %s: %v", file, err)
-	}
-	g, err := stagegraph.ParseStageGraphOptions(src, stagegraph.Options{BuildArgs: buildArgs, Platform: fl.platform})
-	if err != nil {
-		return &exitError{code: exitFindings, err: stagegraph.FileError(file, err)}
-	}
-	plan, err := g.Outline(fl.target, filepath.ToSlash(file))
-	if err != nil {
-		return usageError("--target: %v", err)
+		return planExitError(err)
 	}
 	var w io.Writer = cmd.OutOrStdout()
 	var out *os.File
@@ -106,15 +77,24 @@ func runPlan(cmd *cobra.Command, args []string, fl *planFlags) error {
 		defer out.Close()
 		w = out
 	}
-	err = plan.Write(w, fl.format, spec, stagegraph.NewBakeOptions(dir, file, buildArgs, fl.tags, fl.platform))
+	err = plan.Write(w)
 	if err == nil && out != nil {
 		err = out.Close()
 	}
 	if err != nil {
 		return &exitError{code: exitInternal, err: fmt.Errorf("writing the plan: %w", err)}
 	}
-	if err := runenv.AppendSummary(os.Getenv, plan.SummaryMarkdown()); err != nil {
+	if err := runenv.AppendSummary(os.Getenv, plan.Outline.SummaryMarkdown()); err != nil {
 		fmt.Fprintln(cmd.ErrOrStderr(), "gantry: warning: cannot write the job summary:", err)
 	}
 	return nil
+}
+
+// planExitError maps stagegraph.PlanRequest's errors to exit codes.
+func planExitError(err error) error {
+	var pe *stagegraph.PlanError
+	if errors.As(err, &pe) && pe.Kind == stagegraph.KindPlanDockerfile {
+		return &exitError{code: exitFindings, err: pe.Err}
+	}
+	return &exitError{code: exitUsage, err: err}
 }
