@@ -123,28 +123,13 @@ func readStdin(cmd *cobra.Command, fl *lintFlags) ([]byte, error) {
 // writeReport writes res in --format to --output, or else to w (stdout
 // when toStdout).
 func writeReport(cmd *cobra.Command, fl *lintFlags, res *lint.Result, w io.Writer, toStdout bool, failOn lint.Severity) error {
-	var file *os.File
-	if fl.output != "" {
-		var err error
-		if file, err = os.Create(fl.output); err != nil {
-			return usageError("cannot write %s: %v", fl.output, err)
+	return writeOutput(fl.output, w, "the report", func(w io.Writer, toFile bool) error {
+		rep, err := newReporter(fl.format, w, fl.color, toStdout && !toFile, fl.github, failOn)
+		if err != nil {
+			return err
 		}
-		defer file.Close()
-		w, toStdout = file, false
-	}
-	rep, err := newReporter(fl.format, w, fl.color, toStdout, fl.github, failOn)
-	if err != nil {
-		return err
-	}
-	if err := rep.Report(cmd.Context(), lint.NewReport(res)); err != nil {
-		return &exitError{code: exitInternal, err: fmt.Errorf("writing the report: %w", err)}
-	}
-	if file != nil {
-		if err := file.Close(); err != nil {
-			return &exitError{code: exitInternal, err: err}
-		}
-	}
-	return nil
+		return rep.Report(cmd.Context(), lint.NewReport(res))
+	})
 }
 
 // lintExit is the exit code of a lint run: 3 when a file could not be

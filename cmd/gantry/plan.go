@@ -68,21 +68,8 @@ func runPlan(cmd *cobra.Command, args []string, fl *planFlags) error {
 	if err != nil {
 		return planExitError(err)
 	}
-	var w io.Writer = cmd.OutOrStdout()
-	var out *os.File
-	if fl.output != "" {
-		if out, err = os.Create(fl.output); err != nil {
-			return usageError("cannot write %s: %v", fl.output, err)
-		}
-		defer out.Close()
-		w = out
-	}
-	err = plan.Write(w)
-	if err == nil && out != nil {
-		err = out.Close()
-	}
-	if err != nil {
-		return &exitError{code: exitInternal, err: fmt.Errorf("writing the plan: %w", err)}
+	if err := writeOutput(fl.output, cmd.OutOrStdout(), "the plan", func(w io.Writer, _ bool) error { return plan.Write(w) }); err != nil {
+		return err
 	}
 	if err := runenv.AppendSummary(os.Getenv, plan.Outline.SummaryMarkdown()); err != nil {
 		fmt.Fprintln(cmd.ErrOrStderr(), "gantry: warning: cannot write the job summary:", err)
