@@ -7,7 +7,6 @@ import (
 	"os"
 	"time"
 
-	units "github.com/docker/go-units"
 	"github.com/moby/buildkit/client"
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
@@ -43,18 +42,6 @@ func connectBuilder(ctx context.Context, flag string, noStart bool, tls buildcac
 	return res, c, nil
 }
 
-// parseKeepStorage is --keep-storage in bytes; empty is 0 when emptyOK.
-func parseKeepStorage(keep string, emptyOK bool) (int64, error) {
-	if keep == "" && emptyOK {
-		return 0, nil
-	}
-	n, err := units.RAMInBytes(keep)
-	if err != nil {
-		return 0, usageError("--keep-storage %q: want a size such as 10GB", keep)
-	}
-	return n, nil
-}
-
 func quietBuildKitLog() { logrus.SetOutput(io.Discard) }
 
 func newBuilderStatusCmd() *cobra.Command {
@@ -72,10 +59,7 @@ func newBuilderStatusCmd() *cobra.Command {
 				return err
 			}
 			defer c.Close()
-			if err := builder.WriteStatus(ctx, cmd.OutOrStdout(), res, c); err != nil {
-				return &exitError{code: exitUnreachable, err: err}
-			}
-			return nil
+			return exitWith(exitUnreachable, builder.WriteStatus(ctx, cmd.OutOrStdout(), res, c))
 		},
 	}
 	cmd.Flags().StringVar(&flag, "builder", "", "BuildKit address (default: as gantry build finds it)")
@@ -92,14 +76,11 @@ func newBuilderStartCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			quietBuildKitLog()
-			if _, err := parseKeepStorage(keep, false); err != nil {
-				return err
+			if _, err := builder.ParseKeepStorage(keep, false); err != nil {
+				return usageError("%v", err)
 			}
 			o := builder.StartOptions{IdleTimeout: idle, KeepStorage: keep}
-			if err := builder.StartAny(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), o); err != nil {
-				return &exitError{code: exitUnreachable, err: err}
-			}
-			return nil
+			return exitWith(exitUnreachable, builder.StartAny(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), o))
 		},
 	}
 	cmd.Flags().DurationVar(&idle, "idle-timeout", builder.DefaultIdleTimeout, "stop after this long with no client connected (0: never)")
@@ -113,10 +94,7 @@ func newBuilderStopCmd() *cobra.Command {
 		Short: "stop the gantry-managed builder (its cache stays for the next start)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := builder.StopAll(cmd.Context(), cmd.OutOrStdout()); err != nil {
-				return &exitError{code: exitInternal, err: err}
-			}
-			return nil
+			return exitWith(exitInternal, builder.StopAll(cmd.Context(), cmd.OutOrStdout()))
 		},
 	}
 }
@@ -133,9 +111,9 @@ func newBuilderPruneCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			quietBuildKitLog()
-			keepBytes, err := parseKeepStorage(keep, true)
+			keepBytes, err := builder.ParseKeepStorage(keep, true)
 			if err != nil {
-				return err
+				return usageError("%v", err)
 			}
 			ctx := cmd.Context()
 			res, c, err := connectBuilder(ctx, flag, true, buildcache.TLSOptions{})
@@ -144,10 +122,7 @@ func newBuilderPruneCmd() *cobra.Command {
 			}
 			defer c.Close()
 			o := builder.PruneOptions{KeepBytes: keepBytes, KeepDuration: keepDuration, Filters: filters, All: all}
-			if err := builder.Prune(ctx, cmd.OutOrStdout(), res, c, o); err != nil {
-				return &exitError{code: exitInternal, err: err}
-			}
-			return nil
+			return exitWith(exitInternal, builder.Prune(ctx, cmd.OutOrStdout(), res, c, o))
 		},
 	}
 	f := cmd.Flags()
@@ -166,10 +141,7 @@ func newBuilderLogsCmd() *cobra.Command {
 		Long:  docs.Help("builder-logs"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := builder.Logs(builder.Env{}, cmd.OutOrStdout()); err != nil {
-				return &exitError{code: exitInternal, err: err}
-			}
-			return nil
+			return exitWith(exitInternal, builder.Logs(builder.Env{}, cmd.OutOrStdout()))
 		},
 	}
 }
