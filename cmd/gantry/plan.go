@@ -14,15 +14,10 @@ import (
 	"github.com/gantry-ci/gantry/stagegraph"
 )
 
+// planFlags are gantry plan's flags: the request, and where to write it.
 type planFlags struct {
-	file      string
-	target    string
-	format    string
-	buildArgs []string
-	cache     string
-	platform  string
-	output    string
-	tags      []string
+	req    stagegraph.PlanRequest
+	output string
 }
 
 func newPlanCmd() *cobra.Command {
@@ -37,14 +32,14 @@ func newPlanCmd() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&fl.file, "file", "f", "", "the Dockerfile (default DIR/Dockerfile)")
-	f.StringVar(&fl.target, "target", "", "the target stage (default: the last stage)")
-	f.StringVar(&fl.format, "format", "tree", "output format: tree, mermaid, dot, json, bake")
-	f.StringArrayVar(&fl.buildArgs, "build-arg", nil, "build argument KEY=VALUE (repeatable)")
-	f.StringVar(&fl.cache, "cache", "", "cache backend for --format bake: type=local,dir=PATH, type=registry,ref=REPO, type=gha, type=s3,...")
-	f.StringVar(&fl.platform, "platform", "", "target platform for $TARGETPLATFORM and friends (default linux/amd64)")
+	f.StringVarP(&fl.req.File, "file", "f", "", "the Dockerfile (default DIR/Dockerfile)")
+	f.StringVar(&fl.req.Target, "target", "", "the target stage (default: the last stage)")
+	f.StringVar(&fl.req.Format, "format", "tree", "output format: tree, mermaid, dot, json, bake")
+	f.StringArrayVar(&fl.req.BuildArgs, "build-arg", nil, "build argument KEY=VALUE (repeatable)")
+	f.StringVar(&fl.req.Cache, "cache", "", "cache backend for --format bake: type=local,dir=PATH, type=registry,ref=REPO, type=gha, type=s3,...")
+	f.StringVar(&fl.req.Platform, "platform", "", "target platform for $TARGETPLATFORM and friends (default linux/amd64)")
 	f.StringVarP(&fl.output, "output", "o", "", "write to this file instead of stdout")
-	f.StringArrayVarP(&fl.tags, "tag", "t", nil, "image tag of the final target in the bake file (repeatable)")
+	f.StringArrayVarP(&fl.req.Tags, "tag", "t", nil, "image tag of the final target in the bake file (repeatable)")
 	return cmd
 }
 
@@ -56,8 +51,8 @@ func runPlan(cmd *cobra.Command, args []string, fl *planFlags) error {
 	if err := checkDirs(args); err != nil {
 		return err
 	}
-	req := stagegraph.PlanRequest{Dir: dir, File: fl.file, Target: fl.target, Format: fl.format, Cache: fl.cache,
-		BuildArgs: fl.buildArgs, LookupEnv: os.LookupEnv, Platform: fl.platform, Tags: fl.tags}
+	req := fl.req
+	req.Dir, req.LookupEnv = dir, os.LookupEnv
 	if err := req.Check(); err != nil {
 		return planExitError(err)
 	}
