@@ -25,14 +25,6 @@ func (fl *githubFlags) register(f *pflag.FlagSet) {
 	f.StringVar(&fl.checkName, "check-name", "gantry", "name of the check run that --format checks creates")
 }
 
-// checkEnum is a usage error for a flag value that is not one of valid.
-func checkEnum(flag, value string, valid []string) error {
-	if err := cliargs.CheckEnum(flag, value, valid); err != nil {
-		return usageError("%v", err)
-	}
-	return nil
-}
-
 // checkDirs is a usage error for a path argument that is not a directory.
 func checkDirs(args []string) error {
 	if err := cliargs.CheckPaths(args, true, nil); err != nil {
