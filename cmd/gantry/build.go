@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"time"
@@ -11,7 +10,6 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 
-	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/buildcache"
 	"github.com/gantry-ci/gantry/docs"
 	"github.com/gantry-ci/gantry/lint"
@@ -132,7 +130,7 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 		rep = res.Report
 	}
 	if rep != nil {
-		if werr := writeBuildReport(cmd, fl, rep); werr != nil && err == nil {
+		if werr := rep.Publish(cmd.ErrOrStderr(), fl.report, os.Getenv); werr != nil && err == nil {
 			return &exitError{code: exitInternal, err: werr}
 		}
 	}
@@ -146,17 +144,6 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 	}
 	if err := rep.CacheWarningError(); err != nil && !fl.allowCacheErr {
 		return &exitError{code: exitCacheWarning, err: err}
-	}
-	return nil
-}
-
-// writeBuildReport prints the table, writes --report and the job summary.
-func writeBuildReport(cmd *cobra.Command, fl *buildFlags, rep *buildcache.Report) error {
-	if err := rep.Write(cmd.ErrOrStderr(), fl.report); err != nil {
-		return err
-	}
-	if err := runenv.AppendSummary(os.Getenv, rep.Markdown()); err != nil {
-		fmt.Fprintln(cmd.ErrOrStderr(), "gantry: warning: job summary:", err)
 	}
 	return nil
 }
