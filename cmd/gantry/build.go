@@ -3,11 +3,9 @@ package main
 import (
 	"context"
 	"errors"
-	"io"
 	"os"
 	"time"
 
-	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 
 	"github.com/gantry-ci/gantry/buildcache"
@@ -79,10 +77,7 @@ func newBuildCmdWith(fl *buildFlags) *cobra.Command {
 func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 	ctx := cmd.Context()
 	if !fl.debug {
-		// BuildKit's client and containerd's content store log through
-		// logrus (e.g. "failed check for fsverity support"); the report
-		// says what matters
-		logrus.SetOutput(io.Discard)
+		buildcache.QuietClientLog()
 	}
 	if fl.timeout > 0 {
 		var cancel context.CancelFunc

@@ -3,12 +3,10 @@ package main
 import (
 	"context"
 	"errors"
-	"io"
 	"os"
 	"time"
 
 	"github.com/moby/buildkit/client"
-	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 
 	"github.com/gantry-ci/gantry/buildcache"
@@ -42,8 +40,6 @@ func connectBuilder(ctx context.Context, flag string, noStart bool, tls buildcac
 	return res, c, nil
 }
 
-func quietBuildKitLog() { logrus.SetOutput(io.Discard) }
-
 func newBuilderStatusCmd() *cobra.Command {
 	var flag string
 	cmd := &cobra.Command{
@@ -52,7 +48,7 @@ func newBuilderStatusCmd() *cobra.Command {
 		Long:  docs.Help("builder-status"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			quietBuildKitLog()
+			buildcache.QuietClientLog()
 			ctx := cmd.Context()
 			res, c, err := connectBuilder(ctx, flag, true, buildcache.TLSOptions{})
 			if err != nil {
@@ -75,7 +71,7 @@ func newBuilderStartCmd() *cobra.Command {
 		Long:  docs.Help("builder-start"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			quietBuildKitLog()
+			buildcache.QuietClientLog()
 			if _, err := builder.ParseKeepStorage(keep, false); err != nil {
 				return usageError("%v", err)
 			}
@@ -110,7 +106,7 @@ func newBuilderPruneCmd() *cobra.Command {
 		Long:  docs.Help("builder-prune"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			quietBuildKitLog()
+			buildcache.QuietClientLog()
 			keepBytes, err := builder.ParseKeepStorage(keep, true)
 			if err != nil {
 				return usageError("%v", err)
@@ -158,7 +154,7 @@ func newBuilderSuperviseCmd() *cobra.Command {
 		Hidden: true,
 		Args:   cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			quietBuildKitLog()
+			buildcache.QuietClientLog()
 			if state == "" || socket == "" {
 				return usageError("--state and --socket are required")
 			}
