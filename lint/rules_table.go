@@ -49,6 +49,19 @@ func LookupRuleFold(id string) (*Rule, bool) {
 	return nil, false
 }
 
+// FindRule is LookupRuleFold for a rule the user named: the error says
+// which IDs are near it, or how to list the rules.
+func FindRule(name string) (*Rule, error) {
+	if r, ok := LookupRuleFold(name); ok {
+		return r, nil
+	}
+	hint := "run `gantry rules` to list them"
+	if near := SuggestRules(name); len(near) > 0 {
+		hint = "did you mean " + strings.Join(near, ", ") + "?"
+	}
+	return nil, fmt.Errorf("unknown rule %q; %s", name, hint)
+}
+
 // SuggestRules returns the rule IDs closest to id (ignoring case), at most
 // three, none when no ID is within an edit distance of 3.
 func SuggestRules(id string) []string {
