@@ -26,6 +26,10 @@ type flowOrigins struct {
 	// the values in a way the ${{ }} of its run: lines do not show (an
 	// action's documented outputs, a script that reads the value itself).
 	output func(s *RepoStep, name string) (string, bool)
+	// text, when set, returns a name when a value's own text, outside its
+	// ${{ }}, shows one of the values (a refs/pull/N/head ref, a script that
+	// reads a pull request's head).
+	text func(v string) (string, bool)
 }
 
 // flowSource is where a value comes from, and how it reaches the
@@ -128,6 +132,11 @@ func (sc *flowScope) exprSource(n actionlint.ExprNode, depth int) (flowSource, b
 
 // stringSource checks the ${{ }} expressions of a value.
 func (sc *flowScope) stringSource(v string, depth int) (flowSource, bool) {
+	if sc.origins.text != nil {
+		if name, ok := sc.origins.text(v); ok {
+			return flowSource{field: name}, true
+		}
+	}
 	spans, _ := exprSpans(v)
 	for _, sp := range spans {
 		if src, ok := sc.exprSource(sp.node, depth); ok {
