@@ -632,7 +632,7 @@ func actionCodeRun(s *RepoStep) (codeRun, bool) {
 				dir = p
 			}
 		}
-		return codeRun{what: "runs " + s.Action + " on it", pos: at(u), dir: dir}, true
+		return codeRun{what: "lets " + s.Action + " install or run it", pos: at(u), dir: dir}, true
 	}
 	return codeRun{}, false
 }
@@ -653,10 +653,10 @@ func untrustedFinding(w *RepoWorkflow, et *EffectiveTrigger, hc *headCheckout, c
 		"issue_comment":       "anyone who comments on a pull request can start this run and the code is the pull request author's",
 		"workflow_run":        "the triggering run can be a fork's pull request, whose author then runs code here",
 	}[et.Event]
-	msg := fmt.Sprintf("on %s this job checks out the pull request's code (%s) and then %s, with the base repository's secrets and a write token%s: %s",
-		et.Event, detail, c.what, viaNote(et), who)
-	fix := "; build untrusted code in a pull_request workflow (no secrets), or check out the base and only read the pull request's files"
-	fd := finding(f, hc.pos, msg+fix, append(hc.src.related, related(f, c.pos, "runs the checked-out code"))...)
+	msg := fmt.Sprintf("on %s this job checks out the pull request's code (%s) and then %s, with the base repository's secrets and a write token%s",
+		et.Event, detail, c.what, viaNote(et))
+	fd := finding(f, hc.pos, msg+": "+who+"; build untrusted code in a pull_request workflow (no secrets), or check out the base and only read the pull request's files",
+		append(hc.src.related, related(f, c.pos, "runs the checked-out code"))...)
 	switch gate {
 	case gateOpen:
 		fd.Severity = SeverityError
