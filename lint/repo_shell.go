@@ -142,13 +142,19 @@ func scriptCommands(script string) []shellCmd {
 					if depth == 0 {
 						break
 					}
-				} else if script[j] == '\n' {
+				} else if script[j] == '\n' && (j == 0 || script[j-1] != '\\') {
 					break
 				}
 			}
 			j = min(j, n-1)
-			word.WriteString(script[i : j+1])
+			seg := script[i : j+1]
+			word.WriteString(seg)
 			col += j + 1 - i
+			// line continuations inside the substitution
+			if k := strings.LastIndexByte(seg[:len(seg)-1], '\n'); k >= 0 {
+				line += strings.Count(seg[:len(seg)-1], "\n")
+				col = len(seg) - k - 1
+			}
 			i = j
 			continue
 		case c == '\'' || c == '"':

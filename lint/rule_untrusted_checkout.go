@@ -412,11 +412,44 @@ func stepCodeRuns(r *Repository, s *RepoStep, trees *[]workspaceTree, gate check
 			*trees = append(*trees, workspaceTree{dir: dir, head: &headCheckout{pos: pos, what: what, src: src, gate: gate, reason: reason}})
 			continue
 		}
+		if c.Words[0] == "mv" || c.Words[0] == "cp" || c.Words[0] == "rsync" {
+			moveTree(trees, c, dir)
+			continue
+		}
 		if what, d, ok := cmdRunsCode(c, dir); ok {
 			out = append(out, codeRun{what: what, pos: pos, dir: d})
 		}
 	}
 	return out
+}
+
+// moveTree follows mv, cp and rsync of a directory within the workspace:
+// the destination (dir/ or, when it exists, dir/<name>) holds what the
+// source's checkout holds, as when a job puts the base's scripts over the
+// pull request's.
+func moveTree(trees *[]workspaceTree, c shellCmd, dir string) {
+	var args []string
+	for _, w := range c.Words[1:] {
+		if !strings.HasPrefix(w, "-") {
+			args = append(args, w)
+		}
+	}
+	if len(args) != 2 {
+		return
+	}
+	src, ok1 := workspacePath(dir, strings.TrimSuffix(args[0], "/"))
+	dst, ok2 := workspacePath(dir, strings.TrimSuffix(args[1], "/"))
+	if !ok1 || !ok2 {
+		return
+	}
+	from := treeOwning(*trees, src)
+	if from == nil {
+		return
+	}
+	for _, d := range []string{dst, path.Join(dst, path.Base(src))} {
+		*trees = slices.DeleteFunc(*trees, func(t workspaceTree) bool { return inDir(t.dir, d) })
+		*trees = append(*trees, workspaceTree{dir: d, head: from.head})
+	}
 }
 
 // headCheckoutCmd reports whether a command puts the pull request's head
