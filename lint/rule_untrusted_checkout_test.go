@@ -1,11 +1,6 @@
 package lint
 
-import (
-	"fmt"
-	"sort"
-	"strings"
-	"testing"
-)
+import "testing"
 
 // privWF returns a workflow on the events with one job of the given steps
 // (indented by 6) and optional job keys (indented by 4).
@@ -16,12 +11,8 @@ func privWF(on, jobKeys, steps string) string {
 const headSHACheckout = "      - uses: actions/checkout@v7\n        with:\n          ref: ${{ github.event.pull_request.head.sha }}\n"
 
 func TestUntrustedCheckout(t *testing.T) {
-	cases := []struct {
-		name  string
-		files map[string]string
-		// want are "severity path:line:col: message prefix"
-		want []string
-	}{
+	// want are "severity path:line:col: message" prefixes
+	cases := []repoCase{
 		{
 			name:  "the head SHA, then make",
 			files: map[string]string{".github/workflows/a.yml": privWF("pull_request_target", "", headSHACheckout+"      - run: make test\n")},
@@ -100,9 +91,9 @@ func TestUntrustedCheckout(t *testing.T) {
 			want: []string{"error .github/workflows/build.yml:12:16: on pull_request_target this job checks out the pull request's code (ref: ${{ inputs.ref }}, from github.event.pull_request.head.sha through inputs.ref from .github/workflows/pr.yml) and then runs npm ci, with the base repository's secrets and a write token (this reusable workflow runs for it through .github/workflows/pr.yml)"},
 		},
 		{
-			name: "a label that stays on across pushes",
+			name:  "a label that stays on across pushes",
 			files: map[string]string{".github/workflows/a.yml": privWF("pull_request_target", "    if: contains(github.event.pull_request.labels.*.name, 'safe to test')\n", headSHACheckout+"      - run: make test\n")},
-			want: []string{"warning .github/workflows/a.yml:9:16: on pull_request_target this job checks out the pull request's code"},
+			want:  []string{"warning .github/workflows/a.yml:9:16: on pull_request_target this job checks out the pull request's code"},
 		},
 		{
 			name: "an author association gate is info",
@@ -149,7 +140,7 @@ func TestUntrustedCheckout(t *testing.T) {
 			want: []string{"error .github/workflows/a.yml:8:16:"},
 		},
 		{
-			name: "the base checked out again over the head",
+			name:  "the base checked out again over the head",
 			files: map[string]string{".github/workflows/a.yml": privWF("pull_request_target", "", headSHACheckout+"      - run: git diff --stat HEAD~1\n      - uses: actions/checkout@v7\n        with:\n          ref: main\n      - run: make\n")},
 		},
 		{
@@ -157,7 +148,7 @@ func TestUntrustedCheckout(t *testing.T) {
 			files: map[string]string{".github/workflows/a.yml": privWF("pull_request_target", "    if: github.event.pull_request.head.repo.full_name == github.repository\n", headSHACheckout+"      - run: make test\n")},
 		},
 		{
-			name: "a docker build from git, not the checkout",
+			name:  "a docker build from git, not the checkout",
 			files: map[string]string{".github/workflows/a.yml": privWF("pull_request_target", "", headSHACheckout+"      - uses: docker/build-push-action@v6\n        with:\n          tags: app:pr\n")},
 		},
 		{
@@ -181,22 +172,8 @@ func TestUntrustedCheckout(t *testing.T) {
 			want:  []string{"error .github/workflows/a.yml:9:16:"},
 		},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			var have []string
-			for _, f := range lintRepoFindings(t, c.files, "untrusted-checkout") {
-				have = append(have, fmt.Sprintf("%s %s:%d:%d: %s", f.Severity, f.File, f.Line, f.Column, f.Message))
-			}
-			sort.Strings(have)
-			want := append([]string(nil), c.want...)
-			sort.Strings(want)
-			ok := len(have) == len(want)
-			for i := 0; ok && i < len(want); i++ {
-				ok = strings.HasPrefix(have[i], want[i])
-			}
-			if !ok {
-				t.Errorf("findings:\n  %s\nwant (prefixes):\n  %s", strings.Join(have, "\n  "), strings.Join(want, "\n  "))
-			}
-		})
+	for i := range cases {
+		cases[i].severity = true
 	}
+	runRepoCases(t, "untrusted-checkout", cases)
 }
