@@ -292,6 +292,8 @@ func (e *evalEnv) lookup1(path string) absVal {
 		return varVal(path, triUnknown, "")
 	case e.event == "workflow_run" && e.fork && path == "github.event.workflow_run.head_repository.fork":
 		return boolVal(true)
+	case e.event == "workflow_run" && e.fork && path == "github.event.workflow_run.event":
+		return litVal("pull_request")
 	case strings.HasPrefix(path, "github.event.inputs."):
 		return unknownVal(triUnknown)
 	case strings.HasPrefix(path, "github.event."):

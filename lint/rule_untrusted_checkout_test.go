@@ -159,6 +159,15 @@ func TestUntrustedCheckout(t *testing.T) {
 					"      - uses: actions/checkout@v7\n        with:\n          ref: ${{ github.event.workflow_run.head_sha }}\n      - run: make deploy\n"},
 		},
 		{
+			name: "workflow_run jobs only for pushes or for this repository's branches",
+			files: map[string]string{
+				".github/workflows/ci.yml": "name: CI\non: [push, pull_request]\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: true\n",
+				".github/workflows/deploy.yml": "on:\n  workflow_run:\n    workflows: [CI]\njobs:\n  push:\n    if: github.event.workflow_run.event == 'push'\n    runs-on: ubuntu-latest\n    steps:\n" +
+					"      - uses: actions/checkout@v7\n        with:\n          ref: ${{ github.event.workflow_run.head_sha }}\n      - run: make deploy\n" +
+					"  same-repo:\n    if: github.event.workflow_run.head_repository.full_name == github.repository\n    runs-on: ubuntu-latest\n    steps:\n" +
+					"      - uses: actions/checkout@v7\n        with:\n          ref: ${{ github.event.workflow_run.head_branch }}\n      - run: make preview\n"},
+		},
+		{
 			name:  "pull_request runs the head without secrets",
 			files: map[string]string{".github/workflows/a.yml": privWF("pull_request", "", headSHACheckout+"      - run: make test\n")},
 		},
