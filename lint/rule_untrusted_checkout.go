@@ -506,18 +506,6 @@ func cmdHeadSource(sc *flowScope, s *RepoStep, args string) (flowSource, bool) {
 	return flowSource{}, false
 }
 
-// buildTools are programs that run a project's own code or scripts.
-var buildTools = map[string]bool{"npm": true, "npx": true, "yarn": true, "pnpm": true, "bun": true, "bunx": true,
-	"make": true, "cmake": true, "bundle": true, "rake": true, "rails": true, "ruby": true, "python": true,
-	"python3": true, "pip": true, "pip3": true, "poetry": true, "pytest": true, "tox": true, "nox": true,
-	"go": true, "cargo": true, "mvn": true, "gradle": true, "ant": true, "sbt": true, "dotnet": true,
-	"composer": true, "php": true, "node": true, "deno": true, "pre-commit": true, "uv": true, "hatch": true,
-	"perl": true, "just": true, "task": true, "lerna": true, "nx": true, "turbo": true, "mix": true}
-
-// interpreters run the script file named by their first argument.
-var interpreters = map[string]bool{"bash": true, "sh": true, "zsh": true, "source": true, ".": true, "python": true,
-	"python3": true, "node": true, "ruby": true, "perl": true, "php": true, "deno": true, "bun": true, "pwsh": true}
-
 // dirFlags are options of build tools that name the directory they run in.
 var dirFlags = []string{"-C", "--prefix", "--cwd", "--dir", "--directory", "--project-dir", "--manifest-path"}
 
