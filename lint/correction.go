@@ -27,7 +27,10 @@ type Correction struct {
 var corrections = []*Correction{
 	shellcheckSeverityCorrection,
 	shellcheckNotShellCorrection,
+	shellcheckPlaceholderCorrection,
 	shellcheckRunnerVarCorrection,
+	shellcheckCIPolicyCorrection,
+	ifCondConstantCorrection,
 	runnerLabelCorrection,
 	dynamicStrategyCorrection,
 	scalarIndexCorrection,
