@@ -146,13 +146,19 @@ func scriptCommands(script string) []shellCmd {
 					if depth == 0 {
 						break
 					}
-				} else if script[j] == '\n' {
+				} else if script[j] == '\n' && (j == 0 || script[j-1] != '\\') {
 					break
 				}
 			}
 			j = min(j, n-1)
-			word.WriteString(script[i : j+1])
+			seg := script[i : j+1]
+			word.WriteString(seg)
 			col += j + 1 - i
+			// line continuations inside the substitution
+			if k := strings.LastIndexByte(seg[:len(seg)-1], '\n'); k >= 0 {
+				line += strings.Count(seg[:len(seg)-1], "\n")
+				col = len(seg) - k - 1
+			}
 			i = j
 			continue
 		case c == '\'' || c == '"':
@@ -276,3 +282,11 @@ func hasFlag(words []string, flags ...string) bool {
 	}
 	return false
 }
+
+// buildTools are programs that run a project's own code or scripts.
+var buildTools = map[string]bool{"npm": true, "npx": true, "yarn": true, "pnpm": true, "bun": true, "bunx": true,
+	"make": true, "cmake": true, "bundle": true, "rake": true, "rails": true, "ruby": true, "python": true,
+	"python3": true, "pip": true, "pip3": true, "poetry": true, "pytest": true, "tox": true, "nox": true,
+	"go": true, "cargo": true, "mvn": true, "gradle": true, "ant": true, "sbt": true, "dotnet": true,
+	"composer": true, "php": true, "node": true, "deno": true, "pre-commit": true, "uv": true, "hatch": true,
+	"perl": true, "just": true, "task": true, "lerna": true, "nx": true, "turbo": true, "mix": true}

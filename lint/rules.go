@@ -214,6 +214,7 @@ var gantryRules = []*Rule{
 	secretBuildArgRule,
 	templateInjectionRule,
 	tokenNoTriggerRule,
+	untrustedCheckoutRule,
 }
 
 // allRules is every rule, sorted by ID, with Fix set from fixers for the
