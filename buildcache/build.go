@@ -74,6 +74,10 @@ type BuildOptions struct {
 	// entry only, picked at random, and a chain that wanders into an
 	// ancestor's entry cannot continue in the stage's own).
 	ImportAncestors bool
+	// SolveInWaves runs the solves in dependency waves, each wave after the
+	// previous one finished, instead of all at once; for comparison
+	// (scripts/bench-build).
+	SolveInWaves bool
 	// NoCache builds every step again (the imports still load; nothing matches).
 	NoCache bool
 	// Progress is the progress display: auto, tty, plain, rawjson or quiet.
@@ -234,7 +238,11 @@ func Build(ctx context.Context, c *client.Client, opts BuildOptions) (*BuildResu
 	var final *client.SolveResponse
 	var failed error
 	var failedStage string
-	for _, wave := range jobs {
+	schedule := jobs
+	if !opts.SolveInWaves {
+		schedule = [][]solveJob{slices.Concat(jobs...)}
+	}
+	for _, wave := range schedule {
 		eg, wctx := errgroup.WithContext(ctx)
 		var mu sync.Mutex
 		for _, j := range wave {
