@@ -1,4 +1,4 @@
 package buildcache
 
-// CheckLocalEntry is checkLocalEntry for the external tests.
-var CheckLocalEntry = checkLocalEntry
+// CheckLocalEntry is checkLocalEntry of a per-stage entry, for the external tests.
+func CheckLocalEntry(dir string) string { return checkLocalEntry(stageEntry(dir)) }

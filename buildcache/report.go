@@ -38,8 +38,10 @@ type Report struct {
 	Started time.Time `json:"started"`
 	// Seconds is the build's wall time.
 	Seconds float64 `json:"seconds"`
-	// Waves are the solves in the order they ran: the stages of a wave were
-	// solved in parallel, each with its own cache entry; the last wave is the target.
+	// Waves are the build's solves, one per stage with its own cache entry,
+	// grouped in dependency waves; the last wave is the target. The solves
+	// all ran at once (in these waves, one after the other, with
+	// BuildOptions.SolveInWaves).
 	Waves [][]string `json:"waves,omitempty"`
 	// Stages are the stages of the target, in Dockerfile order.
 	Stages []*StageReport `json:"stages"`
