@@ -289,6 +289,53 @@ func TestPerStageCacheFreshDaemon(t *testing.T) {
 	}
 }
 
+// TestPerStageCacheEviction deletes npm's entry from a local cache (a
+// cache service evicting it, or a user): on a fresh daemon, the next build
+// re-runs at most npm's steps (the entries of the stages built on npm hold
+// its layers too), exports npm's entry again, and the build after it runs
+// nothing. The store keeps no blob that no entry names.
+func TestPerStageCacheEviction(t *testing.T) {
+	svc := buildkittest.Get(t)
+	a := newApp(t, svc)
+	dir := filepath.Join(t.TempDir(), "cache")
+	cache := "type=local,dir=" + dir
+	d := buildkittest.StartDaemon(t, svc.Buildkitd)
+	a.build(t, d.Addr, cache)
+	d.Stop()
+	full := buildkittest.DirSize(dir)
+
+	if err := os.RemoveAll(filepath.Join(dir, "npm")); err != nil {
+		t.Fatal(err)
+	}
+	d = buildkittest.StartDaemon(t, svc.Buildkitd)
+	r := a.build(t, d.Addr, cache)
+	d.Stop()
+	t.Logf("npm's entry evicted, fresh daemon:\n%s", table(r))
+	if got := executedStages(r); len(got) > 1 || (len(got) == 1 && got[0] != "npm") {
+		t.Errorf("executed stages %v, want at most npm", got)
+	}
+	if r.CacheWarnings() != 0 {
+		t.Errorf("cache warnings: %v", r.Warnings)
+	}
+	checkEntries(t, dir)
+	if _, err := os.Stat(filepath.Join(dir, "npm", "index.json")); err != nil {
+		t.Errorf("npm's entry was not exported again: %v", err)
+	}
+
+	d = buildkittest.StartDaemon(t, svc.Buildkitd)
+	r = a.build(t, d.Addr, cache)
+	d.Stop()
+	t.Logf("next build, fresh daemon:\n%s", table(r))
+	if r.Executed != 0 {
+		t.Errorf("executed stages %v, want none", executedStages(r))
+	}
+	wantCachedFromImport(t, r, "npm")
+	// the same content as after the first build, give or take the indexes
+	if size := buildkittest.DirSize(dir); float64(size) > 1.05*float64(full) {
+		t.Errorf("the cache grew from %d to %d bytes", full, size)
+	}
+}
+
 func randomName() string {
 	b := make([]byte, 6)
 	rand.Read(b)
