@@ -569,6 +569,7 @@ func (b *builder) solve(ctx context.Context, j solveJob) (*client.SolveResponse,
 			if reset, _ := strconv.ParseBool(ex.Attrs["reset"]); reset {
 				b.addCollect(e)
 			}
+			le.ignoreError, _ = strconv.ParseBool(ex.Attrs["ignore-error"])
 			staged = append(staged, le)
 			ex.Attrs["dest"] = le.staging
 			ex.Attrs["reset"] = "true"
@@ -590,8 +591,22 @@ func (b *builder) solve(ctx context.Context, j solveJob) (*client.SolveResponse,
 		unlock(lk)
 	}
 	held = nil
+	exportFailed := false
+	if err != nil && (!j.final || len(j.outputs) == 0) {
+		// BuildKit's client writes the index of a local export itself, after
+		// the solve, and fails the solve when it cannot (a full disk): with
+		// ignore-error, that is an export warning, as it is in the daemon
+		for _, le := range staged {
+			if le.ignoreError && strings.Contains(err.Error(), le.staging) {
+				b.coll.addWarning(Warning{Kind: WarnCacheExport, Stage: j.stage.DisplayName(),
+					Message: fmt.Sprintf("local cache %s: %v; the entry is unchanged", le.entry.dir, err)})
+				err, resp, exportFailed = nil, &client.SolveResponse{}, true
+				break
+			}
+		}
+	}
 	for _, le := range staged {
-		if err == nil {
+		if err == nil && !exportFailed {
 			if perr := le.publish(ctx); perr != nil && !errors.Is(perr, errNotExported) {
 				b.coll.addWarning(Warning{Kind: WarnCacheExport, Stage: j.stage.DisplayName(),
 					Message: fmt.Sprintf("local cache %s: publishing the export failed: %v; the entry is unchanged", le.entry.dir, perr)})

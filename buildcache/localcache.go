@@ -198,6 +198,8 @@ type localExport struct {
 	entry   localEntry
 	staging string // where BuildKit writes the export
 	lock    *flock.Flock
+	// ignoreError: a failed export is a warning, not a failed build
+	ignoreError bool
 }
 
 // stageLocalExport creates the staging directory beside the entry, locked
@@ -353,6 +355,27 @@ func collectGarbage(ctx context.Context, e localEntry) {
 	if err != nil {
 		return
 	}
+	unused, ownBlobs, err := unusedBlobs(ctx, cs, e)
+	if err != nil {
+		return // an unreadable index or manifest: delete nothing
+	}
+	for _, dg := range unused {
+		_ = cs.Delete(ctx, dg)
+	}
+	for _, b := range ownBlobs {
+		os.RemoveAll(b)
+	}
+	if e.shared() {
+		removeStaleStaging(e.store, ".*.tmp-*")
+	} else {
+		removeStaleStaging(filepath.Dir(e.dir), "."+filepath.Base(e.dir)+".tmp-*")
+	}
+}
+
+// unusedBlobs returns the blobs of the entry's store cs that no entry
+// names, and the blobs/ directories of entries that an earlier gantry
+// wrote and whose index now names the shared store.
+func unusedBlobs(ctx context.Context, cs content.Store, e localEntry) (unused []digest.Digest, ownBlobs []string, err error) {
 	entries := []string{e.store}
 	if e.shared() {
 		entries = nil
@@ -369,11 +392,13 @@ func collectGarbage(ctx context.Context, e localEntry) {
 		referenced[desc.Digest] = true
 		return children(ctx, desc)
 	})
-	var ownBlobs []string // entries whose own blobs/ are no longer needed
 	for _, dir := range entries {
 		idx, err := readIndex(dir)
-		if err != nil || idx == nil {
-			return // an unreadable index: delete nothing
+		if err != nil {
+			return nil, nil, err
+		}
+		if idx == nil {
+			continue
 		}
 		ent := localEntry{dir: dir, store: e.store}
 		own := false
@@ -385,30 +410,19 @@ func collectGarbage(ctx context.Context, e localEntry) {
 		}
 		// sequential (no limiter): the map needs no lock
 		if err := images.Walk(ctx, handler, idx.Manifests...); err != nil {
-			return // an unreadable manifest: delete nothing
+			return nil, nil, err
 		}
 		if ent.shared() && exists(filepath.Join(dir, "blobs")) {
 			ownBlobs = append(ownBlobs, filepath.Join(dir, "blobs"))
 		}
 	}
-	var unused []digest.Digest
-	_ = cs.Walk(ctx, func(info content.Info) error {
+	err = cs.Walk(ctx, func(info content.Info) error {
 		if !referenced[info.Digest] {
 			unused = append(unused, info.Digest)
 		}
 		return nil
 	})
-	for _, dg := range unused {
-		_ = cs.Delete(ctx, dg)
-	}
-	for _, b := range ownBlobs {
-		os.RemoveAll(b)
-	}
-	if e.shared() {
-		removeStaleStaging(e.store, ".*.tmp-*")
-	} else {
-		removeStaleStaging(filepath.Dir(e.dir), "."+filepath.Base(e.dir)+".tmp-*")
-	}
+	return unused, ownBlobs, err
 }
 
 // removeStaleStaging removes the staging directories in dir matching
