@@ -285,6 +285,7 @@ func Build(ctx context.Context, c *client.Client, opts BuildOptions) (*BuildResu
 		collectGarbage(ctx, e)
 	}
 
+	b.coll.succeeded = failed == nil
 	rep := b.report(g, target, jobs)
 	rep.Started = start
 	rep.Seconds = round2(time.Since(start).Seconds())

@@ -186,6 +186,8 @@ type collector struct {
 	// warnings from VertexWarning messages, by digest to avoid repeats
 	warned map[string]bool
 	warns  []Warning
+	// succeeded: the build succeeded (set before report)
+	succeeded bool
 }
 
 // importEntry is one cache import of a solve and what became of it.
@@ -477,7 +479,14 @@ func (c *collector) report(stages []stageInfo) *Report {
 	for _, k := range keys {
 		st := stepStates[k]
 		sr := byLabel[k.stage]
-		step := StepReport{Name: st.name, Cached: st.cached && !st.executed, Executed: st.executed, Error: firstLine(st.err)}
+		cached := st.cached
+		if c.succeeded && !st.executed && st.completed == nil && st.err == "" {
+			// no solve saw it complete, and the build succeeded: it did not
+			// run; a later step came from the cache, or a solve running at
+			// the same time took it from the cache before this one joined
+			cached = true
+		}
+		step := StepReport{Name: st.name, Cached: cached && !st.executed, Executed: st.executed, Error: firstLine(st.err)}
 		if st.started != nil && st.completed != nil {
 			step.Seconds = round2(st.completed.Sub(*st.started).Seconds())
 			f := first[k.stage]
