@@ -204,6 +204,7 @@ var gantryRules = []*Rule{
 	volatileArgEarlyRule,
 	// repository rules
 	actionOutdatedRule,
+	artifactPoisoningRule,
 	awsStaticKeysRule,
 	buildxCacheGrowthRule,
 	checkoutMergeRefRule,
