@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -640,14 +641,37 @@ func (l *Linter) readFile(abs string) ([]byte, string) {
 	if st.Size() > l.opts.MaxFileSize {
 		return nil, fmt.Sprintf("file is %s, over the %s limit (set --max-file-size to lint it)", humanBytes(st.Size()), humanBytes(l.opts.MaxFileSize))
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, st.Size()+1))
-	if _, err := buf.ReadFrom(fh); err != nil {
+	// read into a buffer of the stated size (bytes.Buffer.ReadFrom would
+	// double it to keep 512 bytes free), growing only if the file grew;
+	// every file's content lives until the repository rules are done
+	src, err := readAtMost(fh, st.Size(), l.opts.MaxFileSize)
+	if err != nil {
 		return nil, "cannot read file: " + describeOSError(err)
 	}
-	if int64(buf.Len()) > l.opts.MaxFileSize {
+	if int64(len(src)) > l.opts.MaxFileSize {
 		return nil, fmt.Sprintf("file is over the %s limit (set --max-file-size to lint it)", humanBytes(l.opts.MaxFileSize))
 	}
-	return buf.Bytes(), ""
+	return src, ""
+}
+
+// readAtMost reads r to its end into a buffer sized for size bytes, and
+// stops once it holds more than limit bytes.
+func readAtMost(r io.Reader, size, limit int64) ([]byte, error) {
+	buf := make([]byte, 0, max(size, 0)+1)
+	for int64(len(buf)) <= limit {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return buf, nil
 }
 
 func humanBytes(n int64) string {
