@@ -52,7 +52,7 @@ func anyStep(j *actionlint.Job, cmd *regexp.Regexp, prefixes []string, also func
 		}
 		switch e := s.Exec.(type) {
 		case *actionlint.ExecRun:
-			if e.Run != nil && cmd.MatchString(e.Run.Value) {
+			if e.Run != nil && matchString(cmd, e.Run.Value) {
 				return true
 			}
 		case *actionlint.ExecAction:
