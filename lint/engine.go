@@ -549,9 +549,10 @@ func (l *Linter) assemble(res *Result, pre []Finding) *Result {
 			}
 		}
 	}
+	// each file's findings are finished on their own, on every worker
+	parallelEach(len(files), l.opts.Jobs, func(i int) { files[i].Findings = l.finish(files[i], files[i].Findings) })
 	res.Findings = nil
 	for _, f := range files {
-		f.Findings = l.finish(f, f.Findings)
 		res.Findings = append(res.Findings, f.Findings...)
 	}
 	res.Findings = append(res.Findings, pre...)
