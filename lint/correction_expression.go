@@ -1,10 +1,11 @@
 package lint
 
 import (
-	"regexp"
 	"strings"
 
 	"github.com/rhysd/actionlint"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // scalarStrategyMsg is actionlint's syntax-check finding on strategy: ${{ }}.
@@ -48,7 +49,7 @@ func (c *correctionContext) strategyExpr(line int) *actionlint.String {
 	return strategyExprAt(c.src, line)
 }
 
-var strategyExprRe = regexp.MustCompile(`^(\s*strategy\s*:\s*)(['"]?)(\$\{\{.*\}\})(['"]?)\s*(#.*)?$`)
+var strategyExprRe = lazyre.New(`^(\s*strategy\s*:\s*)(['"]?)(\$\{\{.*\}\})(['"]?)\s*(#.*)?$`)
 
 // strategyExprAt reads "strategy: ${{ ... }}" on a source line.
 func strategyExprAt(ws *workflowSource, line int) *actionlint.String {
@@ -67,7 +68,7 @@ func strategyExprAt(ws *workflowSource, line int) *actionlint.String {
 }
 
 // scalarIndexRe matches actionlint's finding on obj[true] or obj[1].
-var scalarIndexRe = regexp.MustCompile(`^property access of object must be type of string but got "(bool|number)"$`)
+var scalarIndexRe = lazyre.New(`^property access of object must be type of string but got "(bool|number)"$`)
 
 var scalarIndexCorrection = &Correction{
 	ID:   "scalar-index",

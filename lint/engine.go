@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -21,6 +20,7 @@ import (
 	"github.com/rhysd/actionlint"
 
 	"github.com/gantry-ci/gantry/config"
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // FileKind is what a file is to gantry.
@@ -286,7 +286,7 @@ func (l *Linter) LintSource(ctx context.Context, name string, src []byte) (*Resu
 
 // sniffYAML tells a workflow (on: or jobs:) from an action.yml (runs:) by
 // its top-level keys.
-var sniffYAML = regexp.MustCompile(`(?m)^(?:(on|"on"|'on'|jobs)|(runs)):`)
+var sniffYAML = lazyre.New(`(?m)^(?:(on|"on"|'on'|jobs)|(runs)):`)
 
 // SniffKind decides what content without a telling name is: a Dockerfile
 // when its first instruction is FROM or ARG (or it starts with a parser

@@ -1,7 +1,6 @@
 package lint
 
 import (
-	"regexp"
 	"regexp/syntax"
 	"strings"
 	"sync"
@@ -12,13 +11,21 @@ import (
 // position; most scripts contain none of the pattern's literal words, and
 // strings.Contains rules them out far faster.
 
-// prefilters caches the required literals of each regexp matchString saw.
-var prefilters sync.Map // *regexp.Regexp -> []string (nil: no prefilter)
+// pattern is a regexp, compiled (*regexp.Regexp) or on first use
+// (*lazyre.Regexp), as the helpers that rules pass patterns to take it.
+type pattern interface {
+	MatchString(s string) bool
+	FindStringIndex(s string) []int
+	String() string
+}
+
+// prefilters caches the required literals of each pattern matchString saw.
+var prefilters sync.Map // pattern -> []string (nil: no prefilter)
 
 // matchString reports whether re matches s, as re.MatchString does. It
 // first checks that s contains one of the literals every match of re must
 // contain (derived from the pattern, so the answer is exact).
-func matchString(re *regexp.Regexp, s string) bool {
+func matchString(re pattern, s string) bool {
 	v, ok := prefilters.Load(re)
 	if !ok {
 		v, _ = prefilters.LoadOrStore(re, requiredLiterals(re.String()))

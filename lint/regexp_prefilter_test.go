@@ -35,7 +35,7 @@ func TestMatchStringAgreesWithRegexp(t *testing.T) {
 		"go vet ./...", "go test ./...", "bundle exec rspec", "rake", "electron-builder --linux",
 		"echo hi\nterraform apply -auto-approve", "gh release create v1", "Deploy", "vercel --prod",
 	}
-	for _, re := range []*regexp.Regexp{publishCommand, heavyCommand, regexp.MustCompile(`(?i)deploy`)} {
+	for _, re := range []pattern{publishCommand, heavyCommand, regexp.MustCompile(`(?i)deploy`)} {
 		for _, in := range inputs {
 			if got, want := matchString(re, in), re.MatchString(in); got != want {
 				t.Errorf("matchString(%s, %q) = %v, want %v", re, in, got, want)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 
+	"github.com/gantry-ci/gantry/internal/lazyre"
 	"github.com/gantry-ci/gantry/stagegraph"
 )
 
@@ -17,13 +18,13 @@ var assetsPrecompileSecretRule = &Rule{
 }
 
 var (
-	precompileRe = regexp.MustCompile(`\bassets:precompile\b`)
+	precompileRe = lazyre.New(`\bassets:precompile\b`)
 	// secretVarRe matches the variables that let Rails boot to precompile.
-	secretVarRe = regexp.MustCompile(`\b(SECRET_KEY_BASE(_DUMMY)?|RAILS_MASTER_KEY)\b`)
+	secretVarRe = lazyre.New(`\b(SECRET_KEY_BASE(_DUMMY)?|RAILS_MASTER_KEY)\b`)
 	// inlineSecretRe matches NAME=value assignments of Rails secrets.
-	inlineSecretRe = regexp.MustCompile(`\b(SECRET_KEY_BASE|RAILS_MASTER_KEY)=("[^"]*"|'[^']*'|[^\s;&|]+)`)
-	railsEnvInline = regexp.MustCompile(`\b(RAILS_ENV|RACK_ENV)=["']?(\w+)`)
-	placeholderRe  = regexp.MustCompile(`(?i)dummy|placeholder|fake|example|changeme|change_me|precompile|skip|not.?secret|nonsecret|secret|xxxxx|00000`)
+	inlineSecretRe = lazyre.New(`\b(SECRET_KEY_BASE|RAILS_MASTER_KEY)=("[^"]*"|'[^']*'|[^\s;&|]+)`)
+	railsEnvInline = lazyre.New(`\b(RAILS_ENV|RACK_ENV)=["']?(\w+)`)
+	placeholderRe  = lazyre.New(`(?i)dummy|placeholder|fake|example|changeme|change_me|precompile|skip|not.?secret|nonsecret|secret|xxxxx|00000`)
 )
 
 // realLookingSecret reports a value that looks like a real Rails secret

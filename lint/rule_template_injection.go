@@ -3,11 +3,12 @@ package lint
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"strings"
 
 	"github.com/rhysd/actionlint"
 	"gopkg.in/yaml.v3"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // templateInjectionRule flags ${{ }} expressions that an outsider controls
@@ -195,7 +196,7 @@ func injectionMessage(sp exprSpan, src injectionSource, js bool) string {
 		expr, src.field, via, where, safe)
 }
 
-var nonEnvChar = regexp.MustCompile(`[^A-Z0-9]+`)
+var nonEnvChar = lazyre.New(`[^A-Z0-9]+`)
 
 // safeEnvName suggests an env variable name for an expression: the last
 // two parts of its context path, in upper case (ISSUE_TITLE).
@@ -214,7 +215,7 @@ func safeEnvName(expr string) string {
 	return name
 }
 
-var quotedRe = regexp.MustCompile(`"([a-z0-9_.*-]+)"`)
+var quotedRe = lazyre.New(`"([a-z0-9_.*-]+)"`)
 
 // leftToActionlint returns the spans of a workflow script in which
 // actionlint's expression check reports untrusted input. It reports each
@@ -411,7 +412,7 @@ var fileListActions = map[string]bool{"tj-actions/changed-files": true, "trilom/
 	"jitterbit/get-changed-files": true, "ana06/get-changed-files": true, "lots0logs/gh-action-get-changed-files": true}
 
 // outputLineRe matches a line of a run: script that sets a step output.
-var outputLineRe = regexp.MustCompile(`GITHUB_OUTPUT|::set-output`)
+var outputLineRe = lazyre.New(`GITHUB_OUTPUT|::set-output`)
 
 // stepOutputSource follows steps.<id>.outputs.<name> to the earlier run:
 // step that writes it: a line that names the output, writes

@@ -2,9 +2,10 @@ package lint
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // tokenNoTriggerRule flags steps that push commits or tags, open or merge
@@ -49,7 +50,7 @@ func checkTokenNoTrigger(r *Repository, _ any) []Finding {
 // generatedCommitRe matches what jobs that commit generated files say
 // about themselves: formatting, lint fixes, docs, changelogs, version bumps,
 // sponsor and contributor lists.
-var generatedCommitRe = regexp.MustCompile(`(?i)\b(format|prettier|autofix|lint|fmt|docs?|documentation|changelog|changesets?|version|bump|sponsors?|contributors|readme|lkg|generate[ds]?|api-docs|alias)\b`)
+var generatedCommitRe = lazyre.New(`(?i)\b(format|prettier|autofix|lint|fmt|docs?|documentation|changelog|changesets?|version|bump|sponsors?|contributors|readme|lkg|generate[ds]?|api-docs|alias)\b`)
 
 // tokenEffectSeverity weighs a finding by what the skipped runs would have
 // checked: a push to a pull request's branch (its head goes unchecked), a

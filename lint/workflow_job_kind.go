@@ -1,10 +1,11 @@
 package lint
 
 import (
-	"regexp"
 	"strings"
 
 	"github.com/rhysd/actionlint"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // What a job does, as far as rules that weigh a finding by the job care:
@@ -23,7 +24,7 @@ var publishActions = []string{
 }
 
 // publishCommand matches run: scripts that deploy, release or push.
-var publishCommand = regexp.MustCompile(`(?m)\b(deploy|publish|docker (image )?push|docker buildx build[^\n]*--push|npm publish|yarn publish|pnpm publish|cargo publish|gem push|twine upload|gh release create|helm upgrade|kubectl (apply|rollout|set image)|terraform apply|cap [a-z]+ deploy|flyctl deploy|vercel --prod)\b`)
+var publishCommand = lazyre.New(`(?m)\b(deploy|publish|docker (image )?push|docker buildx build[^\n]*--push|npm publish|yarn publish|pnpm publish|cargo publish|gem push|twine upload|gh release create|helm upgrade|kubectl (apply|rollout|set image)|terraform apply|cap [a-z]+ deploy|flyctl deploy|vercel --prod)\b`)
 
 // jobPublishes reports whether a job deploys, releases or pushes an image or
 // package: it has an environment, a publishing action or a publishing
@@ -45,7 +46,7 @@ func jobPublishes(j *actionlint.Job) bool {
 // anyStep reports whether a step of the job runs a script matching cmd, uses
 // an action starting with one of the prefixes, or, when also is set, uses an
 // action (lower-cased uses) for which also holds.
-func anyStep(j *actionlint.Job, cmd *regexp.Regexp, prefixes []string, also func(uses string, e *actionlint.ExecAction) bool) bool {
+func anyStep(j *actionlint.Job, cmd pattern, prefixes []string, also func(uses string, e *actionlint.ExecAction) bool) bool {
 	for _, s := range j.Steps {
 		if s == nil {
 			continue
@@ -75,7 +76,7 @@ func anyStep(j *actionlint.Job, cmd *regexp.Regexp, prefixes []string, also func
 
 // heavyCommand matches run: scripts that build, compile or run test suites
 // that take minutes.
-var heavyCommand = regexp.MustCompile(`(?m)\b(docker (build|compose|-compose)|docker buildx|docker-compose|make|cmake|ninja|bazel|cargo (build|test|nextest)|go (build|test)|mvn|gradlew?|sbt|xcodebuild|swift (build|test)|dotnet (build|test|publish)|msbuild|(npm|yarn|pnpm|bun)( run)? (test|build|e2e|ci)|npx (jest|playwright|cypress)|pytest|tox|nox|rspec|rake|rails (test|assets)|bundle exec|phpunit|mix test|flutter (build|test)|e2e|electron-builder)\b`)
+var heavyCommand = lazyre.New(`(?m)\b(docker (build|compose|-compose)|docker buildx|docker-compose|make|cmake|ninja|bazel|cargo (build|test|nextest)|go (build|test)|mvn|gradlew?|sbt|xcodebuild|swift (build|test)|dotnet (build|test|publish)|msbuild|(npm|yarn|pnpm|bun)( run)? (test|build|e2e|ci)|npx (jest|playwright|cypress)|pytest|tox|nox|rspec|rake|rails (test|assets)|bundle exec|phpunit|mix test|flutter (build|test)|e2e|electron-builder)\b`)
 
 // heavyActions are actions (prefixes) that build, analyse or test at length.
 var heavyActions = []string{

@@ -2,11 +2,12 @@ package lint
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // YAMLDoc is a parsed YAML file other than a workflow (action.yml,
@@ -105,7 +106,7 @@ func isAnchorStart(c byte) bool {
 	return c == '_' || c == '-' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80
 }
 
-var yamlLineRe = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+var yamlLineRe = lazyre.New(`^(?:yaml: )?line (\d+): (.*)$`)
 
 // parseYAML parses src into nodes. A syntax error becomes a positioned
 // syntax-check finding.
