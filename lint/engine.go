@@ -523,7 +523,7 @@ func (l *Linter) run(ctx context.Context, files []*File, pre []Finding) (*Result
 	}
 
 	for _, f := range files {
-		f.raw = slices.Clone(f.Findings)
+		f.raw, f.Findings = f.Findings, nil // assemble copies raw
 	}
 	return l.assemble(res, pre), nil
 }
