@@ -31,6 +31,11 @@ func aliasBomb(src []byte) (line, col int, msg string, bomb bool) {
 	if err := yaml.Unmarshal(src, &doc); err != nil {
 		return 0, 0, "", false // the parser proper reports syntax errors
 	}
+	return aliasBombIn(&doc)
+}
+
+// aliasBombIn is aliasBomb on an already parsed document.
+func aliasBombIn(doc *yaml.Node) (line, col int, msg string, bomb bool) {
 	memo := map[*yaml.Node]int{}
 	var worst *yaml.Node
 	worstSize := 0
@@ -60,7 +65,7 @@ func aliasBomb(src []byte) (line, col int, msg string, bomb bool) {
 		memo[n] = s
 		return s
 	}
-	if total := size(&doc, 0); total > MaxAliasExpansion {
+	if total := size(doc, 0); total > MaxAliasExpansion {
 		line, col = 1, 1
 		if worst != nil {
 			line, col = worst.Line, worst.Column
@@ -111,11 +116,16 @@ var yamlLineRe = lazyre.New(`^(?:yaml: )?line (\d+): (.*)$`)
 // parseYAML parses src into nodes. A syntax error becomes a positioned
 // syntax-check finding.
 func parseYAML(src []byte) (*YAMLDoc, []Finding) {
-	if line, col, msg, bomb := aliasBomb(src); bomb {
-		return nil, []Finding{{RuleID: invalidFileRule.ID, Line: line, Column: col, Message: msg}}
-	}
+	// one parse serves both the alias-bomb check and the document: yaml.v3
+	// keeps aliases as references in nodes, so parsing a bomb is cheap
 	var doc yaml.Node
-	if err := yaml.Unmarshal(src, &doc); err != nil {
+	err := yaml.Unmarshal(src, &doc)
+	if err == nil && mayHaveAliases(src) {
+		if line, col, msg, bomb := aliasBombIn(&doc); bomb {
+			return nil, []Finding{{RuleID: invalidFileRule.ID, Line: line, Column: col, Message: msg}}
+		}
+	}
+	if err != nil {
 		line, msg := 1, strings.TrimPrefix(err.Error(), "yaml: ")
 		if m := yamlLineRe.FindStringSubmatch(err.Error()); m != nil {
 			line, _ = strconv.Atoi(m[1])
