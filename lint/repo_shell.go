@@ -59,6 +59,10 @@ var wrapperCmds = map[string]bool{"sudo": true, "env": true, "time": true, "exec
 	"nohup": true, "then": true, "do": true, "else": true, "elif": true, "if": true, "while": true,
 	"until": true, "!": true, "eval": true}
 
+// interpreters run the script file named by their first argument.
+var interpreters = map[string]bool{"bash": true, "sh": true, "zsh": true, "source": true, ".": true, "python": true,
+	"python3": true, "node": true, "ruby": true, "perl": true, "php": true, "deno": true, "bun": true, "pwsh": true}
+
 var assignRe = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]*=`)
 
 // scriptCommands splits a run: script into simple commands. It understands

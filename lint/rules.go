@@ -220,6 +220,7 @@ var gantryRules = []*Rule{
 	volatileArgEarlyRule,
 	// repository rules
 	actionOutdatedRule,
+	artifactPoisoningRule,
 	awsStaticKeysRule,
 	buildxCacheGrowthRule,
 	checkoutMergeRefRule,
