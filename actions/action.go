@@ -2,6 +2,7 @@ package actions
 
 import (
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -58,6 +59,31 @@ func ActionCommand(getenv runenv.Getenv) ([]string, error) {
 		argv = append(argv, paths...)
 	}
 	return argv, nil
+}
+
+// InputError is an input of the action that makes no gantry command line.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+
+func (e *InputError) Unwrap() error { return e.Err }
+
+// RunAction is what action.yml runs: it prints the command line that the
+// action's inputs describe (ActionCommand) to log, runs it with run, and
+// sets the step output exit-code to run's exit code, which it returns. Its
+// errors are an *InputError for inputs that make no command line, or a
+// failure to write the step output.
+func RunAction(getenv runenv.Getenv, log io.Writer, run func(argv []string) int) (int, error) {
+	argv, err := ActionCommand(getenv)
+	if err != nil {
+		return 0, &InputError{Err: err}
+	}
+	fmt.Fprintf(log, "gantry %s\n", strings.Join(QuoteArgs(argv), " "))
+	code := run(argv)
+	if err := runenv.SetOutput(getenv, "exit-code", strconv.Itoa(code)); err != nil {
+		return code, fmt.Errorf("writing step outputs: %w", err)
+	}
+	return code, nil
 }
 
 // LintOutputNames are the step outputs WriteLintOutputs sets.

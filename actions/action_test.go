@@ -1,6 +1,7 @@
 package actions
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,6 +40,27 @@ func TestActionCommand(t *testing.T) {
 		if err != nil || strings.Join(argv, "|") != tc.want {
 			t.Errorf("%v:\n got %q %v\nwant %q", tc.env, strings.Join(argv, "|"), err, tc.want)
 		}
+	}
+}
+
+func TestRunAction(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "output")
+	env := envMap(map[string]string{"INPUT_COMMAND": "plan", "INPUT_PATHS": "'app dir'", "GITHUB_OUTPUT": out})
+	var log strings.Builder
+	var ran []string
+	code, err := RunAction(env, &log, func(argv []string) int { ran = argv; return 4 })
+	if err != nil || code != 4 || strings.Join(ran, "|") != "plan|--|app dir" {
+		t.Errorf("RunAction = %d, %v; ran %q", code, err, ran)
+	}
+	if log.String() != "gantry plan -- 'app dir'\n" {
+		t.Errorf("log %q", log.String())
+	}
+	if b, _ := os.ReadFile(out); string(b) != "exit-code=4\n" {
+		t.Errorf("outputs %q", b)
+	}
+	var ie *InputError
+	if _, err := RunAction(envMap(map[string]string{"INPUT_COMMAND": "deploy"}), &log, nil); !errors.As(err, &ie) {
+		t.Errorf("bad input: %v, want an *InputError", err)
 	}
 }
 

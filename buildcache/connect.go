@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/util/appdefaults"
 	"github.com/moby/buildkit/util/grpcerrors"
+	"github.com/sirupsen/logrus"
 	"google.golang.org/grpc/codes"
 
 	// Connection helpers register the docker-container://, podman-container://,
@@ -86,6 +88,11 @@ func startHint(addr string) string {
 		return "start a daemon with `sudo buildkitd --addr " + addr + "` (runc must be on PATH), or point --builder or BUILDKIT_HOST at a running one, e.g. docker-container://buildx_buildkit_mybuilder0 for the buildx builder `mybuilder` (driver docker-container); without either, gantry build starts a builder itself (gantry builder --help)"
 	}
 }
+
+// QuietClientLog silences the log of BuildKit's client and containerd's
+// content store, which write through logrus (e.g. "failed check for
+// fsverity support"): the build report says what matters.
+func QuietClientLog() { logrus.SetOutput(io.Discard) }
 
 // ResolveAddress picks the BuildKit address: the flag, else $BUILDKIT_HOST,
 // else BuildKit's default socket. It checks that the address has a known form.

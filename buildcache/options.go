@@ -21,17 +21,52 @@ import (
 	digest "github.com/opencontainers/go-digest"
 	"github.com/tonistiigi/fsutil"
 
+	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/stagegraph"
 )
 
 // ProgressModes are the values of BuildOptions.Progress (--progress).
 var ProgressModes = []string{"auto", "tty", "plain", "rawjson", "quiet"}
 
-// SetFlags checks gantry build's flags as typed and sets them in o:
+// Flags are gantry build's flags that need parsing before they are
+// BuildOptions.
+type Flags struct {
+	// BuildArgs are --build-arg NAME=VALUE, or NAME for the environment's
+	// value.
+	BuildArgs []string
+	// Contexts are --build-context NAME=VALUE.
+	Contexts []string
+	// Outputs are --output values (see ParseOutput).
+	Outputs []string
+	// Builder is --builder: checked when set (see ResolveAddress).
+	Builder string
+}
+
+// Prepare checks gantry build's flags and sets them in o (see setFlags).
+// The SHA build argument defaults to the commit being built in GitHub
+// Actions. Its errors are about the user's input.
+func (o *BuildOptions) Prepare(f Flags, lookupEnv func(string) (string, bool)) error {
+	if err := o.setFlags(f.BuildArgs, f.Contexts, f.Outputs, lookupEnv); err != nil {
+		return err
+	}
+	getenv := func(name string) string {
+		v, _ := lookupEnv(name)
+		return v
+	}
+	runenv.SetDefaultSHA(o.BuildArgs, getenv)
+	if f.Builder != "" {
+		if _, err := ResolveAddress(f.Builder, getenv); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setFlags checks gantry build's flags as typed and sets them in o:
 // --build-arg (NAME=VALUE, or NAME to take the environment's value),
 // --build-context NAME=VALUE, --output, and the spelling of o.Cache and
 // o.Progress. Its errors are about the user's input.
-func (o *BuildOptions) SetFlags(buildArgs, contexts, outputs []string, lookupEnv func(string) (string, bool)) error {
+func (o *BuildOptions) setFlags(buildArgs, contexts, outputs []string, lookupEnv func(string) (string, bool)) error {
 	var err error
 	if o.BuildArgs, err = stagegraph.ParseBuildArgs(buildArgs, lookupEnv); err != nil {
 		return err

@@ -324,3 +324,24 @@ func TestPrepareSession(t *testing.T) {
 		}
 	}
 }
+
+func TestPrepare(t *testing.T) {
+	env := map[string]string{"GITHUB_SHA": "abc123", "VERSION": "1.2"}
+	lookupEnv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	var o BuildOptions
+	o.Progress = "auto"
+	if err := o.Prepare(Flags{BuildArgs: []string{"VERSION"}, Outputs: []string{"type=local,dest=out"}}, lookupEnv); err != nil {
+		t.Fatal(err)
+	}
+	if o.BuildArgs["SHA"] != "abc123" || o.BuildArgs["VERSION"] != "1.2" || len(o.Exports) != 1 {
+		t.Errorf("build args %v, exports %v", o.BuildArgs, o.Exports)
+	}
+	o = BuildOptions{Progress: "auto"}
+	if err := o.Prepare(Flags{BuildArgs: []string{"SHA=mine"}}, lookupEnv); err != nil || o.BuildArgs["SHA"] != "mine" {
+		t.Errorf("an explicit SHA: %v, %v", o.BuildArgs, err)
+	}
+	o = BuildOptions{Progress: "auto"}
+	if err := o.Prepare(Flags{Builder: "bogus://x"}, lookupEnv); err == nil || !strings.Contains(err.Error(), "invalid BuildKit address") {
+		t.Errorf("a bad --builder: %v", err)
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/moby/buildkit/client"
 	digest "github.com/opencontainers/go-digest"
 
+	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/internal/text"
 )
 
@@ -552,6 +553,19 @@ func shortCacheName(desc string) string {
 
 func round2(f float64) float64 {
 	return float64(int64(f*100+0.5)) / 100
+}
+
+// Publish shows the report where gantry build does: the table on w, the
+// JSON report at path (when not ""), and the job summary in GitHub Actions,
+// whose failure is only a warning on w.
+func (r *Report) Publish(w io.Writer, path string, getenv runenv.Getenv) error {
+	if err := r.Write(w, path); err != nil {
+		return err
+	}
+	if err := runenv.AppendSummary(getenv, r.Markdown()); err != nil {
+		fmt.Fprintln(w, "gantry: warning: job summary:", err)
+	}
+	return nil
 }
 
 // Write prints the table to w and, when path is not "", writes the JSON

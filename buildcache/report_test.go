@@ -2,6 +2,8 @@ package buildcache
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -160,6 +162,24 @@ func TestReportOutputs(t *testing.T) {
 	b.Reset()
 	if err := r.WriteJSON(&b); err != nil || !strings.Contains(b.String(), `"cache_source": "import"`) {
 		t.Errorf("json: %v\n%s", err, b.String())
+	}
+
+	dir := t.TempDir()
+	env := map[string]string{"GITHUB_STEP_SUMMARY": filepath.Join(dir, "summary.md")}
+	b.Reset()
+	if err := r.Publish(&b, filepath.Join(dir, "report.json"), func(k string) string { return env[k] }); err != nil || !strings.Contains(b.String(), "STAGE") {
+		t.Fatalf("publish: %v\n%s", err, b.String())
+	}
+	if js, _ := os.ReadFile(filepath.Join(dir, "report.json")); !strings.Contains(string(js), `"cache_source": "import"`) {
+		t.Errorf("published json: %s", js)
+	}
+	if md, _ := os.ReadFile(env["GITHUB_STEP_SUMMARY"]); !strings.Contains(string(md), r.Markdown()) {
+		t.Errorf("job summary: %s", md)
+	}
+	env["GITHUB_STEP_SUMMARY"] = filepath.Join(dir, "no", "summary.md")
+	b.Reset()
+	if err := r.Publish(&b, "", func(k string) string { return env[k] }); err != nil || !strings.Contains(b.String(), "gantry: warning: job summary:") {
+		t.Errorf("an unwritable summary is a warning: %v\n%s", err, b.String())
 	}
 }
 

@@ -280,3 +280,23 @@ func TestResolveFindsRunningDaemons(t *testing.T) {
 		t.Errorf("buildx: %+v %v", r, err)
 	}
 }
+
+func TestParseKeepStorage(t *testing.T) {
+	for _, tc := range []struct {
+		keep    string
+		emptyOK bool
+		want    int64
+		wantErr bool
+	}{
+		{keep: "10GB", want: 10 << 30},
+		{keep: "512MB", emptyOK: true, want: 512 << 20},
+		{keep: "", emptyOK: true, want: 0},
+		{keep: "", wantErr: true},
+		{keep: "lots", emptyOK: true, wantErr: true},
+	} {
+		got, err := ParseKeepStorage(tc.keep, tc.emptyOK)
+		if (err != nil) != tc.wantErr || got != tc.want {
+			t.Errorf("ParseKeepStorage(%q, %v) = %d, %v; want %d, error %v", tc.keep, tc.emptyOK, got, err, tc.want, tc.wantErr)
+		}
+	}
+}

@@ -78,6 +78,19 @@ func WriteStatus(ctx context.Context, w io.Writer, res *Resolution, c *client.Cl
 	return nil
 }
 
+// ParseKeepStorage is a --keep-storage size, such as 10GB, in bytes; ""
+// is 0 (no bound) when emptyOK.
+func ParseKeepStorage(keep string, emptyOK bool) (int64, error) {
+	if keep == "" && emptyOK {
+		return 0, nil
+	}
+	n, err := units.RAMInBytes(keep)
+	if err != nil {
+		return 0, fmt.Errorf("--keep-storage %q: want a size such as 10GB", keep)
+	}
+	return n, nil
+}
+
 // PruneOptions say which cache records Prune removes.
 type PruneOptions struct {
 	// KeepBytes keeps the most recently used records up to this size.

@@ -1,6 +1,11 @@
 package lint
 
-import "github.com/rhysd/actionlint"
+import (
+	"cmp"
+	"slices"
+
+	"github.com/rhysd/actionlint"
+)
 
 // Correction is one deliberate difference between gantry's output and
 // actionlint's: a finding actionlint gets wrong, or rates higher than it is
@@ -27,10 +32,23 @@ type Correction struct {
 var corrections = []*Correction{
 	shellcheckSeverityCorrection,
 	shellcheckNotShellCorrection,
+	shellcheckPlaceholderCorrection,
 	shellcheckRunnerVarCorrection,
+	shellcheckCIPolicyCorrection,
+	ifCondConstantCorrection,
 	runnerLabelCorrection,
 	dynamicStrategyCorrection,
+	workingDirOverrideCorrection,
+	serviceImageSkipCorrection,
+	concurrentStepsCorrection,
+	emptySectionCorrection,
+	emptyEventFilterCorrection,
+	globOnceCorrection,
 	scalarIndexCorrection,
+	runnerWorkspaceCorrection,
+	propertyCaseCorrection,
+	untrustedAbsentCorrection,
+	undefinedCosmeticCorrection,
 	actionRuntimeCorrection,
 }
 
@@ -56,6 +74,10 @@ type correctionContext struct {
 	runs     map[actionlint.Pos]runStep
 	// prepared counts the changes each prepare visitor made to the workflow.
 	prepared map[*Correction]int
+	// globbed holds the patterns glob-once has reported.
+	globbed map[*actionlint.String]bool
+	// byPos is the workflow's strings sorted by position, for stringAt.
+	byPos []visitedString
 }
 
 // runStep is a run: step with the job it belongs to.
@@ -89,6 +111,32 @@ func (c *correctionContext) setWorkflow(w *actionlint.Workflow) {
 func (c *correctionContext) runAt(fd *Finding) (runStep, bool) {
 	r, ok := c.runs[actionlint.Pos{Line: fd.Line, Col: fd.Column}]
 	return r, ok
+}
+
+// stringAt returns the string of the workflow that holds the position: the
+// last one that starts at or before it. Findings on ${{ }} and on patterns
+// are always inside a string.
+func (c *correctionContext) stringAt(line, col int) *visitedString {
+	if c.workflow == nil {
+		return nil
+	}
+	if c.byPos == nil {
+		for _, v := range c.src.strings(c.workflow) {
+			if v.s.Pos != nil {
+				c.byPos = append(c.byPos, v)
+			}
+		}
+		slices.SortFunc(c.byPos, func(a, b visitedString) int {
+			return cmp.Or(cmp.Compare(a.s.Pos.Line, b.s.Pos.Line), cmp.Compare(a.s.Pos.Col, b.s.Pos.Col))
+		})
+	}
+	i, _ := slices.BinarySearchFunc(c.byPos, actionlint.Pos{Line: line, Col: col + 1}, func(v visitedString, p actionlint.Pos) int {
+		return cmp.Or(cmp.Compare(v.s.Pos.Line, p.Line), cmp.Compare(v.s.Pos.Col, p.Col))
+	})
+	if i == 0 {
+		return nil
+	}
+	return &c.byPos[i-1]
 }
 
 // correct applies the corrections to one workflow's actionlint findings

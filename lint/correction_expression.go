@@ -1,6 +1,8 @@
 package lint
 
 import (
+	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/rhysd/actionlint"
@@ -78,4 +80,65 @@ var scalarIndexCorrection = &Correction{
 	apply: func(_ *correctionContext, fd *Finding) bool {
 		return !scalarIndexRe.MatchString(fd.Message)
 	},
+}
+
+// undefinedPropRe matches actionlint's finding on a property an object type
+// does not have: the property and the object type.
+var undefinedPropRe = regexp.MustCompile(`^property "([^"]*)" is not defined in object type (\{.*\})$`)
+
+var runnerWorkspaceCorrection = &Correction{
+	ID:   "runner-workspace",
+	Rule: "expression",
+	Reason: "the runner sets runner.workspace (the parent of github.workspace, where a job may put files next to " +
+		"the checkout) in every job, and workflows use it widely; actionlint's runner context type leaves it out",
+	apply: func(_ *correctionContext, fd *Finding) bool {
+		m := undefinedPropRe.FindStringSubmatch(fd.Message)
+		return m == nil || m[1] != "workspace" || m[2] != actionlint.BuiltinGlobalVariableTypes["runner"].String()
+	},
+}
+
+var propertyCaseCorrection = &Correction{
+	ID:   "property-case",
+	Rule: "expression",
+	Reason: "property names are case-insensitive (actionlint itself lower-cases github.ACTOR), but actionlint looks " +
+		"up an index with a string literal as written, so github['ACTOR'] is \"not defined\" while github.ACTOR is " +
+		"fine; gantry accepts the index when the lower-cased name is a property of the object",
+	apply: func(_ *correctionContext, fd *Finding) bool {
+		m := undefinedPropRe.FindStringSubmatch(fd.Message)
+		if m == nil || strings.ToLower(m[1]) == m[1] {
+			return true
+		}
+		return !slices.Contains(objectTypeProps(m[2]), strings.ToLower(m[1]))
+	},
+}
+
+// objectTypeProps returns the top-level property names of an object type
+// as actionlint prints it: {a: string; b: {c: number}}.
+func objectTypeProps(t string) []string {
+	if len(t) < 2 || t[0] != '{' || t[len(t)-1] != '}' {
+		return nil
+	}
+	var out []string
+	depth, start := 0, 1
+	for i := 1; i < len(t)-1; i++ {
+		switch t[i] {
+		case '{', '(', '<':
+			depth++
+		case '}', ')', '>':
+			depth--
+		case ';':
+			if depth == 0 {
+				out = appendProp(out, t[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return appendProp(out, t[start:len(t)-1])
+}
+
+func appendProp(out []string, field string) []string {
+	if name, _, ok := strings.Cut(strings.TrimSpace(field), ":"); ok {
+		out = append(out, strings.TrimSpace(name))
+	}
+	return out
 }

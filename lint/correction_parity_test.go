@@ -13,7 +13,7 @@ import (
 )
 
 // TestCorrectionsParity lints actionlint's own test workflows (err/,
-// examples/ and ok/) with and without gantry's corrections and checks that
+// examples/ and ok/), and gantry's in testdata/corrections/workflows, with and without gantry's corrections and checks that
 // every difference is one a correction recorded. The differences are listed,
 // per corpus file, in testdata/corrections/parity.golden (rewrite it with
 // -update): that file is where gantry's output differs from actionlint's,
@@ -22,8 +22,16 @@ func TestCorrectionsParity(t *testing.T) {
 	shellcheck := lookPathOrSkip(t, "shellcheck")
 	var golden strings.Builder
 	used := map[*Correction]bool{}
+	// actionlint's own test workflows, then gantry's: one per correction that
+	// actionlint's suite does not exercise (testdata/corrections/workflows)
+	type suite struct{ name, dir string }
+	var suites []suite
 	for _, sub := range []string{"err", "examples", "ok"} {
-		dir := corpusDir(t, "actionlint", sub)
+		suites = append(suites, suite{sub, corpusDir(t, "actionlint", sub)})
+	}
+	suites = append(suites, suite{"gantry", filepath.Join("..", "testdata", "corrections", "workflows")})
+	for _, su := range suites {
+		sub, dir := su.name, su.dir
 		ents, err := os.ReadDir(dir)
 		if err != nil {
 			t.Fatal(err)

@@ -147,14 +147,30 @@ var shellcheckRunnerVarCorrection = &Correction{
 }
 
 // variableAt returns the name of the shell variable expanded at line and
-// column (1-based, as shellcheck counts them, tabs to the next multiple
-// of 8) of a script.
+// column (1-based, as shellcheck counts them) of a script.
 func variableAt(script string, line, col int) (string, bool) {
-	lines := strings.Split(script, "\n")
-	if line < 1 || line > len(lines) || col < 1 {
+	text, i, ok := scriptPosition(script, line, col)
+	if !ok || text[i] != '$' {
 		return "", false
 	}
-	text := lines[line-1]
+	rest := strings.TrimPrefix(text[i+1:], "{")
+	n := 0
+	for n < len(rest) && (rest[n] == '_' || rest[n] >= 'A' && rest[n] <= 'Z' || rest[n] >= 'a' && rest[n] <= 'z' || n > 0 && rest[n] >= '0' && rest[n] <= '9') {
+		n++
+	}
+	return rest[:n], n > 0
+}
+
+// scriptPosition returns the script line that a shellcheck position (line
+// and column, 1-based, tabs to the next multiple of 8) is on and the byte
+// offset of the column in it; ok is false when the position is not a
+// character of the script.
+func scriptPosition(script string, line, col int) (text string, offset int, ok bool) {
+	lines := strings.Split(script, "\n")
+	if line < 1 || line > len(lines) || col < 1 {
+		return "", 0, false
+	}
+	text = lines[line-1]
 	i, c := 0, 1
 	for i < len(text) && c < col {
 		if text[i] == '\t' {
@@ -164,15 +180,10 @@ func variableAt(script string, line, col int) (string, bool) {
 		}
 		i++
 	}
-	if c != col || i >= len(text) || text[i] != '$' {
-		return "", false
+	if c != col || i >= len(text) {
+		return "", 0, false
 	}
-	rest := strings.TrimPrefix(text[i+1:], "{")
-	n := 0
-	for n < len(rest) && (rest[n] == '_' || rest[n] >= 'A' && rest[n] <= 'Z' || rest[n] >= 'a' && rest[n] <= 'z' || n > 0 && rest[n] >= '0' && rest[n] <= '9') {
-		n++
-	}
-	return rest[:n], n > 0
+	return text, i, true
 }
 
 // runnerVariables are set by the GitHub Actions runner, with values that

@@ -254,7 +254,7 @@ func TestCorrectExpression(t *testing.T) {
 				        os: [ubuntu-latest]
 				    runs-on: ${{ matrix.os }}
 				    steps:
-				      - run: echo ${{ matrix.name }}
+				      - run: make ${{ matrix.name }}
 				`,
 			want: []string{`9:23: error: property "name" is not defined`},
 		},

@@ -3,7 +3,8 @@
 // configuration and inline suppressions, and returns findings in one shape
 // that every output format and every other command shares.
 //
-// Layout: engine.go runs a lint; rules.go lists the rules, and each of
+// Layout: engine.go runs a lint; run.go is one `gantry lint` run (stdin or
+// paths, with or without fixes) and flags.go checks its flags; rules.go lists the rules, and each of
 // gantry's rules lives in rule_<id>.go (its fix, if any, in fix_*.go). A
 // rule file holds only its rule: what several rules use lives in a file
 // named for what it does. repository.go is the repository model that

@@ -121,7 +121,138 @@ func pushDir(s *RepoStep, cmd *shellCmd) (string, bool) {
 			dir, stack = stack[len(stack)-1], stack[:len(stack)-1]
 		}
 	}
+	cd, ok := gitDirOption(*cmd)
+	if !ok {
+		return "", false
+	}
+	return path.Join(dir, cd), true
+}
+
+// gitDirOption returns the directory that git's -C options before the
+// subcommand change to ("" for none); ok is false when one is not literal.
+func gitDirOption(c shellCmd) (string, bool) {
+	if len(c.Words) == 0 || c.Words[0] != "git" {
+		return "", true
+	}
+	dir := ""
+	ws := c.Words[1:]
+	for len(ws) > 1 && strings.HasPrefix(ws[0], "-") {
+		if ws[0] == "-C" {
+			if strings.Contains(ws[1], "$") {
+				return "", false
+			}
+			dir = path.Join(dir, ws[1])
+		}
+		if ws[0] == "-C" || ws[0] == "-c" || ws[0] == "--git-dir" || ws[0] == "--work-tree" || ws[0] == "--namespace" {
+			ws = ws[2:]
+			continue
+		}
+		ws = ws[1:]
+	}
 	return dir, true
+}
+
+// gitClone is a git clone command of a job: the URL it clones, the
+// directory it clones into (relative to the workspace) and the branch it
+// checks out ("" for the remote's default or a branch gantry cannot tell).
+type gitClone struct {
+	step        int // index of the step in the job
+	url, dir    string
+	branch      string
+	branchKnown bool // the branch is literal, or the clone names none
+}
+
+// cloneAt returns the latest git clone, before command cmd of step i,
+// whose directory holds dir; nil when there is none.
+func (jc *jobCredentials) cloneAt(i int, cmd *shellCmd, dir string) *gitClone {
+	var best *gitClone
+	for k := 0; k <= i && k < len(jc.j.Steps); k++ {
+		s := jc.j.Steps[k]
+		for _, c := range s.Commands() {
+			if k == i && cmd != nil && (c.Line > cmd.Line || c.Line == cmd.Line && c.Col >= cmd.Col) {
+				break
+			}
+			if len(c.Words) == 0 || c.Words[0] != "git" {
+				continue
+			}
+			sub := c.Sub()
+			if len(sub) == 0 || sub[0] != "clone" {
+				continue
+			}
+			gc, ok := parseGitClone(sub[1:])
+			if !ok {
+				continue
+			}
+			base, ok := pushDir(s, &c)
+			if !ok {
+				continue
+			}
+			gc.step, gc.dir = k, cleanWorkDir(path.Join(base, gc.dir))
+			if dir == gc.dir || strings.HasPrefix(dir, gc.dir+"/") || gc.dir == "" {
+				best = gc
+			}
+		}
+	}
+	return best
+}
+
+// cloneOwning returns the git clone that the directory dir of command cmd
+// in step i belongs to: the latest clone holding dir, unless a checkout
+// into dir or a parent of it comes after the clone.
+func (jc *jobCredentials) cloneOwning(i int, cmd *shellCmd, dir string) *gitClone {
+	clone := jc.cloneAt(i, cmd, dir)
+	if clone == nil {
+		return nil
+	}
+	if co := jc.checkoutAt(i, dir); co != nil && slices.Index(jc.j.Steps, co) > clone.step {
+		return nil
+	}
+	return clone
+}
+
+// parseGitClone reads git clone's arguments: the URL, the directory (by
+// default the URL's last element without .git) and --branch.
+func parseGitClone(args []string) (*gitClone, bool) {
+	gc := &gitClone{branchKnown: true}
+	var pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name, val, hasVal := strings.Cut(a, "=")
+		switch name {
+		case "-b", "--branch":
+			if !hasVal && i+1 < len(args) {
+				i++
+				val = args[i]
+			}
+			gc.branch = val
+			gc.branchKnown = !strings.Contains(val, "$")
+			continue
+		case "-o", "--origin", "-c", "--config", "--depth", "--reference", "--reference-if-able", "--separate-git-dir",
+			"-j", "--jobs", "--filter", "-u", "--upload-pack", "--template", "--shallow-since", "--shallow-exclude",
+			"--server-option", "--bundle-uri":
+			if !hasVal {
+				i++
+			}
+			continue
+		}
+		if strings.HasPrefix(a, "-") {
+			continue
+		}
+		pos = append(pos, a)
+	}
+	switch len(pos) {
+	case 1:
+		base := pos[0][strings.LastIndexAny(pos[0], "/:")+1:]
+		gc.url, gc.dir = pos[0], strings.TrimSuffix(base, ".git")
+	case 2:
+		gc.url, gc.dir = pos[0], pos[1]
+	default:
+		return nil, false
+	}
+	if gc.dir == "" || strings.Contains(gc.dir, "$") {
+		return nil, false
+	}
+	return gc, true
 }
 
 // gitCred decides what credential a git push (cmd, or an action that
@@ -144,6 +275,10 @@ func (jc *jobCredentials) gitCred(s *RepoStep, cmd *shellCmd) cred {
 	if co != nil {
 		start = slices.Index(jc.j.Steps, co) + 1
 	}
+	clone := jc.cloneOwning(idx, cmd, dir)
+	if clone != nil {
+		start = clone.step
+	}
 	// the last reconfiguration of git's credentials before the push wins
 	for k := idx; k >= start; k-- {
 		st := jc.j.Steps[k]
@@ -161,6 +296,14 @@ func (jc *jobCredentials) gitCred(s *RepoStep, cmd *shellCmd) cred {
 				return jc.classify(st, &c, strings.Join(c.Words, " "), "the token git is configured with", 0)
 			}
 		}
+	}
+	if clone != nil {
+		// a clone has only the credentials of its URL: actions/checkout
+		// persists its token in the checked-out repository's own config
+		if strings.Contains(clone.url, "://") && strings.Contains(clone.url, "@") {
+			return jc.classify(jc.j.Steps[clone.step], nil, clone.url, "the token in the clone URL", 0)
+		}
+		return cred{}
 	}
 	if co == nil {
 		return cred{}

@@ -127,7 +127,7 @@ func (jc *jobScan) runEffects(s *RepoStep, run *actionlint.String) []tokenEffect
 			if len(sub) == 0 || sub[0] != "push" {
 				continue
 			}
-			causes := jc.gitPushCauses(s, sub[1:])
+			causes := jc.gitPushCauses(s, &c, sub[1:])
 			if len(causes) == 0 {
 				continue
 			}
@@ -352,8 +352,15 @@ func (jc *jobScan) runsForTags() bool {
 	return t != nil && t.Tags.set
 }
 
-// gitPushCauses parses git push arguments into the refs it pushes.
-func (jc *jobScan) gitPushCauses(s *RepoStep, args []string) []causedEvent {
+// gitPushCauses parses the arguments of git push (command cmd of step s)
+// into the refs it pushes.
+func (jc *jobScan) gitPushCauses(s *RepoStep, cmd *shellCmd, args []string) []causedEvent {
+	current := func(desc string) []causedEvent { return jc.currentBranchPush(desc) }
+	if dir, ok := pushDir(s, cmd); ok {
+		if clone := jc.cloneOwning(slices.Index(jc.j.Steps, s), cmd, dir); clone != nil {
+			current = func(desc string) []causedEvent { return jc.clonePush(clone, desc) }
+		}
+	}
 	var pos []string
 	tags, follow := false, false
 	for i := 0; i < len(args); i++ {
@@ -386,7 +393,7 @@ func (jc *jobScan) gitPushCauses(s *RepoStep, args []string) []causedEvent {
 		if tags && !follow {
 			return out
 		}
-		return append(out, jc.currentBranchPush("this push")...)
+		return append(out, current("this push")...)
 	}
 	for i := 0; i < len(refspecs); i++ {
 		spec := refspecs[i]
@@ -413,7 +420,7 @@ func (jc *jobScan) gitPushCauses(s *RepoStep, args []string) []causedEvent {
 		case strings.HasPrefix(dst, "refs/heads/"):
 			out = append(out, jc.branchPush(strings.TrimPrefix(dst, "refs/heads/")))
 		case dst == "HEAD" || dst == "@":
-			out = append(out, jc.currentBranchPush("this push")...)
+			out = append(out, current("this push")...)
 		case jc.tagNames[dst]:
 			out = append(out, jc.tagPush(dst))
 		case strings.Contains(dst, "$"):
@@ -482,6 +489,20 @@ func (jc *jobScan) currentBranchPush(desc string) []causedEvent {
 		desc += " to " + branch
 	}
 	return []causedEvent{{event: "push", ref: branch, desc: desc}}
+}
+
+// clonePush is a push of the branch a git clone checked out: its --branch,
+// or the repository's default branch; nothing when the branch is not literal.
+func (jc *jobScan) clonePush(clone *gitClone, desc string) []causedEvent {
+	if jc.skipCI || !clone.branchKnown {
+		return nil
+	}
+	if clone.branch == "" {
+		return []causedEvent{{event: "push", desc: desc}}
+	}
+	c := jc.branchPush(clone.branch)
+	c.desc = desc + " to " + clone.branch
+	return []causedEvent{c}
 }
 
 // triggerBranch returns the branch the workflow runs on when its only

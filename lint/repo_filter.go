@@ -217,3 +217,6 @@ func (t *Trigger) acceptsBranchPushes() bool { return t.Branches.set || !t.Tags.
 
 // acceptsTagPushes reports whether a push trigger runs for some tag.
 func (t *Trigger) acceptsTagPushes() bool { return t.Tags.set || !t.Branches.set }
+
+// defaultBranches are the branch names taken to be the default branch.
+var defaultBranches = []string{"main", "master"}

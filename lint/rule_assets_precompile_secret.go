@@ -23,6 +23,9 @@ var (
 	secretVarRe = lazyre.New(`\b(SECRET_KEY_BASE(_DUMMY)?|RAILS_MASTER_KEY)\b`)
 	// inlineSecretRe matches NAME=value assignments of Rails secrets.
 	inlineSecretRe = lazyre.New(`\b(SECRET_KEY_BASE|RAILS_MASTER_KEY)=("[^"]*"|'[^']*'|[^\s;&|]+)`)
+	// appSecretRe matches an assignment of a secret under the app's own
+	// name (APP_SECRET_TOKEN=dummy), which its config reads to boot.
+	appSecretRe    = lazyre.New(`(^|[\s;&|(])[A-Z][A-Z0-9_]*SECRET[A-Z0-9_]*=`)
 	railsEnvInline = lazyre.New(`\b(RAILS_ENV|RACK_ENV)=["']?(\w+)`)
 	placeholderRe  = lazyre.New(`(?i)dummy|placeholder|fake|example|changeme|change_me|precompile|skip|not.?secret|nonsecret|secret|xxxxx|00000`)
 )
@@ -53,10 +56,13 @@ func checkAssetsPrecompileSecret(f *File, _ any) []Finding {
 						m[1], strings.ToLower(m[1]), m[1])})
 					continue
 				}
-				if !precompileRe.MatchString(script) || secretVarRe.MatchString(script) || secretMount(c) {
+				if !precompileRe.MatchString(script) || secretVarRe.MatchString(script) || appSecretRe.MatchString(script) || secretMount(c) {
 					continue
 				}
 				env := stageEnvBefore(st, i)
+				if hasAppSecret(env) {
+					continue
+				}
 				if _, ok := env["SECRET_KEY_BASE"]; ok {
 					continue
 				}
@@ -77,7 +83,9 @@ func checkAssetsPrecompileSecret(f *File, _ any) []Finding {
 					continue // Rails boots without a secret outside production-like environments
 				}
 				line, col := findInStep(g, s, precompileRe)
-				out = append(out, Finding{Line: line, Column: col, Message: fmt.Sprintf(
+				// a warning: whether the app needs SECRET_KEY_BASE to boot is up to
+				// its config, which a Dockerfile does not show
+				out = append(out, Finding{Line: line, Column: col, Severity: SeverityWarning, Message: fmt.Sprintf(
 					"`assets:precompile` runs with RAILS_ENV=%s but without SECRET_KEY_BASE: Rails refuses to boot and the build fails; prefix it with SECRET_KEY_BASE_DUMMY=1 (Rails 7.1+) or SECRET_KEY_BASE=dummy", railsEnv)})
 			case *instructions.EnvCommand:
 				for _, kv := range c.Env {
@@ -91,6 +99,17 @@ func checkAssetsPrecompileSecret(f *File, _ any) []Finding {
 		}
 	}
 	return out
+}
+
+// hasAppSecret reports whether ENV or ARG set a secret under a name of the
+// app's own (APP_SECRET_TOKEN): its config may read that one to boot.
+func hasAppSecret(env map[string]string) bool {
+	for k, v := range env {
+		if strings.Contains(k, "SECRET") && v != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // literalSecret reports ENV or ARG values of Rails secrets that look real.

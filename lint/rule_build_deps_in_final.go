@@ -11,6 +11,7 @@ import (
 
 	"github.com/gantry-ci/gantry/internal/lazyre"
 	"github.com/gantry-ci/gantry/internal/text"
+	"github.com/gantry-ci/gantry/stagegraph"
 )
 
 var buildDepsInFinalRule = &Rule{
@@ -65,6 +66,9 @@ func checkBuildDepsInFinal(f *File, _ any) []Finding {
 					final.DisplayName(), strings.Join(bad, ", "), text.Plural(len(bad), "it", "them"))})
 			}
 		case *instructions.CopyCommand:
+			if stageRunsNode(g, final) {
+				continue // a node server needs its node_modules at run time
+			}
 			for _, src := range c.SourcePaths {
 				if slices.Contains(strings.Split(path.Clean(src), "/"), "node_modules") {
 					from := ""
@@ -73,13 +77,91 @@ func checkBuildDepsInFinal(f *File, _ any) []Finding {
 					}
 					line, col := findInStep(g, s, regexp.MustCompile(regexp.QuoteMeta(src)))
 					out = append(out, Finding{Line: line, Column: col, Message: fmt.Sprintf(
-						"the final stage %s copies node_modules%s: after assets:precompile the packs are in public/, and node_modules only makes the image bigger", final.DisplayName(), from)})
+						"the final stage %s copies node_modules%s, but nothing in it runs node: after assets:precompile the packs are in public/, and node_modules only makes the image bigger", final.DisplayName(), from)})
 					break
 				}
 			}
 		}
 	}
 	return out
+}
+
+// nodeCommands are the programs that run node, or a node server.
+var nodeCommands = map[string]bool{"node": true, "nodejs": true, "npm": true, "npx": true, "yarn": true, "pnpm": true,
+	"bun": true, "pm2": true, "pm2-runtime": true, "nodemon": true, "forever": true}
+
+// stageRunsNode reports whether node runs in the image of stage st (or the
+// stages it builds on), so that node_modules is needed at run time: its
+// base image is a node image, its CMD or ENTRYPOINT runs node, npm, yarn
+// and the like, or it copies in a node runtime (say, a Rails image that
+// also runs a node streaming server). A distribution's nodejs package
+// counts only when no stage of the graph precompiles Rails assets: a Rails
+// image installs it for ExecJS, and its packs are already in public/.
+func stageRunsNode(g *stagegraph.StageGraph, st *stagegraph.Stage) bool {
+	precompiles := slices.ContainsFunc(g.Stages, func(s *stagegraph.Stage) bool {
+		return slices.ContainsFunc(s.Steps, func(step stagegraph.Step) bool {
+			r, ok := step.Command.(*instructions.RunCommand)
+			return ok && strings.Contains(runScriptOf(r), "assets:precompile")
+		})
+	})
+	for ; st != nil; st = st.BaseStage {
+		if st.BaseStage == nil && nodeImage(st.Base) {
+			return true
+		}
+		for _, s := range st.Steps {
+			switch c := s.Command.(type) {
+			case *instructions.CmdCommand:
+				if runsNode(c.CmdLine) {
+					return true
+				}
+			case *instructions.EntrypointCommand:
+				if runsNode(c.CmdLine) {
+					return true
+				}
+			case *instructions.CopyCommand:
+				for _, src := range c.SourcePaths {
+					if elems := strings.Split(path.Clean(src), "/"); slices.Contains(elems, "node") || slices.Contains(elems, "nodejs") {
+						return true
+					}
+				}
+			case *instructions.RunCommand:
+				for _, cmd := range shellCommands(runScriptOf(c)) {
+					if pkgs := installedPackages(cmd); !precompiles && (slices.Contains(pkgs, "nodejs") || slices.Contains(pkgs, "node") || slices.Contains(pkgs, "npm")) {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// nodeImage reports whether an image reference names a node image: node,
+// library/node, cimg/node, ubi8/nodejs-20, distroless/nodejs22-debian12.
+func nodeImage(ref string) bool {
+	name := ref
+	if i := strings.IndexByte(name, '@'); i >= 0 {
+		name = name[:i]
+	}
+	name = name[strings.LastIndexByte(name, '/')+1:]
+	if i := strings.IndexByte(name, ':'); i >= 0 {
+		name = name[:i]
+	}
+	return name == "node" || strings.HasPrefix(name, "nodejs")
+}
+
+// runsNode reports whether a CMD or ENTRYPOINT command line runs a node
+// program, in exec form or through a shell.
+func runsNode(cmdLine []string) bool {
+	for _, arg := range cmdLine {
+		for _, w := range strings.Fields(arg) {
+			w = strings.Trim(w, `"'`)
+			if nodeCommands[path.Base(w)] || strings.Contains(w, "node_modules/.bin/") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // installedPackages returns the packages an apk add, apt-get install, yum

@@ -16,7 +16,67 @@ RUN apk add --no-cache \
 RUN yarn install
 FROM ruby:3.3 AS main
 COPY --from=npm /app/node_modules node_modules
-`, want: []string{"4:17: the final stage main copies node_modules from npm"}},
+`, want: []string{"4:17: the final stage main copies node_modules from npm, but nothing in it runs node"}},
+		{name: "node_modules in a Rails image that precompiled its assets", src: `FROM node:20 AS npm
+RUN yarn install --frozen-lockfile
+FROM ruby:3.3 AS assets
+COPY --from=npm /app/node_modules node_modules
+RUN bin/rails assets:precompile
+FROM ruby:3.3-slim AS main
+COPY --from=assets /app/public public
+COPY --from=npm /app/node_modules ./node_modules
+CMD ["bin/rails", "server", "-b", "0.0.0.0"]
+`, want: []string{"8:17: the final stage main copies node_modules from npm"}},
+		{name: "a node server: CMD runs node", src: `FROM node:20 AS deps
+RUN yarn install --production
+FROM gcr.io/distroless/cc AS main
+COPY --from=deps /usr/local/bin/node /usr/local/bin/node
+COPY --from=deps /app/node_modules /app/node_modules
+CMD ["node", "build/server/index.js"]
+`},
+		{name: "a node server: node base image and yarn start", src: `FROM node:20-alpine AS build
+RUN yarn install && yarn build
+FROM node:20-alpine AS runner
+COPY --from=build /app/node_modules ./node_modules
+CMD yarn start
+`},
+		{name: "a node server through a base stage", src: `FROM node:20-slim AS base
+FROM base AS deps
+RUN npm ci
+FROM base
+COPY --from=deps /app/node_modules node_modules
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["sh", "-c", "npm run migrate && ./node_modules/.bin/next start"]
+`},
+		{name: "a Rails image that also runs a node streaming server", src: `FROM node:20-bookworm-slim AS node
+FROM ruby:3.3-slim AS build
+COPY --from=node /usr/local/bin/node /usr/local/bin/node
+RUN yarn install && bin/rails assets:precompile
+FROM ruby:3.3-slim
+COPY --from=node /usr/local/bin/node /usr/local/bin/node
+COPY --from=node /usr/local/lib/node_modules /usr/local/lib/node_modules
+COPY --from=build /app/node_modules /app/node_modules
+COPY --from=build /app/public /app/public
+`},
+		{name: "the seed's Rails image: nodejs for ExecJS, assets precompiled", src: `FROM ruby:3.0.1-alpine3.13 AS base
+FROM base AS npm
+RUN yarn install --production --frozen-lockfile
+FROM base AS assets
+COPY --from=npm /app/node_modules node_modules
+RUN SECRET_KEY_BASE=dummy bin/rails assets:precompile
+FROM base AS main
+RUN apk add --no-cache postgresql-dev tzdata nodejs
+COPY --from=npm /app/node_modules node_modules
+COPY --from=assets /app/public/packs public/packs
+CMD bin/rails server --port $PORT
+`, want: []string{"9:17: the final stage main copies node_modules from npm"}},
+		{name: "a final stage that installs nodejs", src: `FROM node:20 AS npm
+RUN npm ci
+FROM debian:12-slim
+RUN apt-get update && apt-get install -y --no-install-recommends nodejs
+COPY --from=npm /app/node_modules /app/node_modules
+CMD ["/app/bin/start"]
+`},
 
 		{name: "seed Dockerfile's main stage", src: `FROM ruby:3.0.1-alpine3.13 AS base
 FROM base AS builder

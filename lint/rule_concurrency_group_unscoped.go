@@ -290,9 +290,6 @@ func jobSkipsPush(ws *workflowSource, j *actionlint.Job) bool {
 	return false
 }
 
-// defaultBranches are the branch names taken to be the default branch.
-var defaultBranches = []string{"main", "master"}
-
 // pushesDefaultBranch reports whether a push trigger of the workflow runs
 // for the default branch (main or master, or any branch without a filter).
 func pushesDefaultBranch(w *actionlint.Workflow) bool {

@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -51,7 +52,7 @@ func (r *ruleOutputMaybeEmpty) checkString(j *actionlint.Job, s *actionlint.Step
 				continue
 			}
 			seen[ref] = true
-			if why := r.maybeEmpty(j, s, ref, es); why != "" {
+			if why := r.maybeEmpty(j, s, ref, es, isActionInput(s, v.s)); why != "" {
 				r.Errorf(ws.exprPos(&e, n.Token()), "%s can be empty here: %s; check %s != '' first, or give it a fallback with || 'default'",
 					ref, why, ref)
 			}
@@ -60,10 +61,11 @@ func (r *ruleOutputMaybeEmpty) checkString(j *actionlint.Job, s *actionlint.Step
 }
 
 // maybeEmpty says why the output ref can be empty where job j (in step s)
-// uses it in a string with the expressions here, or returns "" when it
-// cannot be or the use is guarded: by the job's or step's if:, or by another
-// expression of the same string (a script that branches on the result).
-func (r *ruleOutputMaybeEmpty) maybeEmpty(j *actionlint.Job, s *actionlint.Step, ref outputRef, here []workflowExpr) string {
+// uses it in a string with the expressions here (an action's input when
+// input is set), or returns "" when it cannot be or the use is guarded: by
+// the job's or step's if:, or by another expression of the same string (a
+// script that branches on the result).
+func (r *ruleOutputMaybeEmpty) maybeEmpty(j *actionlint.Job, s *actionlint.Step, ref outputRef, here []workflowExpr, input bool) string {
 	ws := r.source()
 	guards := slices.Concat(ws.expressions(j.If, true), here)
 	if s != nil {
@@ -93,6 +95,12 @@ func (r *ruleOutputMaybeEmpty) maybeEmpty(j *actionlint.Job, s *actionlint.Step,
 		if fn == "" {
 			continue
 		}
+		if input && tearsDown(j, s) {
+			// a teardown given the ids of what the producer started: when the
+			// producer failed before setting them there is nothing to stop, and
+			// an action checks its own inputs
+			return ""
+		}
 		if guarded(func(n actionlint.ExprNode) bool { return r.checksResult(n, ref.id) || callsFunc(n, "success") }) {
 			return ""
 		}
@@ -109,8 +117,10 @@ func (r *ruleOutputMaybeEmpty) maybeEmpty(j *actionlint.Job, s *actionlint.Step,
 		if guarded() {
 			return ""
 		}
+		alias := r.throughJobOutputs(ref.id, cond)
 		for _, g := range guards {
-			if strings.Contains(normalizeExpr(g.text), cond) {
+			text := normalizeExpr(g.text)
+			if strings.Contains(text, cond) || alias != "" && strings.Contains(strings.ToLower(text), alias) {
 				return "" // the consumer runs under the same condition
 			}
 		}
@@ -120,6 +130,87 @@ func (r *ruleOutputMaybeEmpty) maybeEmpty(j *actionlint.Job, s *actionlint.Step,
 		return ""
 	}
 	return fmt.Sprintf("step %q of job %q that sets it has continue-on-error, so it can fail without setting it", stepID, ref.id)
+}
+
+// stepOutputRe matches a step output reference in a normalized, lower-case
+// condition.
+var stepOutputRe = regexp.MustCompile(`steps\.[a-z0-9_-]+\.outputs\.[a-z0-9_-]+`)
+
+// throughJobOutputs returns the condition cond (normalized) of a step of
+// job id as a consumer job reads it: each steps.<s>.outputs.<o> replaced
+// with the job output needs.<id>.outputs.<name> that is exactly that step
+// output, in lower case. It returns "" when cond refers to a step's value
+// that no job output passes on.
+func (r *ruleOutputMaybeEmpty) throughJobOutputs(id, cond string) string {
+	x := r.wf.Jobs[id]
+	if x == nil {
+		return ""
+	}
+	aliases := map[string]string{}
+	for name, out := range x.Outputs {
+		if out == nil || out.Value == nil {
+			continue
+		}
+		es := r.source().expressions(out.Value, false)
+		if len(es) != 1 || strings.TrimSpace(out.Value.Value) != "${{"+es[0].text+"}}" {
+			continue
+		}
+		if sref, ok := asOutputRef(es[0].node); ok && sref.context == "steps" {
+			aliases[strings.ToLower(normalizeExpr(es[0].text))] = "needs." + id + ".outputs." + strings.ToLower(name)
+		}
+	}
+	ok := true
+	out := stepOutputRe.ReplaceAllStringFunc(strings.ToLower(cond), func(m string) string {
+		a, found := aliases[m]
+		ok = ok && found
+		return a
+	})
+	if !ok || strings.Contains(out, "steps.") {
+		return ""
+	}
+	return out
+}
+
+// teardownRe matches what a job or step that stops or deletes resources
+// says it does, in its id, name or an action's mode input.
+var teardownRe = regexp.MustCompile(`(?i)(^|[^a-z])(stop|teardown|tear[ -]down|clean[ -]?up|destroy|terminate|deprovision|shut[ -]?down|delete|remove)([^a-z]|$)`)
+
+// tearsDown reports whether step s of job j stops or deletes something, as
+// the job's id or name or the step's name or mode input say.
+func tearsDown(j *actionlint.Job, s *actionlint.Step) bool {
+	if j.ID != nil && teardownRe.MatchString(j.ID.Value) || j.Name != nil && teardownRe.MatchString(j.Name.Value) {
+		return true
+	}
+	if s == nil {
+		return false
+	}
+	if s.Name != nil && teardownRe.MatchString(s.Name.Value) {
+		return true
+	}
+	if a, ok := s.Exec.(*actionlint.ExecAction); ok {
+		if in := a.Inputs["mode"]; in != nil && in.Value != nil && teardownRe.MatchString(in.Value.Value) {
+			return true
+		}
+	}
+	return false
+}
+
+// isActionInput reports whether str is the value of an input of step s's
+// action.
+func isActionInput(s *actionlint.Step, str *actionlint.String) bool {
+	if s == nil {
+		return false
+	}
+	a, ok := s.Exec.(*actionlint.ExecAction)
+	if !ok {
+		return false
+	}
+	for _, in := range a.Inputs {
+		if in != nil && in.Value == str {
+			return true
+		}
+	}
+	return false
 }
 
 // checksResult reports whether a condition checks needs.<id>.result,

@@ -78,6 +78,71 @@ jobs:
             echo "${{ needs.build.outputs.sha }}"
           fi
 `},
+		{name: "a teardown action given the ids of what the producer started", src: `on: push
+jobs:
+  start_runner:
+    runs-on: ubuntu-latest
+    outputs:
+      label: ${{ steps.start.outputs.label }}
+      id: ${{ steps.start.outputs.id }}
+    steps:
+      - id: start
+        uses: acme/ec2-runner@v2
+        with:
+          mode: start
+  build:
+    needs: start_runner
+    runs-on: ${{ needs.start_runner.outputs.label }}
+    steps:
+      - run: make
+  stop_runner:
+    needs: [start_runner, build]
+    if: always()
+    runs-on: ubuntu-latest
+    steps:
+      - uses: acme/ec2-runner@v2
+        with:
+          mode: stop
+          label: ${{ needs.start_runner.outputs.label }}
+          ec2-instance-id: ${{ needs.start_runner.outputs.id }}
+  cleanup:
+    needs: start_runner
+    if: always()
+    runs-on: ubuntu-latest
+    steps:
+      - run: rm -rf "cache/${{ needs.start_runner.outputs.id }}"
+`, want: []string{
+			`33:32: needs.start_runner.outputs.id can be empty here: job "cleanup" runs even when job "start_runner" fails`,
+		}},
+		{name: "the consumer's if: is the producing step's condition through a job output", src: `on: push
+jobs:
+  changes:
+    runs-on: ubuntu-latest
+    outputs:
+      src: ${{ steps.filter.outputs.src }}
+      docs: ${{ steps.filter.outputs.docs }}
+      tag: ${{ steps.meta.outputs.tag }}
+    steps:
+      - id: filter
+        uses: dorny/paths-filter@v3
+      - id: meta
+        if: steps.filter.outputs.src == 'true'
+        run: echo "tag=${GITHUB_SHA::7}" >> "$GITHUB_OUTPUT"
+  build:
+    needs: changes
+    if: ${{ needs.changes.outputs.src == 'true' }}
+    runs-on: ubuntu-latest
+    steps:
+      - run: docker build -t "app:${{ needs.changes.outputs.tag }}" .
+  docs:
+    needs: changes
+    if: needs.changes.outputs.docs == 'true'
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "${{ needs.changes.outputs.tag }}"
+`, want: []string{
+			`26:24: needs.changes.outputs.tag can be empty here: step "meta" of job "changes" that sets it runs only if steps.filter.outputs.src == 'true'`,
+		}},
 		{name: "look-alikes", src: build + `  deploy:
     needs: build
     if: always()

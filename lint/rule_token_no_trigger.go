@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/gantry-ci/gantry/internal/lazyre"
+	"github.com/rhysd/actionlint"
 )
 
 // tokenNoTriggerRule flags steps that push commits or tags, open or merge
@@ -34,10 +34,7 @@ func checkTokenNoTrigger(r *Repository, _ any) []Finding {
 					if eff.cred.kind != credGitHubToken {
 						continue
 					}
-					if fd, ok := idx.report(w, eff, dispatches); ok {
-						if fd.Severity == 0 {
-							fd.Severity = tokenEffectSeverity(eff, j)
-						}
+					if fd, ok := idx.report(w, j, eff, dispatches); ok {
 						out = append(out, fd)
 					}
 				}
@@ -45,58 +42,6 @@ func checkTokenNoTrigger(r *Repository, _ any) []Finding {
 		}
 	}
 	return out
-}
-
-// generatedCommitRe matches what jobs that commit generated files say
-// about themselves: formatting, lint fixes, docs, changelogs, version bumps,
-// sponsor and contributor lists.
-var generatedCommitRe = lazyre.New(`(?i)\b(format|prettier|autofix|lint|fmt|docs?|documentation|changelog|changesets?|version|bump|sponsors?|contributors|readme|lkg|generate[ds]?|api-docs|alias)\b`)
-
-// tokenEffectSeverity weighs a finding by what the skipped runs would have
-// checked: a push to a pull request's branch (its head goes unchecked), a
-// release (its tests never run) or a push of a merge or of real changes is
-// a warning, as is a bot pull request of real changes (dependency
-// updates); a bot pull request or a pushed commit of generated files
-// (formatting, docs, version bumps, by the job's own words) and a tag push
-// are info, since nothing meaningful goes unchecked.
-func tokenEffectSeverity(eff tokenEffect, j *RepoJob) Severity {
-	branchPush, botPR := false, false
-	for _, c := range eff.causes {
-		switch {
-		case c.prBranch || c.event == "release":
-			return SeverityWarning
-		case slices.Contains(c.types, "opened"):
-			botPR = true
-		case c.event == "push" && !c.tag:
-			branchPush = true
-		}
-	}
-	if jobGenerates(j) || !botPR && !branchPush {
-		return SeverityInfo
-	}
-	return SeverityWarning
-}
-
-// jobGenerates reports whether a job's name, step names or commit inputs say
-// it commits generated files.
-func jobGenerates(j *RepoJob) bool {
-	if j.Job.Name != nil && generatedCommitRe.MatchString(j.Job.Name.Value) || j.Job.ID != nil && generatedCommitRe.MatchString(j.Job.ID.Value) {
-		return true
-	}
-	if w := j.Workflow; w != nil && generatedCommitRe.MatchString(w.Name) {
-		return true
-	}
-	for _, s := range j.Steps {
-		if s.Step.Name != nil && generatedCommitRe.MatchString(s.Step.Name.Value) {
-			return true
-		}
-		for _, in := range []string{"commit_message", "commit-message", "message"} {
-			if v := s.Input(in); v != nil && generatedCommitRe.MatchString(v.Value) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // dispatchesWorkflows reports whether a workflow starts other workflows
@@ -126,12 +71,14 @@ type triggerIndex struct {
 	branchAll, branchUnfiltered []*RepoWorkflow // push triggers that run for branches (without a filter)
 	branchWild                  []*RepoWorkflow // branch filters with patterns or ignores
 	branchByLit                 map[string][]*RepoWorkflow
+
+	checks, publishes map[*RepoWorkflow]bool // memos of workflowDoes
 }
 
 type triggerMatch struct {
-	w    *RepoWorkflow
-	t    *Trigger
-	desc string // what causes the event
+	w     *RepoWorkflow
+	t     *Trigger
+	cause causedEvent // the event that would start it
 }
 
 // triggerUnion is the workflows that any of an effect's events starts,
@@ -163,7 +110,7 @@ func (ix *triggerIndex) union(causes []causedEvent) *triggerUnion {
 				continue
 			}
 			u.in[m.w] = true
-			m.desc = c.desc
+			m.cause = c
 			u.all = append(u.all, m)
 			if dispatchable(m.w) {
 				u.dispatchable++
@@ -178,7 +125,8 @@ func (ix *triggerIndex) union(causes []causedEvent) *triggerUnion {
 
 func newTriggerIndex(r *Repository) *triggerIndex {
 	ix := &triggerIndex{r: r, byEvent: map[string][]*RepoWorkflow{}, memo: map[string][]triggerMatch{},
-		unions: map[string]*triggerUnion{}, branchByLit: map[string][]*RepoWorkflow{}}
+		unions: map[string]*triggerUnion{}, branchByLit: map[string][]*RepoWorkflow{},
+		checks: map[*RepoWorkflow]bool{}, publishes: map[*RepoWorkflow]bool{}}
 	for _, w := range r.Workflows {
 		seen := map[string]bool{}
 		for _, t := range w.Triggers {
@@ -287,7 +235,10 @@ func triggerFires(t *Trigger, c causedEvent) bool {
 // maxDownstreams limits how many workflows one finding names.
 const maxDownstreams = 5
 
-func (ix *triggerIndex) report(w *RepoWorkflow, eff tokenEffect, dispatches bool) (Finding, bool) {
+// report builds the finding for an effect of job j in workflow w, or
+// reports false when the effect starts no other workflow that waits for it.
+// The runs that matter come first, so that the message names them.
+func (ix *triggerIndex) report(w *RepoWorkflow, j *RepoJob, eff tokenEffect, dispatches bool) (Finding, bool) {
 	u := ix.union(eff.causes)
 	list, total := u.all, len(u.all)
 	if dispatches {
@@ -296,18 +247,21 @@ func (ix *triggerIndex) report(w *RepoWorkflow, eff tokenEffect, dispatches bool
 	if u.in[w] && (!dispatches || !dispatchable(w)) {
 		total-- // the workflow itself
 	}
-	var hits []triggerMatch
+	var matter, rest []triggerMatch
 	for _, m := range list {
-		if len(hits) == maxDownstreams {
-			break
-		}
-		if m.w != w {
-			hits = append(hits, m)
+		switch {
+		case m.w == w:
+		case ix.matters(m, j):
+			matter = append(matter, m)
+		default:
+			rest = append(rest, m)
 		}
 	}
+	hits := append(matter, rest...)
 	if total <= 0 || len(hits) == 0 {
 		return Finding{}, false
 	}
+	hits = hits[:min(len(hits), maxDownstreams)]
 	first := hits[0]
 	target := fmt.Sprintf("workflow %s (on: %s)", first.w.File.Path, first.t.Event)
 	if first.w.Name != first.w.File.RelPath {
@@ -317,19 +271,72 @@ func (ix *triggerIndex) report(w *RepoWorkflow, eff tokenEffect, dispatches bool
 		target += fmt.Sprintf(" and %d more", total-1)
 	}
 	msg := fmt.Sprintf("%s authenticates with GITHUB_TOKEN (%s), and events caused by GITHUB_TOKEN start no workflow runs: %s will not trigger %s; use a GitHub App token or a personal access token",
-		eff.what, eff.cred.why, first.desc, target)
+		eff.what, eff.cred.why, first.cause.desc, target)
 	var rel []Location
 	for _, h := range hits {
 		rel = append(rel, related(h.w.File, Position{h.t.Pos.Line, h.t.Pos.Col},
-			fmt.Sprintf("does not run for %s", h.desc)))
+			fmt.Sprintf("does not run for %s", h.cause.desc)))
 	}
 	fd := finding(w.File, eff.pos, msg, rel...)
-	for _, h := range hits {
-		for _, hj := range h.w.Jobs {
-			if jobPublishes(hj.Job) {
-				fd.Severity = SeverityWarning // a skipped deploy or release is always worth knowing
-			}
-		}
+	fd.Severity = SeverityInfo
+	if len(matter) > 0 {
+		fd.Severity = SeverityWarning
 	}
 	return fd, true
+}
+
+// matters reports whether a run that the event does not start is worth a
+// warning, by what that run would have done:
+//   - for a pull request a bot opens or a push to a pull request's branch,
+//     the pull request's checks: a workflow that builds or tests the code;
+//   - for a release, any workflow: it was set up to react to releases;
+//   - for a push or a merge, a workflow that deploys or publishes (when the
+//     pushing job does not publish itself), or one that builds or tests
+//     dependency updates the pushing job neither built nor tested.
+//
+// Other runs re-check content the pushing workflow produced or tested
+// itself (formatting, generated docs, version bumps, the merge of a tested
+// pull request), or only analyse or lint a bot's pull request.
+func (ix *triggerIndex) matters(m triggerMatch, j *RepoJob) bool {
+	c := m.cause
+	switch {
+	case c.event == "release":
+		return true
+	case c.prBranch || (c.event == "pull_request" || c.event == "pull_request_target") && !slices.Contains(c.types, "closed"):
+		return ix.workflowDoes(m.w, ix.checks, jobChecksCode)
+	}
+	if ix.workflowDoes(m.w, ix.publishes, jobPublishes) && !jobPublishes(j.Job) && pushCertain(m.t, c) {
+		return true
+	}
+	return jobUpdatesDependencies(j.Job) && !jobChecksCode(j.Job) && ix.workflowDoes(m.w, ix.checks, jobChecksCode)
+}
+
+// workflowDoes reports whether one of the workflow's jobs does what is,
+// memoized in memo.
+func (ix *triggerIndex) workflowDoes(w *RepoWorkflow, memo map[*RepoWorkflow]bool, is func(*actionlint.Job) bool) bool {
+	if v, ok := memo[w]; ok {
+		return v
+	}
+	v := false
+	for _, j := range w.Jobs {
+		if is(j.Job) {
+			v = true
+			break
+		}
+	}
+	memo[w] = v
+	return v
+}
+
+// pushCertain reports whether a push trigger runs for the push for sure:
+// its branch is known, the trigger does not filter branches, or the push
+// of an unknown branch (the branch the job runs on: for scheduled, manual
+// and release runs, the default branch) meets a filter that takes the
+// default branch. Tag pushes count: tag filters are written for the
+// release tags that jobs push.
+func pushCertain(t *Trigger, c causedEvent) bool {
+	if c.event != "push" || c.tag || c.ref != "" || !t.Branches.set {
+		return true
+	}
+	return slices.ContainsFunc(defaultBranches, t.Branches.matches)
 }

@@ -273,6 +273,81 @@ func TestTokenNoTrigger(t *testing.T) {
 			},
 		},
 		{
+			name: "git -C into a clone of another repository made with a bot's token",
+			files: map[string]string{
+				".github/workflows/gen.yml": `
+					on:
+					  push:
+					    branches: [main]
+					jobs:
+					  gen:
+					    runs-on: ubuntu-latest
+					    steps:
+					      - uses: actions/checkout@v7
+					      - run: |
+					          git clone https://bot:${{ secrets.BOT_TOKEN }}@github.com/acme/generated.git
+					          ./gen > generated/out.c
+					          git -C generated commit -am "regenerate"
+					          git -C generated push
+				`,
+				".github/workflows/deploy.yml": deployOnMain,
+			},
+		},
+		{
+			name: "a push from a clone without credentials in its URL",
+			files: map[string]string{
+				".github/workflows/gen.yml": `
+					on: workflow_dispatch
+					jobs:
+					  gen:
+					    runs-on: ubuntu-latest
+					    steps:
+					      - uses: actions/checkout@v7
+					      - run: git clone https://github.com/acme/out.git out
+					      - run: |
+					          cd out
+					          git commit -am "regenerate"
+					          git push
+				`,
+				".github/workflows/deploy.yml": deployOnMain,
+			},
+		},
+		{
+			name: "a clone of the gh-pages branch with GITHUB_TOKEN in its URL",
+			files: map[string]string{
+				".github/workflows/docs.yml": `
+					on: workflow_dispatch
+					jobs:
+					  docs:
+					    runs-on: ubuntu-latest
+					    steps:
+					      - uses: actions/checkout@v7
+					      - run: |
+					          git clone --branch gh-pages https://x:${{ secrets.GITHUB_TOKEN }}@github.com/${{ github.repository }} site
+					          cd site && git commit -am "docs" && git push
+				`,
+				".github/workflows/deploy.yml": deployOnMain,
+			},
+		},
+		{
+			name: "a clone of this repository's default branch with GITHUB_TOKEN in its URL",
+			files: map[string]string{
+				".github/workflows/bump.yml": `
+					on: workflow_dispatch
+					jobs:
+					  bump:
+					    runs-on: ubuntu-latest
+					    steps:
+					      - run: |
+					          git clone https://x:${{ github.token }}@github.com/${{ github.repository }}.git repo
+					          git -C repo commit -am "bump"
+					          git -C repo push
+				`,
+				".github/workflows/deploy.yml": deployOnMain,
+			},
+			want: []string{`.github/workflows/bump.yml:9:11: git push authenticates with GITHUB_TOKEN (through the token in the clone URL), and events caused by GITHUB_TOKEN start no workflow runs: this push will not trigger workflow "deploy"`},
+		},
+		{
 			name: "tag push to a workflow without tag filters",
 			files: map[string]string{
 				".github/workflows/tag.yml": `
@@ -308,6 +383,10 @@ func TestTokenNoTrigger(t *testing.T) {
 	})
 }
 
+// TestTokenNoTriggerSeverity checks that a finding is weighed by what the
+// runs it blocks would have done: the checks of a pull request, a release
+// workflow, a deploy, or the tests of a dependency update are a warning;
+// re-running CI on content the pushing workflow produced is info.
 func TestTokenNoTriggerSeverity(t *testing.T) {
 	ci := `
 		name: CI
@@ -321,8 +400,57 @@ func TestTokenNoTriggerSeverity(t *testing.T) {
 		    steps:
 		      - run: make test
 	`
+	lint := `
+		name: Lint
+		on: [push, pull_request]
+		jobs:
+		  lint:
+		    runs-on: ubuntu-latest
+		    steps:
+		      - run: npx markdownlint '**/*.md'
+	`
+	codeql := `
+		name: CodeQL
+		on: [push, pull_request]
+		jobs:
+		  analyze:
+		    runs-on: ubuntu-latest
+		    strategy:
+		      matrix:
+		        language: [go, javascript]
+		    steps:
+		      - uses: github/codeql-action/init@v4
+		      - run: make
+		      - uses: github/codeql-action/analyze@v4
+	`
+	deploy := `
+		name: Deploy site
+		on:
+		  push:
+		    branches: [main]
+		jobs:
+		  deploy:
+		    runs-on: ubuntu-latest
+		    steps:
+		      - run: npm run build:docs
+		      - uses: peaceiris/actions-gh-pages@v4
+	`
+	snapshot := `
+		name: CI
+		on:
+		  push:
+		    branches: [main]
+		jobs:
+		  build:
+		    runs-on: ubuntu-latest
+		    steps:
+		      - uses: goreleaser/goreleaser-action@v6
+		        with:
+		          args: release --snapshot --clean
+	`
 	cases := []struct {
 		name, workflow string
+		others         map[string]string // other workflows; CI (tests on push to main and pull requests) by default
 		want           Severity
 		wantMsg        string
 	}{
@@ -341,7 +469,7 @@ func TestTokenNoTriggerSeverity(t *testing.T) {
 			          git commit -am "chore: format"
 			          git push
 		`},
-		{name: "lockfile update pushed to main is a warning", want: SeverityWarning, workflow: `
+		{name: "lockfile update pushed to main untested is a warning", want: SeverityWarning, workflow: `
 			on:
 			  schedule:
 			    - cron: '0 0 * * *'
@@ -351,14 +479,47 @@ func TestTokenNoTriggerSeverity(t *testing.T) {
 			    steps:
 			      - uses: actions/checkout@v7
 			      - run: |
-			          npm update
+			          npm install --package-lock-only
 			          git commit -am "update package-lock.json"
 			          git push origin HEAD:main
 		`},
-		{name: "a bot pull request of generated docs is info", want: SeverityInfo, workflow: `
+		{name: "a dependency update the job tests itself is info", want: SeverityInfo, workflow: `
+			on: workflow_dispatch
+			jobs:
+			  update:
+			    runs-on: ubuntu-latest
+			    steps:
+			      - uses: actions/checkout@v7
+			      - run: |
+			          npm update
+			          npm test
+			          git commit -am "update dependencies"
+			          git push
+		`},
+		{name: "a bot pull request of generated docs the tests never check is a warning", want: SeverityWarning, wantMsg: "the pull request it opens will not trigger workflow \"CI\" (.github/workflows/ci.yml, on: pull_request)", workflow: `
 			on: workflow_dispatch
 			jobs:
 			  docs:
+			    runs-on: ubuntu-latest
+			    steps:
+			      - uses: actions/checkout@v7
+			      - run: make docs
+			      - uses: peter-evans/create-pull-request@v7
+		`},
+		{name: "a bot pull request only a linter would check is info", want: SeverityInfo, others: map[string]string{"lint.yml": lint}, workflow: `
+			on: workflow_dispatch
+			jobs:
+			  fix:
+			    runs-on: ubuntu-latest
+			    steps:
+			      - uses: actions/checkout@v7
+			      - run: npx markdownlint --fix '**/*.md'
+			      - uses: peter-evans/create-pull-request@v7
+		`},
+		{name: "a bot pull request only code scanning would check is info", want: SeverityInfo, others: map[string]string{"codeql.yml": codeql}, workflow: `
+			on: workflow_dispatch
+			jobs:
+			  bump:
 			    runs-on: ubuntu-latest
 			    steps:
 			      - uses: actions/checkout@v7
@@ -378,10 +539,72 @@ func TestTokenNoTriggerSeverity(t *testing.T) {
 			          git commit -am "format"
 			          git push
 		`},
+		{name: "a push to main that skips a deploy is a warning naming the deploy", want: SeverityWarning, others: map[string]string{"ci.yml": ci, "site.yml": deploy},
+			wantMsg: `its push to main will not trigger workflow "Deploy site" (.github/workflows/site.yml, on: push) and 1 more`, workflow: `
+			on:
+			  schedule:
+			    - cron: '0 0 * * 0'
+			jobs:
+			  sponsors:
+			    runs-on: ubuntu-latest
+			    steps:
+			      - uses: actions/checkout@v7
+			      - run: npm run update-sponsors
+			      - uses: stefanzweifel/git-auto-commit-action@v6
+			        with:
+			          branch: main
+		`},
+		{name: "the release commit of a job that publishes itself is info", want: SeverityInfo, others: map[string]string{"ci.yml": ci, "site.yml": deploy}, workflow: `
+			on:
+			  release:
+			    types: [published]
+			jobs:
+			  publish:
+			    runs-on: ubuntu-latest
+			    steps:
+			      - uses: actions/checkout@v7
+			        with:
+			          ref: main
+			      - run: |
+			          npm version --no-git-tag-version "$TAG"
+			          git commit -am "release $TAG"
+			          git push
+			          npm publish
+			        env:
+			          TAG: ${{ github.ref_name }}
+		`},
+		{name: "the merge of a tested pull request is info", want: SeverityInfo, others: map[string]string{"ci.yml": snapshot}, workflow: `
+			on: pull_request_review
+			jobs:
+			  automerge:
+			    runs-on: ubuntu-latest
+			    steps:
+			      - uses: pascalgn/automerge-action@v0.16.4
+			        env:
+			          GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}
+		`},
+		{name: "the merge of a pull request that skips a deploy is a warning", want: SeverityWarning, others: map[string]string{"site.yml": deploy}, workflow: `
+			on: pull_request_review
+			jobs:
+			  automerge:
+			    runs-on: ubuntu-latest
+			    steps:
+			      - uses: pascalgn/automerge-action@v0.16.4
+			        env:
+			          GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}
+		`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			fs := lintRepoFindings(t, map[string]string{".github/workflows/bot.yml": c.workflow, ".github/workflows/ci.yml": ci}, "token-no-trigger")
+			files := map[string]string{".github/workflows/bot.yml": c.workflow}
+			others := c.others
+			if others == nil {
+				others = map[string]string{"ci.yml": ci}
+			}
+			for name, src := range others {
+				files[".github/workflows/"+name] = src
+			}
+			fs := lintRepoFindings(t, files, "token-no-trigger")
 			if len(fs) != 1 {
 				t.Fatalf("want 1 finding, have %d: %v", len(fs), fs)
 			}

@@ -156,14 +156,14 @@ var actionlintRules = []*Rule{
 	upstream("events", "trigger events, their filters, cron syntax and workflow_dispatch inputs"),
 	upstream("glob", "glob syntax of branch, tag and path filters"),
 	upstream("id", "duplicate and malformed job and step IDs"),
-	upstream("if-cond", "if: conditions that are always true or always false"),
+	upstream("if-cond", "if: conditions that are always true by mistake (text around ${{ }}, a string constant); a deliberate constant such as if: false is info"),
 	upstream("job-needs", "needs: referring to missing jobs and dependency cycles"),
 	upstream("matrix", "duplicate and undefined matrix values"),
 	upstream("permissions", "permission scopes and values"),
 	upstream("runner-label", "runs-on labels: typos of GitHub's labels and retired images are errors, other unknown labels info (third-party runner services accepted)"),
 	upstream("shell-name", "shell names in shell:"),
 	upstream("workflow-call", "reusable workflow calls: inputs, secrets and outputs"),
-	upstream("shellcheck", "shellcheck on bash and sh run: scripts, when shellcheck is on PATH; severity is shellcheck's level (info and style are info)"),
+	upstream("shellcheck", "shellcheck on bash and sh run: scripts, when shellcheck is on PATH; errors for scripts that cannot work, info for advice about input a CI script rarely meets (see corrections)"),
 	upstream("pyflakes", "pyflakes on python run: scripts, when pyflakes is on PATH"),
 }
 

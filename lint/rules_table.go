@@ -49,6 +49,19 @@ func LookupRuleFold(id string) (*Rule, bool) {
 	return nil, false
 }
 
+// FindRule is LookupRuleFold for a rule the user named: the error says
+// which IDs are near it, or how to list the rules.
+func FindRule(name string) (*Rule, error) {
+	if r, ok := LookupRuleFold(name); ok {
+		return r, nil
+	}
+	hint := "run `gantry rules` to list them"
+	if near := SuggestRules(name); len(near) > 0 {
+		hint = "did you mean " + strings.Join(near, ", ") + "?"
+	}
+	return nil, fmt.Errorf("unknown rule %q; %s", name, hint)
+}
+
 // SuggestRules returns the rule IDs closest to id (ignoring case), at most
 // three, none when no ID is within an edit distance of 3.
 func SuggestRules(id string) []string {
@@ -79,6 +92,6 @@ func Explain(w io.Writer, r *Rule) {
 	if summary != "" {
 		summary = strings.ToUpper(summary[:1]) + summary[1:]
 	}
-	fmt.Fprintf(w, "# %s\n\nSeverity: %s · Source: %s · Target: %s\n\n%s.\n\nThis check comes from %s; its documentation is at\n%s\n",
-		r.ID, r.Severity, r.Source, r.Target, summary, r.Source, r.DocsURL())
+	fmt.Fprintf(w, "# %s\n\nSeverity: %s · Source: %s · Target: %s\n\n%s.\n\nWhy %s: %s.\n\nThis check comes from %s; its documentation is at\n%s\n",
+		r.ID, r.Severity, r.Source, r.Target, summary, r.Severity, r.SeverityReason(), r.Source, r.DocsURL())
 }

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -105,6 +107,7 @@ func renderRulesDoc() []byte {
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", id, r.Source, r.Target, sev, fix, strings.ReplaceAll(r.Summary, "|", "\\|"))
 	}
+	b.WriteString(severitiesDoc())
 	b.WriteString(correctionsDoc())
 	for _, r := range Rules() {
 		if r.Source != SourceGantry {
@@ -126,20 +129,88 @@ func renderRulesDoc() []byte {
 	return b.Bytes()
 }
 
+// severitiesDoc renders why each rule has its default severity.
+func severitiesDoc() string {
+	var b strings.Builder
+	b.WriteString("\n<a id=\"severities\"></a>\n\n## Default severities and why\n\n")
+	b.WriteString("An **error** is what breaks or endangers CI: a run that fails or does the wrong thing, a leaked\n")
+	b.WriteString("secret, untrusted code run with secrets. A **warning** is a likely problem worth a maintainer's\n")
+	b.WriteString("time. **info** is advice. `--fail-on` (default `error`) decides which fail the run, and\n")
+	b.WriteString("`rules: {ID: {severity: ...}}` in `.github/gantry.yaml` overrides any default. Rules that weigh\n")
+	b.WriteString("each finding say how on their page.\n\n")
+	b.WriteString("| rule | default severity | why |\n|---|---|---|\n")
+	for _, r := range Rules() {
+		sev := r.Severity.String()
+		if r.DefaultOff {
+			sev += " (off by default)"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", r.ID, sev, strings.ReplaceAll(r.SeverityReason(), "|", "\\|"))
+	}
+	return b.String()
+}
+
+// TestSeverityReasons checks that every rule says why it has its default
+// severity, and that no reason names a rule that does not exist.
+func TestSeverityReasons(t *testing.T) {
+	for _, r := range Rules() {
+		if why := r.SeverityReason(); why == "" || strings.HasSuffix(why, ".") {
+			t.Errorf("rule %s: severity reason %q: want one, without a trailing period", r.ID, why)
+		}
+	}
+	for id := range severityReasons {
+		if _, ok := LookupRule(id); !ok {
+			t.Errorf("severityReasons names no rule: %s", id)
+		}
+	}
+}
+
 // correctionsDoc renders the table of gantry's corrections of actionlint.
 func correctionsDoc() string {
 	var b strings.Builder
 	b.WriteString("\n<a id=\"corrections\"></a>\n\n## Corrections of actionlint's output\n\n")
 	b.WriteString("gantry runs all of actionlint's checks and corrects their output where it is wrong or rated\n")
 	b.WriteString("higher than it is worth. Each correction below is data (`lint/correction*.go`);\n")
-	b.WriteString("`testdata/corrections/parity.golden` lists every place in actionlint's own test suite where\n")
-	b.WriteString("gantry's output differs, and which correction explains it. Default severities: shellcheck\n")
-	b.WriteString("findings take shellcheck's level; runner-label typos and retired images are errors, other\n")
-	b.WriteString("unknown labels info; an action on a removed runtime is info, one that fails is an error;\n")
+	b.WriteString("`testdata/corrections/parity.golden` lists every place in actionlint's own test suite (and in\n")
+	b.WriteString("gantry's workflows for the corrections it does not exercise, `testdata/corrections/workflows`)\n")
+	b.WriteString("where gantry's output differs, and which correction explains it. Default severities: shellcheck\n")
+	b.WriteString("findings follow the policy below; a constant if: condition is info; runner-label typos and\n")
+	b.WriteString("retired images are errors, other unknown labels info; an action on a removed runtime is info,\n")
+	b.WriteString("one that fails is an error; an undefined property that only reaches a name, the log, a cache\n")
+	b.WriteString("key or an unread job output is info, and so are explicitly empty sections GitHub accepts;\n")
 	b.WriteString("everything else actionlint reports stays an error.\n\n")
 	b.WriteString("| correction | rule | why |\n|---|---|---|\n")
 	for _, c := range Corrections() {
 		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", c.ID, c.Rule, strings.ReplaceAll(c.Reason, "|", "\\|"))
 	}
+	b.WriteString(shellcheckPolicyDoc())
+	return b.String()
+}
+
+// shellcheckPolicyDoc renders which shellcheck findings are warnings or
+// errors in CI scripts, from the lists in correction_shellcheck_policy.go.
+func shellcheckPolicyDoc() string {
+	var b strings.Builder
+	b.WriteString("\n<a id=\"shellcheck-policy\"></a>\n\n### shellcheck in CI scripts\n\n")
+	b.WriteString("shellcheck writes its advice for scripts that meet any input: file names with spaces, values\n")
+	b.WriteString("that split into words, commands that fail inside an assignment. A `run:` script meets the\n")
+	b.WriteString("runner's paths, the repository's own files and the workflow's values, and in the judged\n")
+	b.WriteString("sample of the precision suite ([precision.md](precision.md#shellcheck)) almost every such\n")
+	b.WriteString("warning was noise. A warning or error is kept for what is wrong whatever the input:\n\n")
+	b.WriteString("- shellcheck's errors, such as a script that does not parse (SC1072, SC1073, SC1018) or a glob in a\n")
+	b.WriteString("  file test (SC2144), except the errors about input listed below;\n")
+	b.WriteString("- these warnings:\n")
+	for _, code := range slices.Sorted(maps.Keys(shellcheckKeptWarnings)) {
+		fmt.Fprintf(&b, "  - SC%d: %s\n", code, shellcheckKeptWarnings[code])
+	}
+	b.WriteString("\nInfo (reported, never failing a build): every other warning (SC2046 word splitting of\n")
+	b.WriteString("`$(nproc)` or pkg-config flags, SC2155 `export V=$(cmd)`, SC2140 `\"a\",\"b\"` lists, SC2034 unused\n")
+	b.WriteString("variables, ...), shellcheck's own info and style, SC2144 in a negated single-bracket test\n")
+	b.WriteString("(`[ ! -f dist/*.whl ] || ...` gives the right answer for any number of matches: several make `[`\n")
+	b.WriteString("fail with status 2, which the negated test reads as present), and these errors:\n\n")
+	for _, code := range slices.Sorted(maps.Keys(shellcheckInputErrors)) {
+		fmt.Fprintf(&b, "- SC%d: %s\n", code, shellcheckInputErrors[code])
+	}
+	b.WriteString("\nDropped: a finding on a word that is only a `${{ }}` placeholder (`[ \"${{ secrets.X }}\" ]`,\n")
+	b.WriteString("`exit ${{ steps.s.outputs.code }}`): the runner substitutes the value before the shell runs.\n")
 	return b.String()
 }

@@ -37,4 +37,10 @@ func TestIsFixModeAndSuggestRules(t *testing.T) {
 	if r, ok := LookupRuleFold("Timeout-Missing"); !ok || r.ID != "timeout-missing" {
 		t.Errorf("LookupRuleFold: %v %v", r, ok)
 	}
+	if r, err := FindRule("TIMEOUT-MISSING"); err != nil || r.ID != "timeout-missing" {
+		t.Errorf("FindRule: %v %v", r, err)
+	}
+	if _, err := FindRule("timeout-mising"); err == nil || err.Error() != `unknown rule "timeout-mising"; did you mean timeout-missing?` {
+		t.Errorf("FindRule near miss: %v", err)
+	}
 }

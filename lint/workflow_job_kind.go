@@ -17,7 +17,7 @@ import (
 var publishActions = []string{
 	"actions/deploy-pages", "peaceiris/actions-gh-pages", "jamesives/github-pages-deploy-action",
 	"pypa/gh-action-pypi-publish", "softprops/action-gh-release", "ncipollo/release-action",
-	"goreleaser/goreleaser-action", "aws-actions/amazon-ecs-deploy-task-definition",
+	"aws-actions/amazon-ecs-deploy-task-definition",
 	"azure/webapps-deploy", "google-github-actions/deploy-", "cloudflare/wrangler-action",
 	"amondnet/vercel-action", "superfly/flyctl-actions", "akhileshns/heroku-deploy",
 	"changesets/action", "js-devtools/npm-publish",
@@ -37,15 +37,37 @@ func jobPublishes(j *actionlint.Job) bool {
 		return true
 	}
 	return anyStep(j, publishCommand, publishActions, func(uses string, e *actionlint.ExecAction) bool {
+		if strings.HasPrefix(uses, "goreleaser/goreleaser-action") {
+			return goreleaserPublishes(e)
+		}
 		in := e.Inputs["push"]
 		return in != nil && in.Value != nil && strings.TrimSpace(in.Value.Value) != "false" &&
 			(strings.HasPrefix(uses, "docker/build-push-action") || strings.HasPrefix(uses, "docker/bake-action"))
 	})
 }
 
-// anyStep reports whether a step of the job runs a script matching cmd, uses
-// an action starting with one of the prefixes, or, when also is set, uses an
-// action (lower-cased uses) for which also holds.
+// goreleaserPublishes reports whether a goreleaser-action step releases:
+// not a snapshot, a build or a run with publishing skipped.
+func goreleaserPublishes(e *actionlint.ExecAction) bool {
+	in := e.Inputs["args"]
+	if in == nil || in.Value == nil {
+		return true
+	}
+	args := strings.Fields(in.Value.Value)
+	if len(args) > 0 && (args[0] == "build" || args[0] == "check" || args[0] == "healthcheck") {
+		return false
+	}
+	for _, a := range args {
+		if a == "--snapshot" || a == "--skip-publish" || strings.HasPrefix(a, "--skip=") && strings.Contains(a, "publish") {
+			return false
+		}
+	}
+	return true
+}
+
+// anyStep reports whether a step of the job runs a script matching cmd
+// (when set), uses an action starting with one of the prefixes, or, when
+// also is set, uses an action (lower-cased uses) for which also holds.
 func anyStep(j *actionlint.Job, cmd pattern, prefixes []string, also func(uses string, e *actionlint.ExecAction) bool) bool {
 	for _, s := range j.Steps {
 		if s == nil {
@@ -53,7 +75,7 @@ func anyStep(j *actionlint.Job, cmd pattern, prefixes []string, also func(uses s
 		}
 		switch e := s.Exec.(type) {
 		case *actionlint.ExecRun:
-			if e.Run != nil && matchString(cmd, e.Run.Value) {
+			if cmd != nil && e.Run != nil && matchString(cmd, e.Run.Value) {
 				return true
 			}
 		case *actionlint.ExecAction:
@@ -74,14 +96,45 @@ func anyStep(j *actionlint.Job, cmd pattern, prefixes []string, also func(uses s
 	return false
 }
 
+// buildOrTestCommands are the commands that build, compile or run test
+// suites (a regular expression alternation).
+const buildOrTestCommands = `docker (build|compose|-compose)|docker buildx|docker-compose|make|cmake|ninja|bazel|cargo (build|test|nextest)|go (build|test)|mvn|gradlew?|sbt|xcodebuild|swift (build|test)|dotnet (build|test|publish)|msbuild|(npm|yarn|pnpm|bun)( run)? (test|build|e2e)|(npm|yarn|pnpm|bun) run ci|npx (jest|playwright|cypress)|pytest|tox|nox|rspec|rake|rails (test|assets)|bundle exec|phpunit|mix test|flutter (build|test)|e2e|electron-builder`
+
+// checkCommand matches run: scripts that build or test the code.
+var checkCommand = lazyre.New(`(?m)\b(` + buildOrTestCommands + `)\b`)
+
 // heavyCommand matches run: scripts that build, compile or run test suites
-// that take minutes.
-var heavyCommand = lazyre.New(`(?m)\b(docker (build|compose|-compose)|docker buildx|docker-compose|make|cmake|ninja|bazel|cargo (build|test|nextest)|go (build|test)|mvn|gradlew?|sbt|xcodebuild|swift (build|test)|dotnet (build|test|publish)|msbuild|(npm|yarn|pnpm|bun)( run)? (test|build|e2e|ci)|npx (jest|playwright|cypress)|pytest|tox|nox|rspec|rake|rails (test|assets)|bundle exec|phpunit|mix test|flutter (build|test)|e2e|electron-builder)\b`)
+// that take minutes, or install dependencies (npm ci).
+var heavyCommand = lazyre.New(`(?m)\b(` + buildOrTestCommands + `|(npm|yarn|pnpm|bun) ci)\b`)
 
 // heavyActions are actions (prefixes) that build, analyse or test at length.
-var heavyActions = []string{
-	"docker/build-push-action", "docker/bake-action", "github/codeql-action/autobuild", "github/codeql-action/analyze",
-	"cypress-io/github-action", "reactivecircus/android-emulator-runner", "gradle/gradle-build-action",
+var heavyActions = append([]string{"github/codeql-action/autobuild", "github/codeql-action/analyze"}, checkActions...)
+
+// checkActions are actions (prefixes) that build or test the code.
+var checkActions = []string{
+	"docker/build-push-action", "docker/bake-action", "cypress-io/github-action",
+	"reactivecircus/android-emulator-runner", "gradle/gradle-build-action", "goreleaser/goreleaser-action",
+}
+
+// jobChecksCode reports whether a job builds or tests the code, as the
+// checks of a pull request do: it runs a build or test command, uses a
+// build or test action, or runs a matrix. Code scanning (CodeQL) is
+// analysis, not a build or test.
+func jobChecksCode(j *actionlint.Job) bool {
+	if j == nil || anyStep(j, nil, []string{"github/codeql-action/"}, nil) {
+		return false
+	}
+	return j.Strategy != nil && j.Strategy.Matrix != nil || anyStep(j, checkCommand, checkActions, nil)
+}
+
+// dependencyUpdateCommand matches run: scripts that update dependencies to
+// newer versions (not a plain install from the lockfile).
+var dependencyUpdateCommand = lazyre.New(`(?m)\b((npm|pnpm) (update|upgrade|up)\b|npm (install|i)\b[^\n]*--package-lock-only|yarn (upgrade|up)\b|(npm-check-updates|ncu)\b[^\n]*\s-u\b|bundle update|cargo update|go get\b[^\n]*(\s-u\b|@latest)|poetry (update|lock)\b|pip-compile\b[^\n]*--upgrade|composer update|uv lock --upgrade)`)
+
+// jobUpdatesDependencies reports whether a job updates dependencies to
+// newer versions.
+func jobUpdatesDependencies(j *actionlint.Job) bool {
+	return j != nil && anyStep(j, dependencyUpdateCommand, nil, nil)
 }
 
 // jobHeavy reports whether a job is long-running or billed above a standard

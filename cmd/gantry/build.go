@@ -3,15 +3,11 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"os"
 	"time"
 
-	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 
-	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/buildcache"
 	"github.com/gantry-ci/gantry/docs"
 	"github.com/gantry-ci/gantry/lint"
@@ -27,13 +23,11 @@ const (
 
 type buildFlags struct {
 	// opts holds the flags that are build options as they are
-	opts          buildcache.BuildOptions
-	buildArgs     []string
-	contexts      []string
-	outputs       []string
+	opts buildcache.BuildOptions
+	// in holds the flags that need parsing (BuildOptions.Prepare)
+	in            buildcache.Flags
 	push          bool
 	report        string
-	builder       string
 	tls           buildcache.TLSOptions
 	timeout       time.Duration
 	allowCacheErr bool
@@ -59,16 +53,16 @@ func newBuildCmdWith(fl *buildFlags) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVarP(&fl.opts.Dockerfile, "file", "f", "", "the Dockerfile (default DIR/Dockerfile)")
 	f.StringVar(&fl.opts.Target, "target", "", "the stage to build (default: the last one)")
-	f.StringArrayVar(&fl.buildArgs, "build-arg", nil, "build argument NAME=VALUE (SHA defaults to the commit being built in GitHub Actions)")
+	f.StringArrayVar(&fl.in.BuildArgs, "build-arg", nil, "build argument NAME=VALUE (SHA defaults to the commit being built in GitHub Actions)")
 	f.StringSliceVar(&fl.opts.Platforms, "platform", nil, "target platforms, e.g. linux/amd64,linux/arm64")
-	f.StringArrayVar(&fl.contexts, "build-context", nil, "named context NAME=docker-image://REF|oci-layout://PATH[:TAG]|DIR")
+	f.StringArrayVar(&fl.in.Contexts, "build-context", nil, "named context NAME=docker-image://REF|oci-layout://PATH[:TAG]|DIR")
 	f.StringArrayVar(&fl.opts.Secrets, "secret", nil, "secret id=ID,src=FILE or id=ID,env=VAR")
 	f.StringVar(&fl.opts.Cache, "cache", "", "cache backend for the per-stage entries, e.g. type=local,dir=.cache or type=registry,ref=REPO")
-	f.StringArrayVarP(&fl.outputs, "output", "o", nil, "output type=image,name=REF[,push=true] | type=oci,dest=FILE | type=docker,dest=FILE | type=local,dest=DIR")
+	f.StringArrayVarP(&fl.in.Outputs, "output", "o", nil, "output type=image,name=REF[,push=true] | type=oci,dest=FILE | type=docker,dest=FILE | type=local,dest=DIR")
 	f.BoolVar(&fl.push, "push", false, "push the image when the push policy allows it (see gantry gate)")
 	f.StringVar(&fl.opts.Progress, "progress", "auto", "progress display: auto, tty, plain, rawjson, quiet")
 	f.StringVar(&fl.report, "report", "", "write the build report as JSON to this file")
-	f.StringVar(&fl.builder, "builder", "", "BuildKit address (default $BUILDKIT_HOST, else found or started: see gantry builder)")
+	f.StringVar(&fl.in.Builder, "builder", "", "BuildKit address (default $BUILDKIT_HOST, else found or started: see gantry builder)")
 	f.StringVar(&fl.tls.CACert, "tls-ca-cert", "", "CA certificate of a tcp:// daemon")
 	f.StringVar(&fl.tls.Cert, "tls-cert", "", "client certificate for a tcp:// daemon")
 	f.StringVar(&fl.tls.Key, "tls-key", "", "client key for a tcp:// daemon")
@@ -83,10 +77,7 @@ func newBuildCmdWith(fl *buildFlags) *cobra.Command {
 func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 	ctx := cmd.Context()
 	if !fl.debug {
-		// BuildKit's client and containerd's content store log through
-		// logrus (e.g. "failed check for fsverity support"); the report
-		// says what matters
-		logrus.SetOutput(io.Discard)
+		buildcache.QuietClientLog()
 	}
 	if fl.timeout > 0 {
 		var cancel context.CancelFunc
@@ -104,14 +95,8 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 	if _, err := lint.LoadConfig(lint.FindRoot(opts.ContextDir), ""); err != nil {
 		return err
 	}
-	if err := opts.SetFlags(fl.buildArgs, fl.contexts, fl.outputs, os.LookupEnv); err != nil {
+	if err := opts.Prepare(fl.in, os.LookupEnv); err != nil {
 		return usageError("%v", err)
-	}
-	runenv.SetDefaultSHA(opts.BuildArgs, os.Getenv)
-	if fl.builder != "" {
-		if _, err := buildcache.ResolveAddress(fl.builder, os.Getenv); err != nil {
-			return usageError("%v", err)
-		}
 	}
 
 	var pushing *push.Push
@@ -124,7 +109,7 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 	}
 
 	// the builder: found, or started (see gantry builder)
-	bres, c, err := connectBuilder(ctx, fl.builder, false, fl.tls)
+	bres, c, err := connectBuilder(ctx, fl.in.Builder, false, fl.tls)
 	if fl.debug && bres != nil {
 		bres.WriteTrace(cmd.ErrOrStderr())
 	}
@@ -140,7 +125,7 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 		rep = res.Report
 	}
 	if rep != nil {
-		if werr := writeBuildReport(cmd, fl, rep); werr != nil && err == nil {
+		if werr := rep.Publish(cmd.ErrOrStderr(), fl.report, os.Getenv); werr != nil && err == nil {
 			return &exitError{code: exitInternal, err: werr}
 		}
 	}
@@ -154,17 +139,6 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 	}
 	if err := rep.CacheWarningError(); err != nil && !fl.allowCacheErr {
 		return &exitError{code: exitCacheWarning, err: err}
-	}
-	return nil
-}
-
-// writeBuildReport prints the table, writes --report and the job summary.
-func writeBuildReport(cmd *cobra.Command, fl *buildFlags, rep *buildcache.Report) error {
-	if err := rep.Write(cmd.ErrOrStderr(), fl.report); err != nil {
-		return err
-	}
-	if err := runenv.AppendSummary(os.Getenv, rep.Markdown()); err != nil {
-		fmt.Fprintln(cmd.ErrOrStderr(), "gantry: warning: job summary:", err)
 	}
 	return nil
 }

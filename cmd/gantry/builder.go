@@ -3,13 +3,10 @@ package main
 import (
 	"context"
 	"errors"
-	"io"
 	"os"
 	"time"
 
-	units "github.com/docker/go-units"
 	"github.com/moby/buildkit/client"
-	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 
 	"github.com/gantry-ci/gantry/buildcache"
@@ -43,20 +40,6 @@ func connectBuilder(ctx context.Context, flag string, noStart bool, tls buildcac
 	return res, c, nil
 }
 
-// parseKeepStorage is --keep-storage in bytes; empty is 0 when emptyOK.
-func parseKeepStorage(keep string, emptyOK bool) (int64, error) {
-	if keep == "" && emptyOK {
-		return 0, nil
-	}
-	n, err := units.RAMInBytes(keep)
-	if err != nil {
-		return 0, usageError("--keep-storage %q: want a size such as 10GB", keep)
-	}
-	return n, nil
-}
-
-func quietBuildKitLog() { logrus.SetOutput(io.Discard) }
-
 func newBuilderStatusCmd() *cobra.Command {
 	var flag string
 	cmd := &cobra.Command{
@@ -65,17 +48,14 @@ func newBuilderStatusCmd() *cobra.Command {
 		Long:  docs.Help("builder-status"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			quietBuildKitLog()
+			buildcache.QuietClientLog()
 			ctx := cmd.Context()
 			res, c, err := connectBuilder(ctx, flag, true, buildcache.TLSOptions{})
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			if err := builder.WriteStatus(ctx, cmd.OutOrStdout(), res, c); err != nil {
-				return &exitError{code: exitUnreachable, err: err}
-			}
-			return nil
+			return exitWith(exitUnreachable, builder.WriteStatus(ctx, cmd.OutOrStdout(), res, c))
 		},
 	}
 	cmd.Flags().StringVar(&flag, "builder", "", "BuildKit address (default: as gantry build finds it)")
@@ -91,15 +71,12 @@ func newBuilderStartCmd() *cobra.Command {
 		Long:  docs.Help("builder-start"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			quietBuildKitLog()
-			if _, err := parseKeepStorage(keep, false); err != nil {
-				return err
+			buildcache.QuietClientLog()
+			if _, err := builder.ParseKeepStorage(keep, false); err != nil {
+				return usageError("%v", err)
 			}
 			o := builder.StartOptions{IdleTimeout: idle, KeepStorage: keep}
-			if err := builder.StartAny(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), o); err != nil {
-				return &exitError{code: exitUnreachable, err: err}
-			}
-			return nil
+			return exitWith(exitUnreachable, builder.StartAny(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), o))
 		},
 	}
 	cmd.Flags().DurationVar(&idle, "idle-timeout", builder.DefaultIdleTimeout, "stop after this long with no client connected (0: never)")
@@ -113,10 +90,7 @@ func newBuilderStopCmd() *cobra.Command {
 		Short: "stop the gantry-managed builder (its cache stays for the next start)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := builder.StopAll(cmd.Context(), cmd.OutOrStdout()); err != nil {
-				return &exitError{code: exitInternal, err: err}
-			}
-			return nil
+			return exitWith(exitInternal, builder.StopAll(cmd.Context(), cmd.OutOrStdout()))
 		},
 	}
 }
@@ -132,10 +106,10 @@ func newBuilderPruneCmd() *cobra.Command {
 		Long:  docs.Help("builder-prune"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			quietBuildKitLog()
-			keepBytes, err := parseKeepStorage(keep, true)
+			buildcache.QuietClientLog()
+			keepBytes, err := builder.ParseKeepStorage(keep, true)
 			if err != nil {
-				return err
+				return usageError("%v", err)
 			}
 			ctx := cmd.Context()
 			res, c, err := connectBuilder(ctx, flag, true, buildcache.TLSOptions{})
@@ -144,10 +118,7 @@ func newBuilderPruneCmd() *cobra.Command {
 			}
 			defer c.Close()
 			o := builder.PruneOptions{KeepBytes: keepBytes, KeepDuration: keepDuration, Filters: filters, All: all}
-			if err := builder.Prune(ctx, cmd.OutOrStdout(), res, c, o); err != nil {
-				return &exitError{code: exitInternal, err: err}
-			}
-			return nil
+			return exitWith(exitInternal, builder.Prune(ctx, cmd.OutOrStdout(), res, c, o))
 		},
 	}
 	f := cmd.Flags()
@@ -166,10 +137,7 @@ func newBuilderLogsCmd() *cobra.Command {
 		Long:  docs.Help("builder-logs"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := builder.Logs(builder.Env{}, cmd.OutOrStdout()); err != nil {
-				return &exitError{code: exitInternal, err: err}
-			}
-			return nil
+			return exitWith(exitInternal, builder.Logs(builder.Env{}, cmd.OutOrStdout()))
 		},
 	}
 }
@@ -186,7 +154,7 @@ func newBuilderSuperviseCmd() *cobra.Command {
 		Hidden: true,
 		Args:   cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			quietBuildKitLog()
+			buildcache.QuietClientLog()
 			if state == "" || socket == "" {
 				return usageError("--state and --socket are required")
 			}

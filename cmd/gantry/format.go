@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"fmt"
 	"io"
 	"os"
 
@@ -8,6 +10,7 @@ import (
 
 	"github.com/gantry-ci/gantry/actions"
 	"github.com/gantry-ci/gantry/internal/cliargs"
+	"github.com/gantry-ci/gantry/internal/outfile"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -22,20 +25,27 @@ func (fl *githubFlags) register(f *pflag.FlagSet) {
 	f.StringVar(&fl.checkName, "check-name", "gantry", "name of the check run that --format checks creates")
 }
 
-// checkEnum is a usage error for a flag value that is not one of valid.
-func checkEnum(flag, value string, valid []string) error {
-	if err := cliargs.CheckEnum(flag, value, valid); err != nil {
-		return usageError("%v", err)
-	}
-	return nil
-}
-
 // checkDirs is a usage error for a path argument that is not a directory.
 func checkDirs(args []string) error {
 	if err := cliargs.CheckPaths(args, true, nil); err != nil {
 		return usageError("%v", err)
 	}
 	return nil
+}
+
+// writeOutput writes with write to the --output file, else to w
+// (outfile.Write); what names the output in an error, such as "the report".
+func writeOutput(path string, w io.Writer, what string, write func(w io.Writer, toFile bool) error) error {
+	err := outfile.Write(path, w, write)
+	var ee *exitError
+	var ce *outfile.CreateError
+	switch {
+	case err == nil, errors.As(err, &ee):
+		return err
+	case errors.As(err, &ce):
+		return usageError("%v", err)
+	}
+	return &exitError{code: exitInternal, err: fmt.Errorf("writing %s: %w", what, err)}
 }
 
 // newReporter makes the reporter of --format name (default text, or github

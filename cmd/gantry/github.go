@@ -1,18 +1,17 @@
 package main
 
 import (
-	"fmt"
+	"errors"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gantry-ci/gantry/actions"
-	"github.com/gantry-ci/gantry/actions/runenv"
 )
 
 // newGitHubActionCmd is what action.yml runs: it turns the action's inputs
-// (INPUT_* variables) into a gantry command line and runs it.
+// (INPUT_* variables) into a gantry command line and runs it
+// (actions.RunAction).
 func newGitHubActionCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:    "github-action",
@@ -20,16 +19,16 @@ func newGitHubActionCmd() *cobra.Command {
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			argv, err := actions.ActionCommand(os.Getenv)
-			if err != nil {
-				return usageError("%v", err)
-			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "gantry %s\n", strings.Join(actions.QuoteArgs(argv), " "))
-			code := run(cmd.Context(), argv, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
-			if err := runenv.SetOutput(os.Getenv, "exit-code", fmt.Sprint(code)); err != nil {
-				return &exitError{code: exitInternal, err: fmt.Errorf("writing step outputs: %w", err)}
-			}
-			if code != exitOK {
+			code, err := actions.RunAction(os.Getenv, cmd.ErrOrStderr(), func(argv []string) int {
+				return run(cmd.Context(), argv, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
+			})
+			var ie *actions.InputError
+			switch {
+			case errors.As(err, &ie):
+				return usageError("%v", ie.Err)
+			case err != nil:
+				return exitWith(exitInternal, err)
+			case code != exitOK:
 				return &exitError{code: code}
 			}
 			return nil

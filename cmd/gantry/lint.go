@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -75,76 +76,45 @@ func runLint(cmd *cobra.Command, args []string, fl *lintFlags) error {
 	if err != nil {
 		return err
 	}
-	if fl.fixes.enabled() {
-		return runFix(cmd, args, fl, l, failOn)
-	}
-	ctx := cmd.Context()
-	var res *lint.Result
-	if len(args) == 1 && args[0] == "-" {
-		src, err := readStdin(cmd, fl)
-		if err != nil {
-			return err
-		}
-		if res, err = l.LintSource(ctx, fl.stdinFilename, src); err != nil {
-			return err // a config error, or stdin that is not a known kind: exit 2
-		}
-	} else if res, err = l.LintPaths(ctx, args); err != nil {
+	req := lint.Request{Args: args, Stdin: cmd.InOrStdin(), StdinFilename: fl.stdinFilename, MaxFileSize: fl.maxFileSize, ShowFixes: fl.fixes.show}
+	if req.Fix, err = fl.fixes.options(); err != nil {
 		return err
 	}
-	if fl.fixes.show {
-		// verifying a fix re-lints the fixed file, so only when asked
-		if err := l.AttachFixes(ctx, res, lint.FixOptions{Mode: lint.FixModeAll}); err != nil {
-			return err
-		}
+	run, err := l.Run(cmd.Context(), req)
+	var se *lint.StdinError
+	if errors.As(err, &se) {
+		return exitWith(exitInternal, err)
+	} else if err != nil {
+		return err // a config error, or stdin that is not a known kind: exit 2
 	}
-	if err := writeReport(cmd, fl, res, cmd.OutOrStdout(), true, failOn); err != nil {
+	cmd.OutOrStdout().Write(run.Output)
+	// the report: stdout, unless stdout carries the diff or the fixed text
+	out, toStdout := cmd.OutOrStdout(), true
+	if run.StdoutTaken {
+		out, toStdout = cmd.ErrOrStderr(), false
+	}
+	if err := writeReport(cmd, fl, run.Result, out, toStdout, failOn); err != nil {
 		return err
 	}
-	if err := actions.WriteLintOutputs(os.Getenv, res.Findings); err != nil {
-		return &exitError{code: exitInternal, err: fmt.Errorf("writing step outputs: %w", err)}
+	if req.Fix == nil {
+		if err := actions.WriteLintOutputs(os.Getenv, run.Result.Findings); err != nil {
+			return exitWith(exitInternal, fmt.Errorf("writing step outputs: %w", err))
+		}
 	}
-	if len(res.Files) == 0 && len(res.Findings) == 0 {
-		fmt.Fprintln(cmd.ErrOrStderr(), "gantry: nothing to lint: no workflow, action.yml or Dockerfile found")
-	}
-	lint.WriteSummary(cmd.ErrOrStderr(), res)
-	return lintExit(res, failOn)
-}
-
-// readStdin reads lint's input from stdin, up to one byte over
-// --max-file-size (which the engine reports).
-func readStdin(cmd *cobra.Command, fl *lintFlags) ([]byte, error) {
-	src, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), fl.maxFileSize+1))
-	if err != nil {
-		return nil, &exitError{code: exitInternal, err: fmt.Errorf("cannot read stdin: %w", err)}
-	}
-	return src, nil
+	run.WriteSummary(cmd.ErrOrStderr())
+	return lintExit(run.Result, failOn)
 }
 
 // writeReport writes res in --format to --output, or else to w (stdout
 // when toStdout).
 func writeReport(cmd *cobra.Command, fl *lintFlags, res *lint.Result, w io.Writer, toStdout bool, failOn lint.Severity) error {
-	var file *os.File
-	if fl.output != "" {
-		var err error
-		if file, err = os.Create(fl.output); err != nil {
-			return usageError("cannot write %s: %v", fl.output, err)
+	return writeOutput(fl.output, w, "the report", func(w io.Writer, toFile bool) error {
+		rep, err := newReporter(fl.format, w, fl.color, toStdout && !toFile, fl.github, failOn)
+		if err != nil {
+			return err
 		}
-		defer file.Close()
-		w, toStdout = file, false
-	}
-	rep, err := newReporter(fl.format, w, fl.color, toStdout, fl.github, failOn)
-	if err != nil {
-		return err
-	}
-	if err := rep.Report(cmd.Context(), lint.NewReport(res)); err != nil {
-		return &exitError{code: exitInternal, err: fmt.Errorf("writing the report: %w", err)}
-	}
-	if file != nil {
-		if err := file.Close(); err != nil {
-			return &exitError{code: exitInternal, err: err}
-		}
-	}
-	return nil
+		return rep.Report(cmd.Context(), lint.NewReport(res))
+	})
 }
 
 // lintExit is the exit code of a lint run: 3 when a file could not be

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -15,15 +14,10 @@ import (
 	"github.com/gantry-ci/gantry/stagegraph"
 )
 
+// planFlags are gantry plan's flags: the request, and where to write it.
 type planFlags struct {
-	file      string
-	target    string
-	format    string
-	buildArgs []string
-	cache     string
-	platform  string
-	output    string
-	tags      []string
+	req    stagegraph.PlanRequest
+	output string
 }
 
 func newPlanCmd() *cobra.Command {
@@ -38,14 +32,14 @@ func newPlanCmd() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&fl.file, "file", "f", "", "the Dockerfile (default DIR/Dockerfile)")
-	f.StringVar(&fl.target, "target", "", "the target stage (default: the last stage)")
-	f.StringVar(&fl.format, "format", "tree", "output format: tree, mermaid, dot, json, bake")
-	f.StringArrayVar(&fl.buildArgs, "build-arg", nil, "build argument KEY=VALUE (repeatable)")
-	f.StringVar(&fl.cache, "cache", "", "cache backend for --format bake: type=local,dir=PATH, type=registry,ref=REPO, type=gha, type=s3,...")
-	f.StringVar(&fl.platform, "platform", "", "target platform for $TARGETPLATFORM and friends (default linux/amd64)")
+	f.StringVarP(&fl.req.File, "file", "f", "", "the Dockerfile (default DIR/Dockerfile)")
+	f.StringVar(&fl.req.Target, "target", "", "the target stage (default: the last stage)")
+	f.StringVar(&fl.req.Format, "format", "tree", "output format: tree, mermaid, dot, json, bake")
+	f.StringArrayVar(&fl.req.BuildArgs, "build-arg", nil, "build argument KEY=VALUE (repeatable)")
+	f.StringVar(&fl.req.Cache, "cache", "", "cache backend for --format bake: type=local,dir=PATH, type=registry,ref=REPO, type=gha, type=s3,...")
+	f.StringVar(&fl.req.Platform, "platform", "", "target platform for $TARGETPLATFORM and friends (default linux/amd64)")
 	f.StringVarP(&fl.output, "output", "o", "", "write to this file instead of stdout")
-	f.StringArrayVarP(&fl.tags, "tag", "t", nil, "image tag of the final target in the bake file (repeatable)")
+	f.StringArrayVarP(&fl.req.Tags, "tag", "t", nil, "image tag of the final target in the bake file (repeatable)")
 	return cmd
 }
 
@@ -57,64 +51,32 @@ func runPlan(cmd *cobra.Command, args []string, fl *planFlags) error {
 	if err := checkDirs(args); err != nil {
 		return err
 	}
-	file := fl.file
-	if file == "" {
-		file = filepath.Join(dir, "Dockerfile")
-	}
-	if err := checkEnum("--format", fl.format, stagegraph.Formats); err != nil {
-		return err
-	}
-	var spec stagegraph.CacheSpec
-	if fl.format == "bake" {
-		if fl.cache == "" {
-			return usageError("--format bake needs --cache, such as --cache type=registry,ref=ghcr.io/OWNER/APP or --cache type=local,dir=.buildx-cache")
-		}
-		var err error
-		if spec, err = stagegraph.ParseCacheSpec(fl.cache); err != nil {
-			return usageError("--cache: %v", err)
-		}
+	req := fl.req
+	req.Dir, req.LookupEnv = dir, os.LookupEnv
+	if err := req.Check(); err != nil {
+		return planExitError(err)
 	}
 	if _, err := lint.LoadConfig(lint.FindRoot(dir), ""); err != nil {
 		return err
 	}
-	buildArgs, err := stagegraph.ParseBuildArgs(fl.buildArgs, os.LookupEnv)
+	plan, err := req.Outline()
 	if err != nil {
-		return usageError("%v", err)
+		return planExitError(err)
 	}
-	src, err := os.ReadFile(file)
-	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return usageError("cannot read %s: %v", file, err)
+	if err := writeOutput(fl.output, cmd.OutOrStdout(), "the plan", func(w io.Writer, _ bool) error { return plan.Write(w) }); err != nil {
+		return err
 	}
-	g, err := stagegraph.ParseStageGraphOptions(src, stagegraph.Options{BuildArgs: buildArgs, Platform: fl.platform})
-	if err != nil {
-		return &exitError{code: exitFindings, err: stagegraph.FileError(file, err)}
-	}
-	plan, err := g.Outline(fl.target, filepath.ToSlash(file))
-	if err != nil {
-		return usageError("--target: %v", err)
-	}
-	var w io.Writer = cmd.OutOrStdout()
-	var out *os.File
-	if fl.output != "" {
-		if out, err = os.Create(fl.output); err != nil {
-			return usageError("cannot write %s: %v", fl.output, err)
-		}
-		defer out.Close()
-		w = out
-	}
-	err = plan.Write(w, fl.format, spec, stagegraph.NewBakeOptions(dir, file, buildArgs, fl.tags, fl.platform))
-	if err == nil && out != nil {
-		err = out.Close()
-	}
-	if err != nil {
-		return &exitError{code: exitInternal, err: fmt.Errorf("writing the plan: %w", err)}
-	}
-	if err := runenv.AppendSummary(os.Getenv, plan.SummaryMarkdown()); err != nil {
+	if err := runenv.AppendSummary(os.Getenv, plan.Outline.SummaryMarkdown()); err != nil {
 		fmt.Fprintln(cmd.ErrOrStderr(), "gantry: warning: cannot write the job summary:", err)
 	}
 	return nil
+}
+
+// planExitError maps stagegraph.PlanRequest's errors to exit codes.
+func planExitError(err error) error {
+	var pe *stagegraph.PlanError
+	if errors.As(err, &pe) && pe.Kind == stagegraph.KindPlanDockerfile {
+		return &exitError{code: exitFindings, err: pe.Err}
+	}
+	return &exitError{code: exitUsage, err: err}
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gantry-ci/gantry/internal/cliargs"
 	"github.com/gantry-ci/gantry/lint"
 )
 
@@ -16,8 +17,8 @@ func newRulesCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if source != "" {
-				if err := checkEnum("--source", source, lint.Sources); err != nil {
-					return err
+				if err := cliargs.CheckEnum("--source", source, lint.Sources); err != nil {
+					return usageError("%v", err)
 				}
 			}
 			return lint.WriteRulesTable(cmd.OutOrStdout(), source)
@@ -33,13 +34,9 @@ func newExplainCmd() *cobra.Command {
 		Short: "print a rule's documentation",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, ok := lint.LookupRuleFold(args[0])
-			if !ok {
-				hint := "run `gantry rules` to list them"
-				if near := lint.SuggestRules(args[0]); len(near) > 0 {
-					hint = "did you mean " + strings.Join(near, ", ") + "?"
-				}
-				return usageError("unknown rule %q; %s", args[0], hint)
+			r, err := lint.FindRule(args[0])
+			if err != nil {
+				return usageError("%v", err)
 			}
 			lint.Explain(cmd.OutOrStdout(), r)
 			return nil
