@@ -2,7 +2,6 @@ package lint
 
 import (
 	"fmt"
-	"path"
 	"strings"
 
 	"github.com/rhysd/actionlint"
@@ -71,27 +70,6 @@ func (r *ruleCredentialPersisted) VisitJobPre(j *actionlint.Job) error {
 		}
 	}
 	return nil
-}
-
-// inputValue returns a with: input's value, or "".
-func inputValue(ex *actionlint.ExecAction, name string) string {
-	if in := ex.Inputs[name]; in != nil && in.Value != nil {
-		return strings.TrimSpace(in.Value.Value)
-	}
-	return ""
-}
-
-// workspaceDir normalises a folder relative to the workspace.
-func workspaceDir(p string) string {
-	p = strings.TrimSpace(p)
-	for _, ws := range []string{"${{ github.workspace }}", "${{github.workspace}}", "$GITHUB_WORKSPACE", "${GITHUB_WORKSPACE}"} {
-		p = strings.TrimPrefix(p, ws)
-	}
-	p = strings.TrimPrefix(p, "/")
-	if p == "" {
-		return "."
-	}
-	return path.Clean(p)
 }
 
 // uploadsHidden reports whether upload-artifact at ref uploads hidden files
