@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -191,9 +192,11 @@ type evalEnv struct {
 	inputs map[string]absVal
 }
 
-// privilegedEvent are the events whose runs for a fork's pull request get
-// the base repository's secrets and a write token.
-var privilegedEvent = map[string]bool{"pull_request_target": true, "workflow_run": true, "issue_comment": true}
+// privilegedEvents are the events whose runs have the base repository's
+// secrets and a write token while a pull request's author (a fork's, too)
+// chooses what another run produced or what the run checks out.
+// artifact-poisoning tries them in this order.
+var privilegedEvents = []string{"workflow_run", "pull_request_target", "issue_comment"}
 
 var prEvents = map[string]bool{"pull_request": true, "pull_request_target": true,
 	"pull_request_review": true, "pull_request_review_comment": true}
@@ -299,7 +302,7 @@ func (e *evalEnv) lookup1(path string) absVal {
 	case strings.HasPrefix(path, "github.event."):
 		return varVal(path, triUnknown, "")
 	case strings.HasPrefix(path, "secrets."):
-		if e.fork && !privilegedEvent[e.event] && path != "secrets.github_token" {
+		if e.fork && !slices.Contains(privilegedEvents, e.event) && path != "secrets.github_token" {
 			return litVal("")
 		}
 		return varVal(path, triUnknown, "")

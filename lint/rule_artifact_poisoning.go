@@ -58,11 +58,6 @@ type taintedPath struct {
 	dl   *artifactDownload
 }
 
-// privilegedEvents are the events whose runs have the base repository's
-// secrets and a write token while a pull request's author chooses what
-// another run produced.
-var privilegedEvents = []string{"workflow_run", "pull_request_target", "issue_comment"}
-
 func checkArtifactPoisoning(r *Repository, _ any) []Finding {
 	var out []Finding
 	for _, w := range r.Workflows {
