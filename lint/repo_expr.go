@@ -192,12 +192,6 @@ type evalEnv struct {
 	inputs map[string]absVal
 }
 
-// privilegedEvents are the events whose runs have the base repository's
-// secrets and a write token while a pull request's author (a fork's, too)
-// chooses what another run produced or what the run checks out.
-// artifact-poisoning tries them in this order.
-var privilegedEvents = []string{"workflow_run", "pull_request_target", "issue_comment"}
-
 var prEvents = map[string]bool{"pull_request": true, "pull_request_target": true,
 	"pull_request_review": true, "pull_request_review_comment": true}
 

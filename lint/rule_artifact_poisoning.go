@@ -230,17 +230,7 @@ func (sc *artifactScan) artifactSource(source string) (artifactTrust, string) {
 			missing = append(missing, source)
 		}
 	} else {
-		for _, name := range sc.et.Workflows {
-			found := false
-			for _, w := range sc.r.Workflows {
-				if w.Name == name {
-					srcs, found = append(srcs, w), true
-				}
-			}
-			if !found {
-				missing = append(missing, name)
-			}
-		}
+		srcs, missing = workflowsNamed(sc.r, sc.et.Workflows)
 	}
 	for _, w := range srcs {
 		if et := sc.r.RunsOn(w, "pull_request"); et != nil {
