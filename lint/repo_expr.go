@@ -610,6 +610,37 @@ func exprSpans(s string) (spans []exprSpan, ok bool) {
 	return spans, ok
 }
 
+// condCache memoizes parseCondition as spanCache does exprSpans: jobs and
+// steps repeat the same if: conditions, and several rules evaluate each.
+var condCache struct {
+	sync.Mutex
+	m map[string]cachedCond
+}
+
+type cachedCond struct {
+	node actionlint.ExprNode
+	ok   bool
+}
+
+// parseCondition parses an if: condition written without ${{ }}. ok is
+// false when it does not parse.
+func parseCondition(src string) (actionlint.ExprNode, bool) {
+	condCache.Lock()
+	c, hit := condCache.m[src]
+	condCache.Unlock()
+	if hit {
+		return c.node, c.ok
+	}
+	n, _, ok := parseExpr(src + "}}")
+	condCache.Lock()
+	if condCache.m == nil || len(condCache.m) >= maxSpanCache {
+		condCache.m = map[string]cachedCond{}
+	}
+	condCache.m[src] = cachedCond{n, ok}
+	condCache.Unlock()
+	return n, ok
+}
+
 func parseSpans(s string) (spans []exprSpan, ok bool) {
 	off := 0
 	for {
@@ -661,7 +692,7 @@ func (e *evalEnv) evalCondition(s *actionlint.String) absVal {
 		v := e.evalTemplate(src)
 		return absVal{kind: valUnknown, truth: triTrue, gate: v.gate}
 	}
-	n, _, ok := parseExpr(src + "}}")
+	n, ok := parseCondition(src)
 	if !ok {
 		return unknownVal(triUnknown)
 	}

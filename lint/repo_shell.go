@@ -1,9 +1,10 @@
 package lint
 
 import (
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // shellCmd is one simple command of a run: script, split into words with
@@ -63,7 +64,7 @@ var wrapperCmds = map[string]bool{"sudo": true, "env": true, "time": true, "exec
 var interpreters = map[string]bool{"bash": true, "sh": true, "zsh": true, "source": true, ".": true, "python": true,
 	"python3": true, "node": true, "ruby": true, "perl": true, "php": true, "deno": true, "bun": true, "pwsh": true}
 
-var assignRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=`)
+var assignRe = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]*=`)
 
 // scriptCommands splits a run: script into simple commands. It understands
 // quotes, backslash escapes and line continuations, comments, the command
@@ -225,7 +226,7 @@ func makeCmd(words []string, line, col int) shellCmd {
 	return c
 }
 
-var shellVarRe = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?`)
+var shellVarRe = lazyre.New(`\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?`)
 
 // shellVars returns the names of the $VAR and ${VAR} references in s.
 func shellVars(s string) []string {

@@ -2,10 +2,11 @@ package lint
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/rhysd/actionlint"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // checkoutMergeRefRule flags, on pull_request, github.sha (the merge commit
@@ -31,7 +32,7 @@ var imageInputs = map[string][]string{
 	"docker/bake-action":       {"set"},
 }
 
-var versionKeyRe = regexp.MustCompile(`(?i)(sha|commit|revision|version|git|ref)[^=]*=`)
+var versionKeyRe = lazyre.New(`(?i)(sha|commit|revision|version|git|ref)[^=]*=`)
 
 // versionEntries keeps the lines of a build-args, labels or set value whose
 // key names a commit or version (GIT_SHA=, org.opencontainers.image.revision=),

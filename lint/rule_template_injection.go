@@ -3,11 +3,12 @@ package lint
 import (
 	"fmt"
 
-	"regexp"
 	"strings"
 
 	"github.com/rhysd/actionlint"
 	"gopkg.in/yaml.v3"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // templateInjectionRule flags ${{ }} expressions that an outsider controls
@@ -166,7 +167,7 @@ func injectionMessage(sp exprSpan, src flowSource, js bool) string {
 		expr, src.field, via, where, safe)
 }
 
-var nonEnvChar = regexp.MustCompile(`[^A-Z0-9]+`)
+var nonEnvChar = lazyre.New(`[^A-Z0-9]+`)
 
 // safeEnvName suggests an env variable name for an expression: the last
 // two parts of its context path, in upper case (ISSUE_TITLE).
@@ -185,7 +186,7 @@ func safeEnvName(expr string) string {
 	return name
 }
 
-var quotedRe = regexp.MustCompile(`"([a-z0-9_.*-]+)"`)
+var quotedRe = lazyre.New(`"([a-z0-9_.*-]+)"`)
 
 // leftToActionlint returns the spans of a workflow script in which
 // actionlint's expression check reports untrusted input. It reports each

@@ -3,11 +3,12 @@ package lint
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/rhysd/actionlint"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // untrustedCheckoutRule flags workflows on a privileged trigger
@@ -37,11 +38,11 @@ var headFields = map[string]bool{
 
 // pullRefRe matches a pull request's head or merge ref (refs/pull/N/head,
 // pull/${{ github.event.number }}/merge).
-var pullRefRe = regexp.MustCompile(`(^|[^a-z])pull/[^/\n]+/(head|merge)\b`)
+var pullRefRe = lazyre.New(`(^|[^a-z])pull/[^/\n]+/(head|merge)\b`)
 
 // headTextRe matches scripts that read a pull request's head from the API
 // (gh pr view --json headRefOid, jq .head.sha, pr.data.head.ref).
-var headTextRe = regexp.MustCompile(`headRefOid|headRefName|headRepository|\.head\.(sha|ref)\b|\.head_sha\b|\.head_branch\b|\[["']head["']\]`)
+var headTextRe = lazyre.New(`headRefOid|headRefName|headRepository|\.head\.(sha|ref)\b|\.head_sha\b|\.head_branch\b|\[["']head["']\]`)
 
 // commentBranchActions are actions that look up the pull request an
 // issue_comment was made on; their outputs name its head.
@@ -602,7 +603,7 @@ var codeActions = map[string]struct {
 
 // requireLocalRe matches a github-script script that loads a file of the
 // workspace.
-var requireLocalRe = regexp.MustCompile(`require\(\s*['"` + "`" + `](\./|\.\./|\$\{process\.env\.GITHUB_WORKSPACE\}|\$\{\{\s*github\.workspace)`)
+var requireLocalRe = lazyre.New(`require\(\s*['"` + "`" + `](\./|\.\./|\$\{process\.env\.GITHUB_WORKSPACE\}|\$\{\{\s*github\.workspace)`)
 
 func inputIs(s *RepoStep, name, want string) bool {
 	v := s.Input(name)

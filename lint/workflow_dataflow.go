@@ -2,11 +2,12 @@ package lint
 
 import (
 	"path"
-	"regexp"
 	"strings"
 
 	"github.com/rhysd/actionlint"
 	"gopkg.in/yaml.v3"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // This file follows a ${{ }} value back to where it comes from: through
@@ -211,10 +212,10 @@ func (sc *flowScope) env(name string) string {
 }
 
 // outputLineRe matches a line of a run: script that sets a step output.
-var outputLineRe = regexp.MustCompile(`GITHUB_OUTPUT|::set-output`)
+var outputLineRe = lazyre.New(`GITHUB_OUTPUT|::set-output`)
 
 // envFileRe matches a line of a run: script that writes $GITHUB_ENV.
-var envFileRe = regexp.MustCompile(`GITHUB_ENV`)
+var envFileRe = lazyre.New(`GITHUB_ENV`)
 
 // stepOutputSource follows steps.<id>.outputs.<name> to the earlier step
 // that sets it: an output the origins know, or a line of a run: script
@@ -255,7 +256,7 @@ func (sc *flowScope) envFileSource(name string, depth int) (flowSource, bool) {
 
 // writtenSource checks the lines of step s's run: script that match re and
 // contain key (case-insensitively) for a value looked for.
-func (sc *flowScope) writtenSource(s *RepoStep, re *regexp.Regexp, key string, depth int) (flowSource, bool) {
+func (sc *flowScope) writtenSource(s *RepoStep, re *lazyre.Regexp, key string, depth int) (flowSource, bool) {
 	run := s.Run()
 	if run == nil {
 		return flowSource{}, false
