@@ -1,7 +1,6 @@
 package lint
 
 import (
-	"path"
 	"strings"
 
 	"github.com/rhysd/actionlint"
@@ -80,14 +79,6 @@ func (r *ruleCredentialPersisted) VisitJobPre(j *actionlint.Job) error {
 	return nil
 }
 
-// inputValue returns a with: input's value, or "".
-func inputValue(ex *actionlint.ExecAction, name string) string {
-	if in := ex.Inputs[name]; in != nil && in.Value != nil {
-		return strings.TrimSpace(in.Value.Value)
-	}
-	return ""
-}
-
 // longLivedToken reports whether a checkout's token: input is a credential
 // that outlives the job: anything but empty (the default) or the job's own
 // GITHUB_TOKEN.
@@ -97,19 +88,6 @@ func longLivedToken(token string) bool {
 		return false
 	}
 	return true
-}
-
-// workspaceDir normalises a folder relative to the workspace.
-func workspaceDir(p string) string {
-	p = strings.TrimSpace(p)
-	for _, ws := range []string{"${{ github.workspace }}", "${{github.workspace}}", "$GITHUB_WORKSPACE", "${GITHUB_WORKSPACE}"} {
-		p = strings.TrimPrefix(p, ws)
-	}
-	p = strings.TrimPrefix(p, "/")
-	if p == "" {
-		return "."
-	}
-	return path.Clean(p)
 }
 
 // uploadsHidden reports whether upload-artifact at ref uploads hidden files
