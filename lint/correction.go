@@ -48,7 +48,10 @@ var corrections = []*Correction{
 	runnerWorkspaceCorrection,
 	propertyCaseCorrection,
 	untrustedAbsentCorrection,
+	untrustedUnprivilegedCorrection,
 	undefinedCosmeticCorrection,
+	objectCosmeticCorrection,
+	cacheHitAbsentCorrection,
 	actionRuntimeCorrection,
 }
 

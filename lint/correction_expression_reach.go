@@ -2,6 +2,7 @@ package lint
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/rhysd/actionlint"
@@ -240,4 +241,123 @@ func jobOutputRead(c *correctionContext, name string, line int) bool {
 			return true
 		}
 	}
+}
+
+// objectInTemplateRe matches actionlint's finding on an object, array or
+// null rendered by ${{ }}.
+var objectInTemplateRe = lazyre.New(`^object, array, and null values should not be evaluated in template with \$\{\{ \}\}`)
+
+var objectCosmeticCorrection = &Correction{
+	ID:   "object-cosmetic",
+	Rule: "expression",
+	Reason: "an object, array or null rendered by ${{ }} becomes the text Object, Array or nothing. Where that text only reaches a step's, job's or " +
+		"run's name or the log, or a cache key or artifact name in a job whose matrix has one combination (so no " +
+		"other leg shares the key or name), the job works and the finding is info; in a cache key or artifact " +
+		"name of a job with several combinations, every leg shares one entry, and it stays an error",
+	apply: func(c *correctionContext, fd *Finding) bool {
+		if !objectInTemplateRe.MatchString(fd.Message) {
+			return true
+		}
+		v := c.stringAt(fd.Line, fd.Column)
+		if v == nil {
+			return true
+		}
+		place := cosmeticPlace(c, v, fd.Line, "")
+		if place == "a cache key" || place == "an artifact's name" {
+			if !oneCombination(v.job) {
+				return true
+			}
+			place += " in a job whose matrix has one combination"
+		}
+		if place != "" {
+			fd.Severity = SeverityInfo
+			fd.Message += ": it renders as Object, Array or nothing, not its content, and here it only reaches " + place
+		}
+		return true
+	},
+}
+
+// oneCombination reports whether job j runs at most one matrix combination:
+// no matrix, or rows of one value each and no include or exclude. A matrix
+// from an expression may have any number.
+func oneCombination(j *actionlint.Job) bool {
+	if j == nil || j.Strategy == nil || j.Strategy.Matrix == nil {
+		return true
+	}
+	m := j.Strategy.Matrix
+	if m.Expression != nil || m.Include != nil || m.Exclude != nil {
+		return false
+	}
+	for _, r := range m.Rows {
+		if r.Expression != nil || len(r.Values) != 1 {
+			return false
+		}
+	}
+	return true
+}
+
+// cacheHitConditionRe matches an if: that only compares a step's cache-hit
+// output with 'true'.
+var cacheHitConditionRe = lazyre.New(`(?i)^\s*(\$\{\{)?\s*steps\.([a-z0-9_-]+)\.outputs\.cache-hit\s*(==|!=)\s*'true'\s*(\}\})?\s*$`)
+
+var cacheHitAbsentCorrection = &Correction{
+	ID:   "cache-hit-absent",
+	Rule: "expression",
+	Reason: "an if: that only compares steps.<id>.outputs.cache-hit with 'true', for an id no step has, is " +
+		"constant: the step it guards always runs (!=) or never runs (==). A cache-hit check only skips work " +
+		"that a cache made unnecessary, so the job still does the right thing, only slower or without the " +
+		"shortcut: info. Any other undefined step output in an if: stays an error",
+	apply: func(c *correctionContext, fd *Finding) bool {
+		m := undefinedPropRe.FindStringSubmatch(fd.Message)
+		if m == nil {
+			return true
+		}
+		v := c.stringAt(fd.Line, fd.Column)
+		if v == nil || v.step == nil || v.field != "If" {
+			return true
+		}
+		cm := cacheHitConditionRe.FindStringSubmatch(v.s.Value)
+		if cm == nil || !strings.EqualFold(cm[2], m[1]) {
+			return true
+		}
+		fd.Severity = SeverityInfo
+		fd.Message += ": no step has that id, so this condition is constant; a cache-hit check only skips work, so the job still works, only slower"
+		return true
+	},
+}
+
+var untrustedUnprivilegedCorrection = &Correction{
+	ID:   "untrusted-unprivileged",
+	Rule: "expression",
+	Reason: "when the only trigger of the workflow that delivers an outsider's text is pull_request, the run that " +
+		"gets a fork's text has a read-only token and no secrets, and it runs the fork's own code anyway: an " +
+		"injection gains the author nothing they do not already have, so it is info. pull_request_target, " +
+		"issue_comment, workflow_run and the other privileged triggers stay an error, and so does a reusable " +
+		"workflow (workflow_call), which gets its caller's event",
+	apply: func(c *correctionContext, fd *Finding) bool {
+		m := untrustedRe.FindStringSubmatch(fd.Message)
+		if m == nil || c.workflow == nil || len(c.workflow.On) == 0 || fd.Severity == SeverityInfo {
+			return true
+		}
+		events, ok := payloadEvents[payloadObject(m[1])]
+		if !ok {
+			return true
+		}
+		var delivering []string
+		for _, e := range c.workflow.On {
+			n := e.EventName()
+			if n == "workflow_call" {
+				return true
+			}
+			if slices.Contains(events, n) {
+				delivering = append(delivering, n)
+			}
+		}
+		if len(delivering) != 1 || delivering[0] != "pull_request" {
+			return true
+		}
+		fd.Severity = SeverityInfo
+		fd.Message += " (here only pull_request delivers it: a fork's run has a read-only token and no secrets, and runs the fork's code anyway)"
+		return true
+	},
 }

@@ -51,6 +51,94 @@ func TestCorrectExpressionReach(t *testing.T) {
 			},
 		},
 		{
+			name: "an outsider's text delivered only by pull_request is info; by pull_request_target, an error",
+			src: `
+				on: pull_request
+				jobs:
+				  a:
+				    runs-on: ubuntu-latest
+				    steps:
+				      - run: echo "${{ github.event.pull_request.head.ref }}"
+				      - run: echo "${{ github.head_ref }}"
+				`,
+			want: []string{
+				`6:24: info: (here only pull_request delivers it`,
+				`7:24: info: (here only pull_request delivers it`,
+			},
+		},
+		{
+			name: "pull_request_target or a second delivering trigger keeps it an error",
+			src: `
+				on:
+				  pull_request:
+				  pull_request_target:
+				jobs:
+				  a:
+				    runs-on: ubuntu-latest
+				    steps:
+				      - run: echo "${{ github.event.pull_request.title }}"
+				`,
+			want: []string{`8:24: error: "github.event.pull_request.title" is potentially untrusted`},
+		},
+		{
+			name: "an object in a cache key of a one-combination matrix, or in the log, is info; in a key shared by several combinations, an error",
+			src: `
+				on: push
+				jobs:
+				  one:
+				    strategy:
+				      matrix:
+				        platform:
+				          - { os: ubuntu-latest }
+				    runs-on: ubuntu-latest
+				    steps:
+				      - uses: actions/cache@v4
+				        with:
+				          path: x
+				          key: ${{ matrix.platform }}-cargo
+				  many:
+				    strategy:
+				      matrix:
+				        platform:
+				          - { os: ubuntu-latest }
+				          - { os: macos-latest }
+				    runs-on: ${{ matrix.platform.os }}
+				    steps:
+				      - uses: actions/cache@v4
+				        with:
+				          path: x
+				          key: ${{ matrix.platform }}-cargo
+				      - run: echo ${{ matrix.platform }}
+				`,
+			want: []string{
+				`13:16: info: object, array, and null values should not be evaluated`,
+				`25:16: error: object, array, and null values should not be evaluated`,
+				`26:19: info: not its content, and here it only reaches the job's log`,
+			},
+		},
+		{
+			name: "a cache-hit check of a missing step is info; another missing output in an if: is an error",
+			src: `
+				on: push
+				jobs:
+				  a:
+				    runs-on: ubuntu-latest
+				    steps:
+				      - uses: actions/cache@v4
+				        with:
+				          path: x
+				          key: k
+				      - if: steps.deps-cache.outputs.cache-hit != 'true'
+				        run: make deps
+				      - if: steps.deps.outputs.ready == 'true'
+				        run: make
+				`,
+			want: []string{
+				`10:13: info: property "deps-cache" is not defined`,
+				`12:13: error: property "deps" is not defined`,
+			},
+		},
+		{
 			name: "a reusable workflow gets its caller's event",
 			src: `
 				on:
@@ -114,7 +202,7 @@ func TestCorrectExpressionReach(t *testing.T) {
 				    env:
 				      NODE: ${{ matrix.node }}
 				    steps:
-				      - if: steps.cache.outputs.cache-hit != 'true'
+				      - if: steps.cache.outputs.cache-hit != 'true' && runner.os == 'Linux'
 				        run: npm ci
 				      - uses: actions/setup-node@v4
 				        with:
