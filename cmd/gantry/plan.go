@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/docs"
+	"github.com/gantry-ci/gantry/internal/outfile"
 	"github.com/gantry-ci/gantry/lint"
 	"github.com/gantry-ci/gantry/stagegraph"
 )
@@ -54,29 +54,20 @@ func runPlan(cmd *cobra.Command, args []string, fl *planFlags) error {
 	req := fl.req
 	req.Dir, req.LookupEnv = dir, os.LookupEnv
 	if err := req.Check(); err != nil {
-		return planExitError(err)
+		return exitFor(err, exitUsage)
 	}
 	if _, err := lint.LoadConfig(lint.FindRoot(dir), ""); err != nil {
 		return err
 	}
 	plan, err := req.Outline()
 	if err != nil {
-		return planExitError(err)
+		return exitFor(err, exitUsage)
 	}
-	if err := writeOutput(fl.output, cmd.OutOrStdout(), "the plan", func(w io.Writer, _ bool) error { return plan.Write(w) }); err != nil {
-		return err
+	if err := outfile.Write(fl.output, cmd.OutOrStdout(), func(w io.Writer, _ bool) error { return plan.Write(w) }); err != nil {
+		return writeError("the plan", err)
 	}
 	if err := runenv.AppendSummary(os.Getenv, plan.Outline.SummaryMarkdown()); err != nil {
 		fmt.Fprintln(cmd.ErrOrStderr(), "gantry: warning: cannot write the job summary:", err)
 	}
 	return nil
-}
-
-// planExitError maps stagegraph.PlanRequest's errors to exit codes.
-func planExitError(err error) error {
-	var pe *stagegraph.PlanError
-	if errors.As(err, &pe) && pe.Kind == stagegraph.KindPlanDockerfile {
-		return &exitError{code: exitFindings, err: pe.Err}
-	}
-	return &exitError{code: exitUsage, err: err}
 }
