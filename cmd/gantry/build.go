@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"os"
 	"time"
 
@@ -130,11 +129,11 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 		}
 	}
 	if err != nil {
-		return buildExitError(err)
+		return exitFor(err, exitInternal)
 	}
 	if pushing != nil {
 		if err := pushing.Complete(ctx, res); err != nil {
-			return pushExitError(err)
+			return exitFor(err, exitUsage)
 		}
 	}
 	if err := rep.CacheWarningError(); err != nil && !fl.allowCacheErr {
@@ -149,21 +148,4 @@ func (fl *buildFlags) check(args []string) error {
 		return usageError("--timeout must be a positive duration such as 30m, or 0 for no limit, not %s", fl.timeout)
 	}
 	return checkDirs(args)
-}
-
-// buildExitError maps Build's errors to exit codes.
-func buildExitError(err error) error {
-	if errors.Is(err, buildcache.ErrDaemonUnreachable) {
-		return &exitError{code: exitUnreachable, err: err}
-	}
-	var be *buildcache.BuildError
-	if errors.As(err, &be) {
-		switch be.Kind {
-		case buildcache.KindUsage:
-			return &exitError{code: exitUsage, err: err}
-		case buildcache.KindBuild:
-			return &exitError{code: exitBuildFailed, err: err}
-		}
-	}
-	return &exitError{code: exitInternal, err: err}
 }

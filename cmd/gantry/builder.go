@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"os"
 	"time"
 
@@ -31,13 +30,7 @@ func newBuilderCmd() *cobra.Command {
 func connectBuilder(ctx context.Context, flag string, noStart bool, tls buildcache.TLSOptions) (*builder.Resolution, *client.Client, error) {
 	res, c, err := builder.Connect(ctx, builder.Options{Flag: flag, NoStart: noStart,
 		StartOptions: builder.StartOptions{IdleTimeout: builder.DefaultIdleTimeout}}, tls)
-	switch {
-	case errors.Is(err, buildcache.ErrDaemonUnreachable):
-		return res, nil, &exitError{code: exitUnreachable, err: err}
-	case err != nil:
-		return res, nil, usageError("%v", err)
-	}
-	return res, c, nil
+	return res, c, exitFor(err, exitUsage)
 }
 
 func newBuilderStatusCmd() *cobra.Command {
