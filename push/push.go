@@ -46,17 +46,10 @@ func (e *Error) Error() string { return e.Err.Error() }
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Options are the inputs of a push: the run, the policy and the decision
-// it gave (see gate.Decide), and the flags.
+// Options are the inputs of a push: the push gate's decision with the run
+// and the policy it was made on (Evaluate), and the flags.
 type Options struct {
-	// Getenv reads the run's environment, for the step outputs and summary.
-	Getenv runenv.Getenv
-	// Run is the GitHub Actions run.
-	Run *runenv.Context
-	// Policy is the push policy the decision came from.
-	Policy *config.PushPolicy
-	// Decision is the push gate's decision for Run.
-	Decision *gate.PushDecision
+	*Evaluation
 	// Image is the repository to push to; "" takes Policy.Image.
 	Image string
 	// TagTemplates replace the policy's tags when set.
