@@ -33,6 +33,19 @@ func connectBuilder(ctx context.Context, flag string, noStart bool, tls buildcac
 	return res, c, exitFor(err, exitUsage)
 }
 
+// onBuilder runs do on a connection to the running builder of --builder
+// flag (connectBuilder, without starting one), with BuildKit's client log
+// quiet.
+func onBuilder(ctx context.Context, flag string, do func(*builder.Resolution, *client.Client) error) error {
+	buildcache.QuietClientLog()
+	res, c, err := connectBuilder(ctx, flag, true, buildcache.TLSOptions{})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return do(res, c)
+}
+
 func newBuilderStatusCmd() *cobra.Command {
 	var flag string
 	cmd := &cobra.Command{
@@ -41,14 +54,9 @@ func newBuilderStatusCmd() *cobra.Command {
 		Long:  docs.Help("builder-status"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			buildcache.QuietClientLog()
-			ctx := cmd.Context()
-			res, c, err := connectBuilder(ctx, flag, true, buildcache.TLSOptions{})
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			return exitWith(exitUnreachable, builder.WriteStatus(ctx, cmd.OutOrStdout(), res, c))
+			return onBuilder(cmd.Context(), flag, func(res *builder.Resolution, c *client.Client) error {
+				return exitWith(exitUnreachable, builder.WriteStatus(cmd.Context(), cmd.OutOrStdout(), res, c))
+			})
 		},
 	}
 	cmd.Flags().StringVar(&flag, "builder", "", "BuildKit address (default: as gantry build finds it)")
@@ -99,19 +107,14 @@ func newBuilderPruneCmd() *cobra.Command {
 		Long:  docs.Help("builder-prune"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			buildcache.QuietClientLog()
 			keepBytes, err := builder.ParseKeepStorage(keep, true)
 			if err != nil {
 				return usageError("%v", err)
 			}
-			ctx := cmd.Context()
-			res, c, err := connectBuilder(ctx, flag, true, buildcache.TLSOptions{})
-			if err != nil {
-				return err
-			}
-			defer c.Close()
 			o := builder.PruneOptions{KeepBytes: keepBytes, KeepDuration: keepDuration, Filters: filters, All: all}
-			return exitWith(exitInternal, builder.Prune(ctx, cmd.OutOrStdout(), res, c, o))
+			return onBuilder(cmd.Context(), flag, func(res *builder.Resolution, c *client.Client) error {
+				return exitWith(exitInternal, builder.Prune(cmd.Context(), cmd.OutOrStdout(), res, c, o))
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -138,9 +141,7 @@ func newBuilderLogsCmd() *cobra.Command {
 // newBuilderSuperviseCmd is the process that owns a managed buildkitd
 // (builder.Supervise); builder.Start runs it.
 func newBuilderSuperviseCmd() *cobra.Command {
-	var state, socket string
-	var idle time.Duration
-	var rootless bool
+	o := builder.SuperviseOptions{Log: os.Stderr}
 	cmd := &cobra.Command{
 		Use:    "supervise --state DIR --socket PATH [--idle-timeout D] -- BUILDKITD-COMMAND...",
 		Short:  "run and supervise a managed buildkitd (started by gantry itself)",
@@ -148,21 +149,17 @@ func newBuilderSuperviseCmd() *cobra.Command {
 		Args:   cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			buildcache.QuietClientLog()
-			if state == "" || socket == "" {
-				return usageError("--state and --socket are required")
+			if err := o.Check(); err != nil {
+				return usageError("%v", err)
 			}
-			err := builder.Supervise(cmd.Context(), builder.SuperviseOptions{
-				Paths: builder.PathsFor(state, socket), Argv: args, IdleTimeout: idle, Rootless: rootless, Log: os.Stderr})
-			if err != nil {
-				return &exitError{code: exitInternal, err: err}
-			}
-			return nil
+			o.Argv = args
+			return exitWith(exitInternal, builder.Supervise(cmd.Context(), o))
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&state, "state", "", "the state directory")
-	f.StringVar(&socket, "socket", "", "the socket clients connect to")
-	f.DurationVar(&idle, "idle-timeout", builder.DefaultIdleTimeout, "stop after this long with no client (0: never)")
-	f.BoolVar(&rootless, "rootless", false, "buildkitd runs through rootlesskit")
+	f.StringVar(&o.State, "state", "", "the state directory")
+	f.StringVar(&o.Socket, "socket", "", "the socket clients connect to")
+	f.DurationVar(&o.IdleTimeout, "idle-timeout", builder.DefaultIdleTimeout, "stop after this long with no client (0: never)")
+	f.BoolVar(&o.Rootless, "rootless", false, "buildkitd runs through rootlesskit")
 	return cmd
 }
