@@ -26,13 +26,10 @@ func newGateCmd() *cobra.Command {
 		Long:  docs.Help("gate"),
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkDirs(args); err != nil {
-				return err
-			}
 			g := o
-			g.Dir = "."
-			if len(args) == 1 {
-				g.Dir = args[0]
+			var err error
+			if g.Dir, err = dirArg(args); err != nil {
+				return err
 			}
 			return exitFor(push.Gate(cmd.Context(), g, os.Getenv, cmd.OutOrStdout()), exitUsage)
 		},

@@ -44,11 +44,8 @@ func newPlanCmd() *cobra.Command {
 }
 
 func runPlan(cmd *cobra.Command, args []string, fl *planFlags) error {
-	dir := "."
-	if len(args) == 1 {
-		dir = args[0]
-	}
-	if err := checkDirs(args); err != nil {
+	dir, err := dirArg(args)
+	if err != nil {
 		return err
 	}
 	req := fl.req
