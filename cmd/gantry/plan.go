@@ -1,15 +1,11 @@
 package main
 
 import (
-	"fmt"
-	"io"
 	"os"
 
 	"github.com/spf13/cobra"
 
-	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/docs"
-	"github.com/gantry-ci/gantry/internal/outfile"
 	"github.com/gantry-ci/gantry/lint"
 	"github.com/gantry-ci/gantry/stagegraph"
 )
@@ -44,27 +40,24 @@ func newPlanCmd() *cobra.Command {
 }
 
 func runPlan(cmd *cobra.Command, args []string, fl *planFlags) error {
-	dir, err := dirArg(args)
-	if err != nil {
+	req := fl.req
+	req.LookupEnv = os.LookupEnv
+	var err error
+	if req.Dir, err = dirArg(args); err != nil {
 		return err
 	}
-	req := fl.req
-	req.Dir, req.LookupEnv = dir, os.LookupEnv
 	if err := req.Check(); err != nil {
 		return exitFor(err, exitUsage)
 	}
-	if _, err := lint.LoadConfig(lint.FindRoot(dir), ""); err != nil {
+	if _, err := lint.LoadConfig(lint.FindRoot(req.Dir), ""); err != nil {
 		return err
 	}
 	plan, err := req.Outline()
 	if err != nil {
 		return exitFor(err, exitUsage)
 	}
-	if err := outfile.Write(fl.output, cmd.OutOrStdout(), func(w io.Writer, _ bool) error { return plan.Write(w) }); err != nil {
+	if err := plan.Publish(cmd.OutOrStdout(), fl.output, cmd.ErrOrStderr(), os.Getenv); err != nil {
 		return writeError("the plan", err)
-	}
-	if err := runenv.AppendSummary(os.Getenv, plan.Outline.SummaryMarkdown()); err != nil {
-		fmt.Fprintln(cmd.ErrOrStderr(), "gantry: warning: cannot write the job summary:", err)
 	}
 	return nil
 }
