@@ -142,8 +142,12 @@ func Prepare(ctx context.Context, o Options, build *buildcache.BuildOptions) (*P
 	return &Push{opts: o, preflight: pf}, nil
 }
 
-// Complete points the tags at the built image and reports the result.
+// Complete points the tags at the built image and reports the result. It
+// does nothing on a nil Push (a build without a push).
 func (p *Push) Complete(ctx context.Context, res *buildcache.BuildResult) error {
+	if p == nil {
+		return nil
+	}
 	p.done = true
 	out := p.opts.Log
 	result, err := p.preflight.Complete(ctx, res.ImageDigest, nil, func(t registry.TagResult) {

@@ -125,10 +125,8 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 	if err != nil {
 		return exitFor(err, exitInternal)
 	}
-	if pushing != nil {
-		if err := pushing.Complete(ctx, res); err != nil {
-			return exitFor(err, exitUsage)
-		}
+	if err := pushing.Complete(ctx, res); err != nil {
+		return exitFor(err, exitUsage)
 	}
 	if err := res.Report.CacheWarningError(); err != nil && !fl.allowCacheErr {
 		return &exitError{code: exitCacheWarning, err: err}
