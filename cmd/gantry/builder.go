@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"os"
-	"time"
 
 	"github.com/moby/buildkit/client"
 	"github.com/spf13/cobra"
@@ -64,8 +63,7 @@ func newBuilderStatusCmd() *cobra.Command {
 }
 
 func newBuilderStartCmd() *cobra.Command {
-	var idle time.Duration
-	var keep string
+	var o builder.StartOptions
 	cmd := &cobra.Command{
 		Use:   "start",
 		Short: "start the gantry-managed builder (a local buildkitd, else the container builder)",
@@ -73,15 +71,14 @@ func newBuilderStartCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			buildcache.QuietClientLog()
-			if _, err := builder.ParseKeepStorage(keep, false); err != nil {
+			if _, err := builder.ParseKeepStorage(o.KeepStorage, false); err != nil {
 				return usageError("%v", err)
 			}
-			o := builder.StartOptions{IdleTimeout: idle, KeepStorage: keep}
 			return exitWith(exitUnreachable, builder.StartAny(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), o))
 		},
 	}
-	cmd.Flags().DurationVar(&idle, "idle-timeout", builder.DefaultIdleTimeout, "stop after this long with no client connected (0: never)")
-	cmd.Flags().StringVar(&keep, "keep-storage", builder.DefaultKeepStorage, "the cache size beyond which BuildKit's garbage collection removes old records")
+	cmd.Flags().DurationVar(&o.IdleTimeout, "idle-timeout", builder.DefaultIdleTimeout, "stop after this long with no client connected (0: never)")
+	cmd.Flags().StringVar(&o.KeepStorage, "keep-storage", builder.DefaultKeepStorage, "the cache size beyond which BuildKit's garbage collection removes old records")
 	return cmd
 }
 
@@ -98,20 +95,17 @@ func newBuilderStopCmd() *cobra.Command {
 
 func newBuilderPruneCmd() *cobra.Command {
 	var flag, keep string
-	var keepDuration time.Duration
-	var filters []string
-	var all bool
+	var o builder.PruneOptions
 	cmd := &cobra.Command{
 		Use:   "prune",
 		Short: "remove build cache from the builder",
 		Long:  docs.Help("builder-prune"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			keepBytes, err := builder.ParseKeepStorage(keep, true)
-			if err != nil {
+			var err error
+			if o.KeepBytes, err = builder.ParseKeepStorage(keep, true); err != nil {
 				return usageError("%v", err)
 			}
-			o := builder.PruneOptions{KeepBytes: keepBytes, KeepDuration: keepDuration, Filters: filters, All: all}
 			return onBuilder(cmd.Context(), flag, func(res *builder.Resolution, c *client.Client) error {
 				return exitWith(exitInternal, builder.Prune(cmd.Context(), cmd.OutOrStdout(), res, c, o))
 			})
@@ -120,9 +114,9 @@ func newBuilderPruneCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&flag, "builder", "", "BuildKit address (default: as gantry build finds it)")
 	f.StringVar(&keep, "keep-storage", "", "keep the most recently used cache up to this size, e.g. 5GB")
-	f.DurationVar(&keepDuration, "keep-duration", 0, "keep cache used within this time, e.g. 24h")
-	f.StringArrayVar(&filters, "filter", nil, "remove only records that match, e.g. type==regular")
-	f.BoolVar(&all, "all", false, "include internal and frontend records")
+	f.DurationVar(&o.KeepDuration, "keep-duration", 0, "keep cache used within this time, e.g. 24h")
+	f.StringArrayVar(&o.Filters, "filter", nil, "remove only records that match, e.g. type==regular")
+	f.BoolVar(&o.All, "all", false, "include internal and frontend records")
 	return cmd
 }
 
