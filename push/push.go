@@ -1,10 +1,12 @@
 // Package push is what gantry push and gantry build --push do around the
-// build. Prepare runs before it: the push gate's decision, the image and
+// build. Prepare runs before it: the push gate's decision shown, the image and
 // its tags, and the registry preflight (credential, where each tag points,
 // tag mutability), which adds the push-by-digest export and the registry
 // auth session to the build options. After the build, Complete points the
 // tags at the image's digest; Abandon reports a build that did not finish.
-// Each step writes the step outputs and the job summary.
+// Each step writes the step outputs and the job summary. Evaluate makes
+// the push gate's decision that Prepare takes; Gate is gantry gate: the
+// decision alone, shown.
 package push
 
 import (
