@@ -74,6 +74,10 @@ type BuildOptions struct {
 	// entry only, picked at random, and a chain that wanders into an
 	// ancestor's entry cannot continue in the stage's own).
 	ImportAncestors bool
+	// SolveInWaves runs the solves in dependency waves, each wave after the
+	// previous one finished, instead of all at once; for comparison
+	// (scripts/bench-build).
+	SolveInWaves bool
 	// NoCache builds every step again (the imports still load; nothing matches).
 	NoCache bool
 	// Progress is the progress display: auto, tty, plain, rawjson or quiet.
@@ -151,6 +155,13 @@ type builder struct {
 	ociStores map[string]content.Store
 	session   []session.Attachable
 	sharedKey string
+	// localStore is the store the per-stage entries of a type=local
+	// --cache share ("" for other types)
+	localStore string
+	// collect are the local entries exported with reset=true: their stores
+	// are cleaned once every solve is done
+	collectMu sync.Mutex
+	collect   []localEntry
 	coll      *collector
 	status    chan *client.SolveStatus
 	statusWG  sync.WaitGroup
@@ -205,6 +216,9 @@ func Build(ctx context.Context, c *client.Client, opts BuildOptions) (*BuildResu
 	}
 
 	b := &builder{c: c, opts: opts, coll: newCollector()}
+	if spec, err := stagegraph.ParseCacheSpec(opts.Cache); err == nil && spec.Type == "local" {
+		b.localStore = filepath.Clean(spec.Attrs["dir"])
+	}
 	if err := b.prepare(); err != nil {
 		return nil, err
 	}
@@ -234,7 +248,11 @@ func Build(ctx context.Context, c *client.Client, opts BuildOptions) (*BuildResu
 	var final *client.SolveResponse
 	var failed error
 	var failedStage string
-	for _, wave := range jobs {
+	schedule := jobs
+	if !opts.SolveInWaves {
+		schedule = [][]solveJob{slices.Concat(jobs...)}
+	}
+	for _, wave := range schedule {
 		eg, wctx := errgroup.WithContext(ctx)
 		var mu sync.Mutex
 		for _, j := range wave {
@@ -262,7 +280,12 @@ func Build(ctx context.Context, c *client.Client, opts BuildOptions) (*BuildResu
 	b.statusWG.Wait()
 	close(b.status)
 	<-dispDone
+	// the reset: once no solve of this build reads the stores any more
+	for _, e := range b.collect {
+		collectGarbage(ctx, e)
+	}
 
+	b.coll.succeeded = failed == nil
 	rep := b.report(g, target, jobs)
 	rep.Started = start
 	rep.Seconds = round2(time.Since(start).Seconds())
@@ -515,15 +538,19 @@ func (b *builder) solve(ctx context.Context, j solveJob) (*client.SolveResponse,
 		case "registry":
 			ie.vertex = "importing cache manifest from " + im.Attrs["ref"]
 		case "local":
-			src := im.Attrs["src"]
-			held = append(held, lockShared(ctx, src))
-			if problem := checkLocalEntry(src); problem != "" {
+			e := b.localEntry(im.Attrs["src"])
+			held = append(held, lockShared(ctx, e.store))
+			if problem := checkLocalEntry(e); problem != "" {
 				// BuildKit would skip it with a log line only
 				b.coll.addWarning(Warning{Kind: WarnCacheImport, Stage: j.stage.DisplayName(),
-					Message: fmt.Sprintf("local cache %s: %s; imported nothing (the next export replaces the entry)", src, problem)})
+					Message: fmt.Sprintf("local cache %s: %s; imported nothing (the next export replaces the entry)", e.dir, problem)})
 				continue
 			}
-			ie.present = localCachePresent(src)
+			if im.Attrs["digest"] == "" && im.Attrs["tag"] == "" {
+				im.Attrs, ie.present = localImport(e, im.Attrs)
+			} else {
+				ie.present = localCachePresent(e.dir)
+			}
 		}
 		so.CacheImports = append(so.CacheImports, im)
 		imps = append(imps, ie)
@@ -533,14 +560,17 @@ func (b *builder) solve(ctx context.Context, j solveJob) (*client.SolveResponse,
 		ex.Attrs = maps.Clone(ex.Attrs)
 		if ex.Type == "local" {
 			// export into a staging directory, published when complete
-			dest := ex.Attrs["dest"]
-			reset, _ := strconv.ParseBool(ex.Attrs["reset"])
-			le, err := stageLocalExport(ctx, dest, reset)
+			e := b.localEntry(ex.Attrs["dest"])
+			le, err := stageLocalExport(ctx, e)
 			if err != nil {
 				b.coll.addWarning(Warning{Kind: WarnCacheExport, Stage: j.stage.DisplayName(),
-					Message: fmt.Sprintf("local cache %s: cannot write the cache directory: %v; exported nothing", dest, err)})
+					Message: fmt.Sprintf("local cache %s: cannot write the cache directory: %v; exported nothing", e.dir, err)})
 				continue
 			}
+			if reset, _ := strconv.ParseBool(ex.Attrs["reset"]); reset {
+				b.addCollect(e)
+			}
+			le.ignoreError, _ = strconv.ParseBool(ex.Attrs["ignore-error"])
 			staged = append(staged, le)
 			ex.Attrs["dest"] = le.staging
 			ex.Attrs["reset"] = "true"
@@ -562,16 +592,51 @@ func (b *builder) solve(ctx context.Context, j solveJob) (*client.SolveResponse,
 		unlock(lk)
 	}
 	held = nil
+	exportFailed := false
+	if err != nil && (!j.final || len(j.outputs) == 0) {
+		// BuildKit's client writes the index of a local export itself, after
+		// the solve, and fails the solve when it cannot (a full disk): with
+		// ignore-error, that is an export warning, as it is in the daemon
+		for _, le := range staged {
+			if le.ignoreError && strings.Contains(err.Error(), le.staging) {
+				b.coll.addWarning(Warning{Kind: WarnCacheExport, Stage: j.stage.DisplayName(),
+					Message: fmt.Sprintf("local cache %s: %v; the entry is unchanged", le.entry.dir, err)})
+				err, resp, exportFailed = nil, &client.SolveResponse{}, true
+				break
+			}
+		}
+	}
 	for _, le := range staged {
-		if err == nil {
+		if err == nil && !exportFailed {
 			if perr := le.publish(ctx); perr != nil && !errors.Is(perr, errNotExported) {
 				b.coll.addWarning(Warning{Kind: WarnCacheExport, Stage: j.stage.DisplayName(),
-					Message: fmt.Sprintf("local cache %s: publishing the export failed: %v; the entry is unchanged", le.dest, perr)})
+					Message: fmt.Sprintf("local cache %s: publishing the export failed: %v; the entry is unchanged", le.entry.dir, perr)})
 			}
 		}
 		le.remove()
 	}
 	return resp, err
+}
+
+// localEntry is the local cache entry at dir: a per-stage entry of the
+// --cache spec, or an OCI layout directory given as is.
+func (b *builder) localEntry(dir string) localEntry {
+	if b.localStore != "" && filepath.Dir(filepath.Clean(dir)) == b.localStore {
+		return stageEntry(dir)
+	}
+	return layoutEntry(dir)
+}
+
+// addCollect records an entry whose store collectGarbage cleans at the end.
+func (b *builder) addCollect(e localEntry) {
+	b.collectMu.Lock()
+	defer b.collectMu.Unlock()
+	for _, c := range b.collect {
+		if c.store == e.store && (e.shared() || c.dir == e.dir) {
+			return
+		}
+	}
+	b.collect = append(b.collect, e)
 }
 
 // localCachePresent reports whether a local cache directory holds an entry.

@@ -237,6 +237,24 @@ func (f *fakeActionsCache) blob(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// uploaded returns the bytes committed to the service since entry n of
+// f.order, and how many blob and index entries they are.
+func (f *fakeActionsCache) uploaded(n int) (bytes, blobs, indexes int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, k := range f.order[n:] {
+		if e := f.entries[k]; e.committed {
+			bytes += len(e.data)
+			if strings.HasPrefix(k, "index-") {
+				indexes++
+			} else {
+				blobs++
+			}
+		}
+	}
+	return bytes, blobs, indexes
+}
+
 // TestGHACacheRoundTrip builds with per-stage caches in a fake of GitHub
 // Actions' cache service v2, with the runner's ACTIONS_* variables: a cold
 // build exports one entry per stage, and after a code change a fresh daemon
@@ -256,7 +274,10 @@ func TestGHACacheRoundTrip(t *testing.T) {
 	d := buildkittest.StartDaemon(t, svc.Buildkitd)
 	cold := a.build(t, d.Addr, cache, withEnv)
 	d.Stop()
-	t.Logf("cold build:\n%s", table(cold))
+	// blobs are keyed by digest, not by scope: the stages' entries share
+	// them, and a build uploads each new blob once
+	coldBytes, coldBlobs, coldIndexes := f.uploaded(0)
+	t.Logf("cold build: uploaded %d bytes, %d blobs and %d indexes\n%s", coldBytes, coldBlobs, coldIndexes, table(cold))
 	if n := cold.CacheWarnings(); n != 0 || cold.Executed == 0 {
 		t.Fatalf("cold build: %d executed steps, cache warnings %v", cold.Executed, cold.Warnings)
 	}
@@ -282,9 +303,14 @@ func TestGHACacheRoundTrip(t *testing.T) {
 		t.FailNow()
 	}
 	a.apply(t, changeCode, 0)
+	before := len(f.order)
 	d = buildkittest.StartDaemon(t, svc.Buildkitd)
 	r := a.build(t, d.Addr, cache, withEnv)
-	t.Logf("code change on a fresh daemon:\n%s", table(r))
+	upBytes, upBlobs, upIndexes := f.uploaded(before)
+	t.Logf("code change on a fresh daemon: uploaded %d bytes, %d blobs and %d indexes\n%s", upBytes, upBlobs, upIndexes, table(r))
+	if upBytes >= coldBytes {
+		t.Errorf("a code change uploaded %d bytes, the cold build %d: the entries do not share the blobs that did not change", upBytes, coldBytes)
+	}
 	if n := r.CacheWarnings(); n != 0 {
 		t.Errorf("cache warnings: %v", r.Warnings)
 	}

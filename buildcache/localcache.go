@@ -1,6 +1,7 @@
 package buildcache
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,25 +21,31 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// A type=local cache entry is an OCI layout directory (index.json and
-// blobs/) that several builds may use at once: two jobs on one self-hosted
-// runner sharing /tmp/.buildx-cache, on one daemon or several. BuildKit's
-// client writes an export straight into the entry, so two writers collide
-// in its ingest directory and one's cleanup (reset=true) can delete the
-// blobs that the other's index names. gantry instead
+// A type=local cache entry is an index.json naming a manifest, whose blobs
+// live in a content store (blobs/sha256/...). The per-stage entries of
+// --cache type=local,dir=PATH share one store: entry PATH/<stage> holds the
+// stage's index.json, PATH/blobs every stage's blobs, once (a stage's
+// mode=max entry names its ancestors' layers too, which a store per entry
+// would hold again). An entry given as is (BuildOptions.CacheFrom, CacheTo)
+// is one OCI layout directory, its own store. Several builds may use a
+// cache at once: two jobs on one self-hosted runner sharing
+// /tmp/.buildx-cache, on one daemon or several. BuildKit's client writes an
+// export straight into the directory, so two writers collide in its ingest
+// directory and one's cleanup (reset=true) can delete the blobs that the
+// other's index names. gantry instead
 //   - exports each entry into a staging directory beside it (.NAME.tmp-*),
-//     seeded with hard links to the entry's blobs so that BuildKit sends only
-//     what is new;
-//   - publishes a complete export: links its blobs into the entry (a blob's
-//     name is its digest, so two writers agree), then replaces index.json
-//     with one rename. The last writer wins, and a reader sees the old
-//     index or the new one, each with all its blobs;
-//   - deletes the blobs the new index no longer names (the reset) only under
-//     an exclusive lock on the entry's cache.lock, the lock BuildKit's own
-//     exporter and reset use; every solve that imports the entry holds it
-//     shared, so the cleanup waits for a moment with no reader.
+//     seeded with hard links to the store's blobs so that BuildKit sends
+//     only what is new;
+//   - publishes a complete export: links its blobs into the store (a blob's
+//     name is its digest, so two writers agree), then replaces the entry's
+//     index.json with one rename. The last writer wins, and a reader sees
+//     the old index or the new one, each with all its blobs;
+//   - deletes the blobs that no entry's index names any more (the reset)
+//     only under an exclusive lock on the store's cache.lock, the lock
+//     BuildKit's own exporter and reset use; every solve that imports an
+//     entry holds it shared, so the cleanup waits for a moment with no reader.
 
-// localLockFile is the entry's lock, shared with BuildKit's client.
+// localLockFile is the store's lock, shared with BuildKit's client.
 const localLockFile = "cache.lock"
 
 // stagingLockFile marks a staging directory as in use by a live writer.
@@ -51,7 +59,45 @@ const staleStaging = time.Hour
 // short); it is a guard against a stuck process, generous on a busy machine.
 const lockTimeout = 2 * time.Minute
 
-// lockShared takes a shared lock on the entry dir's cache.lock. It returns
+// localEntry is a local cache entry: dir holds its index.json, store the
+// content store of its blobs.
+type localEntry struct {
+	dir   string
+	store string
+}
+
+// stageEntry is a per-stage entry PATH/<stage> of --cache
+// type=local,dir=PATH: its blobs are in the store PATH that every stage shares.
+func stageEntry(dir string) localEntry {
+	dir = filepath.Clean(dir)
+	return localEntry{dir: dir, store: filepath.Dir(dir)}
+}
+
+// layoutEntry is an OCI layout directory: its own store.
+func layoutEntry(dir string) localEntry {
+	dir = filepath.Clean(dir)
+	return localEntry{dir: dir, store: dir}
+}
+
+// shared reports whether the entry's blobs live in a store shared with other entries.
+func (e localEntry) shared() bool { return e.dir != e.store }
+
+// storeOf returns the store that holds the blob dg of the entry: the
+// shared store, or the entry's own blobs/ when an earlier gantry wrote the
+// entry with a store of its own and the shared store lacks dg.
+func (e localEntry) storeOf(dg digest.Digest) string {
+	if e.shared() && !exists(blobPath(e.store, dg)) && exists(blobPath(e.dir, dg)) {
+		return e.dir
+	}
+	return e.store
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// lockShared takes a shared lock on the store dir's cache.lock. It returns
 // nil when the directory does not exist or cannot hold a lock file (a
 // read-only cache): there is no cleanup to fear there.
 func lockShared(ctx context.Context, dir string) *flock.Flock {
@@ -80,9 +126,9 @@ func blobPath(dir string, dg digest.Digest) string {
 	return filepath.Join(dir, "blobs", dg.Algorithm().String(), dg.Encoded())
 }
 
-// readLatest reads the "latest" manifest descriptor of an entry's
-// index.json: nil without error when there is no index (a cold cache).
-func readLatest(dir string) (*ocispecs.Descriptor, error) {
+// readIndex reads an entry's index.json: nil without error when there is
+// none (a cold cache).
+func readIndex(dir string) (*ocispecs.Index, error) {
 	b, err := os.ReadFile(filepath.Join(dir, "index.json"))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -94,12 +140,24 @@ func readLatest(dir string) (*ocispecs.Descriptor, error) {
 	if err := json.Unmarshal(b, &idx); err != nil {
 		return nil, fmt.Errorf("index.json is corrupt: %v", err)
 	}
+	for _, m := range idx.Manifests {
+		if err := m.Digest.Validate(); err != nil {
+			return nil, fmt.Errorf("index.json is corrupt: %v", err)
+		}
+	}
+	return &idx, nil
+}
+
+// readLatest reads the "latest" manifest descriptor of an entry's
+// index.json: nil without error when there is no index (a cold cache).
+func readLatest(dir string) (*ocispecs.Descriptor, error) {
+	idx, err := readIndex(dir)
+	if err != nil || idx == nil {
+		return nil, err
+	}
 	for i := len(idx.Manifests) - 1; i >= 0; i-- {
 		m := idx.Manifests[i]
 		if m.Annotations[ocispecs.AnnotationRefName] == "latest" {
-			if err := m.Digest.Validate(); err != nil {
-				return nil, fmt.Errorf("index.json is corrupt: %v", err)
-			}
 			return &m, nil
 		}
 	}
@@ -108,32 +166,46 @@ func readLatest(dir string) (*ocispecs.Descriptor, error) {
 
 // checkLocalEntry says what is wrong with a local cache entry that would
 // make BuildKit skip it without a word: "" when it is complete or absent.
-func checkLocalEntry(dir string) string {
-	desc, err := readLatest(dir)
+func checkLocalEntry(e localEntry) string {
+	desc, err := readLatest(e.dir)
 	if err != nil {
 		return err.Error()
 	}
 	if desc == nil {
 		return ""
 	}
-	if _, err := os.Stat(blobPath(dir, desc.Digest)); err != nil {
+	if !exists(blobPath(e.storeOf(desc.Digest), desc.Digest)) {
 		return fmt.Sprintf("index.json names %s, which is missing", desc.Digest)
 	}
 	return ""
 }
 
-// localExport is one local cache entry exported through a staging directory.
-type localExport struct {
-	dest    string // the entry
-	staging string // where BuildKit writes the export
-	lock    *flock.Flock
-	reset   bool // delete the blobs the new index no longer names
+// localImport returns BuildKit's import attributes of a complete entry:
+// its store as src and its manifest's digest, so that BuildKit's client
+// reads the blobs from the store without looking for an index there.
+func localImport(e localEntry, attrs map[string]string) (map[string]string, bool) {
+	desc, err := readLatest(e.dir)
+	if err != nil || desc == nil {
+		return attrs, false
+	}
+	attrs["src"] = e.storeOf(desc.Digest)
+	attrs["digest"] = desc.Digest.String()
+	return attrs, true
 }
 
-// stageLocalExport creates the staging directory beside dest, locked as
-// in use, and seeds it with hard links to dest's blobs.
-func stageLocalExport(ctx context.Context, dest string, reset bool) (*localExport, error) {
-	parent, name := filepath.Dir(filepath.Clean(dest)), filepath.Base(dest)
+// localExport is one local cache entry exported through a staging directory.
+type localExport struct {
+	entry   localEntry
+	staging string // where BuildKit writes the export
+	lock    *flock.Flock
+	// ignoreError: a failed export is a warning, not a failed build
+	ignoreError bool
+}
+
+// stageLocalExport creates the staging directory beside the entry, locked
+// as in use, and seeds it with hard links to the store's blobs.
+func stageLocalExport(ctx context.Context, e localEntry) (*localExport, error) {
+	parent, name := filepath.Dir(e.dir), filepath.Base(e.dir)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return nil, err
 	}
@@ -149,13 +221,16 @@ func stageLocalExport(ctx context.Context, dest string, reset bool) (*localExpor
 		}
 		return nil, err
 	}
-	e := &localExport{dest: dest, staging: staging, lock: lk, reset: reset}
+	le := &localExport{entry: e, staging: staging, lock: lk}
 	// best effort: a blob that is not linked is sent again
-	if rl := lockShared(ctx, dest); rl != nil {
-		_ = linkBlobs(dest, staging)
+	if rl := lockShared(ctx, e.store); rl != nil {
+		_ = linkBlobs(e.store, staging)
+		if e.shared() {
+			_ = linkBlobs(e.dir, staging) // an entry with blobs of its own
+		}
 		unlock(rl)
 	}
-	return e, nil
+	return le, nil
 }
 
 // linkBlobs hard-links every blob of src that dst lacks into dst.
@@ -190,51 +265,52 @@ func linkBlobs(src, dst string) error {
 // export failed (the status stream says why) and the entry is left as it was.
 var errNotExported = errors.New("the export did not complete")
 
-// publish makes a complete export the entry's content: its blobs, then its
-// index.json in one rename. Then, with reset, it deletes the blobs the index
-// no longer names, if no other build is using the entry at that moment.
-func (e *localExport) publish(ctx context.Context) error {
-	desc, err := readLatest(e.staging)
+// publish makes a complete export the entry's content: its blobs into the
+// store, then its index.json in one rename. (collectGarbage deletes the
+// blobs no index names any more.)
+func (le *localExport) publish(ctx context.Context) error {
+	desc, err := readLatest(le.staging)
 	if err != nil || desc == nil {
 		return errNotExported
 	}
-	if _, err := os.Stat(blobPath(e.staging, desc.Digest)); err != nil {
+	if !exists(blobPath(le.staging, desc.Digest)) {
 		return errNotExported
 	}
-	index, err := os.ReadFile(filepath.Join(e.staging, "index.json"))
+	index, err := os.ReadFile(filepath.Join(le.staging, "index.json"))
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(e.dest, 0o755); err != nil {
+	e := le.entry
+	if err := os.MkdirAll(e.dir, 0o755); err != nil {
 		return err
 	}
-	lk := lockShared(ctx, e.dest)
+	lk := lockShared(ctx, e.store)
 	if lk == nil {
-		return fmt.Errorf("cannot lock %s", filepath.Join(e.dest, localLockFile))
+		return fmt.Errorf("cannot lock %s", filepath.Join(e.store, localLockFile))
 	}
-	err = linkBlobs(e.staging, e.dest)
-	if err == nil {
-		if layout, rerr := os.ReadFile(filepath.Join(e.staging, ocispecs.ImageLayoutFile)); rerr == nil {
-			err = writeFileAtomic(filepath.Join(e.dest, ocispecs.ImageLayoutFile), layout)
+	defer unlock(lk)
+	if err := linkBlobs(le.staging, e.store); err != nil {
+		return err
+	}
+	if layout, err := os.ReadFile(filepath.Join(le.staging, ocispecs.ImageLayoutFile)); err == nil {
+		for _, d := range slices.Compact([]string{e.store, e.dir}) {
+			if old, _ := os.ReadFile(filepath.Join(d, ocispecs.ImageLayoutFile)); !bytes.Equal(old, layout) {
+				if err := writeFileAtomic(filepath.Join(d, ocispecs.ImageLayoutFile), layout); err != nil {
+					return err
+				}
+			}
 		}
 	}
-	if err == nil {
-		err = writeFileAtomic(filepath.Join(e.dest, "index.json"), index)
+	if old, _ := os.ReadFile(filepath.Join(e.dir, "index.json")); bytes.Equal(old, index) {
+		return nil // the same content: nothing to replace
 	}
-	unlock(lk)
-	if err != nil {
-		return err
-	}
-	if e.reset {
-		collectGarbage(ctx, e.dest)
-	}
-	return nil
+	return writeFileAtomic(filepath.Join(e.dir, "index.json"), index)
 }
 
 // remove deletes the staging directory.
-func (e *localExport) remove() {
-	os.RemoveAll(e.staging)
-	e.lock.Close()
+func (le *localExport) remove() {
+	os.RemoveAll(le.staging)
+	le.lock.Close()
 }
 
 // writeFileAtomic replaces path with b: a temporary file beside it, synced,
@@ -263,26 +339,52 @@ func writeFileAtomic(path string, b []byte) error {
 	return err
 }
 
-// collectGarbage deletes the blobs of the entry dir that its index no
-// longer names, and staging directories that killed writers left beside
-// it, when it can take the entry's lock at once; else a later export will.
-func collectGarbage(ctx context.Context, dir string) {
-	lk := flock.New(filepath.Join(dir, localLockFile))
+// collectGarbage deletes the blobs of the entry's store that no entry's
+// index names any more (with a shared store: the index of every entry
+// beside it), the blobs/ that entries written by an earlier gantry kept of
+// their own once their index names the shared store, and staging
+// directories that killed writers left. It does so when it can take the
+// store's lock at once; else a later build will.
+func collectGarbage(ctx context.Context, e localEntry) {
+	lk := flock.New(filepath.Join(e.store, localLockFile))
 	defer lk.Close()
 	if ok, err := lk.TryLock(); err != nil || !ok {
 		return
 	}
-	cs, err := contentlocal.NewStore(dir)
+	cs, err := contentlocal.NewStore(e.store)
 	if err != nil {
 		return
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "index.json"))
+	unused, ownBlobs, err := unusedBlobs(ctx, cs, e)
 	if err != nil {
-		return
+		return // an unreadable index or manifest: delete nothing
 	}
-	var idx ocispecs.Index
-	if json.Unmarshal(b, &idx) != nil {
-		return
+	for _, dg := range unused {
+		_ = cs.Delete(ctx, dg)
+	}
+	for _, b := range ownBlobs {
+		os.RemoveAll(b)
+	}
+	if e.shared() {
+		removeStaleStaging(e.store, ".*.tmp-*")
+	} else {
+		removeStaleStaging(filepath.Dir(e.dir), "."+filepath.Base(e.dir)+".tmp-*")
+	}
+}
+
+// unusedBlobs returns the blobs of the entry's store cs that no entry
+// names, and the blobs/ directories of entries that an earlier gantry
+// wrote and whose index now names the shared store.
+func unusedBlobs(ctx context.Context, cs content.Store, e localEntry) (unused []digest.Digest, ownBlobs []string, err error) {
+	entries := []string{e.store}
+	if e.shared() {
+		entries = nil
+		ents, _ := os.ReadDir(e.store)
+		for _, d := range ents {
+			if d.IsDir() && !strings.HasPrefix(d.Name(), ".") && exists(filepath.Join(e.store, d.Name(), "index.json")) {
+				entries = append(entries, filepath.Join(e.store, d.Name()))
+			}
+		}
 	}
 	referenced := map[digest.Digest]bool{}
 	children := images.ChildrenHandler(cs)
@@ -290,31 +392,46 @@ func collectGarbage(ctx context.Context, dir string) {
 		referenced[desc.Digest] = true
 		return children(ctx, desc)
 	})
-	// sequential (no limiter): the map needs no lock
-	if err := images.Walk(ctx, handler, idx.Manifests...); err != nil {
-		return // an unreadable manifest: delete nothing
+	for _, dir := range entries {
+		idx, err := readIndex(dir)
+		if err != nil {
+			return nil, nil, err
+		}
+		if idx == nil {
+			continue
+		}
+		ent := localEntry{dir: dir, store: e.store}
+		own := false
+		for _, m := range idx.Manifests {
+			own = own || ent.storeOf(m.Digest) != e.store
+		}
+		if own {
+			continue // its blobs are its own (an earlier gantry wrote it)
+		}
+		// sequential (no limiter): the map needs no lock
+		if err := images.Walk(ctx, handler, idx.Manifests...); err != nil {
+			return nil, nil, err
+		}
+		if ent.shared() && exists(filepath.Join(dir, "blobs")) {
+			ownBlobs = append(ownBlobs, filepath.Join(dir, "blobs"))
+		}
 	}
-	var unused []digest.Digest
-	_ = cs.Walk(ctx, func(info content.Info) error {
+	err = cs.Walk(ctx, func(info content.Info) error {
 		if !referenced[info.Digest] {
 			unused = append(unused, info.Digest)
 		}
 		return nil
 	})
-	for _, dg := range unused {
-		_ = cs.Delete(ctx, dg)
-	}
-	removeStaleStaging(dir)
+	return unused, ownBlobs, err
 }
 
-// removeStaleStaging removes the staging directories of entry dir that no
-// live writer holds and that are older than staleStaging.
-func removeStaleStaging(dir string) {
-	parent, name := filepath.Dir(filepath.Clean(dir)), filepath.Base(dir)
-	matches, _ := filepath.Glob(filepath.Join(parent, "."+name+".tmp-*"))
+// removeStaleStaging removes the staging directories in dir matching
+// pattern that no live writer holds and that are older than staleStaging.
+func removeStaleStaging(dir, pattern string) {
+	matches, _ := filepath.Glob(filepath.Join(dir, pattern))
 	for _, m := range matches {
 		fi, err := os.Stat(m)
-		if err != nil || !fi.IsDir() || time.Since(fi.ModTime()) < staleStaging || !strings.HasPrefix(filepath.Base(m), "."+name+".tmp-") {
+		if err != nil || !fi.IsDir() || time.Since(fi.ModTime()) < staleStaging {
 			continue
 		}
 		lk := flock.New(filepath.Join(m, stagingLockFile))

@@ -87,7 +87,7 @@ func checkEntries(t *testing.T, dir string) {
 			t.Errorf("left behind in the cache: %s", e.Name())
 			continue
 		}
-		if !e.IsDir() {
+		if !e.IsDir() || e.Name() == "blobs" { // blobs: the store every entry shares
 			continue
 		}
 		n++
@@ -217,6 +217,8 @@ func checkComplete(t *testing.T, dir string) {
 	for _, e := range ents {
 		if strings.HasPrefix(e.Name(), ".") {
 			t.Errorf("left behind in the cache: %s", e.Name())
+		} else if !e.IsDir() || e.Name() == "blobs" {
+			continue
 		} else if problem := buildcache.CheckLocalEntry(filepath.Join(dir, e.Name())); problem != "" {
 			t.Errorf("entry %s: %s", e.Name(), problem)
 		}
@@ -246,8 +248,11 @@ func TestLocalCacheCorruptIndex(t *testing.T) {
 	if len(imports) != 1 || !strings.Contains(imports[0].Message, index[:len(index)-len("/index.json")]) || !strings.Contains(imports[0].Message, "index.json is corrupt") {
 		t.Errorf("want one import warning naming the corrupt entry: %v", r.Warnings)
 	}
-	if s := r.Stage("bundle"); s == nil || s.Executed == 0 {
-		t.Errorf("stage bundle: %+v; want it built without its entry", s)
+	// without its entry, bundle runs again, or takes its steps from the
+	// entries of main and assets, which hold its layers too (their solves
+	// run at the same time, on the same daemon)
+	if s := r.Stage("bundle"); s == nil || s.Steps == 0 || (s.Executed == 0 && s.CacheSource == "import") {
+		t.Errorf("stage bundle: %+v; want it built without its own entry", s)
 	}
 	if s := r.Stage("npm"); s == nil || s.Executed != 0 {
 		t.Errorf("stage npm: %+v; want it cached: its entry is fine", s)

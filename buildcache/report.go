@@ -39,8 +39,10 @@ type Report struct {
 	Started time.Time `json:"started"`
 	// Seconds is the build's wall time.
 	Seconds float64 `json:"seconds"`
-	// Waves are the solves in the order they ran: the stages of a wave were
-	// solved in parallel, each with its own cache entry; the last wave is the target.
+	// Waves are the build's solves, one per stage with its own cache entry,
+	// grouped in dependency waves; the last wave is the target. The solves
+	// all ran at once (in these waves, one after the other, with
+	// BuildOptions.SolveInWaves).
 	Waves [][]string `json:"waves,omitempty"`
 	// Stages are the stages of the target, in Dockerfile order.
 	Stages []*StageReport `json:"stages"`
@@ -185,6 +187,8 @@ type collector struct {
 	// warnings from VertexWarning messages, by digest to avoid repeats
 	warned map[string]bool
 	warns  []Warning
+	// succeeded: the build succeeded (set before report)
+	succeeded bool
 }
 
 // importEntry is one cache import of a solve and what became of it.
@@ -476,7 +480,14 @@ func (c *collector) report(stages []stageInfo) *Report {
 	for _, k := range keys {
 		st := stepStates[k]
 		sr := byLabel[k.stage]
-		step := StepReport{Name: st.name, Cached: st.cached && !st.executed, Executed: st.executed, Error: firstLine(st.err)}
+		cached := st.cached
+		if c.succeeded && !st.executed && st.completed == nil && st.err == "" {
+			// no solve saw it complete, and the build succeeded: it did not
+			// run; a later step came from the cache, or a solve running at
+			// the same time took it from the cache before this one joined
+			cached = true
+		}
+		step := StepReport{Name: st.name, Cached: cached && !st.executed, Executed: st.executed, Error: firstLine(st.err)}
 		if st.started != nil && st.completed != nil {
 			step.Seconds = round2(st.completed.Sub(*st.started).Seconds())
 			f := first[k.stage]

@@ -2,9 +2,10 @@ package config
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // TagVariables are the placeholders a tag template may use, as {{name}}.
@@ -14,7 +15,7 @@ var TagVariables = []string{"sha", "short_sha", "branch", "tag", "semver", "majo
 const MaxTagLength = 128
 
 // validTag is the grammar of an image tag in the distribution spec.
-var validTag = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+var validTag = lazyre.New(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
 
 // ValidTag reports whether tag is a valid image tag (the distribution
 // spec's grammar).

@@ -2,12 +2,13 @@ package lint
 
 import (
 	"fmt"
-	"regexp"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // tooOldRe matches actionlint's finding on an action whose node runtime
 // GitHub removed.
-var tooOldRe = regexp.MustCompile(`^the runner of "([^"]+)" action is too old to run on GitHub Actions\. `)
+var tooOldRe = lazyre.New(`^the runner of "([^"]+)" action is too old to run on GitHub Actions\. `)
 
 var actionRuntimeCorrection = &Correction{
 	ID:   "action-runtime-removed",

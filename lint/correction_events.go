@@ -1,14 +1,14 @@
 package lint
 
 import (
-	"regexp"
-
 	"github.com/rhysd/actionlint"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // unavailableFilterRe matches actionlint's finding on a filter under an
 // event that takes none.
-var unavailableFilterRe = regexp.MustCompile(`^"[a-z-]+" filter is not available for [a-z_]+ event\.`)
+var unavailableFilterRe = lazyre.New(`^"[a-z-]+" filter is not available for [a-z_]+ event\.`)
 
 var emptyEventFilterCorrection = &Correction{
 	ID:   "empty-event-filter",

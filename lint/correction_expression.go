@@ -1,11 +1,12 @@
 package lint
 
 import (
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/rhysd/actionlint"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // scalarStrategyMsg is actionlint's syntax-check finding on strategy: ${{ }}.
@@ -49,7 +50,7 @@ func (c *correctionContext) strategyExpr(line int) *actionlint.String {
 	return strategyExprAt(c.src, line)
 }
 
-var strategyExprRe = regexp.MustCompile(`^(\s*strategy\s*:\s*)(['"]?)(\$\{\{.*\}\})(['"]?)\s*(#.*)?$`)
+var strategyExprRe = lazyre.New(`^(\s*strategy\s*:\s*)(['"]?)(\$\{\{.*\}\})(['"]?)\s*(#.*)?$`)
 
 // strategyExprAt reads "strategy: ${{ ... }}" on a source line.
 func strategyExprAt(ws *workflowSource, line int) *actionlint.String {
@@ -68,7 +69,7 @@ func strategyExprAt(ws *workflowSource, line int) *actionlint.String {
 }
 
 // scalarIndexRe matches actionlint's finding on obj[true] or obj[1].
-var scalarIndexRe = regexp.MustCompile(`^property access of object must be type of string but got "(bool|number)"$`)
+var scalarIndexRe = lazyre.New(`^property access of object must be type of string but got "(bool|number)"$`)
 
 var scalarIndexCorrection = &Correction{
 	ID:   "scalar-index",
@@ -82,7 +83,7 @@ var scalarIndexCorrection = &Correction{
 
 // undefinedPropRe matches actionlint's finding on a property an object type
 // does not have: the property and the object type.
-var undefinedPropRe = regexp.MustCompile(`^property "([^"]*)" is not defined in object type (\{.*\})$`)
+var undefinedPropRe = lazyre.New(`^property "([^"]*)" is not defined in object type (\{.*\})$`)
 
 var runnerWorkspaceCorrection = &Correction{
 	ID:   "runner-workspace",

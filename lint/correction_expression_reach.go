@@ -5,10 +5,12 @@ import (
 	"strings"
 
 	"github.com/rhysd/actionlint"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // untrustedRe matches actionlint's finding on untrusted input in a script.
-var untrustedRe = regexp.MustCompile(`^"(github\.[^"]+)" is potentially untrusted\. `)
+var untrustedRe = lazyre.New(`^"(github\.[^"]+)" is potentially untrusted\. `)
 
 // payloadEvents are, for each object of the event payload that holds text an
 // outsider controls, the events whose payload has it.

@@ -2,15 +2,16 @@ package lint
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 
 	"github.com/rhysd/actionlint"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // constantCondRe matches actionlint's finding on a constant if: condition:
 // `constant expression "false" in condition. remove the if: section`.
-var constantCondRe = regexp.MustCompile(`^constant expression ("(?:[^"\\]|\\.)*") in condition\. remove the if: section$`)
+var constantCondRe = lazyre.New(`^constant expression ("(?:[^"\\]|\\.)*") in condition\. remove the if: section$`)
 
 var ifCondConstantCorrection = &Correction{
 	ID:   "if-cond-constant",

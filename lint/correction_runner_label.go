@@ -3,14 +3,15 @@ package lint
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"strings"
 
 	"github.com/agext/levenshtein"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // unknownLabelRe matches actionlint's finding on a runs-on label it does not know.
-var unknownLabelRe = regexp.MustCompile(`^label "([^"]*)" is unknown\. `)
+var unknownLabelRe = lazyre.New(`^label "([^"]*)" is unknown\. `)
 
 // thirdPartyRunnerLabels are glob patterns (on the lower-cased label) of
 // hosted runner services that run GitHub Actions jobs under their own labels.

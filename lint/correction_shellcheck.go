@@ -1,16 +1,17 @@
 package lint
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/rhysd/actionlint"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // shellcheckRe matches actionlint's shellcheck finding:
 // "shellcheck reported issue in this script: SC2086:info:3:6: Double quote ...".
-var shellcheckRe = regexp.MustCompile(`^shellcheck reported issue in this script: SC(\d+):(\w+):(-?\d+):(\d+): `)
+var shellcheckRe = lazyre.New(`^shellcheck reported issue in this script: SC(\d+):(\w+):(-?\d+):(\d+): `)
 
 // shellcheckIssue is one shellcheck finding as actionlint reports it.
 type shellcheckIssue struct {
@@ -70,7 +71,7 @@ var shellcheckNotShellCorrection = &Correction{
 // windowsCondRe matches if: conditions that hold only on Windows runners:
 // runner.os == 'Windows', matrix.os == 'windows-latest',
 // startsWith(matrix.os, 'windows'), contains(matrix.os, 'windows').
-var windowsCondRe = regexp.MustCompile(`(?i)(==\s*['"]win|startsWith\([^,()]*,\s*['"]win|contains\([^,()]*,\s*['"]windows)`)
+var windowsCondRe = lazyre.New(`(?i)(==\s*['"]win|startsWith\([^,()]*,\s*['"]win|contains\([^,()]*,\s*['"]windows)`)
 
 // runsOnlyOnWindows reports whether a run: step without an explicit shell
 // (and no defaults.run.shell, which actionlint honours) runs under

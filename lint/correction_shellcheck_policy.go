@@ -1,8 +1,9 @@
 package lint
 
 import (
-	"regexp"
 	"strings"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // Which shellcheck findings are worth a warning or an error in a CI script.
@@ -61,7 +62,7 @@ var shellcheckCIPolicyCorrection = &Correction{
 
 // negatedFileTestRe matches the start of a negated single-bracket file
 // test up to its operand: "[ ! -f ", "test ! -e ".
-var negatedFileTestRe = regexp.MustCompile(`(?:^|[\s;&|(])(?:\[|test)\s+!\s+-[a-zA-Z]\s+$`)
+var negatedFileTestRe = lazyre.New(`(?:^|[\s;&|(])(?:\[|test)\s+!\s+-[a-zA-Z]\s+$`)
 
 // negatedGlobTest reports whether an SC2144 (file test of a glob) is in a
 // negated single-bracket test such as [ ! -f dist/*.whl ]. With no match

@@ -1,10 +1,11 @@
 package lint
 
 import (
-	"regexp"
 	"strings"
 
 	"github.com/rhysd/actionlint"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // emptyStringMsg is actionlint's syntax-check finding on a key whose value
@@ -78,7 +79,7 @@ var stepControlKeys = []string{"parallel", "wait", "wait-all", "cancel"}
 const noExecMsg = `step must run script with "run" section or run action with "uses" section`
 
 // backgroundKeyRe matches actionlint's finding on the background: key.
-var backgroundKeyRe = regexp.MustCompile(`^unexpected key "background" for step to (run shell command|execute action)\. `)
+var backgroundKeyRe = lazyre.New(`^unexpected key "background" for step to (run shell command|execute action)\. `)
 
 var concurrentStepsCorrection = &Correction{
 	ID:   "concurrent-steps",
@@ -148,7 +149,7 @@ func stepHasKey(ws *workflowSource, line, col int, keys []string) bool {
 // harmlessEmptyMsgRe matches actionlint's findings on an empty section that
 // GitHub accepts and that means nothing: workflow_dispatch: [] and
 // secrets: {}.
-var harmlessEmptyMsgRe = regexp.MustCompile(`^("workflow_dispatch" section is sequence node but mapping node is expected|"secrets" section should not be empty\. please remove this section if it's unnecessary)$`)
+var harmlessEmptyMsgRe = lazyre.New(`^("workflow_dispatch" section is sequence node but mapping node is expected|"secrets" section should not be empty\. please remove this section if it's unnecessary)$`)
 
 var emptySectionCorrection = &Correction{
 	ID:   "empty-section",

@@ -17,6 +17,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/linter"
 	digest "github.com/opencontainers/go-digest"
 
+	"github.com/gantry-ci/gantry/internal/lazyre"
 	"github.com/gantry-ci/gantry/stagegraph"
 )
 
@@ -184,7 +185,7 @@ func (offlineResolver) ResolveImageConfig(_ context.Context, ref string, opt sou
 var _ llb.ImageMetaResolver = offlineResolver{}
 
 // didYouMean marks an UndefinedVar finding that suggests a defined variable.
-var didYouMean = regexp.MustCompile(`\(did you mean \$?(\w+)\?\)`)
+var didYouMean = lazyre.New(`\(did you mean \$?(\w+)\?\)`)
 
 // buildkitFindings runs BuildKit's Dockerfile checks in-process, the way
 // `docker build --check` does, and converts the warnings to findings.
@@ -334,7 +335,7 @@ func stepFinding(s *stagegraph.Step, msg string) Finding {
 
 // findInStep returns the position of the first match of re in the source
 // lines of an instruction, or the instruction's own position.
-func findInStep(g *stagegraph.StageGraph, s *stagegraph.Step, re *regexp.Regexp) (line, col int) {
+func findInStep(g *stagegraph.StageGraph, s *stagegraph.Step, re pattern) (line, col int) {
 	for l := s.Line; l <= s.EndLine && l <= len(g.Lines); l++ {
 		if loc := re.FindStringIndex(g.Lines[l-1]); loc != nil {
 			return l, loc[0] + 1
@@ -382,9 +383,9 @@ func shellCommands(script string) [][]string {
 	return out
 }
 
-var shellSep = regexp.MustCompile(`&&|\|\||;|\||\n|\(|\)`)
+var shellSep = lazyre.New(`&&|\|\||;|\||\n|\(|\)`)
 
-var assignmentRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=`)
+var assignmentRe = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]*=`)
 
 func isAssignment(w string) bool { return assignmentRe.MatchString(w) }
 

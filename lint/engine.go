@@ -5,11 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -20,6 +20,7 @@ import (
 	"github.com/rhysd/actionlint"
 
 	"github.com/gantry-ci/gantry/config"
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // FileKind is what a file is to gantry.
@@ -285,7 +286,7 @@ func (l *Linter) LintSource(ctx context.Context, name string, src []byte) (*Resu
 
 // sniffYAML tells a workflow (on: or jobs:) from an action.yml (runs:) by
 // its top-level keys.
-var sniffYAML = regexp.MustCompile(`(?m)^(?:(on|"on"|'on'|jobs)|(runs)):`)
+var sniffYAML = lazyre.New(`(?m)^(?:(on|"on"|'on'|jobs)|(runs)):`)
 
 // SniffKind decides what content without a telling name is: a Dockerfile
 // when its first instruction is FROM or ARG (or it starts with a parser
@@ -522,7 +523,7 @@ func (l *Linter) run(ctx context.Context, files []*File, pre []Finding) (*Result
 	}
 
 	for _, f := range files {
-		f.raw = slices.Clone(f.Findings)
+		f.raw, f.Findings = f.Findings, nil // assemble copies raw
 	}
 	return l.assemble(res, pre), nil
 }
@@ -548,9 +549,10 @@ func (l *Linter) assemble(res *Result, pre []Finding) *Result {
 			}
 		}
 	}
+	// each file's findings are finished on their own, on every worker
+	parallelEach(len(files), l.opts.Jobs, func(i int) { files[i].Findings = l.finish(files[i], files[i].Findings) })
 	res.Findings = nil
 	for _, f := range files {
-		f.Findings = l.finish(f, f.Findings)
 		res.Findings = append(res.Findings, f.Findings...)
 	}
 	res.Findings = append(res.Findings, pre...)
@@ -640,14 +642,37 @@ func (l *Linter) readFile(abs string) ([]byte, string) {
 	if st.Size() > l.opts.MaxFileSize {
 		return nil, fmt.Sprintf("file is %s, over the %s limit (set --max-file-size to lint it)", humanBytes(st.Size()), humanBytes(l.opts.MaxFileSize))
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, st.Size()+1))
-	if _, err := buf.ReadFrom(fh); err != nil {
+	// read into a buffer of the stated size (bytes.Buffer.ReadFrom would
+	// double it to keep 512 bytes free), growing only if the file grew;
+	// every file's content lives until the repository rules are done
+	src, err := readAtMost(fh, st.Size(), l.opts.MaxFileSize)
+	if err != nil {
 		return nil, "cannot read file: " + describeOSError(err)
 	}
-	if int64(buf.Len()) > l.opts.MaxFileSize {
+	if int64(len(src)) > l.opts.MaxFileSize {
 		return nil, fmt.Sprintf("file is over the %s limit (set --max-file-size to lint it)", humanBytes(l.opts.MaxFileSize))
 	}
-	return buf.Bytes(), ""
+	return src, ""
+}
+
+// readAtMost reads r to its end into a buffer sized for size bytes, and
+// stops once it holds more than limit bytes.
+func readAtMost(r io.Reader, size, limit int64) ([]byte, error) {
+	buf := make([]byte, 0, max(size, 0)+1)
+	for int64(len(buf)) <= limit {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return buf, nil
 }
 
 func humanBytes(n int64) string {

@@ -1,10 +1,11 @@
 package lint
 
 import (
-	"regexp"
 	"strings"
 
 	"go.yaml.in/yaml/v4"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // fixActionOutdated bumps a uses: ref to the current major version from
@@ -17,7 +18,7 @@ func fixActionOutdated(c *fixContext) *Fix {
 
 // actionTooOldRe matches actionlint's finding on an action whose runtime
 // GitHub removed, which the same bump fixes.
-var actionTooOldRe = regexp.MustCompile(`^the runner of "([^"]+)" (action is too old|fails:|is a node version GitHub removed)`)
+var actionTooOldRe = lazyre.New(`^the runner of "([^"]+)" (action is too old|fails:|is a node version GitHub removed)`)
 
 // fixActionTooOld fixes actionlint's "the runner of ... action is too old"
 // finding (rule action) with the bump, for the actions in gantry's table.

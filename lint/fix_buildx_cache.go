@@ -1,16 +1,17 @@
 package lint
 
 import (
-	"regexp"
 	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v4"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 var (
-	buildxFindingRe = regexp.MustCompile(`^cache-to (.+?) (with the mv workaround|writes the local cache into the directory it reads from|exports a registry cache to ECR|exports only the final stage's layers)`)
-	buildxTargetRe  = regexp.MustCompile(`export to (\S+) itself`)
+	buildxFindingRe = lazyre.New(`^cache-to (.+?) (with the mv workaround|writes the local cache into the directory it reads from|exports a registry cache to ECR|exports only the final stage's layers)`)
+	buildxTargetRe  = lazyre.New(`export to (\S+) itself`)
 )
 
 // fixBuildxCacheGrowth rewrites the cache-to entry of a
@@ -132,8 +133,8 @@ func cacheToEntry(t *yamlText, line int, entry string) (*scalarText, int, int) {
 }
 
 var (
-	rmDirRe = regexp.MustCompile(`^rm\s+-(?:rf|fr|Rf|fR|r)\s+(\S+)$`)
-	mvDirRe = regexp.MustCompile(`^mv\s+(\S+)\s+(\S+)$`)
+	rmDirRe = lazyre.New(`^rm\s+-(?:rf|fr|Rf|fR|r)\s+(\S+)$`)
+	mvDirRe = lazyre.New(`^mv\s+(\S+)\s+(\S+)$`)
 )
 
 // removeMoveStep returns the edit that removes the step whose run: script,

@@ -3,11 +3,12 @@ package lint
 import (
 	"cmp"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/rhysd/actionlint"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // fixDeprecatedCommand rewrites the deprecated set-output and save-state
@@ -140,7 +141,7 @@ func posixShell(wf *actionlint.Workflow, job *actionlint.Job, run *actionlint.Ex
 	return true
 }
 
-var matrixRefRe = regexp.MustCompile(`^\$\{\{\s*matrix\.([A-Za-z_][A-Za-z0-9_-]*)\s*\}\}$`)
+var matrixRefRe = lazyre.New(`^\$\{\{\s*matrix\.([A-Za-z_][A-Za-z0-9_-]*)\s*\}\}$`)
 
 // matrixValues returns the literal values that "${{ matrix.NAME }}" takes.
 func matrixValues(job *actionlint.Job, expr string) ([]string, bool) {
@@ -208,13 +209,13 @@ type valueEdit struct {
 	text string
 }
 
-var workflowCommandRe = regexp.MustCompile(`::(set-output|save-state)\s+name=([a-zA-Z][a-zA-Z_-]*)::`)
+var workflowCommandRe = lazyre.New(`::(set-output|save-state)\s+name=([a-zA-Z][a-zA-Z_-]*)::`)
 
 var commandFiles = map[string]string{"set-output": `"$GITHUB_OUTPUT"`, "save-state": `"$GITHUB_STATE"`}
 
 // existingRedirectRe matches a command that already appends to an
 // environment file, as a line the grouping may take in.
-var existingRedirectRe = regexp.MustCompile(`\s*>>\s*("\$GITHUB_OUTPUT"|"\$GITHUB_STATE")$`)
+var existingRedirectRe = lazyre.New(`\s*>>\s*("\$GITHUB_OUTPUT"|"\$GITHUB_STATE")$`)
 
 // scriptLine is one line of a script, as the rewrite sees it.
 type scriptLine struct {

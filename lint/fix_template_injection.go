@@ -2,13 +2,14 @@ package lint
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"go.yaml.in/yaml/v4"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
-var envExprRe = regexp.MustCompile(`^env\.([A-Za-z_][A-Za-z0-9_]*)$`)
+var envExprRe = lazyre.New(`^env\.([A-Za-z_][A-Za-z0-9_]*)$`)
 
 // fixTemplateInjection rewrites a template-injection finding in a run:
 // script of the default shell to the safe form: the expression moves to the

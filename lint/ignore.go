@@ -3,8 +3,9 @@ package lint
 import (
 	"bytes"
 	"fmt"
-	"regexp"
 	"strings"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // Suppression is one `# gantry-ignore: rule[, rule] -- reason` comment.
@@ -22,7 +23,7 @@ type Suppression struct {
 	used   map[string]bool
 }
 
-var ignoreRe = regexp.MustCompile(`(?:^|\s)#\s*gantry-ignore:\s*([^\r\n]*)`)
+var ignoreRe = lazyre.New(`(?:^|\s)#\s*gantry-ignore:\s*([^\r\n]*)`)
 
 // ParseSuppressions finds every gantry-ignore comment in src.
 func ParseSuppressions(src []byte) []*Suppression {

@@ -1,11 +1,12 @@
 package lint
 
 import (
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/rhysd/actionlint"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // This file reads what a job's steps do that causes events (pushes of
@@ -37,7 +38,7 @@ type tokenEffect struct {
 
 // skipCIRe matches the commit message markers that skip push and
 // pull_request workflows on purpose.
-var skipCIRe = regexp.MustCompile(`(?i)\[(skip ci|ci skip|no ci|skip actions|actions skip)\]|\*\*\*no_ci\*\*\*`)
+var skipCIRe = lazyre.New(`(?i)\[(skip ci|ci skip|no ci|skip actions|actions skip)\]|\*\*\*no_ci\*\*\*`)
 
 // jobScan holds what one job's steps tell about credentials and refs.
 type jobScan struct {

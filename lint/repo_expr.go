@@ -183,12 +183,17 @@ type evalEnv struct {
 	// sameRun compares values within one run (a caller and its reusable
 	// workflow), where run IDs are equal.
 	sameRun bool
-	// fork is a pull request from a fork: the head repository differs, and
-	// secrets are empty (except on pull_request_target).
+	// fork is a pull request from a fork (or, on workflow_run, a run for
+	// one): the head repository differs, and secrets are empty (except on
+	// the privileged events).
 	fork bool
 	// inputs are the inputs.* values; nil when unknown.
 	inputs map[string]absVal
 }
+
+// privilegedEvent are the events whose runs for a fork's pull request get
+// the base repository's secrets and a write token.
+var privilegedEvent = map[string]bool{"pull_request_target": true, "workflow_run": true, "issue_comment": true}
 
 var prEvents = map[string]bool{"pull_request": true, "pull_request_target": true,
 	"pull_request_review": true, "pull_request_review_comment": true}
@@ -285,12 +290,16 @@ func (e *evalEnv) lookup1(path string) absVal {
 			return litVal("")
 		}
 		return varVal(path, triUnknown, "")
+	case e.event == "workflow_run" && e.fork && path == "github.event.workflow_run.head_repository.fork":
+		return boolVal(true)
+	case e.event == "workflow_run" && e.fork && path == "github.event.workflow_run.event":
+		return litVal("pull_request")
 	case strings.HasPrefix(path, "github.event.inputs."):
 		return unknownVal(triUnknown)
 	case strings.HasPrefix(path, "github.event."):
 		return varVal(path, triUnknown, "")
 	case strings.HasPrefix(path, "secrets."):
-		if e.fork && e.event != "pull_request_target" && path != "secrets.github_token" {
+		if e.fork && !privilegedEvent[e.event] && path != "secrets.github_token" {
 			return litVal("")
 		}
 		return varVal(path, triUnknown, "")
@@ -429,6 +438,8 @@ func forkDiffers(a, b string) bool {
 		{"github.event.pull_request.head.repo.full_name", "github.event.pull_request.base.repo.full_name"},
 		{"github.event.pull_request.head.repo.owner.login", "github.repository_owner"},
 		{"github.event.pull_request.head.repo.id", "github.repository_id"},
+		{"github.event.workflow_run.head_repository.full_name", "github.repository"},
+		{"github.event.workflow_run.head_repository.owner.login", "github.repository_owner"},
 	}
 	for _, p := range pairs {
 		if a == p[0] && b == p[1] || a == p[1] && b == p[0] {
@@ -602,6 +613,37 @@ func exprSpans(s string) (spans []exprSpan, ok bool) {
 	return spans, ok
 }
 
+// condCache memoizes parseCondition as spanCache does exprSpans: jobs and
+// steps repeat the same if: conditions, and several rules evaluate each.
+var condCache struct {
+	sync.Mutex
+	m map[string]cachedCond
+}
+
+type cachedCond struct {
+	node actionlint.ExprNode
+	ok   bool
+}
+
+// parseCondition parses an if: condition written without ${{ }}. ok is
+// false when it does not parse.
+func parseCondition(src string) (actionlint.ExprNode, bool) {
+	condCache.Lock()
+	c, hit := condCache.m[src]
+	condCache.Unlock()
+	if hit {
+		return c.node, c.ok
+	}
+	n, _, ok := parseExpr(src + "}}")
+	condCache.Lock()
+	if condCache.m == nil || len(condCache.m) >= maxSpanCache {
+		condCache.m = map[string]cachedCond{}
+	}
+	condCache.m[src] = cachedCond{n, ok}
+	condCache.Unlock()
+	return n, ok
+}
+
 func parseSpans(s string) (spans []exprSpan, ok bool) {
 	off := 0
 	for {
@@ -653,7 +695,7 @@ func (e *evalEnv) evalCondition(s *actionlint.String) absVal {
 		v := e.evalTemplate(src)
 		return absVal{kind: valUnknown, truth: triTrue, gate: v.gate}
 	}
-	n, _, ok := parseExpr(src + "}}")
+	n, ok := parseCondition(src)
 	if !ok {
 		return unknownVal(triUnknown)
 	}

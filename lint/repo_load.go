@@ -22,13 +22,22 @@ func (l *Linter) buildRepository(root string, files []*File) *Repository {
 		lines: map[*File][]int{}, valLines: map[*actionlint.String]valueLinesMemo{}, docker: map[string]*stagegraph.StageGraph{}, effective: map[*RepoWorkflow][]*EffectiveTrigger{},
 		maxSize: l.opts.MaxFileSize}
 	seen := map[string]bool{}
+	// the workflows' models are independent: build them on every worker,
+	// then add them in file order
+	var linted []*File
+	for _, f := range files {
+		if f.Kind == KindWorkflow && f.Workflow != nil {
+			linted = append(linted, f)
+		}
+	}
+	models := make([]*RepoWorkflow, len(linted))
+	parallelEach(len(linted), l.opts.Jobs, func(i int) { models[i] = newRepoWorkflow(linted[i], false) })
+	for _, w := range models {
+		r.addWorkflow(w)
+	}
 	for _, f := range files {
 		seen[f.RelPath] = true
 		switch f.Kind {
-		case KindWorkflow:
-			if f.Workflow != nil {
-				r.addWorkflow(f, false)
-			}
 		case KindAction:
 			if f.YAML != nil && f.YAML.Root != nil {
 				r.Actions = append(r.Actions, f)
@@ -46,7 +55,7 @@ func (l *Linter) buildRepository(root string, files []*File) *Repository {
 	l.loadContext(r, seen)
 	slices.SortFunc(r.Workflows, func(a, b *RepoWorkflow) int { return strings.Compare(a.File.RelPath, b.File.RelPath) })
 	r.linkCalls()
-	r.precompute()
+	r.precompute(l.opts.Jobs)
 	return r
 }
 
@@ -74,7 +83,7 @@ func (l *Linter) loadContext(r *Repository, seen map[string]bool) {
 				continue
 			}
 			f.Workflow = w
-			r.addWorkflow(f, true)
+			r.addWorkflow(newRepoWorkflow(f, true))
 		}
 	}
 	if r.Dependabot == nil {
@@ -113,7 +122,14 @@ func (l *Linter) contextFile(r *Repository, abs, rel string, kind FileKind) *Fil
 	return f
 }
 
-func (r *Repository) addWorkflow(f *File, context bool) {
+// addWorkflow adds a workflow's model to the repository.
+func (r *Repository) addWorkflow(w *RepoWorkflow) {
+	r.Workflows = append(r.Workflows, w)
+	r.byRel[w.File.RelPath] = w
+}
+
+// newRepoWorkflow builds the model of one parsed workflow.
+func newRepoWorkflow(f *File, context bool) *RepoWorkflow {
 	w := &RepoWorkflow{File: f, Workflow: f.Workflow, Context: context, jobByID: map[string]*RepoJob{}}
 	w.Name = f.RelPath
 	if n := f.Workflow.Name; n != nil && n.Value != "" {
@@ -141,8 +157,7 @@ func (r *Repository) addWorkflow(f *File, context bool) {
 		w.Jobs = append(w.Jobs, rj)
 		w.jobByID[strings.ToLower(rj.ID)] = rj
 	}
-	r.Workflows = append(r.Workflows, w)
-	r.byRel[f.RelPath] = w
+	return w
 }
 
 // splitUses splits a uses: value into the lower-case action and its ref.

@@ -114,8 +114,8 @@ func (r *Repository) locate(f *File, s *actionlint.String, from int, needle stri
 // positionIn returns the source position of byte offset off in line
 // lineIdx of the string value s.
 func (r *Repository) positionIn(f *File, s *actionlint.String, lineIdx, off int) Position {
-	lines := strings.Split(s.Value, "\n")
-	if lineIdx < 0 || lineIdx >= len(lines) {
+	line, inValue := nthLine(s.Value, lineIdx)
+	if !inValue {
 		return Position{Line: s.Pos.Line, Col: s.Pos.Col}
 	}
 	ps, ok := r.valueLines(f, s)
@@ -130,13 +130,33 @@ func (r *Repository) positionIn(f *File, s *actionlint.String, lineIdx, off int)
 			break
 		}
 	}
-	words := strings.Fields(lines[lineIdx][min(off, len(lines[lineIdx])):])
+	words := strings.Fields(line[min(off, len(line)):])
 	for n := len(words); n > 0; n-- {
 		if p, found := r.locate(f, s, from, strings.Join(words[:n], " ")); found {
 			return p
 		}
 	}
 	return Position{Line: s.Pos.Line, Col: s.Pos.Col}
+}
+
+// nthLine returns line i (0-based) of s as strings.Split(s, "\n") would,
+// without splitting all of s: rules ask for one line of a script per
+// command.
+func nthLine(s string, i int) (string, bool) {
+	if i < 0 {
+		return "", false
+	}
+	for ; i > 0; i-- {
+		k := strings.IndexByte(s, '\n')
+		if k < 0 {
+			return "", false
+		}
+		s = s[k+1:]
+	}
+	if k := strings.IndexByte(s, '\n'); k >= 0 {
+		s = s[:k]
+	}
+	return s, true
 }
 
 // find returns the position of the first of the needles that occurs in

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 )
 
 // This file runs the repository rules: one model per repository root, its
@@ -106,16 +107,43 @@ func runRepositoryRule(repo *Repository, r *Rule, opts any) (fs []Finding) {
 // that the repository rules can run concurrently: the effective triggers of
 // every workflow (recursive through callers), every run: step's commands and
 // every workflow's line offsets. The memos filled later (value lines,
-// Dockerfiles read from disk, other files' line offsets) take r.mu.
-func (r *Repository) precompute() {
+// Dockerfiles read from disk, other files' line offsets) take r.mu. The
+// commands and line offsets of one workflow depend on nothing else, so jobs
+// workers fill them.
+func (r *Repository) precompute(jobs int) {
 	for _, w := range r.Workflows {
 		r.EffectiveTriggers(w)
+	}
+	parallelEach(len(r.Workflows), jobs, func(i int) {
+		w := r.Workflows[i]
 		r.lineStarts(w.File)
 		for _, j := range w.Jobs {
 			for _, s := range j.Steps {
 				s.Commands()
 			}
 		}
-	}
+	})
 	r.concurrent = true
+}
+
+// parallelEach calls fn(0) to fn(n-1) on up to jobs goroutines and returns
+// when all have returned. Callers write only to their index's results.
+func parallelEach(n, jobs int, fn func(i int)) {
+	jobs = min(max(jobs, 1), n)
+	if jobs <= 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range jobs {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
 }

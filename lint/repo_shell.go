@@ -1,8 +1,9 @@
 package lint
 
 import (
-	"regexp"
 	"strings"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // shellCmd is one simple command of a run: script, split into words with
@@ -62,7 +63,7 @@ var wrapperCmds = map[string]bool{"sudo": true, "env": true, "time": true, "exec
 var interpreters = map[string]bool{"bash": true, "sh": true, "zsh": true, "source": true, ".": true, "python": true,
 	"python3": true, "node": true, "ruby": true, "perl": true, "php": true, "deno": true, "bun": true, "pwsh": true}
 
-var assignRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=`)
+var assignRe = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]*=`)
 
 // scriptCommands splits a run: script into simple commands. It understands
 // quotes, backslash escapes and line continuations, comments, the command
@@ -146,13 +147,19 @@ func scriptCommands(script string) []shellCmd {
 					if depth == 0 {
 						break
 					}
-				} else if script[j] == '\n' {
+				} else if script[j] == '\n' && (j == 0 || script[j-1] != '\\') {
 					break
 				}
 			}
 			j = min(j, n-1)
-			word.WriteString(script[i : j+1])
+			seg := script[i : j+1]
+			word.WriteString(seg)
 			col += j + 1 - i
+			// line continuations inside the substitution
+			if k := strings.LastIndexByte(seg[:len(seg)-1], '\n'); k >= 0 {
+				line += strings.Count(seg[:len(seg)-1], "\n")
+				col = len(seg) - k - 1
+			}
 			i = j
 			continue
 		case c == '\'' || c == '"':
@@ -218,7 +225,7 @@ func makeCmd(words []string, line, col int) shellCmd {
 	return c
 }
 
-var shellVarRe = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?`)
+var shellVarRe = lazyre.New(`\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?`)
 
 // shellVars returns the names of the $VAR and ${VAR} references in s.
 func shellVars(s string) []string {
@@ -276,3 +283,11 @@ func hasFlag(words []string, flags ...string) bool {
 	}
 	return false
 }
+
+// buildTools are programs that run a project's own code or scripts.
+var buildTools = map[string]bool{"npm": true, "npx": true, "yarn": true, "pnpm": true, "bun": true, "bunx": true,
+	"make": true, "cmake": true, "bundle": true, "rake": true, "rails": true, "ruby": true, "python": true,
+	"python3": true, "pip": true, "pip3": true, "poetry": true, "pytest": true, "tox": true, "nox": true,
+	"go": true, "cargo": true, "mvn": true, "gradle": true, "ant": true, "sbt": true, "dotnet": true,
+	"composer": true, "php": true, "node": true, "deno": true, "pre-commit": true, "uv": true, "hatch": true,
+	"perl": true, "just": true, "task": true, "lerna": true, "nx": true, "turbo": true, "mix": true}

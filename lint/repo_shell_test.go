@@ -11,7 +11,9 @@ func TestShellCommands(t *testing.T) {
 		"git commit -m \"a; b\" && git push --tags\n" +
 		"docker build \\\n  -t app:${{ github.sha }} \\\n  .\n" +
 		"if [ -n \"$X\" ]; then gh release create \"v$X\"; fi\n" +
-		"echo \"$(git rev-parse HEAD)\" | tee x\n"
+		"echo \"$(git rev-parse HEAD)\" | tee x\n" +
+		"B=$(grep x \\\n  scripts/init.sh | awk 1)\n" +
+		"make\n"
 	cmds := scriptCommands(script)
 	var got [][]string
 	for _, c := range cmds {
@@ -28,6 +30,8 @@ func TestShellCommands(t *testing.T) {
 		{"fi"},
 		{"echo", "$(git rev-parse HEAD)"},
 		{"tee", "x"},
+		nil, // B=$(...) over a line continuation is one assignment
+		{"make"},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("commands:\n%q\nwant:\n%q", got, want)

@@ -181,18 +181,27 @@ func dedent(s string) string {
 }
 
 // repoCase is one table test of a repository rule: files and the findings
-// expected, each as a prefix of "path:line:col: message".
+// expected, each as a prefix of "path:line:col: message" (or, with
+// severity set, "severity path:line:col: message").
 type repoCase struct {
-	name  string
-	files map[string]string
-	want  []string
+	name     string
+	files    map[string]string
+	want     []string
+	severity bool
 }
 
 func runRepoCases(t *testing.T, rule string, cases []repoCase) {
 	t.Helper()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			have := lintRepo(t, c.files, rule)
+			var have []string
+			if c.severity {
+				for _, f := range lintRepoFindings(t, c.files, rule) {
+					have = append(have, fmt.Sprintf("%s %s:%d:%d: %s", f.Severity, f.File, f.Line, f.Column, f.Message))
+				}
+			} else {
+				have = lintRepo(t, c.files, rule)
+			}
 			sort.Strings(have)
 			want := append([]string(nil), c.want...)
 			sort.Strings(want)

@@ -4,11 +4,12 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/rhysd/actionlint"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // actionOutdatedRule flags popular actions pinned two or more major
@@ -109,9 +110,9 @@ func actionRepo(action string) string {
 }
 
 var (
-	versionRefRe = regexp.MustCompile(`^v?(\d+)(?:\.\d+){0,2}$`)
-	shaRefRe     = regexp.MustCompile(`^[0-9a-fA-F]{40}$`)
-	versionCmtRe = regexp.MustCompile(`#\s*(?:tag[:=]\s*)?v?(\d+)(?:\.\d+){0,2}\b`)
+	versionRefRe = lazyre.New(`^v?(\d+)(?:\.\d+){0,2}$`)
+	shaRefRe     = lazyre.New(`^[0-9a-fA-F]{40}$`)
+	versionCmtRe = lazyre.New(`#\s*(?:tag[:=]\s*)?v?(\d+)(?:\.\d+){0,2}\b`)
 )
 
 // refMajor returns the major version of a uses: ref. For a commit SHA it

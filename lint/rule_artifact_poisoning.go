@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/rhysd/actionlint"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // artifactPoisoningRule flags a privileged workflow (workflow_run,
@@ -217,7 +219,7 @@ func (sc *artifactScan) download(s *RepoStep, gate artifactTrust) (dl *artifactD
 	return dl, dir, ""
 }
 
-var writeFileRe = regexp.MustCompile("writeFileSync\\(\\s*['\"`]([^'\"`]+)['\"`]")
+var writeFileRe = lazyre.New("writeFileSync\\(\\s*['\"`]([^'\"`]+)['\"`]")
 
 // artifactSource decides who can have written the artifact: the workflow
 // file a download action names (source), or else the workflows that
@@ -263,7 +265,7 @@ func (sc *artifactScan) artifactSource(source string) (artifactTrust, string) {
 }
 
 var (
-	wrEventRe   = regexp.MustCompile(`workflow_run\.event(==|!=)'([a-z_]+)'|'([a-z_]+)'(==|!=)github\.event\.workflow_run\.event`)
+	wrEventRe   = lazyre.New(`workflow_run\.event(==|!=)'([a-z_]+)'|'([a-z_]+)'(==|!=)github\.event\.workflow_run\.event`)
 	sameRepoRes = []string{
 		"workflow_run.head_repository.full_name==github.repository",
 		"github.repository==github.event.workflow_run.head_repository.full_name",
@@ -332,7 +334,7 @@ func artifactPath(p, wd string) string {
 
 // absVarRe matches a path that starts with a variable holding a folder
 // ($HOME/x), as opposed to a file name built from one ($SHA.tar.gz).
-var absVarRe = regexp.MustCompile(`^\$\{?[A-Za-z_][A-Za-z0-9_]*\}?/`)
+var absVarRe = lazyre.New(`^\$\{?[A-Za-z_][A-Za-z0-9_]*\}?/`)
 
 // inWorkspace reports whether a normalised path is inside the workspace.
 func inWorkspace(p string) bool {
@@ -593,7 +595,7 @@ func envFileTarget(c shellCmd) string {
 	return ""
 }
 
-var catSubstRe = regexp.MustCompile(`\$\(\s*(?:cat\s+|<\s*)([^)\s]+)\s*\)`)
+var catSubstRe = lazyre.New(`\$\(\s*(?:cat\s+|<\s*)([^)\s]+)\s*\)`)
 
 // assignments records the shell variables a command sets from an
 // artifact's file (PR=$(cat pr.txt)), unless the script checks them.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 
+	"github.com/gantry-ci/gantry/internal/lazyre"
 	"github.com/gantry-ci/gantry/stagegraph"
 )
 
@@ -17,16 +18,16 @@ var assetsPrecompileSecretRule = &Rule{
 }
 
 var (
-	precompileRe = regexp.MustCompile(`\bassets:precompile\b`)
+	precompileRe = lazyre.New(`\bassets:precompile\b`)
 	// secretVarRe matches the variables that let Rails boot to precompile.
-	secretVarRe = regexp.MustCompile(`\b(SECRET_KEY_BASE(_DUMMY)?|RAILS_MASTER_KEY)\b`)
+	secretVarRe = lazyre.New(`\b(SECRET_KEY_BASE(_DUMMY)?|RAILS_MASTER_KEY)\b`)
 	// inlineSecretRe matches NAME=value assignments of Rails secrets.
-	inlineSecretRe = regexp.MustCompile(`\b(SECRET_KEY_BASE|RAILS_MASTER_KEY)=("[^"]*"|'[^']*'|[^\s;&|]+)`)
+	inlineSecretRe = lazyre.New(`\b(SECRET_KEY_BASE|RAILS_MASTER_KEY)=("[^"]*"|'[^']*'|[^\s;&|]+)`)
 	// appSecretRe matches an assignment of a secret under the app's own
 	// name (APP_SECRET_TOKEN=dummy), which its config reads to boot.
-	appSecretRe    = regexp.MustCompile(`(^|[\s;&|(])[A-Z][A-Z0-9_]*SECRET[A-Z0-9_]*=`)
-	railsEnvInline = regexp.MustCompile(`\b(RAILS_ENV|RACK_ENV)=["']?(\w+)`)
-	placeholderRe  = regexp.MustCompile(`(?i)dummy|placeholder|fake|example|changeme|change_me|precompile|skip|not.?secret|nonsecret|secret|xxxxx|00000`)
+	appSecretRe    = lazyre.New(`(^|[\s;&|(])[A-Z][A-Z0-9_]*SECRET[A-Z0-9_]*=`)
+	railsEnvInline = lazyre.New(`\b(RAILS_ENV|RACK_ENV)=["']?(\w+)`)
+	placeholderRe  = lazyre.New(`(?i)dummy|placeholder|fake|example|changeme|change_me|precompile|skip|not.?secret|nonsecret|secret|xxxxx|00000`)
 )
 
 // realLookingSecret reports a value that looks like a real Rails secret

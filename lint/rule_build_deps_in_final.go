@@ -9,6 +9,7 @@ import (
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 
+	"github.com/gantry-ci/gantry/internal/lazyre"
 	"github.com/gantry-ci/gantry/internal/text"
 	"github.com/gantry-ci/gantry/stagegraph"
 )
@@ -27,7 +28,7 @@ var buildPackages = map[string]bool{
 }
 
 // pkgVersion strips a version pin: git=1:2.39*, yarn~1.22, gcc>=12.
-var pkgVersion = regexp.MustCompile(`[=<>~].*$`)
+var pkgVersion = lazyre.New(`[=<>~].*$`)
 
 // checkBuildDepsInFinal reports build tools installed in, and node_modules
 // copied into, the last stage of a Dockerfile with several stages: the

@@ -3,8 +3,9 @@ package lint
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"strings"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // buildxCacheGrowthRule flags BuildKit cache exports that grow without
@@ -81,7 +82,7 @@ func splitCSV(s string) []string {
 	return append(out, s[start:])
 }
 
-var ecrHostRe = regexp.MustCompile(`\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com`)
+var ecrHostRe = lazyre.New(`\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com`)
 
 // buildxBuild is one build with its cache settings.
 type buildxBuild struct {
@@ -329,7 +330,7 @@ func mvWorkaround(r *Repository, j *RepoJob, i int, dest string, localFrom map[s
 
 // varyingKeyRe matches the parts of an actions/cache key that change from
 // run to run or commit to commit.
-var varyingKeyRe = regexp.MustCompile(`(?i)github\.(sha|run_id|run_number|run_attempt|event|ref|head_ref)|hashFiles|steps\.|\$\(`)
+var varyingKeyRe = lazyre.New(`(?i)github\.(sha|run_id|run_number|run_attempt|event|ref|head_ref)|hashFiles|steps\.|\$\(`)
 
 // savedUnderConstantKey reports whether the job saves dir with actions/cache
 // under a key that is the same for every run: the entry is saved once and

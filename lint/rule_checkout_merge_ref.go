@@ -2,25 +2,25 @@ package lint
 
 import (
 	"fmt"
-	"path"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/rhysd/actionlint"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // checkoutMergeRefRule flags, on pull_request, github.sha (the merge commit
 // GitHub creates) used as an image tag, build version or commit status
 // target, and images built from the merge commit but labelled with the
-// head SHA; on pull_request_target, checking out the pull request's head
-// and then running its code.
+// head SHA. Running a pull request's head on pull_request_target is
+// untrusted-checkout's.
 //
 // It runs in the repository pass because a reusable workflow's events are
 // its callers': the model gives each workflow its effective triggers.
 var checkoutMergeRefRule = &Rule{
 	ID: "checkout-merge-ref", Source: SourceGantry, Target: TargetRepository, Severity: SeverityWarning,
-	Summary:         "the pull_request merge commit (github.sha) used as an image tag or status target, or pull_request_target running the pull request's code",
+	Summary:         "the pull_request merge commit (github.sha) used as an image tag or status target",
 	CheckRepository: checkCheckoutMergeRef,
 }
 
@@ -33,7 +33,7 @@ var imageInputs = map[string][]string{
 	"docker/bake-action":       {"set"},
 }
 
-var versionKeyRe = regexp.MustCompile(`(?i)(sha|commit|revision|version|git|ref)[^=]*=`)
+var versionKeyRe = lazyre.New(`(?i)(sha|commit|revision|version|git|ref)[^=]*=`)
 
 // versionEntries keeps the lines of a build-args, labels or set value whose
 // key names a commit or version (GIT_SHA=, org.opencontainers.image.revision=),
@@ -63,9 +63,6 @@ func checkCheckoutMergeRef(r *Repository, _ any) []Finding {
 		}
 		if et := r.RunsOn(w, "pull_request"); et != nil {
 			out = append(out, mergeSHAUses(r, w, et)...)
-		}
-		if et := r.RunsOn(w, "pull_request_target"); et != nil {
-			out = append(out, targetRunsHead(r, w, et)...)
 		}
 	}
 	return out
@@ -305,105 +302,4 @@ func mergeCheckedOut(env *evalEnv, j *RepoJob, i int) *RepoStep {
 		return nil
 	}
 	return nil
-}
-
-// headRefPaths are contexts that name the pull request's head (or its merge
-// with the base, which contains the head's code).
-var headRefPaths = []string{headSHA, "github.head_ref", "github.event.pull_request.merge_commit_sha",
-	"github.event.pull_request.head.repo.full_name", "github.event.pull_request.number"}
-
-// targetRunsHead checks a workflow that runs on pull_request_target.
-func targetRunsHead(r *Repository, w *RepoWorkflow, et *EffectiveTrigger) []Finding {
-	env := &evalEnv{event: "pull_request_target", fork: true}
-	var out []Finding
-	f := w.File
-	for _, j := range w.Jobs {
-		if j.Job.Environment != nil || jobGated(env, j, 0) {
-			continue
-		}
-		for i, s := range j.Steps {
-			if !s.Is("actions/checkout") || gated(env, s.Step.If) {
-				continue
-			}
-			key, val := checkoutHead(s)
-			if key == nil {
-				continue
-			}
-			for _, later := range j.Steps[i+1:] {
-				if gated(env, later.Step.If) {
-					continue
-				}
-				what, p := runsCode(r, later)
-				if what == "" {
-					continue
-				}
-				fd := finding(f, at(val), fmt.Sprintf(
-					"on pull_request_target this job checks out the pull request's code and then %s, with the base repository's secrets and a write token%s: anyone who opens a pull request runs code here; build untrusted code in a pull_request workflow, or gate the job on the author",
-					what, viaNote(et)), related(f, p, "runs the checked-out code"))
-				fd.Severity = SeverityError
-				out = append(out, fd)
-				break
-			}
-		}
-	}
-	return out
-}
-
-// checkoutHead returns the ref: (or repository:) input of a checkout that
-// fetches the pull request's head.
-func checkoutHead(s *RepoStep) (*actionlint.String, *actionlint.String) {
-	for _, in := range []string{"ref", "repository"} {
-		v := s.Input(in)
-		if v == nil {
-			continue
-		}
-		if strings.Contains(v.Value, "refs/pull/") || exprRefs(v.Value, func(p string) bool { return slices.Contains(headRefPaths, p) }) {
-			return s.InputKey(in), v
-		}
-	}
-	return nil, nil
-}
-
-// buildTools are programs that run a project's own code or scripts.
-var buildTools = map[string]bool{"npm": true, "npx": true, "yarn": true, "pnpm": true, "bun": true, "bunx": true,
-	"make": true, "cmake": true, "bundle": true, "rake": true, "rails": true, "ruby": true, "python": true,
-	"python3": true, "pip": true, "pip3": true, "poetry": true, "pytest": true, "tox": true, "nox": true,
-	"go": true, "cargo": true, "mvn": true, "gradle": true, "ant": true, "sbt": true, "dotnet": true,
-	"composer": true, "php": true, "node": true, "deno": true, "pre-commit": true, "uv": true, "hatch": true}
-
-// runsCode returns what a step does that runs the checked-out code, and where.
-func runsCode(r *Repository, s *RepoStep) (string, Position) {
-	if u := s.Uses(); u != nil {
-		switch {
-		case strings.HasPrefix(s.Action, "./"):
-			return "runs its local action " + s.Action, at(u)
-		case s.Is("docker/build-push-action", "docker/bake-action"):
-			return "builds its Dockerfile with " + s.Action, at(u)
-		}
-		return "", Position{}
-	}
-	run := s.Run()
-	if run == nil {
-		return "", Position{}
-	}
-	for _, c := range s.Commands() {
-		if len(c.Words) == 0 {
-			continue
-		}
-		w0 := c.Words[0]
-		if hasFlag(c.Words, "--ignore-scripts") || len(c.Words) > 1 && (w0 == "npm" || w0 == "yarn" || w0 == "pnpm") &&
-			(c.Words[1] == "config" || c.Words[1] == "--version" || c.Words[1] == "-v") {
-			continue
-		}
-		switch {
-		case buildTools[w0] || buildTools[path.Base(w0)] && strings.HasPrefix(w0, "./"):
-		case strings.HasPrefix(w0, "./") || strings.HasPrefix(w0, "scripts/") || strings.HasPrefix(w0, "bin/"):
-		case (w0 == "bash" || w0 == "sh") && len(c.Words) > 1 && !strings.HasPrefix(c.Words[1], "-"):
-		case (w0 == "docker" || w0 == "podman") && len(c.Words) > 1 && (c.Words[1] == "build" || c.Words[1] == "buildx" || c.Words[1] == "compose"):
-		default:
-			continue
-		}
-		return "runs " + strings.Join(c.Words[:min(len(c.Words), 3)], " "), r.positionIn(s.File(), run, c.Line, c.Col)
-	}
-	return "", Position{}
 }

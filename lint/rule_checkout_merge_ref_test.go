@@ -95,31 +95,5 @@ func TestCheckoutMergeRef(t *testing.T) {
 			},
 			want: []string{".github/workflows/image.yml:6:34: on pull_request github.sha ($GITHUB_SHA) is the merge commit GitHub creates, not the pull request's head: this image tag names a commit that is in no branch and changes whenever the base branch moves (this reusable workflow runs for it through .github/workflows/ci.yml)"},
 		},
-		{
-			name: "pull_request_target checks out the head and runs make",
-			files: map[string]string{".github/workflows/a.yml": job("pull_request_target",
-				"      - uses: actions/checkout@v7\n        with:\n          ref: refs/pull/${{ github.event.number }}/merge\n      - run: make test\n")},
-			want: []string{".github/workflows/a.yml:8:16: on pull_request_target this job checks out the pull request's code and then runs make test"},
-		},
-		{
-			name: "pull_request_target runs a local action from the head",
-			files: map[string]string{".github/workflows/a.yml": job("pull_request_target",
-				"      - uses: actions/checkout@v7\n        with:\n          ref: ${{ github.head_ref }}\n      - uses: ./.github/actions/build\n")},
-			want: []string{".github/workflows/a.yml:8:16: on pull_request_target this job checks out the pull request's code and then runs its local action ./.github/actions/build"},
-		},
-		{
-			name: "pull_request_target with a label gate",
-			files: map[string]string{".github/workflows/a.yml": job("pull_request_target",
-				"      - uses: actions/checkout@v7\n        if: contains(github.event.pull_request.labels.*.name, 'safe to test')\n        with:\n          ref: ${{ github.event.pull_request.head.sha }}\n      - run: make test\n")},
-		},
-		{
-			name:  "pull_request_target with an environment",
-			files: map[string]string{".github/workflows/a.yml": "on: pull_request_target\njobs:\n  j:\n    runs-on: ubuntu-latest\n    environment: external\n    steps:\n      - uses: actions/checkout@v7\n        with:\n          ref: ${{ github.event.pull_request.head.sha }}\n      - run: make test\n"},
-		},
-		{
-			name: "pull_request_target checks out the head but only reads it",
-			files: map[string]string{".github/workflows/a.yml": job("pull_request_target",
-				"      - uses: actions/checkout@v7\n        with:\n          ref: ${{ github.event.pull_request.head.sha }}\n      - run: cat CHANGELOG.md\n      - run: npm ci --ignore-scripts\n")},
-		},
 	})
 }

@@ -3,11 +3,11 @@ package lint
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 
+	"github.com/gantry-ci/gantry/internal/lazyre"
 	"github.com/gantry-ci/gantry/stagegraph"
 )
 
@@ -120,8 +120,8 @@ func firstInstall(steps []stagegraph.Step) (*stagegraph.Step, int, string) {
 }
 
 var (
-	npmGlobalRe  = regexp.MustCompile(`\bnpm\s+(install|i)\b[^&;|\n]*\s(-g|--global)\b`)
-	pipProjectRe = regexp.MustCompile(`\bpip3?\s+install\b[^&;|\n]*\s(-r|--requirement|-e|\.)(\s|$)`)
+	npmGlobalRe  = lazyre.New(`\bnpm\s+(install|i)\b[^&;|\n]*\s(-g|--global)\b`)
+	pipProjectRe = lazyre.New(`\bpip3?\s+install\b[^&;|\n]*\s(-r|--requirement|-e|\.)(\s|$)`)
 )
 
 // toolInstall reports installs of tools rather than of the project's

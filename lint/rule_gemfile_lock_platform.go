@@ -6,12 +6,12 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 
+	"github.com/gantry-ci/gantry/internal/lazyre"
 	"github.com/gantry-ci/gantry/stagegraph"
 )
 
@@ -94,7 +94,7 @@ func lockPlatforms(src []byte) (platforms []string, lines []int, header int) {
 	return
 }
 
-var bundleInstallRe = regexp.MustCompile(`\bbundle(\s+-\S+)*\s+install\b`)
+var bundleInstallRe = lazyre.New(`\bbundle(\s+-\S+)*\s+install\b`)
 
 // checkGemfileLockPlatform compares Gemfile.lock's PLATFORMS with the
 // platform of each image that runs bundle install: Bundler refuses to

@@ -4,6 +4,8 @@ import (
 	"regexp"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 var installCacheLeftRule = &Rule{
@@ -49,7 +51,7 @@ var cacheChecks = []cacheCheck{
 	},
 }
 
-var apkNoCache = regexp.MustCompile(`\bapk\s+(-\S+\s+)*add\b[^&;|\n]*\s--no-cache\b|\bapk\s+--no-cache\b`)
+var apkNoCache = lazyre.New(`\bapk\s+(-\S+\s+)*add\b[^&;|\n]*\s--no-cache\b|\bapk\s+--no-cache\b`)
 
 // checkInstallCacheLeft reports RUN steps whose installs leave their cache
 // in the image: it ships in every pull and bloats every exported cache.

@@ -2,11 +2,12 @@ package lint
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/rhysd/actionlint"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 var outputMaybeEmptyRule = &Rule{
@@ -134,7 +135,7 @@ func (r *ruleOutputMaybeEmpty) maybeEmpty(j *actionlint.Job, s *actionlint.Step,
 
 // stepOutputRe matches a step output reference in a normalized, lower-case
 // condition.
-var stepOutputRe = regexp.MustCompile(`steps\.[a-z0-9_-]+\.outputs\.[a-z0-9_-]+`)
+var stepOutputRe = lazyre.New(`steps\.[a-z0-9_-]+\.outputs\.[a-z0-9_-]+`)
 
 // throughJobOutputs returns the condition cond (normalized) of a step of
 // job id as a consumer job reads it: each steps.<s>.outputs.<o> replaced
@@ -173,7 +174,7 @@ func (r *ruleOutputMaybeEmpty) throughJobOutputs(id, cond string) string {
 
 // teardownRe matches what a job or step that stops or deletes resources
 // says it does, in its id, name or an action's mode input.
-var teardownRe = regexp.MustCompile(`(?i)(^|[^a-z])(stop|teardown|tear[ -]down|clean[ -]?up|destroy|terminate|deprovision|shut[ -]?down|delete|remove)([^a-z]|$)`)
+var teardownRe = lazyre.New(`(?i)(^|[^a-z])(stop|teardown|tear[ -]down|clean[ -]?up|destroy|terminate|deprovision|shut[ -]?down|delete|remove)([^a-z]|$)`)
 
 // tearsDown reports whether step s of job j stops or deletes something, as
 // the job's id or name or the step's name or mode input say.

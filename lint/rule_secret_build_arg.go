@@ -7,6 +7,7 @@ import (
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 
+	"github.com/gantry-ci/gantry/internal/lazyre"
 	"github.com/gantry-ci/gantry/stagegraph"
 )
 
@@ -27,18 +28,18 @@ var secretBuildArgRule = &Rule{
 
 var (
 	// exprRe matches one ${{ }} expression; secretRefRe a secret in it.
-	exprRe      = regexp.MustCompile(`\$\{\{([^}]*)\}\}`)
-	secretRefRe = regexp.MustCompile(`\bsecrets\.([A-Za-z_][A-Za-z0-9_-]*)`)
+	exprRe      = lazyre.New(`\$\{\{([^}]*)\}\}`)
+	secretRefRe = lazyre.New(`\bsecrets\.([A-Za-z_][A-Za-z0-9_-]*)`)
 	// testExprRe matches expressions that only test a secret, such as
 	// secrets.X != '' (a boolean, not the value).
-	testExprRe = regexp.MustCompile(`[=!]=|^\s*!|\b(contains|startsWith|endsWith)\(`)
+	testExprRe = lazyre.New(`[=!]=|^\s*!|\b(contains|startsWith|endsWith)\(`)
 	// envRefExprRe matches ${{ env.NAME }}.
-	envRefExprRe = regexp.MustCompile(`\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}`)
+	envRefExprRe = lazyre.New(`\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}`)
 	// buildArgFlagRe matches --build-arg NAME[=VALUE] in a script, with the
 	// value up to the next unquoted blank outside ${{ }}.
-	buildArgFlagRe = regexp.MustCompile(`--build-arg(?:=|\s+)["']?([A-Za-z_][A-Za-z0-9_]*)(=("[^"]*"|'[^']*'|(?:\$\{\{[^}]*\}\}|[^\s"';&|])*))?`)
+	buildArgFlagRe = lazyre.New(`--build-arg(?:=|\s+)["']?([A-Za-z_][A-Za-z0-9_]*)(=("[^"]*"|'[^']*'|(?:\$\{\{[^}]*\}\}|[^\s"';&|])*))?`)
 	// bakeArgRe matches a bake-action set: line that sets a build arg.
-	bakeArgRe = regexp.MustCompile(`^\s*([^\s=]*\.args\.([A-Za-z_][A-Za-z0-9_]*))=(.*)$`)
+	bakeArgRe = lazyre.New(`^\s*([^\s=]*\.args\.([A-Za-z_][A-Za-z0-9_]*))=(.*)$`)
 )
 
 func checkSecretBuildArg(r *Repository, _ any) []Finding {
@@ -172,16 +173,16 @@ var (
 	// buildkitSecretRe and buildkitAllowRe are the word lists of BuildKit's
 	// SecretsUsedInArgOrEnv (frontend/dockerfile/dockerfile2llb): a name
 	// they flag is BuildKit's to report.
-	buildkitSecretRe = regexp.MustCompile(`(?i)(?:_|^)(?:apikey|auth|credential|credentials|key|password|pword|passwd|secret|token)(?:_|$)`)
-	buildkitAllowRe  = regexp.MustCompile(`(?i)(?:_|^)(?:public|file|version)(?:_|$)`)
+	buildkitSecretRe = lazyre.New(`(?i)(?:_|^)(?:apikey|auth|credential|credentials|key|password|pword|passwd|secret|token)(?:_|$)`)
+	buildkitAllowRe  = lazyre.New(`(?i)(?:_|^)(?:public|file|version)(?:_|$)`)
 	// secretArgRe matches secret words glued to others (NPMTOKEN,
 	// DB_PASS, GH_PAT, ACCESS_TOKENS) and Bundler's credential variables
 	// (BUNDLE_GITHUB__COM).
-	secretArgRe = regexp.MustCompile(`(?i)(token|password|passwd|secret|apikey|api_key|privatekey|private_key)s?$|(?:_|^)(pass|pat)$|^BUNDLE_[A-Z0-9_]+__[A-Z0-9_]+$`)
+	secretArgRe = lazyre.New(`(?i)(token|password|passwd|secret|apikey|api_key|privatekey|private_key)s?$|(?:_|^)(pass|pat)$|^BUNDLE_[A-Z0-9_]+__[A-Z0-9_]+$`)
 	// notSecretArgRe matches names that only mention a secret: where it
 	// lives, its ID, its length, a public key, a switch or a count
 	// (MAX_TOKENS).
-	notSecretArgRe = regexp.MustCompile(`(?i)public|_(file|path|dir|id|name|names|url|version|length|len|type|ref|env|header)$|^(no|skip|use|with|has|enable|disable|max|min|num)_`)
+	notSecretArgRe = lazyre.New(`(?i)public|_(file|path|dir|id|name|names|url|version|length|len|type|ref|env|header)$|^(no|skip|use|with|has|enable|disable|max|min|num)_`)
 )
 
 // secretArgName reports an ARG name that looks like a secret and that

@@ -2,12 +2,13 @@ package lint
 
 import (
 	"fmt"
-	"path"
-	"regexp"
+
 	"strings"
 
 	"github.com/rhysd/actionlint"
 	"gopkg.in/yaml.v3"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // templateInjectionRule flags ${{ }} expressions that an outsider controls
@@ -65,35 +66,6 @@ var outsiderFieldSet = func() map[string]bool {
 	return m
 }()
 
-// injectionSource is where an outsider's text comes from, and how it
-// reaches the expression.
-type injectionSource struct {
-	// field is the event field ("github.event.issue.title"), or "" when the
-	// value is an input whose callers are not in the repository.
-	field string
-	// via describes the hops from the expression to the field.
-	via []string
-	// related points at the hop in another place (a caller, an env: value).
-	related []Location
-	// unknownInput is the input name when no caller is known.
-	unknownInput string
-}
-
-// injectionScope is where an expression is evaluated: a workflow step (or
-// a job's outputs or a reusable call's with:), or a composite action step.
-type injectionScope struct {
-	r *Repository
-	// job and idx locate the step in a workflow; idx is -1 for a job's
-	// with: of a reusable call and len(steps) for job outputs.
-	job *RepoJob
-	idx int
-	// action is set for composite action steps.
-	action     *File
-	actionStep *yaml.Node
-}
-
-const maxInjectionDepth = 5
-
 func checkTemplateInjection(r *Repository, _ any) []Finding {
 	leaveToActionlint := r.enabled == nil || r.enabled("expression")
 	var out []Finding
@@ -107,7 +79,7 @@ func checkTemplateInjection(r *Repository, _ any) []Finding {
 				if script == nil {
 					continue
 				}
-				sc := &injectionScope{r: r, job: j, idx: s.Index}
+				sc := &flowScope{r: r, job: j, idx: s.Index, origins: injectionOrigins}
 				pos := func(off int) Position {
 					line := strings.Count(script.Value[:off], "\n")
 					return r.positionIn(w.File, script, line, off-strings.LastIndex(script.Value[:off], "\n")-1)
@@ -151,7 +123,7 @@ var scriptInputs = map[string]string{"amadevus/pwsh-script": "script", "mikefara
 //
 // skip holds the indexes of the spans that actionlint's expression check
 // already reports.
-func scriptInjections(sc *injectionScope, f *File, script *actionlint.String, js bool, skip map[int]bool, pos func(off int) Position) []Finding {
+func scriptInjections(sc *flowScope, f *File, script *actionlint.String, js bool, skip map[int]bool, pos func(off int) Position) []Finding {
 	spans, _ := exprSpans(script.Value)
 	var out []Finding
 	for i, sp := range spans {
@@ -171,7 +143,7 @@ func scriptInjections(sc *injectionScope, f *File, script *actionlint.String, js
 	return out
 }
 
-func injectionMessage(sp exprSpan, src injectionSource, js bool) string {
+func injectionMessage(sp exprSpan, src flowSource, js bool) string {
 	expr := strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(sp.src, "${{"), "}}"))
 	name := safeEnvName(expr)
 	safe := fmt.Sprintf(`pass it through env: (%s: ${{ %s }}) and use "$%s"`, name, expr, name)
@@ -195,7 +167,7 @@ func injectionMessage(sp exprSpan, src injectionSource, js bool) string {
 		expr, src.field, via, where, safe)
 }
 
-var nonEnvChar = regexp.MustCompile(`[^A-Z0-9]+`)
+var nonEnvChar = lazyre.New(`[^A-Z0-9]+`)
 
 // safeEnvName suggests an env variable name for an expression: the last
 // two parts of its context path, in upper case (ISSUE_TITLE).
@@ -214,7 +186,7 @@ func safeEnvName(expr string) string {
 	return name
 }
 
-var quotedRe = regexp.MustCompile(`"([a-z0-9_.*-]+)"`)
+var quotedRe = lazyre.New(`"([a-z0-9_.*-]+)"`)
 
 // leftToActionlint returns the spans of a workflow script in which
 // actionlint's expression check reports untrusted input. It reports each
@@ -237,123 +209,6 @@ func leftToActionlint(f *File, script *actionlint.String, spans []exprSpan) map[
 		}
 	}
 	return claimed
-}
-
-// walkValueExpr calls visit with the context path of every property access
-// whose value can end up in the expression's result: operands of
-// comparisons, ! and contains/startsWith/endsWith yield booleans and are
-// skipped. An index that is not a string literal is "*".
-func walkValueExpr(n actionlint.ExprNode, visit func(path []string)) {
-	if p, ok := valuePath(n); ok {
-		visit(p)
-		return
-	}
-	switch n := n.(type) {
-	case *actionlint.LogicalOpNode:
-		walkValueExpr(n.Left, visit)
-		walkValueExpr(n.Right, visit)
-	case *actionlint.FuncCallNode:
-		switch strings.ToLower(n.Callee) {
-		case "contains", "startswith", "endswith", "hashfiles", "success", "failure", "always", "cancelled":
-			return
-		}
-		for _, a := range n.Args {
-			walkValueExpr(a, visit)
-		}
-	case *actionlint.IndexAccessNode:
-		walkValueExpr(n.Operand, visit)
-	case *actionlint.ObjectDerefNode:
-		walkValueExpr(n.Receiver, visit)
-	case *actionlint.ArrayDerefNode:
-		walkValueExpr(n.Receiver, visit)
-	}
-}
-
-// valuePath is the context path of a property access, as written, with "*"
-// for array filters and computed indexes.
-func valuePath(n actionlint.ExprNode) ([]string, bool) {
-	switch n := n.(type) {
-	case *actionlint.VariableNode:
-		return []string{n.Name}, true
-	case *actionlint.ObjectDerefNode:
-		p, ok := valuePath(n.Receiver)
-		return append(p, n.Property), ok
-	case *actionlint.ArrayDerefNode:
-		p, ok := valuePath(n.Receiver)
-		return append(p, "*"), ok
-	case *actionlint.IndexAccessNode:
-		p, ok := valuePath(n.Operand)
-		if s, isStr := n.Index.(*actionlint.StringNode); isStr {
-			return append(p, s.Value), ok
-		}
-		return append(p, "*"), ok
-	}
-	return nil, false
-}
-
-// exprSource returns the outsider-controlled source an expression expands,
-// if any.
-func (sc *injectionScope) exprSource(n actionlint.ExprNode, depth int) (injectionSource, bool) {
-	var src injectionSource
-	found := false
-	walkValueExpr(n, func(p []string) {
-		if found {
-			return
-		}
-		src, found = sc.pathSource(p, depth)
-	})
-	return src, found
-}
-
-// stringSource checks the ${{ }} expressions of a value.
-func (sc *injectionScope) stringSource(v string, depth int) (injectionSource, bool) {
-	spans, _ := exprSpans(v)
-	for _, sp := range spans {
-		if src, ok := sc.exprSource(sp.node, depth); ok {
-			return src, true
-		}
-	}
-	return injectionSource{}, false
-}
-
-func (sc *injectionScope) pathSource(written []string, depth int) (injectionSource, bool) {
-	if depth > maxInjectionDepth {
-		return injectionSource{}, false
-	}
-	p := make([]string, len(written))
-	for i, w := range written {
-		p[i] = strings.ToLower(w)
-	}
-	full := strings.Join(p, ".")
-	if outsiderFieldSet[full] && !(sc.job != nil && botPushOnly(sc.job.Workflow) && commitField(p)) {
-		return injectionSource{field: full}, true
-	}
-	hop := func(what string) func(injectionSource, bool) (injectionSource, bool) {
-		return func(src injectionSource, ok bool) (injectionSource, bool) {
-			if ok {
-				src.via = append([]string{what}, src.via...)
-			}
-			return src, ok
-		}
-	}
-	switch {
-	case len(p) == 2 && p[0] == "env":
-		if v := sc.env(p[1]); v != "" {
-			return hop("env." + written[1])(sc.stringSource(v, depth+1))
-		}
-	case len(p) == 4 && p[0] == "steps" && p[2] == "outputs":
-		return hop(strings.Join(written, "."))(sc.stepOutputSource(p[1], p[3], depth+1))
-	case len(p) == 4 && p[0] == "needs" && p[2] == "outputs" && sc.job != nil:
-		if j := sc.job.Workflow.Job(p[1]); j != nil && j.Job.Outputs != nil {
-			if o := j.Job.Outputs[p[3]]; o != nil && o.Value != nil {
-				inner := &injectionScope{r: sc.r, job: j, idx: len(j.Steps)}
-				return hop(strings.Join(written, "."))(inner.stringSource(o.Value.Value, depth+1))
-			}
-		}
-	case len(p) == 2 && p[0] == "inputs":
-		return sc.inputSource(p[1], depth)
-	}
-	return injectionSource{}, false
 }
 
 // commitField reports whether p is a field of the pushed commits.
@@ -381,156 +236,23 @@ func botPushOnly(w *RepoWorkflow) bool {
 	return true
 }
 
-// env returns the value of an env variable visible where the expression is.
-func (sc *injectionScope) env(name string) string {
-	if sc.action != nil {
-		if v := MappingValue(MappingValue(sc.actionStep, "env"), name); v != nil && v.Kind == yaml.ScalarNode {
-			return v.Value
-		}
-		return ""
-	}
-	if sc.idx >= 0 && sc.idx < len(sc.job.Steps) {
-		if v := sc.job.Steps[sc.idx].Env(name); v != nil {
-			return v.Value
-		}
-		return ""
-	}
-	for _, e := range []*actionlint.Env{sc.job.Job.Env, sc.job.Workflow.Workflow.Env} {
-		if e != nil && e.Vars != nil {
-			if v := e.Vars[strings.ToLower(name)]; v != nil && v.Value != nil {
-				return v.Value.Value
-			}
-		}
-	}
-	return ""
-}
-
 // fileListActions are actions whose outputs list changed files: a pull
 // request names its files, and a file name can hold "$(...)".
 var fileListActions = map[string]bool{"tj-actions/changed-files": true, "trilom/file-changes-action": true,
 	"jitterbit/get-changed-files": true, "ana06/get-changed-files": true, "lots0logs/gh-action-get-changed-files": true}
 
-// outputLineRe matches a line of a run: script that sets a step output.
-var outputLineRe = regexp.MustCompile(`GITHUB_OUTPUT|::set-output`)
-
-// stepOutputSource follows steps.<id>.outputs.<name> to the earlier run:
-// step that writes it: a line that names the output, writes
-// $GITHUB_OUTPUT and expands an outsider's text (by ${{ }} or an env
-// variable that holds it).
-func (sc *injectionScope) stepOutputSource(id, name string, depth int) (injectionSource, bool) {
-	if sc.job == nil {
-		return injectionSource{}, false
-	}
-	for _, s := range sc.job.Steps[:min(max(sc.idx, 0), len(sc.job.Steps))] {
-		if s.Step.ID == nil || strings.ToLower(s.Step.ID.Value) != id {
-			continue
-		}
-		if fileListActions[s.Action] {
-			return injectionSource{field: "the changed file names that " + s.Action + " lists"}, true
-		}
-		run := s.Run()
-		if run == nil {
-			return injectionSource{}, false
-		}
-		inner := &injectionScope{r: sc.r, job: sc.job, idx: s.Index}
-		for _, line := range strings.Split(run.Value, "\n") {
-			if !outputLineRe.MatchString(line) || !strings.Contains(strings.ToLower(line), name) {
-				continue
-			}
-			if src, ok := inner.stringSource(line, depth); ok {
-				return src, true
-			}
-			for _, v := range shellVars(line) {
-				if e := s.Env(v); e != nil {
-					if src, ok := inner.stringSource(e.Value, depth+1); ok {
-						src.via = append([]string{"$" + v}, src.via...)
-						return src, true
-					}
-				}
-			}
-		}
-		return injectionSource{}, false
-	}
-	return injectionSource{}, false
-}
-
-// inputSource follows inputs.<name> of a reusable workflow to the with: of
-// its callers in the repository. An input of a workflow that is only run
-// by hand (workflow_dispatch) comes from someone with write access.
-func (sc *injectionScope) inputSource(name string, depth int) (injectionSource, bool) {
-	if sc.action != nil {
-		return actionInputSource(sc.r, sc.action, name, depth)
-	}
-	w := sc.job.Workflow
-	call := workflowCallEvent(w.Workflow)
-	if call == nil {
-		return injectionSource{}, false
-	}
-	for _, in := range call.Inputs {
-		if in.ID == name && in.Type != actionlint.WorkflowCallEventInputTypeString && in.Type != actionlint.WorkflowCallEventInputTypeInvalid {
-			return injectionSource{}, false
-		}
-	}
-	if len(w.Callers) == 0 {
-		return injectionSource{unknownInput: name}, depth == 0
-	}
-	for _, c := range w.Callers {
-		wc := c.Job.Job.WorkflowCall
-		if wc == nil || wc.Inputs == nil || wc.Inputs[name] == nil || wc.Inputs[name].Value == nil {
-			continue
-		}
-		v := wc.Inputs[name].Value
-		inner := &injectionScope{r: sc.r, job: c.Job, idx: -1}
-		if src, ok := inner.stringSource(v.Value, depth+1); ok && src.field != "" {
-			src.via = append([]string{"inputs." + name + " from " + c.Caller.File.Path}, src.via...)
-			src.related = append(src.related, related(c.Caller.File, at(v), "passes "+src.field+" as input "+name))
-			return src, true
-		}
-	}
-	return injectionSource{}, false
-}
-
-func workflowCallEvent(w *actionlint.Workflow) *actionlint.WorkflowCallEvent {
-	for _, e := range w.On {
-		if c, ok := e.(*actionlint.WorkflowCallEvent); ok {
-			return c
-		}
-	}
-	return nil
-}
-
-// actionInputSource follows inputs.<name> of a local composite action to
-// the with: of the workflow steps that use it.
-func actionInputSource(r *Repository, action *File, name string, depth int) (injectionSource, bool) {
-	dir := "./" + strings.ToLower(path.Dir(action.RelPath))
-	if dir == "./." {
-		dir = "."
-	}
-	callers := 0
-	for _, w := range r.Workflows {
-		for _, j := range w.Jobs {
-			for _, s := range j.Steps {
-				if s.Action != dir && s.Action != dir+"/" && !(dir == "." && s.Action == "./") {
-					continue
-				}
-				callers++
-				v := s.Input(name)
-				if v == nil {
-					continue
-				}
-				inner := &injectionScope{r: r, job: j, idx: s.Index}
-				if src, ok := inner.stringSource(v.Value, depth+1); ok && src.field != "" {
-					src.via = append([]string{"inputs." + name + " from " + w.File.Path}, src.via...)
-					src.related = append(src.related, related(w.File, at(v), "passes "+src.field+" as input "+name))
-					return src, true
-				}
-			}
-		}
-	}
-	if callers == 0 && depth == 0 {
-		return injectionSource{unknownInput: name}, true
-	}
-	return injectionSource{}, false
+// injectionOrigins are the values template-injection looks for: text an
+// outsider writes (commit fields are the bot's in workflows that run only
+// for pushes to dependency bots' branches), and the outputs of actions that
+// list changed files.
+var injectionOrigins = &flowOrigins{
+	field: func(sc *flowScope, p []string) (string, bool) {
+		full := strings.Join(p, ".")
+		return full, outsiderFieldSet[full] && !(sc.job != nil && botPushOnly(sc.job.Workflow) && commitField(p))
+	},
+	output: func(s *RepoStep, _ string) (string, bool) {
+		return "the changed file names that " + s.Action + " lists", fileListActions[s.Action]
+	},
 }
 
 // actionInjections checks the run: and github-script steps of a composite
@@ -560,7 +282,7 @@ func actionInjections(r *Repository, f *File) []Finding {
 		if script == nil || script.Kind != yaml.ScalarNode || !strings.Contains(script.Value, "${{") {
 			continue
 		}
-		sc := &injectionScope{r: r, action: f, actionStep: st}
+		sc := &flowScope{r: r, action: f, actionStep: st, origins: injectionOrigins}
 		s := &actionlint.String{Value: script.Value, Pos: &actionlint.Pos{Line: script.Line, Col: script.Column}}
 		base := text.offset(script.Line, script.Column)
 		out = append(out, scriptInjections(sc, f, s, js, nil, func(off int) Position {

@@ -2,12 +2,12 @@ package lint
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 
+	"github.com/gantry-ci/gantry/internal/lazyre"
 	"github.com/gantry-ci/gantry/stagegraph"
 )
 
@@ -27,7 +27,7 @@ var volatileNames = []string{
 }
 
 // volatileSuffix matches names such as APP_GIT_SHA or DEPLOY_REVISION.
-var volatileSuffix = regexp.MustCompile(`_(SHA|COMMIT|COMMIT_SHA|REVISION|BUILD_NUMBER|BUILD_ID)$`)
+var volatileSuffix = lazyre.New(`_(SHA|COMMIT|COMMIT_SHA|REVISION|BUILD_NUMBER|BUILD_ID)$`)
 
 func isVolatile(name string, extra []string) bool {
 	n := strings.ToUpper(name)

@@ -3,6 +3,7 @@ package lint
 import (
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/rhysd/actionlint"
 )
@@ -82,6 +83,21 @@ type Rule struct {
 
 // DocsURL returns the address of the rule's documentation.
 func (r *Rule) DocsURL() string {
+	if rulesByID[r.ID] != r {
+		return r.docsURL()
+	}
+	// one string per registered rule, shared by all of its findings
+	if u, ok := docsURLs.Load(r); ok {
+		return u.(string)
+	}
+	u, _ := docsURLs.LoadOrStore(r, r.docsURL())
+	return u.(string)
+}
+
+// docsURLs holds DocsURL of the registered rules.
+var docsURLs sync.Map // *Rule -> string
+
+func (r *Rule) docsURL() string {
 	switch r.Source {
 	case SourceActionlint:
 		return "https://github.com/rhysd/actionlint/blob/" + ActionlintVersion + "/docs/checks.md" + actionlintAnchors[r.ID]
@@ -214,6 +230,7 @@ var gantryRules = []*Rule{
 	secretBuildArgRule,
 	templateInjectionRule,
 	tokenNoTriggerRule,
+	untrustedCheckoutRule,
 }
 
 // allRules is every rule, sorted by ID, with Fix set from fixers for the

@@ -49,12 +49,13 @@ var severityReasons = map[string]string{
 	"action-outdated":       "an old major still runs: advice, kept to majors two or more behind or on a removed runtime",
 	"aws-static-keys":       "long-lived access keys in secrets can leak and do not expire; OIDC needs none",
 	"buildx-cache-growth":   "an unbounded or rejected cache export slows every build and can fail it when the backend refuses it",
-	"checkout-merge-ref":    "an image or status tagged with the merge commit points at a commit that is not the pull request's head; pull_request_target running the pull request's code is an error",
+	"checkout-merge-ref":    "an image or status tagged with the merge commit points at a commit that is not the pull request's head",
 	"concurrency-collision": "colliding groups cancel or block unrelated runs; a caller and its reusable workflow on one group deadlock (error)",
 	"dependabot-missing":    "keeping actions and base images current is advice",
 	"push-untrusted":        "a fork's code can push an image to the registry; on pull_request_target, with the base repository's secrets, an error",
 	"secret-build-arg":      "a build arg is stored in the image history and provenance, where anyone who pulls the image can read it",
 	"template-injection":    "text an outsider controls runs as code with the workflow's token and secrets; info for an input of a reusable workflow or action when no caller shows what it holds",
+	"untrusted-checkout":    "a pull request's code runs with the base repository's token and secrets (error); a warning behind a label that stays on across pushes, info behind a trusted gate such as the author's association",
 	"token-no-trigger":      "a warning when the runs it blocks matter (a pull request's builds and tests, a release workflow, a deploy, the tests of an untested dependency update), info when CI would only re-check what the pushing workflow produced",
 
 	// gantry's Dockerfile rules

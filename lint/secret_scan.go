@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"regexp"
 	"strings"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // This file recognises hard-coded secrets (AWS keys, GitHub and Slack
@@ -59,12 +61,12 @@ var credentialPatterns = []credentialPattern{
 }
 
 var (
-	privateKeyRe = regexp.MustCompile(`-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----`)
+	privateKeyRe = lazyre.New(`-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----`)
 	// a private key's body: base64 lines after optional headers
-	privateKeyBodyRe = regexp.MustCompile(`\A(?:\s*[A-Za-z-]+:[^\n]*)*\s*[A-Za-z0-9+/=]{40,}`)
-	awsSecretRe      = regexp.MustCompile(`\A[A-Za-z0-9/+]{40}\z`)
+	privateKeyBodyRe = lazyre.New(`\A(?:\s*[A-Za-z-]+:[^\n]*)*\s*[A-Za-z0-9+/=]{40,}`)
+	awsSecretRe      = lazyre.New(`\A[A-Za-z0-9/+]{40}\z`)
 	// an AWS secret access key assigned in a script or in flags
-	awsSecretAssignRe = regexp.MustCompile(`(?i)aws[_-]?secret[_-]?access[_-]?key["']?\s*[:=]?\s*["']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|\z)`)
+	awsSecretAssignRe = lazyre.New(`(?i)aws[_-]?secret[_-]?access[_-]?key["']?\s*[:=]?\s*["']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|\z)`)
 	keySeparators     = strings.NewReplacer("_", "", "-", "", " ", "")
 )
 

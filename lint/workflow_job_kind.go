@@ -1,10 +1,11 @@
 package lint
 
 import (
-	"regexp"
 	"strings"
 
 	"github.com/rhysd/actionlint"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // What a job does, as far as rules that weigh a finding by the job care:
@@ -23,7 +24,7 @@ var publishActions = []string{
 }
 
 // publishCommand matches run: scripts that deploy, release or push.
-var publishCommand = regexp.MustCompile(`(?m)\b(deploy|publish|docker (image )?push|docker buildx build[^\n]*--push|npm publish|yarn publish|pnpm publish|cargo publish|gem push|twine upload|gh release create|helm upgrade|kubectl (apply|rollout|set image)|terraform apply|cap [a-z]+ deploy|flyctl deploy|vercel --prod)\b`)
+var publishCommand = lazyre.New(`(?m)\b(deploy|publish|docker (image )?push|docker buildx build[^\n]*--push|npm publish|yarn publish|pnpm publish|cargo publish|gem push|twine upload|gh release create|helm upgrade|kubectl (apply|rollout|set image)|terraform apply|cap [a-z]+ deploy|flyctl deploy|vercel --prod)\b`)
 
 // jobPublishes reports whether a job deploys, releases or pushes an image or
 // package: it has an environment, a publishing action or a publishing
@@ -67,14 +68,14 @@ func goreleaserPublishes(e *actionlint.ExecAction) bool {
 // anyStep reports whether a step of the job runs a script matching cmd
 // (when set), uses an action starting with one of the prefixes, or, when
 // also is set, uses an action (lower-cased uses) for which also holds.
-func anyStep(j *actionlint.Job, cmd *regexp.Regexp, prefixes []string, also func(uses string, e *actionlint.ExecAction) bool) bool {
+func anyStep(j *actionlint.Job, cmd pattern, prefixes []string, also func(uses string, e *actionlint.ExecAction) bool) bool {
 	for _, s := range j.Steps {
 		if s == nil {
 			continue
 		}
 		switch e := s.Exec.(type) {
 		case *actionlint.ExecRun:
-			if cmd != nil && e.Run != nil && cmd.MatchString(e.Run.Value) {
+			if cmd != nil && e.Run != nil && matchString(cmd, e.Run.Value) {
 				return true
 			}
 		case *actionlint.ExecAction:
@@ -100,11 +101,11 @@ func anyStep(j *actionlint.Job, cmd *regexp.Regexp, prefixes []string, also func
 const buildOrTestCommands = `docker (build|compose|-compose)|docker buildx|docker-compose|make|cmake|ninja|bazel|cargo (build|test|nextest)|go (build|test)|mvn|gradlew?|sbt|xcodebuild|swift (build|test)|dotnet (build|test|publish)|msbuild|(npm|yarn|pnpm|bun)( run)? (test|build|e2e)|(npm|yarn|pnpm|bun) run ci|npx (jest|playwright|cypress)|pytest|tox|nox|rspec|rake|rails (test|assets)|bundle exec|phpunit|mix test|flutter (build|test)|e2e|electron-builder`
 
 // checkCommand matches run: scripts that build or test the code.
-var checkCommand = regexp.MustCompile(`(?m)\b(` + buildOrTestCommands + `)\b`)
+var checkCommand = lazyre.New(`(?m)\b(` + buildOrTestCommands + `)\b`)
 
 // heavyCommand matches run: scripts that build, compile or run test suites
 // that take minutes, or install dependencies (npm ci).
-var heavyCommand = regexp.MustCompile(`(?m)\b(` + buildOrTestCommands + `|(npm|yarn|pnpm|bun) ci)\b`)
+var heavyCommand = lazyre.New(`(?m)\b(` + buildOrTestCommands + `|(npm|yarn|pnpm|bun) ci)\b`)
 
 // heavyActions are actions (prefixes) that build, analyse or test at length.
 var heavyActions = append([]string{"github/codeql-action/autobuild", "github/codeql-action/analyze"}, checkActions...)
@@ -128,7 +129,7 @@ func jobChecksCode(j *actionlint.Job) bool {
 
 // dependencyUpdateCommand matches run: scripts that update dependencies to
 // newer versions (not a plain install from the lockfile).
-var dependencyUpdateCommand = regexp.MustCompile(`(?m)\b((npm|pnpm) (update|upgrade|up)\b|npm (install|i)\b[^\n]*--package-lock-only|yarn (upgrade|up)\b|(npm-check-updates|ncu)\b[^\n]*\s-u\b|bundle update|cargo update|go get\b[^\n]*(\s-u\b|@latest)|poetry (update|lock)\b|pip-compile\b[^\n]*--upgrade|composer update|uv lock --upgrade)`)
+var dependencyUpdateCommand = lazyre.New(`(?m)\b((npm|pnpm) (update|upgrade|up)\b|npm (install|i)\b[^\n]*--package-lock-only|yarn (upgrade|up)\b|(npm-check-updates|ncu)\b[^\n]*\s-u\b|bundle update|cargo update|go get\b[^\n]*(\s-u\b|@latest)|poetry (update|lock)\b|pip-compile\b[^\n]*--upgrade|composer update|uv lock --upgrade)`)
 
 // jobUpdatesDependencies reports whether a job updates dependencies to
 // newer versions.

@@ -170,7 +170,7 @@ func (ws *workflowSource) expressions(s *actionlint.String, cond bool) []workflo
 	var es []workflowExpr
 	v := s.Value
 	if cond && !strings.Contains(v, "${{") {
-		if n, err := actionlint.NewExprParser().Parse(actionlint.NewExprLexer(v + "}}")); err == nil {
+		if n, ok := parseCondition(v); ok {
 			es = append(es, workflowExpr{node: n, text: v, start: 0, index: -1, str: s, bare: true})
 		}
 	} else {

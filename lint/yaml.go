@@ -2,11 +2,12 @@ package lint
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // YAMLDoc is a parsed YAML file other than a workflow (action.yml,
@@ -30,6 +31,11 @@ func aliasBomb(src []byte) (line, col int, msg string, bomb bool) {
 	if err := yaml.Unmarshal(src, &doc); err != nil {
 		return 0, 0, "", false // the parser proper reports syntax errors
 	}
+	return aliasBombIn(&doc)
+}
+
+// aliasBombIn is aliasBomb on an already parsed document.
+func aliasBombIn(doc *yaml.Node) (line, col int, msg string, bomb bool) {
 	memo := map[*yaml.Node]int{}
 	var worst *yaml.Node
 	worstSize := 0
@@ -59,7 +65,7 @@ func aliasBomb(src []byte) (line, col int, msg string, bomb bool) {
 		memo[n] = s
 		return s
 	}
-	if total := size(&doc, 0); total > MaxAliasExpansion {
+	if total := size(doc, 0); total > MaxAliasExpansion {
 		line, col = 1, 1
 		if worst != nil {
 			line, col = worst.Line, worst.Column
@@ -105,16 +111,21 @@ func isAnchorStart(c byte) bool {
 	return c == '_' || c == '-' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80
 }
 
-var yamlLineRe = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+var yamlLineRe = lazyre.New(`^(?:yaml: )?line (\d+): (.*)$`)
 
 // parseYAML parses src into nodes. A syntax error becomes a positioned
 // syntax-check finding.
 func parseYAML(src []byte) (*YAMLDoc, []Finding) {
-	if line, col, msg, bomb := aliasBomb(src); bomb {
-		return nil, []Finding{{RuleID: invalidFileRule.ID, Line: line, Column: col, Message: msg}}
-	}
+	// one parse serves both the alias-bomb check and the document: yaml.v3
+	// keeps aliases as references in nodes, so parsing a bomb is cheap
 	var doc yaml.Node
-	if err := yaml.Unmarshal(src, &doc); err != nil {
+	err := yaml.Unmarshal(src, &doc)
+	if err == nil && mayHaveAliases(src) {
+		if line, col, msg, bomb := aliasBombIn(&doc); bomb {
+			return nil, []Finding{{RuleID: invalidFileRule.ID, Line: line, Column: col, Message: msg}}
+		}
+	}
+	if err != nil {
 		line, msg := 1, strings.TrimPrefix(err.Error(), "yaml: ")
 		if m := yamlLineRe.FindStringSubmatch(err.Error()); m != nil {
 			line, _ = strconv.Atoi(m[1])

@@ -27,12 +27,13 @@ type CacheEntry struct {
 	// Reason says why the stage gets a cache entry.
 	Reason string `json:"reason"`
 	// Imports are the entries a build of this stage imports: its own entry
-	// only. Its ancestors are solved, with their own entries, in the waves
-	// before it, so their steps are already in the builder; importing their
-	// entries too loses cache hits in BuildKit v0.34 (see docs/build.md).
+	// only. Its ancestors are solved with their own entries, on the same
+	// daemon at the same time, which matches the steps they share against
+	// both; importing their entries into this solve too loses cache hits in
+	// BuildKit v0.34 (see docs/build.md).
 	Imports []string `json:"imports"`
 	// Ancestors are the entries of the cacheable stages it is built on, in
-	// dependency order, by name: solved before it, not imported.
+	// dependency order, by name: solved alongside it, not imported by it.
 	Ancestors []string `json:"ancestors,omitempty"`
 	// Wave is the stage's dependency wave (see StageGraph.Waves).
 	Wave int `json:"wave"`

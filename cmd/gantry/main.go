@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -56,16 +55,6 @@ func usageError(format string, args ...any) error {
 }
 
 func main() {
-	// gantry is a short-lived CLI that keeps every parsed file for the
-	// repository rules: collect garbage less often than Go's default
-	// (GOGC=100), bounded by a soft memory limit. GOGC and GOMEMLIMIT
-	// still override both.
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(2 << 30)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
