@@ -1,6 +1,7 @@
 // Package actions is gantry's side of GitHub Actions for lint findings: the
 // reporters that annotate pull requests (workflow commands, check runs,
-// review comments, SARIF, rdjson), the job summary of a lint run, the
+// review comments, SARIF, rdjson), the report of gantry lint in the
+// format it names (WriteReport), the job summary of a lint run, the
 // GitHub API client and the command line that action.yml runs. The run
 // context, step outputs and the job summary file are in actions/runenv.
 package actions

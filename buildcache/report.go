@@ -566,6 +566,15 @@ func round2(f float64) float64 {
 	return float64(int64(f*100+0.5)) / 100
 }
 
+// Publish publishes the build's report (Report.Publish) when the build got
+// as far as one: a nil r, such as a build that could not start, has none.
+func (r *BuildResult) Publish(w io.Writer, path string, getenv runenv.Getenv) error {
+	if r == nil || r.Report == nil {
+		return nil
+	}
+	return r.Report.Publish(w, path, getenv)
+}
+
 // Publish shows the report where gantry build does: the table on w, the
 // JSON report at path (when not ""), and the job summary in GitHub Actions,
 // whose failure is only a warning on w.

@@ -181,6 +181,16 @@ func TestReportOutputs(t *testing.T) {
 	if err := r.Publish(&b, "", func(k string) string { return env[k] }); err != nil || !strings.Contains(b.String(), "gantry: warning: job summary:") {
 		t.Errorf("an unwritable summary is a warning: %v\n%s", err, b.String())
 	}
+	for _, res := range []*BuildResult{nil, {}} {
+		b.Reset()
+		if err := res.Publish(&b, filepath.Join(dir, "none.json"), func(k string) string { return env[k] }); err != nil || b.Len() != 0 {
+			t.Errorf("a build without a report publishes nothing: %v\n%s", err, b.String())
+		}
+	}
+	b.Reset()
+	if err := (&BuildResult{Report: r}).Publish(&b, "", func(string) string { return "" }); err != nil || !strings.Contains(b.String(), "STAGE") {
+		t.Errorf("a build's report: %v\n%s", err, b.String())
+	}
 }
 
 // TestIsNotFound: a cold cache is no warning, but a failure whose message

@@ -16,14 +16,25 @@ import (
 
 // SuperviseOptions configure Supervise.
 type SuperviseOptions struct {
-	Paths Paths
-	// Argv runs buildkitd on Paths.Private (see localCommand).
+	// State is the state directory, and Socket the socket clients connect
+	// to (PathsFor); both are required.
+	State, Socket string
+	// Argv runs buildkitd on the private socket (see localCommand).
 	Argv []string
 	// IdleTimeout: stop after this long with no client connected (0: never).
 	IdleTimeout time.Duration
 	Rootless    bool
 	// Log receives the supervisor's messages.
 	Log io.Writer
+}
+
+// Check rejects options that Supervise cannot run with: no state
+// directory or socket.
+func (o *SuperviseOptions) Check() error {
+	if o.State == "" || o.Socket == "" {
+		return errors.New("--state and --socket are required")
+	}
+	return nil
 }
 
 // Supervise runs buildkitd and owns it until ctx ends, buildkitd exits, or
@@ -40,7 +51,7 @@ type SuperviseOptions struct {
 // count its own polls as activity.
 func Supervise(ctx context.Context, o SuperviseOptions) error {
 	lg := log.New(o.Log, "gantry supervisor: ", log.LstdFlags)
-	p := o.Paths
+	p := PathsFor(o.State, o.Socket)
 	os.Remove(p.Private)
 	os.Remove(p.Socket)
 

@@ -117,3 +117,27 @@ func (o *Outcome) WriteSummary(w io.Writer) {
 	}
 	WriteSummary(w, o.Result)
 }
+
+// Verdict is what a lint run comes to, for its exit code.
+type Verdict int
+
+const (
+	// VerdictPass is a run with no finding at or above --fail-on.
+	VerdictPass Verdict = iota
+	// VerdictFindings is a run with findings at or above --fail-on.
+	VerdictFindings
+	// VerdictInternalError is a run in which a file could not be linted.
+	VerdictInternalError
+)
+
+// Verdict is what the run comes to with --fail-on's severity failOn (0 is
+// none): a file that could not be linted outweighs the findings.
+func (r *Result) Verdict(failOn Severity) Verdict {
+	if r.InternalErrors > 0 {
+		return VerdictInternalError
+	}
+	if failOn != 0 && MaxSeverity(r.Findings) >= failOn {
+		return VerdictFindings
+	}
+	return VerdictPass
+}

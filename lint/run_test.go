@@ -56,3 +56,25 @@ func TestRun(t *testing.T) {
 		t.Errorf("unreadable stdin: %v, want a *StdinError", err)
 	}
 }
+
+func TestResultVerdict(t *testing.T) {
+	warning := []Finding{{Severity: SeverityWarning}}
+	tests := []struct {
+		name   string
+		res    Result
+		failOn Severity
+		want   Verdict
+	}{
+		{"no findings", Result{}, SeverityError, VerdictPass},
+		{"below fail-on", Result{Findings: warning}, SeverityError, VerdictPass},
+		{"at fail-on", Result{Findings: warning}, SeverityWarning, VerdictFindings},
+		{"fail-on none", Result{Findings: warning}, 0, VerdictPass},
+		{"internal error outweighs", Result{Findings: warning, InternalErrors: 1}, SeverityWarning, VerdictInternalError},
+		{"internal error with fail-on none", Result{InternalErrors: 1}, 0, VerdictInternalError},
+	}
+	for _, tt := range tests {
+		if got := tt.res.Verdict(tt.failOn); got != tt.want {
+			t.Errorf("%s: Verdict = %d, want %d", tt.name, got, tt.want)
+		}
+	}
+}

@@ -3,6 +3,8 @@ package push
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 
 	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/config"
@@ -19,6 +21,25 @@ type GateOptions struct {
 	Config string
 	// Event and EventName replace $GITHUB_EVENT_PATH and $GITHUB_EVENT_NAME.
 	Event, EventName string
+	// Require makes a denied push an error of Gate's (--require).
+	Require bool
+}
+
+// Gate decides (Evaluate) and shows the decision: its table on w, and the
+// step outputs. With o.Require a denied push is an *Error of KindDenied.
+func Gate(ctx context.Context, o GateOptions, getenv runenv.Getenv, w io.Writer) error {
+	g, err := Evaluate(ctx, o, getenv)
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(w, g.Decision.Table())
+	if err := g.Decision.WriteGateOutputs(g.Getenv); err != nil {
+		return &Error{KindInternal, fmt.Errorf("writing the step outputs: %w", err)}
+	}
+	if !g.Decision.Push && o.Require {
+		return &Error{KindDenied, fmt.Errorf("push denied: %s", g.Decision.Reason)}
+	}
+	return nil
 }
 
 // Evaluation is a push decision with what it was made on.

@@ -1,10 +1,12 @@
 // Package push is what gantry push and gantry build --push do around the
-// build. Prepare runs before it: the push gate's decision, the image and
+// build. Prepare runs before it: the push gate's decision shown, the image and
 // its tags, and the registry preflight (credential, where each tag points,
 // tag mutability), which adds the push-by-digest export and the registry
 // auth session to the build options. After the build, Complete points the
 // tags at the image's digest; Abandon reports a build that did not finish.
-// Each step writes the step outputs and the job summary.
+// Each step writes the step outputs and the job summary. Evaluate makes
+// the push gate's decision that Prepare takes; Gate is gantry gate: the
+// decision alone, shown.
 package push
 
 import (
@@ -46,17 +48,10 @@ func (e *Error) Error() string { return e.Err.Error() }
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Options are the inputs of a push: the run, the policy and the decision
-// it gave (see gate.Decide), and the flags.
+// Options are the inputs of a push: the push gate's decision with the run
+// and the policy it was made on (Evaluate), and the flags.
 type Options struct {
-	// Getenv reads the run's environment, for the step outputs and summary.
-	Getenv runenv.Getenv
-	// Run is the GitHub Actions run.
-	Run *runenv.Context
-	// Policy is the push policy the decision came from.
-	Policy *config.PushPolicy
-	// Decision is the push gate's decision for Run.
-	Decision *gate.PushDecision
+	*Evaluation
 	// Image is the repository to push to; "" takes Policy.Image.
 	Image string
 	// TagTemplates replace the policy's tags when set.
@@ -149,8 +144,12 @@ func Prepare(ctx context.Context, o Options, build *buildcache.BuildOptions) (*P
 	return &Push{opts: o, preflight: pf}, nil
 }
 
-// Complete points the tags at the built image and reports the result.
+// Complete points the tags at the built image and reports the result. It
+// does nothing on a nil Push (a build without a push).
 func (p *Push) Complete(ctx context.Context, res *buildcache.BuildResult) error {
+	if p == nil {
+		return nil
+	}
 	p.done = true
 	out := p.opts.Log
 	result, err := p.preflight.Complete(ctx, res.ImageDigest, nil, func(t registry.TagResult) {

@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/internal/cliargs"
+	"github.com/gantry-ci/gantry/internal/outfile"
 )
 
 // PlanRequest is one `gantry plan`: the Dockerfile to read, how to evaluate
@@ -133,4 +135,18 @@ func (r *PlanRequest) Outline() (*PlanOutput, error) {
 // Write writes the outline in the request's format.
 func (p *PlanOutput) Write(w io.Writer) error {
 	return p.Outline.Write(w, p.format, p.spec, p.bake)
+}
+
+// Publish shows the plan where gantry plan does: written to the file at
+// path, or to w when path is "" (outfile.Write), and the outline's job
+// summary in GitHub Actions, whose failure is only a warning on warn.
+// Errors are an *outfile.CreateError or the writer's.
+func (p *PlanOutput) Publish(w io.Writer, path string, warn io.Writer, getenv runenv.Getenv) error {
+	if err := outfile.Write(path, w, func(w io.Writer, _ bool) error { return p.Write(w) }); err != nil {
+		return err
+	}
+	if err := runenv.AppendSummary(getenv, p.Outline.SummaryMarkdown()); err != nil {
+		fmt.Fprintln(warn, "gantry: warning: cannot write the job summary:", err)
+	}
+	return nil
 }

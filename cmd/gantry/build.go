@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"os"
 	"time"
 
@@ -79,17 +78,18 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 	if !fl.debug {
 		buildcache.QuietClientLog()
 	}
+	if fl.timeout < 0 {
+		return usageError("--timeout must be a positive duration such as 30m, or 0 for no limit, not %s", fl.timeout)
+	}
 	if fl.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, fl.timeout)
 		defer cancel()
 	}
 	opts := fl.opts
-	opts.ContextDir, opts.ProgressOut = ".", cmd.ErrOrStderr()
-	if len(args) == 1 {
-		opts.ContextDir = args[0]
-	}
-	if err := fl.check(args); err != nil {
+	opts.ProgressOut = cmd.ErrOrStderr()
+	var err error
+	if opts.ContextDir, err = dirArg(args); err != nil {
 		return err
 	}
 	if _, err := lint.LoadConfig(lint.FindRoot(opts.ContextDir), ""); err != nil {
@@ -101,7 +101,6 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 
 	var pushing *push.Push
 	if fl.push {
-		var err error
 		if pushing, err = preparePush(ctx, cmd, &fl.pushing, &opts); err != nil {
 			return err
 		}
@@ -120,50 +119,17 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 	defer c.Close()
 
 	res, err := buildcache.Build(ctx, c, opts)
-	var rep *buildcache.Report
-	if res != nil {
-		rep = res.Report
-	}
-	if rep != nil {
-		if werr := rep.Publish(cmd.ErrOrStderr(), fl.report, os.Getenv); werr != nil && err == nil {
-			return &exitError{code: exitInternal, err: werr}
-		}
+	if werr := res.Publish(cmd.ErrOrStderr(), fl.report, os.Getenv); werr != nil && err == nil {
+		return exitWith(exitInternal, werr)
 	}
 	if err != nil {
-		return buildExitError(err)
+		return exitFor(err, exitInternal)
 	}
-	if pushing != nil {
-		if err := pushing.Complete(ctx, res); err != nil {
-			return pushExitError(err)
-		}
+	if err := pushing.Complete(ctx, res); err != nil {
+		return exitFor(err, exitUsage)
 	}
-	if err := rep.CacheWarningError(); err != nil && !fl.allowCacheErr {
+	if err := res.Report.CacheWarningError(); err != nil && !fl.allowCacheErr {
 		return &exitError{code: exitCacheWarning, err: err}
 	}
 	return nil
-}
-
-// check rejects bad path arguments and numbers before anything runs.
-func (fl *buildFlags) check(args []string) error {
-	if fl.timeout < 0 {
-		return usageError("--timeout must be a positive duration such as 30m, or 0 for no limit, not %s", fl.timeout)
-	}
-	return checkDirs(args)
-}
-
-// buildExitError maps Build's errors to exit codes.
-func buildExitError(err error) error {
-	if errors.Is(err, buildcache.ErrDaemonUnreachable) {
-		return &exitError{code: exitUnreachable, err: err}
-	}
-	var be *buildcache.BuildError
-	if errors.As(err, &be) {
-		switch be.Kind {
-		case buildcache.KindUsage:
-			return &exitError{code: exitUsage, err: err}
-		case buildcache.KindBuild:
-			return &exitError{code: exitBuildFailed, err: err}
-		}
-	}
-	return &exitError{code: exitInternal, err: err}
 }

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"os"
-	"time"
 
 	"github.com/moby/buildkit/client"
 	"github.com/spf13/cobra"
@@ -31,13 +29,20 @@ func newBuilderCmd() *cobra.Command {
 func connectBuilder(ctx context.Context, flag string, noStart bool, tls buildcache.TLSOptions) (*builder.Resolution, *client.Client, error) {
 	res, c, err := builder.Connect(ctx, builder.Options{Flag: flag, NoStart: noStart,
 		StartOptions: builder.StartOptions{IdleTimeout: builder.DefaultIdleTimeout}}, tls)
-	switch {
-	case errors.Is(err, buildcache.ErrDaemonUnreachable):
-		return res, nil, &exitError{code: exitUnreachable, err: err}
-	case err != nil:
-		return res, nil, usageError("%v", err)
+	return res, c, exitFor(err, exitUsage)
+}
+
+// onBuilder runs do on a connection to the running builder of --builder
+// flag (connectBuilder, without starting one), with BuildKit's client log
+// quiet.
+func onBuilder(ctx context.Context, flag string, do func(*builder.Resolution, *client.Client) error) error {
+	buildcache.QuietClientLog()
+	res, c, err := connectBuilder(ctx, flag, true, buildcache.TLSOptions{})
+	if err != nil {
+		return err
 	}
-	return res, c, nil
+	defer c.Close()
+	return do(res, c)
 }
 
 func newBuilderStatusCmd() *cobra.Command {
@@ -48,14 +53,9 @@ func newBuilderStatusCmd() *cobra.Command {
 		Long:  docs.Help("builder-status"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			buildcache.QuietClientLog()
-			ctx := cmd.Context()
-			res, c, err := connectBuilder(ctx, flag, true, buildcache.TLSOptions{})
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			return exitWith(exitUnreachable, builder.WriteStatus(ctx, cmd.OutOrStdout(), res, c))
+			return onBuilder(cmd.Context(), flag, func(res *builder.Resolution, c *client.Client) error {
+				return exitWith(exitUnreachable, builder.WriteStatus(cmd.Context(), cmd.OutOrStdout(), res, c))
+			})
 		},
 	}
 	cmd.Flags().StringVar(&flag, "builder", "", "BuildKit address (default: as gantry build finds it)")
@@ -63,8 +63,7 @@ func newBuilderStatusCmd() *cobra.Command {
 }
 
 func newBuilderStartCmd() *cobra.Command {
-	var idle time.Duration
-	var keep string
+	var o builder.StartOptions
 	cmd := &cobra.Command{
 		Use:   "start",
 		Short: "start the gantry-managed builder (a local buildkitd, else the container builder)",
@@ -72,15 +71,14 @@ func newBuilderStartCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			buildcache.QuietClientLog()
-			if _, err := builder.ParseKeepStorage(keep, false); err != nil {
+			if _, err := builder.ParseKeepStorage(o.KeepStorage, false); err != nil {
 				return usageError("%v", err)
 			}
-			o := builder.StartOptions{IdleTimeout: idle, KeepStorage: keep}
 			return exitWith(exitUnreachable, builder.StartAny(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), o))
 		},
 	}
-	cmd.Flags().DurationVar(&idle, "idle-timeout", builder.DefaultIdleTimeout, "stop after this long with no client connected (0: never)")
-	cmd.Flags().StringVar(&keep, "keep-storage", builder.DefaultKeepStorage, "the cache size beyond which BuildKit's garbage collection removes old records")
+	cmd.Flags().DurationVar(&o.IdleTimeout, "idle-timeout", builder.DefaultIdleTimeout, "stop after this long with no client connected (0: never)")
+	cmd.Flags().StringVar(&o.KeepStorage, "keep-storage", builder.DefaultKeepStorage, "the cache size beyond which BuildKit's garbage collection removes old records")
 	return cmd
 }
 
@@ -97,36 +95,28 @@ func newBuilderStopCmd() *cobra.Command {
 
 func newBuilderPruneCmd() *cobra.Command {
 	var flag, keep string
-	var keepDuration time.Duration
-	var filters []string
-	var all bool
+	var o builder.PruneOptions
 	cmd := &cobra.Command{
 		Use:   "prune",
 		Short: "remove build cache from the builder",
 		Long:  docs.Help("builder-prune"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			buildcache.QuietClientLog()
-			keepBytes, err := builder.ParseKeepStorage(keep, true)
-			if err != nil {
+			var err error
+			if o.KeepBytes, err = builder.ParseKeepStorage(keep, true); err != nil {
 				return usageError("%v", err)
 			}
-			ctx := cmd.Context()
-			res, c, err := connectBuilder(ctx, flag, true, buildcache.TLSOptions{})
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			o := builder.PruneOptions{KeepBytes: keepBytes, KeepDuration: keepDuration, Filters: filters, All: all}
-			return exitWith(exitInternal, builder.Prune(ctx, cmd.OutOrStdout(), res, c, o))
+			return onBuilder(cmd.Context(), flag, func(res *builder.Resolution, c *client.Client) error {
+				return exitWith(exitInternal, builder.Prune(cmd.Context(), cmd.OutOrStdout(), res, c, o))
+			})
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&flag, "builder", "", "BuildKit address (default: as gantry build finds it)")
 	f.StringVar(&keep, "keep-storage", "", "keep the most recently used cache up to this size, e.g. 5GB")
-	f.DurationVar(&keepDuration, "keep-duration", 0, "keep cache used within this time, e.g. 24h")
-	f.StringArrayVar(&filters, "filter", nil, "remove only records that match, e.g. type==regular")
-	f.BoolVar(&all, "all", false, "include internal and frontend records")
+	f.DurationVar(&o.KeepDuration, "keep-duration", 0, "keep cache used within this time, e.g. 24h")
+	f.StringArrayVar(&o.Filters, "filter", nil, "remove only records that match, e.g. type==regular")
+	f.BoolVar(&o.All, "all", false, "include internal and frontend records")
 	return cmd
 }
 
@@ -145,9 +135,7 @@ func newBuilderLogsCmd() *cobra.Command {
 // newBuilderSuperviseCmd is the process that owns a managed buildkitd
 // (builder.Supervise); builder.Start runs it.
 func newBuilderSuperviseCmd() *cobra.Command {
-	var state, socket string
-	var idle time.Duration
-	var rootless bool
+	o := builder.SuperviseOptions{Log: os.Stderr}
 	cmd := &cobra.Command{
 		Use:    "supervise --state DIR --socket PATH [--idle-timeout D] -- BUILDKITD-COMMAND...",
 		Short:  "run and supervise a managed buildkitd (started by gantry itself)",
@@ -155,21 +143,17 @@ func newBuilderSuperviseCmd() *cobra.Command {
 		Args:   cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			buildcache.QuietClientLog()
-			if state == "" || socket == "" {
-				return usageError("--state and --socket are required")
+			if err := o.Check(); err != nil {
+				return usageError("%v", err)
 			}
-			err := builder.Supervise(cmd.Context(), builder.SuperviseOptions{
-				Paths: builder.PathsFor(state, socket), Argv: args, IdleTimeout: idle, Rootless: rootless, Log: os.Stderr})
-			if err != nil {
-				return &exitError{code: exitInternal, err: err}
-			}
-			return nil
+			o.Argv = args
+			return exitWith(exitInternal, builder.Supervise(cmd.Context(), o))
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&state, "state", "", "the state directory")
-	f.StringVar(&socket, "socket", "", "the socket clients connect to")
-	f.DurationVar(&idle, "idle-timeout", builder.DefaultIdleTimeout, "stop after this long with no client (0: never)")
-	f.BoolVar(&rootless, "rootless", false, "buildkitd runs through rootlesskit")
+	f.StringVar(&o.State, "state", "", "the state directory")
+	f.StringVar(&o.Socket, "socket", "", "the socket clients connect to")
+	f.DurationVar(&o.IdleTimeout, "idle-timeout", builder.DefaultIdleTimeout, "stop after this long with no client (0: never)")
+	f.BoolVar(&o.Rootless, "rootless", false, "buildkitd runs through rootlesskit")
 	return cmd
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -22,16 +21,10 @@ func newGitHubActionCmd() *cobra.Command {
 			code, err := actions.RunAction(os.Getenv, cmd.ErrOrStderr(), func(argv []string) int {
 				return run(cmd.Context(), argv, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
 			})
-			var ie *actions.InputError
-			switch {
-			case errors.As(err, &ie):
-				return usageError("%v", ie.Err)
-			case err != nil:
-				return exitWith(exitInternal, err)
-			case code != exitOK:
-				return &exitError{code: code}
+			if err != nil {
+				return exitFor(err, exitInternal)
 			}
-			return nil
+			return exitCode(code)
 		},
 	}
 }

@@ -1,14 +1,10 @@
 package main
 
 import (
-	"errors"
-	"fmt"
-	"io"
 	"os"
 
 	"github.com/spf13/cobra"
 
-	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/docs"
 	"github.com/gantry-ci/gantry/lint"
 	"github.com/gantry-ci/gantry/stagegraph"
@@ -44,39 +40,24 @@ func newPlanCmd() *cobra.Command {
 }
 
 func runPlan(cmd *cobra.Command, args []string, fl *planFlags) error {
-	dir := "."
-	if len(args) == 1 {
-		dir = args[0]
-	}
-	if err := checkDirs(args); err != nil {
+	req := fl.req
+	req.LookupEnv = os.LookupEnv
+	var err error
+	if req.Dir, err = dirArg(args); err != nil {
 		return err
 	}
-	req := fl.req
-	req.Dir, req.LookupEnv = dir, os.LookupEnv
 	if err := req.Check(); err != nil {
-		return planExitError(err)
+		return exitFor(err, exitUsage)
 	}
-	if _, err := lint.LoadConfig(lint.FindRoot(dir), ""); err != nil {
+	if _, err := lint.LoadConfig(lint.FindRoot(req.Dir), ""); err != nil {
 		return err
 	}
 	plan, err := req.Outline()
 	if err != nil {
-		return planExitError(err)
+		return exitFor(err, exitUsage)
 	}
-	if err := writeOutput(fl.output, cmd.OutOrStdout(), "the plan", func(w io.Writer, _ bool) error { return plan.Write(w) }); err != nil {
-		return err
-	}
-	if err := runenv.AppendSummary(os.Getenv, plan.Outline.SummaryMarkdown()); err != nil {
-		fmt.Fprintln(cmd.ErrOrStderr(), "gantry: warning: cannot write the job summary:", err)
+	if err := plan.Publish(cmd.OutOrStdout(), fl.output, cmd.ErrOrStderr(), os.Getenv); err != nil {
+		return writeError("the plan", err)
 	}
 	return nil
-}
-
-// planExitError maps stagegraph.PlanRequest's errors to exit codes.
-func planExitError(err error) error {
-	var pe *stagegraph.PlanError
-	if errors.As(err, &pe) && pe.Kind == stagegraph.KindPlanDockerfile {
-		return &exitError{code: exitFindings, err: pe.Err}
-	}
-	return &exitError{code: exitUsage, err: err}
 }

@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -18,7 +18,7 @@ const exitPushFailed = 6
 
 // pushFlags are the flags of gantry push besides the build's.
 type pushFlags struct {
-	gate  gateFlags
+	gate  push.GateOptions
 	image string
 	tags  []string
 }
@@ -35,8 +35,8 @@ func newPushCmd() *cobra.Command {
 		panic(err) // the build command always has --push
 	}
 	_ = f.MarkHidden("push")
-	fl.pushing.gate.register(f)
-	f.BoolVar(&fl.pushing.gate.require, "require", false, "exit 1 without building when the push is denied")
+	registerGateFlags(f, &fl.pushing.gate)
+	f.BoolVar(&fl.pushing.gate.Require, "require", false, "exit 1 without building when the push is denied")
 	f.StringVar(&fl.pushing.image, "image", "", "repository to push to (default push.image of the config)")
 	f.StringArrayVar(&fl.pushing.tags, "tag", nil, "tag template to push instead of push.tags, such as {{sha}} or latest (repeatable)")
 	return cmd
@@ -45,27 +45,13 @@ func newPushCmd() *cobra.Command {
 // preparePush decides and checks the registry before the build; nil means
 // build without pushing.
 func preparePush(ctx context.Context, cmd *cobra.Command, fl *pushFlags, opts *buildcache.BuildOptions) (*push.Push, error) {
-	g, err := evaluateGate(ctx, opts.ContextDir, &fl.gate)
+	o := fl.gate
+	o.Dir = opts.ContextDir
+	g, err := push.Evaluate(ctx, o, os.Getenv)
 	if err != nil {
-		return nil, err
+		return nil, exitFor(err, exitUsage)
 	}
-	p, err := push.Prepare(ctx, push.Options{
-		Getenv: g.Getenv, Run: g.Run, Policy: g.Policy, Decision: g.Decision,
-		Image: fl.image, TagTemplates: fl.tags, Require: fl.gate.require,
-		Log: cmd.ErrOrStderr(), Commands: cmd.OutOrStdout(),
-	}, opts)
-	return p, pushExitError(err)
-}
-
-// pushExitError maps the push package's errors to exit codes.
-func pushExitError(err error) error {
-	var pe *push.Error
-	if !errors.As(err, &pe) {
-		return err
-	}
-	code := map[push.ErrorKind]int{push.KindUsage: exitUsage, push.KindDenied: exitFindings, push.KindRegistry: exitPushFailed}[pe.Kind]
-	if code == 0 {
-		code = exitInternal
-	}
-	return &exitError{code: code, err: pe.Err}
+	p, err := push.Prepare(ctx, push.Options{Evaluation: g, Image: fl.image, TagTemplates: fl.tags, Require: o.Require,
+		Log: cmd.ErrOrStderr(), Commands: cmd.OutOrStdout()}, opts)
+	return p, exitFor(err, exitUsage)
 }
