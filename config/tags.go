@@ -2,10 +2,10 @@ package config
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
-
-	"github.com/gantry-ci/gantry/internal/lazyre"
+	"sync"
 )
 
 // TagVariables are the placeholders a tag template may use, as {{name}}.
@@ -14,12 +14,16 @@ var TagVariables = []string{"sha", "short_sha", "branch", "tag", "semver", "majo
 // MaxTagLength is the longest image tag registries accept.
 const MaxTagLength = 128
 
-// validTag is the grammar of an image tag in the distribution spec.
-var validTag = lazyre.New(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+// validTag is the grammar of an image tag in the distribution spec,
+// compiled on first use (config imports no other gantry package, so not
+// internal/lazyre).
+var validTag = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+})
 
 // ValidTag reports whether tag is a valid image tag (the distribution
 // spec's grammar).
-func ValidTag(tag string) bool { return validTag.MatchString(tag) }
+func ValidTag(tag string) bool { return validTag().MatchString(tag) }
 
 // TemplatePart is a literal (Var == "") or a placeholder of a tag template.
 type TemplatePart struct{ Lit, Var string }
