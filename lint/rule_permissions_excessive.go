@@ -48,7 +48,11 @@ func (r *rulePermissionsExcessive) unusedScopes(w *actionlint.Workflow, j *actio
 		return
 	}
 	for _, sc := range unusedWriteScopes(p, jobTokenScopes(j, w.Env)) {
-		r.Error(sc.Name.Pos, fmt.Sprintf("%s: write is granted to job %q, which publishes, but none of its steps uses it: every step and action of the job gets a token that %s; set it to read or remove it", sc.Name.Value, j.ID.Value, scopeWhat(sc.Name.Value)))
+		fix := "set it to read or remove it"
+		if sc.Name.Value == "id-token" {
+			fix = "remove it"
+		}
+		r.Error(sc.Name.Pos, fmt.Sprintf("%s: write is granted to job %q, which publishes, but none of its steps uses it: every step and action of the job gets a token that %s; %s", sc.Name.Value, j.ID.Value, scopeWhat(sc.Name.Value), fix))
 	}
 }
 
