@@ -47,7 +47,7 @@ var actionTokenScopes = map[string][]string{
 // tokenReference matches a script or env value that may hand the job's
 // token to a program: the token itself, the variables it is usually put
 // in, or the whole github context.
-var tokenReference = lazyre.New(`(?i)github\.token|secrets\.github_token|\bgithub_token\b|\bgh_token\b|tojson\(\s*github\s*\)`)
+var tokenReference = lazyre.New(`(?i)github\.token|secrets\.github_token|\bgithub_token\b|\bgh_token\b|tojson\(\s*github\s*\)|actions_id_token_request`)
 
 // ghcrReference matches a registry of GitHub Packages.
 var ghcrReference = lazyre.New(`(?i)ghcr\.io|pkg\.github\.com`)
@@ -61,16 +61,33 @@ var tokenFreeCommands = map[string]bool{
 	"grep": true, "tr": true, "cut": true, "date": true, "sleep": true, "true": true, "false": true, "set": true,
 	"tee": true, "sha256sum": true, "shasum": true, "tar": true, "gzip": true, "zip": true, "unzip": true,
 	"chmod": true, "pwd": true, "head": true, "tail": true, "sort": true, "uniq": true, "wc": true,
-	"basename": true, "dirname": true, "touch": true, "ln": true, "docker": true, "fi": true, "done": true,
+	"basename": true, "dirname": true, "touch": true, "ln": true, "fi": true, "done": true,
 	"then": true, "exit": true, "read": true, "local": true, "shift": true,
 }
 
-// jobTokenScopes returns the write scopes the steps of job j may use, with
-// tokenScopesAll in it when some step is not understood. wenv is the
-// workflow's env.
-func jobTokenScopes(j *actionlint.Job, wenv *actionlint.Env) map[string]bool {
+// tokenFreeDockerCommands are docker subcommands that run no container
+// (which could be handed the workspace or the environment).
+var tokenFreeDockerCommands = map[string]bool{
+	"build": true, "buildx": true, "push": true, "tag": true, "pull": true, "login": true, "logout": true,
+	"image": true, "images": true, "manifest": true, "save": true, "load": true, "inspect": true,
+}
+
+// tokenFreeCommand reports whether a command never uses the job's token,
+// its OIDC request variables or the credentials in .git/config.
+func tokenFreeCommand(c shellCmd) bool {
+	if c.Words[0] == "docker" {
+		sub := c.Sub()
+		return len(sub) > 0 && tokenFreeDockerCommands[sub[0]]
+	}
+	return tokenFreeCommands[c.Words[0]]
+}
+
+// jobTokenScopes returns the write scopes the steps of job j of workflow w
+// may use, with tokenScopesAll in it when some step is not understood: an
+// action outside the table, or a script in a shell other than bash or sh.
+func jobTokenScopes(w *actionlint.Workflow, j *actionlint.Job) map[string]bool {
 	used := map[string]bool{}
-	if j.WorkflowCall != nil || envHasToken(wenv) || envHasToken(j.Env) {
+	if j.WorkflowCall != nil || envHasToken(w.Env) || envHasToken(j.Env) {
 		used[tokenScopesAll] = true
 		return used
 	}
@@ -81,7 +98,7 @@ func jobTokenScopes(j *actionlint.Job, wenv *actionlint.Env) map[string]bool {
 		}
 		switch e := s.Exec.(type) {
 		case *actionlint.ExecRun:
-			if e.Run == nil || envHasToken(s.Env) || matchString(tokenReference, e.Run.Value) {
+			if e.Run == nil || envHasToken(s.Env) || matchString(tokenReference, e.Run.Value) || !posixShell(w, j, e) {
 				used[tokenScopesAll] = true
 				return used
 			}
@@ -97,7 +114,7 @@ func jobTokenScopes(j *actionlint.Job, wenv *actionlint.Env) map[string]bool {
 					if sub := c.Sub(); len(sub) > 0 && sub[0] == "push" && persisted {
 						used["contents"] = true
 					}
-				case !tokenFreeCommands[c.Words[0]]:
+				case !tokenFreeCommand(c):
 					// any program may fetch an OIDC token from the
 					// environment, and push with the credentials the
 					// checkout left behind

@@ -47,7 +47,7 @@ func (r *rulePermissionsExcessive) unusedScopes(w *actionlint.Workflow, j *actio
 	if p == nil || p.All != nil || !jobPublishes(j) {
 		return
 	}
-	for _, sc := range unusedWriteScopes(p, jobTokenScopes(j, w.Env)) {
+	for _, sc := range unusedWriteScopes(p, jobTokenScopes(w, j)) {
 		fix := "set it to read or remove it"
 		if sc.Name.Value == "id-token" {
 			fix = "remove it"

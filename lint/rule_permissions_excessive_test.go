@@ -294,5 +294,41 @@ jobs:
 `, want: []string{
 			`3:3: contents: write is granted to job "image"`,
 		}},
+		{name: "docker run may use the workspace credentials", src: `on: push
+jobs:
+  image:
+    runs-on: ubuntu-latest
+    permissions:
+      contents: write
+    steps:
+      - uses: actions/checkout@v4
+      - run: docker run --rm -v "$PWD:/src" acme/release && docker push acme/app:latest
+`},
+		{name: "script in another shell stays quiet", src: `on: push
+jobs:
+  image:
+    runs-on: ubuntu-latest
+    permissions:
+      issues: write
+    steps:
+      - run: docker push acme/app:latest
+        shell: pwsh
+`},
+		{name: "plain docker push with an unused scope", src: `on: push
+jobs:
+  image:
+    runs-on: ubuntu-latest
+    permissions:
+      contents: write
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          persist-credentials: false
+      - run: |
+          docker build -t acme/app:latest .
+          docker push acme/app:latest
+`, want: []string{
+			`6:7: contents: write is granted to job "image"`,
+		}},
 	})
 }
