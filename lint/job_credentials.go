@@ -78,6 +78,20 @@ func cleanWorkDir(d string) string {
 	return d
 }
 
+// workspaceDir normalises a folder relative to the workspace, with "." for
+// the workspace itself (cleanWorkDir above says "").
+func workspaceDir(p string) string {
+	p = strings.TrimSpace(p)
+	for _, ws := range []string{"${{ github.workspace }}", "${{github.workspace}}", "$GITHUB_WORKSPACE", "${GITHUB_WORKSPACE}"} {
+		p = strings.TrimPrefix(p, ws)
+	}
+	p = strings.TrimPrefix(p, "/")
+	if p == "" {
+		return "."
+	}
+	return path.Clean(p)
+}
+
 // pushDir returns the directory a git command of step s runs in: the
 // step's working directory, changed by cd commands before it. ok is false
 // when a cd goes somewhere gantry cannot tell.

@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -191,10 +192,6 @@ type evalEnv struct {
 	inputs map[string]absVal
 }
 
-// privilegedEvent are the events whose runs for a fork's pull request get
-// the base repository's secrets and a write token.
-var privilegedEvent = map[string]bool{"pull_request_target": true, "workflow_run": true, "issue_comment": true}
-
 var prEvents = map[string]bool{"pull_request": true, "pull_request_target": true,
 	"pull_request_review": true, "pull_request_review_comment": true}
 
@@ -299,7 +296,7 @@ func (e *evalEnv) lookup1(path string) absVal {
 	case strings.HasPrefix(path, "github.event."):
 		return varVal(path, triUnknown, "")
 	case strings.HasPrefix(path, "secrets."):
-		if e.fork && !privilegedEvent[e.event] && path != "secrets.github_token" {
+		if e.fork && !slices.Contains(privilegedEvents, e.event) && path != "secrets.github_token" {
 			return litVal("")
 		}
 		return varVal(path, triUnknown, "")

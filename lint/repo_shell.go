@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/gantry-ci/gantry/internal/lazyre"
@@ -291,3 +292,27 @@ var buildTools = map[string]bool{"npm": true, "npx": true, "yarn": true, "pnpm":
 	"go": true, "cargo": true, "mvn": true, "gradle": true, "ant": true, "sbt": true, "dotnet": true,
 	"composer": true, "php": true, "node": true, "deno": true, "pre-commit": true, "uv": true, "hatch": true,
 	"perl": true, "just": true, "task": true, "lerna": true, "nx": true, "turbo": true, "mix": true}
+
+// imagePushCmd reports whether a command pushes an image to a registry.
+func imagePushCmd(c shellCmd) bool {
+	if len(c.Words) == 0 {
+		return false
+	}
+	switch c.Words[0] {
+	case "docker", "podman", "buildah", "nerdctl":
+	case "skopeo", "crane", "regctl", "oras":
+		return true
+	default:
+		return false
+	}
+	sub := c.Sub()
+	if len(sub) > 0 && sub[0] == "image" {
+		sub = sub[1:]
+	}
+	if len(sub) > 0 && sub[0] == "push" {
+		return true
+	}
+	return slices.ContainsFunc(c.Words, func(w string) bool {
+		return w == "--push" || strings.Contains(w, "type=registry") || strings.Contains(w, "push=true")
+	})
+}

@@ -180,6 +180,11 @@ func dedent(s string) string {
 	return strings.Join(lines, "\n")
 }
 
+// job returns a workflow with one job of the given steps (indented by 6).
+func job(on, steps string) string {
+	return "on: " + on + "\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n" + steps
+}
+
 // repoCase is one table test of a repository rule: files and the findings
 // expected, each as a prefix of "path:line:col: message" (or, with
 // severity set, "severity path:line:col: message").

@@ -60,11 +60,6 @@ type taintedPath struct {
 	dl   *artifactDownload
 }
 
-// privilegedEvents are the events whose runs have the base repository's
-// secrets and a write token while a pull request's author chooses what
-// another run produced.
-var privilegedEvents = []string{"workflow_run", "pull_request_target", "issue_comment"}
-
 func checkArtifactPoisoning(r *Repository, _ any) []Finding {
 	var out []Finding
 	for _, w := range r.Workflows {
@@ -237,17 +232,7 @@ func (sc *artifactScan) artifactSource(source string) (artifactTrust, string) {
 			missing = append(missing, source)
 		}
 	} else {
-		for _, name := range sc.et.Workflows {
-			found := false
-			for _, w := range sc.r.Workflows {
-				if w.Name == name {
-					srcs, found = append(srcs, w), true
-				}
-			}
-			if !found {
-				missing = append(missing, name)
-			}
-		}
+		srcs, missing = workflowsNamed(sc.r, sc.et.Workflows)
 	}
 	for _, w := range srcs {
 		if et := sc.r.RunsOn(w, "pull_request"); et != nil {

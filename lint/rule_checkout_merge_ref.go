@@ -2,7 +2,6 @@ package lint
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/rhysd/actionlint"
@@ -169,30 +168,6 @@ func jobKeepsImage(env *evalEnv, j *RepoJob) bool {
 		}
 	}
 	return kept
-}
-
-// imagePushCmd reports whether a command pushes an image to a registry.
-func imagePushCmd(c shellCmd) bool {
-	if len(c.Words) == 0 {
-		return false
-	}
-	switch c.Words[0] {
-	case "docker", "podman", "buildah", "nerdctl":
-	case "skopeo", "crane", "regctl", "oras":
-		return true
-	default:
-		return false
-	}
-	sub := c.Sub()
-	if len(sub) > 0 && sub[0] == "image" {
-		sub = sub[1:]
-	}
-	if len(sub) > 0 && sub[0] == "push" {
-		return true
-	}
-	return slices.ContainsFunc(c.Words, func(w string) bool {
-		return w == "--push" || strings.Contains(w, "type=registry") || strings.Contains(w, "push=true")
-	})
 }
 
 // mergeSHAUses checks a workflow that runs on pull_request.

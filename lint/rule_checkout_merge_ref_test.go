@@ -2,11 +2,6 @@ package lint
 
 import "testing"
 
-// job returns a workflow with one job of the given steps (indented by 6).
-func job(on, steps string) string {
-	return "on: " + on + "\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n" + steps
-}
-
 func TestCheckoutMergeRef(t *testing.T) {
 	runRepoCases(t, "checkout-merge-ref", []repoCase{
 		{

@@ -1,8 +1,6 @@
 package lint
 
 import (
-	"fmt"
-	"path"
 	"strings"
 
 	"github.com/rhysd/actionlint"
@@ -28,6 +26,9 @@ type ruleCredentialPersisted struct {
 type persistedCheckout struct {
 	uses *actionlint.String
 	dir  string
+	// longLived is a token: input other than the job's GITHUB_TOKEN, which
+	// stays valid after the job ends
+	longLived bool
 }
 
 // VisitJobPre follows each job's steps from its checkouts to its uploads.
@@ -44,7 +45,7 @@ func (r *ruleCredentialPersisted) VisitJobPre(j *actionlint.Job) error {
 			if pc := ex.Inputs["persist-credentials"]; pc != nil && pc.Value != nil && strings.TrimSpace(pc.Value.Value) != "true" {
 				continue // false, or an expression whose value is unknown
 			}
-			cos = append(cos, persistedCheckout{uses: ex.Uses, dir: workspaceDir(inputValue(ex, "path"))})
+			cos = append(cos, persistedCheckout{uses: ex.Uses, dir: workspaceDir(inputValue(ex, "path")), longLived: longLivedToken(inputValue(ex, "token"))})
 		case "actions/upload-artifact", "actions/cache", "actions/cache/save":
 			if len(cos) == 0 {
 				continue
@@ -58,13 +59,18 @@ func (r *ruleCredentialPersisted) VisitJobPre(j *actionlint.Job) error {
 			}
 			for _, co := range cos {
 				if line := pathIncludesGit(p.Value.Value, co.dir); line != "" {
-					what := "as an artifact, which anyone who can read the run can download"
+					what, sev := "as an artifact, which anyone who can read the run can download", SeverityWarning
 					if action != "actions/upload-artifact" {
+						// only this repository's later runs restore a cache, after
+						// this job ended and GitHub revoked its GITHUB_TOKEN
 						what = "to the cache, which later runs restore"
+						if !co.longLived {
+							sev = SeverityInfo
+						}
 					}
-					r.Error(p.Value.Pos, fmt.Sprintf(
+					r.reportAt(sev, p.Value.Pos,
 						"path %q uploads %s/.git %s, and actions/checkout (line %d) left its token (GITHUB_TOKEN, or the token: input) in .git/config: set persist-credentials: false on the checkout, or upload only the build output",
-						line, co.dir, what, co.uses.Pos.Line))
+						line, co.dir, what, co.uses.Pos.Line)
 					break
 				}
 			}
@@ -73,25 +79,15 @@ func (r *ruleCredentialPersisted) VisitJobPre(j *actionlint.Job) error {
 	return nil
 }
 
-// inputValue returns a with: input's value, or "".
-func inputValue(ex *actionlint.ExecAction, name string) string {
-	if in := ex.Inputs[name]; in != nil && in.Value != nil {
-		return strings.TrimSpace(in.Value.Value)
+// longLivedToken reports whether a checkout's token: input is a credential
+// that outlives the job: anything but empty (the default) or the job's own
+// GITHUB_TOKEN.
+func longLivedToken(token string) bool {
+	switch strings.Join(strings.Fields(token), "") {
+	case "", "${{github.token}}", "${{secrets.GITHUB_TOKEN}}":
+		return false
 	}
-	return ""
-}
-
-// workspaceDir normalises a folder relative to the workspace.
-func workspaceDir(p string) string {
-	p = strings.TrimSpace(p)
-	for _, ws := range []string{"${{ github.workspace }}", "${{github.workspace}}", "$GITHUB_WORKSPACE", "${GITHUB_WORKSPACE}"} {
-		p = strings.TrimPrefix(p, ws)
-	}
-	p = strings.TrimPrefix(p, "/")
-	if p == "" {
-		return "."
-	}
-	return path.Clean(p)
+	return true
 }
 
 // uploadsHidden reports whether upload-artifact at ref uploads hidden files

@@ -48,5 +48,29 @@ jobs:
         with:
           path: .
 `, want: []string{`9:17: path "." uploads ./.git as an artifact`}},
+		{name: "cache of the workspace with the job's token: info", src: `on: push
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/cache@v4
+        with:
+          path: ./*
+          key: ws-${{ github.sha }}
+`, want: []string{`9:17: path "./*" uploads ./.git to the cache`}, sev: SeverityInfo},
+		{name: "cache of the workspace with a PAT: warning", src: `on: push
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          token: ${{ secrets.RELEASE_PAT }}
+      - uses: actions/cache/save@v4
+        with:
+          path: .
+          key: ws-${{ github.sha }}
+`, want: []string{`11:17: path "." uploads ./.git to the cache`}, sev: SeverityWarning},
 	})
 }

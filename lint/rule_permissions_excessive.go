@@ -21,9 +21,10 @@ type rulePermissionsExcessive struct {
 	workflowRuleBase
 }
 
-// VisitWorkflowPre reports write-all at the workflow and job level.
+// VisitWorkflowPre reports write-all at the workflow level when a job
+// inherits it, and at the job level.
 func (r *rulePermissionsExcessive) VisitWorkflowPre(w *actionlint.Workflow) error {
-	if p := writeAll(w.Permissions); p != nil {
+	if p := writeAll(w.Permissions); p != nil && anyJobInherits(w) {
 		r.Error(p.Pos, "permissions: write-all gives every job of this workflow a token that can push code, publish packages and releases, and change settings: name only the scopes the jobs use (contents: write to push a tag, packages: write to push an image)")
 	}
 	for _, j := range jobsInOrder(w) {
@@ -74,6 +75,20 @@ func scopeWhat(scope string) string {
 	default:
 		return "can write to " + scope
 	}
+}
+
+// anyJobInherits reports whether a job of w has no permissions: of its own,
+// and so gets the workflow's (a workflow without jobs counts as inheriting).
+func anyJobInherits(w *actionlint.Workflow) bool {
+	if len(w.Jobs) == 0 {
+		return true
+	}
+	for _, j := range w.Jobs {
+		if j.Permissions == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // writeAll returns the value of permissions: write-all.

@@ -239,18 +239,12 @@ func runsAfterPullRequest(r *Repository, t *Trigger) bool {
 	if len(t.Workflows) == 0 {
 		return true
 	}
-	for _, name := range t.Workflows {
-		found := false
-		for _, w := range r.Workflows {
-			if w.Name != name {
-				continue
-			}
-			found = true
-			if r.RunsOn(w, "pull_request") != nil || r.RunsOn(w, "pull_request_target") != nil {
-				return true
-			}
-		}
-		if !found {
+	found, missing := workflowsNamed(r, t.Workflows)
+	if len(missing) > 0 {
+		return true
+	}
+	for _, w := range found {
+		if r.RunsOn(w, "pull_request") != nil || r.RunsOn(w, "pull_request_target") != nil {
 			return true
 		}
 	}

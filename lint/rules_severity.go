@@ -35,7 +35,7 @@ var severityReasons = map[string]string{
 	"action-metadata":            "GitHub refuses to load an action whose metadata is broken, and finds out only when a workflow runs it",
 	"concurrency-group-unscoped": "runs that cancel or wait for each other across workflows, or a deploy cut off by a newer push, are lost work; plain CI pushes are not flagged",
 	"concurrency-missing":        "superseded runs only cost runner minutes: advice",
-	"credential-persisted":       "the uploaded token can be read by anyone who can download the artifact or cache, for as long as the job runs",
+	"credential-persisted":       "the uploaded token can be read by anyone who can download the artifact while the job runs, or for as long as a long-lived token: stays valid; info for a cache holding only the job's own token, which is revoked before another run can restore it",
 	"hardcoded-credential":       "a secret written into the repository is leaked (error); an AWS access key ID alone is not a secret (info)",
 	"output-maybe-empty":         "an empty output turns into a wrong tag, an empty argument or a failing fromJSON, but only on the path where the producer did not set it",
 	"output-truthiness":          "the string 'false' is truthy, so the condition holds when it should not",

@@ -46,3 +46,11 @@ func sortedJobIDs(w *actionlint.Workflow) []string {
 	slices.Sort(ids)
 	return ids
 }
+
+// inputValue returns a with: input's value, or "".
+func inputValue(ex *actionlint.ExecAction, name string) string {
+	if in := ex.Inputs[name]; in != nil && in.Value != nil {
+		return strings.TrimSpace(in.Value.Value)
+	}
+	return ""
+}
