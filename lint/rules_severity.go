@@ -39,7 +39,7 @@ var severityReasons = map[string]string{
 	"hardcoded-credential":       "a secret written into the repository is leaked (error); an AWS access key ID alone is not a secret (info)",
 	"output-maybe-empty":         "an empty output turns into a wrong tag, an empty argument or a failing fromJSON, but only on the path where the producer did not set it",
 	"output-truthiness":          "the string 'false' is truthy, so the condition holds when it should not",
-	"permissions-excessive":      "write-all gives every step, and every action it runs, a token that can write to every scope",
+	"permissions-excessive":      "write-all, or a write scope no step of the job can use, gives every step and action a token that writes where the job never needs to",
 	"permissions-missing":        "the repository's default permissions may be read-only already: off by default, info when enabled",
 	"ternary-falsy-branch":       "the expression always takes the fallback, so the value is never what the condition chose",
 	"timeout-missing":            "a hang keeps a runner busy for 360 minutes: a warning for long-running or billed jobs (services, matrix, builds, e2e, self-hosted or larger runners, deploys), info for jobs that finish in seconds",
