@@ -40,9 +40,8 @@ type Report struct {
 	// Seconds is the build's wall time.
 	Seconds float64 `json:"seconds"`
 	// Waves are the build's solves, one per stage with its own cache entry,
-	// grouped in dependency waves; the last wave is the target. The solves
-	// all ran at once (in these waves, one after the other, with
-	// BuildOptions.SolveInWaves).
+	// grouped in dependency waves; the last wave is the target. The waves
+	// ran one after the other (all at once with BuildOptions.SolveAtOnce).
 	Waves [][]string `json:"waves,omitempty"`
 	// Stages are the stages of the target, in Dockerfile order.
 	Stages []*StageReport `json:"stages"`
