@@ -4,15 +4,15 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/gantry-ci/gantry/internal/testenv"
 )
 
 // TestPackageLayout keeps the package map of issue 11: config imports no
 // other gantry package, the push decision does not link the linter, and
 // the linter does not link BuildKit's client.
 func TestPackageLayout(t *testing.T) {
-	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("go is not on PATH")
-	}
+	testenv.LookPath(t, "go")
 	cases := []struct {
 		pkg, forbidden string
 		prefix         bool
