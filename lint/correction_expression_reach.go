@@ -38,32 +38,43 @@ var untrustedAbsentCorrection = &Correction{
 		"the value is always empty and nothing can be injected, so it is info. A reusable workflow " +
 		"(workflow_call) gets its caller's event and stays an error",
 	apply: func(c *correctionContext, fd *Finding) bool {
-		m := untrustedRe.FindStringSubmatch(fd.Message)
-		if m == nil || c.workflow == nil || len(c.workflow.On) == 0 {
+		obj, delivering, names, ok := untrustedTriggers(c, fd)
+		if !ok || len(delivering) > 0 {
 			return true
-		}
-		obj := payloadObject(m[1])
-		events, ok := payloadEvents[obj]
-		if !ok {
-			return true
-		}
-		var names []string
-		for _, e := range c.workflow.On {
-			n := e.EventName()
-			if n == "workflow_call" {
-				return true
-			}
-			for _, want := range events {
-				if n == want {
-					return true
-				}
-			}
-			names = append(names, n)
 		}
 		fd.Severity = SeverityInfo
 		fd.Message += " (here " + obj + " is always empty: no trigger of this workflow (" + strings.Join(names, ", ") + ") delivers it)"
 		return true
 	},
+}
+
+// untrustedTriggers reads actionlint's finding on an outsider's text in a
+// script: the payload object it is in, the workflow's triggers that
+// deliver that object and those that do not. ok is false when fd is not
+// such a finding, the object or the triggers are unknown, or the workflow
+// is reusable (workflow_call: it gets its caller's event).
+func untrustedTriggers(c *correctionContext, fd *Finding) (obj string, delivering, others []string, ok bool) {
+	m := untrustedRe.FindStringSubmatch(fd.Message)
+	if m == nil || c.workflow == nil || len(c.workflow.On) == 0 {
+		return "", nil, nil, false
+	}
+	obj = payloadObject(m[1])
+	events, known := payloadEvents[obj]
+	if !known {
+		return "", nil, nil, false
+	}
+	for _, e := range c.workflow.On {
+		n := e.EventName()
+		switch {
+		case n == "workflow_call":
+			return "", nil, nil, false
+		case slices.Contains(events, n):
+			delivering = append(delivering, n)
+		default:
+			others = append(others, n)
+		}
+	}
+	return obj, delivering, others, true
 }
 
 // payloadObject returns the key of payloadEvents that a context path is in:
@@ -335,25 +346,8 @@ var untrustedUnprivilegedCorrection = &Correction{
 		"issue_comment, workflow_run and the other privileged triggers stay an error, and so does a reusable " +
 		"workflow (workflow_call), which gets its caller's event",
 	apply: func(c *correctionContext, fd *Finding) bool {
-		m := untrustedRe.FindStringSubmatch(fd.Message)
-		if m == nil || c.workflow == nil || len(c.workflow.On) == 0 || fd.Severity == SeverityInfo {
-			return true
-		}
-		events, ok := payloadEvents[payloadObject(m[1])]
-		if !ok {
-			return true
-		}
-		var delivering []string
-		for _, e := range c.workflow.On {
-			n := e.EventName()
-			if n == "workflow_call" {
-				return true
-			}
-			if slices.Contains(events, n) {
-				delivering = append(delivering, n)
-			}
-		}
-		if len(delivering) != 1 || delivering[0] != "pull_request" {
+		_, delivering, _, ok := untrustedTriggers(c, fd)
+		if !ok || len(delivering) != 1 || delivering[0] != "pull_request" {
 			return true
 		}
 		fd.Severity = SeverityInfo
