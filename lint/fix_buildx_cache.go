@@ -37,6 +37,9 @@ func fixBuildxCacheGrowth(c *fixContext) *Fix {
 	if s == nil {
 		return nil
 	}
+	if strings.Count(entry, `"`)%2 != 0 {
+		return nil // an open quote: where the entry's fields end is unknown
+	}
 	fields := splitCSV(entry)
 	fix := &Fix{}
 	var step *Edit
