@@ -37,9 +37,6 @@ func fixBuildxCacheGrowth(c *fixContext) *Fix {
 	if s == nil {
 		return nil
 	}
-	if strings.Count(entry, `"`)%2 != 0 {
-		return nil // an open quote: where the entry's fields end is unknown
-	}
 	fields := splitCSV(entry)
 	fix := &Fix{}
 	var step *Edit
@@ -77,7 +74,13 @@ func fixBuildxCacheGrowth(c *fixContext) *Fix {
 		fields = setCacheAttr(fields, "mode", "max")
 		fix.Description = "export every stage's layers: mode=max"
 	}
-	e, ok := s.edit(a, b, strings.Join(fields, ","))
+	rewritten := strings.Join(fields, ",")
+	if !slices.Equal(splitCSV(rewritten), fields) {
+		// An open quote or ${{: where the entry's fields end is unknown,
+		// and an added field would land inside the open one.
+		return nil
+	}
+	e, ok := s.edit(a, b, rewritten)
 	if !ok {
 		return nil
 	}
