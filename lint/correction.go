@@ -52,6 +52,7 @@ var corrections = []*Correction{
 	undefinedCosmeticCorrection,
 	objectCosmeticCorrection,
 	cacheHitAbsentCorrection,
+	matrixOptionalKeyCorrection,
 	actionRuntimeCorrection,
 }
 

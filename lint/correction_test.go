@@ -259,6 +259,68 @@ func TestCorrectExpression(t *testing.T) {
 			want: []string{`9:23: error: property "name" is not defined`},
 		},
 		{
+			name: "an optional matrix key no entry sets, tested in if: and in a default, is info",
+			src: `
+				on: push
+				jobs:
+				  build:
+				    strategy:
+				      matrix:
+				        include:
+				          - os: ubuntu-latest
+				            node-version: 20
+				    runs-on: ${{ matrix.os }}
+				    steps:
+				      - if: matrix.e2e == 1
+				        run: make e2e
+				      - if: ${{ matrix.gradle }}
+				        run: ./gradlew build
+				      - uses: ./.github/actions/package
+				        with:
+				          kind: ${{ (matrix.war == 1 && 'war') || 'jar' }}
+				`,
+			want: []string{
+				`11:13: info: property "e2e" is not defined`,
+				`13:17: info: property "gradle" is not defined`,
+				`17:22: info: property "war" is not defined`,
+			},
+		},
+		{
+			name: "a missing matrix key read as a value, a near-typo, a nested key read as a value and a job with no matrix stay errors",
+			src: `
+				on: push
+				jobs:
+				  build:
+				    strategy:
+				      matrix:
+				        node-version: [18, 20]
+				        config: [{os: ubuntu-latest}]
+				    runs-on: ubuntu-latest
+				    steps:
+				      - if: matrix.node_version == 18
+				        run: make
+				      - run: make ${{ matrix.target }}
+				        env:
+				          RSPM: ${{ matrix.config.rspm }}
+				      - if: matrix.e2e == 1 || matrix.suite
+				        run: make ${{ matrix.suite }}
+				  other:
+				    runs-on: ubuntu-latest
+				    steps:
+				      - if: matrix.os == 'ubuntu-latest'
+				        run: make
+				`,
+			want: []string{
+				`10:13: error: property "node_version" is not defined`,
+				`12:23: error: property "target" is not defined`,
+				`14:21: error: property "rspm" is not defined`,
+				`15:13: info: property "e2e" is not defined`,
+				`15:32: info: property "suite" is not defined`,
+				`16:23: error: property "suite" is not defined`,
+				`20:13: error: property "os" is not defined`,
+			},
+		},
+		{
 			name: "bool and number index into an object",
 			src: `
 				on: push
