@@ -248,10 +248,11 @@ func (ix *triggerIndex) report(w *RepoWorkflow, j *RepoJob, eff tokenEffect, dis
 		total-- // the workflow itself
 	}
 	var matter, rest []triggerMatch
+	pj := newPushingJob(j)
 	for _, m := range list {
 		switch {
 		case m.w == w:
-		case ix.matters(m, j):
+		case ix.matters(m, pj):
 			matter = append(matter, m)
 		default:
 			rest = append(rest, m)
@@ -297,7 +298,7 @@ func (ix *triggerIndex) report(w *RepoWorkflow, j *RepoJob, eff tokenEffect, dis
 // Other runs re-check content the pushing workflow produced or tested
 // itself (formatting, generated docs, version bumps, the merge of a tested
 // pull request), or only analyse or lint a bot's pull request.
-func (ix *triggerIndex) matters(m triggerMatch, j *RepoJob) bool {
+func (ix *triggerIndex) matters(m triggerMatch, j *pushingJob) bool {
 	c := m.cause
 	switch {
 	case c.event == "release":
@@ -305,10 +306,34 @@ func (ix *triggerIndex) matters(m triggerMatch, j *RepoJob) bool {
 	case c.prBranch || (c.event == "pull_request" || c.event == "pull_request_target") && !slices.Contains(c.types, "closed"):
 		return ix.workflowDoes(m.w, ix.checks, jobChecksCode)
 	}
-	if ix.workflowDoes(m.w, ix.publishes, jobPublishes) && !jobPublishes(j.Job) && pushCertain(m.t, c) {
+	if ix.workflowDoes(m.w, ix.publishes, jobPublishes) && !j.is(&j.publishes, jobPublishes) && pushCertain(m.t, c) {
 		return true
 	}
-	return jobUpdatesDependencies(j.Job) && !jobChecksCode(j.Job) && ix.workflowDoes(m.w, ix.checks, jobChecksCode)
+	return j.is(&j.updatesDeps, jobUpdatesDependencies) && !j.is(&j.checks, jobChecksCode) &&
+		ix.workflowDoes(m.w, ix.checks, jobChecksCode)
+}
+
+// pushingJob is the job whose token causes the event, with what it does
+// worked out once per finding rather than once per workflow it names: a
+// repository with many workflows asks the same questions hundreds of times.
+type pushingJob struct {
+	job                           *actionlint.Job
+	publishes, updatesDeps, checks int8 // 0 unknown, 1 no, 2 yes
+}
+
+func newPushingJob(j *RepoJob) *pushingJob {
+	return &pushingJob{job: j.Job}
+}
+
+// is reports whether the job does what pred says, memoized in memo.
+func (p *pushingJob) is(memo *int8, pred func(*actionlint.Job) bool) bool {
+	if *memo == 0 {
+		*memo = 1
+		if pred(p.job) {
+			*memo = 2
+		}
+	}
+	return *memo == 2
 }
 
 // workflowDoes reports whether one of the workflow's jobs does what is,
