@@ -247,14 +247,17 @@ func (ix *triggerIndex) report(w *RepoWorkflow, j *RepoJob, eff tokenEffect, dis
 	if u.in[w] && (!dispatches || !dispatchable(w)) {
 		total-- // the workflow itself
 	}
+	// the message names at most maxDownstreams runs, those that matter
+	// first: keep no more of either kind (a repository of many workflows
+	// lists hundreds)
 	var matter, rest []triggerMatch
 	pj := newPushingJob(j)
 	for _, m := range list {
 		switch {
 		case m.w == w:
-		case ix.matters(m, pj):
+		case len(matter) < maxDownstreams && ix.matters(m, pj):
 			matter = append(matter, m)
-		default:
+		case len(matter) < maxDownstreams && len(rest) < maxDownstreams:
 			rest = append(rest, m)
 		}
 	}
