@@ -144,9 +144,9 @@ func (c *correctionContext) stringAt(line, col int) *visitedString {
 }
 
 // correct applies the corrections to one workflow's actionlint findings
-// (gantry's own rules are left alone) and returns the kept findings with a
-// record of every change.
-func correct(c *correctionContext, fs []Finding) ([]Finding, []appliedCorrection) {
+// (gantry's own rules are left alone) and returns the kept findings, with a
+// record of every change when record is set.
+func correct(c *correctionContext, fs []Finding, record bool) ([]Finding, []appliedCorrection) {
 	out := fs[:0:0]
 	var log []appliedCorrection
 	for _, fd := range fs {
@@ -158,10 +158,12 @@ func correct(c *correctionContext, fs []Finding) ([]Finding, []appliedCorrection
 			before := fd
 			keep = cr.apply(c, &fd)
 			if !keep {
-				log = append(log, appliedCorrection{correction: cr, before: before})
+				if record {
+					log = append(log, appliedCorrection{correction: cr, before: before})
+				}
 				break
 			}
-			if fd.Severity != before.Severity || fd.Message != before.Message {
+			if record && (fd.Severity != before.Severity || fd.Message != before.Message) {
 				after := fd
 				log = append(log, appliedCorrection{correction: cr, before: before, after: &after})
 			}

@@ -47,7 +47,7 @@ func TestCorrectionsParity(t *testing.T) {
 			}
 			lint := func(raw bool) *Result {
 				l, err := New(Options{WorkDir: dir, ProjectRoot: dir, Config: &config.Config{}, RuleFilter: onlyActionlint,
-					Shellcheck: shellcheck, rawActionlint: raw})
+					Shellcheck: shellcheck, rawActionlint: raw, recordCorrections: true})
 				if err != nil {
 					t.Fatal(err)
 				}

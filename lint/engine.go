@@ -64,6 +64,9 @@ type Options struct {
 	// rawActionlint turns gantry's corrections of actionlint's output off
 	// (parity tests compare the raw output with actionlint's test suite).
 	rawActionlint bool
+	// recordCorrections keeps a record of every correction applied, in
+	// File.corrections (parity tests replay them); off, a run keeps none.
+	recordCorrections bool
 }
 
 // File is one linted file with what gantry parsed from it. Repository rules
@@ -97,8 +100,9 @@ type File struct {
 	// raw are the file's own findings before repository rules, the config
 	// and suppressions (see assemble).
 	raw []Finding
-	// corrections records what gantry changed in actionlint's findings,
-	// and prepared what it changed in the workflow actionlint checked.
+	// corrections records what gantry changed in actionlint's findings
+	// (with Options.recordCorrections), and prepared what it changed in
+	// the workflow actionlint checked.
 	corrections []appliedCorrection
 	prepared    map[*Correction]int
 

@@ -114,7 +114,7 @@ func (l *Linter) lintWorkflow(w *worker, f *File) []Finding {
 	}
 	if !l.opts.rawActionlint {
 		cc.setWorkflow(f.Workflow)
-		out, f.corrections = correct(cc, out)
+		out, f.corrections = correct(cc, out, l.opts.recordCorrections)
 		f.prepared = cc.prepared
 	}
 	return out
