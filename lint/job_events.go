@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -26,6 +27,12 @@ type causedEvent struct {
 	// prBranch marks a push to a pull request's branch, which a push
 	// trigger filtered on branches (the default branch) does not run for
 	prBranch bool
+}
+
+// key identifies what decides which workflow runs the event starts: all
+// but its description.
+func (c causedEvent) key() string {
+	return fmt.Sprintf("%s|%v|%s|%q|%v|%v", c.event, c.tag, c.ref, c.types, c.explicit, c.prBranch)
 }
 
 // tokenEffect is something a step does that causes events.

@@ -79,6 +79,10 @@ type triggerMatch struct {
 	w     *RepoWorkflow
 	t     *Trigger
 	cause causedEvent // the event that would start it
+	// causeIndex is where cause is in the events a union was asked for:
+	// unions are shared by effects whose events differ only in how the
+	// message describes them, so report takes cause from its own effect
+	causeIndex int
 }
 
 // triggerUnion is the workflows that any of an effect's events starts,
@@ -93,24 +97,27 @@ func dispatchable(w *RepoWorkflow) bool {
 	return w.Trigger("workflow_dispatch") != nil || w.Trigger("repository_dispatch") != nil
 }
 
-// union returns the workflows the events start, memoized by the events, so
-// that a repository where many steps push to main costs one scan.
+// union returns the workflows the events start, memoized by what decides
+// which runs they start (not by their descriptions), so that a repository
+// where many steps push to main costs one scan. Each match's causeIndex
+// says which of causes starts it.
 func (ix *triggerIndex) union(causes []causedEvent) *triggerUnion {
 	var key strings.Builder
 	for _, c := range causes {
-		fmt.Fprintf(&key, "%s|%v|%s|%v|%v|%s\x00", c.event, c.tag, c.ref, c.types, c.explicit, c.desc)
+		key.WriteString(c.key())
+		key.WriteByte(0)
 	}
 	if u, ok := ix.unions[key.String()]; ok {
 		return u
 	}
 	u := &triggerUnion{in: map[*RepoWorkflow]bool{}}
-	for _, c := range causes {
+	for i, c := range causes {
 		for _, m := range ix.triggered(c) {
 			if u.in[m.w] {
 				continue
 			}
 			u.in[m.w] = true
-			m.cause = c
+			m.cause, m.causeIndex = c, i
 			u.all = append(u.all, m)
 			if dispatchable(m.w) {
 				u.dispatchable++
@@ -190,7 +197,7 @@ func (ix *triggerIndex) candidates(c causedEvent) []*RepoWorkflow {
 // triggered returns the workflows (and their trigger) that the event starts
 // when a person or an app causes it.
 func (ix *triggerIndex) triggered(c causedEvent) []triggerMatch {
-	key := fmt.Sprintf("%s|%v|%s|%v|%v", c.event, c.tag, c.ref, c.types, c.explicit)
+	key := c.key()
 	if m, ok := ix.memo[key]; ok {
 		return m
 	}
@@ -253,6 +260,7 @@ func (ix *triggerIndex) report(w *RepoWorkflow, j *RepoJob, eff tokenEffect, dis
 	var matter, rest []triggerMatch
 	pj := newPushingJob(j)
 	for _, m := range list {
+		m.cause = eff.causes[m.causeIndex]
 		switch {
 		case m.w == w:
 		case len(matter) < maxDownstreams && ix.matters(m, pj):
@@ -320,7 +328,7 @@ func (ix *triggerIndex) matters(m triggerMatch, j *pushingJob) bool {
 // worked out once per finding rather than once per workflow it names: a
 // repository with many workflows asks the same questions hundreds of times.
 type pushingJob struct {
-	job                           *actionlint.Job
+	job                            *actionlint.Job
 	publishes, updatesDeps, checks int8 // 0 unknown, 1 no, 2 yes
 }
 
