@@ -66,22 +66,20 @@ type BuildOptions struct {
 	Session []session.Attachable
 	// ImportAncestors makes every solve import its ancestors' cache entries
 	// too (CacheEntry.Ancestors), and the target every entry, for
-	// comparison (scripts/bench-build). By
-	// default a solve imports only its own entry: its ancestors were solved
-	// (with their own entries) in earlier waves of the same build, so their
-	// steps are in the builder already, and BuildKit v0.34 loses cache hits
-	// when a solve imports entries that overlap (it matches each step in one
-	// entry only, picked at random, and a chain that wanders into an
-	// ancestor's entry cannot continue in the stage's own).
+	// comparison (scripts/bench-build). By default a solve imports only its
+	// own entry, which holds its ancestors' steps too (every entry is
+	// mode=max): BuildKit v0.34 loses cache hits when a solve imports
+	// entries that overlap (it matches each step in one entry only, picked
+	// at random, and a chain that wanders into an ancestor's entry cannot
+	// continue in the stage's own). A solve whose own local entry is
+	// missing imports the entries of its nearest cached ancestors instead
+	// (see fallbackEntry).
 	ImportAncestors bool
-	// SolveAtOnce starts every solve at once instead of in dependency waves
-	// (each wave after the previous one finished); for comparison
-	// (scripts/bench-build). It is not the default: a stage's solve then
-	// computes its ancestors' steps before their own solves have loaded
-	// their entries, and BuildKit v0.34 can re-run steps that were cached
-	// (TestPerStageCacheEviction saw base re-run two steps), while on two
-	// busy cores it has not shown a gain in wall time.
-	SolveAtOnce bool
+	// SolveInWaves runs the solves in dependency waves, each wave after the
+	// previous one finished, instead of all at once; for comparison
+	// (scripts/bench-build). At once, BuildKit merges the steps that the
+	// solves share, and no solve waits for another's export.
+	SolveInWaves bool
 	// NoCache builds every step again (the imports still load; nothing matches).
 	NoCache bool
 	// Progress is the progress display: auto, tty, plain, rawjson or quiet.
@@ -145,9 +143,25 @@ type solveJob struct {
 	stage   *stagegraph.Stage
 	target  string // frontend target attribute ("" for the last stage)
 	imports []client.CacheOptionsEntry
-	exports []client.CacheOptionsEntry
-	outputs []client.ExportEntry
-	final   bool
+	// fallback are the entries of the cached stages it is built on, for
+	// when its own local entry is missing (see fallbackEntry)
+	fallback []*fallbackEntry
+	exports  []client.CacheOptionsEntry
+	outputs  []client.ExportEntry
+	final    bool
+}
+
+// fallbackEntry is the cache entry of a stage that a solve's stage is
+// built on, with the entries of the stages that stage is built on in turn.
+// The solves of a build run at once and BuildKit merges the steps they
+// share: a shared step is looked up in the cache of whichever solve reaches
+// it first. A solve whose own entry is missing (evicted, or never exported)
+// would find its ancestors' steps nowhere and run them again, so it imports
+// the nearest entries that exist: its parents', or where one is missing,
+// that parent's parents'.
+type fallbackEntry struct {
+	imp     client.CacheOptionsEntry
+	parents []*fallbackEntry
 }
 
 // builder holds what every solve of one build shares.
@@ -253,7 +267,7 @@ func Build(ctx context.Context, c *client.Client, opts BuildOptions) (*BuildResu
 	var failed error
 	var failedStage string
 	schedule := jobs
-	if opts.SolveAtOnce {
+	if !opts.SolveInWaves {
 		schedule = [][]solveJob{slices.Concat(jobs...)}
 	}
 	for _, wave := range schedule {
@@ -351,6 +365,27 @@ func solveWaves(g *stagegraph.StageGraph, target *stagegraph.Stage, opts BuildOp
 		ia, ea := spec.ForStage(name)
 		return cacheEntry(ia, false, opts.Getenv), cacheEntry(ea, true, opts.Getenv)
 	}
+	// fallbacks returns the entries of the cached stages st is built on: a
+	// dependency without an entry of its own (unnamed) gives its own
+	// dependencies' instead
+	memo := map[*stagegraph.Stage][]*fallbackEntry{}
+	var fallbacks func(st *stagegraph.Stage) []*fallbackEntry
+	fallbacks = func(st *stagegraph.Stage) []*fallbackEntry {
+		if fs, ok := memo[st]; ok {
+			return fs
+		}
+		var out []*fallbackEntry
+		for _, d := range st.Deps {
+			if _, ok := cachePlan.Entry(d.CacheName); ok && d.Name != "" {
+				imp, _ := entryOf(d.CacheName)
+				out = append(out, &fallbackEntry{imp: imp, parents: fallbacks(d)})
+			} else {
+				out = append(out, fallbacks(d)...)
+			}
+		}
+		memo[st] = out
+		return out
+	}
 	var out [][]solveJob
 	for _, wave := range waves {
 		var jobs []solveJob
@@ -364,7 +399,7 @@ func solveWaves(g *stagegraph.StageGraph, target *stagegraph.Stage, opts BuildOp
 				// target it): it builds inside the solves that need it
 				continue
 			}
-			j := solveJob{stage: st, target: st.Name}
+			j := solveJob{stage: st, target: st.Name, fallback: fallbacks(st)}
 			imports := e.Imports // its own entry
 			if opts.ImportAncestors {
 				imports = append(slices.Clone(e.Imports), e.Ancestors...)
@@ -386,6 +421,7 @@ func solveWaves(g *stagegraph.StageGraph, target *stagegraph.Stage, opts BuildOp
 	// steps that assemble the image from them
 	imp, exp := entryOf(target.CacheName)
 	fj.imports = append(fj.imports, imp)
+	fj.fallback = fallbacks(target)
 	if opts.ImportAncestors {
 		for _, e := range cachePlan.Entries {
 			if e.Stage != target.CacheName {
@@ -559,6 +595,12 @@ func (b *builder) solve(ctx context.Context, j solveJob) (*client.SolveResponse,
 		so.CacheImports = append(so.CacheImports, im)
 		imps = append(imps, ie)
 	}
+	if ownMissing(j, imps) {
+		fb, fbImps, fbHeld := b.fallbackImports(ctx, j.fallback, map[string]bool{})
+		so.CacheImports = append(so.CacheImports, fb...)
+		imps = append(imps, fbImps...)
+		held = append(held, fbHeld...)
+	}
 	var staged []*localExport
 	for _, ex := range j.exports {
 		ex.Attrs = maps.Clone(ex.Attrs)
@@ -620,6 +662,49 @@ func (b *builder) solve(ctx context.Context, j solveJob) (*client.SolveResponse,
 		le.remove()
 	}
 	return resp, err
+}
+
+// ownMissing reports whether a solve's own local entry (its import of a
+// per-stage entry) is missing, so that it imports its fallback entries:
+// every local import it has was found absent.
+func ownMissing(j solveJob, imps []importEntry) bool {
+	if len(j.fallback) == 0 || len(imps) == 0 {
+		return false
+	}
+	for _, ie := range imps {
+		if ie.typ != "local" || ie.present {
+			return false
+		}
+	}
+	return true
+}
+
+// fallbackImports returns the imports of the nearest entries of fs that
+// exist (a missing one gives its parents'), each once (seen holds their
+// directories), with the shared locks it took on their stores.
+func (b *builder) fallbackImports(ctx context.Context, fs []*fallbackEntry, seen map[string]bool) ([]client.CacheOptionsEntry, []importEntry, []*flock.Flock) {
+	var out []client.CacheOptionsEntry
+	var imps []importEntry
+	var held []*flock.Flock
+	for _, f := range fs {
+		if f.imp.Type != "local" || seen[f.imp.Attrs["src"]] {
+			continue
+		}
+		seen[f.imp.Attrs["src"]] = true
+		e := b.localEntry(f.imp.Attrs["src"])
+		lk := lockShared(ctx, e.store)
+		attrs, present := localImport(e, maps.Clone(f.imp.Attrs))
+		if present && checkLocalEntry(e) == "" {
+			held = append(held, lk)
+			out = append(out, client.CacheOptionsEntry{Type: "local", Attrs: attrs})
+			imps = append(imps, importEntry{typ: "local", desc: describeCache(f.imp), present: true})
+			continue
+		}
+		unlock(lk)
+		o, i, h := b.fallbackImports(ctx, f.parents, seen)
+		out, imps, held = append(out, o...), append(imps, i...), append(held, h...)
+	}
+	return out, imps, held
 }
 
 // localEntry is the local cache entry at dir: a per-stage entry of the

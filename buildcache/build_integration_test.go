@@ -313,6 +313,11 @@ func TestPerStageCacheEviction(t *testing.T) {
 	t.Logf("npm's entry evicted, fresh daemon:\n%s", table(r))
 	if got := executedStages(r); len(got) > 1 || (len(got) == 1 && got[0] != "npm") {
 		t.Errorf("executed stages %v, want at most npm", got)
+		for _, st := range r.Stages {
+			for _, sp := range st.Details {
+				t.Logf("  %s: cached %v, executed %v", sp.Name, sp.Cached, sp.Executed)
+			}
+		}
 	}
 	if r.CacheWarnings() != 0 {
 		t.Errorf("cache warnings: %v", r.Warnings)

@@ -40,8 +40,9 @@ type Report struct {
 	// Seconds is the build's wall time.
 	Seconds float64 `json:"seconds"`
 	// Waves are the build's solves, one per stage with its own cache entry,
-	// grouped in dependency waves; the last wave is the target. The waves
-	// ran one after the other (all at once with BuildOptions.SolveAtOnce).
+	// grouped in dependency waves; the last wave is the target. The solves
+	// ran all at once (one wave after the other with
+	// BuildOptions.SolveInWaves).
 	Waves [][]string `json:"waves,omitempty"`
 	// Stages are the stages of the target, in Dockerfile order.
 	Stages []*StageReport `json:"stages"`

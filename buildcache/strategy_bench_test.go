@@ -50,8 +50,8 @@ var strategies = []strategy{
 	{"per-stage local", func(b *testing.B, _ buildkittest.Services) benchCache {
 		return localCache(b, func(*buildcache.BuildOptions) {})
 	}},
-	{"per-stage local, at once", func(b *testing.B, _ buildkittest.Services) benchCache {
-		return localCache(b, func(o *buildcache.BuildOptions) { o.SolveAtOnce = true })
+	{"per-stage local, waves", func(b *testing.B, _ buildkittest.Services) benchCache {
+		return localCache(b, func(o *buildcache.BuildOptions) { o.SolveInWaves = true })
 	}},
 	{"per-stage registry", func(b *testing.B, svc buildkittest.Services) benchCache {
 		repo := "gantry-bench/" + randomName()
