@@ -26,7 +26,7 @@ func checkTokenNoTrigger(r *Repository, _ any) []Finding {
 		if w.Context {
 			continue
 		}
-		dispatches := dispatchesWorkflows(w.File.Src)
+		dispatches := -1 // dispatchesWorkflows, worked out on the first effect
 		for _, j := range w.Jobs {
 			jc := newJobScan(r, w, j)
 			for _, s := range j.Steps {
@@ -34,7 +34,13 @@ func checkTokenNoTrigger(r *Repository, _ any) []Finding {
 					if eff.cred.kind != credGitHubToken {
 						continue
 					}
-					if fd, ok := idx.report(w, j, eff, dispatches); ok {
+					if dispatches < 0 {
+						dispatches = 0
+						if dispatchesWorkflows(w.File.Src) {
+							dispatches = 1
+						}
+					}
+					if fd, ok := idx.report(w, j, eff, dispatches == 1); ok {
 						out = append(out, fd)
 					}
 				}
@@ -78,7 +84,7 @@ type triggerIndex struct {
 type triggerMatch struct {
 	w     *RepoWorkflow
 	t     *Trigger
-	cause causedEvent // the event that would start it
+	cause *causedEvent // the event that would start it (set by report)
 	// causeIndex is where cause is in the events a union was asked for:
 	// unions are shared by effects whose events differ only in how the
 	// message describes them, so report takes cause from its own effect
@@ -111,13 +117,13 @@ func (ix *triggerIndex) union(causes []causedEvent) *triggerUnion {
 		return u
 	}
 	u := &triggerUnion{in: map[*RepoWorkflow]bool{}}
-	for i, c := range causes {
-		for _, m := range ix.triggered(c) {
+	for i := range causes {
+		for _, m := range ix.triggered(causes[i]) {
 			if u.in[m.w] {
 				continue
 			}
 			u.in[m.w] = true
-			m.cause, m.causeIndex = c, i
+			m.causeIndex = i
 			u.all = append(u.all, m)
 			if dispatchable(m.w) {
 				u.dispatchable++
@@ -260,7 +266,7 @@ func (ix *triggerIndex) report(w *RepoWorkflow, j *RepoJob, eff tokenEffect, dis
 	var matter, rest []triggerMatch
 	pj := newPushingJob(j)
 	for _, m := range list {
-		m.cause = eff.causes[m.causeIndex]
+		m.cause = &eff.causes[m.causeIndex]
 		switch {
 		case m.w == w:
 		case len(matter) < maxDownstreams && ix.matters(m, pj):
@@ -310,7 +316,7 @@ func (ix *triggerIndex) report(w *RepoWorkflow, j *RepoJob, eff tokenEffect, dis
 // itself (formatting, generated docs, version bumps, the merge of a tested
 // pull request), or only analyse or lint a bot's pull request.
 func (ix *triggerIndex) matters(m triggerMatch, j *pushingJob) bool {
-	c := m.cause
+	c := *m.cause
 	switch {
 	case c.event == "release":
 		return true
