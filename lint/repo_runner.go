@@ -124,6 +124,7 @@ func (r *Repository) precompute(jobs int) {
 		}
 	})
 	r.concurrent = true
+	r.jobs = jobs
 }
 
 // parallelEach calls fn(0) to fn(n-1) on up to jobs goroutines and returns

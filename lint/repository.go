@@ -46,6 +46,9 @@ type Repository struct {
 	// mu guards the lazily filled memos once rules run concurrently.
 	mu         sync.Mutex
 	concurrent bool
+	// jobs is how many goroutines a rule may spread its work over
+	// (Options.Jobs).
+	jobs int
 	// enabled reports whether a rule runs for this repository.
 	enabled func(id string) bool
 	// cfg is the repository's gantry config.

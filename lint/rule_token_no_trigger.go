@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/rhysd/actionlint"
 )
@@ -21,28 +22,38 @@ var tokenNoTriggerRule = &Rule{
 
 func checkTokenNoTrigger(r *Repository, _ any) []Finding {
 	idx := newTriggerIndex(r)
+	// the workflows are checked on r.jobs goroutines (their findings kept in
+	// workflow order): a repository of many workflows asks the index many
+	// questions, and the index is shared
+	byWorkflow := make([][]Finding, len(r.Workflows))
+	parallelEach(len(r.Workflows), r.jobs, func(i int) {
+		byWorkflow[i] = tokenNoTriggerIn(r, idx, r.Workflows[i])
+	})
+	return slices.Concat(byWorkflow...)
+}
+
+// tokenNoTriggerIn returns the findings of one workflow.
+func tokenNoTriggerIn(r *Repository, idx *triggerIndex, w *RepoWorkflow) []Finding {
+	if w.Context {
+		return nil
+	}
 	var out []Finding
-	for _, w := range r.Workflows {
-		if w.Context {
-			continue
-		}
-		dispatches := -1 // dispatchesWorkflows, worked out on the first effect
-		for _, j := range w.Jobs {
-			jc := newJobScan(r, w, j)
-			for _, s := range j.Steps {
-				for _, eff := range jc.effects(s) {
-					if eff.cred.kind != credGitHubToken {
-						continue
+	dispatches := -1 // dispatchesWorkflows, worked out on the first effect
+	for _, j := range w.Jobs {
+		jc := newJobScan(r, w, j)
+		for _, s := range j.Steps {
+			for _, eff := range jc.effects(s) {
+				if eff.cred.kind != credGitHubToken {
+					continue
+				}
+				if dispatches < 0 {
+					dispatches = 0
+					if dispatchesWorkflows(w.File.Src) {
+						dispatches = 1
 					}
-					if dispatches < 0 {
-						dispatches = 0
-						if dispatchesWorkflows(w.File.Src) {
-							dispatches = 1
-						}
-					}
-					if fd, ok := idx.report(w, j, eff, dispatches == 1); ok {
-						out = append(out, fd)
-					}
+				}
+				if fd, ok := idx.report(w, j, eff, dispatches == 1); ok {
+					out = append(out, fd)
 				}
 			}
 		}
@@ -68,7 +79,10 @@ func dispatchesWorkflows(src []byte) bool {
 // event, with push triggers indexed by the kind of ref and by literal
 // branch names, so that many steps pushing many refs stay linear.
 type triggerIndex struct {
-	r       *Repository
+	r *Repository
+	// mu guards the memos: memo and unions (held while one is computed),
+	// checks and publishes
+	mu      sync.Mutex
 	byEvent map[string][]*RepoWorkflow
 	memo    map[string][]triggerMatch
 	unions  map[string]*triggerUnion
@@ -108,6 +122,8 @@ func dispatchable(w *RepoWorkflow) bool {
 // where many steps push to main costs one scan. Each match's causeIndex
 // says which of causes starts it.
 func (ix *triggerIndex) union(causes []causedEvent) *triggerUnion {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
 	var key strings.Builder
 	for _, c := range causes {
 		key.WriteString(c.key())
@@ -201,7 +217,7 @@ func (ix *triggerIndex) candidates(c causedEvent) []*RepoWorkflow {
 }
 
 // triggered returns the workflows (and their trigger) that the event starts
-// when a person or an app causes it.
+// when a person or an app causes it. Its caller (union) holds ix.mu.
 func (ix *triggerIndex) triggered(c causedEvent) []triggerMatch {
 	key := c.key()
 	if m, ok := ix.memo[key]; ok {
@@ -356,17 +372,21 @@ func (p *pushingJob) is(memo *int8, pred func(*actionlint.Job) bool) bool {
 // workflowDoes reports whether one of the workflow's jobs does what is,
 // memoized in memo.
 func (ix *triggerIndex) workflowDoes(w *RepoWorkflow, memo map[*RepoWorkflow]bool, is func(*actionlint.Job) bool) bool {
-	if v, ok := memo[w]; ok {
+	ix.mu.Lock()
+	v, ok := memo[w]
+	ix.mu.Unlock()
+	if ok {
 		return v
 	}
-	v := false
 	for _, j := range w.Jobs {
 		if is(j.Job) {
 			v = true
 			break
 		}
 	}
+	ix.mu.Lock()
 	memo[w] = v
+	ix.mu.Unlock()
 	return v
 }
 
