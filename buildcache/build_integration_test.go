@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -325,6 +326,12 @@ func TestPerStageCacheEviction(t *testing.T) {
 	checkEntries(t, dir)
 	if _, err := os.Stat(filepath.Join(dir, "npm", "index.json")); err != nil {
 		t.Errorf("npm's entry was not exported again: %v", err)
+	}
+	// with its own entry missing, npm's solve imports its parent's instead
+	if s := r.Stage("npm"); s == nil || !slices.ContainsFunc(s.CacheFrom, func(c string) bool {
+		return strings.HasSuffix(c, filepath.Join(dir, "builder"))
+	}) {
+		t.Errorf("stage npm: %+v; want builder's entry imported in place of its own", s)
 	}
 
 	d = buildkittest.StartDaemon(t, svc.Buildkitd)
