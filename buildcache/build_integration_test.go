@@ -22,6 +22,7 @@ import (
 
 	"github.com/gantry-ci/gantry/buildcache"
 	"github.com/gantry-ci/gantry/internal/buildkittest"
+	"github.com/gantry-ci/gantry/internal/testenv"
 )
 
 // The app every integration test builds: a Rails + webpack shaped app whose
@@ -363,7 +364,7 @@ func randomName() string {
 func TestLocalCacheBounded(t *testing.T) {
 	svc := buildkittest.Get(t)
 	if testing.Short() {
-		t.Skip("20 builds")
+		testenv.SkipOrFail(t, "20 builds (-short)")
 	}
 	const rebuilds = 10
 	const payload = 256 << 10

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gantry-ci/gantry/config"
+	"github.com/gantry-ci/gantry/internal/testenv"
 )
 
 // repositoryRulesOnly runs the repository rules and the engine's own
@@ -51,7 +52,7 @@ func unzipRealworld(t testing.TB, dir string) []string {
 // rule; GANTRY_SAMPLES=n also logs n findings of each rule for review.
 func TestRepositoryRulesRealworld(t *testing.T) {
 	if testing.Short() {
-		t.Skip("slow: lints 1,503 workflows")
+		testenv.SkipOrFail(t, "slow: lints 1,503 workflows (-short)")
 	}
 	dir := t.TempDir()
 	repos := unzipRealworld(t, dir)

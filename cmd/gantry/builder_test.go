@@ -59,7 +59,7 @@ func builtGantry(t *testing.T) string {
 
 func newManagedEnv(t *testing.T) *managedEnv {
 	if testing.Short() {
-		t.Skip("starts buildkitd")
+		testenv.SkipOrFail(t, "starts buildkitd (-short)")
 	}
 	svc := buildkittest.Get(t)
 	if _, err := os.Stat("/run/buildkit/buildkitd.sock"); err == nil {
