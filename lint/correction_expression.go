@@ -107,37 +107,36 @@ var propertyCaseCorrection = &Correction{
 		if m == nil || strings.ToLower(m[1]) == m[1] {
 			return true
 		}
-		return !slices.Contains(objectTypeProps(m[2]), strings.ToLower(m[1]))
+		return !slices.Contains(objectTypeKeys(m[2]), strings.ToLower(m[1]))
 	},
 }
 
-// objectTypeProps returns the top-level property names of an object type
-// as actionlint prints it: {a: string; b: {c: number}}.
-func objectTypeProps(t string) []string {
+// objectTypeKeys returns the top-level property names of an object type as
+// actionlint prints it: {build: string; config: {os: string}}.
+func objectTypeKeys(t string) []string {
+	t = strings.TrimSpace(t)
 	if len(t) < 2 || t[0] != '{' || t[len(t)-1] != '}' {
 		return nil
 	}
-	var out []string
-	depth, start := 0, 1
-	for i := 1; i < len(t)-1; i++ {
-		switch t[i] {
-		case '{', '(', '<':
-			depth++
-		case '}', ')', '>':
-			depth--
-		case ';':
-			if depth == 0 {
-				out = appendProp(out, t[start:i])
-				start = i + 1
+	t = t[1 : len(t)-1]
+	var keys []string
+	depth, start := 0, 0
+	for i := 0; i <= len(t); i++ {
+		if i < len(t) {
+			switch t[i] {
+			case '{':
+				depth++
+			case '}':
+				depth--
+			}
+			if t[i] != ';' || depth != 0 {
+				continue
 			}
 		}
+		if k, _, ok := strings.Cut(t[start:i], ":"); ok {
+			keys = append(keys, strings.TrimSpace(k))
+		}
+		start = i + 1
 	}
-	return appendProp(out, t[start:len(t)-1])
-}
-
-func appendProp(out []string, field string) []string {
-	if name, _, ok := strings.Cut(strings.TrimSpace(field), ":"); ok {
-		out = append(out, strings.TrimSpace(name))
-	}
-	return out
+	return keys
 }

@@ -160,7 +160,7 @@ func storeKey(s *actionlint.Step, input string) string {
 	if !ok || a.Uses == nil {
 		return ""
 	}
-	name, _, _ := strings.Cut(strings.ToLower(a.Uses.Value), "@")
+	name, _ := splitUses(a.Uses.Value)
 	switch {
 	case (input == "key" || input == "restore-keys") &&
 		(name == "actions/cache" || name == "actions/cache/restore" || name == "actions/cache/save"):

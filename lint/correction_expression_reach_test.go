@@ -255,7 +255,7 @@ func TestCorrectExpressionReach(t *testing.T) {
 	})
 }
 
-func TestObjectTypeProps(t *testing.T) {
+func TestObjectTypeKeys(t *testing.T) {
 	for _, c := range []struct {
 		in   string
 		want []string
@@ -264,8 +264,8 @@ func TestObjectTypeProps(t *testing.T) {
 		{"{a: string; b: {c: number; d: string}; e: array<{f: string}>}", []string{"a", "b", "e"}},
 		{"{string => string}", nil},
 	} {
-		if have := objectTypeProps(c.in); !slices.Equal(have, c.want) {
-			t.Errorf("objectTypeProps(%q) = %q, want %q", c.in, have, c.want)
+		if have := objectTypeKeys(c.in); !slices.Equal(have, c.want) {
+			t.Errorf("objectTypeKeys(%q) = %q, want %q", c.in, have, c.want)
 		}
 	}
 }

@@ -45,7 +45,7 @@ func matrixKeyOnlyTested(v *visitedString, prop string) bool {
 	// root of it is tested too (if: matrix.e2e)
 	whole := false
 	if v.field == "If" && !strings.Contains(v.s.Value, "${{") {
-		n, _, ok := parseExpr(v.s.Value + "}}")
+		n, ok := parseCondition(v.s.Value)
 		if !ok {
 			return false
 		}
@@ -90,43 +90,14 @@ func matrixKeyOnlyTested(v *visitedString, prop string) bool {
 	return reads > 0 && reads == tested
 }
 
-// objectTypeKeys returns the top-level property names of an object type as
-// actionlint prints it: {build: string; config: {os: string}}.
-func objectTypeKeys(t string) []string {
-	t = strings.TrimSpace(t)
-	if len(t) < 2 || t[0] != '{' || t[len(t)-1] != '}' {
-		return nil
-	}
-	t = t[1 : len(t)-1]
-	var keys []string
-	depth, start := 0, 0
-	for i := 0; i <= len(t); i++ {
-		if i < len(t) {
-			switch t[i] {
-			case '{':
-				depth++
-			case '}':
-				depth--
-			}
-			if t[i] != ';' || depth != 0 {
-				continue
-			}
-		}
-		if k, _, ok := strings.Cut(t[start:i], ":"); ok {
-			keys = append(keys, strings.TrimSpace(k))
-		}
-		start = i + 1
-	}
-	return keys
-}
+// matrixKeySeparators are dropped when closeToKey compares names.
+var matrixKeySeparators = strings.NewReplacer("-", "", "_", "")
 
 // closeToKey reports whether prop looks like a misspelling of one of keys:
 // the same once case, - and _ are ignored, or one or two edits away from a
 // key of similar length.
 func closeToKey(prop string, keys []string) bool {
-	norm := func(s string) string {
-		return strings.NewReplacer("-", "", "_", "").Replace(strings.ToLower(s))
-	}
+	norm := func(s string) string { return matrixKeySeparators.Replace(strings.ToLower(s)) }
 	p := norm(prop)
 	for _, k := range keys {
 		k = norm(k)
