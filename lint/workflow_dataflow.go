@@ -290,8 +290,8 @@ func (sc *flowScope) inputSource(name string, depth int) (flowSource, bool) {
 		return actionInputSource(sc.r, sc.origins, sc.action, name, depth)
 	}
 	w := sc.job.Workflow
-	call := workflowCallEvent(w.Workflow)
-	if call == nil {
+	call, ok := w.Workflow.FindWorkflowCallEvent()
+	if !ok {
 		return flowSource{}, false
 	}
 	for _, in := range call.Inputs {
@@ -316,15 +316,6 @@ func (sc *flowScope) inputSource(name string, depth int) (flowSource, bool) {
 		}
 	}
 	return flowSource{}, false
-}
-
-func workflowCallEvent(w *actionlint.Workflow) *actionlint.WorkflowCallEvent {
-	for _, e := range w.On {
-		if c, ok := e.(*actionlint.WorkflowCallEvent); ok {
-			return c
-		}
-	}
-	return nil
 }
 
 // actionInputSource follows inputs.<name> of a local composite action to
