@@ -55,7 +55,7 @@ func (jc *jobCredentials) checkoutAt(i int, dir string) *RepoStep {
 		if v := s.Input("path"); v != nil {
 			p = cleanWorkDir(v.Value)
 		}
-		if p != "" && p != dir && !strings.HasPrefix(dir, p+"/") {
+		if !inDir(dir, p) {
 			continue
 		}
 		if len(p) >= bestLen {
@@ -63,6 +63,12 @@ func (jc *jobCredentials) checkoutAt(i int, dir string) *RepoStep {
 		}
 	}
 	return best
+}
+
+// inDir reports whether dir is parent or inside it (every directory is
+// inside the workspace, "").
+func inDir(dir, parent string) bool {
+	return parent == "" || dir == parent || strings.HasPrefix(dir, parent+"/")
 }
 
 // cleanWorkDir cleans a directory relative to the workspace, with "" for
@@ -202,7 +208,7 @@ func (jc *jobCredentials) cloneAt(i int, cmd *shellCmd, dir string) *gitClone {
 				continue
 			}
 			gc.step, gc.dir = k, cleanWorkDir(path.Join(base, gc.dir))
-			if dir == gc.dir || strings.HasPrefix(dir, gc.dir+"/") || gc.dir == "" {
+			if inDir(dir, gc.dir) {
 				best = gc
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 
@@ -40,6 +41,8 @@ func checkBuildDepsInFinal(f *File, _ any) []Finding {
 		return nil // a single-stage build needs its tools where it is
 	}
 	final := df.Final()
+	// worked out once, for the first COPY of node_modules
+	runsNode := sync.OnceValue(func() bool { return stageRunsNode(g, final) })
 	var out []Finding
 	for i := range final.Steps {
 		s := &final.Steps[i]
@@ -66,11 +69,11 @@ func checkBuildDepsInFinal(f *File, _ any) []Finding {
 					final.DisplayName(), strings.Join(bad, ", "), text.Plural(len(bad), "it", "them"))})
 			}
 		case *instructions.CopyCommand:
-			if stageRunsNode(g, final) {
-				continue // a node server needs its node_modules at run time
-			}
 			for _, src := range c.SourcePaths {
 				if slices.Contains(strings.Split(path.Clean(src), "/"), "node_modules") {
+					if runsNode() {
+						break // a node server needs its node_modules at run time
+					}
 					from := ""
 					if c.From != "" {
 						from = " from " + c.From

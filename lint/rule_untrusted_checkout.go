@@ -341,11 +341,6 @@ func checkoutDir(s *RepoStep) string {
 	return ""
 }
 
-// inDir reports whether dir is parent or dir itself.
-func inDir(dir, parent string) bool {
-	return parent == "" || dir == parent || strings.HasPrefix(dir, parent+"/")
-}
-
 // treeOwning returns the checkout that owns dir: the deepest directory
 // that holds it, the latest among equals.
 func treeOwning(trees []workspaceTree, dir string) *workspaceTree {
