@@ -173,6 +173,8 @@ type builder struct {
 	ociStores map[string]content.Store
 	session   []session.Attachable
 	sharedKey string
+	// cacheSpec is the parsed --cache spec (nil without one)
+	cacheSpec *stagegraph.CacheSpec
 	// localStore is the store the per-stage entries of a type=local
 	// --cache share ("" for other types)
 	localStore string
@@ -228,13 +230,13 @@ func Build(ctx context.Context, c *client.Client, opts BuildOptions) (*BuildResu
 	if target.Name == "" && target != g.Stages[len(g.Stages)-1] {
 		return nil, usageErr("target %q is an unnamed stage; BuildKit can only target named stages (FROM ... AS name)", opts.Target)
 	}
-	jobs, err := solveWaves(g, target, opts)
+	jobs, spec, err := solveWaves(g, target, opts)
 	if err != nil {
 		return nil, err
 	}
 
-	b := &builder{c: c, opts: opts, coll: newCollector()}
-	if spec, err := stagegraph.ParseCacheSpec(opts.Cache); err == nil && spec.Type == "local" {
+	b := &builder{c: c, opts: opts, coll: newCollector(), cacheSpec: spec}
+	if spec != nil && spec.Type == "local" {
 		b.localStore = filepath.Clean(spec.Attrs["dir"])
 	}
 	if err := b.prepare(); err != nil {
@@ -338,8 +340,8 @@ func classifyFailure(ctx context.Context, err error, stage, addr string, rep *Re
 // solveWaves returns the ordered solves of a build, grouped into waves: with
 // a --cache spec, one solve per named stage of the cache plan (the solves of
 // a wave run in parallel), then the target's solve; without, the target's
-// solve alone.
-func solveWaves(g *stagegraph.StageGraph, target *stagegraph.Stage, opts BuildOptions) ([][]solveJob, error) {
+// solve alone. It returns the parsed --cache spec too (nil without one).
+func solveWaves(g *stagegraph.StageGraph, target *stagegraph.Stage, opts BuildOptions) ([][]solveJob, *stagegraph.CacheSpec, error) {
 	finalTarget := target.Name
 	if target == g.Stages[len(g.Stages)-1] && target.Name == "" {
 		finalTarget = ""
@@ -347,19 +349,19 @@ func solveWaves(g *stagegraph.StageGraph, target *stagegraph.Stage, opts BuildOp
 	fj := solveJob{stage: target, target: finalTarget, outputs: opts.Exports, final: true,
 		imports: slices.Clone(opts.CacheFrom), exports: slices.Clone(opts.CacheTo)}
 	if opts.Cache == "" {
-		return [][]solveJob{{fj}}, nil
+		return [][]solveJob{{fj}}, nil, nil
 	}
 	spec, err := stagegraph.ParseCacheSpec(opts.Cache)
 	if err != nil {
-		return nil, usageErr("--cache: %v", err)
+		return nil, nil, usageErr("--cache: %v", err)
 	}
 	cachePlan, err := g.CachePlan(opts.Target)
 	if err != nil {
-		return nil, usageErr("%v", err)
+		return nil, nil, usageErr("%v", err)
 	}
 	waves, err := g.Waves(opts.Target)
 	if err != nil {
-		return nil, usageErr("%v", err)
+		return nil, nil, usageErr("%v", err)
 	}
 	entryOf := func(name string) (imp, exp client.CacheOptionsEntry) {
 		ia, ea := spec.ForStage(name)
@@ -432,7 +434,7 @@ func solveWaves(g *stagegraph.StageGraph, target *stagegraph.Stage, opts BuildOp
 	}
 	fj.exports = append(fj.exports, exp)
 	out = append(out, []solveJob{fj})
-	return out, nil
+	return out, &spec, nil
 }
 
 // cacheEntry completes a stage's cache attributes for BuildKit: exports
@@ -774,10 +776,8 @@ func (b *builder) report(g *stagegraph.StageGraph, target *stagegraph.Stage, job
 	rep := b.coll.report(infos)
 	rep.Target = target.DisplayName()
 	rep.Builder = b.opts.Builder
-	if b.opts.Cache != "" {
-		if spec, err := stagegraph.ParseCacheSpec(b.opts.Cache); err == nil {
-			rep.Cache = spec.Type
-		}
+	if b.cacheSpec != nil {
+		rep.Cache = b.cacheSpec.Type
 	}
 	for _, wave := range jobs {
 		var names []string

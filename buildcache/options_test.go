@@ -276,7 +276,7 @@ func TestSolveWaves(t *testing.T) {
 			"[base<base>base][builder<builder,base>builder][bundle<bundle,base,builder>bundle npm<npm,base,builder>npm][assets<assets,base,builder,bundle,npm>assets][main<main,base,builder,bundle,npm,assets>main]"},
 	} {
 		tc.opts.Getenv = getenv
-		jobs, err := solveWaves(g, target, tc.opts)
+		jobs, _, err := solveWaves(g, target, tc.opts)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
@@ -288,7 +288,7 @@ func TestSolveWaves(t *testing.T) {
 			t.Errorf("%s: the last solve is not the target: %+v", tc.name, last)
 		}
 	}
-	if _, err := solveWaves(g, target, BuildOptions{Cache: "type=nope", Getenv: getenv}); err == nil {
+	if _, _, err := solveWaves(g, target, BuildOptions{Cache: "type=nope", Getenv: getenv}); err == nil {
 		t.Errorf("a bad cache spec was accepted")
 	}
 }

@@ -11,13 +11,11 @@ import (
 type Request struct {
 	// Args are the path arguments; a single "-" lints Stdin.
 	Args []string
-	// Stdin is read for "-", up to one byte over MaxFileSize (the engine
-	// reports a file that is too large).
+	// Stdin is read for "-", up to one byte over Options.MaxFileSize (the
+	// engine reports a file that is too large).
 	Stdin io.Reader
 	// StdinFilename is the file name reported for Stdin.
 	StdinFilename string
-	// MaxFileSize is the largest file linted, in bytes.
-	MaxFileSize int64
 	// Fix, when set, fixes what it selects and lints what remains.
 	Fix *FixOptions
 	// ShowFixes attaches each finding's verified fix (without Fix).
@@ -54,7 +52,7 @@ func (l *Linter) Run(ctx context.Context, req Request) (*Outcome, error) {
 	stdin := len(req.Args) == 1 && req.Args[0] == "-"
 	if stdin {
 		var err error
-		if src, err = io.ReadAll(io.LimitReader(req.Stdin, req.MaxFileSize+1)); err != nil {
+		if src, err = io.ReadAll(io.LimitReader(req.Stdin, l.opts.MaxFileSize+1)); err != nil {
 			return nil, &StdinError{Err: err}
 		}
 	}

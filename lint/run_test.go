@@ -28,7 +28,7 @@ func TestRun(t *testing.T) {
 	}
 	ctx := context.Background()
 	stdin := func(fix *FixOptions) Request {
-		return Request{Args: []string{"-"}, Stdin: bytes.NewReader(src), StdinFilename: "ci.yml", MaxFileSize: DefaultMaxFileSize, Fix: fix}
+		return Request{Args: []string{"-"}, Stdin: bytes.NewReader(src), StdinFilename: "ci.yml", Fix: fix}
 	}
 
 	o, err := l.Run(ctx, stdin(nil))

@@ -64,7 +64,7 @@ func runLint(cmd *cobra.Command, args []string, fl *lintFlags) error {
 	if err != nil {
 		return err
 	}
-	req.Args, req.Stdin, req.MaxFileSize, req.ShowFixes = args, cmd.InOrStdin(), fl.check.MaxFileSize, fl.check.ShowFixes
+	req.Args, req.Stdin, req.ShowFixes = args, cmd.InOrStdin(), fl.check.ShowFixes
 	if req.Fix, err = fl.fixes.options(); err != nil {
 		return err
 	}
