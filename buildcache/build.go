@@ -183,8 +183,11 @@ type builder struct {
 	collectMu sync.Mutex
 	collect   []localEntry
 	coll      *collector
-	status    chan *client.SolveStatus
-	statusWG  sync.WaitGroup
+	// ran is where the stages whose steps ran are noted, when solves
+	// wait for them (see solveAtOnce); nil in waves
+	ran      *stepsRan
+	status   chan *client.SolveStatus
+	statusWG sync.WaitGroup
 }
 
 // Build builds opts.Target on the daemon behind c. With a cache spec, it
@@ -265,38 +268,14 @@ func Build(ctx context.Context, c *client.Client, opts BuildOptions) (*BuildResu
 		_, _ = disp.UpdateFrom(context.WithoutCancel(ctx), b.status)
 	}()
 
-	var final *client.SolveResponse
-	var failed error
-	var failedStage string
-	schedule := jobs
-	if !opts.SolveInWaves {
-		schedule = [][]solveJob{slices.Concat(jobs...)}
+	var solved solvesOutcome
+	if opts.SolveInWaves {
+		solved = b.solveInWaves(ctx, jobs)
+	} else {
+		b.ran = newStepsRan()
+		solved = b.solveAtOnce(ctx, g, slices.Concat(jobs...))
 	}
-	for _, wave := range schedule {
-		eg, wctx := errgroup.WithContext(ctx)
-		var mu sync.Mutex
-		for _, j := range wave {
-			eg.Go(func() error {
-				resp, err := b.solve(wctx, j)
-				if err != nil {
-					mu.Lock()
-					if failed == nil || (errors.Is(failed, context.Canceled) && !errors.Is(err, context.Canceled)) {
-						failed, failedStage = err, j.stage.DisplayName()
-					}
-					mu.Unlock()
-					return err
-				}
-				if j.final {
-					final = resp
-				}
-				return nil
-			})
-		}
-		_ = eg.Wait()
-		if failed != nil {
-			break
-		}
-	}
+	final, failed, failedStage := solved.final, solved.failed, solved.failedStage
 	b.statusWG.Wait()
 	close(b.status)
 	<-dispDone
@@ -306,7 +285,7 @@ func Build(ctx context.Context, c *client.Client, opts BuildOptions) (*BuildResu
 	}
 
 	b.coll.succeeded = failed == nil
-	rep := b.report(g, target, jobs)
+	rep := b.report(g, target, jobs, solved.kept)
 	rep.Started = start
 	rep.Seconds = round2(time.Since(start).Seconds())
 	if failed != nil {
@@ -320,6 +299,48 @@ func Build(ctx context.Context, c *client.Client, opts BuildOptions) (*BuildResu
 		rep.ImageDigest = res.ImageDigest
 	}
 	return res, nil
+}
+
+// solvesOutcome is what the solves of a build came to.
+type solvesOutcome struct {
+	// final is the target's response.
+	final *client.SolveResponse
+	// failed is the first failure, of a solve of failedStage.
+	failed      error
+	failedStage string
+	// kept are the stages that kept their entry without a solve.
+	kept []*stagegraph.Stage
+}
+
+// solveInWaves runs the solves of jobs one dependency wave after another,
+// the solves of a wave at once.
+func (b *builder) solveInWaves(ctx context.Context, jobs [][]solveJob) (out solvesOutcome) {
+	for _, wave := range jobs {
+		eg, wctx := errgroup.WithContext(ctx)
+		var mu sync.Mutex
+		for _, j := range wave {
+			eg.Go(func() error {
+				resp, err := b.solve(wctx, j)
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					if out.failed == nil || (errors.Is(out.failed, context.Canceled) && !errors.Is(err, context.Canceled)) {
+						out.failed, out.failedStage = err, j.stage.DisplayName()
+					}
+					return err
+				}
+				if j.final {
+					out.final = resp
+				}
+				return nil
+			})
+		}
+		_ = eg.Wait()
+		if out.failed != nil {
+			break
+		}
+	}
+	return out
 }
 
 // classifyFailure turns a solve error into an *UnreachableError or a *BuildError.
@@ -632,6 +653,9 @@ func (b *builder) solve(ctx context.Context, j solveJob) (*client.SolveResponse,
 		defer b.statusWG.Done()
 		for s := range ch {
 			b.coll.add(id, s)
+			if b.ran != nil {
+				b.ran.note(b.coll.ranStages(id, s))
+			}
 			b.status <- s
 		}
 	}()
@@ -737,7 +761,7 @@ func localCachePresent(dir string) bool {
 }
 
 // report assembles the build's report.
-func (b *builder) report(g *stagegraph.StageGraph, target *stagegraph.Stage, jobs [][]solveJob) *Report {
+func (b *builder) report(g *stagegraph.StageGraph, target *stagegraph.Stage, jobs [][]solveJob, kept []*stagegraph.Stage) *Report {
 	b.coll.mu.Lock()
 	solveOf := map[string]string{} // stage display name -> id of its own solve
 	for id, st := range b.coll.stageOf {
@@ -756,16 +780,20 @@ func (b *builder) report(g *stagegraph.StageGraph, target *stagegraph.Stage, job
 	}
 	var infos []stageInfo
 	for _, st := range g.NeededBy(target) {
-		si := stageInfo{name: st.DisplayName(), label: stageLabel(g, st), cacheTo: exportOf[st]}
+		si := stageInfo{name: st.DisplayName(), label: stageLabel(g, st), cacheTo: exportOf[st], kept: slices.Contains(kept, st)}
 		for _, d := range st.Deps {
 			si.deps = append(si.deps, d.DisplayName())
 		}
-		// the solve that built the stage: its own, else the first one
-		// whose stage needs it
+		// the solve that built the stage: its own, else the target's when
+		// its entry was kept (the target's solve found its steps first),
+		// else the first one that ran and whose stage needs it
 		si.solve = solveOf[st.DisplayName()]
+		if si.solve == "" && si.kept {
+			si.solve = solveOf[target.DisplayName()]
+		}
 		if si.solve == "" {
 			for _, s := range solved {
-				if slices.Contains(g.NeededBy(s), st) {
+				if solveOf[s.DisplayName()] != "" && slices.Contains(g.NeededBy(s), st) {
 					si.solve = solveOf[s.DisplayName()]
 					break
 				}

@@ -256,16 +256,36 @@ func TestPerStageCacheFreshDaemon(t *testing.T) {
 				change change
 				want   []string // the stages that must re-execute, and only them
 				clean  []string // the stages that must not execute a single step
+				kept   []string // the stages whose local entry is kept without a solve
 			}{
-				{changeCode, nil, []string{"bundle", "npm"}},
-				{changeYarn, []string{"assets", "main", "npm"}, nil},
-				{changeGemfile, []string{"assets", "bundle", "main"}, nil},
+				{changeCode, nil, []string{"bundle", "npm"}, []string{"base", "builder", "bundle", "npm"}},
+				{changeYarn, []string{"assets", "main", "npm"}, nil, []string{"base", "builder", "bundle"}},
+				{changeGemfile, []string{"assets", "bundle", "main"}, nil, []string{"base", "builder", "npm"}},
 			} {
 				a.apply(t, tc.change, 0)
+				before := entryVersions(t, cache)
 				d := buildkittest.StartDaemon(t, svc.Buildkitd)
 				r := a.build(t, d.Addr, cache)
 				d.Stop()
 				t.Logf("%s change on a fresh daemon:\n%s", tc.change, table(r))
+				// an entry is exported again exactly when a step of its
+				// stage ran; a kept one is what it was
+				after := entryVersions(t, cache)
+				var kept []string
+				for _, s := range r.Stages {
+					if s.EntryKept {
+						kept = append(kept, s.Name)
+					}
+					if s.EntryKept && after[s.Name] != before[s.Name] {
+						t.Errorf("%s change: stage %s's entry was kept, but it changed", tc.change, s.Name)
+					}
+					if !s.EntryKept && after[s.Name] == before[s.Name] {
+						t.Errorf("%s change: stage %s's entry was not kept, but it is unchanged", tc.change, s.Name)
+					}
+				}
+				if strings.Join(kept, ",") != strings.Join(tc.kept, ",") {
+					t.Errorf("%s change: kept entries of %v, want %v", tc.change, kept, tc.kept)
+				}
 				if n := r.CacheWarnings(); n != 0 {
 					t.Errorf("%s change: cache warnings: %v", tc.change, r.Warnings)
 				}
@@ -289,6 +309,35 @@ func TestPerStageCacheFreshDaemon(t *testing.T) {
 			}
 		})
 	}
+}
+
+// entryVersions returns a version of each stage's entry of a cache spec,
+// by stage: the index.json of a type=local entry, the manifest digest of a
+// type=registry one.
+func entryVersions(t *testing.T, cache string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	if dir, ok := strings.CutPrefix(cache, "type=local,dir="); ok {
+		ents, _ := os.ReadDir(dir)
+		for _, e := range ents {
+			if b, err := os.ReadFile(filepath.Join(dir, e.Name(), "index.json")); err == nil {
+				out[e.Name()] = string(b)
+			}
+		}
+		return out
+	}
+	ref, ok := strings.CutPrefix(cache, "type=registry,ref=")
+	if !ok {
+		t.Fatalf("entryVersions: cache %s", cache)
+	}
+	host, repo, _ := strings.Cut(ref, "/")
+	for _, stage := range []string{"base", "builder", "bundle", "npm", "assets", "main"} {
+		var dg string
+		if err := registryGet(host, repo, "/manifests/cache-"+stage, &dg); err == nil {
+			out[stage] = dg
+		}
+	}
+	return out
 }
 
 // TestPerStageCacheEviction deletes npm's entry from a local cache (a

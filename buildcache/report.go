@@ -42,7 +42,8 @@ type Report struct {
 	// Waves are the build's solves, one per stage with its own cache entry,
 	// grouped in dependency waves; the last wave is the target. The solves
 	// ran all at once (one wave after the other with
-	// BuildOptions.SolveInWaves).
+	// BuildOptions.SolveInWaves); a stage whose entry was kept
+	// (StageReport.EntryKept) had no solve.
 	Waves [][]string `json:"waves,omitempty"`
 	// Stages are the stages of the target, in Dockerfile order.
 	Stages []*StageReport `json:"stages"`
@@ -81,8 +82,12 @@ type StageReport struct {
 	// CacheFrom are the cache entries imported for the solve that built it
 	// and that loaded.
 	CacheFrom []string `json:"cache_from,omitempty"`
-	// CacheTo is the cache entry it exported, if it had one.
+	// CacheTo is its own cache entry, if it has one.
 	CacheTo string `json:"cache_to,omitempty"`
+	// EntryKept is true when its entry was left as it was, without a solve
+	// of its own: the entry was present and none of the stage's steps ran
+	// in the build, so exporting it again would write the same entry.
+	EntryKept bool `json:"entry_kept,omitempty"`
 	// Details lists its steps.
 	Details []StepReport `json:"details,omitempty"`
 }
@@ -259,6 +264,43 @@ func (c *collector) add(id string, ss *client.SolveStatus) {
 	}
 }
 
+// ranStages returns the labels of the stages whose steps run in solve id
+// according to one of its status messages, already added: a step that
+// started in that solve without being reported cached there. (BuildKit
+// reports a cache hit as cached when the step starts, and then the loading
+// of its result with progress that is not marked cached; a step that runs
+// starts without it.)
+func (c *collector) ranStages(id string, ss *client.SolveStatus) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for _, v := range ss.Vertexes {
+		if v.Started == nil {
+			continue
+		}
+		if sv := c.solves[id][v.Digest]; sv == nil || sv.cached {
+			continue
+		}
+		if label, _, ok := parseStepName(v.Name); ok {
+			out = append(out, label)
+		}
+	}
+	return out
+}
+
+// reported reports whether any solve reported a step of the stage with
+// this label.
+func (c *collector) reported(label string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, name := range c.names {
+		if l, _, ok := parseStepName(name); ok && l == label {
+			return true
+		}
+	}
+	return false
+}
+
 // addWarning records a warning of gantry's own, such as a local cache entry
 // it could not use.
 func (c *collector) addWarning(w Warning) {
@@ -424,6 +466,7 @@ type stageInfo struct {
 	// solve is the id of the solve in which the stage was built first.
 	solve   string
 	cacheTo string
+	kept    bool // its entry was kept without a solve
 }
 
 // report builds the Report from everything collected.
@@ -435,7 +478,7 @@ func (c *collector) report(stages []stageInfo) *Report {
 	byLabel := map[string]*StageReport{}
 	first := map[string]struct{ s, e *time.Time }{}
 	for _, si := range stages {
-		sr := &StageReport{Name: si.name, Deps: si.deps, CacheTo: si.cacheTo}
+		sr := &StageReport{Name: si.name, Deps: si.deps, CacheTo: si.cacheTo, EntryKept: si.kept}
 		r.Stages = append(r.Stages, sr)
 		byLabel[si.label] = sr
 	}
@@ -624,6 +667,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if kept := r.keptEntries(); len(kept) > 0 {
+		fmt.Fprintf(w, "kept as they were (no step of theirs ran): the cache entries of %s\n", strings.Join(kept, ", "))
+	}
 	for _, wn := range r.Warnings {
 		where := ""
 		if wn.Stage != "" {
@@ -639,6 +685,17 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
+}
+
+// keptEntries names the stages whose cache entry was kept without a solve.
+func (r *Report) keptEntries() []string {
+	var out []string
+	for _, s := range r.Stages {
+		if s.EntryKept {
+			out = append(out, s.Name)
+		}
+	}
+	return out
 }
 
 // Markdown renders the report for a GitHub job summary: the stage graph in

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"text/tabwriter"
 	"time"
@@ -234,8 +235,12 @@ func BenchmarkCacheStrategies(b *testing.B) {
 	svc := buildkittest.Get(b)
 	// results[app][strategy][scenario] are the rounds' measurements
 	results := map[string]map[string][][]measurement{}
+	apps := benchApps
+	if only := os.Getenv("BENCH_APPS"); only != "" {
+		apps = slices.DeleteFunc(slices.Clone(benchApps), func(a benchApp) bool { return !slices.Contains(strings.Split(only, ","), a.name) })
+	}
 	for range b.N {
-		for _, ba := range benchApps {
+		for _, ba := range apps {
 			if results[ba.name] == nil {
 				results[ba.name] = map[string][][]measurement{}
 			}
@@ -250,7 +255,7 @@ func BenchmarkCacheStrategies(b *testing.B) {
 			}
 		}
 	}
-	for _, ba := range benchApps {
+	for _, ba := range apps {
 		printResults(ba, results[ba.name], b.N)
 	}
 }

@@ -1,0 +1,185 @@
+package buildcache
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/moby/buildkit/client"
+
+	"github.com/gantry-ci/gantry/stagegraph"
+)
+
+// This file schedules the solves of a build that runs them at once (the
+// default; see BuildOptions.SolveInWaves). Most solves of a rebuild only
+// export an entry that is already there: after a code change, the solves of
+// base, builder, bundle and npm find every step in the cache and write the
+// same entry again, and on two cores those exports compete with the steps
+// that do run. So the solve of a stage whose entry exists waits (waitable)
+// until a step of that stage runs in another solve; a stage none of whose
+// steps ran keeps its entry and has no solve at all.
+
+// solveResult is one finished solve.
+type solveResult struct {
+	job  solveJob
+	resp *client.SolveResponse
+	err  error
+}
+
+// stepsRan records the stages (by their label in step names) whose steps
+// ran in some solve of the build, and wakes the scheduler when one is new.
+type stepsRan struct {
+	mu     sync.Mutex
+	stages map[string]bool
+	fresh  []string
+	wake   chan struct{}
+}
+
+func newStepsRan() *stepsRan {
+	return &stepsRan{stages: map[string]bool{}, wake: make(chan struct{}, 1)}
+}
+
+// note records stages whose steps ran (see collector.ranStages).
+func (s *stepsRan) note(labels []string) {
+	if len(labels) == 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, label := range labels {
+		if s.stages[label] {
+			continue
+		}
+		s.stages[label] = true
+		s.fresh = append(s.fresh, label)
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// take returns the stages noted since the last take.
+func (s *stepsRan) take() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.fresh
+	s.fresh = nil
+	return out
+}
+
+// ran reports whether a step of the stage ran.
+func (s *stepsRan) ran(label string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stages[label]
+}
+
+// waitable reports, by index in jobs (the target's last), which solves may
+// wait for a step of their stage to run: not the target's, each exporting
+// one local or registry entry that exists, when the target's own entry
+// exists too. The target's solve then finds those stages' steps in the
+// target's entry (every entry is mode=max, so it holds its ancestors'
+// steps). Without the target's entry, every solve runs at once as before,
+// each with its own entry or its fallbacks (see fallbackEntry).
+func (b *builder) waitable(ctx context.Context, jobs []solveJob) []bool {
+	out := make([]bool, len(jobs))
+	final := jobs[len(jobs)-1]
+	if b.opts.NoCache || len(final.exports) == 0 {
+		return out
+	}
+	var es []client.CacheOptionsEntry
+	var idx []int
+	for i, j := range jobs[:len(jobs)-1] {
+		if len(j.exports) == 1 && (j.exports[0].Type == "local" || j.exports[0].Type == "registry") {
+			es = append(es, j.exports[0])
+			idx = append(idx, i)
+		}
+	}
+	if len(es) == 0 {
+		return out
+	}
+	es = append(es, final.exports[len(final.exports)-1]) // the target's entry (see solveWaves)
+	present := b.entriesPresent(ctx, es)
+	if !present[len(es)-1] {
+		return out
+	}
+	for k, i := range idx {
+		out[i] = present[k]
+	}
+	return out
+}
+
+// solveAtOnce runs the solves of jobs at once, except the waitable ones:
+// each of those starts when a step of its stage runs in another solve, or
+// once the other solves are done if its stage had no step reported. It
+// records the stages that kept their entry without a solve.
+func (b *builder) solveAtOnce(ctx context.Context, g *stagegraph.StageGraph, jobs []solveJob) (out solvesOutcome) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := make(chan solveResult)
+	running := 0
+	launch := func(j solveJob) {
+		running++
+		go func() {
+			resp, err := b.solve(ctx, j)
+			results <- solveResult{j, resp, err}
+		}()
+	}
+	// the target's solve starts first: it never waits, and the lookups
+	// of the entries (a registry's answers) need not delay it
+	launch(jobs[len(jobs)-1])
+	waiting := map[string]solveJob{} // by the stage's label in step names
+	var order []string
+	canWait := b.waitable(ctx, jobs)
+	for i, j := range jobs[:len(jobs)-1] {
+		if canWait[i] {
+			label := stageLabel(g, j.stage)
+			waiting[label] = j
+			order = append(order, label)
+			continue
+		}
+		launch(j)
+	}
+	start := func(label string) {
+		if j, ok := waiting[label]; ok && out.failed == nil {
+			delete(waiting, label)
+			launch(j)
+		}
+	}
+	for running > 0 {
+		for running > 0 {
+			select {
+			case <-b.ran.wake:
+				for _, label := range b.ran.take() {
+					start(label)
+				}
+			case r := <-results:
+				running--
+				switch {
+				case r.err != nil:
+					if out.failed == nil || (errors.Is(out.failed, context.Canceled) && !errors.Is(r.err, context.Canceled)) {
+						out.failed, out.failedStage = r.err, r.job.stage.DisplayName()
+					}
+					cancel()
+				case r.job.final:
+					out.final = r.resp
+				}
+			}
+		}
+		// every status of the finished solves is in: a waiting stage whose
+		// steps ran, or that no solve reported, exports its entry now
+		b.statusWG.Wait()
+		for _, label := range order {
+			if _, ok := waiting[label]; ok && (b.ran.ran(label) || !b.coll.reported(label)) {
+				start(label)
+			}
+		}
+	}
+	for _, label := range order {
+		if j, ok := waiting[label]; ok && out.failed == nil {
+			out.kept = append(out.kept, j.stage)
+		}
+	}
+	return out
+}
