@@ -668,7 +668,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		return err
 	}
 	if kept := r.keptEntries(); len(kept) > 0 {
-		fmt.Fprintf(w, "kept as they were (no step of theirs ran): the cache entries of %s\n", strings.Join(kept, ", "))
+		fmt.Fprintf(w, "cache entries kept as they were (none of their steps ran): %s\n", strings.Join(kept, ", "))
 	}
 	for _, wn := range r.Warnings {
 		where := ""
