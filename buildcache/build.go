@@ -654,7 +654,7 @@ func (b *builder) solve(ctx context.Context, j solveJob) (*client.SolveResponse,
 		for s := range ch {
 			b.coll.add(id, s)
 			if b.ran != nil {
-				b.ran.note(b.coll.ranStages(id, s))
+				b.ran.note(ranStages(s))
 			}
 			b.status <- s
 		}

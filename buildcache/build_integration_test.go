@@ -311,6 +311,50 @@ func TestPerStageCacheFreshDaemon(t *testing.T) {
 	}
 }
 
+// TestPerStageCacheOtherTarget builds the assets target after a
+// Gemfile.lock change (a test job, say), which exports the entries of bundle
+// and assets but not main's; then main on a fresh daemon. main's entry no
+// longer covers bundle's, so bundle's solve must not wait for a step of
+// bundle to run: it runs at once with its own entry, and bundle install
+// does not run again.
+func TestPerStageCacheOtherTarget(t *testing.T) {
+	svc := buildkittest.Get(t)
+	a := newApp(t, svc)
+	cache := "type=local,dir=" + filepath.Join(t.TempDir(), "cache")
+	d := buildkittest.StartDaemon(t, svc.Buildkitd)
+	a.build(t, d.Addr, cache)
+	d.Stop()
+
+	a.apply(t, changeGemfile, 0)
+	d = buildkittest.StartDaemon(t, svc.Buildkitd)
+	r := a.build(t, d.Addr, cache, func(o *buildcache.BuildOptions) { o.Target = "assets" })
+	d.Stop()
+	t.Logf("assets after a Gemfile.lock change:\n%s", table(r))
+	if s := r.Stage("bundle"); s == nil || s.Executed == 0 {
+		t.Fatalf("stage bundle: %+v; want it run for the new Gemfile.lock", s)
+	}
+
+	d = buildkittest.StartDaemon(t, svc.Buildkitd)
+	r = a.build(t, d.Addr, cache)
+	d.Stop()
+	t.Logf("main on a fresh daemon:\n%s", table(r))
+	if s := r.Stage("bundle"); s == nil || s.Executed != 0 || s.EntryKept {
+		t.Errorf("stage bundle: %+v; want every step from its own entry, in a solve of its own", s)
+	}
+	if got := executedStages(r); strings.Join(got, ",") != "main" {
+		t.Errorf("executed stages %v, want [main]", got)
+	}
+	var kept []string
+	for _, s := range r.Stages {
+		if s.EntryKept {
+			kept = append(kept, s.Name)
+		}
+	}
+	if strings.Join(kept, ",") != "base,builder,npm" {
+		t.Errorf("kept entries of %v, want [base builder npm]", kept)
+	}
+}
+
 // entryVersions returns a version of each stage's entry of a cache spec,
 // by stage: the index.json of a type=local entry, the manifest digest of a
 // type=registry one.

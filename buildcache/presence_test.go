@@ -4,13 +4,16 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/session"
 	"github.com/moby/buildkit/session/auth"
+	"github.com/opencontainers/go-digest"
 	"google.golang.org/grpc"
 )
 
@@ -31,9 +34,12 @@ func (f *fakeAuth) Credentials(_ context.Context, req *auth.CredentialsRequest) 
 	return &auth.CredentialsResponse{Username: f.user, Secret: f.secret}, nil
 }
 
-// TestEntriesPresent looks registry entries up with the session's
-// credentials against a registry that wants them, and local entries on disk.
-func TestEntriesPresent(t *testing.T) {
+// TestLookupEntries reads registry entries with the session's credentials
+// from a registry that wants them, and local entries from disk.
+func TestLookupEntries(t *testing.T) {
+	manifest := `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",` +
+		`"config":{"mediaType":"application/vnd.buildkit.cacheconfig.v0","digest":"sha256:` + strings.Repeat("c", 64) + `","size":1},` +
+		`"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:` + strings.Repeat("a", 64) + `","size":1}]}`
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if u, p, ok := r.BasicAuth(); !ok || u != "ci" || p != "s3cret" {
 			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
@@ -43,10 +49,9 @@ func TestEntriesPresent(t *testing.T) {
 		if r.URL.Path == "/v2/" {
 			return
 		}
-		if r.Method == http.MethodHead && r.URL.Path == "/v2/team/app/manifests/cache-bundle" {
+		if r.URL.Path == "/v2/team/app/manifests/cache-bundle" {
 			w.Header().Set("Content-Type", "application/vnd.oci.image.manifest.v1+json")
-			w.Header().Set("Docker-Content-Digest", "sha256:"+strings.Repeat("a", 64))
-			w.Header().Set("Content-Length", "2")
+			w.Write([]byte(manifest))
 			return
 		}
 		w.WriteHeader(http.StatusNotFound)
@@ -56,10 +61,9 @@ func TestEntriesPresent(t *testing.T) {
 	reg := func(stage string) client.CacheOptionsEntry {
 		return client.CacheOptionsEntry{Type: "registry", Attrs: map[string]string{"ref": host + "/team/app:cache-" + stage}}
 	}
-	dir := t.TempDir()
 	entries := []client.CacheOptionsEntry{
 		reg("bundle"), reg("npm"),
-		{Type: "local", Attrs: map[string]string{"dest": dir + "/bundle"}},
+		{Type: "local", Attrs: map[string]string{"dest": t.TempDir() + "/bundle"}},
 		{Type: "gha", Attrs: map[string]string{"scope": "bundle"}},
 	}
 	for _, tc := range []struct {
@@ -67,23 +71,75 @@ func TestEntriesPresent(t *testing.T) {
 		login *fakeAuth
 		want  string
 	}{
-		{"the session's login", &fakeAuth{user: "ci", secret: "s3cret"}, "true false false false"},
-		{"a wrong login", &fakeAuth{user: "ci", secret: "nope"}, "false false false false"},
-		{"no login", &fakeAuth{}, "false false false false"},
+		{"the session's login", &fakeAuth{user: "ci", secret: "s3cret"}, "1 0 0 0"},
+		{"a wrong login", &fakeAuth{user: "ci", secret: "nope"}, "0 0 0 0"},
+		{"no login", &fakeAuth{}, "0 0 0 0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := &builder{session: []session.Attachable{tc.login}}
-			got := b.entriesPresent(context.Background(), entries)
-			var words []string
-			for _, p := range got {
-				words = append(words, map[bool]string{true: "true", false: "false"}[p])
+			got := b.lookupEntries(context.Background(), entries)
+			var counts []string
+			for _, e := range got {
+				counts = append(counts, strconv.Itoa(len(e)))
 			}
-			if strings.Join(words, " ") != tc.want {
-				t.Errorf("present: %v, want %s", got, tc.want)
+			if strings.Join(counts, " ") != tc.want {
+				t.Errorf("blobs per entry: %v, want %s", counts, tc.want)
+			}
+			if got[0] != nil && !got[0]["sha256:"+strings.Repeat("a", 64)] {
+				t.Errorf("bundle's entry: %v; want its layer", got[0])
 			}
 			if len(tc.login.hosts) == 0 || tc.login.hosts[0] != host {
 				t.Errorf("credentials asked for %v, want %s", tc.login.hosts, host)
 			}
 		})
+	}
+	// Docker Hub's credentials are asked for under the name BuildKit uses
+	login := &fakeAuth{}
+	(&builder{session: []session.Attachable{login}}).sessionAuth(context.Background(), "index.docker.io")
+	if len(login.hosts) != 1 || login.hosts[0] != "registry-1.docker.io" {
+		t.Errorf("Docker Hub credentials asked for %v", login.hosts)
+	}
+}
+
+// TestEntryCovers: a stage's entry may wait only when the target's entry
+// names every blob of it.
+func TestEntryCovers(t *testing.T) {
+	target := parseEntryManifest([]byte(`{"layers":[{"digest":"a"},{"digest":"b"},{"digest":"c"}]}`))
+	for _, tc := range []struct {
+		stage entryBlobs
+		want  bool
+	}{
+		{parseEntryManifest([]byte(`{"layers":[{"digest":"a"},{"digest":"b"}]}`)), true},
+		{parseEntryManifest([]byte(`{"manifests":[{"digest":"a"}]}`)), true},
+		{parseEntryManifest([]byte(`{"layers":[{"digest":"a"},{"digest":"d"}]}`)), false}, // the stage changed since
+		{parseEntryManifest([]byte(`not json`)), false},
+		{nil, false},
+	} {
+		if got := target.covers(tc.stage); got != tc.want {
+			t.Errorf("covers(%v) = %v, want %v", tc.stage, got, tc.want)
+		}
+	}
+	if entryBlobs(nil).covers(target) {
+		t.Error("a missing target entry covers nothing")
+	}
+}
+
+// TestRanStages: only a step that starts unmarked as cached, with inputs,
+// counts as run; a cache hit, a source (FROM an image) and the pull of a
+// cached step's lazy layers do not.
+func TestRanStages(t *testing.T) {
+	now := time.Now()
+	in := []digest.Digest{"sha256:" + digest.Digest(strings.Repeat("1", 64))}
+	st := &client.SolveStatus{Vertexes: []*client.Vertex{
+		{Name: "[bundle 2/2] RUN bundle install", Inputs: in, Started: &now, Cached: true},
+		{Name: "[bundle 2/2] RUN bundle install", Started: &now},                  // a lazy layer's pull
+		{Name: "[base 1/6] FROM docker.io/library/ruby:3.3", Started: &now},       // a source
+		{Name: "[npm 1/2] COPY package.json yarn.lock ./", Inputs: in},            // not started yet
+		{Name: "[assets 1/4] COPY . .", Inputs: in, Started: &now},                // runs
+		{Name: "[internal] load build context", Inputs: in, Started: &now},        // not a step
+		{Name: "[main 2/5] COPY . .", Inputs: in, Started: &now, Completed: &now}, // ran
+	}}
+	if got := strings.Join(ranStages(st), ","); got != "assets,main" {
+		t.Errorf("ranStages: %s, want assets,main", got)
 	}
 }

@@ -264,21 +264,19 @@ func (c *collector) add(id string, ss *client.SolveStatus) {
 	}
 }
 
-// ranStages returns the labels of the stages whose steps run in solve id
-// according to one of its status messages, already added: a step that
-// started in that solve without being reported cached there. (BuildKit
-// reports a cache hit as cached when the step starts, and then the loading
-// of its result with progress that is not marked cached; a step that runs
-// starts without it.)
-func (c *collector) ranStages(id string, ss *client.SolveStatus) []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+// ranStages returns the labels of the stages whose steps run according to
+// one status message: a step that starts without being marked cached. In
+// BuildKit v0.34 a step loaded from the cache starts and ends marked cached
+// (sharedOp.LoadCache), and one that runs starts unmarked (sharedOp.Exec),
+// also after a cache load that failed. Two kinds of vertex statuses that
+// start unmarked are not steps that run, and both have no inputs: a source
+// (FROM an image, a build context), whose cache key is worked out when it
+// starts, and the pull of a cached step's lazy layers, which BuildKit
+// reports under the step's digest and name with no inputs.
+func ranStages(ss *client.SolveStatus) []string {
 	var out []string
 	for _, v := range ss.Vertexes {
-		if v.Started == nil {
-			continue
-		}
-		if sv := c.solves[id][v.Digest]; sv == nil || sv.cached {
+		if v.Started == nil || v.Cached || len(v.Inputs) == 0 {
 			continue
 		}
 		if label, _, ok := parseStepName(v.Name); ok {

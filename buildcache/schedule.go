@@ -77,11 +77,14 @@ func (s *stepsRan) ran(label string) bool {
 
 // waitable reports, by index in jobs (the target's last), which solves may
 // wait for a step of their stage to run: not the target's, each exporting
-// one local or registry entry that exists, when the target's own entry
-// exists too. The target's solve then finds those stages' steps in the
-// target's entry (every entry is mode=max, so it holds its ancestors'
-// steps). Without the target's entry, every solve runs at once as before,
-// each with its own entry or its fallbacks (see fallbackEntry).
+// one local or registry entry that exists and that the target's own entry
+// covers (every blob the stage's entry names is in the target's). The
+// target's solve then finds those stages' steps in the target's entry as
+// the stages' entries hold them (every entry is mode=max, so it holds its
+// ancestors' steps). A stage entry that the target's does not cover (the
+// target's last build failed or exported nothing, another target's build
+// changed the stage, the entry is stale) solves at once as before, as does
+// every stage when the target's entry is missing (see fallbackEntry).
 func (b *builder) waitable(ctx context.Context, jobs []solveJob) []bool {
 	out := make([]bool, len(jobs))
 	final := jobs[len(jobs)-1]
@@ -100,12 +103,10 @@ func (b *builder) waitable(ctx context.Context, jobs []solveJob) []bool {
 		return out
 	}
 	es = append(es, final.exports[len(final.exports)-1]) // the target's entry (see solveWaves)
-	present := b.entriesPresent(ctx, es)
-	if !present[len(es)-1] {
-		return out
-	}
+	blobs := b.lookupEntries(ctx, es)
+	target := blobs[len(es)-1]
 	for k, i := range idx {
-		out[i] = present[k]
+		out[i] = target.covers(blobs[k])
 	}
 	return out
 }
@@ -126,13 +127,13 @@ func (b *builder) solveAtOnce(ctx context.Context, g *stagegraph.StageGraph, job
 			results <- solveResult{j, resp, err}
 		}()
 	}
-	// the target's solve starts first: it never waits, and the lookups
-	// of the entries (a registry's answers) need not delay it
-	launch(jobs[len(jobs)-1])
+	// the entries are looked up before any solve starts: a target's solve
+	// alone would not find the steps of the stages whose entries its own
+	// does not cover
 	waiting := map[string]solveJob{} // by the stage's label in step names
 	var order []string
 	canWait := b.waitable(ctx, jobs)
-	for i, j := range jobs[:len(jobs)-1] {
+	for i, j := range jobs {
 		if canWait[i] {
 			label := stageLabel(g, j.stage)
 			waiting[label] = j
