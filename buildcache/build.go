@@ -71,9 +71,9 @@ type BuildOptions struct {
 	// mode=max): BuildKit v0.34 loses cache hits when a solve imports
 	// entries that overlap (it matches each step in one entry only, picked
 	// at random, and a chain that wanders into an ancestor's entry cannot
-	// continue in the stage's own). A solve whose own local entry is
-	// missing imports the entries of its nearest cached ancestors instead
-	// (see fallbackEntry).
+	// continue in the stage's own). A solve whose own local or registry
+	// entry is missing imports the entries of its nearest cached ancestors
+	// instead (see fallbackEntry).
 	ImportAncestors bool
 	// SolveInWaves runs the solves in dependency waves, each wave after the
 	// previous one finished, instead of all at once; for comparison
@@ -144,7 +144,7 @@ type solveJob struct {
 	target  string // frontend target attribute ("" for the last stage)
 	imports []client.CacheOptionsEntry
 	// fallback are the entries of the cached stages it is built on, for
-	// when its own local entry is missing (see fallbackEntry)
+	// when its own local or registry entry is missing (see fallbackEntry)
 	fallback []*fallbackEntry
 	exports  []client.CacheOptionsEntry
 	outputs  []client.ExportEntry
@@ -175,6 +175,9 @@ type builder struct {
 	sharedKey string
 	// cacheSpec is the parsed --cache spec (nil without one)
 	cacheSpec *stagegraph.CacheSpec
+	// registryFound says which registry entries exist, by reference, for
+	// those looked up before the solves (see waitable); read-only after
+	registryFound map[string]bool
 	// localStore is the store the per-stage entries of a type=local
 	// --cache share ("" for other types)
 	localStore string
@@ -600,6 +603,9 @@ func (b *builder) solve(ctx context.Context, j solveJob) (*client.SolveResponse,
 		switch im.Type {
 		case "registry":
 			ie.vertex = "importing cache manifest from " + im.Attrs["ref"]
+			if found, known := b.registryFound[im.Attrs["ref"]]; known {
+				ie.present = found
+			}
 		case "local":
 			e := b.localEntry(im.Attrs["src"])
 			held = append(held, lockShared(ctx, e.store))
@@ -690,15 +696,16 @@ func (b *builder) solve(ctx context.Context, j solveJob) (*client.SolveResponse,
 	return resp, err
 }
 
-// ownMissing reports whether a solve's own local entry (its import of a
-// per-stage entry) is missing, so that it imports its fallback entries:
-// every local import it has was found absent.
+// ownMissing reports whether a solve's own local or registry entry (its
+// import of a per-stage entry) is missing, so that it imports its fallback
+// entries: every import it has is a local one found absent or a registry
+// one that the lookup before the solves did not find.
 func ownMissing(j solveJob, imps []importEntry) bool {
 	if len(j.fallback) == 0 || len(imps) == 0 {
 		return false
 	}
 	for _, ie := range imps {
-		if ie.typ != "local" || ie.present {
+		if (ie.typ != "local" && ie.typ != "registry") || ie.present {
 			return false
 		}
 	}
@@ -707,12 +714,31 @@ func ownMissing(j solveJob, imps []importEntry) bool {
 
 // fallbackImports returns the imports of the nearest entries of fs that
 // exist (a missing one gives its parents'), each once (seen holds their
-// directories), with the shared locks it took on their stores.
+// directories and references), with the shared locks it took on the stores
+// of local ones. A registry entry counts only when the lookup before the
+// solves found it (registryFound).
 func (b *builder) fallbackImports(ctx context.Context, fs []*fallbackEntry, seen map[string]bool) ([]client.CacheOptionsEntry, []importEntry, []*flock.Flock) {
 	var out []client.CacheOptionsEntry
 	var imps []importEntry
 	var held []*flock.Flock
 	for _, f := range fs {
+		if f.imp.Type == "registry" {
+			ref := f.imp.Attrs["ref"]
+			found, known := b.registryFound[ref]
+			if !known || seen[ref] {
+				continue
+			}
+			seen[ref] = true
+			if found {
+				out = append(out, f.imp)
+				imps = append(imps, importEntry{typ: "registry", desc: describeCache(f.imp), present: true,
+					vertex: "importing cache manifest from " + ref})
+				continue
+			}
+			o, i, h := b.fallbackImports(ctx, f.parents, seen)
+			out, imps, held = append(out, o...), append(imps, i...), append(held, h...)
+			continue
+		}
 		if f.imp.Type != "local" || seen[f.imp.Attrs["src"]] {
 			continue
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"github.com/moby/buildkit/session"
 	"github.com/moby/buildkit/session/auth"
 	"github.com/opencontainers/go-digest"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"google.golang.org/grpc"
 )
 
@@ -141,5 +143,49 @@ func TestRanStages(t *testing.T) {
 	}}
 	if got := strings.Join(ranStages(st), ","); got != "assets,main" {
 		t.Errorf("ranStages: %s, want assets,main", got)
+	}
+}
+
+// TestWaitable: a stage's solve waits only when the target's entry covers
+// the stage's entry; never the target's, never without the target's entry,
+// never with --no-cache.
+func TestWaitable(t *testing.T) {
+	store := t.TempDir()
+	job := func(stage string, final bool) solveJob {
+		return solveJob{final: final, exports: []client.CacheOptionsEntry{{Type: "local", Attrs: map[string]string{"dest": filepath.Join(store, stage)}}}}
+	}
+	jobs := []solveJob{job("base", false), job("bundle", false), job("npm", false), job("assets", false), job("main", true)}
+	layer := func(s string) ocispecs.Descriptor {
+		return writeBlob(t, store, ocispecs.MediaTypeImageLayerGzip, []byte(s))
+	}
+	entry := func(stage string, layers ...string) {
+		var ds []ocispecs.Descriptor
+		for _, l := range layers {
+			ds = append(ds, layer(l))
+		}
+		writeEntry(t, store, filepath.Join(store, stage), ds...)
+	}
+	entry("base", "l1")
+	entry("bundle", "l1", "l2-new") // a build of another target changed it
+	entry("assets", "l1", "l3")
+	// npm's entry is missing
+	b := &builder{localStore: store}
+	got := func(opts BuildOptions) string {
+		b.opts = opts
+		var out []string
+		for _, w := range b.waitable(context.Background(), jobs) {
+			out = append(out, strconv.FormatBool(w))
+		}
+		return strings.Join(out, " ")
+	}
+	if g := got(BuildOptions{}); g != "false false false false false" {
+		t.Errorf("without the target's entry: %s", g)
+	}
+	entry("main", "l1", "l2-old", "l3", "l4")
+	if g := got(BuildOptions{}); g != "true false false true false" {
+		t.Errorf("waitable: %s, want base and assets only", g)
+	}
+	if g := got(BuildOptions{NoCache: true}); g != "false false false false false" {
+		t.Errorf("with no-cache: %s", g)
 	}
 }

@@ -104,6 +104,12 @@ func (b *builder) waitable(ctx context.Context, jobs []solveJob) []bool {
 	}
 	es = append(es, final.exports[len(final.exports)-1]) // the target's entry (see solveWaves)
 	blobs := b.lookupEntries(ctx, es)
+	b.registryFound = map[string]bool{}
+	for k, e := range es {
+		if e.Type == "registry" {
+			b.registryFound[e.Attrs["ref"]] = blobs[k] != nil
+		}
+	}
 	target := blobs[len(es)-1]
 	for k, i := range idx {
 		out[i] = target.covers(blobs[k])
