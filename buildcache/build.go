@@ -315,6 +315,15 @@ type solvesOutcome struct {
 	kept []*stagegraph.Stage
 }
 
+// fail records a solve's failure: the first, unless it was a cancellation
+// and this one is not (a cancelled solve reports the failure that
+// cancelled it second).
+func (o *solvesOutcome) fail(err error, stage string) {
+	if o.failed == nil || (errors.Is(o.failed, context.Canceled) && !errors.Is(err, context.Canceled)) {
+		o.failed, o.failedStage = err, stage
+	}
+}
+
 // solveInWaves runs the solves of jobs one dependency wave after another,
 // the solves of a wave at once.
 func (b *builder) solveInWaves(ctx context.Context, jobs [][]solveJob) (out solvesOutcome) {
@@ -327,9 +336,7 @@ func (b *builder) solveInWaves(ctx context.Context, jobs [][]solveJob) (out solv
 				mu.Lock()
 				defer mu.Unlock()
 				if err != nil {
-					if out.failed == nil || (errors.Is(out.failed, context.Canceled) && !errors.Is(err, context.Canceled)) {
-						out.failed, out.failedStage = err, j.stage.DisplayName()
-					}
+					out.fail(err, j.stage.DisplayName())
 					return err
 				}
 				if j.final {
@@ -599,10 +606,9 @@ func (b *builder) solve(ctx context.Context, j solveJob) (*client.SolveResponse,
 	for _, im := range j.imports {
 		// BuildKit's client writes into the attributes of local imports
 		im.Attrs = maps.Clone(im.Attrs)
-		ie := importEntry{typ: im.Type, desc: describeCache(im), present: true}
+		ie := newImportEntry(im)
 		switch im.Type {
 		case "registry":
-			ie.vertex = "importing cache manifest from " + im.Attrs["ref"]
 			if found, known := b.registryFound[im.Attrs["ref"]]; known {
 				ie.present = found
 			}
@@ -716,47 +722,68 @@ func ownMissing(j solveJob, imps []importEntry) bool {
 // exist (a missing one gives its parents'), each once (seen holds their
 // directories and references), with the shared locks it took on the stores
 // of local ones. A registry entry counts only when the lookup before the
-// solves found it (registryFound).
+// solves looked it up (registryFound); one it did not is skipped.
 func (b *builder) fallbackImports(ctx context.Context, fs []*fallbackEntry, seen map[string]bool) ([]client.CacheOptionsEntry, []importEntry, []*flock.Flock) {
 	var out []client.CacheOptionsEntry
 	var imps []importEntry
 	var held []*flock.Flock
 	for _, f := range fs {
-		if f.imp.Type == "registry" {
-			ref := f.imp.Attrs["ref"]
-			found, known := b.registryFound[ref]
-			if !known || seen[ref] {
+		var key string
+		switch f.imp.Type {
+		case "local":
+			key = f.imp.Attrs["src"]
+		case "registry":
+			key = f.imp.Attrs["ref"]
+			if _, known := b.registryFound[key]; !known {
 				continue
 			}
-			seen[ref] = true
-			if found {
-				out = append(out, f.imp)
-				imps = append(imps, importEntry{typ: "registry", desc: describeCache(f.imp), present: true,
-					vertex: "importing cache manifest from " + ref})
-				continue
+		default:
+			continue
+		}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		if imp, lk, ok := b.existingImport(ctx, f.imp); ok {
+			out = append(out, imp)
+			imps = append(imps, newImportEntry(f.imp))
+			if lk != nil {
+				held = append(held, lk)
 			}
-			o, i, h := b.fallbackImports(ctx, f.parents, seen)
-			out, imps, held = append(out, o...), append(imps, i...), append(held, h...)
 			continue
 		}
-		if f.imp.Type != "local" || seen[f.imp.Attrs["src"]] {
-			continue
-		}
-		seen[f.imp.Attrs["src"]] = true
-		e := b.localEntry(f.imp.Attrs["src"])
-		lk := lockShared(ctx, e.store)
-		attrs, present := localImport(e, maps.Clone(f.imp.Attrs))
-		if present && checkLocalEntry(e) == "" {
-			held = append(held, lk)
-			out = append(out, client.CacheOptionsEntry{Type: "local", Attrs: attrs})
-			imps = append(imps, importEntry{typ: "local", desc: describeCache(f.imp), present: true})
-			continue
-		}
-		unlock(lk)
 		o, i, h := b.fallbackImports(ctx, f.parents, seen)
 		out, imps, held = append(out, o...), append(imps, i...), append(held, h...)
 	}
 	return out, imps, held
+}
+
+// existingImport returns the import of a local or registry entry that
+// exists, with the shared lock it holds on a local entry's store; ok is
+// false when the entry is missing or incomplete.
+func (b *builder) existingImport(ctx context.Context, imp client.CacheOptionsEntry) (client.CacheOptionsEntry, *flock.Flock, bool) {
+	if imp.Type == "registry" {
+		return imp, nil, b.registryFound[imp.Attrs["ref"]]
+	}
+	e := b.localEntry(imp.Attrs["src"])
+	lk := lockShared(ctx, e.store)
+	attrs, present := localImport(e, maps.Clone(imp.Attrs))
+	if !present || checkLocalEntry(e) != "" {
+		unlock(lk)
+		return imp, nil, false
+	}
+	return client.CacheOptionsEntry{Type: "local", Attrs: attrs}, lk, true
+}
+
+// newImportEntry is the report's record of a cache import, present until
+// found otherwise; a registry import names its "importing cache manifest"
+// vertex.
+func newImportEntry(im client.CacheOptionsEntry) importEntry {
+	ie := importEntry{typ: im.Type, desc: describeCache(im), present: true}
+	if im.Type == "registry" {
+		ie.vertex = "importing cache manifest from " + im.Attrs["ref"]
+	}
+	return ie
 }
 
 // localEntry is the local cache entry at dir: a per-stage entry of the

@@ -92,11 +92,12 @@ func (b *builder) lookupEntries(ctx context.Context, es []client.CacheOptionsEnt
 	return out
 }
 
-// localEntryBlobs reads the manifest of the complete local entry at dir.
+// localEntryBlobs reads the manifest of the local entry at dir; an entry
+// whose index names a manifest that is not there is missing.
 func (b *builder) localEntryBlobs(dir string) entryBlobs {
 	e := b.localEntry(dir)
 	desc, err := readLatest(e.dir)
-	if err != nil || desc == nil || checkLocalEntry(e) != "" {
+	if err != nil || desc == nil {
 		return nil
 	}
 	raw, err := os.ReadFile(blobPath(e.storeOf(desc.Digest), desc.Digest))

@@ -173,7 +173,8 @@ func TestWaitable(t *testing.T) {
 	got := func(opts BuildOptions) string {
 		b.opts = opts
 		var out []string
-		for _, w := range b.waitable(context.Background(), jobs) {
+		waits, _ := b.waitable(context.Background(), jobs)
+		for _, w := range waits {
 			out = append(out, strconv.FormatBool(w))
 		}
 		return strings.Join(out, " ")

@@ -2,7 +2,6 @@ package buildcache
 
 import (
 	"context"
-	"errors"
 	"sync"
 
 	"github.com/moby/buildkit/client"
@@ -31,7 +30,6 @@ type solveResult struct {
 type stepsRan struct {
 	mu     sync.Mutex
 	stages map[string]bool
-	fresh  []string
 	wake   chan struct{}
 }
 
@@ -39,33 +37,19 @@ func newStepsRan() *stepsRan {
 	return &stepsRan{stages: map[string]bool{}, wake: make(chan struct{}, 1)}
 }
 
-// note records stages whose steps ran (see collector.ranStages).
+// note records stages whose steps ran (see ranStages).
 func (s *stepsRan) note(labels []string) {
-	if len(labels) == 0 {
-		return
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, label := range labels {
-		if s.stages[label] {
-			continue
-		}
-		s.stages[label] = true
-		s.fresh = append(s.fresh, label)
-		select {
-		case s.wake <- struct{}{}:
-		default:
+		if !s.stages[label] {
+			s.stages[label] = true
+			select {
+			case s.wake <- struct{}{}:
+			default:
+			}
 		}
 	}
-}
-
-// take returns the stages noted since the last take.
-func (s *stepsRan) take() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := s.fresh
-	s.fresh = nil
-	return out
 }
 
 // ran reports whether a step of the stage ran.
@@ -85,11 +69,14 @@ func (s *stepsRan) ran(label string) bool {
 // target's last build failed or exported nothing, another target's build
 // changed the stage, the entry is stale) solves at once as before, as does
 // every stage when the target's entry is missing (see fallbackEntry).
-func (b *builder) waitable(ctx context.Context, jobs []solveJob) []bool {
+//
+// It also returns which registry entries exist, by reference, for those it
+// looked up (see builder.registryFound).
+func (b *builder) waitable(ctx context.Context, jobs []solveJob) ([]bool, map[string]bool) {
 	out := make([]bool, len(jobs))
 	final := jobs[len(jobs)-1]
 	if b.opts.NoCache || len(final.exports) == 0 {
-		return out
+		return out, nil
 	}
 	var es []client.CacheOptionsEntry
 	var idx []int
@@ -100,21 +87,21 @@ func (b *builder) waitable(ctx context.Context, jobs []solveJob) []bool {
 		}
 	}
 	if len(es) == 0 {
-		return out
+		return out, nil
 	}
 	es = append(es, final.exports[len(final.exports)-1]) // the target's entry (see solveWaves)
 	blobs := b.lookupEntries(ctx, es)
-	b.registryFound = map[string]bool{}
+	found := map[string]bool{}
 	for k, e := range es {
 		if e.Type == "registry" {
-			b.registryFound[e.Attrs["ref"]] = blobs[k] != nil
+			found[e.Attrs["ref"]] = blobs[k] != nil
 		}
 	}
 	target := blobs[len(es)-1]
 	for k, i := range idx {
 		out[i] = target.covers(blobs[k])
 	}
-	return out
+	return out, found
 }
 
 // solveAtOnce runs the solves of jobs at once, except the waitable ones:
@@ -138,7 +125,8 @@ func (b *builder) solveAtOnce(ctx context.Context, g *stagegraph.StageGraph, job
 	// does not cover
 	waiting := map[string]solveJob{} // by the stage's label in step names
 	var order []string
-	canWait := b.waitable(ctx, jobs)
+	canWait, found := b.waitable(ctx, jobs)
+	b.registryFound = found
 	for i, j := range jobs {
 		if canWait[i] {
 			label := stageLabel(g, j.stage)
@@ -148,26 +136,27 @@ func (b *builder) solveAtOnce(ctx context.Context, g *stagegraph.StageGraph, job
 		}
 		launch(j)
 	}
-	start := func(label string) {
-		if j, ok := waiting[label]; ok && out.failed == nil {
-			delete(waiting, label)
-			launch(j)
+	// startRan starts the waiting solves whose stage's steps ran, and with
+	// unreported, those of stages no solve reported a step of
+	startRan := func(unreported bool) {
+		for _, label := range order {
+			j, ok := waiting[label]
+			if ok && out.failed == nil && (b.ran.ran(label) || unreported && !b.coll.reported(label)) {
+				delete(waiting, label)
+				launch(j)
+			}
 		}
 	}
 	for running > 0 {
 		for running > 0 {
 			select {
 			case <-b.ran.wake:
-				for _, label := range b.ran.take() {
-					start(label)
-				}
+				startRan(false)
 			case r := <-results:
 				running--
 				switch {
 				case r.err != nil:
-					if out.failed == nil || (errors.Is(out.failed, context.Canceled) && !errors.Is(r.err, context.Canceled)) {
-						out.failed, out.failedStage = r.err, r.job.stage.DisplayName()
-					}
+					out.fail(r.err, r.job.stage.DisplayName())
 					cancel()
 				case r.job.final:
 					out.final = r.resp
@@ -177,11 +166,7 @@ func (b *builder) solveAtOnce(ctx context.Context, g *stagegraph.StageGraph, job
 		// every status of the finished solves is in: a waiting stage whose
 		// steps ran, or that no solve reported, exports its entry now
 		b.statusWG.Wait()
-		for _, label := range order {
-			if _, ok := waiting[label]; ok && (b.ran.ran(label) || !b.coll.reported(label)) {
-				start(label)
-			}
-		}
+		startRan(true)
 	}
 	for _, label := range order {
 		if j, ok := waiting[label]; ok && out.failed == nil {

@@ -38,7 +38,8 @@ func tokenNoTriggerIn(r *Repository, idx *triggerIndex, w *RepoWorkflow) []Findi
 		return nil
 	}
 	var out []Finding
-	dispatches := -1 // dispatchesWorkflows, worked out on the first effect
+	// worked out on the first GITHUB_TOKEN effect, if any
+	dispatches := sync.OnceValue(func() bool { return dispatchesWorkflows(w.File.Src) })
 	for _, j := range w.Jobs {
 		jc := newJobScan(r, w, j)
 		for _, s := range j.Steps {
@@ -46,13 +47,7 @@ func tokenNoTriggerIn(r *Repository, idx *triggerIndex, w *RepoWorkflow) []Findi
 				if eff.cred.kind != credGitHubToken {
 					continue
 				}
-				if dispatches < 0 {
-					dispatches = 0
-					if dispatchesWorkflows(w.File.Src) {
-						dispatches = 1
-					}
-				}
-				if fd, ok := idx.report(w, j, eff, dispatches == 1); ok {
+				if fd, ok := idx.report(w, j, eff, dispatches()); ok {
 					out = append(out, fd)
 				}
 			}
