@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/gantry-ci/gantry/internal/lazyre"
 )
@@ -68,23 +69,25 @@ func (r ActionRelease) broken(have int) bool {
 	return r.Broken != nil && have < majorNum(r.Broken.Below)
 }
 
-var actionData = func() *ActionData {
+// actionData decodes the table on first use: a run that lints no uses:
+// (or only prints its version) never pays for it.
+var actionData = sync.OnceValue(func() *ActionData {
 	var d ActionData
 	if err := json.Unmarshal(actionsJSON, &d); err != nil {
 		panic("lint/data/actions.json: " + err.Error())
 	}
 	return &d
-}()
+})
 
 // Actions returns gantry's table of current action versions.
-func Actions() *ActionData { return actionData }
+func Actions() *ActionData { return actionData() }
 
 // CurrentActionMajor returns the current major version tag (such as "v7")
 // of the action in uses: form ("actions/checkout", "github/codeql-action/init",
 // with or without @ref), when the table knows it.
 func CurrentActionMajor(action string) (string, bool) {
 	a, _ := splitUses(action)
-	rel, ok := actionData.Actions[actionRepo(a)]
+	rel, ok := actionData().Actions[actionRepo(a)]
 	return rel.Current, ok
 }
 

@@ -24,7 +24,7 @@ var actionRuntimeCorrection = &Correction{
 		}
 		spec := m[1]
 		action, ref := splitUses(spec)
-		rel, known := actionData.Actions[actionRepo(action)]
+		rel, known := actionData().Actions[actionRepo(action)]
 		have, ok := refMajor(ref, "")
 		update := "update the action's version"
 		if known {

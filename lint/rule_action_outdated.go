@@ -25,7 +25,7 @@ var actionOutdatedRule = &Rule{
 // the severity: error for a major that fails outright, else the rule's.
 func outdatedUse(r *Repository, uses, srcLine string, inWorkflow bool) (string, Severity) {
 	action, ref := splitUses(uses)
-	rel, ok := actionData.Actions[actionRepo(action)]
+	rel, ok := actionData().Actions[actionRepo(action)]
 	if !ok || ref == "" {
 		return "", 0
 	}
@@ -67,7 +67,7 @@ func outdatedUse(r *Repository, uses, srcLine string, inWorkflow bool) (string, 
 		sev = SeverityError
 	}
 	return fmt.Sprintf("%s%s is %d major %s behind the current %s%s (gantry's action data, checked %s): update to %s@%s",
-		name, pinned, behind, ver, rel.Current, why, actionData.Checked, name, rel.Current), sev
+		name, pinned, behind, ver, rel.Current, why, actionData().Checked, name, rel.Current), sev
 }
 
 func checkActionOutdated(r *Repository, _ any) []Finding {

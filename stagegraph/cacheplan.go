@@ -2,11 +2,11 @@ package stagegraph
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 
+	"github.com/gantry-ci/gantry/internal/lazyre"
 	"github.com/gantry-ci/gantry/internal/text"
 )
 
@@ -96,7 +96,7 @@ type Installer struct {
 	Name string
 	// Kind is "dependencies" or "artifacts".
 	Kind string
-	re   *regexp.Regexp
+	re   *lazyre.Regexp
 	// word must occur in a script for re to be tried (a fast prefilter).
 	word string
 }
@@ -104,30 +104,30 @@ type Installer struct {
 // Installers are the commands gantry recognises in RUN steps. Package
 // managers install dependencies; builders produce artifacts.
 var Installers = []Installer{
-	{Name: "bundle install", Kind: "dependencies", re: regexp.MustCompile(`\bbundle(\s+-\S+)*\s+install\b`)},
-	{Name: "gem install", Kind: "dependencies", re: regexp.MustCompile(`\bgem\s+install\b`)},
-	{Name: "yarn install", Kind: "dependencies", re: regexp.MustCompile(`\byarn(\s+-\S+)*\s+install\b|(^|&&|;|\|\||\n)\s*yarn\s*($|&&|;|\|\||\n)`)},
-	{Name: "npm ci", Kind: "dependencies", re: regexp.MustCompile(`\bnpm(\s+-\S+)*\s+ci\b`)},
-	{Name: "npm install", Kind: "dependencies", re: regexp.MustCompile(`\bnpm(\s+-\S+)*\s+(install|i)(\s|$)`)},
-	{Name: "pnpm install", Kind: "dependencies", re: regexp.MustCompile(`\bpnpm(\s+-\S+)*\s+(install|i)(\s|$)`)},
-	{Name: "bun install", Kind: "dependencies", re: regexp.MustCompile(`\bbun\s+install\b`)},
-	{Name: "pip install", Kind: "dependencies", word: "pip", re: regexp.MustCompile(`\bpip3?\s+install\b`)},
-	{Name: "poetry install", Kind: "dependencies", re: regexp.MustCompile(`\bpoetry\s+install\b`)},
-	{Name: "composer install", Kind: "dependencies", re: regexp.MustCompile(`\bcomposer\s+install\b`)},
-	{Name: "go mod download", Kind: "dependencies", re: regexp.MustCompile(`\bgo\s+mod\s+download\b`)},
-	{Name: "mix deps.get", Kind: "dependencies", re: regexp.MustCompile(`\bmix\s+deps\.get\b`)},
-	{Name: "apk add", Kind: "dependencies", re: regexp.MustCompile(`\bapk\s+(-\S+\s+)*add\b`)},
-	{Name: "apt-get install", Kind: "dependencies", word: "apt", re: regexp.MustCompile(`\bapt(-get)?\s+(-\S+\s+)*install\b`)},
-	{Name: "yum install", Kind: "dependencies", word: "install", re: regexp.MustCompile(`\b(yum|dnf|microdnf)\s+(-\S+\s+)*install\b`)},
-	{Name: "assets:precompile", Kind: "artifacts", re: regexp.MustCompile(`\bassets:precompile\b`)},
-	{Name: "webpack", Kind: "artifacts", re: regexp.MustCompile(`\bwebpack\b`)},
-	{Name: "yarn build", Kind: "artifacts", word: "build", re: regexp.MustCompile(`\b(yarn|pnpm|bun)(\s+run)?\s+build\b|\bnpm\s+run\s+build\b`)},
-	{Name: "go build", Kind: "artifacts", word: "go", re: regexp.MustCompile(`\bgo\s+(build|install)\b`)},
-	{Name: "cargo build", Kind: "artifacts", re: regexp.MustCompile(`\bcargo\s+(build|install)\b`)},
-	{Name: "make", Kind: "artifacts", re: regexp.MustCompile(`(^|&&|;|\n)\s*make\b`)},
-	{Name: "mvn package", Kind: "artifacts", re: regexp.MustCompile(`\bmvn\b`)},
-	{Name: "gradle build", Kind: "artifacts", re: regexp.MustCompile(`\bgradlew?\b`)},
-	{Name: "bootsnap precompile", Kind: "artifacts", re: regexp.MustCompile(`\bbootsnap\s+precompile\b`)},
+	{Name: "bundle install", Kind: "dependencies", re: lazyre.New(`\bbundle(\s+-\S+)*\s+install\b`)},
+	{Name: "gem install", Kind: "dependencies", re: lazyre.New(`\bgem\s+install\b`)},
+	{Name: "yarn install", Kind: "dependencies", re: lazyre.New(`\byarn(\s+-\S+)*\s+install\b|(^|&&|;|\|\||\n)\s*yarn\s*($|&&|;|\|\||\n)`)},
+	{Name: "npm ci", Kind: "dependencies", re: lazyre.New(`\bnpm(\s+-\S+)*\s+ci\b`)},
+	{Name: "npm install", Kind: "dependencies", re: lazyre.New(`\bnpm(\s+-\S+)*\s+(install|i)(\s|$)`)},
+	{Name: "pnpm install", Kind: "dependencies", re: lazyre.New(`\bpnpm(\s+-\S+)*\s+(install|i)(\s|$)`)},
+	{Name: "bun install", Kind: "dependencies", re: lazyre.New(`\bbun\s+install\b`)},
+	{Name: "pip install", Kind: "dependencies", word: "pip", re: lazyre.New(`\bpip3?\s+install\b`)},
+	{Name: "poetry install", Kind: "dependencies", re: lazyre.New(`\bpoetry\s+install\b`)},
+	{Name: "composer install", Kind: "dependencies", re: lazyre.New(`\bcomposer\s+install\b`)},
+	{Name: "go mod download", Kind: "dependencies", re: lazyre.New(`\bgo\s+mod\s+download\b`)},
+	{Name: "mix deps.get", Kind: "dependencies", re: lazyre.New(`\bmix\s+deps\.get\b`)},
+	{Name: "apk add", Kind: "dependencies", re: lazyre.New(`\bapk\s+(-\S+\s+)*add\b`)},
+	{Name: "apt-get install", Kind: "dependencies", word: "apt", re: lazyre.New(`\bapt(-get)?\s+(-\S+\s+)*install\b`)},
+	{Name: "yum install", Kind: "dependencies", word: "install", re: lazyre.New(`\b(yum|dnf|microdnf)\s+(-\S+\s+)*install\b`)},
+	{Name: "assets:precompile", Kind: "artifacts", re: lazyre.New(`\bassets:precompile\b`)},
+	{Name: "webpack", Kind: "artifacts", re: lazyre.New(`\bwebpack\b`)},
+	{Name: "yarn build", Kind: "artifacts", word: "build", re: lazyre.New(`\b(yarn|pnpm|bun)(\s+run)?\s+build\b|\bnpm\s+run\s+build\b`)},
+	{Name: "go build", Kind: "artifacts", word: "go", re: lazyre.New(`\bgo\s+(build|install)\b`)},
+	{Name: "cargo build", Kind: "artifacts", re: lazyre.New(`\bcargo\s+(build|install)\b`)},
+	{Name: "make", Kind: "artifacts", re: lazyre.New(`(^|&&|;|\n)\s*make\b`)},
+	{Name: "mvn package", Kind: "artifacts", re: lazyre.New(`\bmvn\b`)},
+	{Name: "gradle build", Kind: "artifacts", re: lazyre.New(`\bgradlew?\b`)},
+	{Name: "bootsnap precompile", Kind: "artifacts", re: lazyre.New(`\bbootsnap\s+precompile\b`)},
 }
 
 // FindInstallers returns the installers a shell script runs, in the order of
@@ -153,12 +153,12 @@ var cheapCommands = map[string]bool{
 	"addgroup": true, "groupadd": true, "printf": true, ":": true, "mv": true, "cp": true,
 }
 
-var shellSplit = regexp.MustCompile(`&&|\|\||;|\||\n`)
+var shellSplit = lazyre.New(`&&|\|\||;|\||\n`)
 
 // CheapScript reports whether every command of a shell script is a cheap
 // file operation (mkdir, ln, chmod, echo, ...) not worth caching on its own.
 func CheapScript(script string) bool {
-	for _, part := range shellSplit.Split(script, -1) {
+	for _, part := range shellSplit.Regexp().Split(script, -1) {
 		fields := strings.Fields(part)
 		for len(fields) > 0 && strings.Contains(fields[0], "=") && !strings.HasPrefix(fields[0], "=") {
 			fields = fields[1:] // VAR=value prefix
