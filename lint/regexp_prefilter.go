@@ -2,6 +2,7 @@ package lint
 
 import (
 	"regexp/syntax"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -19,40 +20,99 @@ type pattern interface {
 	String() string
 }
 
-// prefilters caches the required literals of each pattern matchString saw.
-var prefilters sync.Map // pattern -> []string (nil: no prefilter)
+// prefilters caches the prefilter of each pattern matchString saw.
+var prefilters sync.Map // pattern -> prefilter
+
+// prefilter is what matchString knows of a pattern before running it.
+type prefilter struct {
+	// lits are literals of which every match contains one (nil: none known).
+	lits []string
+	// lineLocal is true when no match spans a line break and the pattern
+	// anchors only to lines, not to the whole text: it then gives the same
+	// answer on the lines that hold a literal as on the whole text.
+	lineLocal bool
+}
+
+func newPrefilter(pattern string) prefilter {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return prefilter{}
+	}
+	re = re.Simplify()
+	lits := required(re)
+	return prefilter{lits: lits, lineLocal: lits != nil && lineLocal(re)}
+}
 
 // matchString reports whether re matches s, as re.MatchString does. It
-// first checks that s contains one of the literals every match of re must
-// contain (derived from the pattern, so the answer is exact).
+// first looks for the literals every match of re must contain (derived
+// from the pattern, so the answer is exact). For a pattern whose matches
+// stay within a line, it then runs re only on the lines holding one: a
+// regexp's cost grows with the text it scans, and scripts are long.
 func matchString(re pattern, s string) bool {
 	v, ok := prefilters.Load(re)
 	if !ok {
-		v, _ = prefilters.LoadOrStore(re, requiredLiterals(re.String()))
+		v, _ = prefilters.LoadOrStore(re, newPrefilter(re.String()))
 	}
-	if lits := v.([]string); lits != nil {
-		found := false
-		for _, l := range lits {
+	pf := v.(prefilter)
+	if pf.lits == nil {
+		return re.MatchString(s)
+	}
+	if !pf.lineLocal {
+		for _, l := range pf.lits {
 			if strings.Contains(s, l) {
-				found = true
-				break
+				return re.MatchString(s)
 			}
 		}
-		if !found {
+		return false
+	}
+	var tried []int // start offsets of the lines already tried
+	for _, l := range pf.lits {
+		for from := 0; from < len(s); {
+			k := strings.Index(s[from:], l)
+			if k < 0 {
+				break
+			}
+			at := from + k
+			start := strings.LastIndexByte(s[:at], '\n') + 1
+			end := len(s)
+			if e := strings.IndexByte(s[at:], '\n'); e >= 0 {
+				end = at + e
+			}
+			if !slices.Contains(tried, start) {
+				if re.MatchString(s[start:end]) {
+					return true
+				}
+				tried = append(tried, start)
+			}
+			from = end + 1
+		}
+	}
+	return false
+}
+
+// lineLocal reports whether no match of n spans a line break and n has no
+// anchor to the start or end of the whole text (a (?m) ^ or $ anchors to
+// lines, which a line holds as the text does).
+func lineLocal(n *syntax.Regexp) bool {
+	switch n.Op {
+	case syntax.OpAnyChar, syntax.OpBeginText, syntax.OpEndText:
+		return false
+	case syntax.OpLiteral:
+		return !slices.Contains(n.Rune, '\n')
+	case syntax.OpCharClass:
+		for i := 0; i+1 < len(n.Rune); i += 2 {
+			if n.Rune[i] <= '\n' && '\n' <= n.Rune[i+1] {
+				return false
+			}
+		}
+		return true
+	}
+	for _, c := range n.Sub {
+		if !lineLocal(c) {
 			return false
 		}
 	}
-	return re.MatchString(s)
-}
-
-// requiredLiterals returns literals of which every match of the pattern
-// contains at least one, or nil when it cannot tell.
-func requiredLiterals(pattern string) []string {
-	re, err := syntax.Parse(pattern, syntax.Perl)
-	if err != nil {
-		return nil
-	}
-	return required(re.Simplify())
+	return true
 }
 
 // required returns a set of literals one of which every match of n

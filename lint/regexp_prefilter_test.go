@@ -1,8 +1,10 @@
 package lint
 
 import (
+	"math/rand/v2"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -20,8 +22,31 @@ func TestRequiredLiterals(t *testing.T) {
 		{`(push){2,}`, []string{"push"}},
 	}
 	for _, tt := range tests {
-		if got := requiredLiterals(tt.pattern); !slices.Equal(got, tt.want) {
-			t.Errorf("requiredLiterals(%q) = %q, want %q", tt.pattern, got, tt.want)
+		if got := newPrefilter(tt.pattern).lits; !slices.Equal(got, tt.want) {
+			t.Errorf("literals of %q = %q, want %q", tt.pattern, got, tt.want)
+		}
+	}
+}
+
+func TestPrefilterLineLocal(t *testing.T) {
+	tests := []struct {
+		pattern string
+		want    bool
+	}{
+		{`(?m)\b(deploy|publish)\b`, true},
+		{`docker buildx build[^\n]*--push`, true},
+		{`(?m)(^|&&|;)\s*make\b`, false}, // \s takes a line break
+		{`(?m)^make\b`, true},
+		{`^make\b`, false}, // the start of the text, not of a line
+		{`make$`, false},
+		{`(?s)deploy.*now`, false},
+		{`deploy.*now`, true},
+		{`deploy[^x]now`, false},
+		{"deploy\nnow", false},
+	}
+	for _, tt := range tests {
+		if got := newPrefilter(tt.pattern).lineLocal; got != tt.want {
+			t.Errorf("lineLocal of %q = %v, want %v", tt.pattern, got, tt.want)
 		}
 	}
 }
@@ -34,11 +59,44 @@ func TestMatchStringAgreesWithRegexp(t *testing.T) {
 		"docker buildx build . --push", "docker push img", "cap production deploy", "cap  deploy",
 		"go vet ./...", "go test ./...", "bundle exec rspec", "rake", "electron-builder --linux",
 		"echo hi\nterraform apply -auto-approve", "gh release create v1", "Deploy", "vercel --prod",
+		// a literal on several lines, and matches that need the line's start or end
+		"echo deployment\necho redeploy\n  deploy --now\n", "make-it\nmake", "x\nmake\n", "a make\nb\n",
+		"cap\nproduction deploy", "docker buildx build .\n  --push", "docker buildx build . \\\n  --push",
+		"npm\npublish", "echo\n\ndeploy", "publish\n", "\npublish", "deploy_x deploy-y",
 	}
-	for _, re := range []pattern{publishCommand, heavyCommand, regexp.MustCompile(`(?i)deploy`)} {
+	for _, re := range []pattern{publishCommand, heavyCommand, dependencyUpdateCommand, regexp.MustCompile(`(?i)deploy`),
+		regexp.MustCompile(`(?m)^make$`), regexp.MustCompile(`(?m)^\s*make\b`), regexp.MustCompile(`(?m)\bdeploy --now$`),
+		regexp.MustCompile(`^make`), regexp.MustCompile(`publish\z`)} {
 		for _, in := range inputs {
 			if got, want := matchString(re, in), re.MatchString(in); got != want {
 				t.Errorf("matchString(%s, %q) = %v, want %v", re, in, got, want)
+			}
+		}
+	}
+}
+
+// TestMatchStringRandomScripts compares matchString with the regexp on
+// scripts put together at random from the patterns' own words, line
+// breaks and punctuation.
+func TestMatchStringRandomScripts(t *testing.T) {
+	words := []string{"deploy", "publish", "docker", "push", "image", "buildx", "build", "--push", "npm", "yarn",
+		"make", "cap", "prod", "go", "test", "kubectl", "apply", "ci", "run", "x", "-u", "ncu", "update", "bundle",
+		" ", " ", " ", "\n", "\n", "\t", "&&", ";", "_", "-", "\\"}
+	patterns := []pattern{publishCommand, heavyCommand, checkCommand, dependencyUpdateCommand,
+		regexp.MustCompile(`(?m)^\s*make\b`), regexp.MustCompile(`(?m)\bdeploy$`), regexp.MustCompile(`^make`)}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 3000 {
+		var b strings.Builder
+		for range rng.IntN(24) {
+			b.WriteString(words[rng.IntN(len(words))])
+			if rng.IntN(3) > 0 {
+				b.WriteByte(' ')
+			}
+		}
+		in := b.String()
+		for _, re := range patterns {
+			if got, want := matchString(re, in), re.MatchString(in); got != want {
+				t.Fatalf("matchString(%s, %q) = %v, want %v", re, in, got, want)
 			}
 		}
 	}
