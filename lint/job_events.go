@@ -127,7 +127,8 @@ func (jc *jobScan) runEffects(s *RepoStep, run *actionlint.String) []tokenEffect
 		if len(c.Words) == 0 {
 			continue
 		}
-		pos := jc.r.positionIn(f, run, c.Line, c.Col)
+		// the position is worked out only for the commands that cause events
+		pos := func() Position { return jc.r.positionIn(f, run, c.Line, c.Col) }
 		switch {
 		case c.Words[0] == "git":
 			sub := c.Sub()
@@ -138,7 +139,7 @@ func (jc *jobScan) runEffects(s *RepoStep, run *actionlint.String) []tokenEffect
 			if len(causes) == 0 {
 				continue
 			}
-			out = append(out, tokenEffect{what: "git push", pos: pos, cred: jc.gitCred(s, &c), causes: causes})
+			out = append(out, tokenEffect{what: "git push", pos: pos(), cred: jc.gitCred(s, &c), causes: causes})
 		case c.Words[0] == "gh":
 			sub := c.Sub()
 			if len(sub) < 2 {
@@ -161,9 +162,9 @@ func (jc *jobScan) runEffects(s *RepoStep, run *actionlint.String) []tokenEffect
 			default:
 				continue
 			}
-			out = append(out, tokenEffect{what: what, pos: pos, cred: jc.ghCred(s, &c, run), causes: causes})
+			out = append(out, tokenEffect{what: what, pos: pos(), cred: jc.ghCred(s, &c, run), causes: causes})
 		case isSemanticRelease(c.Words):
-			out = append(out, tokenEffect{what: "semantic-release", pos: pos, cred: jc.envCred(s, &c, "GH_TOKEN", "GITHUB_TOKEN"),
+			out = append(out, tokenEffect{what: "semantic-release", pos: pos(), cred: jc.envCred(s, &c, "GH_TOKEN", "GITHUB_TOKEN"),
 				causes: jc.releaseCauses(false, "", true)})
 		}
 	}

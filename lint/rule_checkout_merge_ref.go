@@ -3,6 +3,7 @@ package lint
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/rhysd/actionlint"
 
@@ -67,12 +68,6 @@ func checkCheckoutMergeRef(r *Repository, _ any) []Finding {
 	return out
 }
 
-// stepRuns reports whether the step can run under env: neither its job
-// (nor a job it needs) nor the step itself is gated.
-func stepRuns(env *evalEnv, s *RepoStep) bool {
-	return !jobGated(env, s.Job, 0) && !gated(env, s.Step.If)
-}
-
 // shaRef reports whether a value, evaluated on a pull_request, contains the
 // context variable v, directly, through ${{ env.X }}, or through a shell
 // variable ($GITHUB_SHA for github.sha, $X for an env X).
@@ -134,14 +129,14 @@ func dockerImageCmd(c shellCmd) bool {
 	return len(sub) > 0 && (sub[0] == "build" || sub[0] == "tag" || sub[0] == "push" || sub[0] == "bud")
 }
 
-// jobKeepsImage reports whether a job's images never leave it under env:
-// it builds with docker/build-push-action or bake-action and says push:
-// false (or an expression that is false here, or outputs with push=false),
-// and no step pushes an image.
+// jobKeepsImage reports whether the images of a job that runs under env
+// never leave it: it builds with docker/build-push-action or bake-action
+// and says push: false (or an expression that is false here, or outputs
+// with push=false), and no step that runs pushes an image.
 func jobKeepsImage(env *evalEnv, j *RepoJob) bool {
 	kept := false
 	for _, s := range j.Steps {
-		if !stepRuns(env, s) {
+		if gated(env, s.Step.If) {
 			continue
 		}
 		if s.Uses() != nil {
@@ -176,16 +171,20 @@ func mergeSHAUses(r *Repository, w *RepoWorkflow, et *EffectiveTrigger) []Findin
 	var out []Finding
 	f := w.File
 	for _, j := range w.Jobs {
-		// an image that never leaves the job may be named after any commit
-		pushes := !jobKeepsImage(env, j)
+		if jobGated(env, j, 0) {
+			continue // none of its steps runs
+		}
+		// an image that never leaves the job may be named after any
+		// commit; worked out for the first step that names or pushes one
+		pushes := sync.OnceValue(func() bool { return !jobKeepsImage(env, j) })
 		for i, s := range j.Steps {
-			if !stepRuns(env, s) {
+			if gated(env, s.Step.If) {
 				continue
 			}
 			mergeCheckout := mergeCheckedOut(env, j, i)
 			if u := s.Uses(); u != nil {
 				for _, in := range imageInputs[s.Action] {
-					if !pushes {
+					if !pushes() {
 						break
 					}
 					v := s.Input(in)
@@ -225,7 +224,7 @@ func mergeSHAUses(r *Repository, w *RepoWorkflow, et *EffectiveTrigger) []Findin
 				}
 				args := strings.Join(c.Words, " ")
 				status := strings.Contains(args, "statuses/") || strings.Contains(args, "check-runs")
-				if (!dockerImageCmd(c) || !pushes) && !status {
+				if (!dockerImageCmd(c) || !pushes()) && !status {
 					continue
 				}
 				pos := cmdPos(r, f, run, lines, c, "${{ github.sha", "${{ github.event.pull_request.head.sha", "$GITHUB_SHA", "${GITHUB_SHA", "statuses/")
