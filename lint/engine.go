@@ -537,8 +537,10 @@ func (l *Linter) run(ctx context.Context, files []*File, pre []Finding) (*Result
 // Fixing calls it again after re-linting only the files it changed.
 func (l *Linter) assemble(res *Result, pre []Finding) *Result {
 	files := res.Files
+	// each file's findings start as its raw ones, which assemble and finish
+	// only read: fixing assembles again from the same raw findings
 	for _, f := range files {
-		f.Findings = slices.Clone(f.raw)
+		f.Findings = f.raw[:len(f.raw):len(f.raw)]
 	}
 	if repoFindings := l.runRepositoryRules(files); len(repoFindings) > 0 {
 		byPath := map[string]*File{}
@@ -555,7 +557,11 @@ func (l *Linter) assemble(res *Result, pre []Finding) *Result {
 	}
 	// each file's findings are finished on their own, on every worker
 	parallelEach(len(files), l.opts.Jobs, func(i int) { files[i].Findings = l.finish(files[i], files[i].Findings) })
-	res.Findings = nil
+	n := len(pre)
+	for _, f := range files {
+		n += len(f.Findings)
+	}
+	res.Findings = make([]Finding, 0, n)
 	for _, f := range files {
 		res.Findings = append(res.Findings, f.Findings...)
 	}
@@ -714,7 +720,7 @@ func binaryAt(src []byte) (line, col int, ok bool) {
 // inline suppressions and docs links to one file's raw findings.
 func (l *Linter) finish(f *File, raw []Finding) []Finding {
 	cfg := f.cfg
-	out := raw[:0:0]
+	out := make([]Finding, 0, len(raw))
 	for _, fd := range raw {
 		rule, ok := LookupRule(fd.RuleID)
 		if !ok {
