@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"runtime/debug"
 	"strings"
 
@@ -200,6 +202,34 @@ type JSONSummary struct {
 	Info     int `json:"info"`
 }
 
+// findingsPerChunk is how many findings one goroutine renders at a time.
+const findingsPerChunk = 1024
+
+// encodeFindingLines renders the findings as JSON, each on its own line
+// after a comma (but the first), in chunks to write in order. A run with
+// thousands of findings renders its chunks on every CPU.
+func encodeFindingLines(fs []Finding) ([][]byte, error) {
+	chunks := make([][]byte, (len(fs)+findingsPerChunk-1)/findingsPerChunk)
+	errs := make([]error, len(chunks))
+	parallelEach(len(chunks), runtime.GOMAXPROCS(0), func(c int) {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		for k := c * findingsPerChunk; k < min(len(fs), (c+1)*findingsPerChunk); k++ {
+			if k > 0 {
+				buf.WriteByte(',')
+			}
+			buf.WriteString("\n  ")
+			if err := enc.Encode(&fs[k]); err != nil {
+				errs[c] = err
+				return
+			}
+			buf.Truncate(buf.Len() - 1) // Encode ends each value with a newline
+		}
+		chunks[c] = buf.Bytes()
+	})
+	return chunks, errors.Join(errs...)
+}
+
 // JSONReporter writes the stable machine-readable format.
 type JSONReporter struct {
 	// W receives the output.
@@ -224,19 +254,15 @@ func (j *JSONReporter) Report(_ context.Context, r *Report) error {
 	if err != nil {
 		return err
 	}
+	chunks, err := encodeFindingLines(doc.Findings)
+	if err != nil {
+		return err
+	}
 	bw := bufio.NewWriterSize(j.W, 64<<10)
 	bw.Write(head[:len(head)-1])
 	bw.WriteString(`,"findings":[`)
-	for k := range doc.Findings {
-		if k > 0 {
-			bw.WriteByte(',')
-		}
-		bw.WriteString("\n  ")
-		b, err := json.Marshal(&doc.Findings[k])
-		if err != nil {
-			return err
-		}
-		bw.Write(b)
+	for _, c := range chunks {
+		bw.Write(c)
 	}
 	if len(doc.Findings) > 0 {
 		bw.WriteByte('\n')
