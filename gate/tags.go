@@ -2,17 +2,17 @@ package gate
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/config"
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // semverTag is a git tag such as v1.2.3 or 1.2.3-rc.1.
-var semverTag = regexp.MustCompile(`^v?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$`)
+var semverTag = lazyre.New(`^v?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$`)
 
 // SkippedTag is a tag template that produced no tag for this run.
 type SkippedTag struct {

@@ -19,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/smithy-go/logging"
+
+	"github.com/gantry-ci/gantry/internal/lazyre"
 )
 
 // ECRHost is a parsed Amazon ECR registry host name,
@@ -37,7 +39,7 @@ type ECRHost struct {
 
 // ecrHostPattern follows the host names Amazon's own ECR credential helper
 // recognises.
-var ecrHostPattern = regexp.MustCompile(`^([0-9]{12})\.dkr[.-]ecr(-fips)?\.([a-z0-9][a-z0-9-]*)\.(amazonaws\.com(\.cn)?|sc2s\.sgov\.gov|c2s\.ic\.gov|cloud\.adc-e\.uk|csp\.hci\.ic\.gov|on\.aws)$`)
+var ecrHostPattern = lazyre.New(`^([0-9]{12})\.dkr[.-]ecr(-fips)?\.([a-z0-9][a-z0-9-]*)\.(amazonaws\.com(\.cn)?|sc2s\.sgov\.gov|c2s\.ic\.gov|cloud\.adc-e\.uk|csp\.hci\.ic\.gov|on\.aws)$`)
 
 // ParseECRHost recognises an ECR registry host; ok is false for any other
 // registry.
