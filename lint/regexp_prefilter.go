@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // This file speeds up regexps that rules run over whole run: scripts. Go's
@@ -65,7 +66,7 @@ func matchString(re pattern, s string) bool {
 		}
 		return false
 	}
-	var tried []int // start offsets of the lines already tried
+	var tried map[int]bool // start offsets of the lines already tried
 	for _, l := range pf.lits {
 		for from := 0; from < len(s); {
 			k := strings.Index(s[from:], l)
@@ -78,17 +79,28 @@ func matchString(re pattern, s string) bool {
 			if e := strings.IndexByte(s[at:], '\n'); e >= 0 {
 				end = at + e
 			}
-			if !slices.Contains(tried, start) {
+			if !tried[start] {
 				if re.MatchString(s[start:end]) {
 					return true
 				}
-				tried = append(tried, start)
+				if tried == nil {
+					tried = map[int]bool{}
+				}
+				tried[start] = true
+				if len(tried) == maxLinesTried {
+					// a script of many such lines: one scan of it costs less
+					return re.MatchString(s)
+				}
 			}
 			from = end + 1
 		}
 	}
 	return false
 }
+
+// maxLinesTried is how many lines matchString tries one by one before it
+// runs the pattern on the whole text.
+const maxLinesTried = 32
 
 // lineLocal reports whether no match of n spans a line break and n has no
 // anchor to the start or end of the whole text (a (?m) ^ or $ anchors to
@@ -120,7 +132,9 @@ func lineLocal(n *syntax.Regexp) bool {
 func required(n *syntax.Regexp) []string {
 	switch n.Op {
 	case syntax.OpLiteral:
-		if n.Flags&syntax.FoldCase != 0 || len(n.Rune) == 0 {
+		// regexp reads an invalid UTF-8 byte as U+FFFD, which the text
+		// does not hold as such: no literal with one is required
+		if n.Flags&syntax.FoldCase != 0 || len(n.Rune) == 0 || slices.Contains(n.Rune, utf8.RuneError) {
 			return nil
 		}
 		return []string{string(n.Rune)}

@@ -101,3 +101,45 @@ func TestMatchStringRandomScripts(t *testing.T) {
 		}
 	}
 }
+
+// TestMatchStringInvalidUTF8: regexp reads an invalid UTF-8 byte as U+FFFD,
+// so a pattern with a U+FFFD literal matches a text without its bytes.
+func TestMatchStringInvalidUTF8(t *testing.T) {
+	for _, re := range []*regexp.Regexp{regexp.MustCompile(`a\x{FFFD}b`), regexp.MustCompile(`(?m)a\x{FFFD}b`)} {
+		for _, in := range []string{"a\xffb", "x\na\xffb\n"} {
+			if got, want := matchString(re, in), re.MatchString(in); got != want {
+				t.Errorf("matchString(%s, %q) = %v, want %v", re, in, got, want)
+			}
+		}
+	}
+}
+
+// TestMatchStringManyLines: a script whose every line holds a literal but
+// no match is tried line by line once, not once per earlier line (the
+// test guards the answer; BenchmarkMatchStringManyLines the cost).
+func TestMatchStringManyLines(t *testing.T) {
+	s := strings.Repeat("xdeployx publishing\n", 2000)
+	if matchString(publishCommand, s) {
+		t.Fatal("matched a script without a publishing command")
+	}
+	if !matchString(publishCommand, s+"npm publish\n") {
+		t.Fatal("missed npm publish on the last line")
+	}
+}
+
+// BenchmarkMatchStringManyLines compares matchString with the plain regexp
+// (the baseline) on a script where every line holds a literal but none
+// matches: the worst case of trying lines one by one.
+func BenchmarkMatchStringManyLines(b *testing.B) {
+	s := strings.Repeat("xdeployx publishing\n", 40000)
+	b.Run("regexp", func(b *testing.B) {
+		for b.Loop() {
+			publishCommand.MatchString(s)
+		}
+	})
+	b.Run("matchString", func(b *testing.B) {
+		for b.Loop() {
+			matchString(publishCommand, s)
+		}
+	})
+}
