@@ -147,7 +147,7 @@ func (c *correctionContext) stringAt(line, col int) *visitedString {
 // (gantry's own rules are left alone) and returns the kept findings, with a
 // record of every change when record is set.
 func correct(c *correctionContext, fs []Finding, record bool) ([]Finding, []appliedCorrection) {
-	out := fs[:0:0]
+	out := make([]Finding, 0, len(fs))
 	var log []appliedCorrection
 	for _, fd := range fs {
 		keep := true
