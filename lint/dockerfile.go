@@ -385,10 +385,6 @@ func shellCommands(script string) [][]string {
 
 var shellSep = lazyre.New(`&&|\|\||;|\||\n|\(|\)`)
 
-var assignmentRe = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]*=`)
-
-func isAssignment(w string) bool { return assignmentRe.MatchString(w) }
-
 // hasCacheMount reports whether a RUN mounts a cache (--mount=type=cache),
 // optionally on a target containing the given path part.
 func hasCacheMount(c *instructions.RunCommand, target string) bool {

@@ -64,7 +64,21 @@ var wrapperCmds = map[string]bool{"sudo": true, "env": true, "time": true, "exec
 var interpreters = map[string]bool{"bash": true, "sh": true, "zsh": true, "source": true, ".": true, "python": true,
 	"python3": true, "node": true, "ruby": true, "perl": true, "php": true, "deno": true, "bun": true, "pwsh": true}
 
-var assignRe = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]*=`)
+// isAssignment reports whether a word is a shell variable assignment,
+// NAME=value.
+func isAssignment(w string) bool {
+	name, _, ok := strings.Cut(w, "=")
+	if !ok || name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c != '_' && !('a' <= c && c <= 'z') && !('A' <= c && c <= 'Z') && (i == 0 || c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}
 
 // scriptCommands splits a run: script into simple commands. It understands
 // quotes, backslash escapes and line continuations, comments, the command
@@ -72,29 +86,38 @@ var assignRe = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]*=`)
 // a full shell parser, but it never fails.
 func scriptCommands(script string) []shellCmd {
 	var cmds []shellCmd
+	// words collects the current command's words (each command keeps a copy)
 	var words []string
-	var word strings.Builder
+	// word collects the current word's bytes; a word that is the script's
+	// own text (no quotes or escapes) is kept as a substring of it
+	var word []byte
+	wordStart := 0
 	inWord := false
 	line, col := 0, 0
 	startLine, startCol := -1, 0
 	flushWord := func() {
 		if inWord {
-			words = append(words, word.String())
-			word.Reset()
+			if end := wordStart + len(word); end <= len(script) && script[wordStart:end] == string(word) {
+				words = append(words, script[wordStart:end])
+			} else {
+				words = append(words, string(word))
+			}
+			word = word[:0]
 			inWord = false
 		}
 	}
 	flushCmd := func() {
 		flushWord()
 		if len(words) > 0 {
-			cmds = append(cmds, makeCmd(words, startLine, startCol))
+			cmds = append(cmds, makeCmd(slices.Clone(words), startLine, startCol))
 		}
-		words = nil
+		words = words[:0]
 		startLine = -1
 	}
-	startWord := func() {
+	startWord := func(at int) {
 		if !inWord {
 			inWord = true
+			wordStart = at
 			if startLine < 0 {
 				startLine, startCol = line, col
 			}
@@ -115,19 +138,19 @@ func scriptCommands(script string) []shellCmd {
 				line, col = line+1, 0
 				continue
 			}
-			startWord()
-			word.WriteByte(script[i+1])
+			startWord(i)
+			word = append(word, script[i+1])
 			i++
 			col += 2
 			continue
 		case c == '$' && strings.HasPrefix(script[i:], "${{"):
-			startWord()
+			startWord(i)
 			end := strings.Index(script[i:], "}}")
 			if end < 0 {
 				end = n - i - 2
 			}
 			seg := script[i : i+end+2]
-			word.WriteString(seg)
+			word = append(word, seg...)
 			i += end + 1
 			col += len(seg)
 			if k := strings.LastIndexByte(seg, '\n'); k >= 0 {
@@ -137,7 +160,7 @@ func scriptCommands(script string) []shellCmd {
 			continue
 		case c == '$' && i+1 < n && script[i+1] == '(':
 			// command substitution: keep it inside the word
-			startWord()
+			startWord(i)
 			depth := 0
 			j := i
 			for ; j < n; j++ {
@@ -154,7 +177,7 @@ func scriptCommands(script string) []shellCmd {
 			}
 			j = min(j, n-1)
 			seg := script[i : j+1]
-			word.WriteString(seg)
+			word = append(word, seg...)
 			col += j + 1 - i
 			// line continuations inside the substitution
 			if k := strings.LastIndexByte(seg[:len(seg)-1], '\n'); k >= 0 {
@@ -164,18 +187,18 @@ func scriptCommands(script string) []shellCmd {
 			i = j
 			continue
 		case c == '\'' || c == '"':
-			startWord()
+			startWord(i)
 			j := i + 1
 			for j < n && script[j] != c {
 				if c == '"' && script[j] == '\\' && j+1 < n {
-					word.WriteByte(script[j+1])
+					word = append(word, script[j+1])
 					j += 2
 					continue
 				}
 				if script[j] == '\n' {
 					line, col = line+1, -1
 				}
-				word.WriteByte(script[j])
+				word = append(word, script[j])
 				j++
 				col++
 			}
@@ -192,8 +215,8 @@ func scriptCommands(script string) []shellCmd {
 		case c == ';' || c == '&' || c == '|' || c == '(' || c == ')':
 			flushCmd()
 		default:
-			startWord()
-			word.WriteByte(c)
+			startWord(i)
+			word = append(word, c)
 		}
 		col++
 	}
@@ -207,7 +230,7 @@ func makeCmd(words []string, line, col int) shellCmd {
 	for i < len(words) {
 		w := words[i]
 		switch {
-		case assignRe.MatchString(w):
+		case isAssignment(w):
 			if c.Assign == nil {
 				c.Assign = map[string]string{}
 			}

@@ -3,6 +3,8 @@ package lint
 import (
 	"reflect"
 	"testing"
+
+	"github.com/rhysd/actionlint"
 )
 
 func TestShellCommands(t *testing.T) {
@@ -66,5 +68,47 @@ func TestOptValues(t *testing.T) {
 	}
 	if !hasFlag([]string{"--push=true"}, "--push") {
 		t.Error("hasFlag with a value")
+	}
+}
+
+// corpusRunScripts returns the run: scripts of the 1,503 real-world workflows.
+func corpusRunScripts(b *testing.B) []string {
+	var out []string
+	for _, e := range realworldDataset(b) {
+		w, _ := actionlint.Parse(e.Src)
+		if w == nil {
+			continue
+		}
+		for _, j := range w.Jobs {
+			for _, s := range j.Steps {
+				if r, ok := s.Exec.(*actionlint.ExecRun); ok && r.Run != nil {
+					out = append(out, r.Run.Value)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// BenchmarkScriptCommands splits every run: script of the real-world
+// workflows into commands (the repository model does it once per step).
+func BenchmarkScriptCommands(b *testing.B) {
+	scripts := corpusRunScripts(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, s := range scripts {
+			scriptCommands(s)
+		}
+	}
+}
+
+func TestIsAssignment(t *testing.T) {
+	for w, want := range map[string]bool{
+		"A=1": true, "_x=": true, "a1_B=x=y": true, "PATH=$PATH:/bin": true,
+		"=1": false, "1A=1": false, "a-b=1": false, "echo": false, "a b=1": false, "--opt=1": false, "é=1": false,
+	} {
+		if got := isAssignment(w); got != want {
+			t.Errorf("isAssignment(%q) = %v, want %v", w, got, want)
+		}
 	}
 }
