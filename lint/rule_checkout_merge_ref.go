@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -178,18 +179,18 @@ func mergeSHAUses(r *Repository, w *RepoWorkflow, et *EffectiveTrigger) []Findin
 		// commit; worked out for the first step that names or pushes one
 		pushes := sync.OnceValue(func() bool { return !jobKeepsImage(env, j) })
 		for i, s := range j.Steps {
-			if gated(env, s.Step.If) {
-				continue
-			}
-			mergeCheckout := mergeCheckedOut(env, j, i)
+			// the step's if: and the checkout before it are worked out only
+			// for a step that names or pushes an image or sets a status
+			skipped := sync.OnceValue(func() bool { return gated(env, s.Step.If) })
+			mergeCheckout := sync.OnceValue(func() *RepoStep { return mergeCheckedOut(env, j, i) })
 			if u := s.Uses(); u != nil {
 				for _, in := range imageInputs[s.Action] {
-					if !pushes() {
-						break
-					}
 					v := s.Input(in)
 					if v == nil {
 						continue
+					}
+					if skipped() || !pushes() {
+						break
 					}
 					if in != "tags" {
 						v = versionEntries(v)
@@ -198,13 +199,13 @@ func mergeSHAUses(r *Repository, w *RepoWorkflow, et *EffectiveTrigger) []Findin
 						out = append(out, finding(f, r.find(f, v, "${{ github.sha", "${{github.sha", "github.sha", "env.", "${{"), fmt.Sprintf(
 							"on pull_request github.sha is the merge commit GitHub creates, not the pull request's head: %s names a commit that is in no branch and changes whenever the base branch moves%s; use ${{ github.event.pull_request.head.sha }} and check it out",
 							inputNoun[in], viaNote(et))))
-					} else if mergeCheckout != nil && shaRef(env, s, nil, v.Value, headSHA, 0) {
-						out = append(out, headLabelFinding(r, f, v, in, mergeCheckout, et))
+					} else if mergeCheckout() != nil && shaRef(env, s, nil, v.Value, headSHA, 0) {
+						out = append(out, headLabelFinding(r, f, v, in, mergeCheckout(), et))
 					}
 				}
 				if s.Action != "actions/checkout" {
 					for _, in := range statusInputs {
-						if v := s.Input(in); v != nil && shaRef(env, s, nil, v.Value, "github.sha", 0) {
+						if v := s.Input(in); v != nil && !skipped() && shaRef(env, s, nil, v.Value, "github.sha", 0) {
 							out = append(out, finding(f, r.find(f, v, "${{ github.sha", "${{github.sha", "github.sha", "env.", "${{"), fmt.Sprintf(
 								"on pull_request github.sha is the merge commit GitHub creates: a status or check set on it does not show on the pull request%s; use ${{ github.event.pull_request.head.sha }}",
 								viaNote(et))))
@@ -217,30 +218,40 @@ func mergeSHAUses(r *Repository, w *RepoWorkflow, et *EffectiveTrigger) []Findin
 			if run == nil {
 				continue
 			}
-			lines := strings.Split(run.Value, "\n")
+			var lines []string // the script's lines, split for the first finding
 			for _, c := range s.Commands() {
 				if len(c.Words) == 0 {
 					continue
 				}
-				args := strings.Join(c.Words, " ")
-				status := strings.Contains(args, "statuses/") || strings.Contains(args, "check-runs")
+				status := slices.ContainsFunc(c.Words, func(w string) bool {
+					return strings.Contains(w, "statuses/") || strings.Contains(w, "check-runs")
+				})
 				if (!dockerImageCmd(c) || !pushes()) && !status {
 					continue
 				}
-				pos := cmdPos(r, f, run, lines, c, "${{ github.sha", "${{ github.event.pull_request.head.sha", "$GITHUB_SHA", "${GITHUB_SHA", "statuses/")
+				if skipped() {
+					break
+				}
+				args := strings.Join(c.Words, " ")
+				pos := func() Position {
+					if lines == nil {
+						lines = strings.Split(run.Value, "\n")
+					}
+					return cmdPos(r, f, run, lines, c, "${{ github.sha", "${{ github.event.pull_request.head.sha", "$GITHUB_SHA", "${GITHUB_SHA", "statuses/")
+				}
 				switch {
 				case shaRef(env, s, &c, args, "github.sha", 0):
 					what := "this image tag names a commit that is in no branch and changes whenever the base branch moves"
 					if status {
 						what = "a status or check set on it does not show on the pull request"
 					}
-					out = append(out, finding(f, pos, fmt.Sprintf(
+					out = append(out, finding(f, pos(), fmt.Sprintf(
 						"on pull_request github.sha ($GITHUB_SHA) is the merge commit GitHub creates, not the pull request's head: %s%s; use ${{ github.event.pull_request.head.sha }}",
 						what, viaNote(et))))
-				case !status && mergeCheckout != nil && shaRef(env, s, &c, args, headSHA, 0):
-					out = append(out, finding(f, pos, fmt.Sprintf(
+				case !status && mergeCheckout() != nil && shaRef(env, s, &c, args, headSHA, 0):
+					out = append(out, finding(f, pos(), fmt.Sprintf(
 						"the image is built from the merge commit that actions/checkout checks out on pull_request, but named after the pull request's head SHA%s: check out ref: ${{ github.event.pull_request.head.sha }} so that the image matches its name",
-						viaNote(et)), related(f, at(mergeCheckout.Uses()), "checks out the merge commit")))
+						viaNote(et)), related(f, at(mergeCheckout().Uses()), "checks out the merge commit")))
 				}
 			}
 		}
