@@ -105,6 +105,9 @@ type File struct {
 	// the workflow actionlint checked.
 	corrections []appliedCorrection
 	prepared    map[*Correction]int
+	// jobKinds remembers what the workflow's jobs do, for the repository
+	// rules (nil for workflows that were not linted).
+	jobKinds *jobKindMemo
 
 	cfg *config.Config
 }

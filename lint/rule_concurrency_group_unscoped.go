@@ -39,7 +39,7 @@ func (r *ruleConcurrencyGroupUnscoped) VisitWorkflowPre(w *actionlint.Workflow) 
 	branch := defaultBranchName(w)
 	var publishers []string
 	for _, id := range sortedJobIDs(w) {
-		if jobPublishes(w.Jobs[id]) {
+		if r.source().kinds.publishes(w.Jobs[id]) {
 			publishers = append(publishers, id)
 		}
 	}
@@ -48,7 +48,7 @@ func (r *ruleConcurrencyGroupUnscoped) VisitWorkflowPre(w *actionlint.Workflow) 
 		if j := w.Jobs[id]; j != nil && j.Concurrency != nil {
 			push := pushes && !jobSkipsPush(r.source(), j)
 			var pub []string
-			if jobPublishes(j) {
+			if r.source().kinds.publishes(j) {
 				pub = []string{id}
 			}
 			r.check(j.Concurrency, push, branch, pub, otherRefsRun(w))

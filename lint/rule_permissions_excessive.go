@@ -45,7 +45,7 @@ func (r *rulePermissionsExcessive) unusedScopes(w *actionlint.Workflow, j *actio
 	if p == nil && len(w.Jobs) == 1 {
 		p = w.Permissions
 	}
-	if p == nil || p.All != nil || !jobPublishes(j) {
+	if p == nil || p.All != nil || !r.source().kinds.publishes(j) {
 		return
 	}
 	for _, sc := range unusedWriteScopes(p, jobTokenScopes(w, j)) {

@@ -66,7 +66,7 @@ func (r *ruleTimeoutMissing) VisitJobPre(j *actionlint.Job) error {
 		// any job can hang, but the ones that take minutes or cost more than
 		// a standard runner are where a hang hurts: warn for those only
 		sev := SeverityInfo
-		if jobHeavy(j) {
+		if jobHeavy(j, r.source().kinds) {
 			sev = SeverityWarning
 		}
 		r.reportAt(sev, j.ID.Pos, "job %q has no timeout-minutes, so a hung step keeps the runner busy and billed for the default %d minutes",

@@ -332,13 +332,13 @@ func (ix *triggerIndex) matters(m triggerMatch, j *pushingJob) bool {
 	case c.event == "release":
 		return true
 	case c.prBranch || (c.event == "pull_request" || c.event == "pull_request_target") && !slices.Contains(c.types, "closed"):
-		return ix.workflowDoes(m.w, ix.checks, jobChecksCode)
+		return ix.workflowDoes(m.w, ix.checks, (*jobKindMemo).checksCode)
 	}
-	if ix.workflowDoes(m.w, ix.publishes, jobPublishes) && !j.is(&j.publishes, jobPublishes) && pushCertain(m.t, c) {
+	if ix.workflowDoes(m.w, ix.publishes, (*jobKindMemo).publishes) && !j.is(&j.publishes, (*jobKindMemo).publishes) && pushCertain(m.t, c) {
 		return true
 	}
-	return j.is(&j.updatesDeps, jobUpdatesDependencies) && !j.is(&j.checks, jobChecksCode) &&
-		ix.workflowDoes(m.w, ix.checks, jobChecksCode)
+	return j.is(&j.updatesDeps, (*jobKindMemo).updatesDependencies) && !j.is(&j.checks, (*jobKindMemo).checksCode) &&
+		ix.workflowDoes(m.w, ix.checks, (*jobKindMemo).checksCode)
 }
 
 // pushingJob is the job whose token causes the event, with what it does
@@ -346,27 +346,28 @@ func (ix *triggerIndex) matters(m triggerMatch, j *pushingJob) bool {
 // repository with many workflows asks the same questions hundreds of times.
 type pushingJob struct {
 	job                            *actionlint.Job
-	publishes, updatesDeps, checks int8 // 0 unknown, 1 no, 2 yes
+	kinds                          *jobKindMemo // its workflow's (nil: worked out here)
+	publishes, updatesDeps, checks int8         // 0 unknown, 1 no, 2 yes
 }
 
 func newPushingJob(j *RepoJob) *pushingJob {
-	return &pushingJob{job: j.Job}
+	return &pushingJob{job: j.Job, kinds: j.Workflow.File.jobKinds}
 }
 
 // is reports whether the job does what pred says, memoized in memo.
-func (p *pushingJob) is(memo *int8, pred func(*actionlint.Job) bool) bool {
+func (p *pushingJob) is(memo *int8, pred func(*jobKindMemo, *actionlint.Job) bool) bool {
 	if *memo == 0 {
 		*memo = 1
-		if pred(p.job) {
+		if pred(p.kinds, p.job) {
 			*memo = 2
 		}
 	}
 	return *memo == 2
 }
 
-// workflowDoes reports whether one of the workflow's jobs does what is,
-// memoized in memo.
-func (ix *triggerIndex) workflowDoes(w *RepoWorkflow, memo map[*RepoWorkflow]bool, is func(*actionlint.Job) bool) bool {
+// workflowDoes reports whether one of the workflow's jobs does what is
+// (asked of the workflow's job memo), memoized in memo.
+func (ix *triggerIndex) workflowDoes(w *RepoWorkflow, memo map[*RepoWorkflow]bool, is func(*jobKindMemo, *actionlint.Job) bool) bool {
 	ix.mu.Lock()
 	v, ok := memo[w]
 	ix.mu.Unlock()
@@ -374,7 +375,7 @@ func (ix *triggerIndex) workflowDoes(w *RepoWorkflow, memo map[*RepoWorkflow]boo
 		return v
 	}
 	for _, j := range w.Jobs {
-		if is(j.Job) {
+		if is(w.File.jobKinds, j.Job) {
 			v = true
 			break
 		}

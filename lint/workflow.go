@@ -96,7 +96,7 @@ func (l *Linter) lintWorkflow(w *worker, f *File) []Finding {
 	if err != nil {
 		return []Finding{{RuleID: internalErrorRule.ID, Line: 1, Column: 1, Message: "actionlint failed: " + err.Error()}}
 	}
-	f.Workflow = col.workflow
+	f.Workflow, f.jobKinds = col.workflow, ws.kinds
 	if proj != nil {
 		stableLocalUses(errs, f.Workflow, proj.RootDir())
 	}

@@ -2,6 +2,7 @@ package lint
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/rhysd/actionlint"
 
@@ -11,6 +12,68 @@ import (
 // What a job does, as far as rules that weigh a finding by the job care:
 // whether it publishes something (a deploy, a release, a registry push) and
 // whether it is long-running or billed above a standard hosted runner.
+
+// jobKindMemo remembers what jobPublishes, jobChecksCode and
+// jobUpdatesDependencies answered for the jobs of one workflow: per-file
+// rules and repository rules ask the same of the same jobs, and each answer
+// runs regexps over every run: script. It is safe for concurrent use; a nil
+// memo works out every answer.
+type jobKindMemo struct {
+	mu sync.Mutex
+	m  map[*actionlint.Job]jobKind
+}
+
+// jobKind holds, per question, whether it was answered and the answer.
+type jobKind uint8
+
+const (
+	kindPublishesKnown jobKind = 1 << iota
+	kindPublishes
+	kindChecksKnown
+	kindChecks
+	kindUpdatesKnown
+	kindUpdates
+)
+
+// is answers pred for j, from the memo when it was asked before.
+func (k *jobKindMemo) is(j *actionlint.Job, known, yes jobKind, pred func(*actionlint.Job) bool) bool {
+	if k == nil || j == nil {
+		return pred(j)
+	}
+	k.mu.Lock()
+	v := k.m[j]
+	k.mu.Unlock()
+	if v&known != 0 {
+		return v&yes != 0
+	}
+	answer := pred(j)
+	k.mu.Lock()
+	if k.m == nil {
+		k.m = map[*actionlint.Job]jobKind{}
+	}
+	v = k.m[j] | known
+	if answer {
+		v |= yes
+	}
+	k.m[j] = v
+	k.mu.Unlock()
+	return answer
+}
+
+// publishes is jobPublishes, remembered.
+func (k *jobKindMemo) publishes(j *actionlint.Job) bool {
+	return k.is(j, kindPublishesKnown, kindPublishes, jobPublishes)
+}
+
+// checksCode is jobChecksCode, remembered.
+func (k *jobKindMemo) checksCode(j *actionlint.Job) bool {
+	return k.is(j, kindChecksKnown, kindChecks, jobChecksCode)
+}
+
+// updatesDependencies is jobUpdatesDependencies, remembered.
+func (k *jobKindMemo) updatesDependencies(j *actionlint.Job) bool {
+	return k.is(j, kindUpdatesKnown, kindUpdates, jobUpdatesDependencies)
+}
 
 // publishActions are actions (owner/repo prefixes) that deploy, release or
 // push an image or package.
@@ -141,11 +204,11 @@ func jobUpdatesDependencies(j *actionlint.Job) bool {
 // Linux hosted runner, so that a hang costs real money or blocks a deploy:
 // it has services or a matrix, runs in a container, runs on a self-hosted,
 // larger, macOS or Windows runner, builds, tests, or publishes.
-func jobHeavy(j *actionlint.Job) bool {
+func jobHeavy(j *actionlint.Job, kinds *jobKindMemo) bool {
 	if j == nil {
 		return false
 	}
-	if j.Services != nil || j.Container != nil || (j.Strategy != nil && j.Strategy.Matrix != nil) || jobPublishes(j) {
+	if j.Services != nil || j.Container != nil || (j.Strategy != nil && j.Strategy.Matrix != nil) || kinds.publishes(j) {
 		return true
 	}
 	if runnerBilled(j.RunsOn) {

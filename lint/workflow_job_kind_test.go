@@ -2,6 +2,7 @@ package lint
 
 import (
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/rhysd/actionlint"
@@ -69,6 +70,14 @@ func TestJobKinds(t *testing.T) {
 			if have := jobUpdatesDependencies(j); have != c.updates {
 				t.Errorf("jobUpdatesDependencies = %v, want %v", have, c.updates)
 			}
+			// the memo answers the same, asked in any order and again
+			k := &jobKindMemo{}
+			for range 2 {
+				if k.updatesDependencies(j) != c.updates || k.checksCode(j) != c.checks || k.publishes(j) != c.publishes {
+					t.Errorf("jobKindMemo = %v %v %v, want %v %v %v", k.publishes(j), k.checksCode(j), k.updatesDependencies(j),
+						c.publishes, c.checks, c.updates)
+				}
+			}
 		})
 	}
 }
@@ -82,4 +91,24 @@ func indentLines(s, prefix string) string {
 		}
 	}
 	return b.String()
+}
+
+// TestJobKindMemoConcurrent asks one memo from several goroutines, as the
+// repository rules do (the race detector checks the locking).
+func TestJobKindMemoConcurrent(t *testing.T) {
+	w, _ := actionlint.Parse([]byte("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npm publish\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n"))
+	k := &jobKindMemo{}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			if !k.publishes(w.Jobs["a"]) || k.publishes(w.Jobs["b"]) || !k.checksCode(w.Jobs["b"]) {
+				t.Error("wrong answer")
+			}
+		})
+	}
+	wg.Wait()
+	var nilMemo *jobKindMemo
+	if !nilMemo.publishes(w.Jobs["a"]) {
+		t.Error("a nil memo answers as jobPublishes does")
+	}
 }

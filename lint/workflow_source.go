@@ -93,6 +93,9 @@ type workflowSource struct {
 	// walked caches the strings of walkedFor.
 	walked    []visitedString
 	walkedFor *actionlint.Workflow
+	// kinds remembers what the file's jobs do (the File keeps it for the
+	// repository rules).
+	kinds *jobKindMemo
 	// severities holds the findings that rules reported at a severity
 	// other than their rule's default (see workflowRuleBase.reportAt).
 	severities map[severityKey]Severity
@@ -112,7 +115,7 @@ func (ws *workflowSource) severity(rule string, line, col int, msg string) Sever
 }
 
 func newWorkflowSource(src []byte) *workflowSource {
-	return &workflowSource{src: src, exprs: map[*actionlint.String][]workflowExpr{}}
+	return &workflowSource{src: src, exprs: map[*actionlint.String][]workflowExpr{}, kinds: &jobKindMemo{}}
 }
 
 // lines returns the line index of the file's text, or nil without a text.
