@@ -213,8 +213,10 @@ func encodeFindingLines(fs []Finding) ([][]byte, error) {
 	errs := make([]error, len(chunks))
 	parallelEach(len(chunks), runtime.GOMAXPROCS(0), func(c int) {
 		var buf bytes.Buffer
+		start, end := c*findingsPerChunk, min(len(fs), (c+1)*findingsPerChunk)
+		buf.Grow((end - start) * 512) // a finding renders in about 420 bytes
 		enc := json.NewEncoder(&buf)
-		for k := c * findingsPerChunk; k < min(len(fs), (c+1)*findingsPerChunk); k++ {
+		for k := start; k < end; k++ {
 			if k > 0 {
 				buf.WriteByte(',')
 			}
