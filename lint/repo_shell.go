@@ -85,7 +85,8 @@ func isAssignment(w string) bool {
 // separators ; & && || | and newlines, and subshell parentheses; it is not
 // a full shell parser, but it never fails.
 func scriptCommands(script string) []shellCmd {
-	var cmds []shellCmd
+	// about a command a line
+	cmds := make([]shellCmd, 0, strings.Count(script, "\n")+1)
 	// words collects the current command's words (each command keeps a copy)
 	var words []string
 	// word collects the current word's bytes; a word that is the script's

@@ -127,7 +127,11 @@ func (ix *triggerIndex) union(causes []causedEvent) *triggerUnion {
 	if u, ok := ix.unions[key.String()]; ok {
 		return u
 	}
-	u := &triggerUnion{in: map[*RepoWorkflow]bool{}}
+	n := 0 // at most this many: a union of hundreds grew by doubling
+	for i := range causes {
+		n += len(ix.triggered(causes[i]))
+	}
+	u := &triggerUnion{in: make(map[*RepoWorkflow]bool, n), all: make([]triggerMatch, 0, n)}
 	for i := range causes {
 		for _, m := range ix.triggered(causes[i]) {
 			if u.in[m.w] {
