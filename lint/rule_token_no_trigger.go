@@ -279,12 +279,11 @@ func (ix *triggerIndex) report(w *RepoWorkflow, j *RepoJob, eff tokenEffect, dis
 	// first: keep no more of either kind (a repository of many workflows
 	// lists hundreds)
 	var matter, rest []triggerMatch
-	pj := newPushingJob(j)
 	for _, m := range list {
 		m.cause = &eff.causes[m.causeIndex]
 		switch {
 		case m.w == w:
-		case len(matter) < maxDownstreams && ix.matters(m, pj):
+		case len(matter) < maxDownstreams && ix.matters(m, j):
 			matter = append(matter, m)
 		case len(matter) < maxDownstreams && len(rest) < maxDownstreams:
 			rest = append(rest, m)
@@ -330,7 +329,12 @@ func (ix *triggerIndex) report(w *RepoWorkflow, j *RepoJob, eff tokenEffect, dis
 // Other runs re-check content the pushing workflow produced or tested
 // itself (formatting, generated docs, version bumps, the merge of a tested
 // pull request), or only analyse or lint a bot's pull request.
-func (ix *triggerIndex) matters(m triggerMatch, j *pushingJob) bool {
+//
+// What the pushing job j does comes from its workflow's job memo, so that a
+// repository with many workflows works it out once, not once per workflow
+// a finding names.
+func (ix *triggerIndex) matters(m triggerMatch, j *RepoJob) bool {
+	kinds := j.Workflow.File.jobKinds
 	c := *m.cause
 	switch {
 	case c.event == "release":
@@ -338,35 +342,11 @@ func (ix *triggerIndex) matters(m triggerMatch, j *pushingJob) bool {
 	case c.prBranch || (c.event == "pull_request" || c.event == "pull_request_target") && !slices.Contains(c.types, "closed"):
 		return ix.workflowDoes(m.w, ix.checks, (*jobKindMemo).checksCode)
 	}
-	if ix.workflowDoes(m.w, ix.publishes, (*jobKindMemo).publishes) && !j.is(&j.publishes, (*jobKindMemo).publishes) && pushCertain(m.t, c) {
+	if ix.workflowDoes(m.w, ix.publishes, (*jobKindMemo).publishes) && !kinds.publishes(j.Job) && pushCertain(m.t, c) {
 		return true
 	}
-	return j.is(&j.updatesDeps, (*jobKindMemo).updatesDependencies) && !j.is(&j.checks, (*jobKindMemo).checksCode) &&
+	return kinds.updatesDependencies(j.Job) && !kinds.checksCode(j.Job) &&
 		ix.workflowDoes(m.w, ix.checks, (*jobKindMemo).checksCode)
-}
-
-// pushingJob is the job whose token causes the event, with what it does
-// worked out once per finding rather than once per workflow it names: a
-// repository with many workflows asks the same questions hundreds of times.
-type pushingJob struct {
-	job                            *actionlint.Job
-	kinds                          *jobKindMemo // its workflow's (nil: worked out here)
-	publishes, updatesDeps, checks int8         // 0 unknown, 1 no, 2 yes
-}
-
-func newPushingJob(j *RepoJob) *pushingJob {
-	return &pushingJob{job: j.Job, kinds: j.Workflow.File.jobKinds}
-}
-
-// is reports whether the job does what pred says, memoized in memo.
-func (p *pushingJob) is(memo *int8, pred func(*jobKindMemo, *actionlint.Job) bool) bool {
-	if *memo == 0 {
-		*memo = 1
-		if pred(p.kinds, p.job) {
-			*memo = 2
-		}
-	}
-	return *memo == 2
 }
 
 // workflowDoes reports whether one of the workflow's jobs does what is
