@@ -32,6 +32,9 @@ type prefilter struct {
 	// anchors only to lines, not to the whole text: it then gives the same
 	// answer on the lines that hold a literal as on the whole text.
 	lineLocal bool
+	// words, when set, is the whole pattern: it is a `\b(...)\b` list of
+	// phrases, and a word lookup answers in place of the regexp.
+	words *phraseSet
 }
 
 func newPrefilter(pattern string) prefilter {
@@ -41,7 +44,7 @@ func newPrefilter(pattern string) prefilter {
 	}
 	re = re.Simplify()
 	lits := required(re)
-	return prefilter{lits: lits, lineLocal: lits != nil && lineLocal(re)}
+	return prefilter{lits: lits, lineLocal: lits != nil && lineLocal(re), words: newPhraseSet(re)}
 }
 
 // matchString reports whether re matches s, as re.MatchString does. It
@@ -55,6 +58,9 @@ func matchString(re pattern, s string) bool {
 		v, _ = prefilters.LoadOrStore(re, newPrefilter(re.String()))
 	}
 	pf := v.(prefilter)
+	if pf.words != nil {
+		return pf.words.in(s)
+	}
 	if pf.lits == nil {
 		return re.MatchString(s)
 	}
@@ -174,4 +180,141 @@ func required(n *syntax.Regexp) []string {
 		return out
 	}
 	return nil
+}
+
+// phraseSet is a pattern such as `\b(make|go (build|test)|npm( run)? test)\b`
+// spelled out: the phrases it matches, each starting and ending with an
+// ASCII word character, filed under their first word. Go's regexp tries
+// such an alternation at every position of the text; a phraseSet looks up
+// each word of the text once.
+type phraseSet struct {
+	byFirstWord map[string][]string
+	// minWord and maxWord bound the length of a first word, and first
+	// holds their first bytes, to skip most words without a map lookup.
+	minWord, maxWord int
+	first            [256]bool
+}
+
+// maxPhrases bounds how many phrases a pattern may spell out to.
+const maxPhrases = 512
+
+// newPhraseSet spells out a simplified pattern of the form \b(A|B|...)\b
+// in which every alternative is a finite set of ASCII phrases, or returns
+// nil for any other pattern.
+func newPhraseSet(re *syntax.Regexp) *phraseSet {
+	if re.Op != syntax.OpConcat || len(re.Sub) != 3 ||
+		re.Sub[0].Op != syntax.OpWordBoundary || re.Sub[2].Op != syntax.OpWordBoundary {
+		return nil
+	}
+	phrases, ok := spellOut(re.Sub[1])
+	if !ok || len(phrases) == 0 {
+		return nil
+	}
+	ps := &phraseSet{byFirstWord: map[string][]string{}, minWord: 1 << 30}
+	for _, p := range phrases {
+		if p == "" || !isWordByte(p[0]) || !isWordByte(p[len(p)-1]) {
+			return nil
+		}
+		for i := 0; i < len(p); i++ {
+			if p[i] >= utf8.RuneSelf {
+				return nil
+			}
+		}
+		w := p[:wordEnd(p, 0)]
+		if !slices.Contains(ps.byFirstWord[w], p) {
+			ps.byFirstWord[w] = append(ps.byFirstWord[w], p)
+		}
+		ps.minWord, ps.maxWord = min(ps.minWord, len(w)), max(ps.maxWord, len(w))
+		ps.first[w[0]] = true
+	}
+	return ps
+}
+
+// spellOut returns every string a pattern without repetition matches, or
+// false when it has anything else or too many strings.
+func spellOut(n *syntax.Regexp) ([]string, bool) {
+	switch n.Op {
+	case syntax.OpEmptyMatch:
+		return []string{""}, true
+	case syntax.OpLiteral:
+		if n.Flags&syntax.FoldCase != 0 {
+			return nil, false
+		}
+		return []string{string(n.Rune)}, true
+	case syntax.OpCharClass:
+		var out []string
+		for i := 0; i+1 < len(n.Rune); i += 2 {
+			for r := n.Rune[i]; r <= n.Rune[i+1]; r++ {
+				if out = append(out, string(r)); len(out) > maxPhrases {
+					return nil, false
+				}
+			}
+		}
+		return out, true
+	case syntax.OpCapture:
+		return spellOut(n.Sub[0])
+	case syntax.OpQuest:
+		sub, ok := spellOut(n.Sub[0])
+		return append(sub, ""), ok && len(sub) < maxPhrases
+	case syntax.OpAlternate:
+		var out []string
+		for _, c := range n.Sub {
+			sub, ok := spellOut(c)
+			if out = append(out, sub...); !ok || len(out) > maxPhrases {
+				return nil, false
+			}
+		}
+		return out, true
+	case syntax.OpConcat:
+		out := []string{""}
+		for _, c := range n.Sub {
+			sub, ok := spellOut(c)
+			if !ok || len(out)*len(sub) > maxPhrases {
+				return nil, false
+			}
+			next := make([]string, 0, len(out)*len(sub))
+			for _, a := range out {
+				for _, b := range sub {
+					next = append(next, a+b)
+				}
+			}
+			out = next
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+// in reports whether s holds one of the phrases between word boundaries,
+// as the pattern's regexp would.
+func (ps *phraseSet) in(s string) bool {
+	for i := 0; i < len(s); {
+		if !isWordByte(s[i]) {
+			i++
+			continue
+		}
+		end := wordEnd(s, i)
+		if n := end - i; n >= ps.minWord && n <= ps.maxWord && ps.first[s[i]] {
+			for _, p := range ps.byFirstWord[s[i:end]] {
+				if strings.HasPrefix(s[i:], p) && (i+len(p) == len(s) || !isWordByte(s[i+len(p)])) {
+					return true
+				}
+			}
+		}
+		i = end
+	}
+	return false
+}
+
+// wordEnd returns the end of the run of ASCII word characters at s[i:].
+func wordEnd(s string, i int) int {
+	for i < len(s) && isWordByte(s[i]) {
+		i++
+	}
+	return i
+}
+
+// isWordByte reports whether c is an ASCII word character, as \b sees it.
+func isWordByte(c byte) bool {
+	return c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
 }

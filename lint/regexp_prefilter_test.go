@@ -143,3 +143,65 @@ func BenchmarkMatchStringManyLines(b *testing.B) {
 		}
 	})
 }
+
+func TestPhraseSet(t *testing.T) {
+	tests := []struct {
+		pattern string
+		phrases []string // nil: not a phrase set
+	}{
+		{`\b(make|go (build|test))\b`, []string{"go build", "go test", "make"}},
+		{`(?m)\b(npm( run)? test|gradlew?)\b`, []string{"gradle", "gradlew", "npm run test", "npm test"}},
+		{`\b(docker (build|-compose)|docker-compose)\b`, []string{"docker -compose", "docker build", "docker-compose"}},
+		{`\b(make|-x)\b`, nil},           // a phrase that starts with a non-word character
+		{`\b(make|x-)\b`, nil},           // or ends with one
+		{`\b(make)`, nil},                // no closing boundary
+		{`\b(cap [a-z]+ deploy)\b`, nil}, // a repetition
+		{`\b((?i)make)\b`, nil},          // case folded
+		{`\b(caf\x{e9})\b`, nil},         // not ASCII
+		{`\b(a|b)?\b`, nil},              // the empty phrase
+	}
+	for _, tt := range tests {
+		var got []string
+		if ps := newPrefilter(tt.pattern).words; ps != nil {
+			for _, ph := range ps.byFirstWord {
+				got = append(got, ph...)
+			}
+			slices.Sort(got)
+		}
+		if !slices.Equal(got, tt.phrases) {
+			t.Errorf("phrases of %q = %q, want %q", tt.pattern, got, tt.phrases)
+		}
+	}
+	for _, re := range []pattern{heavyCommand, checkCommand} {
+		if newPrefilter(re.String()).words == nil {
+			t.Errorf("%s is not looked up word by word", re)
+		}
+	}
+}
+
+// TestPhraseSetRandomScripts compares the word lookup with the regexp on
+// scripts put together at random from the build and test commands' words,
+// their look-alikes, punctuation and bytes that are not ASCII.
+func TestPhraseSetRandomScripts(t *testing.T) {
+	words := []string{"docker", "build", "buildx", "compose", "-compose", "docker-compose", "make", "cmake", "ninja",
+		"cargo", "nextest", "go", "test", "gradle", "gradlew", "gradlewx", "npm", "yarn", "bun", "run", "ci", "e2e",
+		"npx", "jest", "rails", "assets", "bundle", "exec", "mix", "electron-builder", "electron", "-builder",
+		" ", " ", " ", "  ", "\n", "\t", "-", "_", ".", "/", "2", "é", "\xff", "&&", ";"}
+	patterns := []pattern{heavyCommand, checkCommand}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 20000 {
+		var b strings.Builder
+		for range rng.IntN(16) {
+			b.WriteString(words[rng.IntN(len(words))])
+			if rng.IntN(3) == 0 {
+				b.WriteByte(' ')
+			}
+		}
+		in := b.String()
+		for _, re := range patterns {
+			if got, want := matchString(re, in), re.MatchString(in); got != want {
+				t.Fatalf("matchString(%s, %q) = %v, want %v", re, in, got, want)
+			}
+		}
+	}
+}
