@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -42,13 +44,29 @@ func BenchmarkJSONFindings(b *testing.B) {
 	})
 }
 
+// jsonTestFindings are findings with every field set or left empty, and
+// strings that JSON escapes.
+var jsonTestFindings = []Finding{
+	{RuleID: "r", File: "f", Line: 1, Message: "<a> & \"b\""},
+	{RuleID: "timeout-missing", Severity: SeverityWarning, File: "a/b.yml", Line: 3, Column: 9, EndLine: 4, EndColumn: 2,
+		Message: "plain message", DocsURL: "https://example.com/docs?a=1&b=2"},
+	{RuleID: "x", Severity: SeverityError, File: "tab\there", Column: 7, EndColumn: 8, Message: "line\nbreak\r\x00\x1f\x7f back\\slash"},
+	{RuleID: "u", Severity: SeverityInfo, File: "caf\u00e9.yml", Message: "bad \xff utf-8, \u2028 and \u2029, emoji \U0001F600"},
+	{RuleID: "rel", File: "f", EndLine: 9, Message: "m", Related: []Location{{File: "g<h>", Line: 2, Message: "here"}, {File: "i"}}},
+	{RuleID: "fix", File: "f", Line: 5, Message: "m", Fix: &Fix{Description: "insert timeout-minutes: 30", Safe: true,
+		Edits: []Edit{{Start: 1, End: 2, New: "  timeout-minutes: 30\n"}}}},
+	{RuleID: "empty", Related: []Location{}, Fix: &Fix{}},
+	{},
+}
+
 // TestEncodeFindingLines checks the chunks against one json.Marshal per
 // finding, across chunk boundaries.
 func TestEncodeFindingLines(t *testing.T) {
 	for _, n := range []int{0, 1, findingsPerChunk - 1, findingsPerChunk, findingsPerChunk + 1, 2*findingsPerChunk + 7} {
 		fs := make([]Finding, n)
 		for i := range fs {
-			fs[i] = Finding{RuleID: "r", File: fmt.Sprint("f", i), Line: i, Message: "<a> & \"b\""}
+			fs[i] = jsonTestFindings[i%len(jsonTestFindings)]
+			fs[i].File = fmt.Sprint(fs[i].File, i)
 		}
 		var want []byte
 		for k := range fs {
@@ -72,6 +90,34 @@ func TestEncodeFindingLines(t *testing.T) {
 		}
 		if string(got) != string(want) {
 			t.Errorf("%d findings: chunks differ from json.Marshal", n)
+		}
+	}
+}
+
+// TestAppendJSONString compares the quoting with json.Marshal's on every
+// byte and on random strings of escapes, HTML characters and bytes that
+// are not ASCII.
+func TestAppendJSONString(t *testing.T) {
+	var ins []string
+	for c := range 256 {
+		ins = append(ins, string([]byte{byte(c)}), "a"+string([]byte{byte(c)})+"b")
+	}
+	parts := []string{"a", " ", "\"", "\\", "<", ">", "&", "\n", "\t", "\x01", "\x7f", "é", "\xff", "\u2028", "job \"x\""}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 5000 {
+		var b strings.Builder
+		for range rng.IntN(8) {
+			b.WriteString(parts[rng.IntN(len(parts))])
+		}
+		ins = append(ins, b.String())
+	}
+	for _, in := range ins {
+		want, err := json.Marshal(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendJSONString([]byte("x"), in); string(got) != "x"+string(want) {
+			t.Fatalf("appendJSONString(%q) = %s, want x%s", in, got, want)
 		}
 	}
 }
