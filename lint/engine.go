@@ -569,7 +569,11 @@ func (l *Linter) assemble(res *Result, pre []Finding) *Result {
 		res.Findings = append(res.Findings, f.Findings...)
 	}
 	res.Findings = append(res.Findings, pre...)
-	slices.SortStableFunc(res.Findings, func(a, b Finding) int { return CompareFindings(&a, &b) })
+	// files come sorted by path and each file's findings sorted (finish):
+	// only findings outside the files (pre) need a sort, which is rare
+	if !slices.IsSortedFunc(res.Findings, compareFindingValues) {
+		slices.SortStableFunc(res.Findings, compareFindingValues)
+	}
 	return res
 }
 
@@ -763,7 +767,7 @@ func (l *Linter) finish(f *File, raw []Finding) []Finding {
 		}
 		_ = before
 	}
-	slices.SortStableFunc(out, func(a, b Finding) int { return CompareFindings(&a, &b) })
+	slices.SortStableFunc(out, compareFindingValues)
 	return out
 }
 

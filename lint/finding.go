@@ -168,6 +168,9 @@ func CompareFindings(a, b *Finding) int {
 	)
 }
 
+// compareFindingValues is CompareFindings for the sort functions of slices.
+func compareFindingValues(a, b Finding) int { return CompareFindings(&a, &b) }
+
 // compareRelated orders two lists of related locations, so that
 // CompareFindings is a total order on what a report prints.
 func compareRelated(a, b []Location) int {
