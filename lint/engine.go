@@ -243,12 +243,12 @@ func (l *Linter) LintPaths(ctx context.Context, paths []string) (*Result, error)
 		}
 		files, pre = fs, bad
 	}
-	for _, p := range paths {
-		abs := p
-		if !filepath.IsAbs(abs) {
-			abs = filepath.Join(l.workDir, p)
-		}
-		st, err := os.Stat(abs)
+	// the arguments are looked up on every worker (a pre-commit run names
+	// every staged file), then taken in order
+	args := make([]pathArg, len(paths))
+	parallelEach(len(paths), l.opts.Jobs, func(i int) { args[i] = l.lookUpPath(paths[i]) })
+	for i, p := range paths {
+		abs, st, err := args[i].abs, args[i].st, args[i].err
 		if err != nil {
 			pre = append(pre, l.fileProblem(abs, fmt.Sprintf("cannot read %s: %s", p, describeOSError(err))))
 			continue
@@ -263,14 +263,37 @@ func (l *Linter) LintPaths(ctx context.Context, paths []string) (*Result, error)
 			pre = append(pre, bad...)
 			continue
 		}
-		f, problem := l.explicitFile(abs)
-		if problem != nil {
-			pre = append(pre, *problem)
+		if args[i].problem != nil {
+			pre = append(pre, *args[i].problem)
 			continue
 		}
-		files = append(files, f)
+		files = append(files, args[i].file)
 	}
 	return l.run(ctx, files, pre)
+}
+
+// pathArg is what LintPaths learns of one path argument before linting.
+type pathArg struct {
+	abs string
+	st  os.FileInfo
+	err error
+	// file is the file to lint, or problem why it is not linted, for an
+	// argument that is not a directory
+	file    *File
+	problem *Finding
+}
+
+// lookUpPath stats a path argument and, unless it is a directory, makes
+// the file to lint of it.
+func (l *Linter) lookUpPath(p string) pathArg {
+	a := pathArg{abs: p}
+	if !filepath.IsAbs(p) {
+		a.abs = filepath.Join(l.workDir, p)
+	}
+	if a.st, a.err = os.Stat(a.abs); a.err == nil && !a.st.IsDir() {
+		a.file, a.problem = l.explicitFile(a.abs)
+	}
+	return a
 }
 
 // LintSource lints content that does not come from a file (stdin). The name

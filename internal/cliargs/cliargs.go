@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // CheckEnum fails for a flag value that is not one of valid, listing the
@@ -22,15 +25,20 @@ func CheckEnum(flag, value string, valid []string) error {
 
 // CheckPaths fails for a path argument that does not exist or, with dirs,
 // is not a directory; "-" (stdin) passes unless dirs. hint, when not nil,
-// adds to the error about a missing path.
+// adds to the error about a missing path. The error is about the first
+// such argument; many arguments (a pre-commit run over every staged file)
+// are looked up on every CPU.
 func CheckPaths(args []string, dirs bool, hint func(arg string) string) error {
-	for _, a := range args {
+	errs := make([]error, len(args))
+	check := func(i int) {
+		a := args[i]
 		if a == "-" && !dirs {
-			continue
+			return
 		}
 		st, err := os.Stat(a)
 		if err == nil && dirs && !st.IsDir() {
-			return fmt.Errorf("%s is not a directory", a)
+			errs[i] = fmt.Errorf("%s is not a directory", a)
+			return
 		}
 		if err != nil {
 			var pe *os.PathError
@@ -41,8 +49,36 @@ func CheckPaths(args []string, dirs bool, hint func(arg string) string) error {
 			if hint != nil {
 				h = hint(a)
 			}
-			return fmt.Errorf("cannot read %s: %v%s", a, err, h)
+			errs[i] = fmt.Errorf("cannot read %s: %v%s", a, err, h)
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(args)/minArgsPerWorker)
+	if workers <= 1 {
+		for i := range args {
+			if check(i); errs[i] != nil {
+				return errs[i]
+			}
+		}
+		return nil
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < len(args); i = int(next.Add(1)) - 1 {
+				check(i)
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
 		}
 	}
 	return nil
 }
+
+// minArgsPerWorker is how many path arguments make another goroutine
+// worth starting.
+const minArgsPerWorker = 64
