@@ -214,6 +214,19 @@ func TestDeterministicOrder(t *testing.T) {
 	if len(one) != 40 || strings.Join(one, "\n") != strings.Join(many, "\n") {
 		t.Errorf("outputs differ or are incomplete: %d vs %d", len(one), len(many))
 	}
+	// the run sizes its first heap goal to its files (the gantry command's
+	// setting): the same findings
+	paced := findingLines(lintDir(t, dir, Options{Jobs: 16, PaceGC: true}))
+	if strings.Join(one, "\n") != strings.Join(paced, "\n") {
+		t.Errorf("outputs differ with PaceGC: %d vs %d", len(one), len(paced))
+	}
+}
+
+func TestStartingHeap(t *testing.T) {
+	files := []*File{{size: 1000}, {Src: make([]byte, 500)}, {size: 10, Src: make([]byte, 20)}}
+	if got, want := startingHeap(files), uint64(1520*heapPerSourceByte); got != want {
+		t.Errorf("startingHeap = %d, want %d", got, want)
+	}
 }
 
 func TestSuppressions(t *testing.T) {
