@@ -5,10 +5,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -204,32 +202,25 @@ type JSONSummary struct {
 	Info     int `json:"info"`
 }
 
-// findingsPerChunk is how many findings one goroutine renders at a time.
-const findingsPerChunk = 1024
-
-// encodeFindingLines renders the findings as JSON, each on its own line
-// after a comma (but the first), in chunks to write in order. A run with
-// thousands of findings renders its chunks on every CPU.
-func encodeFindingLines(fs []Finding) ([][]byte, error) {
-	chunks := make([][]byte, (len(fs)+findingsPerChunk-1)/findingsPerChunk)
-	errs := make([]error, len(chunks))
-	parallelEach(len(chunks), runtime.GOMAXPROCS(0), func(c int) {
-		start, end := c*findingsPerChunk, min(len(fs), (c+1)*findingsPerChunk)
-		buf := make([]byte, 0, (end-start)*512) // a finding renders in about 420 bytes
-		for k := start; k < end; k++ {
-			if k > 0 {
-				buf = append(buf, ',')
-			}
-			buf = append(buf, "\n  "...)
-			var err error
-			if buf, err = appendFindingJSON(buf, &fs[k]); err != nil {
-				errs[c] = err
-				return
-			}
+// writeFindingLines writes the findings as JSON, each on its own line
+// after a comma (but the first), straight into w's buffer: a report of
+// thousands of findings needs no memory of its size.
+func writeFindingLines(w *bufio.Writer, fs []Finding) error {
+	for k := range fs {
+		buf := w.AvailableBuffer()
+		if k > 0 {
+			buf = append(buf, ',')
 		}
-		chunks[c] = buf
-	})
-	return chunks, errors.Join(errs...)
+		buf = append(buf, "\n  "...)
+		buf, err := appendFindingJSON(buf, &fs[k])
+		if err != nil {
+			return err
+		}
+		if _, err := w.Write(buf); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // appendFindingJSON appends f as json.Marshal renders it, byte for byte.
@@ -348,15 +339,11 @@ func (j *JSONReporter) Report(_ context.Context, r *Report) error {
 	if err != nil {
 		return err
 	}
-	chunks, err := encodeFindingLines(doc.Findings)
-	if err != nil {
-		return err
-	}
 	bw := bufio.NewWriterSize(j.W, 64<<10)
 	bw.Write(head[:len(head)-1])
 	bw.WriteString(`,"findings":[`)
-	for _, c := range chunks {
-		bw.Write(c)
+	if err := writeFindingLines(bw, doc.Findings); err != nil {
+		return err
 	}
 	if len(doc.Findings) > 0 {
 		bw.WriteByte('\n')

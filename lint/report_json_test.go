@@ -2,6 +2,7 @@ package lint
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,7 +13,7 @@ import (
 
 // BenchmarkJSONFindings renders 11,000 findings (the count on the 1,503
 // real-world workflows) as the JSON reporter does, against the baseline of
-// one json.Marshal per finding on one goroutine, in the same run.
+// one json.Marshal per finding, in the same run.
 func BenchmarkJSONFindings(b *testing.B) {
 	fs := make([]Finding, 11000)
 	for i := range fs {
@@ -31,14 +32,11 @@ func BenchmarkJSONFindings(b *testing.B) {
 			bw.Flush()
 		}
 	})
-	b.Run("chunks", func(b *testing.B) {
+	b.Run("writer", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			chunks, _ := encodeFindingLines(fs)
 			bw := bufio.NewWriterSize(io.Discard, 64<<10)
-			for _, c := range chunks {
-				bw.Write(c)
-			}
+			writeFindingLines(bw, fs)
 			bw.Flush()
 		}
 	})
@@ -59,10 +57,10 @@ var jsonTestFindings = []Finding{
 	{},
 }
 
-// TestEncodeFindingLines checks the chunks against one json.Marshal per
-// finding, across chunk boundaries.
-func TestEncodeFindingLines(t *testing.T) {
-	for _, n := range []int{0, 1, findingsPerChunk - 1, findingsPerChunk, findingsPerChunk + 1, 2*findingsPerChunk + 7} {
+// TestWriteFindingLines checks the report's lines against one json.Marshal
+// per finding, through writer buffers larger and smaller than a finding.
+func TestWriteFindingLines(t *testing.T) {
+	for _, n := range []int{0, 1, 2, 100} {
 		fs := make([]Finding, n)
 		for i := range fs {
 			fs[i] = jsonTestFindings[i%len(jsonTestFindings)]
@@ -80,16 +78,16 @@ func TestEncodeFindingLines(t *testing.T) {
 			}
 			want = append(want, out...)
 		}
-		chunks, err := encodeFindingLines(fs)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []byte
-		for _, c := range chunks {
-			got = append(got, c...)
-		}
-		if string(got) != string(want) {
-			t.Errorf("%d findings: chunks differ from json.Marshal", n)
+		for _, size := range []int{16, 64 << 10} {
+			var got bytes.Buffer
+			bw := bufio.NewWriterSize(&got, size)
+			if err := writeFindingLines(bw, fs); err != nil {
+				t.Fatal(err)
+			}
+			bw.Flush()
+			if got.String() != string(want) {
+				t.Errorf("%d findings, buffer of %d: lines differ from json.Marshal", n, size)
+			}
 		}
 	}
 }
