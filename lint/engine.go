@@ -114,7 +114,9 @@ type File struct {
 	// jobKinds remembers what the workflow's jobs do, for the repository
 	// rules (nil for workflows that were not linted).
 	jobKinds *jobKindMemo
-	// size is the file's size when it was found, before it is read.
+	// size is the file's size when it was found, before it is read (0 when
+	// unknown); reading starts with a buffer of that size and grows it if
+	// the file grew.
 	size int64
 
 	cfg *config.Config
@@ -666,7 +668,7 @@ func (l *Linter) lintFile(ctx context.Context, w *worker, f *File) (crashed bool
 		}
 	}()
 	if f.Src == nil && f.AbsPath != "" {
-		src, problem := l.readFile(f.AbsPath)
+		src, problem := l.readFile(f.AbsPath, f.size)
 		if problem != "" {
 			f.Invalid = true
 			f.Findings = append(f.Findings, Finding{RuleID: invalidFileRule.ID, Line: 0, Column: 0, Message: problem})
@@ -704,23 +706,28 @@ func firstFrames(stack string) string {
 	return strings.Join(out, " <- ")
 }
 
-func (l *Linter) readFile(abs string) ([]byte, string) {
+func (l *Linter) readFile(abs string, size int64) ([]byte, string) {
 	fh, err := os.Open(abs)
 	if err != nil {
 		return nil, "cannot read file: " + describeOSError(err)
 	}
 	defer fh.Close()
-	st, err := fh.Stat()
-	if err != nil {
-		return nil, "cannot read file: " + describeOSError(err)
+	if size <= 0 {
+		// the size is not known from finding the file (or the file was
+		// empty then): ask again
+		st, err := fh.Stat()
+		if err != nil {
+			return nil, "cannot read file: " + describeOSError(err)
+		}
+		size = st.Size()
 	}
-	if st.Size() > l.opts.MaxFileSize {
-		return nil, fmt.Sprintf("file is %s, over the %s limit (set --max-file-size to lint it)", humanBytes(st.Size()), humanBytes(l.opts.MaxFileSize))
+	if size > l.opts.MaxFileSize {
+		return nil, fmt.Sprintf("file is %s, over the %s limit (set --max-file-size to lint it)", humanBytes(size), humanBytes(l.opts.MaxFileSize))
 	}
 	// read into a buffer of the stated size (bytes.Buffer.ReadFrom would
 	// double it to keep 512 bytes free), growing only if the file grew;
 	// every file's content lives until the repository rules are done
-	src, err := readAtMost(fh, st.Size(), l.opts.MaxFileSize)
+	src, err := readAtMost(fh, size, l.opts.MaxFileSize)
 	if err != nil {
 		return nil, "cannot read file: " + describeOSError(err)
 	}
