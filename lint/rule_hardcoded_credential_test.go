@@ -3,6 +3,7 @@ package lint
 import (
 	"bytes"
 	"context"
+	"math/rand/v2"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -226,6 +227,66 @@ func TestCredentialTriggers(t *testing.T) {
 	} {
 		if have := credentialTriggers(c.s); have != c.want {
 			t.Errorf("credentialTriggers(%q) = %b, want %b", c.s, have, c.want)
+		}
+	}
+}
+
+// triggersByteByByte is the scan credentialTriggers replaced, one byte at
+// a time: the test's reference.
+func triggersByteByByte(s string) uint8 {
+	var t uint8
+	for i := 0; i+3 < len(s); i++ {
+		switch s[i] {
+		case 'A':
+			if (s[i+1] == 'K' || s[i+1] == 'S') && s[i+2] == 'I' && s[i+3] == 'A' {
+				t |= triggerAWSKeyID
+			}
+		case 'g':
+			if s[i+1] == 'h' && s[i+3] == '_' || strings.HasPrefix(s[i:], "github_pat_") {
+				t |= triggerGitHub
+			}
+		case 'x':
+			if s[i+1] == 'o' && s[i+2] == 'x' {
+				t |= triggerSlack
+			}
+		case 'P':
+			if strings.HasPrefix(s[i:], "PRIVATE KEY") {
+				t |= triggerPrivateKey
+			}
+		case 'e', 'E':
+			if i > 0 && i+5 <= len(s) && strings.EqualFold(s[i-1:i+5], "secret") {
+				t |= triggerSecret
+			}
+		}
+	}
+	return t
+}
+
+// TestCredentialTriggersRandom compares credentialTriggers, on strings and
+// bytes, with the byte-by-byte scan on random texts made of the prefixes,
+// their pieces and look-alikes, and on every real-world workflow.
+func TestCredentialTriggersRandom(t *testing.T) {
+	parts := []string{"A", "AKI", "AKIA", "ASIA", "g", "gh", "ghp_", "gh_", "github_pat_", "github_pa", "x", "xo", "xox",
+		"PRIVATE KEY", "PRIVATE", "s", "se", "sec", "secret", "SeCrEt", "SECRE", "cret", "c", "C", "e", "E", "_", " ", "\n", "é"}
+	var ins []string
+	rng := rand.New(rand.NewPCG(7, 8))
+	for range 20000 {
+		var b strings.Builder
+		for range rng.IntN(10) {
+			b.WriteString(parts[rng.IntN(len(parts))])
+		}
+		ins = append(ins, b.String())
+	}
+	for _, e := range realworldDataset(t) {
+		ins = append(ins, string(e.Src))
+	}
+	for _, in := range ins {
+		want := triggersByteByByte(in)
+		if got := credentialTriggers(in); got != want {
+			t.Fatalf("credentialTriggers(%q) = %b, want %b", in, got, want)
+		}
+		if got := credentialTriggers([]byte(in)); got != want {
+			t.Fatalf("credentialTriggers([]byte(%q)) = %b, want %b", in, got, want)
 		}
 	}
 }
