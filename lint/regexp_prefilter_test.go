@@ -188,16 +188,7 @@ func TestPhraseSetRandomScripts(t *testing.T) {
 		"npx", "jest", "rails", "assets", "bundle", "exec", "mix", "electron-builder", "electron", "-builder",
 		" ", " ", " ", "  ", "\n", "\t", "-", "_", ".", "/", "2", "é", "\xff", "&&", ";"}
 	patterns := []pattern{heavyCommand, checkCommand}
-	rng := rand.New(rand.NewPCG(3, 4))
-	for range 20000 {
-		var b strings.Builder
-		for range rng.IntN(16) {
-			b.WriteString(words[rng.IntN(len(words))])
-			if rng.IntN(3) == 0 {
-				b.WriteByte(' ')
-			}
-		}
-		in := b.String()
+	for _, in := range randomTexts(3, 20000, 24, words) {
 		for _, re := range patterns {
 			if got, want := matchString(re, in), re.MatchString(in); got != want {
 				t.Fatalf("matchString(%s, %q) = %v, want %v", re, in, got, want)

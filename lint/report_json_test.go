@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"strings"
 	"testing"
 )
 
@@ -101,14 +99,7 @@ func TestAppendJSONString(t *testing.T) {
 		ins = append(ins, string([]byte{byte(c)}), "a"+string([]byte{byte(c)})+"b")
 	}
 	parts := []string{"a", " ", "\"", "\\", "<", ">", "&", "\n", "\t", "\x01", "\x7f", "é", "\xff", "\u2028", "job \"x\""}
-	rng := rand.New(rand.NewPCG(5, 6))
-	for range 5000 {
-		var b strings.Builder
-		for range rng.IntN(8) {
-			b.WriteString(parts[rng.IntN(len(parts))])
-		}
-		ins = append(ins, b.String())
-	}
+	ins = append(ins, randomTexts(5, 5000, 8, parts)...)
 	for _, in := range ins {
 		want, err := json.Marshal(in)
 		if err != nil {

@@ -3,7 +3,6 @@ package lint
 import (
 	"bytes"
 	"context"
-	"math/rand/v2"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -268,15 +267,7 @@ func triggersByteByByte(s string) uint8 {
 func TestCredentialTriggersRandom(t *testing.T) {
 	parts := []string{"A", "AKI", "AKIA", "ASIA", "g", "gh", "ghp_", "gh_", "github_pat_", "github_pa", "x", "xo", "xox",
 		"PRIVATE KEY", "PRIVATE", "s", "se", "sec", "secret", "SeCrEt", "SECRE", "cret", "c", "C", "e", "E", "_", " ", "\n", "é"}
-	var ins []string
-	rng := rand.New(rand.NewPCG(7, 8))
-	for range 20000 {
-		var b strings.Builder
-		for range rng.IntN(10) {
-			b.WriteString(parts[rng.IntN(len(parts))])
-		}
-		ins = append(ins, b.String())
-	}
+	ins := randomTexts(7, 20000, 10, parts)
 	for _, e := range realworldDataset(t) {
 		ins = append(ins, string(e.Src))
 	}
