@@ -91,13 +91,17 @@ func CurrentActionMajor(action string) (string, bool) {
 	return rel.Current, ok
 }
 
-// actionRepo returns owner/repo of an action path such as owner/repo/sub.
+// actionRepo returns owner/repo of an action path such as owner/repo/sub
+// (a part of action, not a copy).
 func actionRepo(action string) string {
-	parts := strings.SplitN(action, "/", 3)
-	if len(parts) < 2 {
+	owner, rest, ok := strings.Cut(action, "/")
+	if !ok {
 		return action
 	}
-	return parts[0] + "/" + parts[1]
+	if repo, _, ok := strings.Cut(rest, "/"); ok {
+		return action[:len(owner)+1+len(repo)]
+	}
+	return action
 }
 
 var (

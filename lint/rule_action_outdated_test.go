@@ -122,3 +122,14 @@ func TestCurrentActionMajor(t *testing.T) {
 		}
 	}
 }
+
+func TestActionRepo(t *testing.T) {
+	for in, want := range map[string]string{
+		"actions/checkout": "actions/checkout", "github/codeql-action/init": "github/codeql-action",
+		"a/b/c/d": "a/b", "a": "a", "a/": "a/", "/x": "/x", "": "", "a//b": "a/",
+	} {
+		if got := actionRepo(in); got != want {
+			t.Errorf("actionRepo(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
