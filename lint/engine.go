@@ -539,7 +539,7 @@ func (l *Linter) run(ctx context.Context, files []*File, pre []Finding) (*Result
 		}
 	}
 	if l.opts.PaceGC {
-		defer gcstart.Start(startingHeap(files))()
+		defer gcstart.Start(startingHeap(files, l.opts.MaxFileSize))()
 	}
 	res := &Result{Files: files}
 	jobs := make(chan *File)
@@ -586,11 +586,12 @@ const heapPerSourceByte = 8
 
 // startingHeap is the heap goal a run may start with: one it reaches
 // anyway, so that skipping the collections below it does not raise the
-// peak.
-func startingHeap(files []*File) uint64 {
+// peak. A file over the size limit is not read, and counts for no more
+// than the limit.
+func startingHeap(files []*File, maxFileSize int64) uint64 {
 	var n int64
 	for _, f := range files {
-		n += max(f.size, int64(len(f.Src)))
+		n += min(max(f.size, int64(len(f.Src))), maxFileSize)
 	}
 	return uint64(n) * heapPerSourceByte
 }
@@ -712,17 +713,29 @@ func (l *Linter) readFile(abs string, size int64) ([]byte, string) {
 		return nil, "cannot read file: " + describeOSError(err)
 	}
 	defer fh.Close()
-	if size <= 0 {
-		// the size is not known from finding the file (or the file was
-		// empty then): ask again
+	// size is the size found with the file (0 when unknown or empty); the
+	// file may have changed since: the answers that depend on it are
+	// checked against the open file's size
+	statSize := func() (int64, string) {
 		st, err := fh.Stat()
 		if err != nil {
-			return nil, "cannot read file: " + describeOSError(err)
+			return 0, "cannot read file: " + describeOSError(err)
 		}
-		size = st.Size()
+		return st.Size(), ""
+	}
+	known := size > 0
+	if !known || size > l.opts.MaxFileSize {
+		var problem string
+		if size, problem = statSize(); problem != "" {
+			return nil, problem
+		}
+		known = false
+	}
+	tooBig := func(size int64) string {
+		return fmt.Sprintf("file is %s, over the %s limit (set --max-file-size to lint it)", humanBytes(size), humanBytes(l.opts.MaxFileSize))
 	}
 	if size > l.opts.MaxFileSize {
-		return nil, fmt.Sprintf("file is %s, over the %s limit (set --max-file-size to lint it)", humanBytes(size), humanBytes(l.opts.MaxFileSize))
+		return nil, tooBig(size)
 	}
 	// read into a buffer of the stated size (bytes.Buffer.ReadFrom would
 	// double it to keep 512 bytes free), growing only if the file grew;
@@ -732,6 +745,13 @@ func (l *Linter) readFile(abs string, size int64) ([]byte, string) {
 		return nil, "cannot read file: " + describeOSError(err)
 	}
 	if int64(len(src)) > l.opts.MaxFileSize {
+		if known {
+			// the file grew since it was found: say by how much, as a
+			// stat when it was opened would have
+			if now, problem := statSize(); problem == "" && now > l.opts.MaxFileSize {
+				return nil, tooBig(now)
+			}
+		}
 		return nil, fmt.Sprintf("file is over the %s limit (set --max-file-size to lint it)", humanBytes(l.opts.MaxFileSize))
 	}
 	return src, ""

@@ -223,8 +223,8 @@ func TestDeterministicOrder(t *testing.T) {
 }
 
 func TestStartingHeap(t *testing.T) {
-	files := []*File{{size: 1000}, {Src: make([]byte, 500)}, {size: 10, Src: make([]byte, 20)}}
-	if got, want := startingHeap(files), uint64(1520*heapPerSourceByte); got != want {
+	files := []*File{{size: 1000}, {Src: make([]byte, 500)}, {size: 10, Src: make([]byte, 20)}, {size: 1 << 40}}
+	if got, want := startingHeap(files, 2000), uint64(3520*heapPerSourceByte); got != want {
 		t.Errorf("startingHeap = %d, want %d", got, want)
 	}
 }
@@ -402,5 +402,37 @@ func withinHangGuard(t *testing.T, f func()) {
 	case <-done:
 	case <-time.After(2 * time.Minute):
 		t.Fatal("did not return within 2 minutes: hung")
+	}
+}
+
+// TestReadFileStaleSize: the size found with a file saves a stat, but a
+// file that grew or shrank since reads as it would with a stat when opened.
+func TestReadFileStaleSize(t *testing.T) {
+	dir := t.TempDir()
+	l, err := New(Options{WorkDir: dir, MaxFileSize: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name  string
+		bytes int
+		found int64 // the size when found
+	}{
+		{"same", 50, 50},
+		{"grew under the limit", 50, 10},
+		{"grew over the limit", 200, 10},
+		{"shrank under the limit", 9, 200},
+		{"over the limit", 200, 200},
+		{"empty", 0, 0},
+	} {
+		p := filepath.Join(dir, "w.yml")
+		if err := os.WriteFile(p, []byte(strings.Repeat("x", tt.bytes)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		src, problem := l.readFile(p, tt.found)
+		wantSrc, wantProblem := l.readFile(p, 0) // unknown: a stat when opened
+		if string(src) != string(wantSrc) || problem != wantProblem {
+			t.Errorf("%s: readFile = %d bytes, %q; with a stat when opened %d bytes, %q", tt.name, len(src), problem, len(wantSrc), wantProblem)
+		}
 	}
 }

@@ -27,7 +27,8 @@ func CheckEnum(flag, value string, valid []string) error {
 // is not a directory; "-" (stdin) passes unless dirs. hint, when not nil,
 // adds to the error about a missing path. The error is about the first
 // such argument; many arguments (a pre-commit run over every staged file)
-// are looked up on every CPU.
+// are looked up on every CPU, so hint may be called from several
+// goroutines at once.
 func CheckPaths(args []string, dirs bool, hint func(arg string) string) error {
 	errs := make([]error, len(args))
 	check := func(i int) {

@@ -27,7 +27,8 @@ const minGoal = 8 << 20
 // or stop is called, whichever comes first. It does nothing when GOGC or
 // GOMEMLIMIT is set in the environment (the user chose), or when goal is
 // small. goal should be at most the peak heap the run reaches anyway, so
-// that the peak does not move.
+// that the peak does not move. A change the program makes to GOGC while a
+// controller works is undone when it puts GOGC back.
 //
 // One controller works at a time: while one does, Start does nothing, so
 // that two runs at once (tests) cannot leave GOGC changed.
@@ -63,31 +64,28 @@ func (c *controller) adjust() bool {
 	if c.done {
 		return false
 	}
-	s := []metrics.Sample{{Name: "/gc/heap/goal:bytes"}}
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/gc/gogc:percent"}}
 	metrics.Read(s)
-	if s[0].Value.Kind() != metrics.KindUint64 {
+	if s[0].Value.Kind() != metrics.KindUint64 || s[1].Value.Kind() != metrics.KindUint64 {
 		c.finish()
 		return false
 	}
-	gogc := c.current
-	if gogc == 0 {
-		// read GOGC by setting it (a negative value would wait for a
-		// collection in progress)
-		gogc = debug.SetGCPercent(100)
-		debug.SetGCPercent(gogc)
+	live, gogc := s[0].Value.Uint64(), int(s[1].Value.Uint64())
+	if c.current == 0 {
 		if gogc <= 0 {
 			c.finish() // GC is off: nothing to do
 			return false
 		}
 		c.original = gogc
 	}
-	// the heap goal is the live heap at the last collection grown by GOGC
-	live := s[0].Value.Uint64() * 100 / uint64(100+gogc)
-	if live == 0 || 2*live >= c.goal {
+	if 2*live >= c.goal {
 		c.finish()
 		return false
 	}
-	next := int(100*c.goal/live) - 100
+	// the heap goal is the live heap grown by GOGC, but at least the
+	// runtime's 4 MiB minimum scaled by GOGC: both stay within the goal
+	next := int(100*c.goal/max(live, minHeap)) - 100
+	next = min(next, int(100*c.goal/minHeap))
 	if next <= c.original {
 		c.finish()
 		return false
@@ -96,6 +94,10 @@ func (c *controller) adjust() bool {
 	debug.SetGCPercent(next)
 	return true
 }
+
+// minHeap is the runtime's smallest heap goal at GOGC=100, which it scales
+// with GOGC.
+const minHeap = 4 << 20
 
 // finish puts GOGC back and lets another controller start; the caller
 // holds mu.

@@ -2,7 +2,7 @@ package gcstart
 
 import (
 	"runtime"
-	"runtime/debug"
+	"runtime/metrics"
 	"testing"
 	"time"
 )
@@ -16,11 +16,18 @@ func unsetKnobs(t *testing.T) int {
 	return gogc()
 }
 
-// gogc reads GOGC without changing it.
+// gogc reads GOGC.
 func gogc() int {
-	v := debug.SetGCPercent(100)
-	debug.SetGCPercent(v)
-	return v
+	s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+	metrics.Read(s)
+	return int(s[0].Value.Uint64())
+}
+
+// heapGoal reads the heap goal of the next collection.
+func heapGoal() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/goal:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
 }
 
 func TestStartAndStop(t *testing.T) {
@@ -28,6 +35,10 @@ func TestStartAndStop(t *testing.T) {
 	stop := Start(256 << 20)
 	if got := gogc(); got <= before {
 		t.Fatalf("GOGC = %d after Start(256 MiB), want more than %d", got, before)
+	}
+	// the heap goal is raised, but not past the one asked for
+	if goal := heapGoal(); goal > 256<<20 || goal < 128<<20 {
+		t.Errorf("heap goal %d MiB after Start(256 MiB), want 128 to 256 MiB", goal>>20)
 	}
 	stop()
 	if got := gogc(); got != before {
