@@ -66,24 +66,37 @@ func (l *Linter) loadContext(r *Repository, seen map[string]bool) {
 	dir := filepath.Join(r.Root, ".github", "workflows")
 	ents, err := os.ReadDir(dir)
 	if err == nil {
+		var rels []string
 		for _, e := range ents {
 			rel := ".github/workflows/" + e.Name()
-			if e.IsDir() || !isYAML(e.Name()) || seen[rel] {
-				continue
+			if !e.IsDir() && isYAML(e.Name()) && !seen[rel] {
+				rels = append(rels, rel)
 			}
-			f := l.contextFile(r, filepath.Join(dir, e.Name()), rel, KindWorkflow)
+		}
+		// a pre-commit run lints one workflow and loads the others: read
+		// and parse them on every worker, then add them in order
+		loaded := make([]*File, len(rels))
+		models := make([]*RepoWorkflow, len(rels))
+		parallelEach(len(rels), l.opts.Jobs, func(i int) {
+			f := l.contextFile(r, filepath.Join(r.Root, filepath.FromSlash(rels[i])), rels[i], KindWorkflow)
+			if f == nil {
+				return
+			}
+			loaded[i] = f
+			if _, _, _, bomb := aliasBomb(f.Src); !bomb {
+				if f.Workflow, _ = actionlint.Parse(f.Src); f.Workflow != nil {
+					models[i] = newRepoWorkflow(f, true)
+				}
+			}
+		})
+		for i, f := range loaded {
 			if f == nil {
 				continue
 			}
-			if _, _, _, bomb := aliasBomb(f.Src); bomb {
-				continue
+			r.context[f.Path] = true
+			if models[i] != nil {
+				r.addWorkflow(models[i])
 			}
-			w, _ := actionlint.Parse(f.Src)
-			if w == nil {
-				continue
-			}
-			f.Workflow = w
-			r.addWorkflow(newRepoWorkflow(f, true))
 		}
 	}
 	if r.Dependabot == nil {
@@ -96,6 +109,7 @@ func (l *Linter) loadContext(r *Repository, seen map[string]bool) {
 			if f == nil {
 				continue
 			}
+			r.context[f.Path] = true
 			if doc, _ := parseYAML(f.Src); doc != nil {
 				f.YAML = doc
 				r.Dependabot = f
@@ -117,9 +131,7 @@ func (l *Linter) contextFile(r *Repository, abs, rel string, kind FileKind) *Fil
 	if _, _, bin := binaryAt(src); bin {
 		return nil
 	}
-	f := &File{Path: l.displayPath(abs), AbsPath: abs, Root: r.Root, RelPath: rel, Kind: kind, Src: src}
-	r.context[f.Path] = true
-	return f
+	return &File{Path: l.displayPath(abs), AbsPath: abs, Root: r.Root, RelPath: rel, Kind: kind, Src: src}
 }
 
 // addWorkflow adds a workflow's model to the repository.
