@@ -22,6 +22,7 @@ import (
 	"github.com/gantry-ci/gantry/config"
 	"github.com/gantry-ci/gantry/internal/gcstart"
 	"github.com/gantry-ci/gantry/internal/lazyre"
+	"github.com/gantry-ci/gantry/internal/parallel"
 )
 
 // FileKind is what a file is to gantry.
@@ -256,7 +257,7 @@ func (l *Linter) LintPaths(ctx context.Context, paths []string) (*Result, error)
 	// the arguments are looked up on every worker (a pre-commit run names
 	// every staged file), then taken in order
 	args := make([]pathArg, len(paths))
-	parallelEach(len(paths), l.opts.Jobs, func(i int) { args[i] = l.lookUpPath(paths[i]) })
+	parallel.Each(len(paths), l.opts.Jobs, func(i int) { args[i] = l.lookUpPath(paths[i]) })
 	for i, p := range paths {
 		abs, st, err := args[i].abs, args[i].st, args[i].err
 		if err != nil {
@@ -620,7 +621,7 @@ func (l *Linter) assemble(res *Result, pre []Finding) *Result {
 		}
 	}
 	// each file's findings are finished on their own, on every worker
-	parallelEach(len(files), l.opts.Jobs, func(i int) { files[i].Findings = l.finish(files[i], files[i].Findings) })
+	parallel.Each(len(files), l.opts.Jobs, func(i int) { files[i].Findings = l.finish(files[i], files[i].Findings) })
 	n := len(pre)
 	for _, f := range files {
 		n += len(f.Findings)
@@ -713,26 +714,17 @@ func (l *Linter) readFile(abs string, size int64) ([]byte, string) {
 		return nil, "cannot read file: " + describeOSError(err)
 	}
 	defer fh.Close()
-	// size is the size found with the file (0 when unknown or empty); the
-	// file may have changed since: the answers that depend on it are
-	// checked against the open file's size
-	statSize := func() (int64, string) {
-		st, err := fh.Stat()
-		if err != nil {
-			return 0, "cannot read file: " + describeOSError(err)
-		}
-		return st.Size(), ""
-	}
-	known := size > 0
-	if !known || size > l.opts.MaxFileSize {
-		var problem string
-		if size, problem = statSize(); problem != "" {
-			return nil, problem
-		}
-		known = false
-	}
 	tooBig := func(size int64) string {
 		return fmt.Sprintf("file is %s, over the %s limit (set --max-file-size to lint it)", humanBytes(size), humanBytes(l.opts.MaxFileSize))
+	}
+	// size was found with the file (0 when unknown or empty); the file may
+	// have changed since, so a size over the limit is asked of the open file
+	if size <= 0 || size > l.opts.MaxFileSize {
+		st, err := fh.Stat()
+		if err != nil {
+			return nil, "cannot read file: " + describeOSError(err)
+		}
+		size = st.Size()
 	}
 	if size > l.opts.MaxFileSize {
 		return nil, tooBig(size)
@@ -745,12 +737,9 @@ func (l *Linter) readFile(abs string, size int64) ([]byte, string) {
 		return nil, "cannot read file: " + describeOSError(err)
 	}
 	if int64(len(src)) > l.opts.MaxFileSize {
-		if known {
-			// the file grew since it was found: say by how much, as a
-			// stat when it was opened would have
-			if now, problem := statSize(); problem == "" && now > l.opts.MaxFileSize {
-				return nil, tooBig(now)
-			}
+		// the file grew: say to what size, as a stat when opened would have
+		if st, err := fh.Stat(); err == nil && st.Size() > l.opts.MaxFileSize {
+			return nil, tooBig(st.Size())
 		}
 		return nil, fmt.Sprintf("file is over the %s limit (set --max-file-size to lint it)", humanBytes(l.opts.MaxFileSize))
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rhysd/actionlint"
 
+	"github.com/gantry-ci/gantry/internal/parallel"
 	"github.com/gantry-ci/gantry/stagegraph"
 )
 
@@ -31,7 +32,7 @@ func (l *Linter) buildRepository(root string, files []*File) *Repository {
 		}
 	}
 	models := make([]*RepoWorkflow, len(linted))
-	parallelEach(len(linted), l.opts.Jobs, func(i int) { models[i] = newRepoWorkflow(linted[i], false) })
+	parallel.Each(len(linted), l.opts.Jobs, func(i int) { models[i] = newRepoWorkflow(linted[i], false) })
 	for _, w := range models {
 		r.addWorkflow(w)
 	}
@@ -66,19 +67,15 @@ func (l *Linter) loadContext(r *Repository, seen map[string]bool) {
 	dir := filepath.Join(r.Root, ".github", "workflows")
 	ents, err := os.ReadDir(dir)
 	if err == nil {
-		var rels []string
-		for _, e := range ents {
-			rel := ".github/workflows/" + e.Name()
-			if !e.IsDir() && isYAML(e.Name()) && !seen[rel] {
-				rels = append(rels, rel)
-			}
-		}
+		ents = slices.DeleteFunc(ents, func(e os.DirEntry) bool {
+			return e.IsDir() || !isYAML(e.Name()) || seen[".github/workflows/"+e.Name()]
+		})
 		// a pre-commit run lints one workflow and loads the others: read
 		// and parse them on every worker, then add them in order
-		loaded := make([]*File, len(rels))
-		models := make([]*RepoWorkflow, len(rels))
-		parallelEach(len(rels), l.opts.Jobs, func(i int) {
-			f := l.contextFile(r, filepath.Join(r.Root, filepath.FromSlash(rels[i])), rels[i], KindWorkflow)
+		loaded := make([]*File, len(ents))
+		models := make([]*RepoWorkflow, len(ents))
+		parallel.Each(len(ents), l.opts.Jobs, func(i int) {
+			f := l.contextFile(r, filepath.Join(dir, ents[i].Name()), ".github/workflows/"+ents[i].Name(), KindWorkflow)
 			if f == nil {
 				return
 			}

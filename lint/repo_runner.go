@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
-	"sync/atomic"
+
+	"github.com/gantry-ci/gantry/internal/parallel"
 )
 
 // This file runs the repository rules: one model per repository root, its
@@ -114,7 +115,7 @@ func (r *Repository) precompute(jobs int) {
 	for _, w := range r.Workflows {
 		r.EffectiveTriggers(w)
 	}
-	parallelEach(len(r.Workflows), jobs, func(i int) {
+	parallel.Each(len(r.Workflows), jobs, func(i int) {
 		w := r.Workflows[i]
 		r.lineStarts(w.File)
 		for _, j := range w.Jobs {
@@ -125,26 +126,4 @@ func (r *Repository) precompute(jobs int) {
 	})
 	r.concurrent = true
 	r.jobs = jobs
-}
-
-// parallelEach calls fn(0) to fn(n-1) on up to jobs goroutines and returns
-// when all have returned. Callers write only to their index's results.
-func parallelEach(n, jobs int, fn func(i int)) {
-	jobs = min(max(jobs, 1), n)
-	if jobs <= 1 {
-		for i := range n {
-			fn(i)
-		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range jobs {
-		wg.Go(func() {
-			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
-				fn(i)
-			}
-		})
-	}
-	wg.Wait()
 }

@@ -71,9 +71,12 @@ func isAssignment(w string) bool {
 	if !ok || name == "" {
 		return false
 	}
+	// a name is word characters (isWordByte) that do not start with a digit
+	if '0' <= name[0] && name[0] <= '9' {
+		return false
+	}
 	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if c != '_' && !('a' <= c && c <= 'z') && !('A' <= c && c <= 'Z') && (i == 0 || c < '0' || c > '9') {
+		if !isWordByte(name[i]) {
 			return false
 		}
 	}

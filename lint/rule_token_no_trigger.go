@@ -7,6 +7,8 @@ import (
 	"sync"
 
 	"github.com/rhysd/actionlint"
+
+	"github.com/gantry-ci/gantry/internal/parallel"
 )
 
 // tokenNoTriggerRule flags steps that push commits or tags, open or merge
@@ -26,7 +28,7 @@ func checkTokenNoTrigger(r *Repository, _ any) []Finding {
 	// workflow order): a repository of many workflows asks the index many
 	// questions, and the index is shared
 	byWorkflow := make([][]Finding, len(r.Workflows))
-	parallelEach(len(r.Workflows), r.jobs, func(i int) {
+	parallel.Each(len(r.Workflows), r.jobs, func(i int) {
 		byWorkflow[i] = tokenNoTriggerIn(r, idx, r.Workflows[i])
 	})
 	return slices.Concat(byWorkflow...)

@@ -10,8 +10,8 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
+
+	"github.com/gantry-ci/gantry/internal/parallel"
 )
 
 // CheckEnum fails for a flag value that is not one of valid, listing the
@@ -53,25 +53,7 @@ func CheckPaths(args []string, dirs bool, hint func(arg string) string) error {
 			errs[i] = fmt.Errorf("cannot read %s: %v%s", a, err, h)
 		}
 	}
-	workers := min(runtime.GOMAXPROCS(0), len(args)/minArgsPerWorker)
-	if workers <= 1 {
-		for i := range args {
-			if check(i); errs[i] != nil {
-				return errs[i]
-			}
-		}
-		return nil
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for i := int(next.Add(1)) - 1; i < len(args); i = int(next.Add(1)) - 1 {
-				check(i)
-			}
-		})
-	}
-	wg.Wait()
+	parallel.Each(len(args), min(runtime.GOMAXPROCS(0), len(args)/minArgsPerWorker), check)
 	for _, err := range errs {
 		if err != nil {
 			return err
