@@ -216,16 +216,16 @@ func TestDeterministicOrder(t *testing.T) {
 	}
 	// the run sizes its first heap goal to its files (the gantry command's
 	// setting): the same findings
-	paced := findingLines(lintDir(t, dir, Options{Jobs: 16, PaceGC: true}))
+	paced := findingLines(lintDir(t, dir, Options{Jobs: 16, SizeHeap: true}))
 	if strings.Join(one, "\n") != strings.Join(paced, "\n") {
-		t.Errorf("outputs differ with PaceGC: %d vs %d", len(one), len(paced))
+		t.Errorf("outputs differ with SizeHeap: %d vs %d", len(one), len(paced))
 	}
 }
 
-func TestStartingHeap(t *testing.T) {
+func TestSourceBytes(t *testing.T) {
 	files := []*File{{size: 1000}, {Src: make([]byte, 500)}, {size: 10, Src: make([]byte, 20)}, {size: 1 << 40}}
-	if got, want := startingHeap(files, 2000), uint64(3520*heapPerSourceByte); got != want {
-		t.Errorf("startingHeap = %d, want %d", got, want)
+	if got, want := sourceBytes(files, 2000), uint64(3520); got != want {
+		t.Errorf("sourceBytes = %d, want %d", got, want)
 	}
 }
 

@@ -58,7 +58,7 @@ func runLint(cmd *cobra.Command, args []string, fl *lintFlags) error {
 		return usageError("%v", err)
 	}
 	opts, req := fl.opts, fl.req
-	opts.MaxFileSize, opts.Jobs, opts.PaceGC = fl.check.MaxFileSize, fl.check.Jobs, true
+	opts.MaxFileSize, opts.Jobs, opts.SizeHeap = fl.check.MaxFileSize, fl.check.Jobs, true
 	opts.Shellcheck, opts.Pyflakes = lint.FindLinters(fl.noShellcheck, fl.noPyflakes)
 	l, err := lint.New(opts)
 	if err != nil {
