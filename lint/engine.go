@@ -542,9 +542,10 @@ func (l *Linter) run(ctx context.Context, files []*File, pre []Finding) (*Result
 		}
 	}
 	if l.opts.SizeHeap {
+		// HugePages collects once; Start then reads the heap it left
 		n := sourceBytes(files, l.opts.MaxFileSize)
-		defer gcstart.Start(n * heapPerSourceByte)()
 		gcstart.HugePages(n * heapRangePerSourceByte)
+		defer gcstart.Start(n * heapPerSourceByte)()
 	}
 	res := &Result{Files: files}
 	jobs := make(chan *File)

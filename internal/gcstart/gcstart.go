@@ -7,6 +7,10 @@
 // nears half a goal the run is known to reach removes those collections
 // without raising the peak. The Go compiler does the same at start-up
 // (cmd/compile/internal/base.AdjustStartingHeap).
+//
+// The package also lets such a command put the heap it will reach on
+// transparent huge pages (HugePages), which saves most of the page faults
+// of a heap that grows on fresh memory.
 package gcstart
 
 import (

@@ -1,41 +1,72 @@
 package gcstart
 
 import (
+	"math"
 	"os"
+	"runtime"
 	"runtime/metrics"
 	"strings"
+	"unsafe"
 )
 
+// maxHugePageRange caps the range HugePages advises. The buffer it takes
+// is address space the heap may never use, and strict overcommit charges
+// it all.
+const maxHugePageRange = 1 << 30
+
 // HugePages asks the kernel to back the next n bytes the heap grows into
-// with transparent huge pages, and reports whether it asked. A heap on
-// 4 KiB pages takes a page fault for each page the first time it is
-// written, and on a virtual machine a fault can cost more than 10 µs: the
-// 60 MiB heap of a lint run over a 4 MB corpus takes about 15,000 of them,
-// a 2 MiB huge page one for every 512. Linux's default ("madvise" in
+// with transparent huge pages. A heap on 4 KiB pages takes a page fault
+// for each page the first time it is written, and on a virtual machine a
+// fault can cost more than 10 µs: the 60 MiB heap of a lint run over a
+// 4 MB corpus takes about 15,000 of them, a 2 MiB huge page one for every
+// 512. Linux's usual setting ("madvise" in
 // /sys/kernel/mm/transparent_hugepage/enabled) gives huge pages only to
 // memory that asks for them, and the Go runtime no longer asks for its
-// heap (go.dev/issue/63334).
+// heap: with the kernel's "defrag" setting also at "madvise", a fault on
+// advised memory may wait while the kernel compacts memory, which stalled
+// long-running servers (go.dev/issue/61718; the Go GC guide's section on
+// transparent huge pages). A short run that knows the heap it will reach
+// gains far more than it risks.
 //
-// It allocates an n-byte buffer, which the runtime maps as fresh, untouched
-// memory at the end of the heap, advises that range, and drops the buffer:
-// the collection its allocation starts frees it, and the heap grows into
-// those pages, which become resident, 2 MiB at a time, only when first
-// written. Untouched, they cost address space and no memory.
+// It takes an n-byte buffer that the runtime does not zero
+// (strings.Builder.Grow), which it places at the top of the heap, mostly on
+// address space it maps fresh and writes none of; advises that range;
+// drops the buffer; and collects, which frees it even when a collection
+// that was running at its allocation kept it. The heap then grows into
+// those pages, which become resident 2 MiB at a time, only when first
+// written. The collection comes early, over the little the process holds.
 //
-// It does nothing off Linux, for less than minGoal bytes, when
-// GODEBUG=disablethp=1 (the runtime's own switch to keep huge pages off its
-// heap), or when the heap already holds free memory that the buffer could
-// reuse: reused memory would be zeroed, and so written, in full.
-func HugePages(n uint64) bool {
-	if n < minGoal || thpDisabled(os.Getenv("GODEBUG")) || !freshHeap(n) {
-		return false
-	}
-	return adviseHugePages(make([]byte, n))
+// It does nothing for less than minGoal bytes; in a 32-bit process; in one
+// built with the race detector, which would write its shadow of the whole
+// buffer; while the collector is off (GOGC=off) or a memory limit is set,
+// since the advised range counts as free heap memory until the heap
+// reaches it; with GODEBUG=disablethp=1 in the environment, the runtime's
+// own switch against huge pages for its heap (go.dev/issue/64332); off
+// Linux; and unless the kernel gives huge pages only on request and does
+// not strictly limit overcommitted memory.
+func HugePages(n uint64) {
+	hugePages(n)
 }
 
-// thpDisabled reports whether the GODEBUG setting turns huge pages off for
-// the heap.
-func thpDisabled(godebug string) bool {
+// hugePages is HugePages; it returns the start of the advised range, or 0
+// when it did nothing.
+func hugePages(n uint64) uintptr {
+	n = min(n, maxHugePageRange)
+	if n < minGoal || unsafe.Sizeof(uintptr(0)) < 8 || raceEnabled || godebugDisablesTHP(os.Getenv("GODEBUG")) || !collectorAllows() || !kernelAllowsHugePages() {
+		return 0
+	}
+	addr, ok := adviseFresh(n)
+	runtime.GC() // frees the buffer, even if a cycle running at its allocation kept it
+	if !ok {
+		return 0
+	}
+	return addr
+}
+
+// godebugDisablesTHP reports whether a GODEBUG setting turns huge pages
+// off for the heap. The runtime also takes settings from //go:debug lines
+// and go.mod; gantry has none.
+func godebugDisablesTHP(godebug string) bool {
 	off := false
 	for kv := range strings.SplitSeq(godebug, ",") {
 		if v, ok := strings.CutPrefix(strings.TrimSpace(kv), "disablethp="); ok {
@@ -45,18 +76,26 @@ func thpDisabled(godebug string) bool {
 	return off
 }
 
-// freshHeap reports whether an n-byte allocation would come from memory
-// the heap has never used: the heap's free memory, resident or released
-// to the OS, is under an eighth of n.
-func freshHeap(n uint64) bool {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/free:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+// collectorAllows reports whether the collector runs (GOGC is not off)
+// and no memory limit is set.
+func collectorAllows() bool {
+	s := []metrics.Sample{{Name: "/gc/gogc:percent"}, {Name: "/gc/gomemlimit:bytes"}}
 	metrics.Read(s)
-	var free uint64
 	for _, v := range s {
 		if v.Value.Kind() != metrics.KindUint64 {
 			return false
 		}
-		free += v.Value.Uint64()
 	}
-	return free < n/8
+	return s[0].Value.Uint64() > 0 && s[1].Value.Uint64() == math.MaxInt64
+}
+
+// takeUnzeroed returns an n-byte buffer whose bytes the runtime did not
+// zero: strings.Builder.Grow allocates without zeroing, and fresh memory
+// from the kernel is never written. One byte is written, so that the
+// buffer has an address to take.
+func takeUnzeroed(n uint64) []byte {
+	var sb strings.Builder
+	sb.Grow(int(n))
+	sb.WriteByte(0)
+	return unsafe.Slice(unsafe.StringData(sb.String()), sb.Cap())
 }

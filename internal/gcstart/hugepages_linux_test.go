@@ -4,29 +4,86 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"os/exec"
+	"runtime/metrics"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
-	"unsafe"
 )
 
-// TestAdviseHugePages checks that the buffer's mapping carries the advice
-// (VmFlags "hg" in /proc/self/smaps).
-func TestAdviseHugePages(t *testing.T) {
-	if _, err := os.Stat("/sys/kernel/mm/transparent_hugepage/enabled"); err != nil {
-		t.Skip("this kernel has no transparent huge pages")
+// TestMain runs hugePagesChild instead of the tests in the process that
+// TestHugePagesInFreshProcess starts.
+func TestMain(m *testing.M) {
+	if os.Getenv("GCSTART_HUGEPAGES_CHILD") == "1" {
+		if err := hugePagesChild(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		fmt.Println("child ok")
+		os.Exit(0)
 	}
-	b := make([]byte, 64<<20)
-	if !adviseHugePages(b) {
-		t.Fatal("madvise(MADV_HUGEPAGE) was refused")
+	os.Exit(m.Run())
+}
+
+// TestHugePagesInFreshProcess runs hugePagesChild in a process of its own,
+// whose heap no test has used.
+func TestHugePagesInFreshProcess(t *testing.T) {
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "GCSTART_HUGEPAGES_CHILD=1", "GOGC=", "GOMEMLIMIT=", "GODEBUG=")
+	out, err := cmd.CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "child ok" {
+		t.Fatalf("in a fresh process: %v\n%s", err, out)
 	}
-	flags, err := vmFlags(uintptr(unsafe.Pointer(&b[0])))
+}
+
+// hugePagesChild checks that hugePages leaves its buffer unwritten and
+// unreachable, and the advice on its range (VmFlags "hg" in
+// /proc/self/smaps) when the kernel gives huge pages on request.
+func hugePagesChild() error {
+	const n = 256 << 20
+	before, err := minorFaults()
 	if err != nil {
-		t.Fatal(err)
+		return err
+	}
+	addr := hugePages(n)
+	after, err := minorFaults()
+	if err != nil {
+		return err
+	}
+	if raceEnabled || !kernelAllowsHugePages() {
+		if addr != 0 {
+			return fmt.Errorf("hugePages advised a range with the race detector or a kernel that does not give huge pages on request")
+		}
+		return nil
+	}
+	if addr == 0 {
+		return fmt.Errorf("hugePages advised nothing in a fresh process")
+	}
+	// writing the buffer would have taken 65,536 faults
+	if faults := after - before; faults > 2000 {
+		return fmt.Errorf("hugePages took %d page faults: the buffer was written", faults)
+	}
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	if live := s[0].Value.Uint64(); live > n/2 {
+		return fmt.Errorf("live heap %d MiB after hugePages: the buffer was not freed", live>>20)
+	}
+	flags, err := vmFlags(addr)
+	if err != nil {
+		return err
 	}
 	if !slices.Contains(flags, "hg") {
-		t.Errorf("the buffer's mapping has VmFlags %v, want hg among them", flags)
+		return fmt.Errorf("the advised range has VmFlags %v, want hg among them", flags)
 	}
+	return nil
+}
+
+// minorFaults is the process's count of minor page faults so far.
+func minorFaults() (int64, error) {
+	var ru syscall.Rusage
+	err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return ru.Minflt, err
 }
 
 // vmFlags returns the VmFlags of the mapping that holds the address.

@@ -2,5 +2,8 @@
 
 package gcstart
 
-// adviseHugePages does nothing: transparent huge pages are Linux's.
-func adviseHugePages([]byte) bool { return false }
+// kernelAllowsHugePages is false: transparent huge pages are Linux's.
+func kernelAllowsHugePages() bool { return false }
+
+// adviseFresh is never called off Linux.
+func adviseFresh(uint64) (uintptr, bool) { return 0, false }

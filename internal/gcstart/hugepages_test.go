@@ -1,11 +1,12 @@
 package gcstart
 
 import (
-	"runtime"
+	"math"
+	"runtime/debug"
 	"testing"
 )
 
-func TestThpDisabled(t *testing.T) {
+func TestGodebugDisablesTHP(t *testing.T) {
 	for _, tt := range []struct {
 		godebug string
 		want    bool
@@ -17,33 +18,43 @@ func TestThpDisabled(t *testing.T) {
 		{"disablethp=1,disablethp=0", false},
 		{"xdisablethp=1", false},
 	} {
-		if got := thpDisabled(tt.godebug); got != tt.want {
-			t.Errorf("thpDisabled(%q) = %v, want %v", tt.godebug, got, tt.want)
+		if got := godebugDisablesTHP(tt.godebug); got != tt.want {
+			t.Errorf("godebugDisablesTHP(%q) = %v, want %v", tt.godebug, got, tt.want)
 		}
 	}
 }
 
 func TestHugePagesDoesNothing(t *testing.T) {
-	if HugePages(minGoal - 1) {
-		t.Error("HugePages advised less than minGoal bytes")
+	const n = 256 << 20
+	for _, tt := range []struct {
+		name string
+		n    uint64
+		set  func() (undo func())
+	}{
+		{"under minGoal", minGoal - 1, nil},
+		{"GODEBUG=disablethp=1", n, func() func() {
+			t.Setenv("GODEBUG", "disablethp=1")
+			return func() {}
+		}},
+		{"GOGC=off", n, func() func() {
+			old := debug.SetGCPercent(-1)
+			return func() { debug.SetGCPercent(old) }
+		}},
+		{"a memory limit", n, func() func() {
+			old := debug.SetMemoryLimit(1 << 40)
+			return func() { debug.SetMemoryLimit(old) }
+		}},
+	} {
+		undo := func() {}
+		if tt.set != nil {
+			undo = tt.set()
+		}
+		if addr := hugePages(tt.n); addr != 0 {
+			t.Errorf("%s: hugePages advised a range", tt.name)
+		}
+		undo()
 	}
-	t.Setenv("GODEBUG", "disablethp=1")
-	if HugePages(256 << 20) {
-		t.Error("HugePages advised with GODEBUG=disablethp=1")
-	}
-	t.Setenv("GODEBUG", "")
-	// a heap with free memory the buffer could reuse, which would be
-	// zeroed, page by page
-	garbage := make([]byte, 64<<20)
-	for i := range garbage {
-		garbage[i] = 1
-	}
-	garbage = nil
-	runtime.GC()
-	if freshHeap(256 << 20) {
-		t.Fatal("freshHeap is true with 64 MiB free in the heap")
-	}
-	if HugePages(256 << 20) {
-		t.Error("HugePages advised when the heap held free memory")
+	if debug.SetMemoryLimit(-1) != math.MaxInt64 {
+		t.Error("the memory limit was not put back")
 	}
 }
