@@ -542,7 +542,7 @@ func (l *Linter) run(ctx context.Context, files []*File, pre []Finding) (*Result
 		}
 	}
 	if l.opts.SizeHeap {
-		// HugePages collects once; Start then reads the heap it left
+		// HugePages collects twice; Start then reads the heap it left
 		n := sourceBytes(files, l.opts.MaxFileSize)
 		gcstart.HugePages(n * heapRangePerSourceByte)
 		defer gcstart.Start(n * heapPerSourceByte)()

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"strings"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -31,10 +32,13 @@ const maxHugePageRange = 1 << 30
 // It takes an n-byte buffer that the runtime does not zero
 // (strings.Builder.Grow), which it places at the top of the heap, mostly on
 // address space it maps fresh and writes none of; advises that range;
-// drops the buffer; and collects, which frees it even when a collection
-// that was running at its allocation kept it. The heap then grows into
-// those pages, which become resident 2 MiB at a time, only when first
-// written. The collection comes early, over the little the process holds.
+// drops the buffer; and collects, which frees it even when the collection
+// that its allocation started kept it. The heap then grows into those
+// pages, which become resident 2 MiB at a time, only when first written.
+// The two collections come early, over the little the process holds.
+// Only the first call in a process advises a range: a later run (gantry's
+// --fix lints again after each pass of fixes) reuses a heap that has grown
+// already.
 //
 // It does nothing for less than minGoal bytes; in a 32-bit process; in one
 // built with the race detector, which would write its shadow of the whole
@@ -48,12 +52,18 @@ func HugePages(n uint64) {
 	hugePages(n)
 }
 
+// advised is set once HugePages has advised a range.
+var advised atomic.Bool
+
 // hugePages is HugePages; it returns the start of the advised range, or 0
 // when it did nothing.
 func hugePages(n uint64) uintptr {
 	n = min(n, maxHugePageRange)
 	if n < minGoal || unsafe.Sizeof(uintptr(0)) < 8 || raceEnabled || godebugDisablesTHP(os.Getenv("GODEBUG")) || !collectorAllows() || !kernelAllowsHugePages() {
 		return 0
+	}
+	if !advised.CompareAndSwap(false, true) {
+		return 0 // the heap has grown since: later runs reuse it
 	}
 	addr, ok := adviseFresh(n)
 	runtime.GC() // frees the buffer, even if a cycle running at its allocation kept it
@@ -86,13 +96,15 @@ func collectorAllows() bool {
 			return false
 		}
 	}
-	return s[0].Value.Uint64() > 0 && s[1].Value.Uint64() == math.MaxInt64
+	// GOGC=off reads as -1
+	return int64(s[0].Value.Uint64()) > 0 && s[1].Value.Uint64() == math.MaxInt64
 }
 
 // takeUnzeroed returns an n-byte buffer whose bytes the runtime did not
 // zero: strings.Builder.Grow allocates without zeroing, and fresh memory
 // from the kernel is never written. One byte is written, so that the
-// buffer has an address to take.
+// buffer has an address to take; its page is faulted in before the advice
+// and stays a 4 KiB page.
 func takeUnzeroed(n uint64) []byte {
 	var sb strings.Builder
 	sb.Grow(int(n))

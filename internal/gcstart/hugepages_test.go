@@ -1,7 +1,6 @@
 package gcstart
 
 import (
-	"math"
 	"runtime/debug"
 	"testing"
 )
@@ -24,37 +23,49 @@ func TestGodebugDisablesTHP(t *testing.T) {
 	}
 }
 
+// TestHugePagesDoesNothing: each case alone turns HugePages off (the test
+// process has not advised a range, which TestHugePagesInFreshProcess
+// checks in a process of its own).
 func TestHugePagesDoesNothing(t *testing.T) {
 	const n = 256 << 20
 	for _, tt := range []struct {
 		name string
 		n    uint64
-		set  func() (undo func())
+		set  func(t *testing.T)
 	}{
-		{"under minGoal", minGoal - 1, nil},
-		{"GODEBUG=disablethp=1", n, func() func() {
-			t.Setenv("GODEBUG", "disablethp=1")
-			return func() {}
-		}},
-		{"GOGC=off", n, func() func() {
+		{"under minGoal", minGoal - 1, func(*testing.T) {}},
+		{"GODEBUG=disablethp=1", n, func(t *testing.T) { t.Setenv("GODEBUG", "disablethp=1") }},
+		{"GOGC=off", n, func(t *testing.T) {
 			old := debug.SetGCPercent(-1)
-			return func() { debug.SetGCPercent(old) }
+			t.Cleanup(func() { debug.SetGCPercent(old) })
 		}},
-		{"a memory limit", n, func() func() {
+		{"a memory limit", n, func(t *testing.T) {
 			old := debug.SetMemoryLimit(1 << 40)
-			return func() { debug.SetMemoryLimit(old) }
+			t.Cleanup(func() { debug.SetMemoryLimit(old) })
 		}},
 	} {
-		undo := func() {}
-		if tt.set != nil {
-			undo = tt.set()
-		}
-		if addr := hugePages(tt.n); addr != 0 {
-			t.Errorf("%s: hugePages advised a range", tt.name)
-		}
-		undo()
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("GODEBUG", "")
+			tt.set(t)
+			if addr := hugePages(tt.n); addr != 0 {
+				t.Errorf("hugePages advised a range with %s", tt.name)
+			}
+		})
 	}
-	if debug.SetMemoryLimit(-1) != math.MaxInt64 {
-		t.Error("the memory limit was not put back")
+}
+
+func TestCollectorAllows(t *testing.T) {
+	if !collectorAllows() {
+		t.Fatal("collectorAllows is false with the collector on and no memory limit")
 	}
+	old := debug.SetGCPercent(-1)
+	if collectorAllows() {
+		t.Error("collectorAllows is true with GOGC=off")
+	}
+	debug.SetGCPercent(old)
+	oldLimit := debug.SetMemoryLimit(1 << 40)
+	if collectorAllows() {
+		t.Error("collectorAllows is true with a memory limit")
+	}
+	debug.SetMemoryLimit(oldLimit)
 }
