@@ -46,8 +46,9 @@ const maxHugePageRange = 1 << 30
 // since the advised range counts as free heap memory until the heap
 // reaches it; with GODEBUG=disablethp=1 in the environment, the runtime's
 // own switch against huge pages for its heap (go.dev/issue/64332); off
-// Linux; and unless the kernel gives huge pages only on request and does
-// not strictly limit overcommitted memory.
+// Linux; and unless the kernel gives huge pages only on request, and
+// neither the kernel (strict overcommit) nor the process (RLIMIT_AS,
+// RLIMIT_DATA) limits the address space the buffer takes.
 func HugePages(n uint64) {
 	hugePages(n)
 }

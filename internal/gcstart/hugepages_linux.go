@@ -10,10 +10,18 @@ import (
 
 // kernelAllowsHugePages reports whether Linux gives transparent huge pages
 // only to memory that asks ("[madvise]": with "[always]" the heap has them
-// already, with "[never]" asking does nothing) and does not charge every
-// mapping against a strict overcommit limit (vm.overcommit_memory=2), which
-// an unused range of the buffer could exhaust.
+// already, with "[never]" asking does nothing), and whether the buffer's
+// address space is charged against no limit that its unused part could
+// exhaust: neither a strict overcommit limit (vm.overcommit_memory=2) nor
+// the process's RLIMIT_AS or RLIMIT_DATA. A mapping the runtime cannot
+// make is a fatal error.
 func kernelAllowsHugePages() bool {
+	for _, res := range []int{unix.RLIMIT_AS, unix.RLIMIT_DATA} {
+		var lim unix.Rlimit
+		if err := unix.Getrlimit(res, &lim); err != nil || lim.Cur != unix.RLIM_INFINITY {
+			return false
+		}
+	}
 	mode, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
 	if err != nil || !bytes.Contains(mode, []byte("[madvise]")) {
 		return false

@@ -11,13 +11,15 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestMain runs hugePagesChild instead of the tests in the process that
 // TestHugePagesInFreshProcess starts.
 func TestMain(m *testing.M) {
-	if os.Getenv("GCSTART_HUGEPAGES_CHILD") == "1" {
-		if err := hugePagesChild(); err != nil {
+	if mode := os.Getenv("GCSTART_HUGEPAGES_CHILD"); mode != "" {
+		if err := hugePagesChild(mode == "limited"); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
@@ -28,22 +30,40 @@ func TestMain(m *testing.M) {
 }
 
 // TestHugePagesInFreshProcess runs hugePagesChild in a process of its own,
-// whose heap no test has used.
+// whose heap no test has used, and again in one that sets itself an
+// RLIMIT_DATA limit, with which it must advise nothing.
 func TestHugePagesInFreshProcess(t *testing.T) {
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), "GCSTART_HUGEPAGES_CHILD=1", "GOGC=", "GOMEMLIMIT=", "GODEBUG=")
-	out, err := cmd.CombinedOutput()
-	if err != nil || strings.TrimSpace(string(out)) != "child ok" {
-		t.Fatalf("in a fresh process: %v\n%s", err, out)
+	for _, limited := range []bool{false, true} {
+		mode := "1"
+		if limited {
+			mode = "limited"
+		}
+		cmd := exec.Command(os.Args[0])
+		cmd.Env = append(os.Environ(), "GCSTART_HUGEPAGES_CHILD="+mode, "GOGC=", "GOMEMLIMIT=", "GODEBUG=")
+		out, err := cmd.CombinedOutput()
+		if err != nil || strings.TrimSpace(string(out)) != "child ok" {
+			t.Fatalf("in a fresh process (limited: %v): %v\n%s", limited, err, out)
+		}
 	}
 }
 
 // hugePagesChild checks that hugePages leaves its buffer unwritten and
 // unreachable, the advice on its range (VmFlags "hg" in /proc/self/smaps)
 // when the kernel gives huge pages on request, and that a second call
-// advises nothing.
-func hugePagesChild() error {
+// advises nothing; or, limited, that it advises nothing at all.
+func hugePagesChild(limited bool) error {
 	const n = 256 << 20
+	if limited {
+		// a soft limit far above what the process uses
+		var lim unix.Rlimit
+		if err := unix.Getrlimit(unix.RLIMIT_DATA, &lim); err != nil {
+			return err
+		}
+		lim.Cur = 8 << 30
+		if err := unix.Setrlimit(unix.RLIMIT_DATA, &lim); err != nil {
+			return err
+		}
+	}
 	// written memory freed at the top of the heap, where the buffer goes:
 	// a buffer that is zeroed there is zeroed in full
 	garbage := make([]byte, 16<<20)
@@ -61,9 +81,9 @@ func hugePagesChild() error {
 	if err != nil {
 		return err
 	}
-	if raceEnabled || !kernelAllowsHugePages() {
+	if raceEnabled || limited || !kernelAllowsHugePages() {
 		if addr != 0 {
-			return fmt.Errorf("hugePages advised a range with the race detector or a kernel that does not give huge pages on request")
+			return fmt.Errorf("hugePages advised a range with the race detector, an address-space limit or a kernel that does not give huge pages on request")
 		}
 		return nil
 	}
