@@ -61,7 +61,7 @@ type Options struct {
 	// SizeHeap prepares the heap for the run from the size of its files:
 	// the run skips the garbage collections of its first megabytes, up to
 	// a heap it reaches anyway, and on Linux the heap grows onto huge pages
-	// (see sourceBytes). It changes GOGC and the memory mappings of the
+	// (see heapPerSourceByte and heapRangePerSourceByte). It changes GOGC and the memory mappings of the
 	// whole process, so the gantry command sets it and a program that
 	// embeds the linter need not.
 	SizeHeap bool

@@ -51,12 +51,10 @@ func isAlnum(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
-func isAlnumUnderscore(c byte) bool { return isAlnum(c) || c == '_' }
-
 var credentialPatterns = []credentialPattern{
 	{awsKeyID, triggerAWSKeyID, regexp.MustCompile(`(?:AKIA|ASIA)[A-Z0-9]{16}`), isAlnum, 4},
-	{"GitHub token", triggerGitHub, regexp.MustCompile(`gh[pousr]_[A-Za-z0-9]{36}`), isAlnumUnderscore, 4},
-	{"GitHub token", triggerGitHub, regexp.MustCompile(`github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}`), isAlnumUnderscore, 11},
+	{"GitHub token", triggerGitHub, regexp.MustCompile(`gh[pousr]_[A-Za-z0-9]{36}`), isWordByte, 4},
+	{"GitHub token", triggerGitHub, regexp.MustCompile(`github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}`), isWordByte, 11},
 	{"Slack token", triggerSlack, regexp.MustCompile(`xox[baprs]-[0-9]+-[0-9A-Za-z-]{8,}`), isAlnum, 5},
 }
 

@@ -60,7 +60,7 @@ var advised atomic.Bool
 // when it did nothing.
 func hugePages(n uint64) uintptr {
 	n = min(n, maxHugePageRange)
-	if n < minGoal || unsafe.Sizeof(uintptr(0)) < 8 || raceEnabled || godebugDisablesTHP(os.Getenv("GODEBUG")) || !collectorAllows() || !kernelAllowsHugePages() {
+	if n < minGoal || unsafe.Sizeof(uintptr(0)) < 8 || raceEnabled || godebugDisablesTHP(os.Getenv("GODEBUG")) || !collectorAllows() || !systemAllowsHugePages() {
 		return 0
 	}
 	if !advised.CompareAndSwap(false, true) {

@@ -8,14 +8,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// kernelAllowsHugePages reports whether Linux gives transparent huge pages
+// systemAllowsHugePages reports whether Linux gives transparent huge pages
 // only to memory that asks ("[madvise]": with "[always]" the heap has them
 // already, with "[never]" asking does nothing), and whether the buffer's
 // address space is charged against no limit that its unused part could
 // exhaust: neither a strict overcommit limit (vm.overcommit_memory=2) nor
 // the process's RLIMIT_AS or RLIMIT_DATA. A mapping the runtime cannot
 // make is a fatal error.
-func kernelAllowsHugePages() bool {
+func systemAllowsHugePages() bool {
 	for _, res := range []int{unix.RLIMIT_AS, unix.RLIMIT_DATA} {
 		var lim unix.Rlimit
 		if err := unix.Getrlimit(res, &lim); err != nil || lim.Cur != unix.RLIM_INFINITY {

@@ -9,7 +9,6 @@ import (
 	"runtime/metrics"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -81,7 +80,7 @@ func hugePagesChild(limited bool) error {
 	if err != nil {
 		return err
 	}
-	if raceEnabled || limited || !kernelAllowsHugePages() {
+	if raceEnabled || limited || !systemAllowsHugePages() {
 		if addr != 0 {
 			return fmt.Errorf("hugePages advised a range with the race detector, an address-space limit or a kernel that does not give huge pages on request")
 		}
@@ -115,8 +114,8 @@ func hugePagesChild(limited bool) error {
 
 // minorFaults is the process's count of minor page faults so far.
 func minorFaults() (int64, error) {
-	var ru syscall.Rusage
-	err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	var ru unix.Rusage
+	err := unix.Getrusage(unix.RUSAGE_SELF, &ru)
 	return int64(ru.Minflt), err
 }
 

@@ -2,8 +2,8 @@
 
 package gcstart
 
-// kernelAllowsHugePages is false: transparent huge pages are Linux's.
-func kernelAllowsHugePages() bool { return false }
+// systemAllowsHugePages is false: transparent huge pages are Linux's.
+func systemAllowsHugePages() bool { return false }
 
 // adviseFresh is never called off Linux.
 func adviseFresh(uint64) (uintptr, bool) { return 0, false }
