@@ -65,6 +65,13 @@ type Options struct {
 	// whole process, so the gantry command sets it and a program that
 	// embeds the linter need not.
 	SizeHeap bool
+	// DropTrees lets a workflow's syntax tree go once the workflow is
+	// linted and the repository rules have scanned it (Rule.ScanWorkflow),
+	// so that a run's memory does not grow with every tree it parses.
+	// Result.Files then hold no Workflow for those workflows, which
+	// fixing needs: the gantry command sets it when it neither fixes nor
+	// shows fixes.
+	DropTrees bool
 	// RuleFilter, when set, limits the run to the rules it accepts (tests use
 	// it to run only actionlint's checks, or only one rule).
 	RuleFilter func(*Rule) bool
@@ -117,6 +124,11 @@ type File struct {
 	// jobKinds remembers what the workflow's jobs do, for the repository
 	// rules (nil for workflows that were not linted).
 	jobKinds *jobKindMemo
+	// model is the workflow's repository model, built as it was linted
+	// when repository rules run; early are the findings ScanWorkflow made
+	// in it (see scanWorkflow).
+	model *RepoWorkflow
+	early []Finding
 	// size is the file's size when it was found, before it is read (0 when
 	// unknown); reading starts with a buffer of that size and grows it if
 	// the file grew.
@@ -686,6 +698,7 @@ func (l *Linter) lintFile(ctx context.Context, w *worker, f *File) (crashed bool
 				Message: fmt.Sprintf("internal error while linting this file: %v; please report it with the file: %s", r, firstFrames(stack))})
 		}
 	}()
+	f.model, f.early = nil, nil
 	if f.Src == nil && f.AbsPath != "" {
 		src, problem := l.readFile(f.AbsPath, f.size)
 		if problem != "" {
@@ -704,6 +717,7 @@ func (l *Linter) lintFile(ctx context.Context, w *worker, f *File) (crashed bool
 	switch f.Kind {
 	case KindWorkflow:
 		f.Findings = append(f.Findings, l.lintWorkflow(w, f)...)
+		l.scanWorkflow(f)
 	case KindAction:
 		f.Findings = append(f.Findings, l.lintAction(f)...)
 	case KindDockerfile:

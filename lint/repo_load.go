@@ -27,7 +27,15 @@ func (l *Linter) buildRepository(root string, files []*File) *Repository {
 	// then add them in file order
 	var linted []*File
 	for _, f := range files {
-		if f.Kind == KindWorkflow && f.Workflow != nil {
+		if f.Kind != KindWorkflow {
+			continue
+		}
+		if f.model != nil {
+			// built as the file was linted (scanWorkflow); its calls are
+			// linked again, in this repository
+			f.model.Calls, f.model.Callers = nil, nil
+			r.addWorkflow(f.model)
+		} else if f.Workflow != nil {
 			linted = append(linted, f)
 		}
 	}

@@ -65,6 +65,10 @@ func (l *Linter) runRepositoryRules(files []*File) []Finding {
 			}()
 		}
 		wg.Wait()
+		// the findings ScanWorkflow made as the files were linted
+		for _, f := range fs {
+			out = append(out, f.early...)
+		}
 		for _, fs := range results {
 			for _, fd := range fs {
 				if !repo.context[fd.File] {
@@ -117,6 +121,9 @@ func (r *Repository) precompute(jobs int) {
 	}
 	parallel.Each(len(r.Workflows), jobs, func(i int) {
 		w := r.Workflows[i]
+		if w.Workflow == nil {
+			return // scanned as it was linted, and its tree dropped
+		}
 		r.lineStarts(w.File)
 		for _, j := range w.Jobs {
 			for _, s := range j.Steps {

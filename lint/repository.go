@@ -73,8 +73,24 @@ type RepoWorkflow struct {
 	Callers []*ReusableCall
 	// Context is true for workflows loaded only for context.
 	Context bool
+	// Scanned is true for a linted workflow that the rules' ScanWorkflow
+	// checked as it was linted (see Rule.ScanWorkflow). CheckRepository
+	// reads what it needs of it from Facts: when the run drops syntax
+	// trees (Options.DropTrees) its Workflow is nil and it has no Jobs.
+	Scanned bool
 
 	jobByID map[string]*RepoJob
+	facts   map[string]any // by rule ID, from ScanWorkflow
+}
+
+// Facts returns what the rule's ScanWorkflow kept of the workflow, or nil.
+func (w *RepoWorkflow) Facts(ruleID string) any { return w.facts[ruleID] }
+
+// dropTree lets the workflow's syntax tree go: the model keeps its name,
+// triggers and facts.
+func (w *RepoWorkflow) dropTree() {
+	w.Workflow, w.Jobs, w.jobByID = nil, nil, nil
+	w.File.Workflow, w.File.jobKinds = nil, nil
 }
 
 // Trigger is one event of a workflow's on: section with its filters.

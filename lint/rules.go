@@ -78,7 +78,24 @@ type Rule struct {
 	// CheckDockerfile checks one Dockerfile.
 	CheckDockerfile func(f *File, opts any) []Finding
 	// CheckRepository checks the repository model built from every file.
+	// It does not check again a workflow that ScanWorkflow checked
+	// (RepoWorkflow.Scanned), whose syntax tree may be gone by then.
 	CheckRepository func(r *Repository, opts any) []Finding
+	// ScanWorkflow is the part of a repository rule that reads one
+	// workflow's syntax tree. It runs as the workflow is linted, on a
+	// model that holds only that workflow, for every linted workflow that
+	// no rule needs whole later (see NeedsTree): such a workflow is not
+	// reusable, so its own triggers are its effective ones. It returns the
+	// workflow's findings and the facts CheckRepository needs of it once
+	// its tree is gone (plain data, no syntax-tree pointers; nil for none),
+	// which CheckRepository reads with RepoWorkflow.Facts.
+	ScanWorkflow func(r *Repository, w *RepoWorkflow, opts any) (findings []Finding, facts any)
+	// NeedsTree reports whether CheckRepository needs the whole workflow
+	// later, syntax tree included, on a model of one workflow built as it
+	// is linted. Such a workflow is not scanned: CheckRepository checks it
+	// whole, as it does reusable workflows, workflows that call a local
+	// reusable workflow and workflows loaded only for context.
+	NeedsTree func(w *RepoWorkflow) bool
 }
 
 // DocsURL returns the address of the rule's documentation.
