@@ -35,7 +35,7 @@ func (l *Linter) scanWorkflow(f *File) {
 	r.addWorkflow(w)
 	r.linkCalls()
 	f.model = w
-	if needsWholeWorkflow(w, rules) {
+	if needsWholeWorkflow(r, w, rules) {
 		return
 	}
 	w.Scanned = true
@@ -63,12 +63,12 @@ func (l *Linter) scanWorkflow(f *File) {
 // reusable workflow, whose effective triggers come from its callers; a
 // workflow that calls a local reusable workflow, whose with: inputs the
 // callee's checks read; or one that a rule asks for (Rule.NeedsTree).
-func needsWholeWorkflow(w *RepoWorkflow, rules []*Rule) bool {
+func needsWholeWorkflow(r *Repository, w *RepoWorkflow, rules []*Rule) bool {
 	if _, reusable := w.Workflow.FindWorkflowCallEvent(); reusable || len(w.Calls) > 0 {
 		return true
 	}
-	for _, r := range rules {
-		if r.NeedsTree != nil && r.NeedsTree(w) {
+	for _, rule := range rules {
+		if rule.NeedsTree != nil && rule.NeedsTree(r, w) {
 			return true
 		}
 	}

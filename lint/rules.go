@@ -91,11 +91,12 @@ type Rule struct {
 	// which CheckRepository reads with RepoWorkflow.Facts.
 	ScanWorkflow func(r *Repository, w *RepoWorkflow, opts any) (findings []Finding, facts any)
 	// NeedsTree reports whether CheckRepository needs the whole workflow
-	// later, syntax tree included, on a model of one workflow built as it
-	// is linted. Such a workflow is not scanned: CheckRepository checks it
-	// whole, as it does reusable workflows, workflows that call a local
-	// reusable workflow and workflows loaded only for context.
-	NeedsTree func(w *RepoWorkflow) bool
+	// later, syntax tree included; it runs as the workflow is linted, on
+	// the same one-workflow model as ScanWorkflow. Such a workflow is not
+	// scanned: CheckRepository checks it whole, as it does reusable
+	// workflows, workflows that call a local reusable workflow and
+	// workflows loaded only for context.
+	NeedsTree func(r *Repository, w *RepoWorkflow) bool
 }
 
 // DocsURL returns the address of the rule's documentation.
