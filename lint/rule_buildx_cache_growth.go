@@ -14,11 +14,14 @@ import (
 // Dockerfile (no mode=max), or that ECR rejects (a registry cache without
 // image-manifest=true).
 //
-// It runs in the repository pass because it reads the Dockerfile the step
-// builds (another file) to know whether it has several stages.
+// It is a repository rule because it reads the Dockerfile the step builds
+// (another file) to know whether it has several stages. Each workflow is
+// scanned as it is linted; the cache exports whose finding depends on the
+// Dockerfile's stages wait for the repository pass as facts.
 var buildxCacheGrowthRule = &Rule{
 	ID: "buildx-cache-growth", Source: SourceGantry, Target: TargetRepository, Severity: SeverityWarning,
 	Summary:         "buildx cache exports that grow without bound, miss intermediate stages (no mode=max), or that ECR rejects",
+	ScanWorkflow:    scanBuildxCacheGrowth,
 	CheckRepository: checkBuildxCacheGrowth,
 }
 
@@ -94,21 +97,59 @@ type buildxBuild struct {
 	toPos []Position
 }
 
+// stagesCheck is a cache-to entry without mode=max, whose finding depends
+// on how many stages the Dockerfile of its build has.
+type stagesCheck struct {
+	pos        Position
+	text       string // the entry
+	inline     bool   // type=inline
+	dockerfile string // slash path relative to the root
+}
+
+// scanBuildxCacheGrowth checks the builds of a workflow, keeping as facts
+// the entries whose finding needs the Dockerfile's stages ([]stagesCheck).
+func scanBuildxCacheGrowth(r *Repository, w *RepoWorkflow, _ any) ([]Finding, any) {
+	out, checks := buildxCacheGrowthIn(r, w)
+	if len(checks) == 0 {
+		return out, nil
+	}
+	return out, checks
+}
+
 func checkBuildxCacheGrowth(r *Repository, _ any) []Finding {
 	var out []Finding
 	for _, w := range r.Workflows {
 		if w.Context {
 			continue
 		}
-		for _, j := range w.Jobs {
-			for i, s := range j.Steps {
-				for _, b := range buildxBuilds(r, s) {
-					out = append(out, checkBuild(r, j, i, b)...)
-				}
+		var checks []stagesCheck
+		if w.Scanned {
+			checks, _ = w.Facts("buildx-cache-growth").([]stagesCheck)
+		} else {
+			var fs []Finding
+			fs, checks = buildxCacheGrowthIn(r, w)
+			out = append(out, fs...)
+		}
+		out = append(out, stagesFindings(r, w.File, checks)...)
+	}
+	return out
+}
+
+// buildxCacheGrowthIn checks the builds of a workflow; it returns apart
+// the entries whose finding needs the Dockerfile's stages.
+func buildxCacheGrowthIn(r *Repository, w *RepoWorkflow) ([]Finding, []stagesCheck) {
+	var out []Finding
+	var checks []stagesCheck
+	for _, j := range w.Jobs {
+		for i, s := range j.Steps {
+			for _, b := range buildxBuilds(r, s) {
+				fs, cs := checkBuild(r, j, i, b)
+				out = append(out, fs...)
+				checks = append(checks, cs...)
 			}
 		}
 	}
-	return out
+	return out, checks
 }
 
 // buildxBuilds returns the builds of a step: docker/build-push-action, or
@@ -208,8 +249,11 @@ func lastPositional(args []string) string {
 	return ctx
 }
 
-func checkBuild(r *Repository, j *RepoJob, i int, b buildxBuild) []Finding {
+// checkBuild checks the cache exports of a build; it returns apart the
+// entries whose finding needs the Dockerfile's stages (see stagesFindings).
+func checkBuild(r *Repository, j *RepoJob, i int, b buildxBuild) ([]Finding, []stagesCheck) {
 	var out []Finding
+	var checks []stagesCheck
 	f := b.step.File()
 	localFrom := map[string]bool{}
 	for _, e := range b.cacheFrom {
@@ -217,7 +261,6 @@ func checkBuild(r *Repository, j *RepoJob, i int, b buildxBuild) []Finding {
 			localFrom[cleanDir(e.attrs["src"])] = true
 		}
 	}
-	stages := -1
 	for k, e := range b.cacheTo {
 		p := b.toPos[k]
 		switch e.typ() {
@@ -256,24 +299,34 @@ func checkBuild(r *Repository, j *RepoJob, i int, b buildxBuild) []Finding {
 		if strings.EqualFold(e.attrs["mode"], "max") || b.dockerfile == "" {
 			continue
 		}
-		if stages < 0 {
-			stages = 0
-			if g := r.DockerfileGraph(b.dockerfile); g != nil {
-				stages = len(g.Stages)
-			}
+		// copies, as facts keep no part of the syntax tree
+		checks = append(checks, stagesCheck{pos: p, text: strings.Clone(e.text), inline: e.typ() == "inline",
+			dockerfile: strings.Clone(b.dockerfile)})
+	}
+	return out, checks
+}
+
+// stagesFindings reports the cache-to entries without mode=max of f that
+// build a Dockerfile with several stages.
+func stagesFindings(r *Repository, f *File, checks []stagesCheck) []Finding {
+	var out []Finding
+	for _, c := range checks {
+		stages := 0
+		if g := r.DockerfileGraph(c.dockerfile); g != nil {
+			stages = len(g.Stages)
 		}
 		if stages < 2 {
 			continue
 		}
-		if e.typ() == "inline" {
-			out = append(out, finding(f, p, fmt.Sprintf(
+		if c.inline {
+			out = append(out, finding(f, c.pos, fmt.Sprintf(
 				"cache-to %s embeds only the final stage's layers in the image (inline caches support only mode=min), but %s has %d stages: the others rebuild on every cache miss; use a registry or gha cache with mode=max",
-				e.text, b.dockerfile, stages)))
+				c.text, c.dockerfile, stages)))
 			continue
 		}
-		out = append(out, finding(f, p, fmt.Sprintf(
+		out = append(out, finding(f, c.pos, fmt.Sprintf(
 			"cache-to %s exports only the final stage's layers (mode=min is the default), but %s has %d stages: the others (dependency installs, asset builds) rebuild on every cache miss; add mode=max",
-			e.text, b.dockerfile, stages)))
+			c.text, c.dockerfile, stages)))
 	}
 	return out
 }

@@ -15,9 +15,14 @@ import (
 // dependabotMissingRule flags a repository whose workflows use actions (or
 // whose Dockerfiles use base images) that .github/dependabot.yml never
 // updates. Repositories configured for Renovate are left alone.
+//
+// Each workflow is scanned as it is linted for its first remote action,
+// kept as a fact; the finding, one per repository, waits for the
+// repository pass.
 var dependabotMissingRule = &Rule{
 	ID: "dependabot-missing", Source: SourceGantry, Target: TargetRepository, Severity: SeverityInfo,
 	Summary:         "workflows or Dockerfiles whose actions or base images dependabot.yml does not keep up to date",
+	ScanWorkflow:    scanDependabotMissing,
 	CheckRepository: checkDependabotMissing,
 }
 
@@ -120,6 +125,35 @@ func pullableFrom(f *File) (int, string, bool) {
 	return 0, "", false
 }
 
+// remoteUses is the first step of a workflow that uses a remote action.
+type remoteUses struct {
+	pos  Position
+	uses string // the uses: value, trimmed
+}
+
+// firstRemoteUses returns the first step of the workflow that uses a
+// remote action, if any.
+func firstRemoteUses(w *RepoWorkflow) (remoteUses, bool) {
+	for _, j := range w.Jobs {
+		for _, s := range j.Steps {
+			if u := s.Uses(); u != nil && isRemoteAction(s.Action) {
+				// a copy, as facts keep no part of the syntax tree
+				return remoteUses{at(u), strings.Clone(strings.TrimSpace(u.Value))}, true
+			}
+		}
+	}
+	return remoteUses{}, false
+}
+
+// scanDependabotMissing keeps the workflow's first remote action as its
+// facts (remoteUses), or nil when it uses none.
+func scanDependabotMissing(_ *Repository, w *RepoWorkflow, _ any) ([]Finding, any) {
+	if u, ok := firstRemoteUses(w); ok {
+		return nil, u
+	}
+	return nil, nil
+}
+
 func checkDependabotMissing(r *Repository, _ any) []Finding {
 	var out []Finding
 	if usesRenovate(r.Root) {
@@ -134,20 +168,20 @@ func checkDependabotMissing(r *Repository, _ any) []Finding {
 		var firstUses string
 		n := 0
 		for _, w := range r.Workflows {
-			found := false
-			for _, j := range w.Jobs {
-				for _, s := range j.Steps {
-					if u := s.Uses(); u != nil && isRemoteAction(s.Action) {
-						if firstFile == nil && !w.Context {
-							firstFile, firstPos, firstUses = w.File, at(u), strings.TrimSpace(u.Value)
-						}
-						found = true
-					}
-				}
+			var u remoteUses
+			var found bool
+			if w.Scanned {
+				u, found = w.Facts("dependabot-missing").(remoteUses)
+			} else {
+				u, found = firstRemoteUses(w)
 			}
-			if found {
-				n++
+			if !found {
+				continue
 			}
+			if firstFile == nil && !w.Context {
+				firstFile, firstPos, firstUses = w.File, u.pos, u.uses
+			}
+			n++
 		}
 		for _, f := range r.Actions {
 			found := false
