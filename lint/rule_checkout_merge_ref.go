@@ -18,10 +18,12 @@ import (
 // untrusted-checkout's.
 //
 // It runs in the repository pass because a reusable workflow's events are
-// its callers': the model gives each workflow its effective triggers.
+// its callers': the model gives each workflow its effective triggers. Other
+// workflows are scanned as they are linted, on their own triggers.
 var checkoutMergeRefRule = &Rule{
 	ID: "checkout-merge-ref", Source: SourceGantry, Target: TargetRepository, Severity: SeverityWarning,
 	Summary:         "the pull_request merge commit (github.sha) used as an image tag or status target",
+	ScanWorkflow:    scanCheckoutMergeRef,
 	CheckRepository: checkCheckoutMergeRef,
 }
 
@@ -56,17 +58,26 @@ var inputNoun = map[string]string{"tags": "this image tag", "labels": "this imag
 // statusInputs are inputs of commit status and check actions that take the commit.
 var statusInputs = []string{"sha", "commit_sha", "commit-sha", "head_sha", "head-sha"}
 
+func scanCheckoutMergeRef(r *Repository, w *RepoWorkflow, _ any) ([]Finding, any) {
+	return mergeSHAUsesIn(r, w), nil
+}
+
 func checkCheckoutMergeRef(r *Repository, _ any) []Finding {
 	var out []Finding
 	for _, w := range r.Workflows {
-		if w.Context {
-			continue
-		}
-		if et := r.RunsOn(w, "pull_request"); et != nil {
-			out = append(out, mergeSHAUses(r, w, et)...)
+		if !w.Context && !w.Scanned {
+			out = append(out, mergeSHAUsesIn(r, w)...)
 		}
 	}
 	return out
+}
+
+// mergeSHAUsesIn checks a workflow when it runs on pull_request.
+func mergeSHAUsesIn(r *Repository, w *RepoWorkflow) []Finding {
+	if et := r.RunsOn(w, "pull_request"); et != nil {
+		return mergeSHAUses(r, w, et)
+	}
+	return nil
 }
 
 // shaRef reports whether a value, evaluated on a pull_request, contains the

@@ -18,9 +18,16 @@ import (
 // whoever opens the pull request chooses the code. It follows env:,
 // $GITHUB_ENV, step and job outputs and reusable-workflow inputs through
 // workflow_dataflow.go, so it runs in the repository pass.
+//
+// A workflow is scanned as it is linted unless its workflow_run trigger
+// finds something: whether that trigger can follow a pull request depends
+// on the workflows it names, so such a workflow is checked whole in the
+// repository pass.
 var untrustedCheckoutRule = &Rule{
 	ID: "untrusted-checkout", Source: SourceGantry, Target: TargetRepository, Severity: SeverityError,
 	Summary:         "a pull_request_target, workflow_run or issue_comment workflow checks out the pull request's head and runs it with the base repository's secrets",
+	ScanWorkflow:    scanUntrustedCheckout,
+	NeedsTree:       untrustedAfterWorkflowRun,
 	CheckRepository: checkUntrustedCheckout,
 }
 
@@ -204,29 +211,54 @@ type codeRun struct {
 	reason string
 }
 
+// scanUntrustedCheckout checks a workflow as it is linted. Its workflow_run
+// trigger, if any, finds nothing (untrustedAfterWorkflowRun), so the other
+// workflows need not be known.
+func scanUntrustedCheckout(r *Repository, w *RepoWorkflow, _ any) ([]Finding, any) {
+	return untrustedCheckoutsIn(r, w, func(*Trigger) bool { return false }), nil
+}
+
+// untrustedAfterWorkflowRun reports whether the workflow's workflow_run
+// trigger finds something, which counts only when the workflows it names
+// can run for a pull request.
+func untrustedAfterWorkflowRun(r *Repository, w *RepoWorkflow) bool {
+	et := r.RunsOn(w, "workflow_run")
+	return et != nil && len(untrustedRuns(r, w, et)) > 0
+}
+
 func checkUntrustedCheckout(r *Repository, _ any) []Finding {
 	var out []Finding
+	afterPR := func(t *Trigger) bool { return runsAfterPullRequest(r, t) }
 	for _, w := range r.Workflows {
-		if w.Context {
+		if !w.Context && !w.Scanned {
+			out = append(out, untrustedCheckoutsIn(r, w, afterPR)...)
+		}
+	}
+	return out
+}
+
+// untrustedCheckoutsIn checks a workflow for each privileged event it runs
+// for; afterPR says whether a workflow_run trigger can follow a pull
+// request. A finding for several events is reported once, with the highest
+// severity.
+func untrustedCheckoutsIn(r *Repository, w *RepoWorkflow, afterPR func(*Trigger) bool) []Finding {
+	var out []Finding
+	seen := map[Position]int{}
+	for _, ev := range []string{"pull_request_target", "issue_comment", "workflow_run"} {
+		et := r.RunsOn(w, ev)
+		if et == nil || ev == "workflow_run" && !afterPR(et.Trigger) {
 			continue
 		}
-		seen := map[Position]int{}
-		for _, ev := range []string{"pull_request_target", "issue_comment", "workflow_run"} {
-			et := r.RunsOn(w, ev)
-			if et == nil || ev == "workflow_run" && !runsAfterPullRequest(r, et.Trigger) {
+		for _, fd := range untrustedRuns(r, w, et) {
+			p := Position{Line: fd.Line, Col: fd.Column}
+			if i, ok := seen[p]; ok {
+				if fd.Severity > out[i].Severity {
+					out[i] = fd
+				}
 				continue
 			}
-			for _, fd := range untrustedRuns(r, w, et) {
-				p := Position{Line: fd.Line, Col: fd.Column}
-				if i, ok := seen[p]; ok {
-					if fd.Severity > out[i].Severity {
-						out[i] = fd
-					}
-					continue
-				}
-				seen[p] = len(out)
-				out = append(out, fd)
-			}
+			seen[p] = len(out)
+			out = append(out, fd)
 		}
 	}
 	return out
