@@ -27,6 +27,8 @@ import (
 var artifactPoisoningRule = &Rule{
 	ID: "artifact-poisoning", Source: SourceGantry, Target: TargetRepository, Severity: SeverityError,
 	Summary:         "a workflow_run (or pull_request_target) workflow runs, loads, pushes or publishes an artifact that a fork's pull request can write, or feeds it to $GITHUB_ENV/$GITHUB_PATH",
+	ScanWorkflow:    scanArtifactPoisoning,
+	NeedsTree:       artifactPoisoningNeedsTree,
 	CheckRepository: checkArtifactPoisoning,
 }
 
@@ -60,24 +62,52 @@ type taintedPath struct {
 	dl   *artifactDownload
 }
 
+func scanArtifactPoisoning(r *Repository, w *RepoWorkflow, _ any) ([]Finding, any) {
+	return artifactPoisoningIn(r, w), nil
+}
+
+// artifactPoisoningNeedsTree keeps whole a workflow_run workflow that
+// downloads another run's artifact: who can have written it depends on the
+// on: of the workflows that trigger it, which only the repository pass sees.
+// A panic keeps the workflow whole too, for the repository pass to report.
+func artifactPoisoningNeedsTree(r *Repository, w *RepoWorkflow) (keep bool) {
+	defer func() {
+		if recover() != nil {
+			keep = true
+		}
+	}()
+	et := r.RunsOn(w, "workflow_run")
+	if et == nil {
+		return false
+	}
+	return slices.ContainsFunc(w.Jobs, func(j *RepoJob) bool { return artifactJob(r, et, j).sourced })
+}
+
 func checkArtifactPoisoning(r *Repository, _ any) []Finding {
 	var out []Finding
 	for _, w := range r.Workflows {
-		if w.Context {
-			continue
+		if !w.Context && !w.Scanned {
+			out = append(out, artifactPoisoningIn(r, w)...)
 		}
-		var et *EffectiveTrigger
-		for _, ev := range privilegedEvents {
-			if et = r.RunsOn(w, ev); et != nil {
-				break
-			}
+	}
+	return out
+}
+
+// artifactPoisoningIn checks the jobs of a workflow that runs for a
+// privileged event.
+func artifactPoisoningIn(r *Repository, w *RepoWorkflow) []Finding {
+	var et *EffectiveTrigger
+	for _, ev := range privilegedEvents {
+		if et = r.RunsOn(w, ev); et != nil {
+			break
 		}
-		if et == nil {
-			continue
-		}
-		for _, j := range w.Jobs {
-			out = append(out, artifactJob(r, et, j)...)
-		}
+	}
+	if et == nil {
+		return nil
+	}
+	var out []Finding
+	for _, j := range w.Jobs {
+		out = append(out, artifactJob(r, et, j).out...)
 	}
 	return out
 }
@@ -101,15 +131,19 @@ type artifactScan struct {
 	// loaded is a docker load of an artifact image, waiting for a push or run.
 	loaded    *artifactDownload
 	loadedPos Position
-	out       []Finding
+	// sourced is set once a download's source was looked for among the
+	// repository's other workflows.
+	sourced bool
+	out     []Finding
 }
 
-func artifactJob(r *Repository, et *EffectiveTrigger, j *RepoJob) []Finding {
+// artifactJob scans one job of a workflow that runs for et.
+func artifactJob(r *Repository, et *EffectiveTrigger, j *RepoJob) *artifactScan {
+	sc := &artifactScan{r: r, et: et, job: j, outputs: map[string]*artifactDownload{}}
 	jobGate := workflowRunGate(j.Job.If)
 	if jobGate == artifactTrusted && et.Event == "workflow_run" {
-		return nil
+		return sc
 	}
-	sc := &artifactScan{r: r, et: et, job: j, outputs: map[string]*artifactDownload{}}
 	for _, s := range j.Steps {
 		gate := workflowRunGate(s.Step.If)
 		if gate == artifactTrusted && et.Event == "workflow_run" {
@@ -142,7 +176,7 @@ func artifactJob(r *Repository, et *EffectiveTrigger, j *RepoJob) []Finding {
 			sc.actionStep(s)
 		}
 	}
-	return sc.out
+	return sc
 }
 
 // download recognises a step that downloads another run's artifact. It
@@ -223,6 +257,7 @@ func (sc *artifactScan) artifactSource(source string) (artifactTrust, string) {
 	if sc.et.Event != "workflow_run" {
 		return artifactUnknown, "another run, which a pull request's author can have started"
 	}
+	sc.sourced = true
 	var srcs []*RepoWorkflow
 	var missing []string
 	if source != "" {

@@ -20,38 +20,50 @@ import (
 var pushUntrustedRule = &Rule{
 	ID: "push-untrusted", Source: SourceGantry, Target: TargetRepository, Severity: SeverityWarning,
 	Summary:         "an image push that can run for a fork's pull_request or for pull_request_target without a gate",
+	ScanWorkflow:    scanPushUntrusted,
 	CheckRepository: checkPushUntrusted,
+}
+
+func scanPushUntrusted(r *Repository, w *RepoWorkflow, _ any) ([]Finding, any) {
+	return pushUntrustedIn(r, w), nil
 }
 
 func checkPushUntrusted(r *Repository, _ any) []Finding {
 	var out []Finding
 	for _, w := range r.Workflows {
-		if w.Context {
+		if !w.Context && !w.Scanned {
+			out = append(out, pushUntrustedIn(r, w)...)
+		}
+	}
+	return out
+}
+
+// pushUntrustedIn checks the image pushes of a workflow that runs for a
+// pull request.
+func pushUntrustedIn(r *Repository, w *RepoWorkflow) []Finding {
+	var out []Finding
+	done := map[Position]bool{}
+	for _, ev := range []string{"pull_request_target", "pull_request"} {
+		et := r.RunsOn(w, ev)
+		if et == nil {
 			continue
 		}
-		done := map[Position]bool{}
-		for _, ev := range []string{"pull_request_target", "pull_request"} {
-			et := r.RunsOn(w, ev)
-			if et == nil {
+		env := &evalEnv{event: ev, fork: true}
+		gantryGated := !gantryPushAllowsUntrusted(r.cfg, ev)
+		for _, j := range w.Jobs {
+			if j.Job.Environment != nil || jobGated(env, j, 0) {
 				continue
 			}
-			env := &evalEnv{event: ev, fork: true}
-			gantryGated := !gantryPushAllowsUntrusted(r.cfg, ev)
-			for _, j := range w.Jobs {
-				if j.Job.Environment != nil || jobGated(env, j, 0) {
+			for _, s := range j.Steps {
+				if gated(env, s.Step.If) {
 					continue
 				}
-				for _, s := range j.Steps {
-					if gated(env, s.Step.If) {
+				for _, p := range imagePushes(r, env, s, gantryGated) {
+					if done[p.pos] {
 						continue
 					}
-					for _, p := range imagePushes(r, env, s, gantryGated) {
-						if done[p.pos] {
-							continue
-						}
-						done[p.pos] = true
-						out = append(out, pushFinding(w, et, p))
-					}
+					done[p.pos] = true
+					out = append(out, pushFinding(w, et, p))
 				}
 			}
 		}
