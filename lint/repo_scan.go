@@ -68,11 +68,23 @@ func needsWholeWorkflow(r *Repository, w *RepoWorkflow, rules []*Rule) bool {
 		return true
 	}
 	for _, rule := range rules {
-		if rule.NeedsTree != nil && rule.NeedsTree(r, w) {
+		if rule.NeedsTree != nil && needsTree(r, w, rule) {
 			return true
 		}
 	}
 	return false
+}
+
+// needsTree asks the rule whether it needs the workflow whole. A rule that
+// panics gets the workflow whole: the repository pass then runs it and
+// reports the panic as an internal error, as it does for CheckRepository.
+func needsTree(r *Repository, w *RepoWorkflow, rule *Rule) (keep bool) {
+	defer func() {
+		if recover() != nil {
+			keep = true
+		}
+	}()
+	return rule.NeedsTree(r, w)
 }
 
 // fileRepository is the repository model of one workflow being linted,

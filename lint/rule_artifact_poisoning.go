@@ -69,13 +69,7 @@ func scanArtifactPoisoning(r *Repository, w *RepoWorkflow, _ any) ([]Finding, an
 // artifactPoisoningNeedsTree keeps whole a workflow_run workflow that
 // downloads another run's artifact: who can have written it depends on the
 // on: of the workflows that trigger it, which only the repository pass sees.
-// A panic keeps the workflow whole too, for the repository pass to report.
-func artifactPoisoningNeedsTree(r *Repository, w *RepoWorkflow) (keep bool) {
-	defer func() {
-		if recover() != nil {
-			keep = true
-		}
-	}()
+func artifactPoisoningNeedsTree(r *Repository, w *RepoWorkflow) bool {
 	et := r.RunsOn(w, "workflow_run")
 	if et == nil {
 		return false
