@@ -13,11 +13,12 @@ import (
 // is how most maintained repositories look between two dependabot runs, so
 // it is not reported.
 //
-// It runs in the repository pass so that one walk covers the steps of
-// workflows and of composite actions (action.yml) alike.
+// It is a per-step check of workflows, scanned as each is linted, and of
+// composite actions (action.yml) in the repository pass.
 var actionOutdatedRule = &Rule{
 	ID: "action-outdated", Source: SourceGantry, Target: TargetRepository, Severity: SeverityInfo,
 	Summary:         "a popular action pinned two or more major versions behind, or to a major whose runtime GitHub removed",
+	ScanWorkflow:    scanActionOutdated,
 	CheckRepository: checkActionOutdated,
 }
 
@@ -70,21 +71,15 @@ func outdatedUse(r *Repository, uses, srcLine string, inWorkflow bool) (string, 
 		name, pinned, behind, ver, rel.Current, why, actionData().Checked, name, rel.Current), sev
 }
 
+func scanActionOutdated(r *Repository, w *RepoWorkflow, _ any) ([]Finding, any) {
+	return outdatedActionsIn(r, w), nil
+}
+
 func checkActionOutdated(r *Repository, _ any) []Finding {
 	var out []Finding
 	for _, w := range r.Workflows {
-		for _, j := range w.Jobs {
-			for _, s := range j.Steps {
-				u := s.Uses()
-				if u == nil || s.Action == "" || strings.HasPrefix(s.Action, "./") || strings.HasPrefix(s.Action, "docker://") {
-					continue
-				}
-				if msg, sev := outdatedUse(r, strings.TrimSpace(u.Value), r.sourceLine(w.File, u.Pos.Line), true); msg != "" {
-					fd := usesFinding(r, w.File, u, msg)
-					fd.Severity = sev
-					out = append(out, fd)
-				}
-			}
+		if !w.Scanned {
+			out = append(out, outdatedActionsIn(r, w)...)
 		}
 	}
 	for _, f := range r.Actions {
@@ -98,6 +93,25 @@ func checkActionOutdated(r *Repository, _ any) []Finding {
 				if src := r.sourceLine(f, st.uses.Line); strings.HasPrefix(src[min(st.uses.Column-1, len(src)):], st.uses.Value) {
 					fd.EndLine, fd.EndColumn = st.uses.Line, st.uses.Column+len(st.uses.Value)
 				}
+				out = append(out, fd)
+			}
+		}
+	}
+	return out
+}
+
+// outdatedActionsIn checks the actions that the steps of a workflow use.
+func outdatedActionsIn(r *Repository, w *RepoWorkflow) []Finding {
+	var out []Finding
+	for _, j := range w.Jobs {
+		for _, s := range j.Steps {
+			u := s.Uses()
+			if u == nil || s.Action == "" || strings.HasPrefix(s.Action, "./") || strings.HasPrefix(s.Action, "docker://") {
+				continue
+			}
+			if msg, sev := outdatedUse(r, strings.TrimSpace(u.Value), r.sourceLine(w.File, u.Pos.Line), true); msg != "" {
+				fd := usesFinding(r, w.File, u, msg)
+				fd.Severity = sev
 				out = append(out, fd)
 			}
 		}

@@ -19,10 +19,23 @@ import (
 // such as github.ref are equal for the same event and ref, run IDs differ
 // between runs. Instances are bucketed by (event, value), so the rule is
 // linear in the number of groups.
+//
+// Only workflows that hold a concurrency group or call a local reusable
+// workflow take part, so it keeps those whole (NeedsTree) and has nothing
+// to scan in the others.
 var concurrencyCollisionRule = &Rule{
 	ID: "concurrency-collision", Source: SourceGantry, Target: TargetRepository, Severity: SeverityWarning,
 	Summary:         "concurrency groups of two workflows that collide for one event, or a caller and its reusable workflow that deadlock on one group",
+	NeedsTree:       holdsConcurrencyGroup,
 	CheckRepository: checkConcurrencyCollision,
+}
+
+// holdsConcurrencyGroup reports whether the workflow or one of its jobs
+// has a concurrency group. A workflow that has none and calls no local
+// reusable workflow holds no group in any run, so the rule skips it.
+func holdsConcurrencyGroup(_ *Repository, w *RepoWorkflow) bool {
+	hasGroup := func(c *actionlint.Concurrency) bool { return c != nil && c.Group != nil }
+	return hasGroup(w.Workflow.Concurrency) || slices.ContainsFunc(w.Jobs, func(j *RepoJob) bool { return hasGroup(j.Job.Concurrency) })
 }
 
 // groupInst is one concurrency group as it is evaluated in one run.
@@ -53,6 +66,9 @@ type collisionScan struct {
 func checkConcurrencyCollision(r *Repository, _ any) []Finding {
 	s := &collisionScan{r: r, seenDead: map[string]bool{}}
 	for _, w := range r.Workflows {
+		if w.Scanned {
+			continue // holds no group (holdsConcurrencyGroup)
+		}
 		for _, t := range w.Triggers {
 			if noFanOut[t.Event] {
 				continue
@@ -109,8 +125,8 @@ func (s *collisionScan) walkCalls(w *RepoWorkflow, env *evalEnv, inputs map[stri
 	}
 	for _, call := range w.Calls {
 		c := call.Callee
-		if c == nil || onPath[c] {
-			continue
+		if c == nil || c.Scanned || onPath[c] {
+			continue // a scanned workflow holds no group and calls none
 		}
 		e := *env
 		e.inputs = inputs
@@ -195,8 +211,8 @@ func (s *collisionScan) scanDeadlocks(w *RepoWorkflow, t *Trigger) {
 		}
 		for _, call := range cw.Calls {
 			c := call.Callee
-			if c == nil || onPath[c] {
-				continue
+			if c == nil || c.Scanned || onPath[c] {
+				continue // a scanned workflow holds no group and calls none
 			}
 			h := slices.Clone(holding)
 			e := *env
