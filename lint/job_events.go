@@ -43,6 +43,23 @@ type tokenEffect struct {
 	causes []causedEvent
 }
 
+// detached returns a copy of the effect whose strings share no memory
+// with the workflow's source or syntax tree.
+func (e tokenEffect) detached() tokenEffect {
+	e.what, e.cred.why = strings.Clone(e.what), strings.Clone(e.cred.why)
+	causes := make([]causedEvent, len(e.causes))
+	for i, c := range e.causes {
+		c.ref, c.desc = strings.Clone(c.ref), strings.Clone(c.desc)
+		c.types = slices.Clone(c.types)
+		for k := range c.types {
+			c.types[k] = strings.Clone(c.types[k])
+		}
+		causes[i] = c
+	}
+	e.causes = causes
+	return e
+}
+
 // skipCIRe matches the commit message markers that skip push and
 // pull_request workflows on purpose.
 var skipCIRe = lazyre.New(`(?i)\[(skip ci|ci skip|no ci|skip actions|actions skip)\]|\*\*\*no_ci\*\*\*`)

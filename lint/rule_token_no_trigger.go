@@ -6,8 +6,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/rhysd/actionlint"
-
 	"github.com/gantry-ci/gantry/internal/parallel"
 )
 
@@ -16,10 +14,58 @@ import (
 // workflow of the repository waits for that event: GitHub starts no
 // workflow run for events caused by GITHUB_TOKEN (except workflow_dispatch
 // and repository_dispatch).
+//
+// Each workflow is scanned as it is linted for its GITHUB_TOKEN effects and
+// what its jobs do; the repository pass matches the effects against the
+// other workflows' triggers.
 var tokenNoTriggerRule = &Rule{
-	ID: "token-no-trigger", Source: SourceGantry, Target: TargetRepository, Severity: SeverityWarning,
+	ID: tokenNoTriggerID, Source: SourceGantry, Target: TargetRepository, Severity: SeverityWarning,
 	Summary:         "a push, pull request or release made with GITHUB_TOKEN that another workflow waits for in vain",
+	ScanWorkflow:    scanTokenNoTrigger,
 	CheckRepository: checkTokenNoTrigger,
+}
+
+// tokenNoTriggerID is the ID of tokenNoTriggerRule, which reads its facts.
+const tokenNoTriggerID = "token-no-trigger"
+
+// tokenNoTriggerFacts is what token-no-trigger keeps of a scanned workflow:
+// its GITHUB_TOKEN effects, which other workflows' triggers are matched
+// against, and what its jobs do, for the effects of other workflows that
+// would start it.
+type tokenNoTriggerFacts struct {
+	effects    []jobTokenEffect
+	dispatches bool // dispatchesWorkflows, when there are effects
+	kinds      workflowKinds
+}
+
+// jobTokenEffect is an effect of a step made with GITHUB_TOKEN, with what
+// the step's job does (matters weighs the runs it misses by it).
+type jobTokenEffect struct {
+	tokenEffect
+	publishes, updatesDependencies, checksCode bool
+}
+
+// workflowKinds is whether some job of a workflow checks code, and whether
+// some job publishes.
+type workflowKinds struct {
+	checksCode, publishes bool
+}
+
+// scanTokenNoTrigger keeps the facts of a workflow; its findings depend on
+// the other workflows, so the repository pass reports them.
+func scanTokenNoTrigger(r *Repository, w *RepoWorkflow, _ any) ([]Finding, any) {
+	facts := &tokenNoTriggerFacts{}
+	facts.effects, facts.dispatches = githubTokenEffects(r, w)
+	// only push and pull request triggers ask what a started run would do
+	if slices.ContainsFunc(w.Triggers, func(t *Trigger) bool {
+		return t.Event == "push" || t.Event == "pull_request" || t.Event == "pull_request_target"
+	}) {
+		facts.kinds = workflowKindsOf(w)
+	}
+	if len(facts.effects) == 0 && facts.kinds == (workflowKinds{}) {
+		return nil, nil
+	}
+	return nil, facts
 }
 
 func checkTokenNoTrigger(r *Repository, _ any) []Finding {
@@ -34,14 +80,37 @@ func checkTokenNoTrigger(r *Repository, _ any) []Finding {
 	return slices.Concat(byWorkflow...)
 }
 
-// tokenNoTriggerIn returns the findings of one workflow.
+// tokenNoTriggerIn returns the findings of one workflow, from its facts
+// when it was scanned.
 func tokenNoTriggerIn(r *Repository, idx *triggerIndex, w *RepoWorkflow) []Finding {
 	if w.Context {
 		return nil
 	}
+	var effects []jobTokenEffect
+	var dispatches bool
+	if w.Scanned {
+		if facts, ok := w.Facts(tokenNoTriggerID).(*tokenNoTriggerFacts); ok {
+			effects, dispatches = facts.effects, facts.dispatches
+		}
+	} else {
+		effects, dispatches = githubTokenEffects(r, w)
+	}
 	var out []Finding
-	// worked out on the first GITHUB_TOKEN effect, if any
-	dispatches := sync.OnceValue(func() bool { return dispatchesWorkflows(w.File.Src) })
+	for _, eff := range effects {
+		if fd, ok := idx.report(w, eff, dispatches); ok {
+			out = append(out, fd)
+		}
+	}
+	return out
+}
+
+// githubTokenEffects returns the effects of the workflow's steps made with
+// GITHUB_TOKEN, in order, and whether it dispatches workflows (worked out
+// only when there are effects). Their strings are copies: they outlive the
+// syntax tree of a scanned workflow.
+func githubTokenEffects(r *Repository, w *RepoWorkflow) ([]jobTokenEffect, bool) {
+	var out []jobTokenEffect
+	kinds := w.File.jobKinds
 	for _, j := range w.Jobs {
 		jc := newJobScan(r, w, j)
 		for _, s := range j.Steps {
@@ -49,13 +118,29 @@ func tokenNoTriggerIn(r *Repository, idx *triggerIndex, w *RepoWorkflow) []Findi
 				if eff.cred.kind != credGitHubToken {
 					continue
 				}
-				if fd, ok := idx.report(w, j, eff, dispatches()); ok {
-					out = append(out, fd)
-				}
+				out = append(out, jobTokenEffect{tokenEffect: eff.detached(),
+					publishes: kinds.publishes(j.Job), updatesDependencies: kinds.updatesDependencies(j.Job),
+					checksCode: kinds.checksCode(j.Job)})
 			}
 		}
 	}
-	return out
+	if len(out) == 0 {
+		return nil, false
+	}
+	return out, dispatchesWorkflows(w.File.Src)
+}
+
+// workflowKindsOf works out what the workflow's jobs do, from its job memo.
+func workflowKindsOf(w *RepoWorkflow) workflowKinds {
+	var k workflowKinds
+	for _, j := range w.Jobs {
+		k.checksCode = k.checksCode || w.File.jobKinds.checksCode(j.Job)
+		k.publishes = k.publishes || w.File.jobKinds.publishes(j.Job)
+		if k.checksCode && k.publishes {
+			break
+		}
+	}
+	return k
 }
 
 // dispatchesWorkflows reports whether a workflow starts other workflows
@@ -78,7 +163,7 @@ func dispatchesWorkflows(src []byte) bool {
 type triggerIndex struct {
 	r *Repository
 	// mu guards the memos: memo and unions (held while one is computed),
-	// checks and publishes
+	// and kinds
 	mu      sync.Mutex
 	byEvent map[string][]*RepoWorkflow
 	memo    map[string][]triggerMatch
@@ -89,7 +174,7 @@ type triggerIndex struct {
 	branchWild                  []*RepoWorkflow // branch filters with patterns or ignores
 	branchByLit                 map[string][]*RepoWorkflow
 
-	checks, publishes map[*RepoWorkflow]bool // memos of workflowDoes
+	kinds map[*RepoWorkflow]workflowKinds // memo of workflowDoes
 }
 
 type triggerMatch struct {
@@ -156,7 +241,7 @@ func (ix *triggerIndex) union(causes []causedEvent) *triggerUnion {
 func newTriggerIndex(r *Repository) *triggerIndex {
 	ix := &triggerIndex{r: r, byEvent: map[string][]*RepoWorkflow{}, memo: map[string][]triggerMatch{},
 		unions: map[string]*triggerUnion{}, branchByLit: map[string][]*RepoWorkflow{},
-		checks: map[*RepoWorkflow]bool{}, publishes: map[*RepoWorkflow]bool{}}
+		kinds: map[*RepoWorkflow]workflowKinds{}}
 	for _, w := range r.Workflows {
 		seen := map[string]bool{}
 		for _, t := range w.Triggers {
@@ -265,10 +350,10 @@ func triggerFires(t *Trigger, c causedEvent) bool {
 // maxDownstreams limits how many workflows one finding names.
 const maxDownstreams = 5
 
-// report builds the finding for an effect of job j in workflow w, or
+// report builds the finding for an effect of a job in workflow w, or
 // reports false when the effect starts no other workflow that waits for it.
 // The runs that matter come first, so that the message names them.
-func (ix *triggerIndex) report(w *RepoWorkflow, j *RepoJob, eff tokenEffect, dispatches bool) (Finding, bool) {
+func (ix *triggerIndex) report(w *RepoWorkflow, eff jobTokenEffect, dispatches bool) (Finding, bool) {
 	u := ix.union(eff.causes)
 	list, total := u.all, len(u.all)
 	if dispatches {
@@ -285,7 +370,7 @@ func (ix *triggerIndex) report(w *RepoWorkflow, j *RepoJob, eff tokenEffect, dis
 		m.cause = &eff.causes[m.causeIndex]
 		switch {
 		case m.w == w:
-		case len(matter) < maxDownstreams && ix.matters(m, j):
+		case len(matter) < maxDownstreams && ix.matters(m, eff):
 			matter = append(matter, m)
 		case len(matter) < maxDownstreams && len(rest) < maxDownstreams:
 			rest = append(rest, m)
@@ -332,44 +417,42 @@ func (ix *triggerIndex) report(w *RepoWorkflow, j *RepoJob, eff tokenEffect, dis
 // itself (formatting, generated docs, version bumps, the merge of a tested
 // pull request), or only analyse or lint a bot's pull request.
 //
-// What the pushing job j does comes from its workflow's job memo, so that a
-// repository with many workflows works it out once, not once per workflow
-// a finding names.
-func (ix *triggerIndex) matters(m triggerMatch, j *RepoJob) bool {
-	kinds := j.Workflow.File.jobKinds
+// What the pushing job does comes with the effect (eff).
+func (ix *triggerIndex) matters(m triggerMatch, eff jobTokenEffect) bool {
 	c := *m.cause
 	switch {
 	case c.event == "release":
 		return true
 	case c.prBranch || (c.event == "pull_request" || c.event == "pull_request_target") && !slices.Contains(c.types, "closed"):
-		return ix.workflowDoes(m.w, ix.checks, (*jobKindMemo).checksCode)
+		return ix.workflowDoes(m.w).checksCode
 	}
-	if ix.workflowDoes(m.w, ix.publishes, (*jobKindMemo).publishes) && !kinds.publishes(j.Job) && pushCertain(m.t, c) {
+	if ix.workflowDoes(m.w).publishes && !eff.publishes && pushCertain(m.t, c) {
 		return true
 	}
-	return kinds.updatesDependencies(j.Job) && !kinds.checksCode(j.Job) &&
-		ix.workflowDoes(m.w, ix.checks, (*jobKindMemo).checksCode)
+	return eff.updatesDependencies && !eff.checksCode && ix.workflowDoes(m.w).checksCode
 }
 
-// workflowDoes reports whether one of the workflow's jobs does what is
-// (asked of the workflow's job memo), memoized in memo.
-func (ix *triggerIndex) workflowDoes(w *RepoWorkflow, memo map[*RepoWorkflow]bool, is func(*jobKindMemo, *actionlint.Job) bool) bool {
+// workflowDoes returns what the workflow's jobs do: from its facts when it
+// was scanned, else from its job memo, memoized so that a repository with
+// many workflows works it out once, not once per finding that names it.
+func (ix *triggerIndex) workflowDoes(w *RepoWorkflow) workflowKinds {
+	if w.Scanned {
+		if facts, ok := w.Facts(tokenNoTriggerID).(*tokenNoTriggerFacts); ok {
+			return facts.kinds
+		}
+		return workflowKinds{}
+	}
 	ix.mu.Lock()
-	v, ok := memo[w]
+	k, ok := ix.kinds[w]
 	ix.mu.Unlock()
 	if ok {
-		return v
+		return k
 	}
-	for _, j := range w.Jobs {
-		if is(w.File.jobKinds, j.Job) {
-			v = true
-			break
-		}
-	}
+	k = workflowKindsOf(w)
 	ix.mu.Lock()
-	memo[w] = v
+	ix.kinds[w] = k
 	ix.mu.Unlock()
-	return v
+	return k
 }
 
 // pushCertain reports whether a push trigger runs for the push for sure:
