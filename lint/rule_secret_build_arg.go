@@ -17,12 +17,14 @@ import (
 // anyone who can pull the image can read it. BuildKit's secrets (the
 // secrets: input, --secret, RUN --mount=type=secret) are never stored.
 //
-// In workflows it follows env: values at step, job and workflow level, so
-// it runs in the repository pass. In Dockerfiles it reports only the
-// secret-looking ARGs that BuildKit's SecretsUsedInArgOrEnv misses.
+// In workflows it follows env: values at step, job and workflow level; it
+// checks each workflow as it is linted (ScanWorkflow) and Dockerfiles in
+// the repository pass. In Dockerfiles it reports only the secret-looking
+// ARGs that BuildKit's SecretsUsedInArgOrEnv misses.
 var secretBuildArgRule = &Rule{
 	ID: "secret-build-arg", Source: SourceGantry, Target: TargetRepository, Severity: SeverityWarning,
 	Summary:         "a secret passed as a build arg (build-push-action build-args, --build-arg, bake args): it is stored in the image history and provenance",
+	ScanWorkflow:    scanSecretBuildArg,
 	CheckRepository: checkSecretBuildArg,
 }
 
@@ -42,20 +44,31 @@ var (
 	bakeArgRe = lazyre.New(`^\s*([^\s=]*\.args\.([A-Za-z_][A-Za-z0-9_]*))=(.*)$`)
 )
 
+func scanSecretBuildArg(r *Repository, w *RepoWorkflow, _ any) ([]Finding, any) {
+	return workflowSecretBuildArgs(r, w), nil
+}
+
 func checkSecretBuildArg(r *Repository, _ any) []Finding {
 	var out []Finding
 	for _, w := range r.Workflows {
-		if w.Context {
-			continue
-		}
-		for _, j := range w.Jobs {
-			for _, s := range j.Steps {
-				out = append(out, stepSecretBuildArgs(r, s)...)
-			}
+		if !w.Context && !w.Scanned {
+			out = append(out, workflowSecretBuildArgs(r, w)...)
 		}
 	}
 	for _, f := range r.Dockerfiles {
 		out = append(out, dockerfileSecretArgs(f)...)
+	}
+	return out
+}
+
+// workflowSecretBuildArgs reports the build args of a workflow's steps
+// whose values are secrets.
+func workflowSecretBuildArgs(r *Repository, w *RepoWorkflow) []Finding {
+	var out []Finding
+	for _, j := range w.Jobs {
+		for _, s := range j.Steps {
+			out = append(out, stepSecretBuildArgs(r, s)...)
+		}
 	}
 	return out
 }

@@ -17,15 +17,23 @@ import (
 // branch name with "$(...)" or a quote runs as code with the job's token
 // and secrets. It follows env: values, step and job outputs, and the
 // inputs of reusable workflows and local composite actions through their
-// callers in the repository, so it runs in the repository pass.
+// callers in the repository, so it runs in the repository pass. Each
+// workflow is checked as it is linted (ScanWorkflow), which keeps what the
+// with: inputs of its steps that use local actions pass, for the checks of
+// those actions (actionCallsIn).
 //
 // An expression in which actionlint's expression check already reports
 // untrusted input is left to it while it is enabled: one place, one finding.
 var templateInjectionRule = &Rule{
-	ID: "template-injection", Source: SourceGantry, Target: TargetRepository, Severity: SeverityError,
+	ID: templateInjectionID, Source: SourceGantry, Target: TargetRepository, Severity: SeverityError,
 	Summary:         "text an outsider controls (titles, bodies, branch names, commit messages) expanded by ${{ }} into a run: script or github-script",
+	ScanWorkflow:    scanTemplateInjection,
 	CheckRepository: checkTemplateInjection,
 }
+
+// templateInjectionID is template-injection's ID, under which the
+// dataflow reads the facts of scanned workflows (actionInputSource).
+const templateInjectionID = "template-injection"
 
 // outsiderFields are the event fields anyone who can open an issue or pull
 // request, comment, push a branch to a fork or edit a wiki can set to any
@@ -66,35 +74,49 @@ var outsiderFieldSet = func() map[string]bool {
 	return m
 }()
 
+func scanTemplateInjection(r *Repository, w *RepoWorkflow, _ any) ([]Finding, any) {
+	var facts any // nil, not an empty slice, when there are none
+	if calls := actionCallsIn(r, w, injectionOrigins); calls != nil {
+		facts = calls
+	}
+	return workflowInjections(r, w), facts
+}
+
 func checkTemplateInjection(r *Repository, _ any) []Finding {
-	leaveToActionlint := r.enabled == nil || r.enabled("expression")
 	var out []Finding
 	for _, w := range r.Workflows {
-		if w.Context {
-			continue
-		}
-		for _, j := range w.Jobs {
-			for _, s := range j.Steps {
-				script, js := injectionScript(s.Run(), s)
-				if script == nil {
-					continue
-				}
-				sc := &flowScope{r: r, job: j, idx: s.Index, origins: injectionOrigins}
-				pos := func(off int) Position {
-					line := strings.Count(script.Value[:off], "\n")
-					return r.positionIn(w.File, script, line, off-strings.LastIndex(script.Value[:off], "\n")-1)
-				}
-				var skip map[int]bool
-				if leaveToActionlint {
-					spans, _ := exprSpans(script.Value)
-					skip = leftToActionlint(w.File, script, spans)
-				}
-				out = append(out, scriptInjections(sc, w.File, script, js, skip, pos)...)
-			}
+		if !w.Context && !w.Scanned {
+			out = append(out, workflowInjections(r, w)...)
 		}
 	}
 	for _, f := range r.Actions {
 		out = append(out, actionInjections(r, f)...)
+	}
+	return out
+}
+
+// workflowInjections checks the run: and script steps of a workflow.
+func workflowInjections(r *Repository, w *RepoWorkflow) []Finding {
+	leaveToActionlint := r.enabled == nil || r.enabled("expression")
+	var out []Finding
+	for _, j := range w.Jobs {
+		for _, s := range j.Steps {
+			script, js := injectionScript(s.Run(), s)
+			if script == nil {
+				continue
+			}
+			sc := &flowScope{r: r, job: j, idx: s.Index, origins: injectionOrigins}
+			pos := func(off int) Position {
+				line := strings.Count(script.Value[:off], "\n")
+				return r.positionIn(w.File, script, line, off-strings.LastIndex(script.Value[:off], "\n")-1)
+			}
+			var skip map[int]bool
+			if leaveToActionlint {
+				spans, _ := exprSpans(script.Value)
+				skip = leftToActionlint(w.File, script, spans)
+			}
+			out = append(out, scriptInjections(sc, w.File, script, js, skip, pos)...)
+		}
 	}
 	return out
 }

@@ -319,7 +319,9 @@ func (sc *flowScope) inputSource(name string, depth int) (flowSource, bool) {
 }
 
 // actionInputSource follows inputs.<name> of a local composite action to
-// the with: of the workflow steps that use it.
+// the with: of the workflow steps that use it. Those of a scanned workflow
+// come from the facts its scan kept (actionCallsIn) for template-injection,
+// the one rule that checks actions.
 func actionInputSource(r *Repository, origins *flowOrigins, action *File, name string, depth int) (flowSource, bool) {
 	dir := "./" + strings.ToLower(path.Dir(action.RelPath))
 	if dir == "./." {
@@ -327,20 +329,26 @@ func actionInputSource(r *Repository, origins *flowOrigins, action *File, name s
 	}
 	callers := 0
 	for _, w := range r.Workflows {
-		for _, j := range w.Jobs {
-			for _, s := range j.Steps {
-				if s.Action != dir && s.Action != dir+"/" && !(dir == "." && s.Action == "./") {
+		if w.Scanned {
+			calls, _ := w.Facts(templateInjectionID).([]actionCall)
+			for _, c := range calls {
+				if !usesActionIn(c.action, dir) {
 					continue
 				}
 				callers++
-				v := s.Input(name)
-				if v == nil {
+				if srcs := c.passes[name]; depth < len(srcs) && srcs[depth].field != "" {
+					return srcs[depth], true
+				}
+			}
+			continue
+		}
+		for _, j := range w.Jobs {
+			for _, s := range j.Steps {
+				if !usesActionIn(s.Action, dir) {
 					continue
 				}
-				inner := &flowScope{r: r, job: j, idx: s.Index, origins: origins}
-				if src, ok := inner.stringSource(v.Value, depth+1); ok && src.field != "" {
-					src.via = append([]string{"inputs." + name + " from " + w.File.Path}, src.via...)
-					src.related = append(src.related, related(w.File, at(v), "passes "+src.field+" as input "+name))
+				callers++
+				if src, ok := callerInputSource(r, origins, s, name, depth); ok {
 					return src, true
 				}
 			}
@@ -350,4 +358,85 @@ func actionInputSource(r *Repository, origins *flowOrigins, action *File, name s
 		return flowSource{unknownInput: name}, true
 	}
 	return flowSource{}, false
+}
+
+// usesActionIn reports whether a step's action (RepoStep.Action) is the
+// local action in dir ("./dir", or "." for the repository's root).
+func usesActionIn(action, dir string) bool {
+	return action == dir || action == dir+"/" || dir == "." && action == "./"
+}
+
+// callerInputSource follows input name of the local action that step s
+// uses to the value its with: passes, for an action's search at depth.
+func callerInputSource(r *Repository, origins *flowOrigins, s *RepoStep, name string, depth int) (flowSource, bool) {
+	v := s.Input(name)
+	if v == nil {
+		return flowSource{}, false
+	}
+	inner := &flowScope{r: r, job: s.Job, idx: s.Index, origins: origins}
+	if src, ok := inner.stringSource(v.Value, depth+1); ok && src.field != "" {
+		f := s.File()
+		src.via = append([]string{"inputs." + name + " from " + f.Path}, src.via...)
+		src.related = append(src.related, related(f, at(v), "passes "+src.field+" as input "+name))
+		return src, true
+	}
+	return flowSource{}, false
+}
+
+// actionCall is a workflow step that uses a local action, as a scanned
+// workflow keeps it for the action's checks (actionInputSource).
+type actionCall struct {
+	// action is the step's action ("./dir").
+	action string
+	// passes holds, by input name, what callerInputSource finds in the
+	// step's with: input for a search at each depth (0 to maxFlowDepth;
+	// no field where it finds nothing); an input that passes nothing at
+	// any depth is left out.
+	passes map[string][]flowSource
+}
+
+// actionCallsIn returns the steps of a workflow that use a local action,
+// or nil when there are none.
+func actionCallsIn(r *Repository, w *RepoWorkflow, origins *flowOrigins) []actionCall {
+	var out []actionCall
+	for _, j := range w.Jobs {
+		for _, s := range j.Steps {
+			if s.Action != "." && !strings.HasPrefix(s.Action, "./") {
+				continue // not a local action for any dir (usesActionIn)
+			}
+			c := actionCall{action: strings.Clone(s.Action)}
+			if a, ok := s.Step.Exec.(*actionlint.ExecAction); ok {
+				for name := range a.Inputs {
+					srcs := make([]flowSource, maxFlowDepth+1)
+					found := false
+					for depth := range srcs {
+						if src, ok := callerInputSource(r, origins, s, name, depth); ok {
+							srcs[depth], found = src.detached(), true
+						}
+					}
+					if found {
+						if c.passes == nil {
+							c.passes = map[string][]flowSource{}
+						}
+						c.passes[strings.Clone(name)] = srcs
+					}
+				}
+			}
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// detached returns a copy of src whose strings share no memory with a
+// syntax tree, for the facts of a workflow whose tree is dropped.
+func (src flowSource) detached() flowSource {
+	out := flowSource{field: strings.Clone(src.field), unknownInput: strings.Clone(src.unknownInput)}
+	for _, v := range src.via {
+		out.via = append(out.via, strings.Clone(v))
+	}
+	for _, l := range src.related {
+		out.related = append(out.related, Location{File: l.File, Line: l.Line, Column: l.Column, Message: strings.Clone(l.Message)})
+	}
+	return out
 }
