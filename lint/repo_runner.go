@@ -121,8 +121,8 @@ func (r *Repository) precompute(jobs int) {
 	}
 	parallel.Each(len(r.Workflows), jobs, func(i int) {
 		w := r.Workflows[i]
-		if w.Workflow == nil {
-			return // scanned as it was linted, and its tree dropped
+		if w.Scanned {
+			return // no rule reads its tree now: ScanWorkflow did
 		}
 		r.lineStarts(w.File)
 		for _, j := range w.Jobs {
