@@ -2,7 +2,6 @@ package lint
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -125,9 +124,13 @@ func (t *TextReporter) paint(code, s string) string {
 	return code + s + ansiReset
 }
 
-// Report writes every finding.
+// Report writes every finding. It writes through a small buffer and
+// indexes the lines of one file at a time (findings come sorted by file),
+// so that a report of thousands of findings needs no memory of its size.
 func (t *TextReporter) Report(_ context.Context, r *Report) error {
-	var b bytes.Buffer
+	b := bufio.NewWriterSize(t.W, 64<<10)
+	var path string
+	var lines *Lines
 	for i := range r.Findings {
 		f := &r.Findings[i]
 		sev := f.Severity.String()
@@ -139,22 +142,27 @@ func (t *TextReporter) Report(_ context.Context, r *Report) error {
 		default:
 			sev = t.paint(ansiCyan+ansiBold, sev)
 		}
-		fmt.Fprintf(&b, "%s%s%d%s%d%s %s%s %s %s\n", t.paint(ansiBold, f.File), t.paint(ansiGray, ":"), f.Line,
+		fmt.Fprintf(b, "%s%s%d%s%d%s %s%s %s %s\n", t.paint(ansiBold, f.File), t.paint(ansiGray, ":"), f.Line,
 			t.paint(ansiGray, ":"), f.Column, t.paint(ansiGray, ":"), sev, t.paint(ansiGray, ":"),
 			t.paint(ansiBold, f.Message), t.paint(ansiGray, "["+f.RuleID+"]"))
 		if !t.NoSnippet {
-			t.snippet(&b, r.Lines(f.File), f.Line, f.Column)
+			if i == 0 || f.File != path {
+				path, lines = f.File, nil
+				if src := r.Source(path); len(src) > 0 {
+					lines = NewLines(src)
+				}
+			}
+			t.snippet(b, lines, f.Line, f.Column)
 		}
 		for _, rel := range f.Related {
-			fmt.Fprintf(&b, "  %s %s:%d:%d: %s\n", t.paint(ansiGray, "note:"), rel.File, rel.Line, rel.Column, rel.Message)
+			fmt.Fprintf(b, "  %s %s:%d:%d: %s\n", t.paint(ansiGray, "note:"), rel.File, rel.Line, rel.Column, rel.Message)
 		}
 	}
-	_, err := t.W.Write(b.Bytes())
-	return err
+	return b.Flush()
 }
 
 // snippet prints the line with a caret under the column.
-func (t *TextReporter) snippet(b *bytes.Buffer, src *Lines, line, col int) {
+func (t *TextReporter) snippet(b *bufio.Writer, src *Lines, line, col int) {
 	text, ok := src.Line(line)
 	if !ok || col < 1 || col-1 > len(text) || len(text) > 500 {
 		return
