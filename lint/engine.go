@@ -664,6 +664,20 @@ func (l *Linter) assemble(res *Result, pre []Finding) *Result {
 	// only findings outside the files (pre) need a sort, which is rare
 	if !slices.IsSortedFunc(res.Findings, compareFindingValues) {
 		slices.SortStableFunc(res.Findings, compareFindingValues)
+	} else {
+		// one copy of the findings: each file's are a part of the run's
+		k := 0
+		for _, f := range files {
+			m := len(f.Findings)
+			f.Findings = res.Findings[k : k+m : k+m]
+			k += m
+		}
+	}
+	if l.opts.DropTrees {
+		// without fixing, no second assemble reads the raw findings
+		for _, f := range files {
+			f.raw = nil
+		}
 	}
 	return res
 }
