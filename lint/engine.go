@@ -596,23 +596,24 @@ func (l *Linter) run(ctx context.Context, files []*File, pre []Finding) (*Result
 }
 
 // heapPerSourceByte is the heap a run reaches, at least, for each byte of
-// the files it lints: every workflow's syntax tree, text and findings live
-// until the repository rules are done, about 6 bytes per byte of YAML on
-// the real-world workflows, and the collector lets the heap grow to twice
-// what is live (a 3.8 MB corpus peaks at about 60 MB, 15 bytes per byte).
-// It is the run's first heap goal (gcstart.Start): one the run reaches
-// anyway, so that skipping the collections below it does not raise the
-// peak.
+// the files it lints: every file's text and findings live until the
+// report, and each workflow's syntax tree until the repository rules have
+// scanned it (with Options.DropTrees most go then), 4-5 bytes per byte of
+// YAML at the end on the real-world workflows; and the collector lets the
+// heap grow to about twice what is live (a 3.8 MB corpus peaks at 32-35
+// MB, 8-9 bytes per byte). It is the run's first heap goal
+// (gcstart.Start): one the run reaches anyway, so that skipping the
+// collections below it does not raise the peak.
 const heapPerSourceByte = 8
 
 // heapRangePerSourceByte is the address range, per byte of the files, that
 // the run's heap is advised to grow onto huge pages over
-// (gcstart.HugePages): more than the 15 bytes per byte the heap peaks at,
+// (gcstart.HugePages): well over the 8-9 bytes per byte the heap peaks at,
 // since it spreads over more than it holds between collections. On the
-// real-world workflows 53-57 of the 56-62 MiB the heap uses land on huge
-// pages, and a run takes 3,500-3,800 page faults instead of 16,000 (4,500
-// at 16 bytes per byte). Pages of the range the heap never reaches are
-// never written and cost no memory.
+// real-world workflows 24-36 of the 37-43 MiB the heap's pages take land on
+// huge pages, and a run takes 3,400-3,900 page faults instead of about
+// 11,500. Pages of the range the heap never reaches are never written and
+// cost no memory.
 const heapRangePerSourceByte = 24
 
 // sourceBytes is the size of the files a run lints, which the heap it
