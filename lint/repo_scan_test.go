@@ -2,6 +2,7 @@ package lint
 
 import (
 	"bytes"
+	"context"
 	"testing"
 
 	"github.com/gantry-ci/gantry/config"
@@ -36,5 +37,38 @@ func TestDropTreesRealworld(t *testing.T) {
 				t.Errorf("internal error with DropTrees")
 			}
 		})
+	}
+}
+
+// TestDropTreesKeepsFew checks that a run with every rule on drops the
+// syntax trees of nearly all the real-world workflows: those the rules need
+// whole are a few percent (concurrency groups, workflow_run downloads).
+func TestDropTreesKeepsFew(t *testing.T) {
+	if testing.Short() {
+		testenv.SkipOrFail(t, "slow: lints 1,503 workflows (-short)")
+	}
+	dir := t.TempDir()
+	repos := unzipRealworld(t, dir)
+	l, err := New(Options{WorkDir: dir, Config: &config.Config{}, DropTrees: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.LintPaths(context.Background(), repos)
+	if err != nil {
+		t.Fatal(err)
+	}
+	workflows, kept := 0, 0
+	for _, f := range res.Files {
+		if f.Kind != KindWorkflow {
+			continue
+		}
+		workflows++
+		if f.Workflow != nil {
+			kept++
+		}
+	}
+	t.Logf("%d of %d syntax trees kept", kept, workflows)
+	if workflows < 1500 || kept > workflows/10 {
+		t.Errorf("%d of %d syntax trees kept, want at most a tenth", kept, workflows)
 	}
 }
