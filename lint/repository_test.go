@@ -12,9 +12,6 @@ import (
 	"github.com/gantry-ci/gantry/config"
 )
 
-// onlyRule limits a run to one rule.
-func onlyRule(id string) func(*Rule) bool { return func(r *Rule) bool { return r.ID == id } }
-
 // renderFindings renders findings as golden text: one line per finding and
 // one indented line per related location.
 func renderFindings(fs []Finding) string {
