@@ -68,15 +68,19 @@ type Options struct {
 	// DropTrees lets a workflow's syntax tree go once the workflow is
 	// linted and the repository rules have scanned it (Rule.ScanWorkflow),
 	// so that a run's memory does not grow with every tree it parses.
-	// Result.Files then hold no Workflow for those workflows, which
-	// fixing needs: the gantry command sets it when it neither fixes nor
-	// shows fixes.
+	// Result.Files then hold no Workflow for those workflows. Fixing needs
+	// the trees: Fix, FixSource and Run with fixes keep them whatever this
+	// says, and AttachFixes fails on a result whose trees are gone.
 	DropTrees bool
 	// RuleFilter, when set, limits the run to the rules it accepts (tests use
 	// it to run only actionlint's checks, or only one rule).
 	RuleFilter func(*Rule) bool
 	// ProjectRoot, when set, is the repository root for every file.
 	ProjectRoot string
+	// wholeWorkflows scans no workflow: the repository rules check every
+	// workflow whole once all files are linted (tests compare the scans
+	// with it).
+	wholeWorkflows bool
 	// rawActionlint turns gantry's corrections of actionlint's output off
 	// (parity tests compare the raw output with actionlint's test suite).
 	rawActionlint bool
@@ -149,7 +153,10 @@ type Result struct {
 
 // Linter lints files. It is safe to reuse for several runs, not concurrently.
 type Linter struct {
-	opts     Options
+	opts Options
+	// fixing is set while Fix, FixSource or Run with fixes lints: fixing
+	// reads the syntax trees after the run, so none is dropped then.
+	fixing   bool
 	workDir  string
 	mu       sync.Mutex
 	configs  map[string]*config.Config
@@ -595,6 +602,10 @@ func (l *Linter) run(ctx context.Context, files []*File, pre []Finding) (*Result
 	return l.assemble(res, pre), nil
 }
 
+// dropsTrees reports whether the run lets the syntax trees of scanned
+// workflows go (Options.DropTrees, unless the run is fixing).
+func (l *Linter) dropsTrees() bool { return l.opts.DropTrees && !l.fixing }
+
 // heapPerSourceByte is the heap a run reaches, at least, for each byte of
 // the files it lints: every file's text and findings live until the
 // report, and each workflow's syntax tree until the repository rules have
@@ -674,10 +685,11 @@ func (l *Linter) assemble(res *Result, pre []Finding) *Result {
 			k += m
 		}
 	}
-	if l.opts.DropTrees {
-		// without fixing, no second assemble reads the raw findings
+	if l.dropsTrees() {
+		// without fixing, no second assemble reads the raw findings, and
+		// the early ones are among the findings now
 		for _, f := range files {
-			f.raw = nil
+			f.raw, f.early = nil, nil
 		}
 	}
 	return res

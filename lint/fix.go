@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -200,6 +201,7 @@ func (l *Linter) Fix(ctx context.Context, paths []string, opts FixOptions) (*Fix
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
+	defer l.keepTrees()()
 	res, err := l.LintPaths(ctx, paths)
 	if err != nil {
 		return nil, err
@@ -227,11 +229,20 @@ func (l *Linter) FixSource(ctx context.Context, name string, src []byte, opts Fi
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
+	defer l.keepTrees()()
 	res, err := l.LintSource(ctx, name, src)
 	if err != nil {
 		return nil, err
 	}
 	return l.fixResult(ctx, res, opts)
+}
+
+// keepTrees makes the runs until the returned function is called keep
+// every syntax tree, which fixing reads (see Options.DropTrees).
+func (l *Linter) keepTrees() (restore func()) {
+	was := l.fixing
+	l.fixing = true
+	return func() { l.fixing = was }
 }
 
 // fixResult runs fix passes over the files of a lint result until nothing
@@ -356,7 +367,9 @@ func (l *Linter) fixPasses(ctx context.Context, res *Result, opts FixOptions, pa
 
 // relintOne lints the new text of one file and assembles the result again
 // with the other files as they were last linted, so that the repository
-// rules see every file.
+// rules see every file. The other files' repository models (File.model)
+// are shared with the result before, whose calls buildRepository links
+// again: fixing runs one relint at a time.
 func (l *Linter) relintOne(ctx context.Context, w *worker, res *Result, path string, src []byte, pre []Finding) *Result {
 	out := &Result{InternalErrors: res.InternalErrors}
 	for _, f := range res.Files {
@@ -455,6 +468,12 @@ func (l *Linter) AttachFixes(ctx context.Context, res *Result, opts FixOptions) 
 	if err := opts.Validate(); err != nil {
 		return err
 	}
+	for _, f := range res.Files {
+		if f.model != nil && f.model.Workflow == nil {
+			return errors.New("fixes need the workflows' syntax trees: lint without Options.DropTrees")
+		}
+	}
+	defer l.keepTrees()()
 	_, states, err := l.fixPasses(ctx, res, opts, 1)
 	if err != nil {
 		return err

@@ -35,7 +35,7 @@ func (l *Linter) scanWorkflow(f *File) {
 	r.addWorkflow(w)
 	r.linkCalls()
 	f.model = w
-	if needsWholeWorkflow(r, w, rules) {
+	if l.opts.wholeWorkflows || needsWholeWorkflow(r, w, rules) {
 		return
 	}
 	w.Scanned = true
@@ -53,7 +53,7 @@ func (l *Linter) scanWorkflow(f *File) {
 			w.facts[rule.ID] = facts
 		}
 	}
-	if l.opts.DropTrees {
+	if l.dropsTrees() {
 		w.dropTree()
 	}
 }
@@ -62,12 +62,16 @@ func (l *Linter) scanWorkflow(f *File) {
 // workflow whole, syntax tree included, once every file is linted: a
 // reusable workflow, whose effective triggers come from its callers; a
 // workflow that calls a local reusable workflow, whose with: inputs the
-// callee's checks read; or one that a rule asks for (Rule.NeedsTree).
+// callee's checks read; or one that a rule asks for (Rule.NeedsTree), or
+// every workflow for a rule that does not scan workflows.
 func needsWholeWorkflow(r *Repository, w *RepoWorkflow, rules []*Rule) bool {
-	if _, reusable := w.Workflow.FindWorkflowCallEvent(); reusable || len(w.Calls) > 0 {
+	if w.Trigger("workflow_call") != nil || len(w.Calls) > 0 {
 		return true
 	}
 	for _, rule := range rules {
+		if rule.ScanWorkflow == nil && rule.NeedsTree == nil {
+			return true
+		}
 		if rule.NeedsTree != nil && needsTree(r, w, rule) {
 			return true
 		}
@@ -120,4 +124,22 @@ func scanWith(r *Repository, w *RepoWorkflow, rule *Rule, opts any) (fs []Findin
 		}
 	}
 	return fs, facts
+}
+
+// scanEach is the ScanWorkflow of a rule whose check of a workflow needs
+// that workflow alone and keeps no facts.
+func scanEach(check func(*Repository, *RepoWorkflow) []Finding) func(*Repository, *RepoWorkflow, any) ([]Finding, any) {
+	return func(r *Repository, w *RepoWorkflow, _ any) ([]Finding, any) { return check(r, w), nil }
+}
+
+// unscanned returns the findings of check in the linted workflows that were
+// not scanned as they were linted (the workflows checked whole), in order.
+func unscanned(r *Repository, check func(*Repository, *RepoWorkflow) []Finding) []Finding {
+	var out []Finding
+	for _, w := range r.Workflows {
+		if !w.Context && !w.Scanned {
+			out = append(out, check(r, w)...)
+		}
+	}
+	return out
 }

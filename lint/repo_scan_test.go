@@ -2,7 +2,12 @@ package lint
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"encoding/json"
+	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/gantry-ci/gantry/config"
@@ -10,10 +15,11 @@ import (
 )
 
 // TestDropTreesRealworld lints the real-world workflows, regrouped into
-// their repositories, with each repository rule alone, once keeping every
-// workflow's syntax tree and once dropping the trees of scanned workflows
-// (Options.DropTrees): the findings must be the same, so no rule reads a
-// tree that is gone.
+// their repositories, with each repository rule alone, once checking every
+// workflow whole in the repository pass and once scanning workflows as they
+// are linted and dropping their trees (Options.DropTrees): the findings must
+// be the same, so scanning finds what the whole check finds and no rule
+// reads a tree that is gone.
 func TestDropTreesRealworld(t *testing.T) {
 	if testing.Short() {
 		testenv.SkipOrFail(t, "slow: lints 1,503 workflows for each repository rule (-short)")
@@ -26,9 +32,9 @@ func TestDropTreesRealworld(t *testing.T) {
 		}
 		t.Run(r.ID, func(t *testing.T) {
 			only := func(x *Rule) bool { return x == r || x == internalErrorRule }
-			opts := Options{WorkDir: dir, Config: &config.Config{}, RuleFilter: only}
+			opts := Options{WorkDir: dir, Config: &config.Config{}, RuleFilter: only, wholeWorkflows: true}
 			kept := lintJSON(t, opts, repos)
-			opts.DropTrees = true
+			opts.wholeWorkflows, opts.DropTrees = false, true
 			dropped := lintJSON(t, opts, repos)
 			if !bytes.Equal(kept, dropped) {
 				t.Errorf("findings differ with DropTrees: %s", firstDifference(kept, dropped))
@@ -70,5 +76,111 @@ func TestDropTreesKeepsFew(t *testing.T) {
 	t.Logf("%d of %d syntax trees kept", kept, workflows)
 	if workflows < 1500 || kept > workflows/10 {
 		t.Errorf("%d of %d syntax trees kept, want at most a tenth", kept, workflows)
+	}
+	// facts are plain data: a pointer into a syntax tree would keep it
+	facts := 0
+	for _, f := range res.Files {
+		if f.model == nil {
+			continue
+		}
+		for id, v := range f.model.facts {
+			facts++
+			if p := treePointer(reflect.ValueOf(v), map[uintptr]bool{}); p != "" {
+				t.Errorf("%s: facts of %s hold a %s", f.Path, id, p)
+			}
+		}
+	}
+	if facts == 0 {
+		t.Error("no facts kept, so the check above checks nothing")
+	}
+}
+
+// treePointer returns the type of a value reachable from v that belongs to
+// a syntax tree (actionlint's or a YAML parser's), or "".
+func treePointer(v reflect.Value, seen map[uintptr]bool) string {
+	if !v.IsValid() {
+		return ""
+	}
+	if pkg := v.Type().PkgPath(); strings.Contains(pkg, "actionlint") || strings.Contains(pkg, "yaml") {
+		return v.Type().String()
+	}
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return ""
+		}
+		if v.Kind() == reflect.Pointer {
+			if seen[v.Pointer()] {
+				return ""
+			}
+			seen[v.Pointer()] = true
+		}
+		return treePointer(v.Elem(), seen)
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			if p := treePointer(v.Index(i), seen); p != "" {
+				return p
+			}
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			if p := cmp.Or(treePointer(it.Key(), seen), treePointer(it.Value(), seen)); p != "" {
+				return p
+			}
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if p := treePointer(v.Field(i), seen); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+// TestDropTreesFixing checks that fixing keeps the syntax trees whatever
+// Options.DropTrees says: a dry-run fix and shown fixes come out the same
+// with it as without, and AttachFixes refuses a result whose trees are gone.
+func TestDropTreesFixing(t *testing.T) {
+	dir, err := filepath.Abs(filepath.Join("..", "testdata", "repos", "action-outdated", "old-majors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(drop bool, req Request) string {
+		l, err := New(Options{WorkDir: dir, DropTrees: drop})
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Args = []string{dir}
+		o, err := l.Run(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(o.Result.Findings)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(o.Output) + string(b)
+	}
+	for name, req := range map[string]Request{
+		"fix":        {Fix: &FixOptions{Mode: FixModeAll, DryRun: true}},
+		"show-fixes": {ShowFixes: true},
+	} {
+		if kept, dropped := run(false, req), run(true, req); kept != dropped {
+			t.Errorf("%s: DropTrees changes the outcome:\n--- with\n%s\n--- without\n%s", name, dropped, kept)
+		} else if !strings.Contains(kept, `"fix":`) && !strings.Contains(kept, "+++") {
+			t.Errorf("%s: no fix in the outcome, so the test tests nothing:\n%s", name, kept)
+		}
+	}
+	l, err := New(Options{WorkDir: dir, DropTrees: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.LintPaths(context.Background(), []string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.AttachFixes(context.Background(), res, FixOptions{Mode: FixModeAll}); err == nil {
+		t.Error("AttachFixes attached fixes to a result whose syntax trees are gone")
 	}
 }

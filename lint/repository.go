@@ -59,7 +59,8 @@ type Repository struct {
 type RepoWorkflow struct {
 	// File is the workflow file.
 	File *File
-	// Workflow is the parsed workflow (never nil in the model).
+	// Workflow is the parsed workflow; nil for a scanned workflow once its
+	// syntax tree is dropped (Options.DropTrees), like Jobs.
 	Workflow *actionlint.Workflow
 	// Name is the value of github.workflow: the name: or else the file path.
 	Name string

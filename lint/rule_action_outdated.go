@@ -18,7 +18,7 @@ import (
 var actionOutdatedRule = &Rule{
 	ID: "action-outdated", Source: SourceGantry, Target: TargetRepository, Severity: SeverityInfo,
 	Summary:         "a popular action pinned two or more major versions behind, or to a major whose runtime GitHub removed",
-	ScanWorkflow:    scanActionOutdated,
+	ScanWorkflow:    scanEach(outdatedActionsIn),
 	CheckRepository: checkActionOutdated,
 }
 
@@ -71,17 +71,8 @@ func outdatedUse(r *Repository, uses, srcLine string, inWorkflow bool) (string, 
 		name, pinned, behind, ver, rel.Current, why, actionData().Checked, name, rel.Current), sev
 }
 
-func scanActionOutdated(r *Repository, w *RepoWorkflow, _ any) ([]Finding, any) {
-	return outdatedActionsIn(r, w), nil
-}
-
 func checkActionOutdated(r *Repository, _ any) []Finding {
-	var out []Finding
-	for _, w := range r.Workflows {
-		if !w.Scanned {
-			out = append(out, outdatedActionsIn(r, w)...)
-		}
-	}
+	out := unscanned(r, outdatedActionsIn)
 	for _, f := range r.Actions {
 		for _, st := range compositeSteps(f) {
 			if st.uses == nil || st.action == "" || strings.HasPrefix(st.action, "./") || strings.HasPrefix(st.action, "docker://") {

@@ -27,7 +27,7 @@ import (
 var artifactPoisoningRule = &Rule{
 	ID: "artifact-poisoning", Source: SourceGantry, Target: TargetRepository, Severity: SeverityError,
 	Summary:         "a workflow_run (or pull_request_target) workflow runs, loads, pushes or publishes an artifact that a fork's pull request can write, or feeds it to $GITHUB_ENV/$GITHUB_PATH",
-	ScanWorkflow:    scanArtifactPoisoning,
+	ScanWorkflow:    scanEach(artifactPoisoningIn),
 	NeedsTree:       artifactPoisoningNeedsTree,
 	CheckRepository: checkArtifactPoisoning,
 }
@@ -62,10 +62,6 @@ type taintedPath struct {
 	dl   *artifactDownload
 }
 
-func scanArtifactPoisoning(r *Repository, w *RepoWorkflow, _ any) ([]Finding, any) {
-	return artifactPoisoningIn(r, w), nil
-}
-
 // artifactPoisoningNeedsTree keeps whole a workflow_run workflow that
 // downloads another run's artifact: who can have written it depends on the
 // on: of the workflows that trigger it, which only the repository pass sees.
@@ -78,13 +74,7 @@ func artifactPoisoningNeedsTree(r *Repository, w *RepoWorkflow) bool {
 }
 
 func checkArtifactPoisoning(r *Repository, _ any) []Finding {
-	var out []Finding
-	for _, w := range r.Workflows {
-		if !w.Context && !w.Scanned {
-			out = append(out, artifactPoisoningIn(r, w)...)
-		}
-	}
-	return out
+	return unscanned(r, artifactPoisoningIn)
 }
 
 // artifactPoisoningIn checks the jobs of a workflow that runs for a

@@ -8,21 +8,12 @@ package lint
 var awsStaticKeysRule = &Rule{
 	ID: "aws-static-keys", Source: SourceGantry, Target: TargetRepository, Severity: SeverityWarning,
 	Summary:         "aws-actions/configure-aws-credentials with long-lived access keys instead of OIDC role-to-assume",
-	ScanWorkflow:    scanAWSStaticKeys,
+	ScanWorkflow:    scanEach(awsStaticKeysIn),
 	CheckRepository: checkAWSStaticKeys,
 }
 
-func scanAWSStaticKeys(_ *Repository, w *RepoWorkflow, _ any) ([]Finding, any) {
-	return awsStaticKeysIn(w), nil
-}
-
 func checkAWSStaticKeys(r *Repository, _ any) []Finding {
-	var out []Finding
-	for _, w := range r.Workflows {
-		if !w.Scanned {
-			out = append(out, awsStaticKeysIn(w)...)
-		}
-	}
+	out := unscanned(r, awsStaticKeysIn)
 	for _, f := range r.Actions {
 		for _, st := range compositeSteps(f) {
 			if st.action != "aws-actions/configure-aws-credentials" {
@@ -39,7 +30,7 @@ func checkAWSStaticKeys(r *Repository, _ any) []Finding {
 }
 
 // awsStaticKeysIn checks the configure-aws-credentials steps of a workflow.
-func awsStaticKeysIn(w *RepoWorkflow) []Finding {
+func awsStaticKeysIn(_ *Repository, w *RepoWorkflow) []Finding {
 	var out []Finding
 	for _, j := range w.Jobs {
 		for _, s := range j.Steps {

@@ -19,11 +19,14 @@ import (
 // scanned as it is linted; the cache exports whose finding depends on the
 // Dockerfile's stages wait for the repository pass as facts.
 var buildxCacheGrowthRule = &Rule{
-	ID: "buildx-cache-growth", Source: SourceGantry, Target: TargetRepository, Severity: SeverityWarning,
+	ID: buildxCacheGrowthID, Source: SourceGantry, Target: TargetRepository, Severity: SeverityWarning,
 	Summary:         "buildx cache exports that grow without bound, miss intermediate stages (no mode=max), or that ECR rejects",
 	ScanWorkflow:    scanBuildxCacheGrowth,
 	CheckRepository: checkBuildxCacheGrowth,
 }
+
+// buildxCacheGrowthID is the ID of buildxCacheGrowthRule, which reads its facts.
+const buildxCacheGrowthID = "buildx-cache-growth"
 
 // cacheEntry is one cache-from or cache-to entry: type=local,dest=/tmp/x.
 type cacheEntry struct {
@@ -124,7 +127,7 @@ func checkBuildxCacheGrowth(r *Repository, _ any) []Finding {
 		}
 		var checks []stagesCheck
 		if w.Scanned {
-			checks, _ = w.Facts("buildx-cache-growth").([]stagesCheck)
+			checks, _ = w.Facts(buildxCacheGrowthID).([]stagesCheck)
 		} else {
 			var fs []Finding
 			fs, checks = buildxCacheGrowthIn(r, w)

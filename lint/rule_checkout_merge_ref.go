@@ -23,7 +23,7 @@ import (
 var checkoutMergeRefRule = &Rule{
 	ID: "checkout-merge-ref", Source: SourceGantry, Target: TargetRepository, Severity: SeverityWarning,
 	Summary:         "the pull_request merge commit (github.sha) used as an image tag or status target",
-	ScanWorkflow:    scanCheckoutMergeRef,
+	ScanWorkflow:    scanEach(mergeSHAUsesIn),
 	CheckRepository: checkCheckoutMergeRef,
 }
 
@@ -58,18 +58,8 @@ var inputNoun = map[string]string{"tags": "this image tag", "labels": "this imag
 // statusInputs are inputs of commit status and check actions that take the commit.
 var statusInputs = []string{"sha", "commit_sha", "commit-sha", "head_sha", "head-sha"}
 
-func scanCheckoutMergeRef(r *Repository, w *RepoWorkflow, _ any) ([]Finding, any) {
-	return mergeSHAUsesIn(r, w), nil
-}
-
 func checkCheckoutMergeRef(r *Repository, _ any) []Finding {
-	var out []Finding
-	for _, w := range r.Workflows {
-		if !w.Context && !w.Scanned {
-			out = append(out, mergeSHAUsesIn(r, w)...)
-		}
-	}
-	return out
+	return unscanned(r, mergeSHAUsesIn)
 }
 
 // mergeSHAUsesIn checks a workflow when it runs on pull_request.

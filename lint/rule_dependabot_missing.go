@@ -20,11 +20,14 @@ import (
 // kept as a fact; the finding, one per repository, waits for the
 // repository pass.
 var dependabotMissingRule = &Rule{
-	ID: "dependabot-missing", Source: SourceGantry, Target: TargetRepository, Severity: SeverityInfo,
+	ID: dependabotMissingID, Source: SourceGantry, Target: TargetRepository, Severity: SeverityInfo,
 	Summary:         "workflows or Dockerfiles whose actions or base images dependabot.yml does not keep up to date",
 	ScanWorkflow:    scanDependabotMissing,
 	CheckRepository: checkDependabotMissing,
 }
+
+// dependabotMissingID is the ID of dependabotMissingRule, which reads its facts.
+const dependabotMissingID = "dependabot-missing"
 
 // renovateConfigs are the files that configure Renovate.
 var renovateConfigs = []string{"renovate.json", "renovate.json5", ".renovaterc", ".renovaterc.json", ".renovaterc.json5",
@@ -171,7 +174,7 @@ func checkDependabotMissing(r *Repository, _ any) []Finding {
 			var u remoteUses
 			var found bool
 			if w.Scanned {
-				u, found = w.Facts("dependabot-missing").(remoteUses)
+				u, found = w.Facts(dependabotMissingID).(remoteUses)
 			} else {
 				u, found = firstRemoteUses(w)
 			}

@@ -20,22 +20,12 @@ import (
 var pushUntrustedRule = &Rule{
 	ID: "push-untrusted", Source: SourceGantry, Target: TargetRepository, Severity: SeverityWarning,
 	Summary:         "an image push that can run for a fork's pull_request or for pull_request_target without a gate",
-	ScanWorkflow:    scanPushUntrusted,
+	ScanWorkflow:    scanEach(pushUntrustedIn),
 	CheckRepository: checkPushUntrusted,
 }
 
-func scanPushUntrusted(r *Repository, w *RepoWorkflow, _ any) ([]Finding, any) {
-	return pushUntrustedIn(r, w), nil
-}
-
 func checkPushUntrusted(r *Repository, _ any) []Finding {
-	var out []Finding
-	for _, w := range r.Workflows {
-		if !w.Context && !w.Scanned {
-			out = append(out, pushUntrustedIn(r, w)...)
-		}
-	}
-	return out
+	return unscanned(r, pushUntrustedIn)
 }
 
 // pushUntrustedIn checks the image pushes of a workflow that runs for a

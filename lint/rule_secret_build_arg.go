@@ -24,7 +24,7 @@ import (
 var secretBuildArgRule = &Rule{
 	ID: "secret-build-arg", Source: SourceGantry, Target: TargetRepository, Severity: SeverityWarning,
 	Summary:         "a secret passed as a build arg (build-push-action build-args, --build-arg, bake args): it is stored in the image history and provenance",
-	ScanWorkflow:    scanSecretBuildArg,
+	ScanWorkflow:    scanEach(workflowSecretBuildArgs),
 	CheckRepository: checkSecretBuildArg,
 }
 
@@ -44,17 +44,8 @@ var (
 	bakeArgRe = lazyre.New(`^\s*([^\s=]*\.args\.([A-Za-z_][A-Za-z0-9_]*))=(.*)$`)
 )
 
-func scanSecretBuildArg(r *Repository, w *RepoWorkflow, _ any) ([]Finding, any) {
-	return workflowSecretBuildArgs(r, w), nil
-}
-
 func checkSecretBuildArg(r *Repository, _ any) []Finding {
-	var out []Finding
-	for _, w := range r.Workflows {
-		if !w.Context && !w.Scanned {
-			out = append(out, workflowSecretBuildArgs(r, w)...)
-		}
-	}
+	out := unscanned(r, workflowSecretBuildArgs)
 	for _, f := range r.Dockerfiles {
 		out = append(out, dockerfileSecretArgs(f)...)
 	}

@@ -56,12 +56,7 @@ type workflowKinds struct {
 func scanTokenNoTrigger(r *Repository, w *RepoWorkflow, _ any) ([]Finding, any) {
 	facts := &tokenNoTriggerFacts{}
 	facts.effects, facts.dispatches = githubTokenEffects(r, w)
-	// only push and pull request triggers ask what a started run would do
-	if slices.ContainsFunc(w.Triggers, func(t *Trigger) bool {
-		return t.Event == "push" || t.Event == "pull_request" || t.Event == "pull_request_target"
-	}) {
-		facts.kinds = workflowKindsOf(w)
-	}
+	facts.kinds = workflowKindsOf(w)
 	if len(facts.effects) == 0 && facts.kinds == (workflowKinds{}) {
 		return nil, nil
 	}

@@ -227,14 +227,8 @@ func untrustedAfterWorkflowRun(r *Repository, w *RepoWorkflow) bool {
 }
 
 func checkUntrustedCheckout(r *Repository, _ any) []Finding {
-	var out []Finding
 	afterPR := func(t *Trigger) bool { return runsAfterPullRequest(r, t) }
-	for _, w := range r.Workflows {
-		if !w.Context && !w.Scanned {
-			out = append(out, untrustedCheckoutsIn(r, w, afterPR)...)
-		}
-	}
-	return out
+	return unscanned(r, func(r *Repository, w *RepoWorkflow) []Finding { return untrustedCheckoutsIn(r, w, afterPR) })
 }
 
 // untrustedCheckoutsIn checks a workflow for each privileged event it runs

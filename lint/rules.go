@@ -85,17 +85,22 @@ type Rule struct {
 	// workflow's syntax tree. It runs as the workflow is linted, on a
 	// model that holds only that workflow, for every linted workflow that
 	// no rule needs whole later (see NeedsTree): such a workflow is not
-	// reusable, so its own triggers are its effective ones. It returns the
-	// workflow's findings and the facts CheckRepository needs of it once
-	// its tree is gone (plain data, no syntax-tree pointers; nil for none),
-	// which CheckRepository reads with RepoWorkflow.Facts.
+	// reusable, so its own triggers are its effective ones. The model has
+	// the workflow's config, enabled rules and source positions, and no
+	// other file: no other workflow, action metadata, Dockerfile or
+	// dependabot.yml, so what depends on them waits for CheckRepository.
+	// It returns the workflow's findings and the facts CheckRepository
+	// needs of it once its tree is gone (plain data, no syntax-tree
+	// pointers; nil for none), which CheckRepository reads with
+	// RepoWorkflow.Facts.
 	ScanWorkflow func(r *Repository, w *RepoWorkflow, opts any) (findings []Finding, facts any)
 	// NeedsTree reports whether CheckRepository needs the whole workflow
 	// later, syntax tree included; it runs as the workflow is linted, on
 	// the same one-workflow model as ScanWorkflow. Such a workflow is not
 	// scanned: CheckRepository checks it whole, as it does reusable
 	// workflows, workflows that call a local reusable workflow and
-	// workflows loaded only for context.
+	// workflows loaded only for context. A repository rule with neither
+	// ScanWorkflow nor NeedsTree gets every workflow whole.
 	NeedsTree func(r *Repository, w *RepoWorkflow) bool
 }
 

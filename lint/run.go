@@ -61,6 +61,9 @@ func (l *Linter) Run(ctx context.Context, req Request) (*Outcome, error) {
 	}
 	var res *Result
 	var err error
+	if req.ShowFixes {
+		defer l.keepTrees()() // AttachFixes reads the trees
+	}
 	if stdin {
 		res, err = l.LintSource(ctx, req.StdinFilename, src)
 	} else {

@@ -436,7 +436,8 @@ func (src flowSource) detached() flowSource {
 		out.via = append(out.via, strings.Clone(v))
 	}
 	for _, l := range src.related {
-		out.related = append(out.related, Location{File: l.File, Line: l.Line, Column: l.Column, Message: strings.Clone(l.Message)})
+		l.Message = strings.Clone(l.Message)
+		out.related = append(out.related, l)
 	}
 	return out
 }

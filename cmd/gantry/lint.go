@@ -64,8 +64,8 @@ func runLint(cmd *cobra.Command, args []string, fl *lintFlags) error {
 		return err
 	}
 	opts.MaxFileSize, opts.Jobs, opts.SizeHeap = fl.check.MaxFileSize, fl.check.Jobs, true
-	// fixing reads the syntax trees after the run; a plain lint lets each go
-	opts.DropTrees = req.Fix == nil && !req.ShowFixes
+	// a plain lint lets each syntax tree go once scanned; fixing keeps them
+	opts.DropTrees = true
 	opts.Shellcheck, opts.Pyflakes = lint.FindLinters(fl.noShellcheck, fl.noPyflakes)
 	l, err := lint.New(opts)
 	if err != nil {
