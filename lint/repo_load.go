@@ -8,6 +8,7 @@ import (
 
 	"github.com/rhysd/actionlint"
 
+	"github.com/gantry-ci/gantry/config"
 	"github.com/gantry-ci/gantry/internal/parallel"
 	"github.com/gantry-ci/gantry/stagegraph"
 )
@@ -15,34 +16,38 @@ import (
 // This file builds the repository model from the linted files, loading the
 // rest of the repository's workflows and dependabot.yml for context.
 
+// newRepository returns an empty model of the repository at root, whose
+// rules run under cfg.
+func (l *Linter) newRepository(root string, cfg *config.Config) *Repository {
+	return &Repository{Root: root, byRel: map[string]*RepoWorkflow{}, context: map[string]bool{},
+		lines: map[*File][]int{}, valLines: map[*actionlint.String]valueLinesMemo{}, docker: map[string]*stagegraph.StageGraph{}, effective: map[*RepoWorkflow][]*EffectiveTrigger{},
+		maxSize: l.opts.MaxFileSize, jobs: 1, cfg: cfg,
+		enabled: func(id string) bool {
+			rule, ok := LookupRule(id)
+			return ok && l.ruleRuns(cfg, rule)
+		}}
+}
+
 // buildRepository builds the model of the repository at root from its
 // linted files, loading the workflows and dependabot.yml that were not
 // linted from disk for context.
-func (l *Linter) buildRepository(root string, files []*File) *Repository {
-	r := &Repository{Root: root, byRel: map[string]*RepoWorkflow{}, context: map[string]bool{},
-		lines: map[*File][]int{}, valLines: map[*actionlint.String]valueLinesMemo{}, docker: map[string]*stagegraph.StageGraph{}, effective: map[*RepoWorkflow][]*EffectiveTrigger{},
-		maxSize: l.opts.MaxFileSize}
+func (l *Linter) buildRepository(root string, cfg *config.Config, files []*File) *Repository {
+	r := l.newRepository(root, cfg)
 	seen := map[string]bool{}
-	// the workflows' models are independent: build them on every worker,
-	// then add them in file order
-	var linted []*File
 	for _, f := range files {
 		if f.Kind != KindWorkflow {
 			continue
 		}
-		if f.model != nil {
-			// built as the file was linted (scanWorkflow); its calls are
-			// linked again, in this repository
-			f.model.Calls, f.model.Callers = nil, nil
-			r.addWorkflow(f.model)
-		} else if f.Workflow != nil {
-			linted = append(linted, f)
+		// built as the file was linted (scanWorkflow), unless its scan
+		// crashed; its calls are linked again, in this repository
+		w := f.model
+		if w == nil && f.Workflow != nil {
+			w = newRepoWorkflow(f, false)
 		}
-	}
-	models := make([]*RepoWorkflow, len(linted))
-	parallel.Each(len(linted), l.opts.Jobs, func(i int) { models[i] = newRepoWorkflow(linted[i], false) })
-	for _, w := range models {
-		r.addWorkflow(w)
+		if w != nil {
+			w.Calls, w.Callers = nil, nil
+			r.addWorkflow(w)
+		}
 	}
 	for _, f := range files {
 		seen[f.RelPath] = true

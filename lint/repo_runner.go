@@ -5,6 +5,7 @@ import (
 	"runtime/debug"
 	"sync"
 
+	"github.com/gantry-ci/gantry/config"
 	"github.com/gantry-ci/gantry/internal/parallel"
 )
 
@@ -14,15 +15,6 @@ import (
 // runRepositoryRules builds the repository model of each repository root
 // among the linted files and runs the enabled repository rules on it.
 func (l *Linter) runRepositoryRules(files []*File) []Finding {
-	var repoRules []*Rule
-	for _, r := range gantryRules {
-		if r.CheckRepository != nil {
-			repoRules = append(repoRules, r)
-		}
-	}
-	if len(repoRules) == 0 {
-		return nil
-	}
 	var roots []string
 	byRoot := map[string][]*File{}
 	for _, f := range files {
@@ -35,21 +27,11 @@ func (l *Linter) runRepositoryRules(files []*File) []Finding {
 	for _, root := range roots {
 		fs := byRoot[root]
 		cfg := fs[0].cfg
-		var enabled []*Rule
-		for _, r := range repoRules {
-			if l.ruleRuns(cfg, r) {
-				enabled = append(enabled, r)
-			}
-		}
+		enabled := l.repositoryRules(cfg)
 		if len(enabled) == 0 {
 			continue
 		}
-		repo := l.buildRepository(root, fs)
-		repo.cfg = cfg
-		repo.enabled = func(id string) bool {
-			rule, ok := LookupRule(id)
-			return ok && l.ruleRuns(cfg, rule)
-		}
+		repo := l.buildRepository(root, cfg, fs)
 		// the rules only read the model (its memos are precomputed or
 		// locked), so they run concurrently; results keep the rule order
 		results := make([][]Finding, len(enabled))
@@ -80,26 +62,46 @@ func (l *Linter) runRepositoryRules(files []*File) []Finding {
 	return out
 }
 
-// runRepositoryRule runs one rule, turning a panic into an internal-error
-// finding on the first linted file so that the rest of the run goes on.
-func runRepositoryRule(repo *Repository, r *Rule, opts any) (fs []Finding) {
+// repositoryRules returns the repository rules that run under cfg, in
+// rule order.
+func (l *Linter) repositoryRules(cfg *config.Config) []*Rule {
+	var out []*Rule
+	for _, r := range gantryRules {
+		if r.CheckRepository != nil && l.ruleRuns(cfg, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// runRepositoryRule runs one rule's CheckRepository, a panic reported on
+// the first linted file (see guardRule).
+func runRepositoryRule(repo *Repository, r *Rule, opts any) []Finding {
+	firstFile := func() string {
+		for _, w := range repo.Workflows {
+			if !w.Context {
+				return w.File.Path
+			}
+		}
+		if len(repo.Dockerfiles) > 0 {
+			return repo.Dockerfiles[0].Path
+		}
+		return ""
+	}
+	return guardRule(r, firstFile, func() []Finding { return r.CheckRepository(repo, opts) })
+}
+
+// guardRule runs check, a part of a repository rule, turning a panic into
+// an internal-error finding in the file that where names so that the rest
+// of the run goes on, and gives the findings the rule's ID.
+func guardRule(r *Rule, where func() string, check func() []Finding) (fs []Finding) {
 	defer func() {
 		if p := recover(); p != nil {
-			file := ""
-			for _, w := range repo.Workflows {
-				if !w.Context {
-					file = w.File.Path
-					break
-				}
-			}
-			if file == "" && len(repo.Dockerfiles) > 0 {
-				file = repo.Dockerfiles[0].Path
-			}
-			fs = []Finding{{RuleID: internalErrorRule.ID, File: file, Line: 1, Column: 1,
+			fs = []Finding{{RuleID: internalErrorRule.ID, File: where(), Line: 1, Column: 1,
 				Message: fmt.Sprintf("internal error in repository rule %s: %v; please report it: %s", r.ID, p, firstFrames(string(debug.Stack())))}}
 		}
 	}()
-	fs = r.CheckRepository(repo, opts)
+	fs = check()
 	for i := range fs {
 		if fs[i].RuleID == "" {
 			fs[i].RuleID = r.ID

@@ -1,14 +1,5 @@
 package lint
 
-import (
-	"fmt"
-	"runtime/debug"
-
-	"github.com/rhysd/actionlint"
-
-	"github.com/gantry-ci/gantry/stagegraph"
-)
-
 // This file runs the repository rules' ScanWorkflow on each workflow as it
 // is linted, so that its syntax tree need not live until the repository
 // rules run (Options.DropTrees).
@@ -21,16 +12,11 @@ func (l *Linter) scanWorkflow(f *File) {
 	if f.Workflow == nil {
 		return
 	}
-	var rules []*Rule
-	for _, r := range gantryRules {
-		if r.CheckRepository != nil && l.ruleRuns(f.cfg, r) {
-			rules = append(rules, r)
-		}
-	}
+	rules := l.repositoryRules(f.cfg)
 	if len(rules) == 0 {
 		return // no repository model is built
 	}
-	r := l.fileRepository(f)
+	r := l.newRepository(f.Root, f.cfg)
 	w := newRepoWorkflow(f, false)
 	r.addWorkflow(w)
 	r.linkCalls()
@@ -91,38 +77,14 @@ func needsTree(r *Repository, w *RepoWorkflow, rule *Rule) (keep bool) {
 	return rule.NeedsTree(r, w)
 }
 
-// fileRepository is the repository model of one workflow being linted,
-// for ScanWorkflow: its memos live as long as the scan.
-func (l *Linter) fileRepository(f *File) *Repository {
-	r := &Repository{Root: f.Root, byRel: map[string]*RepoWorkflow{}, context: map[string]bool{},
-		lines: map[*File][]int{}, valLines: map[*actionlint.String]valueLinesMemo{},
-		docker: map[string]*stagegraph.StageGraph{}, effective: map[*RepoWorkflow][]*EffectiveTrigger{},
-		maxSize: l.opts.MaxFileSize, jobs: 1, cfg: f.cfg}
-	cfg := f.cfg
-	r.enabled = func(id string) bool {
-		rule, ok := LookupRule(id)
-		return ok && l.ruleRuns(cfg, rule)
-	}
-	return r
-}
-
-// scanWith runs one rule's ScanWorkflow, turning a panic into an
-// internal-error finding in the workflow so that the rest of the run goes
-// on.
+// scanWith runs one rule's ScanWorkflow, a panic reported in the workflow
+// (see guardRule) with no facts.
 func scanWith(r *Repository, w *RepoWorkflow, rule *Rule, opts any) (fs []Finding, facts any) {
-	defer func() {
-		if p := recover(); p != nil {
-			fs = []Finding{{RuleID: internalErrorRule.ID, File: w.File.Path, Line: 1, Column: 1,
-				Message: fmt.Sprintf("internal error in repository rule %s: %v; please report it: %s", rule.ID, p, firstFrames(string(debug.Stack())))}}
-			facts = nil
-		}
-	}()
-	fs, facts = rule.ScanWorkflow(r, w, opts)
-	for i := range fs {
-		if fs[i].RuleID == "" {
-			fs[i].RuleID = rule.ID
-		}
-	}
+	fs = guardRule(rule, func() string { return w.File.Path }, func() []Finding {
+		found, kept := rule.ScanWorkflow(r, w, opts)
+		facts = kept
+		return found
+	})
 	return fs, facts
 }
 

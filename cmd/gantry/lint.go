@@ -58,17 +58,15 @@ func runLint(cmd *cobra.Command, args []string, fl *lintFlags) error {
 		return usageError("%v", err)
 	}
 	opts, req := fl.opts, fl.req
-	var err error
-	req.Args, req.Stdin, req.ShowFixes = args, cmd.InOrStdin(), fl.check.ShowFixes
-	if req.Fix, err = fl.fixes.options(); err != nil {
-		return err
-	}
-	opts.MaxFileSize, opts.Jobs, opts.SizeHeap = fl.check.MaxFileSize, fl.check.Jobs, true
 	// a plain lint lets each syntax tree go once scanned; fixing keeps them
-	opts.DropTrees = true
+	opts.MaxFileSize, opts.Jobs, opts.SizeHeap, opts.DropTrees = fl.check.MaxFileSize, fl.check.Jobs, true, true
 	opts.Shellcheck, opts.Pyflakes = lint.FindLinters(fl.noShellcheck, fl.noPyflakes)
 	l, err := lint.New(opts)
 	if err != nil {
+		return err
+	}
+	req.Args, req.Stdin, req.ShowFixes = args, cmd.InOrStdin(), fl.check.ShowFixes
+	if req.Fix, err = fl.fixes.options(); err != nil {
 		return err
 	}
 	run, err := l.Run(cmd.Context(), req)

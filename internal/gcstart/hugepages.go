@@ -18,8 +18,8 @@ const maxHugePageRange = 1 << 30
 // HugePages asks the kernel to back the next n bytes the heap grows into
 // with transparent huge pages. A heap on 4 KiB pages takes a page fault
 // for each page the first time it is written, and on a virtual machine a
-// fault can cost more than 10 µs: the 60 MiB heap of a lint run over a
-// 4 MB corpus takes about 15,000 of them, a 2 MiB huge page one for every
+// fault can cost more than 10 µs: the 40 MiB heap of a lint run over a
+// 4 MB corpus takes about 11,500 of them, a 2 MiB huge page one for every
 // 512. Linux's usual setting ("madvise" in
 // /sys/kernel/mm/transparent_hugepage/enabled) gives huge pages only to
 // memory that asks for them, and the Go runtime no longer asks for its
