@@ -67,8 +67,9 @@ type Options struct {
 	SizeHeap bool
 	// DropTrees lets a workflow's syntax tree go once the workflow is
 	// linted and the repository rules have scanned it (Rule.ScanWorkflow),
-	// so that a run's memory does not grow with every tree it parses.
-	// Result.Files then hold no Workflow for those workflows. Fixing needs
+	// so that a run's memory does not grow with every tree it parses, and
+	// keeps its text compressed. Result.Files then hold no Workflow and no
+	// Src for those workflows (Report.Source has the text). Fixing needs
 	// the trees: Fix, FixSource and Run with fixes keep them whatever this
 	// says, and AttachFixes fails on a result whose trees are gone.
 	DropTrees bool
@@ -103,7 +104,10 @@ type File struct {
 	RelPath string
 	// Kind is what the file is.
 	Kind FileKind
-	// Src is the file's content.
+	// Src is the file's content. With Options.DropTrees, the run keeps the
+	// text of the workflows whose Workflow it let go compressed, and Src is
+	// nil (unless the file holds a gantry-ignore comment): Report.Source
+	// returns it.
 	Src []byte
 	// Explicit is true for files named on the command line.
 	Explicit bool
@@ -137,6 +141,9 @@ type File struct {
 	// unknown); reading starts with a buffer of that size and grows it if
 	// the file grew.
 	size int64
+	// packed is the file's text, compressed, when the run let Src go
+	// (packSource).
+	packed []byte
 
 	cfg *config.Config
 }
@@ -607,14 +614,15 @@ func (l *Linter) run(ctx context.Context, files []*File, pre []Finding) (*Result
 func (l *Linter) dropsTrees() bool { return l.opts.DropTrees && !l.fixing }
 
 // heapPerSourceByte is the heap a run reaches, at least, for each byte of
-// the files it lints: every file's text and findings live until the
-// report, and each workflow's syntax tree until the repository rules have
-// scanned it (with Options.DropTrees most go then), 4-5 bytes per byte of
-// YAML at the end on the real-world workflows; and the collector lets the
-// heap grow to about twice what is live (a 3.8 MB corpus peaks at 32-35
-// MB, 8-9 bytes per byte). It is the run's first heap goal
-// (gcstart.Start): one the run reaches anyway, so that skipping the
-// collections below it does not raise the peak.
+// the files it lints: every file's findings and text live until the report
+// (with Options.DropTrees, most workflows' text compressed), and each
+// workflow's syntax tree until the repository rules have scanned it (with
+// Options.DropTrees most go then), about 4 bytes per byte of YAML at the
+// end on the real-world workflows; and the collector lets the heap grow to
+// about twice what is live (a 3.8 MB corpus peaks at 30-33 MB, 8-9 bytes
+// per byte). It is the run's first heap goal (gcstart.Start): one the run
+// reaches anyway, so that skipping the collections below it does not raise
+// the peak.
 const heapPerSourceByte = 8
 
 // heapRangePerSourceByte is the address range, per byte of the files, that

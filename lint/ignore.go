@@ -23,11 +23,15 @@ type Suppression struct {
 	used   map[string]bool
 }
 
+// suppressionMarker is what every suppression comment holds: a file
+// without it has none.
+const suppressionMarker = "gantry-ignore:"
+
 var ignoreRe = lazyre.New(`(?:^|\s)#\s*gantry-ignore:\s*([^\r\n]*)`)
 
 // ParseSuppressions finds every gantry-ignore comment in src.
 func ParseSuppressions(src []byte) []*Suppression {
-	if !bytes.Contains(src, []byte("gantry-ignore:")) {
+	if !bytes.Contains(src, []byte(suppressionMarker)) {
 		return nil
 	}
 	var out []*Suppression
@@ -40,7 +44,7 @@ func ParseSuppressions(src []byte) []*Suppression {
 		} else {
 			l, src = src, nil
 		}
-		if !bytes.Contains(l, []byte("gantry-ignore:")) {
+		if !bytes.Contains(l, []byte(suppressionMarker)) {
 			continue
 		}
 		m := ignoreRe.FindSubmatchIndex(l)

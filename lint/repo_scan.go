@@ -41,6 +41,7 @@ func (l *Linter) scanWorkflow(f *File) {
 	}
 	if l.dropsTrees() {
 		w.dropTree()
+		f.packSource()
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -92,6 +93,83 @@ func TestDropTreesKeepsFew(t *testing.T) {
 	}
 	if facts == 0 {
 		t.Error("no facts kept, so the check above checks nothing")
+	}
+}
+
+// TestDropTreesReport checks that the text a run lets go with its syntax
+// trees (kept compressed) comes back for the reporters: the text report,
+// which quotes a line under every finding, is the same with
+// Options.DropTrees as without on the real-world workflows, every
+// workflow's Report.Source is its file, and a workflow with a gantry-ignore
+// comment keeps its text and its suppressions.
+func TestDropTreesReport(t *testing.T) {
+	if testing.Short() {
+		testenv.SkipOrFail(t, "slow: lints 1,503 workflows twice (-short)")
+	}
+	dir := t.TempDir()
+	repos := unzipRealworld(t, dir)
+	ignored := filepath.Join(dir, "suppressed", ".github", "workflows", "ci.yml")
+	if err := os.MkdirAll(filepath.Dir(ignored), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	src := "on: push\njobs:\n  test: # gantry-ignore: timeout-missing -- a test job\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n"
+	if err := os.WriteFile(ignored, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	repos = append(repos, filepath.Dir(filepath.Dir(filepath.Dir(ignored))))
+	report := func(drop bool) (string, *Result) {
+		l, err := New(Options{WorkDir: dir, Config: &config.Config{}, DropTrees: drop})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := l.LintPaths(context.Background(), repos)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := (&TextReporter{W: &b}).Report(context.Background(), NewReport(res)); err != nil {
+			t.Fatal(err)
+		}
+		return b.String(), res
+	}
+	kept, _ := report(false)
+	dropped, res := report(true)
+	if kept != dropped {
+		t.Errorf("text report differs with DropTrees: %s", firstDifference([]byte(kept), []byte(dropped)))
+	}
+	if !strings.Contains(dropped, "\n    | ") {
+		t.Error("the report quotes no line, so the comparison checks nothing")
+	}
+	r := NewReport(res)
+	packed := 0
+	for _, f := range res.Files {
+		if f.Kind != KindWorkflow {
+			continue
+		}
+		want, err := os.ReadFile(f.AbsPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.Source(f.Path); !bytes.Equal(got, want) {
+			t.Errorf("%s: Report.Source returns %d bytes, not the file's %d", f.Path, len(got), len(want))
+		}
+		if f.Src == nil {
+			packed++
+		}
+		if f.AbsPath == ignored {
+			if f.Src == nil {
+				t.Errorf("%s: text with a gantry-ignore comment let go", f.Path)
+			}
+			for _, fd := range f.Findings {
+				if fd.RuleID == "timeout-missing" {
+					t.Errorf("%s: suppressed finding reported: %s", f.Path, fd.Message)
+				}
+			}
+		}
+	}
+	t.Logf("%d workflows' text kept compressed", packed)
+	if packed < 1300 {
+		t.Errorf("%d workflows' text kept compressed, want nearly all", packed)
 	}
 }
 

@@ -22,8 +22,13 @@ type Report struct {
 	// Files are the files that were linted.
 	Files []*File
 
-	srcs  map[string][]byte
+	files map[string]*File
 	lines map[string]*Lines
+	// unpacked is the last file whose text Source decompressed, and its
+	// lines: reporters ask for one file's lines finding after finding, and
+	// keeping every such file's lines would undo the compression.
+	unpacked      string
+	unpackedLines *Lines
 }
 
 // NewReport builds a report from a lint result.
@@ -31,28 +36,41 @@ func NewReport(r *Result) *Report {
 	return &Report{Findings: r.Findings, Files: r.Files}
 }
 
-// Source returns the content of the file with the given display path.
-// Like Lines, it indexes the files on first use: a reporter calls it from
-// one goroutine.
+// Source returns the content of the file with the given display path: its
+// Src or, for a workflow whose text the run kept compressed
+// (Options.DropTrees), that text. Like Lines, it indexes the files on first
+// use: a reporter calls it from one goroutine.
 func (r *Report) Source(path string) []byte {
-	if r.srcs == nil {
-		r.srcs = make(map[string][]byte, len(r.Files))
+	if r.files == nil {
+		r.files = make(map[string]*File, len(r.Files))
 		for _, f := range r.Files {
-			r.srcs[f.Path] = f.Src
+			r.files[f.Path] = f
 		}
 	}
-	return r.srcs[path]
+	if f := r.files[path]; f != nil {
+		return f.source()
+	}
+	return nil
 }
 
 // Lines returns the line index of the file with the given display path,
-// built once per file; nil when the report has no text for it.
+// built once per file (for a file whose text was compressed, while the
+// reporter asks for no other such file); nil when the report has no text
+// for it.
 func (r *Report) Lines(path string) *Lines {
 	if l, ok := r.lines[path]; ok {
 		return l
 	}
+	if path == r.unpacked {
+		return r.unpackedLines
+	}
 	var l *Lines
 	if src := r.Source(path); len(src) > 0 {
 		l = NewLines(src)
+	}
+	if f := r.files[path]; f != nil && f.packed != nil {
+		r.unpacked, r.unpackedLines = path, l
+		return l
 	}
 	if r.lines == nil {
 		r.lines = map[string]*Lines{}
