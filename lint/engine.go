@@ -760,6 +760,8 @@ func (l *Linter) lintFile(ctx context.Context, w *worker, f *File) (crashed bool
 	case KindDependabot:
 		f.Findings = append(f.Findings, l.parseYAMLFile(f)...)
 	}
+	internMessages(f.Findings)
+	internMessages(f.early)
 	return false
 }
 

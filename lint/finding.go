@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unique"
 
 	"github.com/gantry-ci/gantry/config"
 )
@@ -202,4 +203,17 @@ func MaxSeverity(fs []Finding) Severity {
 		m = max(m, fs[i].Severity)
 	}
 	return m
+}
+
+// internMessages makes the findings that say the same thing share one copy
+// of the message: most messages repeat (the 10,956 findings of the
+// real-world workflows say 1,587 different things, 0.2 of their 1.9 MB),
+// and a run keeps every finding until its report.
+func internMessages(fs []Finding) {
+	for i := range fs {
+		fs[i].Message = unique.Make(fs[i].Message).Value()
+		for j := range fs[i].Related {
+			fs[i].Related[j].Message = unique.Make(fs[i].Related[j].Message).Value()
+		}
+	}
 }
