@@ -619,7 +619,7 @@ func (l *Linter) dropsTrees() bool { return l.opts.DropTrees && !l.fixing }
 // workflow's syntax tree until the repository rules have scanned it (with
 // Options.DropTrees most go then), about 4 bytes per byte of YAML at the
 // end on the real-world workflows; and the collector lets the heap grow to
-// about twice what is live (a 3.8 MB corpus peaks at 30-33 MB, 8-9 bytes
+// about twice what is live (a 3.8 MB corpus peaks at 29-32 MB, 8 bytes
 // per byte). It is the run's first heap goal (gcstart.Start): one the run
 // reaches anyway, so that skipping the collections below it does not raise
 // the peak.

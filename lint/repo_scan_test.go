@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -132,13 +133,18 @@ func TestDropTreesReport(t *testing.T) {
 		}
 		return b.String(), res
 	}
-	kept, _ := report(false)
+	kept, keptRes := report(false)
 	dropped, res := report(true)
 	if kept != dropped {
 		t.Errorf("text report differs with DropTrees: %s", firstDifference([]byte(kept), []byte(dropped)))
 	}
 	if !strings.Contains(dropped, "\n    | ") {
 		t.Error("the report quotes no line, so the comparison checks nothing")
+	}
+	// the lines SARIF reads, finding after finding and related location
+	// after related location, files mixed as they come
+	if got, want := quotedLines(NewReport(res)), quotedLines(NewReport(keptRes)); got != want {
+		t.Errorf("Report.Lines differs with DropTrees: %s", firstDifference([]byte(want), []byte(got)))
 	}
 	r := NewReport(res)
 	packed := 0
@@ -170,6 +176,56 @@ func TestDropTreesReport(t *testing.T) {
 	t.Logf("%d workflows' text kept compressed", packed)
 	if packed < 1300 {
 		t.Errorf("%d workflows' text kept compressed, want nearly all", packed)
+	}
+}
+
+// quotedLines returns the line of every finding and related location of
+// r, through Report.Lines, in the order of the findings.
+func quotedLines(r *Report) string {
+	var b strings.Builder
+	quote := func(file string, line int) {
+		text, ok := r.Lines(file).Line(line)
+		fmt.Fprintf(&b, "%s:%d %t %s\n", file, line, ok, text)
+	}
+	for _, f := range r.Findings {
+		quote(f.File, f.Line)
+		if f.EndLine > f.Line {
+			quote(f.File, f.EndLine)
+		}
+		for _, rel := range f.Related {
+			quote(rel.File, rel.Line)
+		}
+	}
+	return b.String()
+}
+
+// TestDropTreesStdin checks that a workflow read from stdin, whose text
+// cannot be read again, keeps it for the reporters with Options.DropTrees,
+// whatever name it is given.
+func TestDropTreesStdin(t *testing.T) {
+	src := []byte("on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n")
+	for _, name := range []string{"<stdin>", ""} {
+		l, err := New(Options{WorkDir: t.TempDir(), Config: &config.Config{}, DropTrees: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := l.LintSource(context.Background(), name, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Files) != 1 || res.Files[0].Src != nil || len(res.Findings) == 0 {
+			t.Fatalf("%q: want one workflow whose text was let go, with findings; got %d files, %d findings", name, len(res.Files), len(res.Findings))
+		}
+		r := NewReport(res)
+		if got := r.Source(name); !bytes.Equal(got, src) {
+			t.Errorf("%q: Report.Source returns %q", name, got)
+		}
+		for _, fd := range res.Findings {
+			want := strings.Split(string(src), "\n")[fd.Line-1]
+			if got, ok := r.Lines(name).Line(fd.Line); !ok || got != want {
+				t.Errorf("%q: line %d is %q (%t), want %q", name, fd.Line, got, ok, want)
+			}
+		}
 	}
 }
 

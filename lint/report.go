@@ -24,11 +24,18 @@ type Report struct {
 
 	files map[string]*File
 	lines map[string]*Lines
-	// unpacked is the last file whose text Source decompressed, and its
-	// lines: reporters ask for one file's lines finding after finding, and
-	// keeping every such file's lines would undo the compression.
-	unpacked      string
-	unpackedLines *Lines
+	// unpacked are the last two files whose text Lines decompressed, the
+	// latest first, with their lines: reporters ask for one file's lines
+	// finding after finding (and for a related location's, which may be in
+	// another file), and keeping every such file's lines would undo the
+	// compression.
+	unpacked [2]unpackedLines
+}
+
+// unpackedLines are the lines of a file whose text the run kept compressed.
+type unpackedLines struct {
+	file  *File
+	lines *Lines
 }
 
 // NewReport builds a report from a lint result.
@@ -36,18 +43,23 @@ func NewReport(r *Result) *Report {
 	return &Report{Findings: r.Findings, Files: r.Files}
 }
 
-// Source returns the content of the file with the given display path: its
-// Src or, for a workflow whose text the run kept compressed
-// (Options.DropTrees), that text. Like Lines, it indexes the files on first
-// use: a reporter calls it from one goroutine.
-func (r *Report) Source(path string) []byte {
+// file returns the file with the given display path, or nil. It indexes the
+// files on first use: a reporter calls Source and Lines from one goroutine.
+func (r *Report) file(path string) *File {
 	if r.files == nil {
 		r.files = make(map[string]*File, len(r.Files))
 		for _, f := range r.Files {
 			r.files[f.Path] = f
 		}
 	}
-	if f := r.files[path]; f != nil {
+	return r.files[path]
+}
+
+// Source returns the content of the file with the given display path: its
+// Src or, for a workflow whose text the run kept compressed
+// (Options.DropTrees), that text.
+func (r *Report) Source(path string) []byte {
+	if f := r.file(path); f != nil {
 		return f.source()
 	}
 	return nil
@@ -55,22 +67,30 @@ func (r *Report) Source(path string) []byte {
 
 // Lines returns the line index of the file with the given display path,
 // built once per file (for a file whose text was compressed, while the
-// reporter asks for no other such file); nil when the report has no text
-// for it.
+// reporter asks for no more than one other such file); nil when the report
+// has no text for it.
 func (r *Report) Lines(path string) *Lines {
 	if l, ok := r.lines[path]; ok {
 		return l
 	}
-	if path == r.unpacked {
-		return r.unpackedLines
+	f := r.file(path)
+	if f != nil && f.packed != nil {
+		u := &r.unpacked
+		switch f {
+		case u[0].file:
+		case u[1].file:
+			u[0], u[1] = u[1], u[0]
+		default:
+			u[1], u[0] = u[0], unpackedLines{file: f}
+			if src := f.source(); len(src) > 0 {
+				u[0].lines = NewLines(src)
+			}
+		}
+		return u[0].lines
 	}
 	var l *Lines
-	if src := r.Source(path); len(src) > 0 {
-		l = NewLines(src)
-	}
-	if f := r.files[path]; f != nil && f.packed != nil {
-		r.unpacked, r.unpackedLines = path, l
-		return l
+	if f != nil && len(f.Src) > 0 {
+		l = NewLines(f.Src)
 	}
 	if r.lines == nil {
 		r.lines = map[string]*Lines{}
