@@ -752,7 +752,7 @@ func (l *Linter) lintFile(ctx context.Context, w *worker, f *File) (crashed bool
 	switch f.Kind {
 	case KindWorkflow:
 		f.Findings = append(f.Findings, l.lintWorkflow(w, f)...)
-		l.scanWorkflow(f)
+		l.scanWorkflow(w, f)
 	case KindAction:
 		f.Findings = append(f.Findings, l.lintAction(f)...)
 	case KindDockerfile:
@@ -760,8 +760,8 @@ func (l *Linter) lintFile(ctx context.Context, w *worker, f *File) (crashed bool
 	case KindDependabot:
 		f.Findings = append(f.Findings, l.parseYAMLFile(f)...)
 	}
-	internMessages(f.Findings)
-	internMessages(f.early)
+	w.messages.intern(f.Findings)
+	w.messages.intern(f.early)
 	return false
 }
 

@@ -8,7 +8,7 @@ package lint
 // linted and, unless some rule needs it whole later, runs the enabled
 // rules' ScanWorkflow on it. The findings go to f.early and the facts to
 // the model, which the repository model takes over (buildRepository).
-func (l *Linter) scanWorkflow(f *File) {
+func (l *Linter) scanWorkflow(wk *worker, f *File) {
 	if f.Workflow == nil {
 		return
 	}
@@ -41,7 +41,7 @@ func (l *Linter) scanWorkflow(f *File) {
 	}
 	if l.dropsTrees() {
 		w.dropTree()
-		f.packSource()
+		f.packSource(&wk.packing)
 	}
 }
 

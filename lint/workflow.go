@@ -13,10 +13,14 @@ type worker struct {
 	linter *actionlint.Linter
 	// hook is what OnRulesCreated calls for the file being linted.
 	hook func([]actionlint.Rule) []actionlint.Rule
+	// messages are the messages of the findings the worker made.
+	messages messageTable
+	// packing is the buffer that File.packSource compresses into.
+	packing []byte
 }
 
 func (l *Linter) newWorker() *worker {
-	w := &worker{}
+	w := &worker{messages: messageTable{}}
 	al, err := actionlint.NewLinter(io.Discard, &actionlint.LinterOptions{
 		Shellcheck: l.opts.Shellcheck,
 		Pyflakes:   l.opts.Pyflakes,
