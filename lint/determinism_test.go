@@ -54,14 +54,7 @@ var missingUses = map[string]map[string]string{
 // findings as JSON, with the run's other outputs that a report shows.
 func lintJSON(t *testing.T, opts Options, paths []string) []byte {
 	t.Helper()
-	l, err := New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := l.LintPaths(context.Background(), paths)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := lintDir(t, opts.WorkDir, opts, paths...)
 	b, err := json.Marshal(struct {
 		Findings []Finding
 		Files    int

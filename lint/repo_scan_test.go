@@ -57,14 +57,7 @@ func TestDropTreesKeepsFew(t *testing.T) {
 	}
 	dir := t.TempDir()
 	repos := unzipRealworld(t, dir)
-	l, err := New(Options{WorkDir: dir, Config: &config.Config{}, DropTrees: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := l.LintPaths(context.Background(), repos)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := lintDir(t, dir, Options{Config: &config.Config{}, DropTrees: true}, repos...)
 	workflows, kept := 0, 0
 	for _, f := range res.Files {
 		if f.Kind != KindWorkflow {
@@ -119,14 +112,7 @@ func TestDropTreesReport(t *testing.T) {
 	}
 	repos = append(repos, filepath.Dir(filepath.Dir(filepath.Dir(ignored))))
 	report := func(drop bool) (string, *Result) {
-		l, err := New(Options{WorkDir: dir, Config: &config.Config{}, DropTrees: drop})
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := l.LintPaths(context.Background(), repos)
-		if err != nil {
-			t.Fatal(err)
-		}
+		res := lintDir(t, dir, Options{Config: &config.Config{}, DropTrees: drop}, repos...)
 		var b bytes.Buffer
 		if err := (&TextReporter{W: &b}).Report(context.Background(), NewReport(res)); err != nil {
 			t.Fatal(err)

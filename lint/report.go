@@ -23,17 +23,16 @@ type Report struct {
 	Files []*File
 
 	files map[string]*File
-	lines map[string]*Lines
-	// unpacked are the last two files whose text Lines decompressed, the
-	// latest first, with their lines: reporters ask for one file's lines
-	// finding after finding (and for a related location's, which may be in
-	// another file), and keeping every such file's lines would undo the
-	// compression.
-	unpacked [2]unpackedLines
+	// recent are the last two files Lines indexed, the latest first:
+	// reporters ask for one file's lines finding after finding (and for a
+	// related location's, which may be in another file), and keeping every
+	// file's index, or every compressed file's text, would keep memory of
+	// the report's size.
+	recent [2]indexedFile
 }
 
-// unpackedLines are the lines of a file whose text the run kept compressed.
-type unpackedLines struct {
+// indexedFile is a file and the index of its lines (nil without text).
+type indexedFile struct {
 	file  *File
 	lines *Lines
 }
@@ -66,37 +65,25 @@ func (r *Report) Source(path string) []byte {
 }
 
 // Lines returns the line index of the file with the given display path,
-// built once per file (for a file whose text was compressed, while the
-// reporter asks for no more than one other such file); nil when the report
-// has no text for it.
+// built once while the reporter asks for no more than one other file in
+// between; nil when the report has no text for it.
 func (r *Report) Lines(path string) *Lines {
-	if l, ok := r.lines[path]; ok {
-		return l
-	}
 	f := r.file(path)
-	if f != nil && f.packed != nil {
-		u := &r.unpacked
-		switch f {
-		case u[0].file:
-		case u[1].file:
-			u[0], u[1] = u[1], u[0]
-		default:
-			u[1], u[0] = u[0], unpackedLines{file: f}
-			if src := f.source(); len(src) > 0 {
-				u[0].lines = NewLines(src)
-			}
+	if f == nil {
+		return nil
+	}
+	u := &r.recent
+	switch f {
+	case u[0].file:
+	case u[1].file:
+		u[0], u[1] = u[1], u[0]
+	default:
+		u[1], u[0] = u[0], indexedFile{file: f}
+		if src := f.source(); len(src) > 0 {
+			u[0].lines = NewLines(src)
 		}
-		return u[0].lines
 	}
-	var l *Lines
-	if f != nil && len(f.Src) > 0 {
-		l = NewLines(f.Src)
-	}
-	if r.lines == nil {
-		r.lines = map[string]*Lines{}
-	}
-	r.lines[path] = l
-	return l
+	return u[0].lines
 }
 
 // Lines indexes the lines of a file's text once, for reporters that quote
@@ -162,13 +149,12 @@ func (t *TextReporter) paint(code, s string) string {
 	return code + s + ansiReset
 }
 
-// Report writes every finding. It writes through a small buffer and
-// indexes the lines of one file at a time (findings come sorted by file),
-// so that a report of thousands of findings needs no memory of its size.
+// Report writes every finding. It writes through a small buffer, and
+// Report.Lines indexes the lines of the file at hand only (findings come
+// sorted by file), so that a report of thousands of findings needs no
+// memory of its size.
 func (t *TextReporter) Report(_ context.Context, r *Report) error {
 	b := bufio.NewWriterSize(t.W, 64<<10)
-	var path string
-	var lines *Lines
 	for i := range r.Findings {
 		f := &r.Findings[i]
 		sev := f.Severity.String()
@@ -184,13 +170,7 @@ func (t *TextReporter) Report(_ context.Context, r *Report) error {
 			t.paint(ansiGray, ":"), f.Column, t.paint(ansiGray, ":"), sev, t.paint(ansiGray, ":"),
 			t.paint(ansiBold, f.Message), t.paint(ansiGray, "["+f.RuleID+"]"))
 		if !t.NoSnippet {
-			if i == 0 || f.File != path {
-				path, lines = f.File, nil
-				if src := r.Source(path); len(src) > 0 {
-					lines = NewLines(src)
-				}
-			}
-			t.snippet(b, lines, f.Line, f.Column)
+			t.snippet(b, r.Lines(f.File), f.Line, f.Column)
 		}
 		for _, rel := range f.Related {
 			fmt.Fprintf(b, "  %s %s:%d:%d: %s\n", t.paint(ansiGray, "note:"), rel.File, rel.Line, rel.Column, rel.Message)

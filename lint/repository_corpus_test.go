@@ -59,14 +59,7 @@ func TestRepositoryRulesRealworld(t *testing.T) {
 	if len(repos) < 100 {
 		t.Fatalf("only %d repositories in the dataset", len(repos))
 	}
-	l, err := New(Options{WorkDir: dir, Config: &config.Config{}, RuleFilter: repositoryRulesOnly})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := l.LintPaths(context.Background(), repos)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := lintDir(t, dir, Options{Config: &config.Config{}, RuleFilter: repositoryRulesOnly}, repos...)
 	workflows := 0
 	for _, f := range res.Files {
 		if f.Kind == KindWorkflow {

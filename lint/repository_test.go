@@ -251,14 +251,7 @@ func TestRepositoryContext(t *testing.T) {
 		}
 	}
 	lint := func(paths ...string) []string {
-		l, err := New(Options{WorkDir: dir, Config: &config.Config{}, RuleFilter: repositoryRulesOnly})
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := l.LintPaths(context.Background(), paths)
-		if err != nil {
-			t.Fatal(err)
-		}
+		res := lintDir(t, dir, Options{Config: &config.Config{}, RuleFilter: repositoryRulesOnly}, paths...)
 		var out []string
 		for _, f := range res.Findings {
 			out = append(out, fmt.Sprintf("%s:%d [%s]", f.File, f.Line, f.RuleID))
