@@ -46,6 +46,9 @@ type flowSource struct {
 	related []Location
 	// unknownInput is the input name when no caller is known.
 	unknownInput string
+	// envKey is the env: key, as written, that the expression itself
+	// reads (${{ env.NAME }}), or "".
+	envKey string
 }
 
 // flowScope is where an expression is evaluated: a workflow step (or
@@ -168,8 +171,12 @@ func (sc *flowScope) pathSource(written []string, depth int) (flowSource, bool) 
 	}
 	switch {
 	case len(p) == 2 && p[0] == "env":
-		if v := sc.env(p[1]); v != "" {
-			return hop("env." + written[1])(sc.stringSource(v, depth+1))
+		if v, key := sc.env(p[1]); v != "" {
+			src, ok := hop("env." + written[1])(sc.stringSource(v, depth+1))
+			if depth == 0 {
+				src.envKey = key
+			}
+			return src, ok
 		}
 		return hop("env." + written[1] + " written to $GITHUB_ENV")(sc.envFileSource(p[1], depth+1))
 	case len(p) == 4 && p[0] == "steps" && p[2] == "outputs":
@@ -187,28 +194,38 @@ func (sc *flowScope) pathSource(written []string, depth int) (flowSource, bool) 
 	return flowSource{}, false
 }
 
-// env returns the value of an env variable visible where the expression is.
-func (sc *flowScope) env(name string) string {
+// env returns the value of an env variable visible where the expression
+// is, and its name as env: writes it, which is the name the shell sees:
+// ${{ env.NAME }} finds a key in any case, as GitHub does.
+func (sc *flowScope) env(name string) (value, key string) {
 	if sc.action != nil {
-		if v := MappingValue(MappingValue(sc.actionStep, "env"), name); v != nil && v.Kind == yaml.ScalarNode {
-			return v.Value
+		if k, v := mappingEntryFold(MappingValue(sc.actionStep, "env"), name); v != nil && v.Kind == yaml.ScalarNode {
+			return v.Value, k.Value
 		}
-		return ""
+		return "", ""
 	}
 	if sc.idx >= 0 && sc.idx < len(sc.job.Steps) {
-		if v := sc.job.Steps[sc.idx].Env(name); v != nil {
-			return v.Value
+		if v := sc.job.Steps[sc.idx].EnvVar(name); v != nil {
+			return v.Value.Value, envVarName(v)
 		}
-		return ""
+		return "", ""
 	}
 	for _, e := range []*actionlint.Env{sc.job.Job.Env, sc.job.Workflow.Workflow.Env} {
 		if e != nil && e.Vars != nil {
 			if v := e.Vars[strings.ToLower(name)]; v != nil && v.Value != nil {
-				return v.Value.Value
+				return v.Value.Value, envVarName(v)
 			}
 		}
 	}
-	return ""
+	return "", ""
+}
+
+// envVarName is the name of an env variable as env: writes it.
+func envVarName(v *actionlint.EnvVar) string {
+	if v.Name == nil {
+		return ""
+	}
+	return v.Name.Value
 }
 
 // outputLineRe matches a line of a run: script that sets a step output.

@@ -163,6 +163,29 @@ func MappingValue(m *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
+// mappingEntryFold returns the key and value nodes of key in a mapping
+// node, for keys that GitHub compares without regard to case, such as env:
+// names read through ${{ env.NAME }}: a key written exactly as key wins
+// over one that differs only in case. Both are nil when there is none.
+func mappingEntryFold(m *yaml.Node, key string) (k, v *yaml.Node) {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil, nil
+	}
+	fold := -1
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		switch {
+		case m.Content[i].Value == key:
+			return m.Content[i], m.Content[i+1]
+		case fold < 0 && strings.EqualFold(m.Content[i].Value, key):
+			fold = i
+		}
+	}
+	if fold < 0 {
+		return nil, nil
+	}
+	return m.Content[fold], m.Content[fold+1]
+}
+
 // MappingKey returns the key node of key in a mapping node, or nil.
 func MappingKey(m *yaml.Node, key string) *yaml.Node {
 	if m == nil || m.Kind != yaml.MappingNode {
