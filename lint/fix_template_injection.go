@@ -67,7 +67,7 @@ func fixTemplateInjection(c *fixContext) *Fix {
 	var edits []Edit
 	name := safeEnvName(expr)
 	if m := envExprRe.FindStringSubmatch(expr); m != nil {
-		name = envKeyAsWritten(t, step, m[1])
+		name = m[1]
 	} else {
 		_, env := valueOf(step, "env")
 		entry := name + ": " + raw
@@ -146,19 +146,4 @@ func insertStepEnv(t *yamlText, step, runK, run *yaml.Node, entry string) (Edit,
 		text = eol + strings.TrimSuffix(text, eol)
 	}
 	return Edit{Start: at, End: at, New: text}, true
-}
-
-// envKeyAsWritten returns the name under which the env: of a step, its job
-// or its workflow sets the variable that ${{ env.name }} reads, as the
-// shell sees it: GitHub's lookup ignores case, the shell's does not. It is
-// name itself when no env: sets it (a variable written to $GITHUB_ENV).
-func envKeyAsWritten(t *yamlText, step *yaml.Node, name string) string {
-	job := t.parent[t.parent[step]]
-	for _, m := range []*yaml.Node{step, job, t.parent[t.parent[job]]} {
-		_, env := valueOf(m, "env")
-		if k := keyOfFold(env, name); k != nil {
-			return k.Value
-		}
-	}
-	return name
 }

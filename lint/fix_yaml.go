@@ -167,22 +167,6 @@ func valueOf(m *yaml.Node, key string) (k, v *yaml.Node) {
 	return nil, nil
 }
 
-// keyOfFold returns the key node of key in mapping m compared without
-// regard to case, as GitHub compares env: names (a key written exactly as
-// key wins), or nil. mappingEntryFold is the same for the rules' yaml.v3
-// nodes.
-func keyOfFold(m *yaml.Node, key string) *yaml.Node {
-	if k, _ := valueOf(m, key); k != nil || m == nil || m.Kind != yaml.MappingNode {
-		return k
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if strings.EqualFold(m.Content[i].Value, key) {
-			return m.Content[i]
-		}
-	}
-	return nil
-}
-
 // keyOf returns the key node of value v in its parent mapping, or nil.
 func (t *yamlText) keyOf(v *yaml.Node) *yaml.Node {
 	p := t.parent[v]

@@ -248,21 +248,11 @@ func (r *Repository) RunsOn(w *RepoWorkflow, event string) *EffectiveTrigger {
 // Env returns the value of an env variable visible to the step (step, job,
 // then workflow env), or nil.
 func (s *RepoStep) Env(name string) *actionlint.String {
-	if v := s.EnvVar(name); v != nil {
-		return v.Value
-	}
-	return nil
-}
-
-// EnvVar returns the env variable visible to the step under name, in any
-// case (step, job, then workflow env), or nil. Its Name is the key as
-// written, the name the step's shell sees.
-func (s *RepoStep) EnvVar(name string) *actionlint.EnvVar {
 	name = strings.ToLower(name)
 	for _, e := range []*actionlint.Env{s.Step.Env, s.Job.Job.Env, s.Job.Workflow.Workflow.Env} {
 		if e != nil && e.Vars != nil {
 			if v := e.Vars[name]; v != nil && v.Value != nil {
-				return v
+				return v.Value
 			}
 		}
 	}

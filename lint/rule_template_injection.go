@@ -1,8 +1,8 @@
 package lint
 
 import (
-	"cmp"
 	"fmt"
+
 	"strings"
 
 	"github.com/rhysd/actionlint"
@@ -171,10 +171,7 @@ func injectionMessage(sp exprSpan, src flowSource, js bool) string {
 	safe := fmt.Sprintf(`pass it through env: (%s: ${{ %s }}) and use "$%s"`, name, expr, name)
 	where := "the shell script"
 	if strings.HasPrefix(expr, "env.") && !strings.ContainsAny(expr, " ([|&") {
-		// the shell's name is the env: key as written; GitHub's lookup
-		// ignores case, the shell's does not
-		key := cmp.Or(src.envKey, expr[len("env."):])
-		safe = fmt.Sprintf(`use "$%s": the variable is already in the script's environment`, key)
+		safe = fmt.Sprintf(`use "$%s": the variable is already in the script's environment`, expr[len("env."):])
 	}
 	if js {
 		safe = fmt.Sprintf("pass it through env: (%s: ${{ %s }}) and read process.env.%s", name, expr, name)

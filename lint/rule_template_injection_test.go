@@ -26,13 +26,6 @@ func TestTemplateInjection(t *testing.T) {
 			want: []string{".github/workflows/a.yml:6:20: ${{ env.TITLE }} expands github.event.issue.title (through env.title)"},
 		},
 		{
-			name: "an issue title through env, read in another case",
-			files: map[string]string{".github/workflows/a.yml": job("issues",
-				"      - run: echo \"${{ env.title }}\"\n        env:\n          TITLE: ${{ github.event.issue.title }}\n")},
-			want: []string{`.github/workflows/a.yml:6:20: ${{ env.title }} expands github.event.issue.title (through env.title), text an outsider writes, into the shell script before it runs: ` +
-				`a quote or $(...) in it runs as code with this job's token and secrets; use "$TITLE": the variable is already in the script's environment`},
-		},
-		{
 			name: "the safe form",
 			files: map[string]string{".github/workflows/a.yml": job("issues",
 				"      - run: echo \"$TITLE\"\n        env:\n          TITLE: ${{ github.event.issue.title }}\n")},
@@ -90,17 +83,14 @@ func TestTemplateInjection(t *testing.T) {
 			want: []string{".github/actions/notify/action.yml:9:22: ${{ inputs.message }} expands github.event.issue.title (through inputs.message from .github/workflows/ci.yml)"},
 		},
 		{
-			// GitHub looks up env.NAME case-insensitively, and env: keys are
-			// usually upper case while the expression may not be
-			name: "a composite action's step env, written in another case",
+			// the lookup lower-cased the name and missed an upper-case key
+			name: "a composite action's step env with an upper-case key",
 			files: map[string]string{
 				".github/workflows/ci.yml":          job("issues", "      - uses: ./.github/actions/notify\n        with:\n          message: ${{ github.event.issue.title }}\n"),
-				".github/actions/notify/action.yml": "name: notify\ndescription: d\ninputs:\n  message: {description: m}\nruns:\n  using: composite\n  steps:\n    - shell: bash\n      run: ./notify \"${{ env.MESSAGE }}\" \"${{ env.Message }}\"\n      env:\n        MESSAGE: ${{ inputs.message }}\n",
+				".github/actions/notify/action.yml": "name: notify\ndescription: d\ninputs:\n  message: {description: m}\nruns:\n  using: composite\n  steps:\n    - shell: bash\n      run: ./notify \"${{ env.MESSAGE }}\"\n      env:\n        MESSAGE: ${{ inputs.message }}\n",
 			},
 			want: []string{
-				".github/actions/notify/action.yml:9:22: ${{ env.MESSAGE }} expands github.event.issue.title (through env.message, inputs.message from .github/workflows/ci.yml)",
-				// the advice names the variable as the shell sees it
-				".github/actions/notify/action.yml:9:43: ${{ env.Message }} expands github.event.issue.title (through env.message, inputs.message from .github/workflows/ci.yml), " +
+				".github/actions/notify/action.yml:9:22: ${{ env.MESSAGE }} expands github.event.issue.title (through env.message, inputs.message from .github/workflows/ci.yml), " +
 					"text an outsider writes, into the shell script before it runs: a quote or $(...) in it runs as code with this job's token and secrets; " +
 					`use "$MESSAGE": the variable is already in the script's environment`,
 			},
@@ -109,7 +99,7 @@ func TestTemplateInjection(t *testing.T) {
 			name: "a composite action's step env that holds a fixed value",
 			files: map[string]string{
 				".github/workflows/ci.yml":          job("issues", "      - uses: ./.github/actions/notify\n        with:\n          message: ${{ github.event.issue.title }}\n"),
-				".github/actions/notify/action.yml": "name: notify\ndescription: d\ninputs:\n  message: {description: m}\nruns:\n  using: composite\n  steps:\n    - shell: bash\n      run: ./notify \"${{ env.message }}\" \"$MESSAGE_TEXT\"\n      env:\n        MESSAGE: hello\n        MESSAGE_TEXT: ${{ inputs.message }}\n",
+				".github/actions/notify/action.yml": "name: notify\ndescription: d\ninputs:\n  message: {description: m}\nruns:\n  using: composite\n  steps:\n    - shell: bash\n      run: ./notify \"${{ env.MESSAGE }}\" \"$MESSAGE_TEXT\"\n      env:\n        MESSAGE: hello\n        MESSAGE_TEXT: ${{ inputs.message }}\n",
 			},
 		},
 		{

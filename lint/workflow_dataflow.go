@@ -46,9 +46,6 @@ type flowSource struct {
 	related []Location
 	// unknownInput is the input name when no caller is known.
 	unknownInput string
-	// envKey is the env: key, as written, that the expression itself
-	// reads (${{ env.NAME }}), or "".
-	envKey string
 }
 
 // flowScope is where an expression is evaluated: a workflow step (or
@@ -171,12 +168,8 @@ func (sc *flowScope) pathSource(written []string, depth int) (flowSource, bool) 
 	}
 	switch {
 	case len(p) == 2 && p[0] == "env":
-		if v, key := sc.env(p[1]); v != "" {
-			src, ok := hop("env." + written[1])(sc.stringSource(v, depth+1))
-			if depth == 0 {
-				src.envKey = key
-			}
-			return src, ok
+		if v := sc.env(p[1]); v != "" {
+			return hop("env." + written[1])(sc.stringSource(v, depth+1))
 		}
 		return hop("env." + written[1] + " written to $GITHUB_ENV")(sc.envFileSource(p[1], depth+1))
 	case len(p) == 4 && p[0] == "steps" && p[2] == "outputs":
@@ -194,38 +187,33 @@ func (sc *flowScope) pathSource(written []string, depth int) (flowSource, bool) 
 	return flowSource{}, false
 }
 
-// env returns the value of an env variable visible where the expression
-// is, and its name as env: writes it, which is the name the shell sees:
-// ${{ env.NAME }} finds a key in any case, as GitHub does.
-func (sc *flowScope) env(name string) (value, key string) {
+// env returns the value of an env variable visible where the expression is.
+// name is in lower case (actionlint's expression parser lower-cases
+// property names, and keys workflow env: names in lower case), so an env:
+// key matches without regard to case. GitHub's Linux and macOS runners
+// match the case exactly, so ${{ env.title }} with TITLE: set reads empty
+// there: that rare mismatch is still followed.
+func (sc *flowScope) env(name string) string {
 	if sc.action != nil {
-		if k, v := mappingEntryFold(MappingValue(sc.actionStep, "env"), name); v != nil && v.Kind == yaml.ScalarNode {
-			return v.Value, k.Value
+		if v := mappingValueFold(MappingValue(sc.actionStep, "env"), name); v != nil && v.Kind == yaml.ScalarNode {
+			return v.Value
 		}
-		return "", ""
+		return ""
 	}
 	if sc.idx >= 0 && sc.idx < len(sc.job.Steps) {
-		if v := sc.job.Steps[sc.idx].EnvVar(name); v != nil {
-			return v.Value.Value, envVarName(v)
+		if v := sc.job.Steps[sc.idx].Env(name); v != nil {
+			return v.Value
 		}
-		return "", ""
+		return ""
 	}
 	for _, e := range []*actionlint.Env{sc.job.Job.Env, sc.job.Workflow.Workflow.Env} {
 		if e != nil && e.Vars != nil {
 			if v := e.Vars[strings.ToLower(name)]; v != nil && v.Value != nil {
-				return v.Value.Value, envVarName(v)
+				return v.Value.Value
 			}
 		}
 	}
-	return "", ""
-}
-
-// envVarName is the name of an env variable as env: writes it.
-func envVarName(v *actionlint.EnvVar) string {
-	if v.Name == nil {
-		return ""
-	}
-	return v.Name.Value
+	return ""
 }
 
 // outputLineRe matches a line of a run: script that sets a step output.

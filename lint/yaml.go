@@ -163,27 +163,19 @@ func MappingValue(m *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-// mappingEntryFold returns the key and value nodes of key in a mapping
-// node, for keys that GitHub compares without regard to case, such as env:
-// names read through ${{ env.NAME }}: a key written exactly as key wins
-// over one that differs only in case. Both are nil when there is none.
-func mappingEntryFold(m *yaml.Node, key string) (k, v *yaml.Node) {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil, nil
+// mappingValueFold is MappingValue with keys compared without regard to
+// case: a key written exactly as key wins over one that differs only in
+// case.
+func mappingValueFold(m *yaml.Node, key string) *yaml.Node {
+	if v := MappingValue(m, key); v != nil || m == nil || m.Kind != yaml.MappingNode {
+		return v
 	}
-	fold := -1
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		switch {
-		case m.Content[i].Value == key:
-			return m.Content[i], m.Content[i+1]
-		case fold < 0 && strings.EqualFold(m.Content[i].Value, key):
-			fold = i
+		if strings.EqualFold(m.Content[i].Value, key) {
+			return m.Content[i+1]
 		}
 	}
-	if fold < 0 {
-		return nil, nil
-	}
-	return m.Content[fold], m.Content[fold+1]
+	return nil
 }
 
 // MappingKey returns the key node of key in a mapping node, or nil.
