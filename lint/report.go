@@ -59,7 +59,7 @@ func (r *Report) file(path string) *File {
 // (Options.DropTrees), that text.
 func (r *Report) Source(path string) []byte {
 	if f := r.file(path); f != nil {
-		return f.source()
+		return f.content()
 	}
 	return nil
 }
@@ -79,7 +79,7 @@ func (r *Report) Lines(path string) *Lines {
 		u[0], u[1] = u[1], u[0]
 	default:
 		u[1], u[0] = u[0], indexedFile{file: f}
-		if src := f.source(); len(src) > 0 {
+		if src := f.content(); len(src) > 0 {
 			u[0].lines = NewLines(src)
 		}
 	}

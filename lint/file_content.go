@@ -12,7 +12,7 @@ import (
 // packSource compresses the file's text, unless it holds an inline
 // suppression (finish reads those from the text). The repository rules read
 // nothing of a scanned workflow's text once its scan is done; the reporters
-// read the lines they quote (File.source). S2 packs the real-world
+// read the lines they quote (File.content). S2 packs the real-world
 // workflows to 41% of their size at about 500 MB/s, a few milliseconds of
 // the run's workers. buf is the worker's buffer to compress into, kept
 // across files.
@@ -32,8 +32,8 @@ func (f *File) packSource(buf *[]byte) {
 	f.Src = nil
 }
 
-// source returns the file's text: Src, or the text packSource compressed.
-func (f *File) source() []byte {
+// content returns the file's text: Src, or the text packSource compressed.
+func (f *File) content() []byte {
 	if f.packed == nil {
 		return f.Src
 	}
