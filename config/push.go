@@ -64,7 +64,7 @@ func DefaultPushPolicy() *PushPolicy {
 	return &PushPolicy{
 		Events:         []string{"push"},
 		Branches:       []string{DefaultBranchPattern},
-		GitTags:        []string{"*"},
+		GitTags:        []string{"**"},
 		Tags:           []string{"{{sha}}", "latest"},
 		OnImmutableTag: ImmutableSkip,
 	}
@@ -255,17 +255,26 @@ func (d policyDecoder) globs(n *yaml.Node, what string) ([]string, error) {
 		return nil, err
 	}
 	out := []string{} // an empty list matches nothing, unlike an absent key
+	included := false
 	for _, it := range items {
-		if it.Value == "" {
+		glob := strings.TrimPrefix(it.Value, "!")
+		if glob == "" {
 			return nil, d.errorf(it, "%s: empty pattern", what)
 		}
-		if it.Value != DefaultBranchPattern {
-			if !doublestar.ValidatePattern(it.Value) {
+		if glob != DefaultBranchPattern {
+			if !doublestar.ValidatePattern(glob) {
 				return nil, d.errorf(it, "%s: invalid glob %q", what, it.Value)
 			}
 		}
-		if it.Value == DefaultBranchPattern && what != "push.branches" {
+		if glob == DefaultBranchPattern && what != "push.branches" {
 			return nil, d.errorf(it, "%s: %s only makes sense in push.branches", what, DefaultBranchPattern)
+		}
+		if glob == it.Value {
+			included = true
+		} else if !included {
+			// as in a workflow's filters: "!" only takes away from what an
+			// earlier pattern let in
+			return nil, d.errorf(it, "%s: %q excludes from nothing: put a pattern without \"!\" before it, such as \"**\"", what, it.Value)
 		}
 		out = append(out, it.Value)
 	}
@@ -292,21 +301,27 @@ func (d policyDecoder) tags(n *yaml.Node) ([]string, error) {
 	return out, nil
 }
 
-// MatchGlob reports whether name matches one of the patterns (doublestar
-// globs: "*" stays within one "/"-separated part, "**" crosses them, as in
-// workflow branch filters) and returns the pattern that matched.
-// DefaultBranchPattern matches defaultBranch, when that is known.
+// MatchGlob reports whether name matches the patterns as a workflow's
+// branch and tag filters do: doublestar globs ("*" stays within one
+// "/"-separated part, "**" crosses them), read in order, where a pattern
+// starting with "!" excludes what the patterns before it let in and a later
+// pattern can let it in again. DefaultBranchPattern matches defaultBranch,
+// when that is known. It returns the last pattern that matched name: the one
+// that let it in, or the "!" pattern that excluded it ("" when none did).
 func MatchGlob(patterns []string, name, defaultBranch string) (string, bool) {
+	last, in := "", false
 	for _, p := range patterns {
-		if p == DefaultBranchPattern {
-			if defaultBranch != "" && name == defaultBranch {
-				return p, true
-			}
-			continue
+		exclude := strings.HasPrefix(p, "!")
+		glob := strings.TrimPrefix(p, "!")
+		var ok bool
+		if glob == DefaultBranchPattern {
+			ok = defaultBranch != "" && name == defaultBranch
+		} else {
+			ok, _ = doublestar.Match(glob, name)
 		}
-		if ok, _ := doublestar.Match(p, name); ok {
-			return p, true
+		if ok {
+			last, in = p, !exclude
 		}
 	}
-	return "", false
+	return last, in
 }

@@ -25,6 +25,9 @@ func TestParsePushPolicyErrors(t *testing.T) {
 		{"push:\n  allow-forks: yes please\n", `gantry.yaml:2:16: push.allow-forks must be true or false, not "yes please"`},
 		{"push:\n  branches: [\"release/[\"]\n", `gantry.yaml:2:14: push.branches: invalid glob "release/["`},
 		{"push:\n  git-tags: [$default-branch]\n", "push.git-tags: $default-branch only makes sense in push.branches"},
+		{"push:\n  git-tags: [\"!v*-rc*\", \"v*\"]\n", `gantry.yaml:2:14: push.git-tags: "!v*-rc*" excludes from nothing: put a pattern without "!" before it`},
+		{"push:\n  branches: [\"!\"]\n", "push.branches: empty pattern"},
+		{"push:\n  branches: [\"**\", \"!release/[\"]\n", `push.branches: invalid glob "!release/["`},
 		{"push:\n  tags: [\"{{commit}}\"]\n", "gantry.yaml:2:10: push.tags: tag \"{{commit}}\" uses unknown variable {{commit}}"},
 		{"push:\n  tags: [\"{{sha}\"]\n", `unclosed "{{"`},
 		{"push:\n  tags: [\"v/{{semver}}\"]\n", `contains '/'`},
@@ -74,5 +77,35 @@ push:
 	}
 	if p := mustPolicy(t, "push:\n"); !slices.Equal(p.Events, []string{"push"}) {
 		t.Errorf("empty push: section: %+v", p)
+	}
+}
+
+func TestMatchGlob(t *testing.T) {
+	tests := []struct {
+		patterns []string
+		name     string
+		want     bool
+		pattern  string
+	}{
+		{[]string{"**"}, "release/1.0", true, "**"},
+		{[]string{"*"}, "release/1.0", false, ""},
+		{[]string{"release/*"}, "release/1.0", true, "release/*"},
+		{[]string{"$default-branch"}, "main", true, "$default-branch"},
+		{[]string{"$default-branch"}, "dev", false, ""},
+		// "!" excludes what the patterns before it let in, in order, as in
+		// a workflow's branch and tag filters
+		{[]string{"**", "!experimental/**"}, "experimental/x", false, "!experimental/**"},
+		{[]string{"**", "!experimental/**"}, "main", true, "**"},
+		{[]string{"v*", "!v*-rc*"}, "v2.0.0-rc1", false, "!v*-rc*"},
+		{[]string{"v*", "!v*-rc*"}, "v2.0.0", true, "v*"},
+		{[]string{"**", "!release/**", "release/1.*"}, "release/1.4", true, "release/1.*"},
+		{[]string{"**", "!release/**", "release/1.*"}, "release/2.0", false, "!release/**"},
+		{[]string{"$default-branch", "!$default-branch"}, "main", false, "!$default-branch"},
+	}
+	for _, tt := range tests {
+		m, ok := MatchGlob(tt.patterns, tt.name, "main")
+		if ok != tt.want || m != tt.pattern {
+			t.Errorf("MatchGlob(%q, %q) = %q, %v; want %q, %v", tt.patterns, tt.name, m, ok, tt.pattern, tt.want)
+		}
 	}
 }

@@ -7,6 +7,7 @@ package gate
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -34,8 +35,8 @@ const (
 // GateRule is one row of a push decision: the rule, the value it looked at
 // and its verdict, with the reason for a denial.
 type GateRule struct {
-	// Rule names the check: event, ref, fork, pull_request_target, draft,
-	// label or lint.
+	// Rule names the check: event, pull_request_target, release, ref, fork,
+	// draft, label or lint.
 	Rule string
 	// Value is what the rule looked at, such as "pull_request" or "branch main".
 	Value string
@@ -85,9 +86,14 @@ func Decide(ctx context.Context, p *config.PushPolicy, c *runenv.Context, lint L
 			add("pull_request_target", "yes", VerdictDeny, "pull_request_target runs with the base repository's secrets on code from the pull request; set push.allow-pull-request-target: true to allow it")
 		}
 	}
+	if c.Release != nil {
+		add(evaluateRelease(c.Release))
+	}
 	add(evaluateRef(p, c))
 	if pr := c.PullRequest; pr != nil {
 		switch {
+		case pr.HeadRepo == "" && pr.Via == "issue_comment":
+			add("fork", "unknown", VerdictDeny, "an issue_comment payload does not say which repository the pull request's code comes from, so gantry cannot tell a fork")
 		case pr.HeadRepo == "":
 			add("fork", "unknown", VerdictDeny, "the pull request's head repository is unknown (a deleted fork?)")
 		case pr.Fork() && !p.AllowForks:
@@ -180,6 +186,23 @@ func listOrNone(xs []string) string {
 	return strings.Join(xs, ", ")
 }
 
+// pullRequestEvents are the events whose payload carries the pull request
+// the run is for.
+var pullRequestEvents = []string{"pull_request", "pull_request_target", "pull_request_review", "pull_request_review_comment"}
+
+// pushingReleaseActions are the release activities that push: a release
+// made public (published, and released or prereleased, which GitHub sends
+// beside it), not one drafted, edited, unpublished or deleted.
+var pushingReleaseActions = []string{"published", "released", "prereleased"}
+
+func evaluateRelease(r *runenv.Release) (string, string, string, string) {
+	if slices.Contains(pushingReleaseActions, r.Action) {
+		return "release", r.Action, VerdictPass, ""
+	}
+	value := cmp.Or(r.Action, "unknown")
+	return "release", value, VerdictDeny, fmt.Sprintf("a release that is %s does not push: only %s do (limit the workflow with on.release.types: [published])", value, strings.Join(pushingReleaseActions, ", "))
+}
+
 func evaluateRef(p *config.PushPolicy, c *runenv.Context) (string, string, string, string) {
 	if pr := c.PullRequest; pr != nil {
 		value := "pull request"
@@ -187,6 +210,12 @@ func evaluateRef(p *config.PushPolicy, c *runenv.Context) (string, string, strin
 			value += fmt.Sprintf(" #%d", pr.Number)
 		}
 		if pr.BaseRef == "" {
+			switch pr.Via {
+			case "issue_comment":
+				return "ref", value, VerdictDeny, "the pull request's base branch is unknown: an issue_comment payload does not name it"
+			case "workflow_run":
+				return "ref", value, VerdictDeny, "the base branch of the pull request that triggered this workflow_run is unknown (GitHub does not list a fork's pull requests in the payload)"
+			}
 			return "ref", value, VerdictDeny, "the pull request's base branch is unknown"
 		}
 		value += " into " + pr.BaseRef
@@ -195,11 +224,23 @@ func evaluateRef(p *config.PushPolicy, c *runenv.Context) (string, string, strin
 		}
 		return "ref", value, VerdictDeny, branchDenial(p, c, pr.BaseRef, "the base branch")
 	}
+	if strings.HasPrefix(c.Ref, "refs/pull/") || slices.Contains(pullRequestEvents, c.EventName) {
+		// GitHub sets GITHUB_REF_TYPE=branch for refs/pull/N/merge: without
+		// the payload's pull request, this is no branch push
+		return "ref", cmp.Or(c.Ref, "unknown"), VerdictDeny, fmt.Sprintf("a %s run without its pull request in the event payload: gantry cannot check the fork, draft and branch rules", cmp.Or(c.EventName, "pull request"))
+	}
+	if c.Deleted {
+		return "ref", cmp.Or(c.Ref, "unknown"), VerdictDeny, "the push deleted its ref"
+	}
 	switch c.RefType {
 	case "tag":
 		value := "tag " + c.RefName
-		if m, ok := config.MatchGlob(p.GitTags, c.RefName, ""); ok {
+		m, ok := config.MatchGlob(p.GitTags, c.RefName, "")
+		switch {
+		case ok:
 			return "ref", value, VerdictPass, "matches push.git-tags " + m
+		case m != "":
+			return "ref", value, VerdictDeny, fmt.Sprintf("git tag %s is excluded by %s in push.git-tags", c.RefName, m)
 		}
 		return "ref", value, VerdictDeny, fmt.Sprintf("git tag %s does not match push.git-tags (%s)", c.RefName, listOrNone(p.GitTags))
 	case "branch":
@@ -216,6 +257,9 @@ func evaluateRef(p *config.PushPolicy, c *runenv.Context) (string, string, strin
 }
 
 func branchDenial(p *config.PushPolicy, c *runenv.Context, branch, what string) string {
+	if m, _ := config.MatchGlob(p.Branches, branch, c.DefaultBranch); m != "" {
+		return fmt.Sprintf("%s %s is excluded by %s in push.branches", what, branch, m)
+	}
 	msg := fmt.Sprintf("%s %s does not match push.branches (%s)", what, branch, listOrNone(p.Branches))
 	if c.DefaultBranch == "" && slices.Contains(p.Branches, config.DefaultBranchPattern) {
 		msg += "; the default branch is unknown without an event payload (pass --event)"

@@ -229,6 +229,96 @@ push:
 			push:   false, reason: "git tag v1.4.2 does not match push.git-tags (release-*)", denyRule: "ref",
 		},
 		{
+			// GITHUB_REF and GITHUB_SHA of a workflow_run are the default
+			// branch and its last commit; the run is judged as the one
+			// that triggered it
+			name:   "workflow_run after a fork's pull request",
+			env:    runnerEnv("workflow_run", "workflow_run-fork-pull_request.json", "GITHUB_REF", "refs/heads/main", "GITHUB_SHA", mainSHA),
+			policy: "push:\n  events: [push, workflow_run]\n  tags: [\"{{sha}}\", \"{{branch}}\", latest]\n",
+			push:   false, reason: "GitHub does not list a fork's pull requests", denyRule: "ref",
+			tags: []string{prSHA}, // neither the fork's "main" nor latest
+		},
+		{
+			name:   "workflow_run after a fork's pull request, forks allowed",
+			env:    runnerEnv("workflow_run", "workflow_run-fork-pull_request.json", "GITHUB_REF", "refs/heads/main", "GITHUB_SHA", mainSHA),
+			policy: "push:\n  events: [push, workflow_run]\n  branches: [\"**\"]\n  allow-forks: true\n",
+			push:   false, denyRule: "ref", // its base branch stays unknown
+		},
+		{
+			name:   "workflow_run after a same-repo pull request",
+			env:    runnerEnv("workflow_run", "workflow_run-pull_request.json", "GITHUB_REF", "refs/heads/main", "GITHUB_SHA", mainSHA),
+			policy: "push:\n  events: [workflow_run]\n  tags: [\"{{sha}}\", \"pr-{{pr}}\", latest]\n",
+			push:   true, reason: "workflow_run for pull request #42 into main is allowed",
+			tags: []string{prSHA, "pr-42"},
+		},
+		{
+			name:   "workflow_run after a push to main",
+			env:    runnerEnv("workflow_run", "workflow_run-push.json", "GITHUB_REF", "refs/heads/main", "GITHUB_SHA", "1111111111111111111111111111111111111111"),
+			policy: "push:\n  events: [workflow_run]\n",
+			push:   true, reason: "workflow_run on the default branch main is allowed",
+			tags: []string{mainSHA, "latest"}, // the commit the triggering run built
+		},
+		{
+			name:   "issue_comment on a pull request",
+			env:    runnerEnv("issue_comment", "issue_comment-pull_request.json", "GITHUB_REF", "refs/heads/main", "GITHUB_SHA", mainSHA),
+			policy: "push:\n  events: [push, issue_comment]\n  branches: [\"**\"]\n  allow-forks: true\n  require-label: push-image\n",
+			push:   false, reason: "an issue_comment payload does not name it", denyRule: "ref",
+			tags: []string{mainSHA},
+		},
+		{
+			name:   "pull_request without its payload is no branch push",
+			env:    runnerEnv("pull_request", "", "GITHUB_REF", "refs/pull/44/merge", "GITHUB_REF_NAME", "44/merge", "GITHUB_REF_TYPE", "branch", "GITHUB_SHA", mainSHA),
+			policy: permissive,
+			push:   false, reason: "a pull_request run without its pull request in the event payload", denyRule: "ref",
+		},
+		{
+			name:   "pull_request named on a push payload",
+			env:    runnerEnv("pull_request", "push-feature-branch.json"),
+			policy: permissive,
+			push:   false, denyRule: "ref",
+		},
+		{
+			name:   "deleted release",
+			env:    runnerEnv("release", "release-deleted.json", "GITHUB_SHA", mainSHA),
+			policy: permissive,
+			push:   false, reason: "a release that is deleted does not push", denyRule: "release",
+		},
+		{
+			name:   "release marked as a pre-release does not move major.minor",
+			env:    runnerEnv("release", "release-prerelease.json", "GITHUB_SHA", mainSHA),
+			policy: permissive,
+			push:   true, tags: []string{mainSHA, "2.0.0"},
+		},
+		{
+			name:   "push that deletes a tag",
+			env:    runnerEnv("push", "push-tag-deleted.json"),
+			policy: permissive,
+			push:   false, reason: "the push deleted its ref", denyRule: "ref",
+		},
+		{
+			name:   "fork pull request: {{branch}} is not the fork's branch name",
+			env:    runnerEnv("pull_request", "pull_request-fork.json", "GITHUB_REF", "refs/pull/44/merge"),
+			policy: permissive + "  allow-forks: true\n",
+			push:   true, tags: []string{prSHA, "pr-44"},
+		},
+		{
+			name:   "branches: ! excludes what an earlier pattern let in",
+			env:    runnerEnv("push", "push-feature-branch.json"),
+			policy: "push:\n  branches: [\"**\", \"!feature/**\"]\n",
+			push:   false, reason: "branch feature/Checkout_v2 is excluded by !feature/** in push.branches", denyRule: "ref",
+		},
+		{
+			name:   "git-tags: ! excludes release candidates",
+			env:    runnerEnv("push", "push-tag-prerelease.json"),
+			policy: "push:\n  git-tags: [\"v*\", \"!v*-rc*\"]\n",
+			push:   false, reason: "git tag v2.0.0-rc.1 is excluded by !v*-rc* in push.git-tags", denyRule: "ref",
+		},
+		{
+			name: "the default git-tags take tags with a slash",
+			env:  runnerEnv("push", "", "GITHUB_REF", "refs/tags/release/1.0", "GITHUB_SHA", mainSHA),
+			push: true, tags: []string{mainSHA},
+		},
+		{
 			name:   "branch globs: * stays within one path part",
 			env:    runnerEnv("push", "push-feature-branch.json"),
 			policy: "push:\n  branches: [\"feature/*\"]\n",

@@ -34,6 +34,10 @@ func tagValues(c *runenv.Context) (map[string]string, map[string]string) {
 		why["short_sha"] = why["sha"]
 	}
 	switch {
+	case c.PullRequest.Fork():
+		// a fork's branch names are not this repository's: its "main"
+		// would take the tag of this repository's main
+		why["branch"] = fmt.Sprintf("the pull request's head branch is in a fork (%s), where any name can be taken; use {{pr}}", c.PullRequest.HeadRepo)
 	case c.PullRequest != nil && c.PullRequest.HeadRef != "":
 		vals["branch"] = config.SanitizeTag(c.PullRequest.HeadRef)
 	case c.PullRequest == nil && c.RefType == "branch" && c.RefName != "":
@@ -69,6 +73,11 @@ func tagValues(c *runenv.Context) (map[string]string, map[string]string) {
 		why["major"] = fmt.Sprintf("git tag %q is a pre-release", c.RefName)
 		why["minor"] = why["major"]
 		vals["patch"] = config.SanitizeTag(m[3] + "-" + m[4])
+		return vals, why
+	}
+	if c.Release != nil && c.Release.Prerelease {
+		why["major"] = fmt.Sprintf("the release of %q is marked as a pre-release", c.RefName)
+		why["minor"] = why["major"]
 		return vals, why
 	}
 	vals["major"] = m[1]

@@ -44,8 +44,15 @@ type Context struct {
 	Workflow, Job, RunID string
 	// ServerURL and APIURL are github.com's or a GitHub Enterprise server's.
 	ServerURL, APIURL string
-	// PullRequest is set for pull_request and pull_request_target events.
+	// PullRequest is set for events about a pull request: pull_request,
+	// pull_request_target and their review events; an issue_comment on a
+	// pull request; a workflow_run whose triggering run was for a pull
+	// request or came from another repository (see PullRequest.Via).
 	PullRequest *PullRequest
+	// Release is the release of a release event.
+	Release *Release
+	// Deleted is true when a push event deleted its ref.
+	Deleted bool
 	// Event is the raw event payload (nil when GITHUB_EVENT_PATH is unset).
 	Event map[string]any
 }
@@ -60,6 +67,22 @@ type PullRequest struct {
 	BaseRepo string // "owner/name" of the base repository
 	Draft    bool
 	Labels   []string
+	// Via is the event the pull request was read from when it is not one
+	// of the pull request events: "issue_comment" (whose payload names
+	// neither branch nor head repository) or "workflow_run" (the run that
+	// triggered this one); "" for pull request events.
+	Via string
+}
+
+// Release is the part of a release event that gantry decides on.
+type Release struct {
+	// Action is the activity: published, released, prereleased, created,
+	// edited, unpublished or deleted.
+	Action string
+	// Tag is the release's git tag.
+	Tag string
+	// Prerelease is true for a release marked as a pre-release.
+	Prerelease bool
 }
 
 // Fork reports whether the pull request comes from another repository.
@@ -152,6 +175,19 @@ func (c *Context) fromEvent() {
 			c.SHA = after // push (all zeros for a deleted ref)
 		}
 	}
+	c.Deleted, _ = c.Event["deleted"].(bool)
+	if rel, ok := c.Event["release"].(map[string]any); ok && c.EventName == "release" {
+		c.Release = &Release{Action: str(c.Event, "action"), Tag: str(rel, "tag_name")}
+		c.Release.Prerelease, _ = rel["prerelease"].(bool)
+	}
+	switch c.EventName {
+	case "issue_comment":
+		c.PullRequest = commentedPullRequest(c.Event, c.Repository)
+		return
+	case "workflow_run":
+		c.fromWorkflowRun()
+		return
+	}
 	pr, ok := c.Event["pull_request"].(map[string]any)
 	if !ok {
 		return
@@ -167,19 +203,80 @@ func (c *Context) fromEvent() {
 		p.Number = int(n)
 	}
 	p.Draft, _ = pr["draft"].(bool)
-	if ls, ok := pr["labels"].([]any); ok {
-		for _, l := range ls {
-			if m, ok := l.(map[string]any); ok {
-				if name, ok := m["name"].(string); ok {
-					p.Labels = append(p.Labels, name)
-				}
-			}
-		}
-	}
+	p.Labels = labelNames(pr)
 	if p.BaseRepo == "" {
 		p.BaseRepo = c.Repository
 	}
 	c.PullRequest = p
+}
+
+// commentedPullRequest is the pull request an issue_comment event is about,
+// or nil when the issue is not a pull request. The payload has its number
+// and labels only: its branches and head repository stay unknown.
+func commentedPullRequest(ev map[string]any, repo string) *PullRequest {
+	issue, ok := ev["issue"].(map[string]any)
+	if !ok || issue["pull_request"] == nil {
+		return nil
+	}
+	p := &PullRequest{Via: "issue_comment", BaseRepo: repo, Labels: labelNames(issue)}
+	if n, ok := issue["number"].(float64); ok {
+		p.Number = int(n)
+	}
+	return p
+}
+
+// fromWorkflowRun reads a workflow_run event as the run that triggered it:
+// its head branch and commit (GITHUB_REF and GITHUB_SHA of a workflow_run
+// are the default branch and its last commit, whatever the triggering run
+// built), and, when that run was for a pull request or came from another
+// repository, that pull request.
+func (c *Context) fromWorkflowRun() {
+	wr, ok := c.Event["workflow_run"].(map[string]any)
+	if !ok {
+		return
+	}
+	headRepo := str(wr, "head_repository", "full_name")
+	if !strings.HasPrefix(str(wr, "event"), "pull_request") && strings.EqualFold(headRepo, c.Repository) {
+		c.Ref, c.RefName, c.RefType = "", "", ""
+		if b := str(wr, "head_branch"); b != "" {
+			c.Ref, c.RefName, c.RefType = "refs/heads/"+b, b, "branch"
+		}
+		c.SHA = str(wr, "head_sha")
+		return
+	}
+	p := &PullRequest{
+		Via:      "workflow_run",
+		HeadSHA:  str(wr, "head_sha"),
+		HeadRef:  str(wr, "head_branch"),
+		HeadRepo: headRepo,
+		BaseRepo: c.Repository,
+	}
+	// GitHub lists the pull requests of a run from the same repository
+	// only; a fork's run lists none, so its base branch stays unknown
+	if prs, ok := wr["pull_requests"].([]any); ok && len(prs) > 0 {
+		if pr, ok := prs[0].(map[string]any); ok {
+			p.BaseRef = str(pr, "base", "ref")
+			if n, ok := pr["number"].(float64); ok {
+				p.Number = int(n)
+			}
+		}
+	}
+	c.PullRequest = p
+}
+
+// labelNames returns the names in an issue's or pull request's labels.
+func labelNames(obj map[string]any) []string {
+	var out []string
+	if ls, ok := obj["labels"].([]any); ok {
+		for _, l := range ls {
+			if m, ok := l.(map[string]any); ok {
+				if name, ok := m["name"].(string); ok {
+					out = append(out, name)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // HeadSHA is the commit a change is about: the pull request's head on
