@@ -80,6 +80,13 @@ type BuildOptions struct {
 	// (scripts/bench-build). At once, BuildKit merges the steps that the
 	// solves share, and no solve waits for another's export.
 	SolveInWaves bool
+	// CacheReadOnly imports the --cache entries and CacheFrom but exports
+	// nothing, not even CacheTo: the target's solve alone, with its own
+	// entry (or its nearest cached ancestors' when that is missing). gantry
+	// push sets it when the push gate denies the push: a run that may not
+	// publish an image (a pull request, a fork's) does not write the cache
+	// that the default branch's builds read either.
+	CacheReadOnly bool
 	// NoCache builds every step again (the imports still load; nothing matches).
 	NoCache bool
 	// Progress is the progress display: auto, tty, plain, rawjson or quiet.
@@ -379,6 +386,9 @@ func solveWaves(g *stagegraph.StageGraph, target *stagegraph.Stage, opts BuildOp
 	}
 	fj := solveJob{stage: target, target: finalTarget, outputs: opts.Exports, final: true,
 		imports: slices.Clone(opts.CacheFrom), exports: slices.Clone(opts.CacheTo)}
+	if opts.CacheReadOnly {
+		fj.exports = nil
+	}
 	if opts.Cache == "" {
 		return [][]solveJob{{fj}}, nil, nil
 	}
@@ -418,6 +428,13 @@ func solveWaves(g *stagegraph.StageGraph, target *stagegraph.Stage, opts BuildOp
 		}
 		memo[st] = out
 		return out
+	}
+	if opts.CacheReadOnly {
+		imp, _ := entryOf(target.CacheName)
+		fj.imports = append(fj.imports, imp)
+		fj.fallback = fallbacks(target)
+		fj.exports = nil
+		return [][]solveJob{{fj}}, &spec, nil
 	}
 	var out [][]solveJob
 	for _, wave := range waves {
@@ -860,6 +877,7 @@ func (b *builder) report(g *stagegraph.StageGraph, target *stagegraph.Stage, job
 	if b.cacheSpec != nil {
 		rep.Cache = b.cacheSpec.Type
 	}
+	rep.CacheReadOnly = b.opts.CacheReadOnly && (b.cacheSpec != nil || len(b.opts.CacheFrom) > 0)
 	for _, wave := range jobs {
 		var names []string
 		for _, j := range wave {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
@@ -311,6 +312,56 @@ func TestPerStageCacheFreshDaemon(t *testing.T) {
 	}
 }
 
+// newLocalCachedApp is a new app built once, cold, on a daemon of its own,
+// into a per-stage local cache: its directory and --cache spec.
+func newLocalCachedApp(t *testing.T, svc buildkittest.Services) (a *app, dir, cache string) {
+	t.Helper()
+	a = newApp(t, svc)
+	dir = filepath.Join(t.TempDir(), "cache")
+	cache = "type=local,dir=" + dir
+	d := buildkittest.StartDaemon(t, svc.Buildkitd)
+	a.build(t, d.Addr, cache)
+	d.Stop()
+	return a, dir, cache
+}
+
+// TestPerStageCacheReadOnly is a build whose push the gate denied (a pull
+// request): after a code change on a fresh daemon it imports the entries,
+// so no bundle or npm step runs, and it writes nothing into the cache;
+// with the target's own entry gone it imports its nearest ancestors'.
+func TestPerStageCacheReadOnly(t *testing.T) {
+	svc := buildkittest.Get(t)
+	a, dir, cache := newLocalCachedApp(t, svc)
+	readOnly := func(o *buildcache.BuildOptions) { o.CacheReadOnly = true }
+
+	for _, evict := range []bool{false, true} {
+		if evict {
+			if err := os.RemoveAll(filepath.Join(dir, "main")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		a.apply(t, changeCode, 0)
+		before, size := entryVersions(t, cache), buildkittest.DirSize(dir)
+		d := buildkittest.StartDaemon(t, svc.Buildkitd)
+		r := a.build(t, d.Addr, cache, readOnly)
+		d.Stop()
+		t.Logf("read-only build after a code change (main's entry evicted: %v):\n%s", evict, table(r))
+		if !r.CacheReadOnly || r.CacheWarnings() != 0 {
+			t.Errorf("read only %v, cache warnings %v", r.CacheReadOnly, r.Warnings)
+		}
+		if len(r.Waves) != 1 {
+			t.Errorf("solves %v, want the target's alone", r.Waves)
+		}
+		wantCachedFromImport(t, r, "bundle", "npm")
+		if after := entryVersions(t, cache); !maps.Equal(after, before) {
+			t.Errorf("entries changed: %v -> %v", before, after)
+		}
+		if got := buildkittest.DirSize(dir); got != size {
+			t.Errorf("the cache went from %d to %d bytes", size, got)
+		}
+	}
+}
+
 // TestPerStageCacheOtherTarget builds the assets target after a
 // Gemfile.lock change (a test job, say), which exports the entries of bundle
 // and assets but not main's; then main on a fresh daemon. main's entry no
@@ -459,12 +510,7 @@ func entryVersions(t *testing.T, cache string) map[string]string {
 // nothing. The store keeps no blob that no entry names.
 func TestPerStageCacheEviction(t *testing.T) {
 	svc := buildkittest.Get(t)
-	a := newApp(t, svc)
-	dir := filepath.Join(t.TempDir(), "cache")
-	cache := "type=local,dir=" + dir
-	d := buildkittest.StartDaemon(t, svc.Buildkitd)
-	a.build(t, d.Addr, cache)
-	d.Stop()
+	a, dir, cache := newLocalCachedApp(t, svc)
 	full := buildkittest.DirSize(dir)
 
 	if err := os.RemoveAll(filepath.Join(dir, "npm")); err != nil {

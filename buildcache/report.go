@@ -35,6 +35,9 @@ type Report struct {
 	Builder string `json:"builder,omitempty"`
 	// Cache is the cache backend type ("local", "registry", ...), "" for none.
 	Cache string `json:"cache,omitempty"`
+	// CacheReadOnly is true when the build imported its caches and
+	// exported none (BuildOptions.CacheReadOnly).
+	CacheReadOnly bool `json:"cache_read_only,omitempty"`
 	// Started is when the build started.
 	Started time.Time `json:"started"`
 	// Seconds is the build's wall time.
@@ -664,6 +667,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(tw, "total\t%d\t%d\t%d\t%.1fs\t\t\n", r.Steps, r.Cached, r.Executed, r.Seconds)
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if r.CacheReadOnly {
+		fmt.Fprintln(w, "cache: read only (imported, nothing exported)")
 	}
 	if kept := r.keptEntries(); len(kept) > 0 {
 		fmt.Fprintf(w, "cache entries kept as they were (none of their steps ran): %s\n", strings.Join(kept, ", "))

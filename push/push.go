@@ -75,7 +75,8 @@ type Push struct {
 // Prepare decides whether the run pushes and, if it does, checks the
 // registry and adds the push-by-digest export and the auth session to
 // build. It returns nil without an error when the image is built without
-// pushing.
+// pushing, and then has build read its caches without writing them
+// (BuildOptions.CacheReadOnly).
 func Prepare(ctx context.Context, o Options, build *buildcache.BuildOptions) (*Push, error) {
 	out := o.Log
 	image := o.Image
@@ -98,7 +99,10 @@ func Prepare(ctx context.Context, o Options, build *buildcache.BuildOptions) (*P
 		if o.Require {
 			return nil, &Error{KindDenied, fmt.Errorf("push denied: %s", d.Reason)}
 		}
-		fmt.Fprintln(out, "gantry: building without pushing")
+		fmt.Fprintln(out, "gantry: building without pushing, and reading the cache without writing it")
+		// a run that may not publish the image does not write the cache
+		// the default branch's builds read either
+		build.CacheReadOnly = true
 		return nil, nil
 	}
 

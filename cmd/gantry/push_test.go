@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -306,6 +307,21 @@ func TestPushCommand(t *testing.T) {
 		code, _, stderr = runGantry(t, append(append([]string{"push", dir, "--require"}, build...), fork...)...)
 		if code != 1 || strings.Contains(stderr, "STAGE") {
 			t.Errorf("--require: exit %d, built anyway?\n%s", code, stderr)
+		}
+		// a fork cannot read the registry cache (here: nothing listens):
+		// the denied build reads what it can, writes nothing, and a cache
+		// fault does not fail it
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dead := l.Addr().String()
+		l.Close()
+		cache := "type=registry,ref=" + dead + "/acme/fork-cache"
+		code, _, stderr = runGantry(t, append(append([]string{"push", dir, "--cache", cache}, build...), fork...)...)
+		if code != 0 || !strings.Contains(stderr, "reading the cache without writing it") || !strings.Contains(stderr, "cache: read only") ||
+			!strings.Contains(stderr, "warning: cache-import") {
+			t.Errorf("denied with a registry cache and no credentials: exit %d\n%s", code, stderr)
 		}
 		if cat := reg.Catalog(t); strings.Contains(cat, "acme/fork") {
 			t.Errorf("catalog: %s", cat)
