@@ -71,8 +71,8 @@ func checkBuildDepsInFinal(f *File, _ any) []Finding {
 		case *instructions.CopyCommand:
 			for _, src := range c.SourcePaths {
 				if slices.Contains(strings.Split(path.Clean(src), "/"), "node_modules") {
-					if runsNode() {
-						break // a node server needs its node_modules at run time
+					if runsNode() || laterRunUsesNode(final.Steps[i+1:]) {
+						break // a node server, or a later RUN, needs node_modules
 					}
 					from := ""
 					if c.From != "" {
@@ -87,6 +87,37 @@ func checkBuildDepsInFinal(f *File, _ any) []Finding {
 		}
 	}
 	return out
+}
+
+// nodeBuildCommands are programs that build assets with node and the
+// packages in node_modules.
+var nodeBuildCommands = map[string]bool{"webpack": true, "vite": true, "esbuild": true, "rollup": true,
+	"rspack": true, "tsc": true, "shakapacker": true, "webpacker": true}
+
+// nodeBuildTasks are Rails tasks that run node (webpacker, jsbundling-rails,
+// cssbundling-rails) on the packages in node_modules.
+var nodeBuildTasks = lazyre.New(`\b(assets:precompile|webpacker:compile|shakapacker:compile|javascript:build|css:build|vite:build)\b`)
+
+// laterRunUsesNode reports whether a RUN among steps runs node or a node
+// build (yarn, npx, webpack, vite, esbuild, assets:precompile, ...): the
+// node_modules copied before it are needed then.
+func laterRunUsesNode(steps []stagegraph.Step) bool {
+	for _, s := range steps {
+		r, ok := s.Command.(*instructions.RunCommand)
+		if !ok {
+			continue
+		}
+		script := runScriptOf(r)
+		if nodeBuildTasks.MatchString(script) {
+			return true
+		}
+		for _, cmd := range shellCommands(script) {
+			if p := path.Base(cmd[0]); nodeCommands[p] || nodeBuildCommands[p] || strings.Contains(cmd[0], "node_modules/.bin/") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // nodeCommands are the programs that run node, or a node server.

@@ -78,6 +78,49 @@ COPY --from=npm /app/node_modules /app/node_modules
 CMD ["/app/bin/start"]
 `},
 
+		{name: "node_modules copied, then a RUN that does not use node", src: `FROM node:20 AS npm
+RUN yarn install --frozen-lockfile
+FROM ruby:3.3-slim
+COPY --from=npm /app/node_modules node_modules
+RUN mkdir -p tmp log && bundle exec bootsnap precompile app/
+RUN echo "yarn is not run here" > /dev/null
+CMD ["bin/rails", "server"]
+`, want: []string{"4:17: the final stage stage-1 copies node_modules from npm"}},
+		{name: "node_modules copied before the final stage precompiles its assets", src: `FROM node:20 AS yarn-installer
+RUN yarn install --frozen-lockfile
+FROM ruby:3.3-slim
+COPY . /app
+COPY --link --from=yarn-installer /app/node_modules /app/node_modules
+USER app
+RUN set -eux; \
+    OTP_SECRET=placeholder SECRET_KEY_BASE=placeholder rails assets:precompile; \
+    rm -rf tmp/*
+ENTRYPOINT ["/usr/bin/tini", "--"]
+`},
+		{name: "node_modules copied, then a bundler runs in the final stage", src: `FROM node:20 AS npm
+RUN npm ci
+FROM ruby:3.3-slim
+COPY --from=npm /app/node_modules ./node_modules
+RUN ./node_modules/.bin/esbuild app/javascript/*.* --bundle --outdir=app/assets/builds
+`},
+		{name: "node_modules copied, then yarn builds in the final stage", src: `FROM node:20 AS npm
+RUN npm ci
+FROM ruby:3.3-slim
+COPY --from=npm /app/node_modules ./node_modules
+RUN yarn build && yarn build:css
+`},
+		{name: "node_modules copied, then vite builds in the final stage", src: `FROM node:20 AS npm
+RUN npm ci
+FROM ruby:3.3-slim
+COPY --from=npm /app/node_modules ./node_modules
+RUN bin/vite build
+`},
+		{name: "a RUN before the copy does not count", src: `FROM node:20 AS npm
+RUN npm ci
+FROM ruby:3.3-slim
+RUN bin/rails assets:precompile
+COPY --from=npm /app/node_modules ./node_modules
+`, want: []string{"5:17: the final stage stage-1 copies node_modules from npm"}},
 		{name: "seed Dockerfile's main stage", src: `FROM ruby:3.0.1-alpine3.13 AS base
 FROM base AS builder
 RUN apk update && apk add --no-cache --update build-base postgresql-dev tzdata git yarn shared-mime-info
