@@ -41,6 +41,9 @@ func checkBuildDepsInFinal(f *File, _ any) []Finding {
 		return nil // a single-stage build needs its tools where it is
 	}
 	final := df.Final()
+	if devStageNames[strings.ToLower(final.Name)] {
+		return nil // a docker compose target for development, not the shipped image
+	}
 	// worked out once, for the first COPY of node_modules
 	runsNode := sync.OnceValue(func() bool { return stageRunsNode(g, final) })
 	var out []Finding
@@ -88,6 +91,11 @@ func checkBuildDepsInFinal(f *File, _ any) []Finding {
 	}
 	return out
 }
+
+// devStageNames are the names of a last stage that is built only as a
+// docker compose target for development or tests, not shipped: it needs
+// its build tools.
+var devStageNames = map[string]bool{"dev": true, "development": true, "devcontainer": true, "test": true, "testing": true}
 
 // nodeBuildCommands are programs that build assets with node and the
 // packages in node_modules.

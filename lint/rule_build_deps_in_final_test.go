@@ -121,6 +121,21 @@ FROM ruby:3.3-slim
 RUN bin/rails assets:precompile
 COPY --from=npm /app/node_modules ./node_modules
 `, want: []string{"5:17: the final stage stage-1 copies node_modules from npm"}},
+		{name: "a last stage named development is not the shipped image", src: `FROM ruby:3.3-slim AS base
+FROM base AS production
+COPY --from=base /usr/local/bundle /usr/local/bundle
+FROM base AS development
+RUN apt-get update && apt-get install -y --no-install-recommends build-essential git libpq-dev
+COPY --from=npm /app/node_modules node_modules
+`},
+		{name: "a last stage named test, in any case", src: "FROM ruby:3.3 AS base\nFROM base AS Test\nRUN apt-get install -y build-essential git\n"},
+		{name: "a last stage named dev", src: "FROM ruby:3.3 AS base\nFROM base AS dev\nRUN apt-get install -y build-essential git\n"},
+		{name: "a last stage whose name only contains dev or test", src: `FROM ruby:3.3-slim AS base
+FROM base AS devise-app
+RUN apt-get install -y build-essential
+FROM base AS latest
+RUN apt-get install -y git
+`, want: []string{"5:24: the final stage latest installs git"}},
 		{name: "seed Dockerfile's main stage", src: `FROM ruby:3.0.1-alpine3.13 AS base
 FROM base AS builder
 RUN apk update && apk add --no-cache --update build-base postgresql-dev tzdata git yarn shared-mime-info
