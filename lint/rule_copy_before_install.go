@@ -3,6 +3,7 @@ package lint
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -46,11 +47,12 @@ func checkCopyBeforeInstall(f *File, _ any) []Finding {
 			if !copiesWholeContext(s.Command) {
 				continue
 			}
-			inst, where, name := firstInstall(st.Steps[i+1:])
+			fetched := fetchedBefore(st, i)
+			inst, where, name := firstInstall(st.Steps[i+1:], fetched)
 			via := st
 			if inst == nil {
 				for _, d := range descendants(g, st) {
-					if inst, where, name = firstInstall(d.Steps); inst != nil {
+					if inst, where, name = firstInstall(d.Steps, fetched); inst != nil {
 						via = d
 						break
 					}
@@ -102,8 +104,10 @@ func copiesWholeContext(c instructions.Command) bool {
 }
 
 // firstInstall returns the first RUN that installs project dependencies,
-// its line and the installer's name.
-func firstInstall(steps []stagegraph.Step) (*stagegraph.Step, int, string) {
+// its line and the installer's name. An offline install by a package
+// manager in fetched does not count: it installs what an earlier step
+// downloaded.
+func firstInstall(steps []stagegraph.Step, fetched map[string]bool) (*stagegraph.Step, int, string) {
 	for i := range steps {
 		r, ok := steps[i].Command.(*instructions.RunCommand)
 		if !ok {
@@ -111,12 +115,95 @@ func firstInstall(steps []stagegraph.Step) (*stagegraph.Step, int, string) {
 		}
 		script := stagegraph.RunScript(r)
 		for _, in := range stagegraph.FindInstallers(script) {
-			if _, ok := projectInstallers[in.Name]; ok && !toolInstall(in.Name, script) {
-				return &steps[i], steps[i].Line, in.Name
+			if _, ok := projectInstallers[in.Name]; !ok || toolInstall(in.Name, script) {
+				continue
 			}
+			if o, ok := offlineInstalls[in.Name]; ok && fetched[o.manager] && offlineOnly(o, script) {
+				continue
+			}
+			return &steps[i], steps[i].Line, in.Name
 		}
 	}
 	return nil, 0, ""
+}
+
+// offlineInstall is a package manager whose install can run offline, from
+// what an earlier step of the build fetched.
+type offlineInstall struct {
+	manager string
+	// flag makes the install offline.
+	flag string
+	// install are the subcommands that install ("" for a bare yarn); fetch
+	// are those that download.
+	install, fetch []string
+}
+
+// offlineInstalls are the installers with an offline mode, by name:
+// pnpm install --offline after pnpm fetch (pnpm's Docker recipe), yarn
+// install --offline, npm ci --offline (not --prefer-offline, which
+// downloads what is missing), bundle install --local.
+var offlineInstalls = map[string]offlineInstall{
+	"bundle install": {manager: "bundle", flag: "--local", install: []string{"install"}, fetch: []string{"install"}},
+	"yarn install":   {manager: "yarn", flag: "--offline", install: []string{"install", ""}, fetch: []string{"install", ""}},
+	"npm ci":         {manager: "npm", flag: "--offline", install: []string{"ci", "install", "i"}, fetch: []string{"ci", "install", "i"}},
+	"npm install":    {manager: "npm", flag: "--offline", install: []string{"ci", "install", "i"}, fetch: []string{"ci", "install", "i"}},
+	"pnpm install":   {manager: "pnpm", flag: "--offline", install: []string{"install", "i"}, fetch: []string{"fetch", "install", "i"}},
+}
+
+// managerCommands returns the commands of a script that run a package
+// manager with one of the subcommands, and whether each has the flag.
+func managerCommands(script, manager string, subcommands []string, flag string) (n, flagged int) {
+	for _, cmd := range shellCommands(script) {
+		if path.Base(cmd[0]) != manager {
+			continue
+		}
+		sub := ""
+		for _, w := range cmd[1:] {
+			if !strings.HasPrefix(w, "-") && !(manager == "bundle" && strings.HasPrefix(w, "_")) {
+				sub = w // (bundle _2.5.22_ install names bundler's version)
+				break
+			}
+		}
+		if slices.Contains(subcommands, sub) {
+			n++
+			if slices.Contains(cmd[1:], flag) {
+				flagged++
+			}
+		}
+	}
+	return n, flagged
+}
+
+// offlineOnly reports whether every install of the package manager in a
+// script is offline.
+func offlineOnly(o offlineInstall, script string) bool {
+	n, offline := managerCommands(script, o.manager, o.install, o.flag)
+	return n > 0 && offline == n
+}
+
+// fetchedBefore returns the package managers that download dependencies
+// (online) before step i of st, in st or the stages it is built FROM.
+func fetchedBefore(st *stagegraph.Stage, i int) map[string]bool {
+	fetched := map[string]bool{}
+	for k, s := range ancestry(st) {
+		steps := s.Steps
+		if k == 0 {
+			steps = steps[:i]
+		}
+		for _, step := range steps {
+			r, ok := step.Command.(*instructions.RunCommand)
+			if !ok {
+				continue
+			}
+			script := stagegraph.RunScript(r)
+			for _, o := range offlineInstalls {
+				if n, offline := managerCommands(script, o.manager, o.fetch, o.flag); n > offline {
+					fetched[o.manager] = true
+				}
+			}
+		}
+	}
+	return fetched
 }
 
 var (
