@@ -29,6 +29,16 @@ var volatileNames = []string{
 // volatileSuffix matches names such as APP_GIT_SHA or DEPLOY_REVISION.
 var volatileSuffix = lazyre.New(`_(SHA|COMMIT|COMMIT_SHA|REVISION|BUILD_NUMBER|BUILD_ID)$`)
 
+// releaseNames are volatile names that also name a pinned version (ARG
+// VERSION=0.6.1 of a tool the image downloads): they count only when their
+// ARG has no literal default. The other names identify a commit, a build or
+// a time: their default is a placeholder (ARG GIT_SHA=unknown) that CI
+// overrides, so they count with any default.
+var releaseNames = []string{"VERSION", "APP_VERSION", "RELEASE", "RELEASE_VERSION", "IMAGE_TAG"}
+
+// varRef matches a reference to a variable: $NAME or ${NAME...}.
+var varRef = lazyre.New(`\$\{?(\w+)`)
+
 func isVolatile(name string, extra []string) bool {
 	n := strings.ToUpper(name)
 	return slices.Contains(volatileNames, n) || volatileSuffix.MatchString(n) || slices.ContainsFunc(extra, func(e string) bool { return strings.EqualFold(e, name) })
@@ -55,7 +65,7 @@ func checkVolatileArgEarly(f *File, opts any) []Finding {
 	for _, st := range g.Stages {
 		for i := range st.Steps {
 			s := &st.Steps[i]
-			name, isEnv := volatileVar(s.Command, o.Names)
+			name, isEnv := volatileVar(g, st, i, o.Names)
 			if name == "" {
 				continue
 			}
@@ -89,14 +99,23 @@ func checkVolatileArgEarly(f *File, opts any) []Finding {
 	return out
 }
 
-// volatileVar returns the first volatile variable an ARG or ENV instruction
-// sets. An ENV counts only when its value comes from a variable: a literal
-// changes only with the Dockerfile.
-func volatileVar(c instructions.Command, extra []string) (name string, isEnv bool) {
-	switch c := c.(type) {
+// volatileVar returns the first volatile variable that the ARG or ENV
+// instruction at step i of st sets. An ENV counts only when its value comes
+// from a variable: a literal changes only with the Dockerfile. A release
+// name (VERSION) does not count when its ARG has a literal default, nor an
+// ENV whose value comes only from such ARGs.
+func volatileVar(g *stagegraph.StageGraph, st *stagegraph.Stage, i int, extra []string) (name string, isEnv bool) {
+	pinned := func(name string) bool {
+		if !slices.Contains(releaseNames, strings.ToUpper(name)) || slices.ContainsFunc(extra, func(e string) bool { return strings.EqualFold(e, name) }) {
+			return false
+		}
+		v, ok := argDefault(g, st, i, name)
+		return ok && v != "" && !strings.Contains(v, "$")
+	}
+	switch c := st.Steps[i].Command.(type) {
 	case *instructions.ArgCommand:
 		for _, kv := range c.Args {
-			if isVolatile(kv.Key, extra) {
+			if isVolatile(kv.Key, extra) && !pinned(kv.Key) {
 				return kv.Key, false
 			}
 		}
@@ -105,14 +124,45 @@ func volatileVar(c instructions.Command, extra []string) (name string, isEnv boo
 			if !strings.Contains(kv.Value, "$") {
 				continue
 			}
+			refs := varRef.FindAllStringSubmatch(kv.Value, -1)
+			if len(refs) > 0 && !slices.ContainsFunc(refs, func(m []string) bool { return !pinned(m[1]) }) {
+				continue // only pinned versions
+			}
 			if isVolatile(kv.Key, extra) {
 				return kv.Key, true
 			}
-			for _, v := range append(slices.Clone(volatileNames), extra...) {
-				if usesVar(kv.Value, v) {
+			for _, m := range refs {
+				if isVolatile(m[1], extra) && !pinned(m[1]) {
 					return kv.Key, true
 				}
 			}
+		}
+	}
+	return "", false
+}
+
+// argDefault returns the default of the ARG name in scope at step i of st:
+// declared earlier in the stage, or before the first FROM when the stage's
+// ARG has no default of its own.
+func argDefault(g *stagegraph.StageGraph, st *stagegraph.Stage, i int, name string) (string, bool) {
+	for k := i; k >= 0; k-- {
+		a, ok := st.Steps[k].Command.(*instructions.ArgCommand)
+		if !ok {
+			continue
+		}
+		for _, kv := range a.Args {
+			if kv.Key != name {
+				continue
+			}
+			if kv.Value != nil {
+				return *kv.Value, true
+			}
+			for _, m := range g.MetaArgs {
+				if m.Name == name && m.Default != nil {
+					return *m.Default, true
+				}
+			}
+			return "", false
 		}
 	}
 	return "", false

@@ -21,6 +21,9 @@ RUN echo "$BUILD_NUMBER" > /build-number
 ENV APP_BUILD=$BUILD_NUMBER
 RUN apk add --no-cache curl
 `, want: []string{"2:1: ARG BUILD_NUMBER changes on every build but comes before the RUN on line 5", "4:1: ENV APP_BUILD"}},
+		{name: "release names without a default", src: "FROM alpine\nARG VERSION\nARG APP_VERSION=\nRUN make\n", want: []string{"2:1: ARG VERSION", "3:1: ARG APP_VERSION"}},
+		{name: "per-build names with a placeholder default", src: "FROM alpine\nARG GIT_SHA=unknown\nARG BUILD_DATE=now\nRUN make\n", want: []string{"2:1: ARG GIT_SHA", "3:1: ARG BUILD_DATE"}},
+		{name: "a release name whose default is a variable", src: "FROM alpine\nARG VERSION=${GIT_SHA}\nRUN make\n", want: []string{"2:1: ARG VERSION"}},
 		{name: "suffix names", src: "FROM alpine\nARG APP_GIT_COMMIT\nRUN make\n", want: []string{"2:1: ARG APP_GIT_COMMIT"}},
 		{name: "ENV inherited by a later stage", src: `FROM ruby:3.3 AS base
 ARG SHA
@@ -51,6 +54,17 @@ ARG NODE_VERSION=20.11.0
 ARG BUNDLER_VERSION=2.5.6
 ARG RUBY_DOWNLOAD_SHA256=abc
 RUN gem install bundler -v $BUNDLER_VERSION && apt-get install -y nodejs
+`},
+		{name: "a release name with a literal default is a pinned version", src: `FROM debian:bookworm-slim
+ARG VERSION=0.6.1
+RUN apt-get update && apt-get install -y --no-install-recommends curl
+RUN curl -fsSL https://example.com/dockerize-v${VERSION}.tar.gz | tar -xz -C /usr/local/bin
+`},
+		{name: "a release name with its default in a global ARG", src: `ARG APP_VERSION=2.1
+FROM alpine
+ARG APP_VERSION
+ENV APP_VERSION=${APP_VERSION}
+RUN apk add --no-cache curl
 `},
 		{name: "literal ENV changes only with the Dockerfile", src: "FROM alpine\nENV VERSION=1.2.3\nRUN make\n"},
 		{name: "only cheap steps after it", src: "FROM alpine\nARG SHA\nRUN mkdir -p /app && echo $SHA > /app/REVISION\nRUN ln -s /app /srv\n"},
