@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -404,3 +405,33 @@ func usesVar(text, name string) bool {
 
 // runScriptOf is the shell text of a RUN (see stagegraph.RunScript).
 func runScriptOf(r *instructions.RunCommand) string { return stagegraph.RunScript(r) }
+
+// copySources returns the build-context sources of a COPY or ADD (none
+// for a COPY --from another stage or image).
+func copySources(c instructions.Command) []string {
+	switch c := c.(type) {
+	case *instructions.CopyCommand:
+		if c.From != "" {
+			return nil
+		}
+		return c.SourcePaths
+	case *instructions.AddCommand:
+		return c.SourcePaths
+	}
+	return nil
+}
+
+// copiesWholeContext reports a COPY or ADD from the build context whose
+// source is its root (".", "./", "/", "*").
+func copiesWholeContext(c instructions.Command) bool {
+	for _, src := range copySources(c) {
+		if strings.Contains(src, "://") {
+			continue
+		}
+		clean := path.Clean("/" + src)
+		if clean == "/" || clean == "/*" {
+			return true
+		}
+	}
+	return false
+}

@@ -78,7 +78,7 @@ func fixVolatileArgEarly(c *fixContext) *Fix {
 		return nil // nothing to move past
 	}
 	for _, n := range names {
-		if laterCostlyRun(rest[to:], n) != nil {
+		if laterCostlyRun(st, last+1+to, n) != nil {
 			return nil
 		}
 	}

@@ -75,34 +75,6 @@ func checkCopyBeforeInstall(f *File, _ any) []Finding {
 	return out
 }
 
-func copySources(c instructions.Command) []string {
-	switch c := c.(type) {
-	case *instructions.CopyCommand:
-		if c.From != "" {
-			return nil
-		}
-		return c.SourcePaths
-	case *instructions.AddCommand:
-		return c.SourcePaths
-	}
-	return nil
-}
-
-// copiesWholeContext reports a COPY or ADD from the build context whose
-// source is its root (".", "./", "/", "*").
-func copiesWholeContext(c instructions.Command) bool {
-	for _, src := range copySources(c) {
-		if strings.Contains(src, "://") {
-			continue
-		}
-		clean := path.Clean("/" + src)
-		if clean == "/" || clean == "/*" {
-			return true
-		}
-	}
-	return false
-}
-
 // firstInstall returns the first RUN that installs project dependencies,
 // its line and the installer's name. An offline install by a package
 // manager in fetched does not count: it installs what an earlier step

@@ -63,17 +63,24 @@ func checkVolatileArgEarly(f *File, opts any) []Finding {
 	g := f.Dockerfile.Graph
 	var out []Finding
 	for _, st := range g.Stages {
+		reported := map[string]int{} // the stage's ARGs reported: their finding's index
 		for i := range st.Steps {
 			s := &st.Steps[i]
 			name, isEnv := volatileVar(g, st, i, o.Names)
 			if name == "" {
 				continue
 			}
-			later := laterCostlyRun(st.Steps[i+1:], name)
+			later := laterCostlyRun(st, i+1, name)
+			if arg, ok := copiedArg(s.Command, reported); ok && later != nil {
+				// the ENV that copies a reported ARG: the same problem
+				out[arg].Related = append(out[arg].Related, Location{File: f.Path, Line: s.Line, Column: s.Column,
+					Message: s.Instruction + " " + name + " copies it: move it too"})
+				continue
+			}
 			var via *stagegraph.Stage
 			if later == nil && isEnv {
 				for _, d := range descendants(g, st) {
-					if later = laterCostlyRun(d.Steps, name); later != nil {
+					if later = laterCostlyRun(d, 0, name); later != nil {
 						via = d
 						break
 					}
@@ -93,6 +100,9 @@ func checkVolatileArgEarly(f *File, opts any) []Finding {
 			}
 			fd := stepFinding(s, msg)
 			fd.Related = []Location{{File: f.Path, Line: later.Line, Column: later.Column, Message: "this RUN re-runs whenever " + name + " changes"}}
+			if !isEnv {
+				reported[name] = len(out)
+			}
 			out = append(out, fd)
 		}
 	}
@@ -168,19 +178,46 @@ func argDefault(g *stagegraph.StageGraph, st *stagegraph.Stage, i int, name stri
 	return "", false
 }
 
-// laterCostlyRun returns the first RUN among steps that is not a cheap file
-// operation and does not refer to the variable.
-func laterCostlyRun(steps []stagegraph.Step, name string) *stagegraph.Step {
-	for i := range steps {
-		r, ok := steps[i].Command.(*instructions.RunCommand)
-		if !ok {
+// laterCostlyRun returns the first RUN of st, from step from on, that is not
+// a cheap file operation, does not refer to the variable, and does not come
+// after a copy of the whole build context (in st or a stage it is built
+// FROM): such a RUN misses the cache on every source change anyway.
+func laterCostlyRun(st *stagegraph.Stage, from int, name string) *stagegraph.Step {
+	for _, a := range ancestry(st)[1:] {
+		if slices.ContainsFunc(a.Steps, func(s stagegraph.Step) bool { return copiesWholeContext(s.Command) }) {
+			return nil
+		}
+	}
+	for i := range st.Steps {
+		if copiesWholeContext(st.Steps[i].Command) {
+			return nil
+		}
+		r, ok := st.Steps[i].Command.(*instructions.RunCommand)
+		if !ok || i < from {
 			continue
 		}
 		script := stagegraph.RunScript(r)
 		if stagegraph.CheapScript(script) || usesVar(script, name) {
 			continue
 		}
-		return &steps[i]
+		return &st.Steps[i]
 	}
 	return nil
+}
+
+// copiedArg returns the finding index of a reported ARG whose value an ENV
+// instruction copies (ENV GIT_SHA=${GIT_SHA} after ARG GIT_SHA).
+func copiedArg(c instructions.Command, reported map[string]int) (int, bool) {
+	e, ok := c.(*instructions.EnvCommand)
+	if !ok {
+		return 0, false
+	}
+	for _, kv := range e.Env {
+		for _, m := range varRef.FindAllStringSubmatch(kv.Value, -1) {
+			if i, ok := reported[m[1]]; ok {
+				return i, true
+			}
+		}
+	}
+	return 0, false
 }

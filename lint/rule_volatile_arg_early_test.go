@@ -10,20 +10,39 @@ ARG SHA
 COPY Gemfile Gemfile.lock ./
 RUN bundle install
 `, want: []string{"3:1: ARG SHA changes on every build but comes before the RUN on line 5"}},
-		{name: "ARG and ENV both flagged, each at its instruction", src: `FROM ruby:3.3 AS main
+		{name: "an ARG and the ENV that copies it: one finding, at the ARG", src: `FROM ruby:3.3 AS main
   ARG GIT_SHA
   ENV GIT_SHA=${GIT_SHA} PORT=3000
 RUN apt-get update && apt-get install -y nodejs
-`, want: []string{"2:3: ARG GIT_SHA", "3:3: ENV GIT_SHA"}},
+`, want: []string{"2:3: ARG GIT_SHA changes on every build but comes before the RUN on line 4"}},
 		{name: "ENV from a volatile ARG under another name", src: `FROM alpine
 ARG BUILD_NUMBER
 RUN echo "$BUILD_NUMBER" > /build-number
 ENV APP_BUILD=$BUILD_NUMBER
 RUN apk add --no-cache curl
-`, want: []string{"2:1: ARG BUILD_NUMBER changes on every build but comes before the RUN on line 5", "4:1: ENV APP_BUILD"}},
+`, want: []string{"2:1: ARG BUILD_NUMBER changes on every build but comes before the RUN on line 5"}},
+		{name: "an ENV that copies an ARG but is inherited: its own finding", src: `FROM ruby:3.3 AS base
+ARG GIT_SHA
+RUN apt-get update && apt-get install -y nodejs
+ENV GIT_SHA=${GIT_SHA}
+FROM base AS bundle
+RUN bundle install
+`, want: []string{"2:1: ARG GIT_SHA changes on every build but comes before the RUN on line 3", "4:1: ENV GIT_SHA changes on every build and is inherited by stage bundle"}},
 		{name: "release names without a default", src: "FROM alpine\nARG VERSION\nARG APP_VERSION=\nRUN make\n", want: []string{"2:1: ARG VERSION", "3:1: ARG APP_VERSION"}},
 		{name: "per-build names with a placeholder default", src: "FROM alpine\nARG GIT_SHA=unknown\nARG BUILD_DATE=now\nRUN make\n", want: []string{"2:1: ARG GIT_SHA", "3:1: ARG BUILD_DATE"}},
 		{name: "a release name whose default is a variable", src: "FROM alpine\nARG VERSION=${GIT_SHA}\nRUN make\n", want: []string{"2:1: ARG VERSION"}},
+		{name: "RUNs before the whole-context COPY still miss the cache", src: `FROM ruby:3.3-slim
+ARG GIT_SHA
+COPY Gemfile Gemfile.lock ./
+RUN bundle install
+COPY . .
+RUN bin/rails assets:precompile
+`, want: []string{"2:1: ARG GIT_SHA changes on every build but comes before the RUN on line 4"}},
+		{name: "a COPY of a subdirectory is not the whole context", src: `FROM ruby:3.3-slim
+COPY app/ app/
+ARG GIT_SHA
+RUN bin/rails assets:precompile
+`, want: []string{"3:1: ARG GIT_SHA"}},
 		{name: "suffix names", src: "FROM alpine\nARG APP_GIT_COMMIT\nRUN make\n", want: []string{"2:1: ARG APP_GIT_COMMIT"}},
 		{name: "ENV inherited by a later stage", src: `FROM ruby:3.3 AS base
 ARG SHA
@@ -65,6 +84,27 @@ FROM alpine
 ARG APP_VERSION
 ENV APP_VERSION=${APP_VERSION}
 RUN apk add --no-cache curl
+`},
+		{name: "after the whole-context COPY", src: `FROM ruby:3.3-slim AS build
+COPY Gemfile Gemfile.lock ./
+RUN bundle install
+COPY . .
+ARG GIT_SHA
+ENV GIT_SHA=${GIT_SHA}
+RUN SECRET_KEY_BASE_DUMMY=1 bin/rails assets:precompile
+`},
+		{name: "the whole-context COPY in a base stage", src: `FROM ruby:3.3-slim AS src
+COPY . /app
+FROM src AS assets
+ARG BUILD_NUMBER
+RUN bin/rails assets:precompile
+`},
+		{name: "an inherited ENV after the whole-context COPY", src: `FROM ruby:3.3-slim AS base
+ARG GIT_SHA
+ENV GIT_SHA=${GIT_SHA}
+COPY . .
+FROM base AS assets
+RUN bin/rails assets:precompile
 `},
 		{name: "literal ENV changes only with the Dockerfile", src: "FROM alpine\nENV VERSION=1.2.3\nRUN make\n"},
 		{name: "only cheap steps after it", src: "FROM alpine\nARG SHA\nRUN mkdir -p /app && echo $SHA > /app/REVISION\nRUN ln -s /app /srv\n"},
