@@ -179,6 +179,16 @@ ENV PATH=$PATHH
 
 // TestLintWorkflowsAndDockerfiles lints a tree with both kinds of files in
 // one run: every finding comes out in one sorted list and one format.
+// TestSecretKeyBaseDummy: SECRET_KEY_BASE_DUMMY=1 is Rails' way to
+// precompile without a secret, not a secret; other names stay reported.
+func TestSecretKeyBaseDummy(t *testing.T) {
+	runDockerfileCases(t, "SecretsUsedInArgOrEnv", []dockerfileCase{
+		{name: "ENV SECRET_KEY_BASE_DUMMY", src: "FROM ruby:3.3-slim AS base\nENV RAILS_ENV=production SECRET_KEY_BASE_DUMMY=1\nFROM base\nARG SECRET_KEY_BASE_DUMMY\n"},
+		{name: "a real secret beside it", src: "FROM ruby:3.3-slim\nENV SECRET_KEY_BASE_DUMMY=1 SECRET_KEY_BASE=abc\nARG SECRET_KEY_BASE_DUMMY_TOKEN\n",
+			want: []string{`2:1: do not use ARG or ENV instructions for sensitive data (ENV "SECRET_KEY_BASE")`, `3:1: do not use ARG or ENV instructions for sensitive data (ARG "SECRET_KEY_BASE_DUMMY_TOKEN")`}},
+	})
+}
+
 func TestLintWorkflowsAndDockerfiles(t *testing.T) {
 	dir := t.TempDir()
 	write := func(rel, content string) {
