@@ -104,7 +104,7 @@ type Installer struct {
 // Installers are the commands gantry recognises in RUN steps. Package
 // managers install dependencies; builders produce artifacts.
 var Installers = []Installer{
-	{Name: "bundle install", Kind: "dependencies", re: lazyre.New(`\bbundle(\s+-\S+)*\s+install\b`)},
+	{Name: "bundle install", Kind: "dependencies", re: lazyre.New(`\bbundle(\s+(-\S+|_\S+_))*\s+install\b`)}, // (bundle _2.5.22_ install)
 	{Name: "gem install", Kind: "dependencies", re: lazyre.New(`\bgem\s+install\b`)},
 	{Name: "yarn install", Kind: "dependencies", re: lazyre.New(`\byarn(\s+-\S+)*\s+install\b|(^|&&|;|\|\||\n)\s*yarn\s*($|&&|;|\|\||\n)`)},
 	{Name: "npm ci", Kind: "dependencies", re: lazyre.New(`\bnpm(\s+-\S+)*\s+ci\b`)},

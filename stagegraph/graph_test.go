@@ -214,6 +214,7 @@ func TestClassify(t *testing.T) {
 		reason    string
 	}{
 		{"FROM a\nRUN bundle install\n", true, "installs dependencies (bundle install)"},
+		{"FROM a\nRUN bundle _${BUNDLER_VERSION}_ install\n", true, "installs dependencies (bundle install)"},
 		{"FROM a\nRUN apk add --no-cache yarn && yarn install && yarn build\n", true, "installs dependencies (yarn install, apk add) and produces artifacts (yarn build)"},
 		{"FROM a\nRUN SECRET_KEY_BASE_DUMMY=1 bin/rails assets:precompile\n", true, "produces artifacts (assets:precompile)"},
 		{"FROM a AS gen\nRUN ./generate.sh\nFROM b\nCOPY --from=gen /out /out\n", true, "produces artifacts used by stage-1 (1 RUN step)"},

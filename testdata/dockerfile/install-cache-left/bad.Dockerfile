@@ -8,3 +8,4 @@ RUN yarn install --production --frozen-lockfile
 FROM ruby:3.0.1 AS main
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libpq5
+COPY --from=builder /usr/local/bundle /usr/local/bundle
