@@ -50,6 +50,8 @@ ENV SHA=$SHA
 FROM base AS bundle
 RUN bundle install
 `, want: []string{"3:1: ENV SHA changes on every build and is inherited by stage bundle, whose RUN on line 5"}},
+		{name: "a release name listed in the options counts with a default", config: "rules:\n  volatile-arg-early:\n    options: {names: [VERSION]}\n",
+			src: "FROM alpine\nARG VERSION=1.0\nRUN make\n", want: []string{"2:1: ARG VERSION"}},
 		{name: "extra names from options", config: "rules:\n  volatile-arg-early:\n    options: {names: [DEPLOY_ID]}\n",
 			src: "FROM alpine\nARG DEPLOY_ID\nRUN make\n", want: []string{"2:1: ARG DEPLOY_ID"}},
 
