@@ -60,10 +60,14 @@ func (g *GitHubReporter) Report(_ context.Context, r *lint.Report) error {
 	if len(rest) > 0 {
 		fmt.Fprintf(&b, "::group::%d more %s (GitHub annotates %d of each severity per step; the job summary lists every finding)\n",
 			len(rest), text.Plural(len(rest), "finding", ""), AnnotationsPerLevel)
+		var lines strings.Builder
 		for _, f := range rest {
-			fmt.Fprintf(&b, "%s:%d:%d: %s: %s [%s]\n", paths.repoPath(f.File), f.Line, f.Column, f.Severity,
+			fmt.Fprintf(&lines, "%s:%d:%d: %s: %s [%s]\n", paths.repoPath(f.File), f.Line, f.Column, f.Severity,
 				strings.ReplaceAll(f.Message, "\n", "\n    "), f.RuleID)
 		}
+		// file names and messages come from the repository, maybe a pull
+		// request's: none of their lines may become a workflow command
+		b.WriteString(runenv.StopCommands(lines.String()))
 		b.WriteString("::endgroup::\n")
 	}
 	if _, err := g.W.Write(b.Bytes()); err != nil {

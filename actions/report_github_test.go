@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -211,5 +212,37 @@ func TestSummaryNoFindingsAndLinks(t *testing.T) {
 	want := "| [4:2](https://ghe.example.com/acme/app/blob/head/dir/my%20file.yml#L4) | :warning: warning | [r](https://d/r) | a \\| b \\*c\\* &lt;d&gt;<br>next |\n"
 	if !strings.Contains(md, want) {
 		t.Errorf("summary:\n%s\nwant row:\n%s", md, want)
+	}
+}
+
+// TestGitHubReporterOverflowStopsCommands: the findings over the
+// annotation limit are plain log lines, and a file name from a pull
+// request must not make one of them a workflow command.
+func TestGitHubReporterOverflowStopsCommands(t *testing.T) {
+	var fs []lint.Finding
+	for i := 1; i <= 11; i++ {
+		fs = append(fs, lint.Finding{RuleID: "r", Severity: lint.SeverityWarning, File: "::add-mask::x.yml", Line: i, Column: 1, Message: "m\n  ::set-env name=A::b"})
+	}
+	var out bytes.Buffer
+	g := &GitHubReporter{W: &out, NoSummary: true, Getenv: envMap(nil)}
+	if err := g.Report(context.Background(), testReport(fs...)); err != nil {
+		t.Fatal(err)
+	}
+	stopped := ""
+	for _, l := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+		switch {
+		case stopped != "" && l == "::"+stopped+"::":
+			stopped = ""
+		case stopped != "":
+		case strings.HasPrefix(l, "::stop-commands::"):
+			stopped = strings.TrimPrefix(l, "::stop-commands::")
+		case strings.HasPrefix(strings.TrimSpace(l), "::"):
+			if c := parseCommand(t, strings.TrimSpace(l)); !slices.Contains([]string{"warning", "group", "endgroup"}, c.name) {
+				t.Errorf("line %q runs command %s", l, c.name)
+			}
+		}
+	}
+	if stopped != "" || !strings.Contains(out.String(), "::stop-commands::") {
+		t.Errorf("commands not stopped and resumed:\n%s", out.String())
 	}
 }

@@ -410,6 +410,18 @@ func EscapeProperty(s string) string {
 	return strings.ReplaceAll(s, ",", "%2C")
 }
 
+// StopCommands returns text wrapped in ::stop-commands:: and its random
+// end token, so that the runner processes no line of text as a workflow
+// command (text from a pull request, such as a file name, could otherwise
+// start one, even after leading spaces). text ends with a newline.
+func StopCommands(text string) string {
+	token := "gantry_" + randomHex()
+	for strings.Contains(text, token) {
+		token = "gantry_" + randomHex()
+	}
+	return "::stop-commands::" + token + "\n" + text + "::" + token + "::\n"
+}
+
 // Mask tells the runner to hide secret in every later log line. It writes
 // nothing for an empty secret, and one command per line of a multi-line one.
 func Mask(w io.Writer, secret string) {
