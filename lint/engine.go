@@ -777,6 +777,11 @@ func firstFrames(stack string) string {
 }
 
 func (l *Linter) readFile(abs string, size int64) ([]byte, string) {
+	// opening a named pipe waits for a writer, maybe forever; a device
+	// may never end
+	if st, err := os.Stat(abs); err == nil && !st.Mode().IsRegular() {
+		return nil, fmt.Sprintf("not a regular file (%s): gantry lints files; pass other input on stdin (-, with --stdin-filename)", fileType(st.Mode()))
+	}
 	fh, err := os.Open(abs)
 	if err != nil {
 		return nil, "cannot read file: " + describeOSError(err)
@@ -812,6 +817,21 @@ func (l *Linter) readFile(abs string, size int64) ([]byte, string) {
 		return nil, fmt.Sprintf("file is over the %s limit (set --max-file-size to lint it)", humanBytes(l.opts.MaxFileSize))
 	}
 	return src, ""
+}
+
+// fileType names the type of a file that is not a regular file.
+func fileType(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m.IsDir():
+		return "a directory"
+	}
+	return "mode " + m.String()
 }
 
 // readAtMost reads r to its end into a buffer sized for size bytes, and

@@ -6,6 +6,7 @@ package cliargs
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"runtime"
 	"slices"
@@ -24,7 +25,8 @@ func CheckEnum(flag, value string, valid []string) error {
 }
 
 // CheckPaths fails for a path argument that does not exist or, with dirs,
-// is not a directory; "-" (stdin) passes unless dirs. hint, when not nil,
+// cannot be read or is not a directory (without dirs, a path that exists
+// but cannot be read is left to the command); "-" (stdin) passes unless dirs. hint, when not nil,
 // adds to the error about a missing path. The error is about the first
 // such argument; many arguments (a pre-commit run over every staged file)
 // are looked up on every CPU, so hint may be called from several
@@ -39,6 +41,12 @@ func CheckPaths(args []string, dirs bool, hint func(arg string) string) error {
 		st, err := os.Stat(a)
 		if err == nil && dirs && !st.IsDir() {
 			errs[i] = fmt.Errorf("%s is not a directory", a)
+			return
+		}
+		if err != nil && !dirs && !errors.Is(err, fs.ErrNotExist) {
+			// a path that exists but cannot be read (a symlink loop, no
+			// permission) is the linter's to report, as a finding beside
+			// the other files' findings
 			return
 		}
 		if err != nil {
