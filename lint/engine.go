@@ -344,6 +344,10 @@ func (l *Linter) LintSource(ctx context.Context, name string, src []byte) (*Resu
 	if !filepath.IsAbs(abs) {
 		abs = filepath.Join(l.workDir, name)
 	}
+	if int64(len(src)) > l.opts.MaxFileSize {
+		// Run reads one byte over the limit: the rest was never read
+		return l.run(ctx, nil, []Finding{l.fileProblem(abs, fmt.Sprintf("input is over the %s limit (set --max-file-size to lint it)", humanBytes(l.opts.MaxFileSize)))})
+	}
 	root := l.rootFor(filepath.Dir(abs))
 	kind, ok := kindOf(abs, root, true)
 	if !ok {

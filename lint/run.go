@@ -46,7 +46,8 @@ func (e *StdinError) Error() string { return fmt.Sprintf("cannot read stdin: %v"
 func (e *StdinError) Unwrap() error { return e.Err }
 
 // Run lints, or with req.Fix fixes, what req names. Errors are a config
-// error, stdin of no known kind, or a *StdinError.
+// error, stdin of no known kind or over the size limit with req.Fix, or a
+// *StdinError.
 func (l *Linter) Run(ctx context.Context, req Request) (*Outcome, error) {
 	var src []byte
 	stdin := len(req.Args) == 1 && req.Args[0] == "-"
@@ -57,6 +58,11 @@ func (l *Linter) Run(ctx context.Context, req Request) (*Outcome, error) {
 		}
 	}
 	if req.Fix != nil {
+		if stdin && int64(len(src)) > l.opts.MaxFileSize {
+			// the fixed text goes to stdout in place of the input: a
+			// truncated copy would lose the rest
+			return nil, fmt.Errorf("stdin is over the %s limit: nothing was fixed or written (set --max-file-size to fix it)", humanBytes(l.opts.MaxFileSize))
+		}
 		return l.runFix(ctx, req, stdin, src)
 	}
 	var res *Result

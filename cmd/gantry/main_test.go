@@ -89,6 +89,17 @@ func TestLintJSONAndStdin(t *testing.T) {
 	if code, _, errs := gantry(t, dir, "", "lint", "-", "x.yml"); code != 2 || !strings.Contains(errs, "stdin") {
 		t.Errorf("mixed stdin: exit %d %s", code, errs)
 	}
+	// stdin over --max-file-size: only the limit and one byte are read, so
+	// it is not linted as if it ended there, and --fix writes nothing
+	big := badWorkflow + strings.Repeat("# padding\n", 200)
+	code, out, _ = gantry(t, dir, big, "lint", "--max-file-size", "1000", "--stdin-filename", "ci.yml", "-")
+	if code != 1 || !strings.Contains(out, "ci.yml:0:0: error: input is over the 1000 bytes limit") || strings.Contains(out, "[expression]") {
+		t.Errorf("stdin over the limit: exit %d\n%s", code, out)
+	}
+	code, out, errs := gantry(t, dir, big, "lint", "--fix", "--max-file-size", "1000", "--stdin-filename", "ci.yml", "-")
+	if code != 2 || out != "" || !strings.Contains(errs, "stdin is over the 1000 bytes limit: nothing was fixed or written") {
+		t.Errorf("--fix of stdin over the limit: exit %d, stdout %d bytes\n%s", code, len(out), errs)
+	}
 }
 
 func TestRulesAndExplain(t *testing.T) {
