@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/gantry-ci/gantry/actions"
@@ -50,5 +54,17 @@ func TestExitFor(t *testing.T) {
 	}
 	if exitCodes[lint.VerdictFindings] != exitFindings || exitCodes[lint.VerdictInternalError] != exitInternal || exitCodes[lint.VerdictPass] != exitOK {
 		t.Error("lint's verdicts map to 1, 3 and 0")
+	}
+}
+
+// TestInterrupted: a run whose context a signal cancelled exits 130, not
+// 2 as if the cancellation were a usage mistake.
+func TestInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errb bytes.Buffer
+	code := run(ctx, []string{"lint", "--no-shellcheck", filepath.Join("..", "..", "testdata", "example-repo")}, strings.NewReader(""), &out, &errb)
+	if code != exitInterrupted || !strings.Contains(errb.String(), "gantry: interrupted") {
+		t.Errorf("exit %d\n%s", code, errb.String())
 	}
 }

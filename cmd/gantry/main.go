@@ -26,6 +26,9 @@ const (
 	exitFindings = 1 // findings at or above --fail-on, or a denied gate
 	exitUsage    = 2 // bad flags, arguments or config
 	exitInternal = 3 // gantry itself failed
+	// exitInterrupted is a run stopped by SIGINT or SIGTERM (128 + SIGINT,
+	// as shells report it)
+	exitInterrupted = 130
 )
 
 // exitError carries an exit code up to main.
@@ -78,6 +81,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	prof.Stop()
 	if err == nil {
 		return exitOK
+	}
+	if ctx.Err() != nil {
+		// stopped by a signal: whatever failed after it, failed because of it
+		if ee := (*exitError)(nil); !errors.As(err, &ee) || ee.err != nil {
+			fmt.Fprintln(stderr, "gantry: interrupted:", err)
+		} else {
+			fmt.Fprintln(stderr, "gantry: interrupted")
+		}
+		return exitInterrupted
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
