@@ -6,8 +6,10 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -131,11 +133,11 @@ func Parse(path string, b []byte, rules Rules) (*Config, error) {
 	if len(b) > maxConfigSize {
 		return nil, &Error{File: path, Msg: "config is larger than 1 MiB"}
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, yamlConfigError(path, err)
+	doc, err := oneDocument(path, b)
+	if err != nil {
+		return nil, err
 	}
-	if doc.Kind == 0 || len(doc.Content) == 0 {
+	if doc == nil || len(doc.Content) == 0 {
 		return cfg, nil // empty file
 	}
 	root := doc.Content[0]
@@ -168,6 +170,26 @@ func Parse(path string, b []byte, rules Rules) (*Config, error) {
 		return nil, p.err
 	}
 	return cfg, nil
+}
+
+// oneDocument decodes the YAML document of the config text, nil when there
+// is none. A second document is an error, empty or not: yaml.Unmarshal would
+// drop it silently, and with it its settings and mistakes.
+func oneDocument(path string, b []byte) (*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
+		return nil, nil
+	} else if err != nil {
+		return nil, yamlConfigError(path, err)
+	}
+	var next yaml.Node
+	if err := dec.Decode(&next); errors.Is(err, io.EOF) {
+		return &doc, nil
+	} else if err != nil {
+		return nil, yamlConfigError(path, err)
+	}
+	return nil, &Error{File: path, Line: next.Line, Column: next.Column, Msg: "a config file holds one YAML document; this is a second"}
 }
 
 func yamlConfigError(path string, err error) error {

@@ -53,6 +53,12 @@ func TestParseErrors(t *testing.T) {
 		{"rules:\n  timeout-mising: off\n", fakeRules{}, `g.yaml:2:3: unknown rule "timeout-mising" (did you mean "timeout-missing"?)`},
 		{"rules:\n  timeout-missing: off\n", nil, `g.yaml:2:3: unknown rule "timeout-missing"`},
 		{"rules:\n  timeout-missing:\n    options: {min: 1}\n", fakeRules{}, `g.yaml:3:15: unknown option "min" in rules.timeout-missing.options (known options: max)`},
+		// a second document, with or without mistakes of its own, is one
+		{"rules: {timeout-missing: error}\n---\nrules: {timeout-missing: off}\nbogus: 1\n", fakeRules{}, `g.yaml:2:1: a config file holds one YAML document; this is a second`},
+		{"---\n---\nrules: {timeout-missing: off}\n", fakeRules{}, `g.yaml:2:1: a config file holds one YAML document; this is a second`},
+		{"rules: {timeout-missing: off}\n--- x\n", fakeRules{}, `g.yaml:2:1: a config file holds one YAML document; this is a second`},
+		{"rules: {timeout-missing: off}\n---\n", fakeRules{}, `g.yaml:2:1: a config file holds one YAML document; this is a second`},
+		{"rules: {timeout-missing: off}\n---\nrules: [\n", fakeRules{}, `g.yaml:3:`},
 	} {
 		_, err := Parse("g.yaml", []byte(tc.src), tc.rules)
 		var ce *Error

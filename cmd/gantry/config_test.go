@@ -20,6 +20,7 @@ func TestConfigValidatedByEveryCommand(t *testing.T) {
 		{"wrong key under push", "push:\n  events: [push]\n  allow_forks: true\n", `.github/gantry.yaml:3:3: unknown key "allow_forks" in push`},
 		{"build section", "build:\n  target: app\n", `.github/gantry.yaml:1:1: unknown key "build" in config (known keys: rules, ignore, shellcheck, pyflakes, push)`},
 		{"unknown rule", "rules:\n  expresion: off\n", `.github/gantry.yaml:2:3: unknown rule "expresion" (did you mean "expression"?)`},
+		{"second document", "rules: {concurrency-missing: error}\n---\nrules: {timeout-missing: error}\nbogus: 1\n", `.github/gantry.yaml:2:1: a config file holds one YAML document; this is a second`},
 	} {
 		dir := t.TempDir()
 		os.Mkdir(filepath.Join(dir, ".git"), 0o755)
