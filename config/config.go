@@ -15,6 +15,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/bmatcuk/doublestar/v4"
 	"gopkg.in/yaml.v3"
@@ -181,30 +182,90 @@ func oneDocument(path string, b []byte) (*yaml.Node, error) {
 	if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
 		return nil, nil
 	} else if err != nil {
-		return nil, yamlConfigError(path, err)
+		return nil, yamlConfigError(path, b, err)
 	}
 	var next yaml.Node
 	if err := dec.Decode(&next); errors.Is(err, io.EOF) {
 		return &doc, nil
 	} else if err != nil {
-		return nil, yamlConfigError(path, err)
+		return nil, yamlConfigError(path, b, err)
 	}
 	return nil, &Error{File: path, Line: next.Line, Column: next.Column, Msg: "a config file holds one YAML document; this is a second"}
 }
 
-func yamlConfigError(path string, err error) error {
-	msg := err.Error()
-	msg = strings.TrimPrefix(msg, "yaml: ")
-	line := 0
-	var te *yaml.TypeError
-	if errors.As(err, &te) && len(te.Errors) > 0 {
-		msg = te.Errors[0]
-	}
+// yamlConfigError turns a yaml.v3 error into a positioned Error. yaml.v3
+// gives at most a line, in its text: the right one for a scanner error, one
+// too small for a parser error (none on the first line, and the line after
+// the last one at the end of the file), and none for an undecodable or
+// control character or an unknown alias: those positions are found in b.
+// Only a position found in b has a real column.
+func yamlConfigError(path string, b []byte, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line, col := 0, 1
 	if n, rest, ok := strings.Cut(msg, ": "); ok && strings.HasPrefix(n, "line ") {
 		fmt.Sscanf(n, "line %d", &line)
 		msg = rest
 	}
-	return &Error{File: path, Line: line, Column: 1, Msg: "invalid yaml: " + msg}
+	switch {
+	case slices.Contains(yamlParserProblems, msg):
+		line++
+		if last, lastCol := endOfText(b); line > last {
+			line, col = last, lastCol
+		}
+	case line > 0:
+	case strings.HasPrefix(msg, "unknown anchor '"):
+		anchor, _, _ := strings.Cut(strings.TrimPrefix(msg, "unknown anchor '"), "'")
+		if i := bytes.Index(b, []byte("*"+anchor)); i >= 0 {
+			line, col = position(b, i)
+		}
+	default:
+		if i := badChar(b); i >= 0 {
+			line, col = position(b, i)
+		}
+	}
+	if line == 0 {
+		line = 1
+	}
+	return &Error{File: path, Line: line, Column: col, Msg: "invalid yaml: " + msg}
+}
+
+// yamlParserProblems are the problems that yaml.v3's parser (not its
+// scanner) reports, with a zero-based line.
+var yamlParserProblems = []string{
+	"did not find expected <stream-start>", "did not find expected <document start>",
+	"found undefined tag handle", "did not find expected node content",
+	"did not find expected '-' indicator", "did not find expected key",
+	"did not find expected ',' or ']'", "did not find expected ',' or '}'",
+	"found duplicate %YAML directive", "found incompatible YAML document",
+	"found duplicate %TAG directive",
+}
+
+// badChar returns the offset of the first byte of b that yaml.v3 refuses
+// to read as UTF-8 text (invalid UTF-8 or a control character), or -1.
+func badChar(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		ok := r == '\t' || r == '\n' || r == '\r' || r >= 0x20 && r <= 0x7e || r == 0x85 ||
+			r >= 0xa0 && r <= 0xd7ff || r >= 0xe000 && r <= 0xfffd || r >= 0x10000 && r <= 0x10ffff
+		if !ok || r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return -1
+}
+
+// position returns the line and column, both one-based and the column in
+// characters as yaml.v3 counts them, of byte offset i of b.
+func position(b []byte, i int) (line, col int) {
+	start := bytes.LastIndexByte(b[:i], '\n') + 1
+	return bytes.Count(b[:i], []byte("\n")) + 1, utf8.RuneCount(b[start:i]) + 1
+}
+
+// endOfText returns the position just after the last character of b that
+// is not white space: where an error about the end of the file belongs.
+func endOfText(b []byte) (line, col int) {
+	return position(b, len(bytes.TrimRight(b, " \t\r\n")))
 }
 
 type configParser struct {

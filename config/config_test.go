@@ -59,6 +59,18 @@ func TestParseErrors(t *testing.T) {
 		{"rules: {timeout-missing: off}\n--- x\n", fakeRules{}, `g.yaml:2:1: a config file holds one YAML document; this is a second`},
 		{"rules: {timeout-missing: off}\n---\n", fakeRules{}, `g.yaml:2:1: a config file holds one YAML document; this is a second`},
 		{"rules: {timeout-missing: off}\n---\nrules: [\n", fakeRules{}, `g.yaml:3:`},
+		// yaml errors carry the position of their cause
+		{"rules: {}\nshellcheck: \x00\n", fakeRules{}, `g.yaml:2:13: invalid yaml: control characters are not allowed`},
+		{"\x00", fakeRules{}, `g.yaml:1:1: invalid yaml: control characters are not allowed`},
+		{"# é\nrules: {}\n# é\xff\n", fakeRules{}, `g.yaml:3:4: invalid yaml: invalid leading UTF-8 octet`},
+		{"rules: {}\n# \xc3\n", fakeRules{}, `g.yaml:2:3: invalid yaml: `},
+		{"rules: [\n", fakeRules{}, `g.yaml:1:9: invalid yaml: did not find expected node content`},
+		{"rules: [", fakeRules{}, `g.yaml:1:9: invalid yaml: did not find expected node content`},
+		{"shellcheck: true\nrules: [\n\n", fakeRules{}, `g.yaml:2:9: invalid yaml: did not find expected node content`},
+		{"shellcheck: true\nignore: [a, b\npyflakes: true\n", fakeRules{}, `g.yaml:2:1: invalid yaml: did not find expected ',' or ']'`},
+		{"shellcheck: true\nrules:\n  a: 1\n b: 2\n", fakeRules{}, `g.yaml:4:1: invalid yaml: did not find expected key`},
+		{"shellcheck: true\n  pyflakes: true\n", fakeRules{}, `g.yaml:2:1: invalid yaml: mapping values are not allowed in this context`},
+		{"shellcheck: true\npyflakes: *x\n", fakeRules{}, `g.yaml:2:11: invalid yaml: unknown anchor 'x' referenced`},
 	} {
 		_, err := Parse("g.yaml", []byte(tc.src), tc.rules)
 		var ce *Error

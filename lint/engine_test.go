@@ -274,7 +274,7 @@ func TestConfigErrors(t *testing.T) {
 		{"ignore:\n  - paths: ['[']\n", `g.yaml:2:5: invalid glob "["`},
 		{"ignore:\n  - rules: [expression]\n", "g.yaml:2:5: ignore entry has no paths"},
 		{"shellcheck: maybe\n", `g.yaml:1:13: shellcheck must be true or false, not "maybe"`},
-		{"rules: {a: 1\n", "g.yaml:1:1: invalid yaml: did not find expected ',' or '}'"},
+		{"rules: {a: 1\n", "g.yaml:1:13: invalid yaml: did not find expected ',' or '}'"},
 	} {
 		_, err := parseConfig("g.yaml", []byte(tc.src))
 		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {

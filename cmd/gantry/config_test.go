@@ -21,6 +21,8 @@ func TestConfigValidatedByEveryCommand(t *testing.T) {
 		{"build section", "build:\n  target: app\n", `.github/gantry.yaml:1:1: unknown key "build" in config (known keys: rules, ignore, shellcheck, pyflakes, push)`},
 		{"unknown rule", "rules:\n  expresion: off\n", `.github/gantry.yaml:2:3: unknown rule "expresion" (did you mean "expression"?)`},
 		{"second document", "rules: {concurrency-missing: error}\n---\nrules: {timeout-missing: error}\nbogus: 1\n", `.github/gantry.yaml:2:1: a config file holds one YAML document; this is a second`},
+		{"nul byte", "rules: {}\nshellcheck: \x00\n", `.github/gantry.yaml:2:13: invalid yaml: control characters are not allowed`},
+		{"unclosed flow sequence", "rules: [", `.github/gantry.yaml:1:9: invalid yaml: did not find expected node content`},
 	} {
 		dir := t.TempDir()
 		os.Mkdir(filepath.Join(dir, ".git"), 0o755)
