@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"math/big"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -412,6 +414,10 @@ func (p *configParser) decodeOptions(n *yaml.Node, dst any, what string) {
 			return
 		}
 	}
+	p.checkNumbers(n, reflect.TypeOf(dst), what)
+	if p.err != nil {
+		return
+	}
 	if err := n.Decode(dst); err != nil {
 		msg := err.Error()
 		var te *yaml.TypeError
@@ -431,20 +437,105 @@ func (p *configParser) decodeOptions(n *yaml.Node, dst any, what string) {
 	}
 }
 
+// checkNumbers reports a number in n, decoded into a value of type t, that
+// the value would not hold as written: yaml.v3 truncates 2.5 to 2 in an
+// integer, and takes .nan, .inf and integers beyond the exact range of a
+// float into a float field, where NaN silently turns a comparison off.
+// Values of other types, and nulls, are left to Decode.
+func (p *configParser) checkNumbers(at *yaml.Node, t reflect.Type, what string) {
+	n := at // the value; at is where it is written, an alias of n or n itself
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			return
+		}
+		for i := 0; i+1 < len(n.Content) && p.err == nil; i += 2 {
+			for f := range t.Fields() {
+				if name, ok := yamlName(f); ok && name == n.Content[i].Value {
+					p.checkNumbers(n.Content[i+1], f.Type, what+"."+name)
+				}
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if n.Kind != yaml.SequenceNode {
+			return
+		}
+		for i, c := range n.Content {
+			p.checkNumbers(c, t.Elem(), fmt.Sprintf("%s[%d]", what, i))
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		lo, hi := new(big.Int), new(big.Int).Lsh(big.NewInt(1), uint(t.Bits()))
+		if t.Kind() < reflect.Uint {
+			hi.Rsh(hi, 1)
+			lo.Neg(hi)
+		}
+		hi.Sub(hi, big.NewInt(1))
+		p.checkNumber(at, n, what, "a whole number", lo, hi, true)
+	case reflect.Float32, reflect.Float64:
+		// the integers a float holds exactly: 2^24 and 2^53
+		hi := new(big.Int).Lsh(big.NewInt(1), map[int]uint{32: 24, 64: 53}[t.Bits()])
+		p.checkNumber(at, n, what, "a number", new(big.Int).Neg(hi), hi, false)
+	}
+}
+
+// checkNumber reports scalar n, written at at, unless it is a number from
+// lo to hi, and whole when whole is set.
+func (p *configParser) checkNumber(at, n *yaml.Node, what, want string, lo, hi *big.Int, whole bool) {
+	if n.Kind != yaml.ScalarNode || n.ShortTag() == "!!null" {
+		return
+	}
+	var v any
+	var x *big.Float
+	if n.Decode(&v) == nil {
+		switch v := v.(type) {
+		case int:
+			x = new(big.Float).SetInt64(int64(v))
+		case int64:
+			x = new(big.Float).SetInt64(v)
+		case uint64:
+			x = new(big.Float).SetUint64(v)
+		case float64:
+			if !math.IsNaN(v) && !math.IsInf(v, 0) {
+				x = big.NewFloat(v)
+			}
+		}
+	}
+	if x == nil || whole && !x.IsInt() {
+		p.fail(at, "%s must be %s, not %q", what, want, n.Value)
+		return
+	}
+	if x.Cmp(new(big.Float).SetInt(lo)) < 0 || x.Cmp(new(big.Float).SetInt(hi)) > 0 {
+		p.fail(at, "%s must be %s from %v to %v, not %q", what, want, lo, hi, n.Value)
+	}
+}
+
 func yamlKeys(t reflect.Type) []string {
 	var keys []string
 	for f := range t.Fields() {
-		tag := f.Tag.Get("yaml")
-		name, _, _ := strings.Cut(tag, ",")
-		if name == "-" || !f.IsExported() {
-			continue
+		if name, ok := yamlName(f); ok {
+			keys = append(keys, name)
 		}
-		if name == "" {
-			name = strings.ToLower(f.Name)
-		}
-		keys = append(keys, name)
 	}
 	return keys
+}
+
+// yamlName returns the key of struct field f in YAML, as yaml.v3 names it.
+func yamlName(f reflect.StructField) (string, bool) {
+	name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+	if name == "-" || !f.IsExported() {
+		return "", false
+	}
+	if name == "" {
+		name = strings.ToLower(f.Name)
+	}
+	return name, true
 }
 
 func (p *configParser) ignores(n *yaml.Node, cfg *Config) {

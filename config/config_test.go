@@ -13,11 +13,25 @@ type fakeOptions struct {
 	Max int `yaml:"max"`
 }
 
+// numberOptions has a field of each kind of number an option can be.
+type numberOptions struct {
+	Count int             `yaml:"count"`
+	Small int8            `yaml:"small"`
+	Sizes []uint          `yaml:"sizes"`
+	Ratio float64         `yaml:"ratio"`
+	Limit *float32        `yaml:"limit"`
+	Names []string        `yaml:"names"`
+	Inner struct{ N int } `yaml:"inner"`
+}
+
 func (fakeRules) Lookup(id string) (func() any, bool) {
-	if id != "timeout-missing" {
-		return nil, false
+	switch id {
+	case "timeout-missing":
+		return func() any { return &fakeOptions{Max: 360} }, true
+	case "numbers":
+		return func() any { return &numberOptions{} }, true
 	}
-	return func() any { return &fakeOptions{Max: 360} }, true
+	return nil, false
 }
 
 func (fakeRules) Suggest(string) string { return " (did you mean \"timeout-missing\"?)" }
@@ -59,6 +73,22 @@ func TestParseErrors(t *testing.T) {
 		{"rules: {timeout-missing: off}\n--- x\n", fakeRules{}, `g.yaml:2:1: a config file holds one YAML document; this is a second`},
 		{"rules: {timeout-missing: off}\n---\n", fakeRules{}, `g.yaml:2:1: a config file holds one YAML document; this is a second`},
 		{"rules: {timeout-missing: off}\n---\nrules: [\n", fakeRules{}, `g.yaml:3:`},
+		// a number option takes only a number its field holds as written
+		{"rules:\n  numbers:\n    options: {count: 2.5}\n", fakeRules{}, `g.yaml:3:22: rules.numbers.options.count must be a whole number, not "2.5"`},
+		{"rules:\n  numbers:\n    options: {count: .nan}\n", fakeRules{}, `g.yaml:3:22: rules.numbers.options.count must be a whole number, not ".nan"`},
+		{"rules:\n  numbers:\n    options: {count: -.inf}\n", fakeRules{}, `g.yaml:3:22: rules.numbers.options.count must be a whole number, not "-.inf"`},
+		{"rules:\n  numbers:\n    options: {count: \"30\"}\n", fakeRules{}, `g.yaml:3:22: rules.numbers.options.count must be a whole number, not "30"`},
+		{"rules:\n  numbers:\n    options: {count: 99999999999999999999}\n", fakeRules{}, `g.yaml:3:22: rules.numbers.options.count must be a whole number from -9223372036854775808 to 9223372036854775807, not "99999999999999999999"`},
+		{"rules:\n  numbers:\n    options: {count: 1e300}\n", fakeRules{}, `g.yaml:3:22: rules.numbers.options.count must be a whole number from -9223372036854775808 to 9223372036854775807, not "1e300"`},
+		{"rules:\n  numbers:\n    options: {small: 128}\n", fakeRules{}, `g.yaml:3:22: rules.numbers.options.small must be a whole number from -128 to 127, not "128"`},
+		{"rules:\n  numbers:\n    options: {sizes: [1, -1]}\n", fakeRules{}, `g.yaml:3:26: rules.numbers.options.sizes[1] must be a whole number from 0 to 18446744073709551615, not "-1"`},
+		{"rules:\n  numbers:\n    options: {inner: {n: 0.5}}\n", fakeRules{}, `g.yaml:3:26: rules.numbers.options.inner.n must be a whole number, not "0.5"`},
+		{"rules:\n  numbers:\n    options: {ratio: .nan}\n", fakeRules{}, `g.yaml:3:22: rules.numbers.options.ratio must be a number, not ".nan"`},
+		{"rules:\n  numbers:\n    options: {ratio: .inf}\n", fakeRules{}, `g.yaml:3:22: rules.numbers.options.ratio must be a number, not ".inf"`},
+		{"rules:\n  numbers:\n    options: {ratio: 99999999999999999999}\n", fakeRules{}, `g.yaml:3:22: rules.numbers.options.ratio must be a number from -9007199254740992 to 9007199254740992, not "99999999999999999999"`},
+		{"rules:\n  numbers:\n    options: {ratio: yes}\n", fakeRules{}, `g.yaml:3:22: rules.numbers.options.ratio must be a number, not "yes"`},
+		{"rules:\n  numbers:\n    options: {limit: 16777217}\n", fakeRules{}, `g.yaml:3:22: rules.numbers.options.limit must be a number from -16777216 to 16777216, not "16777217"`},
+		{"rules:\n  numbers:\n    options: {count: &c 300, small: *c}\n", fakeRules{}, `g.yaml:3:37: rules.numbers.options.small must be a whole number from -128 to 127, not "300"`},
 		// yaml errors carry the position of their cause
 		{"rules: {}\nshellcheck: \x00\n", fakeRules{}, `g.yaml:2:13: invalid yaml: control characters are not allowed`},
 		{"\x00", fakeRules{}, `g.yaml:1:1: invalid yaml: control characters are not allowed`},
@@ -77,6 +107,18 @@ func TestParseErrors(t *testing.T) {
 		if !errors.As(err, &ce) || !strings.HasPrefix(err.Error(), tc.want) {
 			t.Errorf("%q:\n have %v\n want %s", tc.src, err, tc.want)
 		}
+	}
+}
+
+// TestParseNumberOptions checks the numbers that option fields take.
+func TestParseNumberOptions(t *testing.T) {
+	cfg, err := Parse("g.yaml", []byte("rules:\n  numbers:\n    options: {count: 1e3, small: -128, sizes: [0x10, 18446744073709551615], ratio: 0.5, limit: ~, names: [1.5], inner: {n: 20.0}}\n"), fakeRules{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := cfg.Rules["numbers"].Options.(*numberOptions)
+	if o.Count != 1000 || o.Small != -128 || len(o.Sizes) != 2 || o.Sizes[0] != 16 || o.Sizes[1] != 1<<64-1 || o.Ratio != 0.5 || o.Limit != nil || o.Inner.N != 20 {
+		t.Errorf("options %+v", o)
 	}
 }
 

@@ -21,6 +21,8 @@ func TestConfigValidatedByEveryCommand(t *testing.T) {
 		{"build section", "build:\n  target: app\n", `.github/gantry.yaml:1:1: unknown key "build" in config (known keys: rules, ignore, shellcheck, pyflakes, push)`},
 		{"unknown rule", "rules:\n  expresion: off\n", `.github/gantry.yaml:2:3: unknown rule "expresion" (did you mean "expression"?)`},
 		{"second document", "rules: {concurrency-missing: error}\n---\nrules: {timeout-missing: error}\nbogus: 1\n", `.github/gantry.yaml:2:1: a config file holds one YAML document; this is a second`},
+		{"fractional default", "rules:\n  timeout-missing:\n    options: {default: 2.5}\n", `.github/gantry.yaml:3:24: rules.timeout-missing.options.default must be a whole number, not "2.5"`},
+		{"nan minimum", "rules:\n  timeout-missing:\n    options: {min: .nan}\n", `.github/gantry.yaml:3:20: rules.timeout-missing.options.min must be a number, not ".nan"`},
 		{"nul byte", "rules: {}\nshellcheck: \x00\n", `.github/gantry.yaml:2:13: invalid yaml: control characters are not allowed`},
 		{"unclosed flow sequence", "rules: [", `.github/gantry.yaml:1:9: invalid yaml: did not find expected node content`},
 	} {
