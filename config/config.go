@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"math/big"
 	"os"
@@ -108,10 +109,13 @@ func (e *Error) Error() string {
 }
 
 // Find returns the path of the gantry config under root/.github, or "".
+// Anything at one of FileNames counts, so that reading it reports a
+// directory, a FIFO or a dangling link there instead of gantry running
+// without the config.
 func Find(root string) string {
 	for _, n := range FileNames {
 		p := filepath.Join(root, ".github", n)
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+		if _, err := os.Lstat(p); err == nil {
 			return p
 		}
 	}
@@ -120,11 +124,36 @@ func Find(root string) string {
 
 // Load reads and validates a config file; rules are the known rules.
 func Load(path string, rules Rules) (*Config, error) {
-	b, err := os.ReadFile(path)
+	b, err := ReadFile(path)
 	if err != nil {
 		return nil, &Error{File: path, Msg: fmt.Sprintf("cannot read config: %v", err)}
 	}
 	return Parse(path, b, rules)
+}
+
+// ReadFile returns the content of the config file at path. Anything but a
+// regular file, or a link to one, is an error, checked before the file is
+// opened: a directory is not an empty config, and opening a FIFO blocks.
+func ReadFile(path string) ([]byte, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if m := st.Mode(); !m.IsRegular() {
+		what := "a special file"
+		switch {
+		case m.IsDir():
+			what = "a directory"
+		case m&fs.ModeNamedPipe != 0:
+			what = "a named pipe"
+		case m&fs.ModeSocket != 0:
+			what = "a socket"
+		case m&fs.ModeDevice != 0:
+			what = "a device"
+		}
+		return nil, fmt.Errorf("not a regular file (%s)", what)
+	}
+	return os.ReadFile(path)
 }
 
 const maxConfigSize = 1 << 20

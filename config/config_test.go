@@ -2,8 +2,11 @@ package config
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // fakeRules knows one rule, with options.
@@ -119,6 +122,46 @@ func TestParseNumberOptions(t *testing.T) {
 	o := cfg.Rules["numbers"].Options.(*numberOptions)
 	if o.Count != 1000 || o.Small != -128 || len(o.Sizes) != 2 || o.Sizes[0] != 16 || o.Sizes[1] != 1<<64-1 || o.Ratio != 0.5 || o.Limit != nil || o.Inner.N != 20 {
 		t.Errorf("options %+v", o)
+	}
+}
+
+// TestLoadNotARegularFile checks that whatever sits at .github/gantry.yaml
+// is found, and is an error unless it is a regular file: a directory is not
+// an empty config and a FIFO does not block.
+func TestLoadNotARegularFile(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		make func(path string) error
+		want string
+	}{
+		{"directory", func(p string) error { return os.Mkdir(p, 0o755) }, "cannot read config: not a regular file (a directory)"},
+		{"fifo", mkfifo, "cannot read config: not a regular file (a named pipe)"},
+		{"dangling link", func(p string) error { return os.Symlink("missing.yaml", p) }, "cannot read config: "},
+		{"link to a directory", func(p string) error { return os.Symlink(".", p) }, "cannot read config: not a regular file (a directory)"},
+	} {
+		root := t.TempDir()
+		os.Mkdir(filepath.Join(root, ".github"), 0o755)
+		path := filepath.Join(root, ".github", "gantry.yaml")
+		if err := tc.make(path); errors.Is(err, errors.ErrUnsupported) {
+			continue
+		} else if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := Find(root); got != path {
+			t.Errorf("%s: Find = %q, want %q", tc.name, got, path)
+			continue
+		}
+		done := make(chan error, 1)
+		go func() { _, err := Load(path, fakeRules{}); done <- err }()
+		select {
+		case err := <-done:
+			var ce *Error
+			if !errors.As(err, &ce) || !strings.HasPrefix(err.Error(), path+": "+tc.want) {
+				t.Errorf("%s: Load: %v, want %s: %s", tc.name, err, path, tc.want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: Load blocks", tc.name)
+		}
 	}
 }
 

@@ -235,7 +235,7 @@ func (l *Linter) configFor(root string) (*config.Config, error) {
 	}
 	c := &config.Config{Rules: map[string]*config.RuleConfig{}}
 	if p := config.Find(root); p != "" {
-		b, err := os.ReadFile(p)
+		b, err := config.ReadFile(p)
 		if err != nil {
 			return nil, &config.Error{File: l.displayPath(p), Msg: "cannot read config: " + describeOSError(err)}
 		}

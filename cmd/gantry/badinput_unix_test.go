@@ -4,6 +4,8 @@ package main
 
 import (
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -49,5 +51,47 @@ func TestLintPathsThatCannotBeRead(t *testing.T) {
 		}
 	case <-time.After(2 * time.Minute): // a guard against the hang, not a speed goal
 		t.Fatal("gantry lint hangs on a named pipe")
+	}
+}
+
+// TestConfigNotARegularFile: a directory or a named pipe at
+// .github/gantry.yaml is a config error naming it, exit 2, for every command
+// that reads the config: not a repository without config, and not a hang.
+func TestConfigNotARegularFile(t *testing.T) {
+	t.Setenv("GITHUB_ACTIONS", "")
+	for _, tc := range []struct {
+		name string
+		make func(path string) error
+		want string
+	}{
+		{"directory", func(p string) error { return os.Mkdir(p, 0o755) }, ".github/gantry.yaml: cannot read config: not a regular file (a directory)"},
+		{"named pipe", func(p string) error { return syscall.Mkfifo(p, 0o644) }, ".github/gantry.yaml: cannot read config: not a regular file (a named pipe)"},
+	} {
+		dir := t.TempDir()
+		os.Mkdir(filepath.Join(dir, ".git"), 0o755)
+		write(t, dir, ".github/workflows/ok.yml", okWorkflow)
+		write(t, dir, "Dockerfile", "FROM scratch\nCOPY a /a\n")
+		if err := tc.make(filepath.Join(dir, ".github", "gantry.yaml")); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		for _, args := range [][]string{
+			{"lint", "--no-shellcheck"},
+			{"plan", "."},
+			{"build", "--builder", "unix:///nonexistent/buildkitd.sock", "."},
+		} {
+			done := make(chan [2]string, 1)
+			go func() {
+				code, _, errs := gantry(t, dir, "", args...)
+				done <- [2]string{strconv.Itoa(code), errs}
+			}()
+			select {
+			case r := <-done:
+				if r[0] != "2" || !strings.Contains(r[1], tc.want) {
+					t.Errorf("%s: gantry %s: exit %s, want 2 and %q:\n%s", tc.name, args[0], r[0], tc.want, r[1])
+				}
+			case <-time.After(2 * time.Minute): // a guard against the hang, not a speed goal
+				t.Fatalf("%s: gantry %s hangs", tc.name, args[0])
+			}
+		}
 	}
 }
