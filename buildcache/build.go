@@ -385,9 +385,9 @@ func solveWaves(g *stagegraph.StageGraph, target *stagegraph.Stage, opts BuildOp
 		finalTarget = ""
 	}
 	fj := solveJob{stage: target, target: finalTarget, outputs: opts.Exports, final: true,
-		imports: slices.Clone(opts.CacheFrom), exports: slices.Clone(opts.CacheTo)}
-	if opts.CacheReadOnly {
-		fj.exports = nil
+		imports: slices.Clone(opts.CacheFrom)}
+	if !opts.CacheReadOnly {
+		fj.exports = slices.Clone(opts.CacheTo)
 	}
 	if opts.Cache == "" {
 		return [][]solveJob{{fj}}, nil, nil
@@ -433,7 +433,6 @@ func solveWaves(g *stagegraph.StageGraph, target *stagegraph.Stage, opts BuildOp
 		imp, _ := entryOf(target.CacheName)
 		fj.imports = append(fj.imports, imp)
 		fj.fallback = fallbacks(target)
-		fj.exports = nil
 		return [][]solveJob{{fj}}, &spec, nil
 	}
 	var out [][]solveJob

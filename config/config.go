@@ -139,21 +139,32 @@ func ReadFile(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if m := st.Mode(); !m.IsRegular() {
-		what := "a special file"
-		switch {
-		case m.IsDir():
-			what = "a directory"
-		case m&fs.ModeNamedPipe != 0:
-			what = "a named pipe"
-		case m&fs.ModeSocket != 0:
-			what = "a socket"
-		case m&fs.ModeDevice != 0:
-			what = "a device"
-		}
-		return nil, fmt.Errorf("not a regular file (%s)", what)
+	if err := NotRegularFile(st.Mode()); err != nil {
+		return nil, err
 	}
 	return os.ReadFile(path)
+}
+
+// NotRegularFile is nil for the mode of a regular file, and otherwise an
+// error that says what the file is, such as "not a regular file (a named
+// pipe)": a file gantry must not open (opening a FIFO waits for a writer)
+// or read to its end (a device may have none).
+func NotRegularFile(m fs.FileMode) error {
+	if m.IsRegular() {
+		return nil
+	}
+	what := "a special file"
+	switch {
+	case m.IsDir():
+		what = "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		what = "a named pipe"
+	case m&fs.ModeSocket != 0:
+		what = "a socket"
+	case m&fs.ModeDevice != 0:
+		what = "a device"
+	}
+	return fmt.Errorf("not a regular file (%s)", what)
 }
 
 const maxConfigSize = 1 << 20

@@ -219,10 +219,11 @@ func evaluateRef(p *config.PushPolicy, c *runenv.Context) (string, string, strin
 			return "ref", value, VerdictDeny, "the pull request's base branch is unknown"
 		}
 		value += " into " + pr.BaseRef
-		if m, ok := config.MatchGlob(p.Branches, pr.BaseRef, c.DefaultBranch); ok {
+		m, ok := config.MatchGlob(p.Branches, pr.BaseRef, c.DefaultBranch)
+		if ok {
 			return "ref", value, VerdictPass, "base branch matches " + m
 		}
-		return "ref", value, VerdictDeny, branchDenial(p, c, pr.BaseRef, "the base branch")
+		return "ref", value, VerdictDeny, branchDenial(p, c, pr.BaseRef, "the base branch", m)
 	}
 	if strings.HasPrefix(c.Ref, "refs/pull/") || slices.Contains(pullRequestEvents, c.EventName) {
 		// GitHub sets GITHUB_REF_TYPE=branch for refs/pull/N/merge: without
@@ -245,10 +246,11 @@ func evaluateRef(p *config.PushPolicy, c *runenv.Context) (string, string, strin
 		return "ref", value, VerdictDeny, fmt.Sprintf("git tag %s does not match push.git-tags (%s)", c.RefName, listOrNone(p.GitTags))
 	case "branch":
 		value := "branch " + c.RefName
-		if m, ok := config.MatchGlob(p.Branches, c.RefName, c.DefaultBranch); ok {
+		m, ok := config.MatchGlob(p.Branches, c.RefName, c.DefaultBranch)
+		if ok {
 			return "ref", value, VerdictPass, "matches push.branches " + m
 		}
-		return "ref", value, VerdictDeny, branchDenial(p, c, c.RefName, "branch")
+		return "ref", value, VerdictDeny, branchDenial(p, c, c.RefName, "branch", m)
 	}
 	if c.Ref == "" {
 		return "ref", "unknown", VerdictDeny, "the git ref is unknown (GITHUB_REF is not set)"
@@ -256,9 +258,11 @@ func evaluateRef(p *config.PushPolicy, c *runenv.Context) (string, string, strin
 	return "ref", c.Ref, VerdictDeny, fmt.Sprintf("ref %s is neither a branch nor a tag", c.Ref)
 }
 
-func branchDenial(p *config.PushPolicy, c *runenv.Context, branch, what string) string {
-	if m, _ := config.MatchGlob(p.Branches, branch, c.DefaultBranch); m != "" {
-		return fmt.Sprintf("%s %s is excluded by %s in push.branches", what, branch, m)
+// branchDenial says why branch is denied; excludedBy is the "!" pattern
+// of push.branches that excluded it, if one did (see config.MatchGlob).
+func branchDenial(p *config.PushPolicy, c *runenv.Context, branch, what, excludedBy string) string {
+	if excludedBy != "" {
+		return fmt.Sprintf("%s %s is excluded by %s in push.branches", what, branch, excludedBy)
 	}
 	msg := fmt.Sprintf("%s %s does not match push.branches (%s)", what, branch, listOrNone(p.Branches))
 	if c.DefaultBranch == "" && slices.Contains(p.Branches, config.DefaultBranchPattern) {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -410,11 +409,20 @@ func hasCacheMount(c *instructions.RunCommand, target string) bool {
 	return false
 }
 
-// usesVar reports whether a text refers to $name or ${name...}.
-func usesVar(text, name string) bool {
-	re := regexp.MustCompile(`\$(` + regexp.QuoteMeta(name) + `\b|\{` + regexp.QuoteMeta(name) + `\b)`)
-	return re.MatchString(text)
+// varRef matches a reference to a variable: $NAME or ${NAME...}.
+var varRef = lazyre.New(`\$\{?(\w+)`)
+
+// varRefs returns the names of the variables a text refers to, in order.
+func varRefs(text string) []string {
+	var out []string
+	for _, m := range varRef.FindAllStringSubmatch(text, -1) {
+		out = append(out, m[1])
+	}
+	return out
 }
+
+// usesVar reports whether a text refers to $name or ${name...}.
+func usesVar(text, name string) bool { return slices.Contains(varRefs(text), name) }
 
 // runScriptOf is the shell text of a RUN (see stagegraph.RunScript).
 func runScriptOf(r *instructions.RunCommand) string { return stagegraph.RunScript(r) }

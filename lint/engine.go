@@ -141,6 +141,10 @@ type File struct {
 	// unknown); reading starts with a buffer of that size and grows it if
 	// the file grew.
 	size int64
+	// mode is the file's type when it was found: a path argument may name
+	// a named pipe or a device, which is not read (discovery takes regular
+	// files only)
+	mode fs.FileMode
 	// packed is the file's text, compressed, when the run let Src go
 	// (packSource).
 	packed []byte
@@ -331,7 +335,7 @@ func (l *Linter) lookUpPath(p string) pathArg {
 	}
 	if a.st, a.err = os.Stat(a.abs); a.err == nil && !a.st.IsDir() {
 		if a.file, a.problem = l.explicitFile(a.abs); a.file != nil {
-			a.file.size = a.st.Size()
+			a.file.size, a.file.mode = a.st.Size(), a.st.Mode()
 		}
 	}
 	return a
@@ -739,7 +743,7 @@ func (l *Linter) lintFile(ctx context.Context, w *worker, f *File) (crashed bool
 	}()
 	f.model, f.early = nil, nil
 	if f.Src == nil && f.AbsPath != "" {
-		src, problem := l.readFile(f.AbsPath, f.size)
+		src, problem := l.readFile(f.AbsPath, f.size, f.mode)
 		if problem != "" {
 			f.Invalid = true
 			f.Findings = append(f.Findings, Finding{RuleID: invalidFileRule.ID, Line: 0, Column: 0, Message: problem})
@@ -780,11 +784,9 @@ func firstFrames(stack string) string {
 	return strings.Join(out, " <- ")
 }
 
-func (l *Linter) readFile(abs string, size int64) ([]byte, string) {
-	// opening a named pipe waits for a writer, maybe forever; a device
-	// may never end
-	if st, err := os.Stat(abs); err == nil && !st.Mode().IsRegular() {
-		return nil, fmt.Sprintf("not a regular file (%s): gantry lints files; pass other input on stdin (-, with --stdin-filename)", fileType(st.Mode()))
+func (l *Linter) readFile(abs string, size int64, mode fs.FileMode) ([]byte, string) {
+	if err := config.NotRegularFile(mode); err != nil {
+		return nil, err.Error() + ": gantry lints files; pass other input on stdin (-, with --stdin-filename)"
 	}
 	fh, err := os.Open(abs)
 	if err != nil {
@@ -821,21 +823,6 @@ func (l *Linter) readFile(abs string, size int64) ([]byte, string) {
 		return nil, fmt.Sprintf("file is over the %s limit (set --max-file-size to lint it)", humanBytes(l.opts.MaxFileSize))
 	}
 	return src, ""
-}
-
-// fileType names the type of a file that is not a regular file.
-func fileType(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	case m.IsDir():
-		return "a directory"
-	}
-	return "mode " + m.String()
 }
 
 // readAtMost reads r to its end into a buffer sized for size bytes, and

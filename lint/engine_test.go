@@ -429,8 +429,8 @@ func TestReadFileStaleSize(t *testing.T) {
 		if err := os.WriteFile(p, []byte(strings.Repeat("x", tt.bytes)), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		src, problem := l.readFile(p, tt.found)
-		wantSrc, wantProblem := l.readFile(p, 0) // unknown: a stat when opened
+		src, problem := l.readFile(p, tt.found, 0)
+		wantSrc, wantProblem := l.readFile(p, 0, 0) // unknown: a stat when opened
 		if string(src) != string(wantSrc) || problem != wantProblem {
 			t.Errorf("%s: readFile = %d bytes, %q; with a stat when opened %d bytes, %q", tt.name, len(src), problem, len(wantSrc), wantProblem)
 		}

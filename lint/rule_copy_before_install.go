@@ -117,10 +117,14 @@ type offlineInstall struct {
 var offlineInstalls = map[string]offlineInstall{
 	"bundle install": {manager: "bundle", flag: "--local", install: []string{"install"}, fetch: []string{"install"}},
 	"yarn install":   {manager: "yarn", flag: "--offline", install: []string{"install", ""}, fetch: []string{"install", ""}},
-	"npm ci":         {manager: "npm", flag: "--offline", install: []string{"ci", "install", "i"}, fetch: []string{"ci", "install", "i"}},
-	"npm install":    {manager: "npm", flag: "--offline", install: []string{"ci", "install", "i"}, fetch: []string{"ci", "install", "i"}},
+	"npm ci":         npmOffline,
+	"npm install":    npmOffline,
 	"pnpm install":   {manager: "pnpm", flag: "--offline", install: []string{"install", "i"}, fetch: []string{"fetch", "install", "i"}},
 }
+
+// npmOffline is npm's offline install, whichever of npm ci and npm install
+// was found: either one fetches, and either one installs offline.
+var npmOffline = offlineInstall{manager: "npm", flag: "--offline", install: []string{"ci", "install", "i"}, fetch: []string{"ci", "install", "i"}}
 
 // managerCommands returns the commands of a script that run a package
 // manager with one of the subcommands, and whether each has the flag.

@@ -21,8 +21,8 @@ var installCacheLeftRule = &Rule{
 
 // cacheCheck is one installer and what cleans up after it in the same RUN.
 type cacheCheck struct {
-	// find locates the install command.
-	find *regexp.Regexp
+	// find locates the install command (stagegraph's pattern for it).
+	find pattern
 	// clean matches what removes the cache in the same RUN.
 	clean *regexp.Regexp
 	// rmTarget reports whether a path an rm removes is the installer's
@@ -46,14 +46,14 @@ type cacheCheck struct {
 
 var cacheChecks = []cacheCheck{
 	{
-		find:      regexp.MustCompile(`\bbundle(\s+(-\S+|_\S+_))*\s+install\b`),
+		find:      stagegraph.InstallerPattern("bundle install"),
 		clean:     regexp.MustCompile(`\bbundle(\s+(-\S+|_\S+_))*\s+install\b[^&;|\n]*--no-cache\b`),
 		rmTarget:  gemCacheDir,
 		msg:       "`bundle install` leaves the downloaded .gem files in the layer (BUNDLE_PATH/ruby/*/cache, or the gem directory's cache when BUNDLE_PATH is unset)%s; remove them in the same RUN (`&& rm -rf ~/.bundle/ \"${BUNDLE_PATH}\"/ruby/*/cache \"$(gem env gemdir)\"/cache`) or use a cache mount",
 		unshipped: " (in stage %s: the image does not ship them, but a mode=max build cache exports them)",
 	},
 	{
-		find:     regexp.MustCompile(`\byarn(\s+-\S+)*\s+install\b|(^|&&|;|\|\||\n)\s*yarn\s*($|&&|;|\|\||\n)`),
+		find:     stagegraph.InstallerPattern("yarn install"),
 		clean:    regexp.MustCompile(`\byarn\s+cache\s+clean\b|\brm\s[^&;|\n]*\$\(yarn\s+cache\s+dir\)`),
 		rmTarget: yarnCacheDir,
 		dirs:     []string{"/usr/local/share/.cache/yarn", "/root/.cache/yarn", "/root/.yarn/berry/cache", "/home"},
@@ -61,7 +61,7 @@ var cacheChecks = []cacheCheck{
 		shipped:  " in the layer", unshipped: " (in stage %s: the image does not ship it, but a mode=max build cache exports it)",
 	},
 	{
-		find:      regexp.MustCompile(`\bapk\s+(-\S+\s+)*add\b`),
+		find:      stagegraph.InstallerPattern("apk add"),
 		clean:     regexp.MustCompile(`\brm\s[^&;|\n]*/var/cache/apk`),
 		mount:     "/var/cache/apk",
 		dirs:      []string{"/var/cache/apk"},
@@ -69,7 +69,7 @@ var cacheChecks = []cacheCheck{
 		unshipped: " (in stage %s: the image does not ship it, but a mode=max build cache exports it)",
 	},
 	{
-		find:      regexp.MustCompile(`\bapt(-get)?\s+(-\S+\s+)*install\b`),
+		find:      stagegraph.InstallerPattern("apt-get install"),
 		clean:     regexp.MustCompile(`\brm\s[^&;|\n]*/var/lib/apt/lists`),
 		mount:     "/var/lib/apt",
 		dirs:      []string{"/var/lib/apt/lists"},

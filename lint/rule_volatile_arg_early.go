@@ -36,12 +36,14 @@ var volatileSuffix = lazyre.New(`_(SHA|COMMIT|COMMIT_SHA|REVISION|BUILD_NUMBER|B
 // overrides, so they count with any default.
 var releaseNames = []string{"VERSION", "APP_VERSION", "RELEASE", "RELEASE_VERSION", "IMAGE_TAG"}
 
-// varRef matches a reference to a variable: $NAME or ${NAME...}.
-var varRef = lazyre.New(`\$\{?(\w+)`)
-
 func isVolatile(name string, extra []string) bool {
 	n := strings.ToUpper(name)
-	return slices.Contains(volatileNames, n) || volatileSuffix.MatchString(n) || slices.ContainsFunc(extra, func(e string) bool { return strings.EqualFold(e, name) })
+	return slices.Contains(volatileNames, n) || volatileSuffix.MatchString(n) || listedName(extra, name)
+}
+
+// listedName reports whether the names option lists name (in any case).
+func listedName(extra []string, name string) bool {
+	return slices.ContainsFunc(extra, func(e string) bool { return strings.EqualFold(e, name) })
 }
 
 var volatileArgEarlyRule = &Rule{
@@ -116,7 +118,7 @@ func checkVolatileArgEarly(f *File, opts any) []Finding {
 // ENV whose value comes only from such ARGs.
 func volatileVar(g *stagegraph.StageGraph, st *stagegraph.Stage, i int, extra []string) (name string, isEnv bool) {
 	pinned := func(name string) bool {
-		if !slices.Contains(releaseNames, strings.ToUpper(name)) || slices.ContainsFunc(extra, func(e string) bool { return strings.EqualFold(e, name) }) {
+		if !slices.Contains(releaseNames, strings.ToUpper(name)) || listedName(extra, name) {
 			return false
 		}
 		v, ok := argDefault(g, st, i, name)
@@ -134,15 +136,15 @@ func volatileVar(g *stagegraph.StageGraph, st *stagegraph.Stage, i int, extra []
 			if !strings.Contains(kv.Value, "$") {
 				continue
 			}
-			refs := varRef.FindAllStringSubmatch(kv.Value, -1)
-			if len(refs) > 0 && !slices.ContainsFunc(refs, func(m []string) bool { return !pinned(m[1]) }) {
+			refs := varRefs(kv.Value)
+			if len(refs) > 0 && !slices.ContainsFunc(refs, func(ref string) bool { return !pinned(ref) }) {
 				continue // only pinned versions
 			}
 			if isVolatile(kv.Key, extra) {
 				return kv.Key, true
 			}
-			for _, m := range refs {
-				if isVolatile(m[1], extra) && !pinned(m[1]) {
+			for _, ref := range refs {
+				if isVolatile(ref, extra) && !pinned(ref) {
 					return kv.Key, true
 				}
 			}
@@ -213,8 +215,8 @@ func copiedArg(c instructions.Command, reported map[string]int) (int, bool) {
 		return 0, false
 	}
 	for _, kv := range e.Env {
-		for _, m := range varRef.FindAllStringSubmatch(kv.Value, -1) {
-			if i, ok := reported[m[1]]; ok {
+		for _, ref := range varRefs(kv.Value) {
+			if i, ok := reported[ref]; ok {
 				return i, true
 			}
 		}

@@ -130,6 +130,18 @@ var Installers = []Installer{
 	{Name: "bootsnap precompile", Kind: "artifacts", re: lazyre.New(`\bbootsnap\s+precompile\b`)},
 }
 
+// InstallerPattern returns the pattern that finds the installer named name
+// (an Installers Name, such as "bundle install") in a script. It panics on
+// a name that is not in Installers.
+func InstallerPattern(name string) *lazyre.Regexp {
+	for _, in := range Installers {
+		if in.Name == name {
+			return in.re
+		}
+	}
+	panic("stagegraph: no installer " + name)
+}
+
 // FindInstallers returns the installers a shell script runs, in the order of
 // the Installers list.
 func FindInstallers(script string) []Installer {

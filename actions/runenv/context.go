@@ -342,15 +342,22 @@ func appendKeyValue(path, name, value string) error {
 	}
 	var entry string
 	if strings.ContainsAny(value, "\r\n") {
-		delim := "gantry_" + randomHex()
-		for strings.Contains(value, delim) {
-			delim = "gantry_" + randomHex()
-		}
+		delim := tokenNotIn(value)
 		entry = name + "<<" + delim + "\n" + value + "\n" + delim + "\n"
 	} else {
 		entry = name + "=" + value + "\n"
 	}
 	return appendFile(path, entry)
+}
+
+// tokenNotIn returns a random token that text does not contain: a
+// delimiter that text cannot end early.
+func tokenNotIn(text string) string {
+	for {
+		if token := "gantry_" + randomHex(); !strings.Contains(text, token) {
+			return token
+		}
+	}
 }
 
 func randomHex() string {
@@ -415,10 +422,7 @@ func EscapeProperty(s string) string {
 // command (text from a pull request, such as a file name, could otherwise
 // start one, even after leading spaces). text ends with a newline.
 func StopCommands(text string) string {
-	token := "gantry_" + randomHex()
-	for strings.Contains(text, token) {
-		token = "gantry_" + randomHex()
-	}
+	token := tokenNotIn(text)
 	return "::stop-commands::" + token + "\n" + text + "::" + token + "::\n"
 }
 

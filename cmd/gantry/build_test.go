@@ -120,13 +120,7 @@ func TestBuildExitCodes(t *testing.T) {
 		t.Errorf("unknown target: exit %d, want %d", got, exitUsage)
 	}
 
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dead := l.Addr().String()
-	l.Close()
-	unreachable := "type=registry,ref=" + dead + "/gantry/app"
+	unreachable := "type=registry,ref=" + closedAddr(t) + "/gantry/app"
 	if got := runCLI(t, "build", ok, "--builder", svc.Addr, "--cache", unreachable, "--progress", "quiet"); got != exitCacheWarning {
 		t.Errorf("cache registry unreachable: exit %d, want %d", got, exitCacheWarning)
 	}
@@ -175,4 +169,15 @@ func TestBuildDaemonKilled(t *testing.T) {
 	case <-time.After(2 * time.Minute):
 		t.Fatal("gantry build hung after the daemon was killed")
 	}
+}
+
+// closedAddr returns a loopback address where nothing listens.
+func closedAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -311,13 +310,7 @@ func TestPushCommand(t *testing.T) {
 		// a fork cannot read the registry cache (here: nothing listens):
 		// the denied build reads what it can, writes nothing, and a cache
 		// fault does not fail it
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		dead := l.Addr().String()
-		l.Close()
-		cache := "type=registry,ref=" + dead + "/acme/fork-cache"
+		cache := "type=registry,ref=" + closedAddr(t) + "/acme/fork-cache"
 		code, _, stderr = runGantry(t, append(append([]string{"push", dir, "--cache", cache}, build...), fork...)...)
 		if code != 0 || !strings.Contains(stderr, "reading the cache without writing it") || !strings.Contains(stderr, "cache: read only") ||
 			!strings.Contains(stderr, "warning: cache-import") {
