@@ -81,8 +81,9 @@ type BuildOptions struct {
 	// solves share, and no solve waits for another's export.
 	SolveInWaves bool
 	// CacheReadOnly imports the --cache entries and CacheFrom but exports
-	// nothing, not even CacheTo: the target's solve alone, with its own
-	// entry (or its nearest cached ancestors' when that is missing). gantry
+	// nothing, not even CacheTo: the solves are those of a build that
+	// exports (each stage's imports its own entry, or its nearest cached
+	// ancestors' when that is missing), all at once, without exports. gantry
 	// push sets it when the push gate denies the push: a run that may not
 	// publish an image (a pull request, a fork's) does not write the cache
 	// that the default branch's builds read either.
@@ -429,12 +430,6 @@ func solveWaves(g *stagegraph.StageGraph, target *stagegraph.Stage, opts BuildOp
 		memo[st] = out
 		return out
 	}
-	if opts.CacheReadOnly {
-		imp, _ := entryOf(target.CacheName)
-		fj.imports = append(fj.imports, imp)
-		fj.fallback = fallbacks(target)
-		return [][]solveJob{{fj}}, &spec, nil
-	}
 	var out [][]solveJob
 	for _, wave := range waves {
 		var jobs []solveJob
@@ -457,8 +452,15 @@ func solveWaves(g *stagegraph.StageGraph, target *stagegraph.Stage, opts BuildOp
 				imp, _ := entryOf(name)
 				j.imports = append(j.imports, imp)
 			}
-			_, exp := entryOf(st.CacheName)
-			j.exports = []client.CacheOptionsEntry{exp}
+			// a read-only build keeps the stage's solve without its export:
+			// the steps the solves share are found in each stage's own
+			// entry, where the target's solve alone, importing overlapping
+			// entries when its own is missing, loses hits (see
+			// ImportAncestors)
+			if !opts.CacheReadOnly {
+				_, exp := entryOf(st.CacheName)
+				j.exports = []client.CacheOptionsEntry{exp}
+			}
 			jobs = append(jobs, j)
 		}
 		if len(jobs) > 0 {
@@ -479,7 +481,9 @@ func solveWaves(g *stagegraph.StageGraph, target *stagegraph.Stage, opts BuildOp
 			}
 		}
 	}
-	fj.exports = append(fj.exports, exp)
+	if !opts.CacheReadOnly {
+		fj.exports = append(fj.exports, exp)
+	}
 	out = append(out, []solveJob{fj})
 	return out, &spec, nil
 }
