@@ -94,9 +94,10 @@ func tagChar(r rune) bool {
 	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '.' || r == '-'
 }
 
-// SanitizeTag turns any string, such as a branch name, into a valid tag:
-// characters other than letters, digits, '_', '.' and '-' become '-', a
-// leading '.' or '-' is dropped, and the result is cut to MaxTagLength.
+// SanitizeTag turns any string, such as a branch name, into the text of a
+// tag: characters other than letters, digits, '_', '.' and '-' become '-',
+// and a leading '.' or '-' is dropped. It does not cut the result to
+// MaxTagLength: a tag template fits what it renders as a whole.
 func SanitizeTag(s string) string {
 	b := []rune(s)
 	for i, r := range b {
@@ -104,9 +105,5 @@ func SanitizeTag(s string) string {
 			b[i] = '-'
 		}
 	}
-	out := strings.TrimLeft(string(b), ".-")
-	if len(out) > MaxTagLength {
-		out = out[:MaxTagLength]
-	}
-	return out
+	return strings.TrimLeft(string(b), ".-")
 }

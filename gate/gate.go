@@ -90,8 +90,13 @@ func Decide(ctx context.Context, p *config.PushPolicy, c *runenv.Context, lint L
 		add(evaluateRelease(c.Release))
 	}
 	add(evaluateRef(p, c))
+	if c.Dependabot && c.PullRequest == nil {
+		add(evaluateDependabot(p))
+	}
 	if pr := c.PullRequest; pr != nil {
 		switch {
+		case c.Dependabot:
+			add(evaluateDependabot(p))
 		case pr.HeadRepo == "" && pr.Via == "issue_comment":
 			add("fork", "unknown", VerdictDeny, "an issue_comment payload does not say which repository the pull request's code comes from, so gantry cannot tell a fork")
 		case pr.HeadRepo == "":
@@ -153,6 +158,18 @@ func Decide(ctx context.Context, p *config.PushPolicy, c *runenv.Context, lint L
 		}
 	}
 	return d
+}
+
+// evaluateDependabot is the fork rule for a run Dependabot started, which
+// GitHub runs as a fork's pull request: its branch is in this repository,
+// but the run has a read-only token and Dependabot's secrets only, so a
+// push would fail for want of the registry's credentials, or push with
+// Dependabot's.
+func evaluateDependabot(p *config.PushPolicy) (string, string, string, string) {
+	if p.AllowForks {
+		return "fork", "dependabot[bot]", VerdictPass, "push.allow-forks is true"
+	}
+	return "fork", "dependabot[bot]", VerdictDeny, "runs that Dependabot starts do not push: GitHub runs them as a fork's pull request, with a read-only token and Dependabot's secrets only; set push.allow-forks: true to allow them"
 }
 
 func denied(rules []GateRule) bool {

@@ -2,6 +2,8 @@ package gate
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -112,6 +114,44 @@ push:
 			policy: permissive,
 			push:   true, reason: "pull_request for pull request #42 into main is allowed",
 			tags: []string{prSHA, "feature-faster-assets", "pr-42"},
+		},
+		{
+			name:   "Dependabot's pull request",
+			env:    runnerEnv("pull_request", "pull_request-dependabot.json", "GITHUB_ACTOR", "dependabot[bot]"),
+			policy: permissive,
+			push:   false, reason: "runs that Dependabot starts do not push: GitHub runs them as a fork's pull request", denyRule: "fork",
+		},
+		{
+			name:   "Dependabot's pull request when forks may push",
+			env:    runnerEnv("pull_request", "pull_request-dependabot.json", "GITHUB_ACTOR", "dependabot[bot]"),
+			policy: permissive + "  allow-forks: true\n",
+			push:   true, tags: []string{prSHA, "dependabot-bundler-rails-7.2.1", "pr-42"},
+		},
+		{
+			// GitHub's restrictions follow the run's actor, not the branch
+			name:   "a person's pull request from a branch named dependabot/...",
+			env:    runnerEnv("pull_request", "pull_request-dependabot.json", "GITHUB_ACTOR", "contributor"),
+			policy: permissive,
+			push:   true,
+		},
+		{
+			name:   "Dependabot's push to its branch",
+			env:    runnerEnv("push", "push-feature-branch.json", "GITHUB_ACTOR", "dependabot[bot]"),
+			policy: permissive,
+			push:   false, denyRule: "fork",
+		},
+		{
+			name:   "workflow_run after Dependabot's pull request",
+			env:    runnerEnv("workflow_run", "workflow_run-dependabot.json", "GITHUB_REF", "refs/heads/main", "GITHUB_SHA", mainSHA, "GITHUB_ACTOR", "dependabot[bot]"),
+			policy: "push:\n  events: [workflow_run]\n  tags: [\"{{sha}}\", \"pr-{{pr}}\", latest]\n",
+			push:   false, reason: "runs that Dependabot starts do not push", denyRule: "fork",
+		},
+		{
+			// a person re-ran it: the run built Dependabot's code all the same
+			name:   "workflow_run after Dependabot's pull request, re-run by a person",
+			env:    runnerEnv("workflow_run", "workflow_run-dependabot.json", "GITHUB_REF", "refs/heads/main", "GITHUB_SHA", mainSHA, "GITHUB_ACTOR", "maintainer"),
+			policy: "push:\n  events: [workflow_run]\n  tags: [\"{{sha}}\", \"pr-{{pr}}\", latest]\n",
+			push:   false, denyRule: "fork",
 		},
 		{
 			name:   "fork pull request",
@@ -419,6 +459,9 @@ func TestRenderTags(t *testing.T) {
 	tag := &runenv.Context{EventName: "push", RefType: "tag", RefName: "v1.2.3", SHA: "abcdef0123456789", DefaultBranch: "main"}
 	branch := &runenv.Context{EventName: "push", RefType: "branch", RefName: "Feature/JIRA-12_fix#2", SHA: "abcdef0123456789", DefaultBranch: "main"}
 	long := &runenv.Context{EventName: "push", RefType: "branch", RefName: strings.Repeat("x", 300), SHA: "abc"}
+	long2 := &runenv.Context{EventName: "push", RefType: "branch", RefName: strings.Repeat("x", 299) + "y", SHA: "abc"}
+	hash := func(s string) string { sum := sha256.Sum256([]byte(s)); return hex.EncodeToString(sum[:4]) }
+	longHash, long2Hash := hash(long.RefName), hash(long2.RefName)
 	tests := []struct {
 		c         *runenv.Context
 		templates []string
@@ -437,7 +480,17 @@ func TestRenderTags(t *testing.T) {
 		{&runenv.Context{RefType: "branch", RefName: "main"}, []string{"{{sha}}", "latest"}, nil,
 			[]string{"the commit SHA is unknown (GITHUB_SHA is not set)", "latest is only pushed from the default branch, which is unknown without an event payload"}},
 		{&runenv.Context{RefType: "branch", RefName: "..hidden"}, []string{"{{branch}}"}, []string{"hidden"}, nil},
-		{long, []string{"{{branch}}", "{{sha}}-{{branch}}"}, []string{strings.Repeat("x", 128), "abc-" + strings.Repeat("x", 124)}, nil},
+		// a long value is cut, keeping a hash of the whole of it and the
+		// template's other parts
+		{long, []string{"{{branch}}", "{{sha}}-{{branch}}", "{{branch}}-{{short_sha}}"}, []string{
+			strings.Repeat("x", 119) + "-" + longHash, "abc-" + strings.Repeat("x", 115) + "-" + longHash,
+			strings.Repeat("x", 115) + "-" + longHash + "-abc"}, nil},
+		{long2, []string{"{{branch}}"}, []string{strings.Repeat("x", 119) + "-" + long2Hash}, nil},
+		{&runenv.Context{RefType: "branch", RefName: strings.Repeat("x", 128), SHA: "abc"}, []string{"{{branch}}"}, []string{strings.Repeat("x", 128)}, nil},
+		// build metadata follows '_': '-' would make it a pre-release
+		{&runenv.Context{RefType: "tag", RefName: "v1.2.3+build.5", SHA: "abc"}, []string{"{{semver}}", "{{major}}.{{minor}}", "{{patch}}"},
+			[]string{"1.2.3_build.5", "1.2", "3"}, nil},
+		{&runenv.Context{RefType: "tag", RefName: "v1.2.3-rc.1+build.5", SHA: "abc"}, []string{"{{semver}}"}, []string{"1.2.3-rc.1_build.5"}, nil},
 		{branch, []string{"{{branch}}", "Feature-JIRA-12_fix-2"}, []string{"Feature-JIRA-12_fix-2"}, nil}, // duplicates collapse
 	}
 	for _, tt := range tests {

@@ -1,7 +1,10 @@
 package gate
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -66,7 +69,10 @@ func tagValues(c *runenv.Context) (map[string]string, map[string]string) {
 		}
 		return vals, why
 	}
-	vals["semver"] = config.SanitizeTag(strings.TrimPrefix(c.RefName, "v"))
+	// a tag cannot hold '+': build metadata (v1.2.3+build.5) follows '_',
+	// as Helm writes it in OCI tags, not '-', which would read as a
+	// pre-release
+	vals["semver"] = config.SanitizeTag(strings.Replace(strings.TrimPrefix(c.RefName, "v"), "+", "_", 1))
 	vals["patch"] = m[3]
 	if m[4] != "" {
 		// 1 and 1.2 must not move to a pre-release
@@ -100,14 +106,8 @@ outer:
 			skipped = append(skipped, SkippedTag{t, err.Error()})
 			continue
 		}
-		var b strings.Builder
 		for _, p := range parts {
-			if p.Var == "" {
-				b.WriteString(p.Lit)
-				continue
-			}
-			v, ok := vals[p.Var]
-			if !ok || v == "" {
+			if v := vals[p.Var]; p.Var != "" && v == "" {
 				reason := why[p.Var]
 				if reason == "" {
 					reason = "{{" + p.Var + "}} is empty"
@@ -115,12 +115,8 @@ outer:
 				skipped = append(skipped, SkippedTag{t, reason})
 				continue outer
 			}
-			b.WriteString(v)
 		}
-		tag := b.String()
-		if len(tag) > config.MaxTagLength {
-			tag = tag[:config.MaxTagLength]
-		}
+		tag := fitTag(parts, vals)
 		if !config.ValidTag(tag) {
 			skipped = append(skipped, SkippedTag{t, fmt.Sprintf("%q is not a valid tag", tag)})
 			continue
@@ -141,3 +137,39 @@ outer:
 	}
 	return tags, skipped
 }
+
+// fitTag renders a template's parts with vals, at most config.MaxTagLength
+// long. While the tag is too long, the longest value is cut: it keeps its
+// start and ends in '-' and 8 hex digits of the SHA-256 of the whole value,
+// so that two long branch names with the same start still give two tags,
+// and the template's literal text and its short values (the commit SHA
+// beside a long branch name) stay whole.
+func fitTag(parts []config.TemplatePart, vals map[string]string) string {
+	vals = maps.Clone(vals)
+	for {
+		var b strings.Builder
+		longest := ""
+		for _, p := range parts {
+			if p.Var == "" {
+				b.WriteString(p.Lit)
+				continue
+			}
+			b.WriteString(vals[p.Var])
+			if len(vals[p.Var]) > len(vals[longest]) {
+				longest = p.Var
+			}
+		}
+		over := b.Len() - config.MaxTagLength
+		v := vals[longest]
+		if over <= 0 || len(v) <= len(hashedEnd) {
+			return b.String()
+		}
+		// a value used twice is cut twice: cut at least enough of one
+		keep := max(len(v)-over, len(hashedEnd)) - len(hashedEnd)
+		sum := sha256.Sum256([]byte(v))
+		vals[longest] = v[:keep] + "-" + hex.EncodeToString(sum[:4])
+	}
+}
+
+// hashedEnd is the shape of the end fitTag gives a value it cuts.
+const hashedEnd = "-0123abcd"

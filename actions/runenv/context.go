@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -53,6 +54,12 @@ type Context struct {
 	Release *Release
 	// Deleted is true when a push event deleted its ref.
 	Deleted bool
+	// Dependabot is true when GitHub runs the code the run builds as it
+	// runs a fork's pull request: Dependabot started the run (GITHUB_ACTOR
+	// dependabot[bot]) on an event where GitHub then gives a read-only
+	// token and Dependabot's secrets only, even when somebody else re-runs
+	// it; or the run is a workflow_run after a run Dependabot started.
+	Dependabot bool
 	// Event is the raw event payload (nil when GITHUB_EVENT_PATH is unset).
 	Event map[string]any
 }
@@ -127,6 +134,9 @@ func ContextFromEnv(getenv Getenv) (*Context, error) {
 			c.RefName, c.RefType = or(c.RefName, strings.TrimPrefix(c.Ref, "refs/tags/")), or(c.RefType, "tag")
 		}
 	}
+	if c.Actor == dependabotLogin && slices.Contains(dependabotRestricted, c.EventName) {
+		c.Dependabot = true
+	}
 	if c.DefaultBranch == "" && c.EventName == "schedule" && c.RefType == "branch" {
 		// scheduled runs are always on the default branch, and their
 		// payload has no repository object to say which it is
@@ -134,6 +144,17 @@ func ContextFromEnv(getenv Getenv) (*Context, error) {
 	}
 	return c, nil
 }
+
+// dependabotLogin is the login of Dependabot's app: GITHUB_ACTOR of the
+// runs it starts.
+const dependabotLogin = "dependabot[bot]"
+
+// dependabotRestricted are the events on which a run Dependabot starts
+// gets a read-only GITHUB_TOKEN and Dependabot's secrets only, as a fork's
+// pull request does (GitHub's "Troubleshooting Dependabot on GitHub
+// Actions"). On pull_request_target that holds for a pull request that
+// Dependabot opened, which is every one it starts a run for.
+var dependabotRestricted = []string{"pull_request", "pull_request_target", "pull_request_review", "pull_request_review_comment", "push", "create", "deployment", "deployment_status"}
 
 func readEvent(path string) (map[string]any, error) {
 	f, err := os.Open(path)
@@ -236,6 +257,7 @@ func (c *Context) fromWorkflowRun() {
 		return
 	}
 	headRepo := str(wr, "head_repository", "full_name")
+	c.Dependabot = str(wr, "actor", "login") == dependabotLogin
 	if !strings.HasPrefix(str(wr, "event"), "pull_request") && strings.EqualFold(headRepo, c.Repository) {
 		c.Ref, c.RefName, c.RefType = "", "", ""
 		if b := str(wr, "head_branch"); b != "" {
