@@ -121,6 +121,10 @@ type File struct {
 	Findings []Finding
 	// Invalid is set when the file could not be read or parsed at all.
 	Invalid bool
+	// link is set for a workflow that GitHub never runs because it, or
+	// its folder, is a symbolic link (rule workflow-symlink); it is not
+	// read
+	link linkKind
 	// raw are the file's own findings before repository rules, the config
 	// and suppressions (see assemble).
 	raw []Finding
@@ -490,7 +494,8 @@ func (l *Linter) explicitFile(abs string) (*File, *Finding) {
 		f.Severity = SeverityWarning
 		return nil, &f
 	}
-	return &File{Path: l.displayPath(abs), AbsPath: abs, Root: root, RelPath: relSlash(root, abs), Kind: kind, Explicit: true}, nil
+	return &File{Path: l.displayPath(abs), AbsPath: abs, Root: root, RelPath: relSlash(root, abs), Kind: kind, Explicit: true,
+		link: explicitWorkflowLink(abs, root, kind)}, nil
 }
 
 // skipDirs are never walked into.
@@ -517,6 +522,14 @@ func (l *Linter) discover(dir, root string) ([]*File, []Finding, error) {
 		if d.IsDir() {
 			if p != dir && (skipDirs[d.Name()] || cfg.Ignored(rel, "", false)) {
 				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			// GitHub does not follow a link among the workflows; other
+			// links are not walked, as before
+			if link := workflowLink(p, root); link != notLinked && !cfg.Ignored(rel, "", false) {
+				files = append(files, &File{Path: l.displayPath(p), AbsPath: p, Root: root, RelPath: rel, Kind: KindWorkflow, link: link})
 			}
 			return nil
 		}
@@ -742,6 +755,11 @@ func (l *Linter) lintFile(ctx context.Context, w *worker, f *File) (crashed bool
 		}
 	}()
 	f.model, f.early = nil, nil
+	if f.link != notLinked {
+		f.Invalid = true
+		f.Findings = append(f.Findings, workflowLinkFinding(f))
+		return false
+	}
 	if f.Src == nil && f.AbsPath != "" {
 		src, problem := l.readFile(f.AbsPath, f.size, f.mode)
 		if problem != "" {

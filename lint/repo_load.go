@@ -79,7 +79,7 @@ func (l *Linter) buildRepository(root string, cfg *config.Config, files []*File)
 func (l *Linter) loadContext(r *Repository, seen map[string]bool) {
 	dir := filepath.Join(r.Root, ".github", "workflows")
 	ents, err := os.ReadDir(dir)
-	if err == nil {
+	if err == nil && !workflowFolderLinked(r.Root) {
 		ents = slices.DeleteFunc(ents, func(e os.DirEntry) bool {
 			return e.IsDir() || !isYAML(e.Name()) || seen[".github/workflows/"+e.Name()]
 		})
@@ -130,7 +130,8 @@ func (l *Linter) loadContext(r *Repository, seen map[string]bool) {
 }
 
 func (l *Linter) contextFile(r *Repository, abs, rel string, kind FileKind) *File {
-	st, err := os.Stat(abs)
+	// a symbolic link is no context: GitHub does not run a linked workflow
+	st, err := os.Lstat(abs)
 	if err != nil || !st.Mode().IsRegular() || st.Size() > l.opts.MaxFileSize {
 		return nil
 	}

@@ -221,6 +221,7 @@ var gantryRules = []*Rule{
 	invalidFileRule,
 	unusedIgnoreRule,
 	internalErrorRule,
+	workflowSymlinkRule,
 	// workflow rules
 	concurrencyGroupUnscopedRule,
 	concurrencyMissingRule,

@@ -70,6 +70,8 @@ var severityReasons = map[string]string{
 	"internal-error": "the file was not linted, so its problems are unknown",
 	"invalid-file":   "the file was not linted, so its problems are unknown",
 	"unused-ignore":  "a stale ignore comment hides nothing: housekeeping",
+	// a workflow that never runs
+	"workflow-symlink": "the workflow never runs, and GitHub reports it as invalid on every push",
 }
 
 // SeverityReason says why the rule has its default severity.

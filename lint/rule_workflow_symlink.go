@@ -1,0 +1,83 @@
+package lint
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// workflowSymlinkRule flags a workflow that GitHub never runs because it,
+// or the folder it is in, is a symbolic link: GitHub reads workflows from
+// the repository's tree and does not follow links there.
+var workflowSymlinkRule = &Rule{
+	ID: "workflow-symlink", Source: SourceGantry, Target: TargetAny, Severity: SeverityError,
+	Summary: "a workflow file, .github or .github/workflows that is a symbolic link, which GitHub does not follow, so the workflow never runs",
+}
+
+// linkKind says which part of a workflow's path is a symbolic link.
+type linkKind uint8
+
+const (
+	// notLinked is a path without a symbolic link that matters.
+	notLinked linkKind = iota
+	// linkedWorkflow is a workflow file that is a symbolic link.
+	linkedWorkflow
+	// linkedFolder is .github or .github/workflows as a symbolic link.
+	linkedFolder
+)
+
+// workflowLink tells whether a symbolic link that discovery met at abs,
+// inside the repository at root, hides workflows from GitHub: a YAML file
+// directly in .github/workflows, or the .github or .github/workflows
+// folder itself.
+func workflowLink(abs, root string) linkKind {
+	switch rel := relSlash(root, abs); {
+	case rel == ".github" || rel == ".github/workflows":
+		// only a folder that holds workflows: a linked .github of issue
+		// templates hides nothing
+		ents, _ := os.ReadDir(filepath.Join(root, ".github", "workflows"))
+		for _, e := range ents {
+			if isYAML(e.Name()) {
+				return linkedFolder
+			}
+		}
+	case path_Dir(rel) == ".github/workflows" && isYAML(filepath.Base(abs)):
+		return linkedWorkflow
+	}
+	return notLinked
+}
+
+// explicitWorkflowLink is workflowLink for a file named on the command
+// line (a pre-commit hook names each staged file), which is a workflow of
+// kind: the file itself may be a link.
+func explicitWorkflowLink(abs, root string, kind FileKind) linkKind {
+	if kind != KindWorkflow {
+		return notLinked
+	}
+	if st, err := os.Lstat(abs); err != nil || st.Mode()&fs.ModeSymlink == 0 {
+		return notLinked
+	}
+	return workflowLink(abs, root)
+}
+
+// workflowFolderLinked reports whether .github or .github/workflows of the
+// repository at root is a symbolic link, so that GitHub runs none of the
+// workflows under it.
+func workflowFolderLinked(root string) bool {
+	for _, p := range []string{".github", filepath.Join(".github", "workflows")} {
+		if st, err := os.Lstat(filepath.Join(root, p)); err == nil && st.Mode()&fs.ModeSymlink != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// workflowLinkFinding is the finding for a file that workflowLink flagged.
+func workflowLinkFinding(f *File) Finding {
+	msg := "this workflow is a symbolic link, which GitHub does not follow in .github/workflows: the workflow never runs, and GitHub reports it as an invalid workflow file (\"You have an error in your yaml syntax on line 1\"); commit the file itself, or keep one copy and call it as a reusable workflow (on: workflow_call)"
+	if f.link == linkedFolder {
+		msg = fmt.Sprintf("%s is a symbolic link, which GitHub does not follow: none of the workflows under it runs; commit the folder itself", f.RelPath)
+	}
+	return Finding{RuleID: workflowSymlinkRule.ID, Line: 0, Column: 0, Message: msg}
+}
