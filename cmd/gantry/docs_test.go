@@ -7,6 +7,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -120,7 +121,9 @@ func TestPreCommitHooks(t *testing.T) {
 	}
 	var hooks []struct {
 		ID, Name, Entry, Language, Files, Exclude string
-		Minimum                                   string `yaml:"minimum_pre_commit_version"`
+		Minimum                                   string   `yaml:"minimum_pre_commit_version"`
+		Types                                     []string `yaml:"types"`
+		TypesOr                                   []string `yaml:"types_or"`
 	}
 	if err := yaml.Unmarshal(b, &hooks); err != nil {
 		t.Fatal(err)
@@ -130,6 +133,11 @@ func TestPreCommitHooks(t *testing.T) {
 		entries[h.ID] = h.Entry
 		if h.Language != "golang" || h.Minimum == "" || h.Name == "" {
 			t.Errorf("hook %s: language %q, minimum_pre_commit_version %q", h.ID, h.Language, h.Minimum)
+		}
+		// pre-commit's default types, [file], leaves symbolic links out:
+		// a linked workflow must reach gantry (workflow-symlink)
+		if len(h.Types) != 0 || !slices.Equal(h.TypesOr, []string{"file", "symlink"}) {
+			t.Errorf("hook %s: types %q, types_or %q, want [] and [file symlink]", h.ID, h.Types, h.TypesOr)
 		}
 		files, exclude := regexp.MustCompile(h.Files), regexp.MustCompile(h.Exclude)
 		for p, want := range map[string]bool{
