@@ -51,14 +51,21 @@ if [ "$os" = windows ]; then
 fi
 cache="${RUNNER_TOOL_CACHE:-${RUNNER_TEMP:-${TMPDIR:-/tmp}}}/gantry"
 
-# The action's ref. GITHUB_ACTION_REF is empty inside composite actions
-# (actions/runner#2473), so action.yml passes github.action_ref as ACTION_REF;
-# the last part of the action's checkout path (_actions/OWNER/REPO/REF) is the
-# fallback.
-ref="${ACTION_REF:-${GITHUB_ACTION_REF:-}}"
-if [ -z "$ref" ] && [[ $action == */_actions/*/*/* ]]; then
-	ref=$(basename "$action")
+# The action's ref: the runner checks a downloaded action out at
+# _actions/OWNER/REPO/REF (REF may hold slashes; backslashes on Windows), so
+# the path names it. Only for an action that was not downloaded (uses: ./)
+# is github.action_ref used, which action.yml passes as ACTION_REF:
+# GITHUB_ACTION_REF is empty inside composite actions (actions/runner#2473),
+# and inside a composite action that another composite action uses,
+# github.action_ref is the outer action's ref, not this one's.
+ref=
+checkout="${action//\\//}"
+if [[ $checkout == */_actions/*/*/* ]]; then
+	ref="${checkout##*/_actions/}" # OWNER/REPO/REF
+	ref="${ref#*/}"
+	ref="${ref#*/}"
 fi
+ref="${ref:-${ACTION_REF:-${GITHUB_ACTION_REF:-}}}"
 
 release_re='^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$'
 version="${INPUT_VERSION:-}"

@@ -453,3 +453,50 @@ func TestActionMetadata(t *testing.T) {
 		}
 	}
 }
+
+// TestActionSetupRef checks which release scripts/action-setup.sh installs
+// when the version input is empty: the ref in the action's checkout path
+// (_actions/OWNER/REPO/REF), which github.action_ref (ACTION_REF) does not
+// override: inside a composite action that another one uses, it is the
+// outer action's ref. The release server has nothing and there is no go,
+// so the step fails after saying what it was asked for.
+func TestActionSetupRef(t *testing.T) {
+	testenv.LookPath(t, "curl")
+	srv := httptest.NewServer(http.NotFoundHandler())
+	defer srv.Close()
+	script := filepath.Join(repoRoot(t), "scripts", "action-setup.sh")
+	for _, tc := range []struct {
+		name      string
+		path      string // the action's checkout path, under a temporary folder unless absolute
+		actionRef string // github.action_ref as the action's env: passes it
+		version   string // the action's VERSION file
+		want      string // a line of the log
+	}{
+		{"release tag", "_work/_actions/gantry-ci/gantry/v1.4.2", "v1.4.2", "v1.4.2", "downloading " + srv.URL + "/v1.4.2/"},
+		{"major tag", "_work/_actions/gantry-ci/gantry/v1", "v1", "v1.4.2", "downloading " + srv.URL + "/v1.4.2/"},
+		{"major tag in a composite action tagged v3", "_work/_actions/gantry-ci/gantry/v1", "v3", "v1.4.2", "downloading " + srv.URL + "/v1.4.2/"},
+		{"release tag in a composite action at main", "_work/_actions/gantry-ci/gantry/v1.4.2", "main", "v1.4.2", "downloading " + srv.URL + "/v1.4.2/"},
+		{"windows path, no action_ref", `D:\a\_actions\gantry-ci\gantry\v1.4.2`, "", "", "downloading " + srv.URL + "/v1.4.2/"},
+		{"local action", "workspace/gantry", "v1.4.2", "v1.4.2", "downloading " + srv.URL + "/v1.4.2/"},
+		{"branch release/v1.4.2", "_work/_actions/gantry-ci/gantry/release/v1.4.2", "", "v1.4.2", "there is no go on PATH"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tmp := t.TempDir()
+			action := tc.path
+			if !strings.Contains(action, `\`) {
+				action = filepath.Join(tmp, filepath.FromSlash(tc.path))
+				os.MkdirAll(action, 0o755)
+				os.WriteFile(filepath.Join(action, "VERSION"), []byte(tc.version+"\n"), 0o644)
+			}
+			cmd := exec.Command("bash", script)
+			cmd.Env = []string{"PATH=" + noGoPath(t), "HOME=" + tmp,
+				"GITHUB_ACTION_PATH=" + action, "ACTION_REF=" + tc.actionRef, "GITHUB_OUTPUT=" + filepath.Join(tmp, "output"),
+				"GANTRY_RELEASE_URL=" + srv.URL, "RUNNER_OS=Linux", "RUNNER_ARCH=X64",
+				"RUNNER_TOOL_CACHE=" + filepath.Join(tmp, "toolcache"), "RUNNER_TEMP=" + filepath.Join(tmp, "temp")}
+			out, err := cmd.CombinedOutput()
+			if err == nil || !strings.Contains(string(out), tc.want) {
+				t.Errorf("action at %s, github.action_ref %q: want a failure after %q, got %v:\n%s", tc.path, tc.actionRef, tc.want, err, out)
+			}
+		})
+	}
+}
