@@ -63,6 +63,11 @@ func (c *ChecksReporter) Report(ctx context.Context, r *lint.Report) error {
 	if err != nil || sha == "" {
 		return c.fallback(ctx, r, "::notice title=gantry::a check run needs GITHUB_REPOSITORY and GITHUB_SHA, which are not set; reporting with workflow commands instead\n")
 	}
+	if pr := c.Context.PullRequest; pr != nil && pr.HeadSHA == "" {
+		// GITHUB_SHA is another commit than the pull request's (the default
+		// branch's on issue_comment): a check run there would be on the wrong commit
+		return c.fallback(ctx, r, "::notice title=gantry::the pull request's head commit is unknown (the "+runenv.EscapeData(c.Context.EventName)+" event does not name it, and the pull request could not be read), so no check run; reporting with workflow commands instead\n")
+	}
 	name := c.Name
 	if name == "" {
 		name = "gantry"

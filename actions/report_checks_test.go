@@ -176,3 +176,56 @@ func TestChecksReporterServerErrorCompletesAndFallsBack(t *testing.T) {
 		t.Errorf("output:\n%s", out.String())
 	}
 }
+
+// TestChecksReporterCommentedPullRequest runs --format checks on an
+// issue_comment event about pull request 7, whose payload names no head
+// commit and whose GITHUB_SHA is the default branch's last commit: the check
+// run goes on the pull request's head, read from the API, and on no commit
+// when that cannot be read.
+func TestChecksReporterCommentedPullRequest(t *testing.T) {
+	event := filepath.Join(t.TempDir(), "event.json")
+	os.WriteFile(event, []byte(`{"repository":{"full_name":"acme/app","default_branch":"main"},
+	  "issue":{"number":7,"pull_request":{"url":"https://api.github.com/repos/acme/app/pulls/7"}}}`), 0o644)
+	for _, tc := range []struct {
+		name     string
+		status   int    // of GET /pulls/7
+		wantHead string // the check run's head_sha; "" for none
+		wantOut  string
+	}{
+		{"readable", http.StatusOK, "head2222", "gantry: check run"},
+		{"unreadable", http.StatusForbidden, "", "::notice title=gantry::the pull request's head commit is unknown (the issue_comment event does not name it"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			gh := newFakeGitHub(t, "tok")
+			gh.handle("GET /repos/acme/app/pulls/7", func(apiCall) (int, any) {
+				if tc.status != http.StatusOK {
+					return forbidden(apiCall{})
+				}
+				return http.StatusOK, map[string]any{"number": 7, "head": map[string]any{"sha": "head2222"}}
+			})
+			prFiles(gh)
+			var head any
+			gh.handle("POST /repos/acme/app/check-runs", func(c apiCall) (int, any) {
+				head = c.Body["head_sha"]
+				return http.StatusCreated, map[string]any{"id": 3}
+			})
+			gh.handle("PATCH /repos/acme/app/check-runs/3", func(apiCall) (int, any) { return http.StatusOK, map[string]any{"id": 3} })
+			var out bytes.Buffer
+			rep, err := NewReporter("checks", ReporterOptions{W: &out, Token: "tok", HTTPClient: gh.srv.Client(), Getenv: envMap(map[string]string{
+				"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "issue_comment", "GITHUB_EVENT_PATH": event, "GITHUB_REPOSITORY": "acme/app",
+				"GITHUB_SHA": "main9999", "GITHUB_REF": "refs/heads/main", "GITHUB_API_URL": gh.srv.URL + "/api/v3"})})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := rep.Report(context.Background(), testReport(manyFindings(2)...)); err != nil {
+				t.Fatal(err)
+			}
+			if tc.wantHead == "" && head != nil || tc.wantHead != "" && head != tc.wantHead {
+				t.Errorf("check run on %v, want %q", head, tc.wantHead)
+			}
+			if !strings.Contains(out.String(), tc.wantOut) {
+				t.Errorf("output lacks %q:\n%s", tc.wantOut, out.String())
+			}
+		})
+	}
+}

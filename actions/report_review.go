@@ -125,10 +125,14 @@ func (v *ReviewReporter) review(ctx context.Context, r *lint.Report) error {
 		body += fmt.Sprintf(" (%d not commented: at most %d comments per review)", skipped, limit)
 	}
 	review := &github.PullRequestReviewRequest{
-		CommitID: github.String(v.Context.HeadSHA()),
 		Event:    github.String("COMMENT"),
 		Body:     github.String(body + ".\n" + reviewMarker),
 		Comments: comments,
+	}
+	if pr.HeadSHA != "" {
+		// without it GitHub reviews the pull request's latest commit; GITHUB_SHA
+		// is a merge commit or, on issue_comment, the default branch's
+		review.CommitID = github.String(pr.HeadSHA)
 	}
 	got, _, err := v.Client.PullRequests.CreateReview(ctx, owner, repo, pr.Number, review)
 	if err != nil {

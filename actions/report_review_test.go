@@ -123,3 +123,29 @@ func TestReviewReporterForbiddenAndNotAPullRequest(t *testing.T) {
 		t.Errorf("output:\n%s", out.String())
 	}
 }
+
+// TestReviewReporterUnknownHead reviews a pull request whose head commit is
+// unknown (an issue_comment event, where GITHUB_SHA is the default branch's
+// last commit): the review names no commit, so GitHub takes the pull
+// request's latest, instead of GITHUB_SHA, which it would refuse.
+func TestReviewReporterUnknownHead(t *testing.T) {
+	gh := newFakeGitHub(t, "tok")
+	prFiles(gh)
+	gh.handle("GET /repos/acme/app/pulls/7/comments", func(apiCall) (int, any) { return http.StatusOK, []any{} })
+	var posted apiCall
+	gh.handle("POST /repos/acme/app/pulls/7/reviews", func(c apiCall) (int, any) {
+		posted = c
+		return http.StatusOK, map[string]any{"id": 1}
+	})
+	comment := &runenv.Context{EventName: "issue_comment", Repository: "acme/app", SHA: "main9999",
+		PullRequest: &runenv.PullRequest{Number: 7, Via: "issue_comment"}}
+	var out bytes.Buffer
+	v := &ReviewReporter{Client: gh.client(), Context: comment, W: &out, Getenv: envMap(nil)}
+	r := testReport(lint.Finding{RuleID: "r", Severity: lint.SeverityError, File: ".github/workflows/ci.yml", Line: 2, Message: "m"})
+	if err := v.Report(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	if posted.Method == "" || posted.Body["commit_id"] != nil {
+		t.Errorf("review %v, want one without commit_id\n%s", posted.Body, out.String())
+	}
+}

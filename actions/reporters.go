@@ -69,6 +69,7 @@ func NewReporter(name string, o ReporterOptions) (lint.Reporter, error) {
 			return nil, err
 		}
 	}
+	pullRequestHead(client, c, o.W)
 	gh := &GitHubReporter{W: o.W, Getenv: getenv, Context: c}
 	switch name {
 	case "checks":
@@ -98,4 +99,28 @@ func changedLines(client *github.Client, c *runenv.Context, w io.Writer) Changed
 		return nil
 	}
 	return changed
+}
+
+// pullRequestHead looks up the head commit of a pull request whose event
+// payload does not name it (issue_comment: GITHUB_SHA is then the default
+// branch's last commit, not the pull request's), so that the check run, the
+// review and the summary's links are about the pull request's commit. It is
+// best effort: on failure the head stays unknown.
+func pullRequestHead(client *github.Client, c *runenv.Context, w io.Writer) {
+	pr := c.PullRequest
+	if client == nil || pr == nil || pr.HeadSHA != "" || pr.Number == 0 {
+		return
+	}
+	owner, repo, err := splitRepo(c.Repository)
+	if err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), changedLinesTimeout)
+	defer cancel()
+	got, _, err := client.PullRequests.Get(ctx, owner, repo, pr.Number)
+	if err != nil {
+		fmt.Fprintf(w, "::debug::gantry: %s\n", runenv.EscapeData(apiError("cannot read the pull request's head commit", err).Error()))
+		return
+	}
+	pr.HeadSHA = got.GetHead().GetSHA()
 }
