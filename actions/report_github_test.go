@@ -213,6 +213,15 @@ func TestSummaryNoFindingsAndLinks(t *testing.T) {
 	if !strings.Contains(md, want) {
 		t.Errorf("summary:\n%s\nwant row:\n%s", md, want)
 	}
+
+	// a | in the link would end the cell; a % would start an escape
+	f = lint.Finding{RuleID: "r", Severity: lint.SeverityWarning, File: "a|b 100%.yml", Line: 1, Column: 1, Message: "m"}
+	r = testReport(f)
+	md = summaryMarkdown(r, summaryOptions{paths: newPathMapper(r, envMap(nil)), ctx: ctx}, 10000)
+	want = "| [1:1](https://ghe.example.com/acme/app/blob/head/a%7Cb%20100%25.yml#L1) | :warning: warning | r | m |\n"
+	if !strings.Contains(md, want) {
+		t.Errorf("summary:\n%s\nwant row:\n%s", md, want)
+	}
 }
 
 // TestGitHubReporterOverflowStopsCommands: the findings over the

@@ -3,6 +3,7 @@ package actions
 import (
 	"cmp"
 	"fmt"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -155,7 +156,9 @@ func blobBase(c *runenv.Context) string {
 	return server + "/" + c.Repository + "/blob/" + c.HeadSHA()
 }
 
-// urlPath escapes the characters of a path that would break a markdown link.
+// urlPath percent-encodes a slash path for a link in a markdown table: a
+// space, ( ) # ? or % would break the link or point elsewhere, and a | would
+// end the table cell, even inside the link.
 func urlPath(p string) string {
-	return strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "#", "%23", "?", "%3F").Replace(p)
+	return (&url.URL{Path: p}).EscapedPath()
 }
