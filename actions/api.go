@@ -205,17 +205,33 @@ func (m *pathMapper) fromAbs(abs, fallback string) string {
 	return fallback
 }
 
-// gitRoot returns the nearest ancestor of dir with a .git entry, or "".
+// gitRoot returns the nearest ancestor of dir with a .git entry that is not
+// a submodule's, or "". A submodule's files are reported by their path in
+// the repository that holds it: that is the repository GitHub annotates.
 func (m *pathMapper) gitRoot(dir string) string {
 	if r, ok := m.gitRoots[dir]; ok {
 		return r
 	}
 	var root string
-	if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
+	if st, err := os.Stat(filepath.Join(dir, ".git")); err == nil && !(st.Mode().IsRegular() && isSubmodule(filepath.Join(dir, ".git"))) {
 		root = dir
 	} else if parent := filepath.Dir(dir); parent != dir {
 		root = m.gitRoot(parent)
 	}
 	m.gitRoots[dir] = root
 	return root
+}
+
+// isSubmodule reports whether the .git file at path points into another
+// repository's .git/modules, as a submodule's does (git submodule update,
+// actions/checkout with submodules: true). A worktree's points into
+// .git/worktrees and is a repository root of its own.
+func isSubmodule(path string) bool {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	gitdir, ok := strings.CutPrefix(strings.TrimSpace(line), "gitdir:")
+	return ok && strings.Contains(filepath.ToSlash(strings.TrimSpace(gitdir)), ".git/modules/")
 }
