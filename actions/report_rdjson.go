@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"os"
+	"path/filepath"
 
 	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/lint"
@@ -15,7 +17,8 @@ import (
 type RDJSONReporter struct {
 	// W receives the document.
 	W io.Writer
-	// runenv.Getenv reads GITHUB_WORKSPACE (for repository-relative paths); nil means os.Getenv.
+	// Getenv is not read: reviewdog wants paths relative to the working
+	// directory, not to the repository.
 	Getenv runenv.Getenv
 }
 
@@ -66,14 +69,14 @@ type (
 
 // Report writes the rdjson document.
 func (d *RDJSONReporter) Report(_ context.Context, r *lint.Report) error {
-	paths := newPathMapper(r, orEnv(d.Getenv))
+	paths := newWorkdirPaths()
 	src := rdSource{Name: "gantry", URL: projectURL}
 	doc := rdResult{Source: src, Diagnostics: make([]rdDiagnostic, 0, len(r.Findings))}
 	for i := range r.Findings {
 		f := &r.Findings[i]
 		diag := rdDiagnostic{
 			Message:  f.Message,
-			Location: rdLocation{Path: paths.repoPath(f.File), Range: rdRangeOf(f.Line, f.Column, f.EndLine, f.EndColumn)},
+			Location: rdLocation{Path: paths.path(f.File), Range: rdRangeOf(f.Line, f.Column, f.EndLine, f.EndColumn)},
 			Severity: bySeverity(f.Severity, "ERROR", "WARNING", "INFO"),
 			Source:   src,
 			Code:     rdCode{Value: f.RuleID, URL: f.DocsURL},
@@ -81,7 +84,7 @@ func (d *RDJSONReporter) Report(_ context.Context, r *lint.Report) error {
 		for _, rel := range f.Related {
 			diag.RelatedLocations = append(diag.RelatedLocations, rdRelatedLocation{
 				Message:  rel.Message,
-				Location: rdLocation{Path: paths.repoPath(rel.File), Range: rdRangeOf(rel.Line, rel.Column, 0, 0)},
+				Location: rdLocation{Path: paths.path(rel.File), Range: rdRangeOf(rel.Line, rel.Column, 0, 0)},
 			})
 		}
 		if f.Fix != nil {
@@ -128,4 +131,26 @@ func offsetPosition(src []byte, off int) (line, col int) {
 	before := src[:off]
 	line = bytes.Count(before, []byte("\n")) + 1
 	return line, off - (bytes.LastIndexByte(before, '\n') + 1) + 1
+}
+
+// workdirPaths turns the display paths of findings into what reviewdog
+// reads: a relative path is relative to the working directory, and reviewdog
+// joins it to that directory's path in the repository (its
+// pathutil.NormalizePath), so a repository-relative path would be counted
+// twice when gantry and reviewdog run in a subfolder. A file outside the
+// working directory gets a ../ path, which reviewdog resolves the same way.
+type workdirPaths struct{ cwd string }
+
+func newWorkdirPaths() workdirPaths {
+	cwd, _ := os.Getwd()
+	return workdirPaths{cwd: cwd}
+}
+
+func (w workdirPaths) path(display string) string {
+	if filepath.IsAbs(display) && w.cwd != "" {
+		if rel, err := filepath.Rel(w.cwd, display); err == nil {
+			return filepath.ToSlash(rel)
+		}
+	}
+	return display
 }

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/gantry-ci/gantry/lint"
@@ -44,5 +47,41 @@ func TestRDJSON(t *testing.T) {
 	}
 	if (&RDJSONReporter{W: &bytes.Buffer{}}).Report(context.Background(), &lint.Report{}) != nil {
 		t.Error("empty report failed")
+	}
+}
+
+// TestRDJSONPathsFromTheWorkingDirectory runs in a subfolder of a
+// repository, as gantry lint | reviewdog does with the action's
+// working-directory: reviewdog joins a relative path to the folder's place
+// in the repository, so the paths are relative to the working directory.
+func TestRDJSONPathsFromTheWorkingDirectory(t *testing.T) {
+	repo := t.TempDir()
+	for _, dir := range []string{".git", "sub", "other"} {
+		os.Mkdir(filepath.Join(repo, dir), 0o755)
+	}
+	t.Chdir(filepath.Join(repo, "sub"))
+	outside := filepath.Join(repo, "other", "ci.yml")
+	r := &lint.Report{
+		Files: []*lint.File{
+			{Path: "Dockerfile", AbsPath: filepath.Join(repo, "sub", "Dockerfile"), RelPath: "Dockerfile"},
+			{Path: filepath.ToSlash(outside), AbsPath: outside, RelPath: "other/ci.yml"},
+		},
+		Findings: []lint.Finding{
+			{RuleID: "r", Severity: lint.SeverityError, File: "Dockerfile", Line: 1, Message: "m",
+				Related: []lint.Location{{File: filepath.ToSlash(outside), Line: 2, Message: "there"}}},
+			{RuleID: "r", Severity: lint.SeverityError, File: filepath.ToSlash(outside), Line: 3, Message: "m"},
+		},
+	}
+	var out bytes.Buffer
+	if err := (&RDJSONReporter{W: &out, Getenv: envMap(map[string]string{"GITHUB_WORKSPACE": repo})}).Report(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	var doc rdResult
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	got := []string{doc.Diagnostics[0].Location.Path, doc.Diagnostics[0].RelatedLocations[0].Location.Path, doc.Diagnostics[1].Location.Path}
+	if want := []string{"Dockerfile", "../other/ci.yml", "../other/ci.yml"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("paths %q, want %q", got, want)
 	}
 }
