@@ -1,12 +1,11 @@
 package actions
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
-
-	"github.com/google/shlex"
 
 	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/lint"
@@ -18,8 +17,8 @@ var ActionCommands = []string{"lint", "plan", "build", "push", "gate"}
 // ActionCommand builds the gantry command line that the action runs from its
 // inputs, which action.yml passes as INPUT_COMMAND, INPUT_ARGS, INPUT_PATHS,
 // INPUT_FORMAT (lint and plan only), INPUT_FAIL_ON and INPUT_CONFIG (lint
-// only). args and paths are split like a shell would (quotes group, nothing
-// is expanded); paths go last, after "--".
+// only). args and paths are split like a shell would (splitWords: quotes
+// group, nothing is expanded); paths go last, after "--".
 func ActionCommand(getenv runenv.Getenv) ([]string, error) {
 	cmd := strings.TrimSpace(getenv("INPUT_COMMAND"))
 	if cmd == "" {
@@ -45,11 +44,11 @@ func ActionCommand(getenv runenv.Getenv) ([]string, error) {
 			argv = append(argv, "--config", c)
 		}
 	}
-	args, err := shlex.Split(getenv("INPUT_ARGS"))
+	args, err := splitWords(getenv("INPUT_ARGS"))
 	if err != nil {
 		return nil, fmt.Errorf("input args: %v", err)
 	}
-	paths, err := shlex.Split(getenv("INPUT_PATHS"))
+	paths, err := splitWords(getenv("INPUT_PATHS"))
 	if err != nil {
 		return nil, fmt.Errorf("input paths: %v", err)
 	}
@@ -59,6 +58,70 @@ func ActionCommand(getenv runenv.Getenv) ([]string, error) {
 		argv = append(argv, paths...)
 	}
 	return argv, nil
+}
+
+// splitWords splits s into words as a POSIX shell does, expanding nothing:
+// blanks and newlines separate words; '…' keeps every character; "…" keeps
+// every character but a backslash before $ ` " \ or a newline; elsewhere a
+// backslash keeps the next character (and drops a newline); a # that starts
+// a word starts a comment up to the end of the line.
+func splitWords(s string) ([]string, error) {
+	var words []string
+	var word strings.Builder
+	inWord := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			if inWord {
+				words = append(words, word.String())
+				word.Reset()
+				inWord = false
+			}
+		case c == '#' && !inWord:
+			for i+1 < len(s) && s[i+1] != '\n' {
+				i++
+			}
+		case c == '\\':
+			if i+1 < len(s) {
+				i++
+			}
+			if s[i] != '\n' {
+				word.WriteByte(s[i])
+				inWord = true
+			}
+		case c == '\'':
+			end := strings.IndexByte(s[i+1:], '\'')
+			if end < 0 {
+				return nil, errors.New("a ' has no closing quote")
+			}
+			word.WriteString(s[i+1 : i+1+end])
+			i += end + 1
+			inWord = true
+		case c == '"':
+			inWord = true
+			for i++; ; i++ {
+				if i >= len(s) {
+					return nil, errors.New(`a " has no closing quote`)
+				}
+				if s[i] == '"' {
+					break
+				}
+				if s[i] == '\\' && i+1 < len(s) && strings.IndexByte("$`\"\\\n", s[i+1]) >= 0 {
+					if i++; s[i] == '\n' {
+						continue
+					}
+				}
+				word.WriteByte(s[i])
+			}
+		default:
+			word.WriteByte(c)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, word.String())
+	}
+	return words, nil
 }
 
 // InputError is an input of the action that makes no gantry command line.

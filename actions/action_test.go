@@ -43,6 +43,33 @@ func TestActionCommand(t *testing.T) {
 	}
 }
 
+// TestSplitWords splits args and paths inputs as bash splits the same words
+// (printf '%s|' WORDS gives each want).
+func TestSplitWords(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`--build-arg RE="^v\d+$"`, `--build-arg|RE=^v\d+$|`},
+		{`"C:\ci\app" 'D:\x' a\ b`, `C:\ci\app|D:\x|a b|`},
+		{`"say \"hi\"" "x\\y" "$HOME" a\`, `say "hi"|x\y|$HOME|a\|`},
+		{"one # two\nthree#four", "one|three#four|"},
+		{"\"a\nb\" c\\\nd '' x", "a\nb|cd||x|"},
+		{"  \n\t ", ""},
+	} {
+		words, err := splitWords(tc.in)
+		got := ""
+		for _, w := range words {
+			got += w + "|"
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("%q: %q %v, want %q", tc.in, got, err, tc.want)
+		}
+	}
+	for _, in := range []string{`"open`, `it's`} {
+		if _, err := splitWords(in); err == nil || !strings.Contains(err.Error(), "has no closing quote") {
+			t.Errorf("%q: err %v", in, err)
+		}
+	}
+}
+
 func TestRunAction(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "output")
 	env := envMap(map[string]string{"INPUT_COMMAND": "plan", "INPUT_PATHS": "'app dir'", "GITHUB_OUTPUT": out})
