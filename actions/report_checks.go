@@ -18,6 +18,14 @@ import (
 // request to create or update a check run.
 const AnnotationsPerRequest = 50
 
+// MaxCheckAnnotations bounds the annotations of one check run: each
+// AnnotationsPerRequest of them is a request that creates content, and
+// GitHub's secondary rate limits allow about 80 of those a minute and 500 an
+// hour, so a first run on a large repository would be cut off before it
+// could complete its check run. The most important findings go first; the
+// summary lists the others.
+const MaxCheckAnnotations = 1000
+
 // maxCheckSummary is GitHub's limit for a check run's summary, in characters.
 const maxCheckSummary = 65535
 
@@ -100,9 +108,14 @@ func (c *ChecksReporter) Report(ctx context.Context, r *lint.Report) error {
 		return c.fallback(ctx, r, "::warning title=gantry::"+runenv.EscapeData(apiError("creating the check run", err).Error())+"; reporting with workflow commands instead\n")
 	}
 
+	annotated := ordered[:min(len(ordered), MaxCheckAnnotations)]
+	if left := len(ordered) - len(annotated); left > 0 {
+		summary = truncateUTF8(fmt.Sprintf("_%d more %s not annotated: gantry annotates at most %d per check run, to stay within GitHub's rate limits; the table lists them._\n\n",
+			left, text.Plural(left, "finding", ""), MaxCheckAnnotations)+summary, maxCheckSummary)
+	}
 	var uploadErr error
-	for start := 0; start < len(ordered) && uploadErr == nil; start += AnnotationsPerRequest {
-		batch := ordered[start:min(start+AnnotationsPerRequest, len(ordered))]
+	for start := 0; start < len(annotated) && uploadErr == nil; start += AnnotationsPerRequest {
+		batch := annotated[start:min(start+AnnotationsPerRequest, len(annotated))]
 		anns := make([]*github.CheckRunAnnotation, len(batch))
 		for i, f := range batch {
 			anns[i] = checkAnnotation(f, paths.repoPath(f.File))

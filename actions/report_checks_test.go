@@ -229,3 +229,24 @@ func TestChecksReporterCommentedPullRequest(t *testing.T) {
 		})
 	}
 }
+
+// TestChecksReporterBoundsAnnotations: past MaxCheckAnnotations findings the
+// check run gets no more annotation requests, and its summary says so.
+func TestChecksReporterBoundsAnnotations(t *testing.T) {
+	gh := newFakeGitHub(t, "tok")
+	gh.handle("POST /repos/acme/app/check-runs", func(apiCall) (int, any) { return http.StatusCreated, map[string]any{"id": 8} })
+	gh.handle("PATCH /repos/acme/app/check-runs/8", func(apiCall) (int, any) { return http.StatusOK, map[string]any{"id": 8} })
+	c := &ChecksReporter{Client: gh.client(), Context: prContext(), FailOn: lint.SeverityError, W: &bytes.Buffer{}, Getenv: envMap(nil)}
+	if err := c.Report(context.Background(), testReport(manyFindings(MaxCheckAnnotations+20)...)); err != nil {
+		t.Fatal(err)
+	}
+	calls := gh.recorded()
+	if want := 1 + MaxCheckAnnotations/AnnotationsPerRequest + 1; len(calls) != want {
+		t.Fatalf("%d requests, want %d: create, %d annotation batches, complete", len(calls), want, want-2)
+	}
+	last := calls[len(calls)-1].Body
+	if last["conclusion"] != "failure" || !strings.HasPrefix(fmt.Sprint(last["output"].(map[string]any)["summary"]),
+		"_20 more findings not annotated: gantry annotates at most 1000 per check run") {
+		t.Errorf("completion %v", last)
+	}
+}
