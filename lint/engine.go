@@ -337,8 +337,15 @@ func (l *Linter) lookUpPath(p string) pathArg {
 	if !filepath.IsAbs(p) {
 		a.abs = filepath.Join(l.workDir, p)
 	}
-	if a.st, a.err = os.Stat(a.abs); a.err == nil && !a.st.IsDir() {
-		if a.file, a.problem = l.explicitFile(a.abs); a.file != nil {
+	// Lstat, and Stat only for a link (its target's size and type): a
+	// linked workflow is reported, not linted (workflow-symlink)
+	a.st, a.err = os.Lstat(a.abs)
+	linked := a.err == nil && a.st.Mode()&fs.ModeSymlink != 0
+	if linked {
+		a.st, a.err = os.Stat(a.abs)
+	}
+	if a.err == nil && !a.st.IsDir() {
+		if a.file, a.problem = l.explicitFile(a.abs, linked); a.file != nil {
 			a.file.size, a.file.mode = a.st.Size(), a.st.Mode()
 		}
 	}
@@ -486,7 +493,9 @@ func path_Dir(rel string) string {
 	return "."
 }
 
-func (l *Linter) explicitFile(abs string) (*File, *Finding) {
+// explicitFile makes the file to lint of a path argument; linked is true
+// when the path is a symbolic link.
+func (l *Linter) explicitFile(abs string, linked bool) (*File, *Finding) {
 	root := l.rootFor(filepath.Dir(abs))
 	kind, ok := kindOf(abs, root, true)
 	if !ok {
@@ -495,7 +504,7 @@ func (l *Linter) explicitFile(abs string) (*File, *Finding) {
 		return nil, &f
 	}
 	return &File{Path: l.displayPath(abs), AbsPath: abs, Root: root, RelPath: relSlash(root, abs), Kind: kind, Explicit: true,
-		link: explicitWorkflowLink(abs, root, kind)}, nil
+		link: explicitWorkflowLink(abs, root, kind, linked)}, nil
 }
 
 // skipDirs are never walked into.

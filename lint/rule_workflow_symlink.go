@@ -49,13 +49,10 @@ func workflowLink(abs, root string) linkKind {
 }
 
 // explicitWorkflowLink is workflowLink for a file named on the command
-// line (a pre-commit hook names each staged file), which is a workflow of
-// kind: the file itself may be a link.
-func explicitWorkflowLink(abs, root string, kind FileKind) linkKind {
-	if kind != KindWorkflow {
-		return notLinked
-	}
-	if st, err := os.Lstat(abs); err != nil || st.Mode()&fs.ModeSymlink == 0 {
+// line (a pre-commit hook names each staged file) and found to be of kind:
+// linked is whether the path itself is a symbolic link.
+func explicitWorkflowLink(abs, root string, kind FileKind, linked bool) linkKind {
+	if !linked || kind != KindWorkflow {
 		return notLinked
 	}
 	return workflowLink(abs, root)
