@@ -127,13 +127,17 @@ func splitCSV(flag, s string) ([][2]string, error) {
 //	type=local,dest=DIR                    the target stage's files
 //	type=tar,dest=FILE.tar                 the target stage's files as a tarball
 //
-// A bare path is type=local,dest=PATH, as with docker build.
+// A bare path is type=local,dest=PATH, and a bare "-" is type=tar,dest=-
+// (the files as a tarball on stdout), as with docker build.
 func ParseOutput(s string) (client.ExportEntry, error) {
 	ex := client.ExportEntry{Attrs: map[string]string{}}
 	if s == "" {
 		return ex, errors.New("--output is empty")
 	}
-	if !strings.Contains(s, "=") {
+	switch {
+	case s == "-":
+		s = "type=tar,dest=-"
+	case !strings.Contains(s, "="):
 		s = "type=local,dest=" + s
 	}
 	kvs, err := splitCSV("--output", s)
@@ -177,6 +181,9 @@ func ParseOutput(s string) (client.ExportEntry, error) {
 	case client.ExporterLocal:
 		if dest == "" {
 			return ex, fmt.Errorf("--output %q: type=local needs dest=DIR", s)
+		}
+		if dest == "-" {
+			return ex, fmt.Errorf("--output %q: type=local writes a directory; for a tarball on stdout use type=tar,dest=- (or -o -)", s)
 		}
 		ex.OutputDir = dest
 	case client.ExporterTar:

@@ -31,6 +31,8 @@ func TestParseOutput(t *testing.T) {
 		{in: "type=local,dest=" + dir, typ: "local", dir: dir},
 		{in: dir + "/out", typ: "local", dir: dir + "/out"},
 		{in: "type=tar,dest=-", typ: "tar", file: true},
+		{in: "-", typ: "tar", file: true}, // docker build -o - . > rootfs.tar
+		{in: "type=local,dest=-", wantErr: "type=tar,dest=-"},
 		{in: "", wantErr: "empty"},
 		{in: "dest=x", wantErr: "has no type="},
 		{in: "type=oci", wantErr: "needs dest="},
