@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
 )
@@ -76,15 +77,29 @@ func ParseCacheSpec(s string) (CacheSpec, error) {
 		}
 		return CacheSpec{}, fmt.Errorf("cache spec %q: unknown type %q (want local, registry, gha, s3 or azblob)", s, spec.Type)
 	}
-	// buildx spells the local directory src= (import) and dest= (export).
-	if spec.Type == "local" && spec.Attrs["dir"] == "" {
-		for _, alt := range []string{"dest", "src"} {
-			if v := spec.Attrs[alt]; v != "" {
-				spec.Attrs["dir"] = v
-				delete(spec.Attrs, alt)
-				break
+	// buildx spells the local directory src= (import) and dest= (export);
+	// the per-stage entries import and export one directory, so they must
+	// name the same one (the mv workaround of src=A,dest=A-new would import
+	// an empty directory every time)
+	if spec.Type == "local" {
+		given := ""
+		for _, k := range []string{"dir", "dest", "src"} {
+			v, ok := spec.Attrs[k]
+			if !ok || v == "" {
+				continue
+			}
+			if given != "" && filepath.Clean(v) != filepath.Clean(spec.Attrs[given]) {
+				return CacheSpec{}, fmt.Errorf("cache spec %q: %s=%s and %s=%s differ: type=local imports and exports one directory, dir=PATH (its old blobs are removed, so the mv of a new directory is not needed)", s, given, spec.Attrs[given], k, v)
+			}
+			if given == "" {
+				given = k
 			}
 		}
+		if given != "" {
+			spec.Attrs["dir"] = spec.Attrs[given]
+		}
+		delete(spec.Attrs, "src")
+		delete(spec.Attrs, "dest")
 	}
 	for _, k := range required {
 		if strings.TrimSpace(spec.Attrs[k]) == "" {
