@@ -192,7 +192,7 @@ type collector struct {
 	solves  map[string]map[digest.Digest]*solveVertex
 	stageOf map[string]string // solve -> stage it built
 	imports map[string][]importEntry
-	// warnings from VertexWarning messages, by digest to avoid repeats
+	// warnings from VertexWarning messages, by message to avoid repeats
 	warned map[string]bool
 	warns  []Warning
 	// succeeded: the build succeeded (set before report)
@@ -257,12 +257,13 @@ func (c *collector) add(id string, ss *client.SolveStatus) {
 		}
 	}
 	for _, w := range ss.Warnings {
+		// by message, not by vertex: every solve loads the Dockerfile in a
+		// vertex of its own, and the linter says the same in each
 		msg := strings.TrimSpace(string(w.Short))
-		key := w.Vertex.String() + msg
-		if msg == "" || c.warned[key] {
+		if msg == "" || c.warned[msg] {
 			continue
 		}
-		c.warned[key] = true
+		c.warned[msg] = true
 		c.warns = append(c.warns, Warning{Kind: WarnDockerfile, Stage: c.stageOf[id], Message: msg})
 	}
 }

@@ -2,6 +2,7 @@ package buildcache
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -113,6 +114,25 @@ func TestCollectorAcrossSolves(t *testing.T) {
 	}
 	if len(r.Warnings) != 2 || r.Warnings[1].Kind != WarnDockerfile {
 		t.Errorf("dockerfile warning missing: %+v", r.Warnings)
+	}
+}
+
+// TestCollectorDockerfileWarningOnce: every solve of a build loads the
+// Dockerfile, each in a vertex of its own, and BuildKit's linter warns about
+// it in each; the report says each warning once, in the first solve's stage.
+func TestCollectorDockerfileWarningOnce(t *testing.T) {
+	c := newCollector()
+	lint := []byte("StageNameCasing: Stage name 'Base' should be lowercase (line 1)")
+	for i, stage := range []string{"base", "deps", "main"} {
+		id := "s" + stage
+		c.addSolve(id, stage, nil)
+		load := digest.FromString(fmt.Sprintf("load build definition %d", i))
+		c.add(id, &client.SolveStatus{Warnings: []*client.VertexWarning{{Vertex: load, Short: lint}}})
+		c.add(id, &client.SolveStatus{Warnings: []*client.VertexWarning{{Vertex: load, Short: lint}}})
+	}
+	r := c.report(nil)
+	if len(r.Warnings) != 1 || r.Warnings[0].Stage != "base" || r.Warnings[0].Kind != WarnDockerfile {
+		t.Errorf("warnings %+v, want the lint warning once, of base", r.Warnings)
 	}
 }
 
