@@ -253,6 +253,9 @@ func Build(ctx context.Context, c *client.Client, opts BuildOptions) (*BuildResu
 	if spec != nil && spec.Type == "local" {
 		b.localStore = filepath.Clean(spec.Attrs["dir"])
 	}
+	if w := dropUnconfiguredGHA(jobs); w != nil {
+		b.coll.addWarning(*w)
+	}
 	if err := b.prepare(); err != nil {
 		return nil, err
 	}
@@ -514,6 +517,53 @@ func cacheEntry(attrs map[string]string, export bool, getenv func(string) string
 		}
 	}
 	return client.CacheOptionsEntry{Type: typ, Attrs: a}
+}
+
+// ghaUnconfigured says what a gha cache entry lacks to reach GitHub's
+// cache service, the runner's token or URL; "" when it has both.
+func ghaUnconfigured(e client.CacheOptionsEntry) string {
+	var missing []string
+	if e.Attrs["token"] == "" {
+		missing = append(missing, "ACTIONS_RUNTIME_TOKEN")
+	}
+	if e.Attrs["url"] == "" && e.Attrs["url_v2"] == "" {
+		missing = append(missing, "ACTIONS_RESULTS_URL")
+	}
+	return strings.Join(missing, " and ")
+}
+
+// dropUnconfiguredGHA removes from jobs the gha cache imports and exports
+// that ghaUnconfigured finds lacking, and returns the warning that says so
+// (nil when there were none). Without a token or a URL BuildKit fails the
+// whole solve, not only its cache import or export: a build outside GitHub
+// Actions has neither, and a workflow's run: steps do not see them (the
+// runner gives them to JavaScript and container actions only).
+func dropUnconfiguredGHA(jobs [][]solveJob) *Warning {
+	missing := ""
+	keep := func(es []client.CacheOptionsEntry) []client.CacheOptionsEntry {
+		return slices.DeleteFunc(es, func(e client.CacheOptionsEntry) bool {
+			if e.Type != "gha" {
+				return false
+			}
+			m := ghaUnconfigured(e)
+			if m != "" && missing == "" {
+				missing = m
+			}
+			return m != ""
+		})
+	}
+	for _, wave := range jobs {
+		for i := range wave {
+			wave[i].imports = keep(wave[i].imports)
+			wave[i].exports = keep(wave[i].exports)
+		}
+	}
+	if missing == "" {
+		return nil
+	}
+	return &Warning{Kind: WarnCacheImport, Message: fmt.Sprintf("gha cache: %s not set, so GitHub's cache service cannot be reached; "+
+		"built without the cache (outside GitHub Actions, or in a run: step, which does not see them: expose them with "+
+		"crazy-max/ghaction-github-runtime, or give token= and url_v2= in --cache)", missing)}
 }
 
 // describeCache names a cache entry for the report: "local:DIR",

@@ -316,3 +316,21 @@ func TestGHACacheRoundTrip(t *testing.T) {
 	}
 	wantCachedFromImport(t, r, "bundle", "npm")
 }
+
+// TestGHACacheWithoutRunnerEnv builds with --cache type=gha where the
+// runner's ACTIONS_* variables are not set (a laptop, or a workflow's run:
+// step): the build succeeds without the cache, with a cache warning that
+// names what is missing (exit 5), where BuildKit would fail every solve.
+func TestGHACacheWithoutRunnerEnv(t *testing.T) {
+	svc := buildkittest.Get(t)
+	a := newApp(t, svc)
+	r := a.build(t, svc.Addr, "type=gha,scope=app")
+	if r.CacheWarnings() != 1 || !strings.Contains(r.Warnings[0].Message, "ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL not set") {
+		t.Errorf("warnings %+v, want one that names ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL", r.Warnings)
+	}
+	for _, s := range r.Stages {
+		if s.CacheTo != "" || len(s.CacheFrom) > 0 {
+			t.Errorf("stage %s imported %v and exported %q", s.Name, s.CacheFrom, s.CacheTo)
+		}
+	}
+}
