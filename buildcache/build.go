@@ -596,6 +596,12 @@ func (b *builder) prepare() error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
+	// BuildKit reads the Dockerfile from the directory it is sent and does
+	// not follow a symlink out of it: send the file the link names, as
+	// docker build does (its NAME.dockerignore is the one beside it)
+	if real, err := filepath.EvalSymlinks(dfPath); err == nil {
+		dfPath = real
+	}
 	ctxFS, err := fsutil.NewFS(ctxDir)
 	if err != nil {
 		return usageErr("build context: %v", err)

@@ -842,3 +842,45 @@ RUN --mount=type=secret,id=token ["/bin/busybox", "sh", "-c", "/bin/busybox wc -
 		t.Errorf("build from the oci-layout context: %q, %v", b, err)
 	}
 }
+
+// TestSymlinkedDockerfile builds a context whose Dockerfile is a symlink to
+// a file in another directory (a Dockerfile shared by several services):
+// gantry reads the stage graph through the link, and so must BuildKit,
+// which is sent the directory of the file it names, with that file's
+// NAME.dockerignore.
+func TestSymlinkedDockerfile(t *testing.T) {
+	svc := buildkittest.Get(t)
+	root := t.TempDir()
+	dir, shared := filepath.Join(root, "service"), filepath.Join(root, "shared")
+	for _, d := range []string{dir, shared} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	copyFile(t, svc.Busybox, filepath.Join(dir, "busybox"), 0o755)
+	os.WriteFile(filepath.Join(dir, "kept.txt"), []byte("kept\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "ignored.txt"), []byte("ignored\n"), 0o644)
+	os.WriteFile(filepath.Join(shared, "app.Dockerfile"), []byte("FROM scratch\nCOPY . /ctx/\n"), 0o644)
+	os.WriteFile(filepath.Join(shared, "app.Dockerfile.dockerignore"), []byte("ignored.txt\n"), 0o644)
+	if err := os.Symlink(filepath.Join("..", "shared", "app.Dockerfile"), filepath.Join(dir, "Dockerfile")); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	ex, err := buildcache.ParseOutput("type=local,dest=" + out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, c := connect(t, svc.Addr)
+	if _, err := buildcache.Build(ctx, c, buildcache.BuildOptions{
+		ContextDir: dir, Progress: "quiet", Exports: []client.ExportEntry{ex},
+		Getenv: func(string) string { return "" },
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "ctx", "kept.txt")); err != nil {
+		t.Errorf("the context was not copied: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "ctx", "ignored.txt")); err == nil {
+		t.Errorf("app.Dockerfile.dockerignore beside the linked file was not applied")
+	}
+}
