@@ -196,6 +196,12 @@ func isConnectionLost(err error) bool {
 	if grpcerrors.Code(err) == codes.Unavailable {
 		return true
 	}
+	// any other status is the daemon's answer: a build that failed, whose
+	// message may quote a refused connection of the daemon's own (a base
+	// image's registry that is down)
+	if st, ok := grpcerrors.AsGRPCStatus(err); ok && st != nil && st.Code() != codes.OK {
+		return false
+	}
 	msg := err.Error()
 	for _, s := range []string{"connection refused", "error reading from server: EOF", "transport is closing", "connection reset by peer", "broken pipe", "code = Unavailable"} {
 		if strings.Contains(msg, s) {
