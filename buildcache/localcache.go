@@ -408,8 +408,15 @@ func unusedBlobs(ctx context.Context, cs content.Store, e localEntry) (unused []
 		if own {
 			continue // its blobs are its own (an earlier gantry wrote it)
 		}
+		// a manifest that is missing names nothing that can be read: the
+		// entry is unusable (checkLocalEntry), and no blob is kept for it,
+		// or an entry of a stage no build exports any more would stop
+		// every reset
+		ms := slices.DeleteFunc(slices.Clone(idx.Manifests), func(m ocispecs.Descriptor) bool {
+			return !exists(blobPath(e.store, m.Digest))
+		})
 		// sequential (no limiter): the map needs no lock
-		if err := images.Walk(ctx, handler, idx.Manifests...); err != nil {
+		if err := images.Walk(ctx, handler, ms...); err != nil {
 			return nil, nil, err
 		}
 		if ent.shared() && exists(filepath.Join(dir, "blobs")) {

@@ -92,6 +92,23 @@ func TestSharedStoreGarbage(t *testing.T) {
 		t.Errorf("re-exported entry: %s", p)
 	}
 
+	// an entry whose index names a manifest that is missing (of a stage no
+	// build exports any more) names nothing: the reset goes on
+	dropped := writeBlob(t, store, ocispecs.MediaTypeImageLayerGzip, []byte("named by no entry"))
+	os.MkdirAll(filepath.Join(store, "gone"), 0o755)
+	missing, _ := json.Marshal(ocispecs.Index{Manifests: []ocispecs.Descriptor{{MediaType: ocispecs.MediaTypeImageIndex,
+		Digest: digest.FromString("a manifest that was deleted"), Size: 10, Annotations: map[string]string{ocispecs.AnnotationRefName: "latest"}}}})
+	os.WriteFile(filepath.Join(store, "gone", "index.json"), missing, 0o644)
+	collectGarbage(context.Background(), stageEntry(filepath.Join(store, "bundle")))
+	if exists(blobPath(store, dropped.Digest)) {
+		t.Error("an entry naming a missing manifest stopped the reset")
+	}
+	for _, d := range []ocispecs.Descriptor{shared, own} {
+		if !exists(blobPath(store, d.Digest)) {
+			t.Errorf("blob %s deleted, but an entry names it", d.Digest)
+		}
+	}
+
 	// a corrupt index: delete nothing, since it may name any blob
 	unnamed := writeBlob(t, store, ocispecs.MediaTypeImageLayerGzip, []byte("named by the corrupt index?"))
 	os.WriteFile(filepath.Join(store, "base", "index.json"), []byte("{"), 0o644)
