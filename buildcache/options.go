@@ -121,6 +121,7 @@ func splitCSV(flag, s string) ([][2]string, error) {
 // ParseOutput parses an --output value into a BuildKit export entry:
 //
 //	type=image,name=REPO:TAG[,push=true]   an image (pushed with push=true)
+//	type=registry,name=REPO:TAG            an image, pushed (as with buildx)
 //	type=oci,dest=FILE.tar                 an OCI image layout tarball ("-" is stdout)
 //	type=oci,dest=DIR,tar=false            an OCI image layout directory
 //	type=docker,dest=FILE.tar              a `docker load` tarball
@@ -150,6 +151,16 @@ func ParseOutput(s string) (client.ExportEntry, error) {
 			continue
 		}
 		ex.Attrs[kv[0]] = kv[1]
+	}
+	if ex.Type == "registry" {
+		// buildx's shorthand for a pushed image
+		ex.Type = client.ExporterImage
+		if _, ok := ex.Attrs["push"]; !ok {
+			ex.Attrs["push"] = "true"
+		}
+		if ex.Attrs["name"] == "" {
+			return ex, fmt.Errorf("--output %q: type=registry needs name=", s)
+		}
 	}
 	dest := ex.Attrs["dest"]
 	delete(ex.Attrs, "dest")
@@ -192,9 +203,9 @@ func ParseOutput(s string) (client.ExportEntry, error) {
 		}
 		ex.Output = fileOutput(dest)
 	case "":
-		return ex, fmt.Errorf("--output %q has no type= (image, oci, docker, local or tar)", s)
+		return ex, fmt.Errorf("--output %q has no type= (image, registry, oci, docker, local or tar)", s)
 	default:
-		return ex, fmt.Errorf("--output %q: unknown type %q (want image, oci, docker, local or tar)", s, ex.Type)
+		return ex, fmt.Errorf("--output %q: unknown type %q (want image, registry, oci, docker, local or tar)", s, ex.Type)
 	}
 	return ex, nil
 }

@@ -25,6 +25,8 @@ func TestParseOutput(t *testing.T) {
 		wantErr string
 	}{
 		{in: "type=image,name=reg/app:1,push=true", typ: "image", attrs: map[string]string{"name": "reg/app:1", "push": "true"}},
+		{in: "type=registry,name=reg/app:1", typ: "image", attrs: map[string]string{"name": "reg/app:1", "push": "true"}},
+		{in: "type=registry", wantErr: "type=registry needs name="},
 		{in: "type=oci,dest=" + dir + "/i.tar", typ: "oci", file: true},
 		{in: "type=oci,dest=" + dir + "/layout,tar=false", typ: "oci", dir: dir + "/layout", attrs: map[string]string{"tar": "false"}},
 		{in: "type=docker,dest=" + dir + "/d.tar", typ: "docker", file: true},

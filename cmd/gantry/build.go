@@ -57,7 +57,7 @@ func newBuildCmdWith(fl *buildFlags) *cobra.Command {
 	f.StringArrayVar(&fl.in.Contexts, "build-context", nil, "named context NAME=docker-image://REF|oci-layout://PATH[:TAG]|DIR")
 	f.StringArrayVar(&fl.opts.Secrets, "secret", nil, "secret id=ID,src=FILE or id=ID,env=VAR")
 	f.StringVar(&fl.opts.Cache, "cache", "", "cache backend for the per-stage entries, e.g. type=local,dir=.cache or type=registry,ref=REPO")
-	f.StringArrayVarP(&fl.in.Outputs, "output", "o", nil, "output type=image,name=REF[,push=true] | type=oci,dest=FILE | type=docker,dest=FILE | type=local,dest=DIR | type=tar,dest=FILE (- for stdout, as is -o -)")
+	f.StringArrayVarP(&fl.in.Outputs, "output", "o", nil, "output type=image,name=REF[,push=true] | type=registry,name=REF | type=oci,dest=FILE | type=docker,dest=FILE | type=local,dest=DIR | type=tar,dest=FILE (- for stdout, as is -o -)")
 	f.BoolVar(&fl.push, "push", false, "push the image when the push policy allows it (see gantry gate)")
 	f.StringVar(&fl.opts.Progress, "progress", "auto", "progress display: auto, tty, plain, rawjson, quiet")
 	f.StringVar(&fl.report, "report", "", "write the build report as JSON to this file")
