@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -97,6 +98,13 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 	}
 	if err := opts.Prepare(fl.in, os.LookupEnv); err != nil {
 		return usageError("%v", err)
+	}
+	// the report is written after the build: a directory that is not there
+	// is a usage mistake to say now, not after the build
+	if fl.report != "" {
+		if fi, err := os.Stat(filepath.Dir(fl.report)); err != nil || !fi.IsDir() {
+			return usageError("--report %s: %s is not a directory", fl.report, filepath.Dir(fl.report))
+		}
 	}
 
 	var pushing *push.Push
