@@ -74,6 +74,9 @@ func newBuilderStartCmd() *cobra.Command {
 			if _, err := builder.ParseKeepStorage(o.KeepStorage, false); err != nil {
 				return usageError("%v", err)
 			}
+			if o.IdleTimeout < 0 {
+				return usageError("--idle-timeout must be a positive duration such as 2h, or 0 for never, not %s", o.IdleTimeout)
+			}
 			return exitWith(exitUnreachable, builder.StartAny(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), o))
 		},
 	}

@@ -221,6 +221,25 @@ func waitGone(t *testing.T, dir string, within time.Duration) {
 	}
 }
 
+// TestBuilderStartUsage: builder start refuses a negative idle timeout
+// (the supervisor would take it for "never") before it looks for a
+// buildkitd; the environment has none, so nothing could start anyway.
+func TestBuilderStartUsage(t *testing.T) {
+	tmp := t.TempDir()
+	for _, k := range []string{"XDG_STATE_HOME", "XDG_RUNTIME_DIR", "XDG_CACHE_HOME", "HOME"} {
+		t.Setenv(k, filepath.Join(tmp, k))
+	}
+	t.Setenv("PATH", tmp)
+	for _, args := range [][]string{
+		{"builder", "start", "--idle-timeout", "-1s"},
+		{"builder", "start", "--keep-storage", "lots"},
+	} {
+		if got := runCLI(t, args...); got != exitUsage {
+			t.Errorf("gantry %s: exit %d, want %d", strings.Join(args, " "), got, exitUsage)
+		}
+	}
+}
+
 // TestManagedBuilderLifecycle: a first build starts the daemon, a second
 // reuses it and a code change re-runs no bundle or npm step, status reports
 // it, a kill -9 is recovered from, and stop leaves no buildkitd running.
