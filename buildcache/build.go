@@ -606,6 +606,15 @@ func (b *builder) prepare() error {
 	if err != nil {
 		return usageErr("build context: %v", err)
 	}
+	// a local --cache directory inside the context (dir=.cache) is left
+	// out of it: every build changes it, so a COPY . . would never be
+	// cached, and the context would carry the whole cache to BuildKit
+	if rel, ok := inside(ctxDir, b.localStore); ok {
+		esc := strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`).Replace(filepath.ToSlash(rel))
+		if ctxFS, err = fsutil.NewFilterFS(ctxFS, &fsutil.FilterOpt{ExcludePatterns: []string{esc}}); err != nil {
+			return usageErr("build context: %v", err)
+		}
+	}
 	dfFS, err := fsutil.NewFS(filepath.Dir(dfPath))
 	if err != nil {
 		return usageErr("Dockerfile directory: %v", err)
@@ -654,6 +663,23 @@ func (b *builder) prepare() error {
 	sum := sha256.Sum256([]byte(ctxDir + "\x00" + dfPath))
 	b.sharedKey = "gantry-" + hex.EncodeToString(sum[:8])
 	return nil
+}
+
+// inside returns the path of dir relative to root when dir is below root
+// (not root itself); ok is false otherwise, or when dir is "".
+func inside(root, dir string) (rel string, ok bool) {
+	if dir == "" {
+		return "", false
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", false
+	}
+	rel, err = filepath.Rel(root, abs)
+	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", false
+	}
+	return rel, true
 }
 
 // solve runs one solve and feeds its status to the display and the report.

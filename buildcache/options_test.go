@@ -3,8 +3,10 @@ package buildcache
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -325,6 +327,38 @@ func TestPrepareSession(t *testing.T) {
 		}
 		if tc.name == "the caller's auth" && b.session[0] != own {
 			t.Errorf("the caller's auth provider was replaced")
+		}
+	}
+}
+
+// TestPrepareLeavesLocalCacheOut: a local --cache directory inside the
+// build context (gantry build . --cache type=local,dir=.cache) is not part
+// of the context: every build changes it, so a COPY . . would run again on
+// every build, and the context would carry the whole cache to BuildKit.
+func TestPrepareLeavesLocalCacheOut(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"Dockerfile", "app.go", ".cache/blobs/sha256/abc", ".cache/main/index.json", "src/.cache/kept"} {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755)
+		os.WriteFile(filepath.Join(dir, f), []byte("x"), 0o644)
+	}
+	for _, tc := range []struct {
+		name, store string
+		want        []string
+	}{
+		{"inside", filepath.Join(dir, ".cache"), []string{"Dockerfile", "app.go", "src", "src/.cache", "src/.cache/kept"}},
+		{"outside", t.TempDir(), []string{".cache", ".cache/blobs", ".cache/blobs/sha256", ".cache/blobs/sha256/abc", ".cache/main", ".cache/main/index.json", "Dockerfile", "app.go", "src", "src/.cache", "src/.cache/kept"}},
+	} {
+		b := &builder{opts: BuildOptions{ContextDir: dir, Dockerfile: filepath.Join(dir, "Dockerfile")}, localStore: tc.store}
+		if err := b.prepare(); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		var got []string
+		err := b.mounts["context"].Walk(context.Background(), "", func(p string, _ fs.DirEntry, err error) error {
+			got = append(got, p)
+			return err
+		})
+		if err != nil || !slices.Equal(got, tc.want) {
+			t.Errorf("%s: context %v (%v), want %v", tc.name, got, err, tc.want)
 		}
 	}
 }
