@@ -397,6 +397,9 @@ func solveWaves(g *stagegraph.StageGraph, target *stagegraph.Stage, opts BuildOp
 		return [][]solveJob{{fj}}, nil, nil
 	}
 	spec, err := stagegraph.ParseCacheSpec(opts.Cache)
+	if err == nil {
+		err = checkCacheSpec(spec)
+	}
 	if err != nil {
 		return nil, nil, usageErr("--cache: %v", err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/containerd/containerd/v2/core/content"
 	contentlocal "github.com/containerd/containerd/v2/plugins/content/local"
+	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/client/ociindex"
 	"github.com/moby/buildkit/session"
@@ -89,12 +90,30 @@ func (o *BuildOptions) setFlags(buildArgs, contexts, outputs []string, lookupEnv
 		o.Exports = append(o.Exports, ex)
 	}
 	if o.Cache != "" {
-		if _, err := stagegraph.ParseCacheSpec(o.Cache); err != nil {
+		spec, err := stagegraph.ParseCacheSpec(o.Cache)
+		if err == nil {
+			err = checkCacheSpec(spec)
+		}
+		if err != nil {
 			return fmt.Errorf("--cache: %w", err)
 		}
 	}
 	if !slices.Contains(ProgressModes, o.Progress) {
 		return fmt.Errorf("unknown --progress %q (valid: %s)", o.Progress, strings.Join(ProgressModes, ", "))
+	}
+	return nil
+}
+
+// checkCacheSpec checks the repository of a registry cache spec as BuildKit
+// reads it: BuildKit fails every solve of the build, not only its cache
+// import or export, on a reference it cannot parse (such as one with
+// upper-case letters).
+func checkCacheSpec(spec stagegraph.CacheSpec) error {
+	if spec.Type != "registry" {
+		return nil
+	}
+	if _, err := name.NewTag(stagegraph.RegistryRef(spec.Attrs["ref"], "stage")); err != nil {
+		return fmt.Errorf("ref=%s is not a registry repository: %v", spec.Attrs["ref"], err)
 	}
 	return nil
 }

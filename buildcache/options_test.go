@@ -294,8 +294,10 @@ func TestSolveWaves(t *testing.T) {
 			t.Errorf("%s: the last solve is not the target: %+v", tc.name, last)
 		}
 	}
-	if _, _, err := solveWaves(g, target, BuildOptions{Cache: "type=nope", Getenv: getenv}); err == nil {
-		t.Errorf("a bad cache spec was accepted")
+	for _, cache := range []string{"type=nope", "type=registry,ref=127.0.0.1:5000/Acme/App"} {
+		if _, _, err := solveWaves(g, target, BuildOptions{Cache: cache, Getenv: getenv}); err == nil {
+			t.Errorf("a bad cache spec was accepted: %s", cache)
+		}
 	}
 }
 
@@ -381,5 +383,10 @@ func TestPrepare(t *testing.T) {
 	o = BuildOptions{Progress: "auto"}
 	if err := o.Prepare(Flags{Builder: "bogus://x"}, lookupEnv); err == nil || !strings.Contains(err.Error(), "invalid BuildKit address") {
 		t.Errorf("a bad --builder: %v", err)
+	}
+	// BuildKit would fail every solve on it, not only the cache
+	o = BuildOptions{Progress: "auto", Cache: "type=registry,ref=ghcr.io/Acme/App"}
+	if err := o.Prepare(Flags{}, lookupEnv); err == nil || !strings.Contains(err.Error(), "ref=ghcr.io/Acme/App is not a registry repository") {
+		t.Errorf("an upper-case registry cache ref: %v", err)
 	}
 }
