@@ -6,6 +6,7 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -113,6 +114,22 @@ func ParseCacheSpec(s string) (CacheSpec, error) {
 	}
 	if m := spec.Attrs["mode"]; m != "" && m != "min" && m != "max" {
 		return CacheSpec{}, fmt.Errorf("cache spec %q: mode must be min or max, not %q", s, m)
+	}
+	// BuildKit fails every solve, not only the cache export, on these
+	for _, k := range []string{"image-manifest", "oci-mediatypes", "ignore-error", "force-compression", "reset"} {
+		if v, ok := spec.Attrs[k]; ok {
+			if _, err := strconv.ParseBool(v); err != nil {
+				return CacheSpec{}, fmt.Errorf("cache spec %q: %s must be true or false, not %q", s, k, v)
+			}
+		}
+	}
+	if c, ok := spec.Attrs["compression"]; ok && !slices.Contains([]string{"gzip", "zstd", "estargz", "uncompressed"}, c) {
+		return CacheSpec{}, fmt.Errorf("cache spec %q: compression must be gzip, zstd, estargz or uncompressed, not %q", s, c)
+	}
+	if l, ok := spec.Attrs["compression-level"]; ok {
+		if _, err := strconv.Atoi(l); err != nil {
+			return CacheSpec{}, fmt.Errorf("cache spec %q: compression-level must be a number, not %q", s, l)
+		}
 	}
 	return spec, nil
 }

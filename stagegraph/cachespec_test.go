@@ -53,6 +53,10 @@ func TestParseCacheSpec(t *testing.T) {
 		{"type=local,src=/tmp/.buildx-cache,dest=/tmp/.buildx-cache-new", "dest=/tmp/.buildx-cache-new and src=/tmp/.buildx-cache differ"},
 		{"type=local,dir=a,src=b", "dir=a and src=b differ"},
 		{"type=local,dir=a,mode=all", "mode must be min or max"},
+		{"type=local,dir=a,compression=bogus", "compression must be gzip, zstd, estargz or uncompressed"},
+		{"type=local,dir=a,compression=zstd,compression-level=high", "compression-level must be a number"},
+		{"type=local,dir=a,reset=maybe", `reset must be true or false, not "maybe"`},
+		{"type=registry,ref=r/app,image-manifest=yes-please", "image-manifest must be true or false"},
 		{`type=local,dir="a`, "cache spec"},
 		{"type=local,novalue", `"novalue" is not key=value`},
 	} {
