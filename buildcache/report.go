@@ -332,7 +332,9 @@ func (c *collector) vertexStates() map[digest.Digest]*vertexState {
 				st.err = sv.err
 				st.executed = true
 			}
-			if sv.completed == nil {
+			// a canceled step (an interrupt, another solve's failure) did
+			// not finish: it is neither cached nor executed
+			if sv.completed == nil || isCanceled(sv.err) {
 				continue
 			}
 			if !sv.cached {

@@ -117,6 +117,28 @@ func TestCollectorAcrossSolves(t *testing.T) {
 	}
 }
 
+// TestCollectorCanceledStep: a step that an interrupt (or another solve's
+// failure) canceled did not finish, and counts as neither cached nor
+// executed, as StageReport says.
+func TestCollectorCanceledStep(t *testing.T) {
+	c := newCollector()
+	c.addSolve("s1", "slow", nil)
+	c.add("s1", &client.SolveStatus{Vertexes: []*client.Vertex{
+		vtx("[base 1/1] COPY busybox /bin/busybox", true, 0, 0, ""),
+		vtx("[slow 1/1] RUN sleep 120", false, 0, -1, ""),
+	}})
+	c.add("s1", &client.SolveStatus{Vertexes: []*client.Vertex{
+		vtx("[slow 1/1] RUN sleep 120", false, 0, 3, "context canceled: context canceled"),
+	}})
+	r := c.report([]stageInfo{{name: "base", label: "base", solve: "s1"}, {name: "slow", label: "slow", deps: []string{"base"}, solve: "s1"}})
+	if s := r.Stage("slow"); s.Steps != 1 || s.Cached != 0 || s.Executed != 0 || s.Details[0].Executed {
+		t.Errorf("slow: %d steps, %d cached, %d executed (%+v), want the canceled step in neither", s.Steps, s.Cached, s.Executed, s.Details)
+	}
+	if r.Executed != 0 || r.Cached != 1 {
+		t.Errorf("totals: %d cached, %d executed; want 1, 0", r.Cached, r.Executed)
+	}
+}
+
 // TestCollectorDockerfileWarningOnce: every solve of a build loads the
 // Dockerfile, each in a vertex of its own, and BuildKit's linter warns about
 // it in each; the report says each warning once, in the first solve's stage.
