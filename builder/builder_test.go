@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -298,5 +299,43 @@ func TestParseKeepStorage(t *testing.T) {
 		if (err != nil) != tc.wantErr || got != tc.want {
 			t.Errorf("ParseKeepStorage(%q, %v) = %d, %v; want %d, error %v", tc.keep, tc.emptyOK, got, err, tc.want, tc.wantErr)
 		}
+	}
+}
+
+// TestStartRefusesSharedSocketDir: the socket's directory, which has a name
+// anyone can guess in the temporary directory, must be the user's own and
+// writable by no one else: whoever else could write it could put a socket
+// of their own in the builder's place.
+func TestStartRefusesSharedSocketDir(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the managed buildkitd runs on Linux only")
+	}
+	for _, tc := range []struct {
+		name  string
+		setup func(dir string) error
+	}{
+		{"writable by others", func(dir string) error { return os.Chmod(dir, 0o777) }},
+		{"another user's", func(dir string) error {
+			if os.Geteuid() != 0 {
+				t.Skip("chown needs root")
+			}
+			return os.Chown(dir, 65534, 65534)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := testEnv(t, nil)
+			dir := filepath.Dir(e.Paths().Socket)
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := tc.setup(dir); err != nil {
+				t.Fatal(err)
+			}
+			o := StartOptions{Env: e, Self: "/bin/false", LookPath: func(string) (string, error) { return "", errors.New("not found") }}
+			_, _, err := Start(context.Background(), o)
+			if err == nil || errors.Is(err, ErrCannotStartLocal) || !strings.Contains(err.Error(), "not a private directory") {
+				t.Errorf("Start: %v, want a refusal of %s", err, dir)
+			}
+		})
 	}
 }

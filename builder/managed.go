@@ -199,6 +199,9 @@ func Start(ctx context.Context, o StartOptions) (r *Record, started bool, err er
 			return nil, false, err
 		}
 	}
+	if err := privateDir(filepath.Dir(p.Socket)); err != nil {
+		return nil, false, err
+	}
 	unlock, err := lockFile(ctx, p.Lock)
 	if err != nil {
 		return nil, false, err

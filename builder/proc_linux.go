@@ -14,6 +14,27 @@ import (
 // supervisorSupported is true where gantry can run and supervise buildkitd.
 const supervisorSupported = true
 
+// privateDir checks that dir, where the managed daemon's socket lives, is
+// a directory of this user that no one else can write. Outside
+// $XDG_RUNTIME_DIR it is $TMPDIR/gantry-UID, a name anyone can guess and
+// create first: its owner could put a socket of their own in the builder's
+// place, between gantry and the builds' secrets.
+func privateDir(dir string) error {
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !fi.IsDir() || !ok || int(st.Uid) != os.Geteuid() || fi.Mode().Perm()&0o022 != 0 {
+		uid := -1
+		if ok {
+			uid = int(st.Uid)
+		}
+		return fmt.Errorf("%s is not a private directory of yours (mode %s, owner uid %d, you are %d): another user could replace the builder's socket in it; remove it, or set XDG_RUNTIME_DIR", dir, fi.Mode(), uid, os.Geteuid())
+	}
+	return nil
+}
+
 // processAlive reports whether pid runs (not a zombie) with a command line
 // that contains want: a pid file can outlive its process, and the pid be
 // reused by another program.
