@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"time"
@@ -121,6 +123,9 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 		bres.WriteTrace(cmd.ErrOrStderr())
 	}
 	if err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return exitWith(exitUnreachable, fmt.Errorf("--timeout %s passed before BuildKit answered: %w", fl.timeout, err))
+		}
 		return err
 	}
 	opts.Builder = bres.Addr

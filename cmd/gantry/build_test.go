@@ -182,3 +182,33 @@ func closedAddr(t *testing.T) string {
 	defer l.Close()
 	return l.Addr().String()
 }
+
+// TestBuildTimeoutBeforeTheBuilderAnswers: a --timeout that passes while
+// gantry waits for the builder to answer (a socket that accepts and says
+// nothing) is an unreachable builder, exit 4, not a usage error.
+func TestBuildTimeoutBeforeTheBuilderAnswers(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM scratch\nCOPY Dockerfile /\n"), 0o644)
+	sock := filepath.Join(t.TempDir(), "mute.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		var held []net.Conn // accepted, never answered
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				for _, c := range held {
+					c.Close()
+				}
+				return
+			}
+			held = append(held, c)
+		}
+	}()
+	if got := runCLI(t, "build", dir, "--builder", "unix://"+sock, "--timeout", "500ms"); got != exitUnreachable {
+		t.Errorf("exit %d, want %d", got, exitUnreachable)
+	}
+}
