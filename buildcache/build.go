@@ -721,9 +721,12 @@ func (b *builder) solve(ctx context.Context, j solveJob) (*client.SolveResponse,
 			e := b.localEntry(im.Attrs["src"])
 			held = append(held, lockShared(ctx, e.store))
 			if problem := checkLocalEntry(e); problem != "" {
-				// BuildKit would skip it with a log line only
+				// BuildKit would skip it with a log line only; as a missing
+				// entry, it makes the solve import its fallback entries
 				b.coll.addWarning(Warning{Kind: WarnCacheImport, Stage: j.stage.DisplayName(),
 					Message: fmt.Sprintf("local cache %s: %s; imported nothing (the next export replaces the entry)", e.dir, problem)})
+				ie.present = false
+				imps = append(imps, ie)
 				continue
 			}
 			if im.Attrs["digest"] == "" && im.Attrs["tag"] == "" {

@@ -549,6 +549,28 @@ func TestPerStageCacheEviction(t *testing.T) {
 	}
 }
 
+// TestPerStageCacheCorruptEntry truncates npm's index.json: like an
+// evicted entry, npm's solve imports builder's entry in place of its own,
+// with a warning that names the corrupt index, and exports npm's again.
+func TestPerStageCacheCorruptEntry(t *testing.T) {
+	svc := buildkittest.Get(t)
+	a, dir, cache := newLocalCachedApp(t, svc)
+	if err := os.WriteFile(filepath.Join(dir, "npm", "index.json"), []byte(`{"schemaVersion":2,"manif`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := buildkittest.StartDaemon(t, svc.Buildkitd)
+	r := a.build(t, d.Addr, cache)
+	d.Stop()
+	t.Logf("npm's index.json corrupt, fresh daemon:\n%s", table(r))
+	if r.CacheWarnings() != 1 || !strings.Contains(r.Warnings[0].Message, "index.json is corrupt") {
+		t.Errorf("warnings %v, want one about npm's corrupt index.json", r.Warnings)
+	}
+	if s := r.Stage("npm"); s == nil || !slices.Contains(s.CacheFrom, "local:"+filepath.Join(dir, "builder")) {
+		t.Errorf("stage npm: %+v; want builder's entry imported in place of its own", s)
+	}
+	checkEntries(t, dir)
+}
+
 func randomName() string {
 	b := make([]byte, 6)
 	rand.Read(b)
