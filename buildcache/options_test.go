@@ -44,6 +44,9 @@ func TestParseOutput(t *testing.T) {
 		{in: "type=image,dest=x", wantErr: "takes name="},
 		{in: "type=image,push=true", wantErr: "push=true needs name="},
 		{in: "type=oci,dest=x,tar=maybe", wantErr: "not true or false"},
+		{in: "type=image,name=r/app,push=maybe", wantErr: `push="maybe" is not true or false`},
+		{in: "type=image,name=r/app,compression=brotli", wantErr: "compression must be gzip"},
+		{in: "type=oci,dest=x,compression=zstd,compression-level=max", wantErr: "compression-level=\"max\" is not a number"},
 		{in: "type=zip,dest=x", wantErr: "unknown type"},
 		{in: "type=oci,=x", wantErr: "is not key=value"},
 	} {
