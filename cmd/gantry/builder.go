@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 
+	"github.com/containerd/containerd/v2/pkg/filters"
 	"github.com/moby/buildkit/client"
 	"github.com/spf13/cobra"
 
@@ -108,6 +109,10 @@ func newBuilderPruneCmd() *cobra.Command {
 			var err error
 			if o.KeepBytes, err = builder.ParseKeepStorage(keep, true); err != nil {
 				return usageError("%v", err)
+			}
+			// as BuildKit parses them, which says only once connected
+			if _, err := filters.ParseAll(o.Filters...); err != nil {
+				return usageError("--filter: %v", err)
 			}
 			return onBuilder(cmd.Context(), flag, func(res *builder.Resolution, c *client.Client) error {
 				return exitWith(exitInternal, builder.Prune(cmd.Context(), cmd.OutOrStdout(), res, c, o))

@@ -223,7 +223,8 @@ func waitGone(t *testing.T, dir string, within time.Duration) {
 
 // TestBuilderStartUsage: builder start refuses a negative idle timeout
 // (the supervisor would take it for "never") before it looks for a
-// buildkitd; the environment has none, so nothing could start anyway.
+// buildkitd, and builder prune a filter BuildKit cannot parse before it
+// connects; the environment has no builder, so nothing could start anyway.
 func TestBuilderStartUsage(t *testing.T) {
 	tmp := t.TempDir()
 	for _, k := range []string{"XDG_STATE_HOME", "XDG_RUNTIME_DIR", "XDG_CACHE_HOME", "HOME"} {
@@ -233,6 +234,7 @@ func TestBuilderStartUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"builder", "start", "--idle-timeout", "-1s"},
 		{"builder", "start", "--keep-storage", "lots"},
+		{"builder", "prune", "--builder", "unix://" + filepath.Join(tmp, "nobody.sock"), "--filter", "type~~regular"},
 	} {
 		if got := runCLI(t, args...); got != exitUsage {
 			t.Errorf("gantry %s: exit %d, want %d", strings.Join(args, " "), got, exitUsage)
