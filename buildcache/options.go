@@ -112,11 +112,30 @@ func checkCacheSpec(spec stagegraph.CacheSpec) error {
 	if spec.Type != "registry" {
 		return nil
 	}
-	if _, err := name.NewTag(stagegraph.RegistryRef(spec.Attrs["ref"], "stage")); err != nil {
-		return fmt.Errorf("ref=%s is not a registry repository: %v", spec.Attrs["ref"], err)
+	ref := spec.Attrs["ref"]
+	if strings.HasPrefix(ref, "/") || strings.HasPrefix(ref, ".") {
+		return fmt.Errorf("ref=%s is a directory, not a registry repository: a local cache is type=local,dir=%s", ref, ref)
+	}
+	tag, err := name.NewTag(stagegraph.RegistryRef(ref, "stage"))
+	if err == nil {
+		// go-containerregistry accepts some paths that BuildKit's parser
+		// (distribution's reference grammar) does not, such as a//b
+		for _, c := range strings.Split(tag.RepositoryStr(), "/") {
+			if !repoComponent.MatchString(c) {
+				err = fmt.Errorf("path component %q is not lower-case letters and digits joined by ., _, __ or -", c)
+				break
+			}
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("ref=%s is not a registry repository: %v", ref, err)
 	}
 	return nil
 }
+
+// repoComponent is a path component of a repository name in distribution's
+// reference grammar, which BuildKit parses cache references with.
+var repoComponent = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
 
 // splitCSV splits a key=value,key=value flag value (with CSV quoting).
 func splitCSV(flag, s string) ([][2]string, error) {

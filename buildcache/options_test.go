@@ -297,9 +297,14 @@ func TestSolveWaves(t *testing.T) {
 			t.Errorf("%s: the last solve is not the target: %+v", tc.name, last)
 		}
 	}
-	for _, cache := range []string{"type=nope", "type=registry,ref=127.0.0.1:5000/Acme/App"} {
+	for _, cache := range []string{"type=nope", "type=registry,ref=127.0.0.1:5000/Acme/App", "./cache", "/tmp/.buildx-cache", "type=registry,ref=ghcr.io/acme//app", "type=registry,ref=ghcr.io/acme/-app"} {
 		if _, _, err := solveWaves(g, target, BuildOptions{Cache: cache, Getenv: getenv}); err == nil {
 			t.Errorf("a bad cache spec was accepted: %s", cache)
+		}
+	}
+	for _, cache := range []string{"acme/app", "ghcr.io/acme/my-app:buildcache", "localhost:5000/a__b/c.d", "123.dkr.ecr.us-east-1.amazonaws.com/team_x/app"} {
+		if _, _, err := solveWaves(g, target, BuildOptions{Cache: cache, Getenv: getenv}); err != nil {
+			t.Errorf("%s: %v", cache, err)
 		}
 	}
 }
