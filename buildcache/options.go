@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -349,7 +350,8 @@ type namedContexts struct {
 func parseNamedContexts(ctxs map[string]string) (*namedContexts, error) {
 	nc := &namedContexts{attrs: map[string]string{}, mounts: map[string]fsutil.FS{}, ociStores: map[string]content.Store{}}
 	i := 0
-	for name, v := range ctxs {
+	for _, name := range slices.Sorted(maps.Keys(ctxs)) {
+		v := ctxs[name]
 		if !contextName.MatchString(name) {
 			return nil, fmt.Errorf("--build-context %s: invalid name", name)
 		}
@@ -377,7 +379,12 @@ func parseNamedContexts(ctxs map[string]string) (*namedContexts, error) {
 			if err != nil {
 				return nil, fmt.Errorf("--build-context %s: %w", name, err)
 			}
+			// names that differ only in / or : and - (org/lib, org-lib)
+			// get mounts of their own
 			local := "named-context-" + strings.NewReplacer("/", "-", ":", "-").Replace(name)
+			for n := 2; nc.mounts[local] != nil; n++ {
+				local = fmt.Sprintf("named-context-%s-%d", strings.NewReplacer("/", "-", ":", "-").Replace(name), n)
+			}
 			nc.mounts[local] = fs
 			nc.attrs[key] = "local:" + local
 		}

@@ -134,6 +134,20 @@ func TestParseNamedContexts(t *testing.T) {
 	if _, err := parseNamedContexts(map[string]string{"bad name": dir}); err == nil {
 		t.Errorf("a name with a space was accepted")
 	}
+	// names that differ only in / and - each get a mount of their own
+	other := t.TempDir()
+	nc, err = parseNamedContexts(map[string]string{"org/lib": dir, "org-lib": other, "org:lib": other})
+	if err != nil {
+		t.Fatal(err)
+	}
+	locals := map[string]bool{}
+	for _, name := range []string{"org/lib", "org-lib", "org:lib"} {
+		local := strings.TrimPrefix(nc.attrs["context:"+name], "local:")
+		if nc.mounts[local] == nil || locals[local] {
+			t.Errorf("context %s: mount %q shared or missing (attrs %v)", name, local, nc.attrs)
+		}
+		locals[local] = true
+	}
 }
 
 func TestResolveAddress(t *testing.T) {
