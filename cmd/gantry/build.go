@@ -60,6 +60,7 @@ func newBuildCmdWith(fl *buildFlags) *cobra.Command {
 	f.StringArrayVar(&fl.in.Contexts, "build-context", nil, "named context NAME=docker-image://REF|oci-layout://PATH[:TAG]|DIR")
 	f.StringArrayVar(&fl.opts.Secrets, "secret", nil, "secret id=ID,src=FILE or id=ID,env=VAR")
 	f.StringVar(&fl.opts.Cache, "cache", "", "cache backend for the per-stage entries, e.g. type=local,dir=.cache or type=registry,ref=REPO")
+	f.BoolVar(&fl.opts.CacheReadOnly, "cache-read-only", false, "read the --cache entries without writing them (a pull request's build, which must not replace the default branch's entries)")
 	f.StringArrayVarP(&fl.in.Outputs, "output", "o", nil, "output type=image,name=REF[,push=true] | type=registry,name=REF | type=oci,dest=FILE | type=docker,dest=FILE | type=local,dest=DIR | type=tar,dest=FILE (- for stdout, as is -o -)")
 	f.BoolVar(&fl.push, "push", false, "push the image when the push policy allows it (see gantry gate)")
 	f.StringVar(&fl.opts.Progress, "progress", "auto", "progress display: auto, tty, plain, rawjson, quiet")
@@ -88,6 +89,9 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, fl.timeout)
 		defer cancel()
+	}
+	if fl.opts.CacheReadOnly && fl.opts.Cache == "" {
+		return usageError("--cache-read-only reads the --cache entries: give --cache too")
 	}
 	opts := fl.opts
 	opts.ProgressOut = cmd.ErrOrStderr()
@@ -141,8 +145,9 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 	if err := pushing.Complete(ctx, res); err != nil {
 		return exitFor(err, exitUsage)
 	}
-	// a build whose push was denied only reads the cache, as a speed-up: a
-	// fork's pull request has no credentials for a private one
+	// a build that only reads the cache (--cache-read-only, or a denied
+	// push) reads it as a speed-up: a fork's pull request has no
+	// credentials for a private one
 	if err := res.Report.CacheWarningError(); err != nil && !fl.allowCacheErr && !opts.CacheReadOnly {
 		return &exitError{code: exitCacheWarning, err: err}
 	}

@@ -43,6 +43,7 @@ func TestBuildUsageAndUnreachable(t *testing.T) {
 		{"bad build-context", []string{"build", dir, "--builder", nobody, "--build-context", "x"}, exitUsage},
 		{"push without an image", []string{"build", dir, "--builder", nobody, "--push"}, exitUsage},
 		{"two directories", []string{"build", dir, dir}, exitUsage},
+		{"cache-read-only without a cache", []string{"build", dir, "--builder", nobody, "--cache-read-only"}, exitUsage},
 		{"report in a missing directory", []string{"build", dir, "--builder", nobody, "--report", filepath.Join(dir, "no", "r.json")}, exitUsage},
 		{"daemon not running", []string{"build", dir, "--builder", nobody}, exitUnreachable},
 	} {
@@ -96,6 +97,18 @@ func TestBuildExitCodes(t *testing.T) {
 	}
 	if s, err := os.ReadFile(os.Getenv("GITHUB_STEP_SUMMARY")); err != nil || !json.Valid(b) || len(s) == 0 {
 		t.Errorf("no job summary: %v", err)
+	}
+
+	// --cache-read-only imports and writes no entry
+	roDir := filepath.Join(t.TempDir(), "ro")
+	if got := runCLI(t, "build", ok, "--builder", svc.Addr, "--cache", "type=local,dir="+roDir, "--cache-read-only", "--progress", "quiet", "--report", report); got != exitOK {
+		t.Fatalf("--cache-read-only: exit %d, want 0", got)
+	}
+	if entries, _ := filepath.Glob(filepath.Join(roDir, "*", "index.json")); len(entries) != 0 {
+		t.Errorf("--cache-read-only wrote entries %q", entries)
+	}
+	if b, err := os.ReadFile(report); err != nil || !strings.Contains(string(b), `"cache_read_only": true`) {
+		t.Errorf("--cache-read-only report: %v\n%s", err, b)
 	}
 
 	// SHA defaults to the pull request's head commit in GitHub Actions
