@@ -33,7 +33,10 @@ type buildFlags struct {
 	tls           buildcache.TLSOptions
 	timeout       time.Duration
 	allowCacheErr bool
-	debug         bool
+	// caches are the --cache flags: one is allowed, but a second is
+	// an error rather than silently the one that counts
+	caches []string
+	debug  bool
 	// pushing holds gantry push's own flags (empty for gantry build --push).
 	pushing pushFlags
 }
@@ -59,7 +62,7 @@ func newBuildCmdWith(fl *buildFlags) *cobra.Command {
 	f.StringSliceVar(&fl.opts.Platforms, "platform", nil, "target platforms, e.g. linux/amd64,linux/arm64")
 	f.StringArrayVar(&fl.in.Contexts, "build-context", nil, "named context NAME=docker-image://REF|oci-layout://PATH[:TAG]|DIR")
 	f.StringArrayVar(&fl.opts.Secrets, "secret", nil, "secret id=ID,src=FILE or id=ID,env=VAR")
-	f.StringVar(&fl.opts.Cache, "cache", "", "cache backend for the per-stage entries, e.g. type=local,dir=.cache or type=registry,ref=REPO")
+	f.StringArrayVar(&fl.caches, "cache", nil, "cache backend for the per-stage entries, e.g. type=local,dir=.cache or type=registry,ref=REPO")
 	f.BoolVar(&fl.opts.CacheReadOnly, "cache-read-only", false, "read the --cache entries without writing them (a pull request's build, which must not replace the default branch's entries)")
 	f.StringArrayVarP(&fl.in.Outputs, "output", "o", nil, "output type=image,name=REF[,push=true] | type=registry,name=REF | type=oci,dest=FILE | type=docker,dest=FILE | type=local,dest=DIR | type=tar,dest=FILE (- for stdout, as is -o -)")
 	f.BoolVar(&fl.push, "push", false, "push the image when the push policy allows it (see gantry gate)")
@@ -89,6 +92,13 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, fl.timeout)
 		defer cancel()
+	}
+	switch len(fl.caches) {
+	case 0:
+	case 1:
+		fl.opts.Cache = fl.caches[0]
+	default:
+		return usageError("--cache is given %d times: gantry derives every stage's entry from one backend (%q, %q)", len(fl.caches), fl.caches[0], fl.caches[1])
 	}
 	if fl.opts.CacheReadOnly && fl.opts.Cache == "" {
 		return usageError("--cache-read-only reads the --cache entries: give --cache too")

@@ -43,6 +43,7 @@ func TestBuildUsageAndUnreachable(t *testing.T) {
 		{"bad build-context", []string{"build", dir, "--builder", nobody, "--build-context", "x"}, exitUsage},
 		{"push without an image", []string{"build", dir, "--builder", nobody, "--push"}, exitUsage},
 		{"two directories", []string{"build", dir, dir}, exitUsage},
+		{"two caches", []string{"build", dir, "--builder", nobody, "--cache", "type=local,dir=/tmp/a", "--cache", "type=gha"}, exitUsage},
 		{"cache-read-only without a cache", []string{"build", dir, "--builder", nobody, "--cache-read-only"}, exitUsage},
 		{"report in a missing directory", []string{"build", dir, "--builder", nobody, "--report", filepath.Join(dir, "no", "r.json")}, exitUsage},
 		{"daemon not running", []string{"build", dir, "--builder", nobody}, exitUnreachable},
