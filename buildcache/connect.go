@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net/url"
 	"os"
 	"strings"
@@ -91,8 +92,14 @@ func startHint(addr string) string {
 
 // QuietClientLog silences the log of BuildKit's client and containerd's
 // content store, which write through logrus (e.g. "failed check for
-// fsverity support"): the build report says what matters.
-func QuietClientLog() { logrus.SetOutput(io.Discard) }
+// fsverity support"), and the standard logger, through which the HTTP/2
+// transport of the client's session writes lines such as "http2: ...
+// PROTOCOL_ERROR" when a solve fails: the build report says what matters.
+// gantry writes nothing of its own through either.
+func QuietClientLog() {
+	logrus.SetOutput(io.Discard)
+	log.SetOutput(io.Discard)
+}
 
 // ResolveAddress picks the BuildKit address: the flag, else $BUILDKIT_HOST,
 // else BuildKit's default socket. It checks that the address has a known form.

@@ -3,10 +3,13 @@ package buildcache
 import (
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"testing"
 
 	"github.com/moby/buildkit/client/connhelper"
 	"github.com/moby/buildkit/util/grpcerrors"
+	"github.com/sirupsen/logrus"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -47,5 +50,16 @@ func TestIsConnectionLost(t *testing.T) {
 		if got := isConnectionLost(tc.err); got != tc.want {
 			t.Errorf("isConnectionLost(%v) = %v, want %v", tc.err, got, tc.want)
 		}
+	}
+}
+
+// TestQuietClientLog: both loggers that third-party code writes through
+// are silenced (gantry build --debug does not call it).
+func TestQuietClientLog(t *testing.T) {
+	stdOut, logrusOut := log.Writer(), logrus.StandardLogger().Out
+	t.Cleanup(func() { log.SetOutput(stdOut); logrus.SetOutput(logrusOut) })
+	QuietClientLog()
+	if log.Writer() != io.Discard || logrus.StandardLogger().Out != io.Discard {
+		t.Errorf("log writers %v and %v, want io.Discard", log.Writer(), logrus.StandardLogger().Out)
 	}
 }
