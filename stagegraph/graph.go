@@ -473,43 +473,77 @@ func (st *Stage) addImage(ref string) {
 }
 
 // resolveRefs links COPY --from and RUN --mount=from references the way
-// BuildKit does: a name of any stage, a stage index, or else an image.
+// BuildKit does: a name of any stage, a stage index, or else an image. A
+// stage built FROM an earlier stage also runs that stage's ONBUILD
+// triggers, so their references are the child's, at its FROM line.
 func (g *StageGraph) resolveRefs() error {
 	for _, st := range g.Stages {
+		if b := st.BaseStage; b != nil {
+			for _, s := range b.Steps {
+				if ob, ok := s.Command.(*instructions.OnbuildCommand); ok {
+					if err := g.addRefs(st, onbuildTrigger(ob.Expression), st.Line, st.Column); err != nil {
+						return err
+					}
+				}
+			}
+		}
 		for _, s := range st.Steps {
-			switch c := s.Command.(type) {
-			case *instructions.CopyCommand:
-				if c.From == "" {
-					continue
-				}
-				if strings.ContainsAny(c.From, "$") {
-					return &ParseError{Line: s.Line, Column: s.Column,
-						Message: fmt.Sprintf("COPY --from=%s: variable expansion is not supported for --from; define a stage with FROM using a global ARG instead", c.From)}
-				}
-				if idx, err := strconv.Atoi(c.From); err == nil {
-					if idx < 0 || idx >= len(g.Stages) {
-						return &ParseError{Line: s.Line, Column: s.Column,
-							Message: fmt.Sprintf("COPY --from=%d: there is no stage %d (the Dockerfile has %d)", idx, idx, len(g.Stages))}
-					}
-					st.addEdge(g.Stages[idx], EdgeCopy, s.Line)
-					continue
-				}
-				if to, ok := g.byName[strings.ToLower(c.From)]; ok {
-					st.addEdge(to, EdgeCopy, s.Line)
-				} else {
-					st.addImage(c.From)
-				}
-			case *instructions.RunCommand:
-				for _, m := range instructions.GetMounts(c) {
-					if m.From == "" {
-						continue
-					}
-					if to, ok := g.byName[strings.ToLower(m.From)]; ok {
-						st.addEdge(to, EdgeMount, s.Line)
-					} else {
-						st.addImage(m.From)
-					}
-				}
+			if err := g.addRefs(st, s.Command, s.Line, s.Column); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// onbuildTrigger parses an ONBUILD trigger as BuildKit does when it runs it
+// (with the default escape character); nil when it does not parse, which
+// the build of the child stage reports.
+func onbuildTrigger(expr string) instructions.Command {
+	res, err := parser.Parse(strings.NewReader(expr))
+	if err != nil || len(res.AST.Children) != 1 {
+		return nil
+	}
+	cmd, err := instructions.ParseCommand(res.AST.Children[0])
+	if err != nil {
+		return nil
+	}
+	return cmd
+}
+
+// addRefs links the stages and images one instruction of st reads.
+func (g *StageGraph) addRefs(st *Stage, cmd instructions.Command, line, col int) error {
+	switch c := cmd.(type) {
+	case *instructions.CopyCommand:
+		if c.From == "" {
+			return nil
+		}
+		if strings.ContainsAny(c.From, "$") {
+			return &ParseError{Line: line, Column: col,
+				Message: fmt.Sprintf("COPY --from=%s: variable expansion is not supported for --from; define a stage with FROM using a global ARG instead", c.From)}
+		}
+		if idx, err := strconv.Atoi(c.From); err == nil {
+			if idx < 0 || idx >= len(g.Stages) {
+				return &ParseError{Line: line, Column: col,
+					Message: fmt.Sprintf("COPY --from=%d: there is no stage %d (the Dockerfile has %d)", idx, idx, len(g.Stages))}
+			}
+			st.addEdge(g.Stages[idx], EdgeCopy, line)
+			return nil
+		}
+		if to, ok := g.byName[strings.ToLower(c.From)]; ok {
+			st.addEdge(to, EdgeCopy, line)
+		} else {
+			st.addImage(c.From)
+		}
+	case *instructions.RunCommand:
+		for _, m := range instructions.GetMounts(c) {
+			if m.From == "" {
+				continue
+			}
+			if to, ok := g.byName[strings.ToLower(m.From)]; ok {
+				st.addEdge(to, EdgeMount, line)
+			} else {
+				st.addImage(m.From)
 			}
 		}
 	}

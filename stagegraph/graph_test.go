@@ -2,6 +2,7 @@ package stagegraph
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -228,5 +229,39 @@ func TestClassify(t *testing.T) {
 		if st.Cacheable != c.cacheable || !strings.Contains(st.Reason, c.reason) {
 			t.Errorf("%q: cacheable %v reason %q, want %v %q", c.src, st.Cacheable, st.Reason, c.cacheable, c.reason)
 		}
+	}
+}
+
+func TestGraphOnbuild(t *testing.T) {
+	// BuildKit runs a stage's ONBUILD triggers in the stages built FROM it,
+	// so their COPY --from and RUN --mount=from are the child's references
+	for _, c := range []struct{ src, needed, dead, edges string }{
+		{"FROM alpine AS a\nRUN make\nFROM alpine AS base\nONBUILD COPY --from=a /a /a\nFROM base AS final\n",
+			"a base final", "", "base:from@5 a:copy@5"},
+		{"FROM alpine AS a\nRUN make\nFROM alpine AS base\nONBUILD RUN --mount=from=a,target=/m cat /m/a\nFROM base AS final\n",
+			"a base final", "", "base:from@5 a:mount@5"},
+		{"FROM alpine AS a\nRUN make\nFROM alpine AS base\nONBUILD COPY --from=golang:1.22 /a /a\nFROM base AS final\n",
+			"base final", "a", "base:from@5"},
+		// a trigger fires in the child only, not in the grandchild
+		{"FROM alpine AS a\nRUN make\nFROM alpine AS base\nONBUILD COPY --from=a /a /a\nFROM alpine AS final\nCOPY --from=base /b /b\n",
+			"base final", "a", "base:copy@6"},
+	} {
+		g := mustParse(t, c.src, nil)
+		needed, err := g.Needed("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		final := g.Stages[len(g.Stages)-1]
+		var edges []string
+		for _, e := range final.Edges {
+			edges = append(edges, fmt.Sprintf("%s:%s@%d", e.To.DisplayName(), e.Kind, e.Line))
+		}
+		if names(needed) != c.needed || names(g.Dead("")) != c.dead || strings.Join(edges, " ") != c.edges {
+			t.Errorf("%q:\n needed %s, dead %s, edges %s\n want %s, %s, %s", c.src, names(needed), names(g.Dead("")), strings.Join(edges, " "), c.needed, c.dead, c.edges)
+		}
+	}
+	g := mustParse(t, "FROM alpine AS base\nONBUILD COPY --from=golang:1.22 /a /a\nFROM base\n", nil)
+	if strings.Join(g.Stages[1].Images, ",") != "golang:1.22" {
+		t.Errorf("images %v", g.Stages[1].Images)
 	}
 }
