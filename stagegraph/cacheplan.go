@@ -49,6 +49,9 @@ func (g *StageGraph) CachePlan(target string) (*CachePlan, error) {
 		return nil, err
 	}
 	needed := g.closure(t)
+	if err := g.checkOrder(needed); err != nil {
+		return nil, err
+	}
 	level := g.levels(needed)
 	plan := &CachePlan{Target: t.DisplayName(), Entries: []CacheEntry{}}
 	for _, st := range needed {

@@ -677,16 +677,45 @@ func (g *StageGraph) Needed(target string) ([]*Stage, error) {
 	if err != nil {
 		return nil, err
 	}
-	return g.closure(t), nil
+	needed := g.closure(t)
+	if err := g.checkOrder(needed); err != nil {
+		return nil, err
+	}
+	return needed, nil
+}
+
+// checkOrder fails, as BuildKit does, when a stage the target needs copies
+// or mounts from a stage defined after it: BuildKit builds the stages in
+// Dockerfile order and can only read a stage it has already built. Stages
+// the target does not need may do so.
+func (g *StageGraph) checkOrder(needed []*Stage) error {
+	var bad *ParseError
+	for _, st := range needed {
+		for _, e := range st.Edges {
+			if e.To.Index <= st.Index || (bad != nil && bad.Line <= e.Line) {
+				continue
+			}
+			verb := "copies"
+			if e.Kind == EdgeMount {
+				verb = "mounts"
+			}
+			bad = &ParseError{Line: e.Line, Column: g.column(e.Line), Message: fmt.Sprintf("stage %s %s from stage %s, which is defined after it; BuildKit can only read a stage defined before, so move %s up",
+				st.DisplayName(), verb, e.To.DisplayName(), e.To.DisplayName())}
+		}
+	}
+	if bad == nil {
+		return nil
+	}
+	return bad
 }
 
 // NeededBy returns the stage and the stages it needs, in dependency order,
 // as Needed does for a target.
 func (g *StageGraph) NeededBy(st *Stage) []*Stage { return g.closure(st) }
 
-// closure returns t and everything it needs, sorted by index (stages can
-// only depend on stages... not necessarily earlier ones: COPY --from may name
-// a later stage), then topologically.
+// closure returns t and everything it needs, in waves, then by index
+// (COPY --from may name a later stage, which BuildKit refuses only when it
+// builds the stage: see StageGraph.checkOrder).
 func (g *StageGraph) closure(t *Stage) []*Stage {
 	seen := make([]bool, len(g.Stages))
 	var out []*Stage

@@ -108,13 +108,13 @@ FROM ${BASE} AS tools
 RUN apk add --no-cache curl
 FROM tools
 RUN --mount=type=bind,from=tools,target=/t --mount=type=cache,target=/root/.cache make
+FROM tools AS later
+RUN go build ./...
 FROM scratch AS Out
 COPY --from=1 /bin/app /app
 COPY --from=nginx:1.27 /etc/nginx /etc/nginx
 COPY --from=LATER /x /x
 RUN --mount=from=golang:1.22,target=/go true
-FROM tools AS later
-RUN go build ./...
 FROM later AS unused
 RUN echo
 FROM out AS final
@@ -263,5 +263,33 @@ func TestGraphOnbuild(t *testing.T) {
 	g := mustParse(t, "FROM alpine AS base\nONBUILD COPY --from=golang:1.22 /a /a\nFROM base\n", nil)
 	if strings.Join(g.Stages[1].Images, ",") != "golang:1.22" {
 		t.Errorf("images %v", g.Stages[1].Images)
+	}
+}
+
+func TestGraphLaterStage(t *testing.T) {
+	// BuildKit builds stages in Dockerfile order: a stage it builds cannot
+	// read a stage defined after it ("cannot copy from stage ..., it needs
+	// to be defined before current stage"), but a stage it skips may
+	src := "FROM alpine AS a\nRUN make\nFROM alpine AS b\nCOPY --from=d /x /x\nFROM alpine AS c\nRUN --mount=from=d,target=/d make\nFROM alpine AS d\nRUN make\nFROM alpine AS e\nCOPY --from=a /a /a\n"
+	g := mustParse(t, src, nil)
+	for _, c := range []struct{ target, want string }{
+		{"b", "line 4: stage b copies from stage d, which is defined after it"},
+		{"c", "line 6: stage c mounts from stage d, which is defined after it"},
+		{"", ""},
+		{"d", ""},
+	} {
+		_, err := g.Needed(c.target)
+		_, perr := g.CachePlan(c.target)
+		_, oerr := g.Outline(c.target, "Dockerfile")
+		for _, err := range []error{err, perr, oerr} {
+			var pe *ParseError
+			if c.want == "" && err != nil || c.want != "" && (!errors.As(err, &pe) || !strings.Contains(err.Error(), c.want)) {
+				t.Errorf("target %q: %v, want %q", c.target, err, c.want)
+			}
+		}
+	}
+	g = mustParse(t, "FROM alpine AS base\nONBUILD COPY --from=late /x /x\nFROM base AS child\nFROM alpine AS late\nRUN make\n", nil)
+	if _, err := g.Needed("child"); err == nil || !strings.Contains(err.Error(), "line 3: stage child copies from stage late") {
+		t.Errorf("onbuild: %v", err)
 	}
 }

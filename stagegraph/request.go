@@ -43,7 +43,8 @@ type PlanErrorKind int
 const (
 	// KindPlanUsage is a bad flag value or a Dockerfile that cannot be read.
 	KindPlanUsage PlanErrorKind = iota + 1
-	// KindPlanDockerfile is a Dockerfile that does not parse.
+	// KindPlanDockerfile is a Dockerfile that does not parse, or whose
+	// target BuildKit cannot build.
 	KindPlanDockerfile
 )
 
@@ -126,6 +127,11 @@ func (r *PlanRequest) Outline() (*PlanOutput, error) {
 		return nil, &PlanError{Kind: KindPlanDockerfile, Err: FileError(file, err)}
 	}
 	o, err := g.Outline(r.Target, filepath.ToSlash(file))
+	var pe *ParseError
+	if errors.As(err, &pe) {
+		// a stage the target needs reads a later one: BuildKit cannot build it
+		return nil, &PlanError{Kind: KindPlanDockerfile, Err: FileError(file, err)}
+	}
 	if err != nil {
 		return nil, planUsage("--target: %v", err)
 	}

@@ -74,6 +74,8 @@ func TestPlanCommand(t *testing.T) {
 		{[]string{"plan", "--build-arg", "=x", app}, exitUsage},
 		{[]string{"plan", filepath.Join(app, "nowhere")}, exitUsage},
 		{[]string{"plan", "-f", writeTemp(t, "FROM alpine\nCOPY --from=7 /a /b\n"), "."}, exitFindings},
+		{[]string{"plan", "-f", writeTemp(t, "FROM alpine AS a\nCOPY --from=b /a /b\nFROM alpine AS b\nRUN make\n"), "--target", "a", "."}, exitFindings},
+		{[]string{"plan", "-f", writeTemp(t, "FROM alpine AS a\nCOPY --from=b /a /b\nFROM alpine AS b\nRUN make\n"), "."}, exitOK},
 	} {
 		if code := planRun(append(c.args, "-o", out)); code != c.code {
 			t.Errorf("%v: exit %d, want %d", c.args, code, c.code)
