@@ -164,6 +164,9 @@ type Options struct {
 	// Platform is the target platform, such as "linux/arm64"; empty means
 	// linux/amd64. It sets $TARGETPLATFORM, $TARGETARCH and friends.
 	Platform string
+	// Target is the --target the graph is evaluated for ("" is the last
+	// stage). It sets $TARGETSTAGE, which FROM lines may use.
+	Target string
 	// Lenient keeps a FROM whose base expands to nothing (an ARG without a
 	// default, to be given with --build-arg) with its unexpanded text as
 	// Base, instead of failing. Linters use it; builds should not.
@@ -346,8 +349,8 @@ func (e *envList) set(k, v string) {
 }
 
 // globalArgs computes the values of the global ARGs the way BuildKit does:
-// the automatic platform args, then each meta ARG from its build argument or
-// its expanded default.
+// the automatic platform args and $TARGETSTAGE, then each meta ARG from its
+// build argument or its expanded default.
 func (g *StageGraph) globalArgs(opts Options, metaArgs []*instructions.ArgCommand) *envList {
 	env := &envList{vals: map[string]string{}}
 	plat := opts.Platform
@@ -359,6 +362,7 @@ func (g *StageGraph) globalArgs(opts Options, metaArgs []*instructions.ArgComman
 	for _, kv := range [][2]string{
 		{"BUILDPLATFORM", plat}, {"BUILDOS", os}, {"BUILDOSVERSION", ""}, {"BUILDARCH", arch}, {"BUILDVARIANT", variant},
 		{"TARGETPLATFORM", plat}, {"TARGETOS", os}, {"TARGETOSVERSION", ""}, {"TARGETARCH", arch}, {"TARGETVARIANT", variant},
+		{"TARGETSTAGE", g.targetStage(opts.Target)},
 	} {
 		v := kv[1]
 		if ov, ok := opts.BuildArgs[kv[0]]; ok {
@@ -388,6 +392,22 @@ func (g *StageGraph) globalArgs(opts Options, metaArgs []*instructions.ArgComman
 		}
 	}
 	return env
+}
+
+// targetStage is $TARGETSTAGE for a target, as BuildKit sets it: the
+// target as given, else the last stage's name, else "default". A target
+// given as a stage index (which only gantry takes) is the stage's name.
+func (g *StageGraph) targetStage(target string) string {
+	switch i, err := strconv.Atoi(target); {
+	case err == nil && i >= 0 && i < len(g.Stages):
+		target = g.Stages[i].Name
+	case target == "":
+		target = g.Stages[len(g.Stages)-1].Name
+	}
+	if target == "" {
+		target = "default"
+	}
+	return target
 }
 
 func splitPlatform(p string) (os, arch, variant string) {

@@ -293,3 +293,38 @@ func TestGraphLaterStage(t *testing.T) {
 		t.Errorf("onbuild: %v", err)
 	}
 }
+
+func TestGraphTargetStage(t *testing.T) {
+	// BuildKit sets $TARGETSTAGE to the --target, else the last stage's
+	// name, else "default"; FROM lines may use it
+	src := "FROM alpine AS build-final\nRUN make\nFROM busybox AS build-default\nRUN make\nFROM build-${TARGETSTAGE} AS final\nRUN make\nFROM build-$TARGETSTAGE AS other\n"
+	for _, c := range []struct{ target, stage, base string }{
+		{"", "final", "build-other"},
+		{"final", "final", "build-final"},
+		{"Final", "final", "build-Final"}, // as given: an image, as in BuildKit
+		{"2", "final", "build-final"},
+		{"other", "other", "build-other"},
+	} {
+		g, err := ParseStageGraphOptions([]byte(src), Options{Target: c.target})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, _ := g.Stage(c.stage)
+		var base string
+		if st.BaseStage != nil {
+			base = st.BaseStage.Name
+		}
+		if st.Base != c.base {
+			t.Errorf("target %q: %s is FROM %q (stage %q), want %q", c.target, c.stage, st.Base, base, c.base)
+		}
+	}
+	src = "FROM alpine AS build-default\nRUN make\nFROM build-$TARGETSTAGE\n"
+	g := mustParse(t, src, nil)
+	if g.Stages[1].BaseStage != g.Stages[0] {
+		t.Errorf("unnamed last stage: FROM %q", g.Stages[1].Base)
+	}
+	g = mustParse(t, src, map[string]string{"TARGETSTAGE": "x"})
+	if g.Stages[1].Base != "build-x" {
+		t.Errorf("--build-arg TARGETSTAGE=x: FROM %q", g.Stages[1].Base)
+	}
+}

@@ -122,7 +122,7 @@ func (r *PlanRequest) Outline() (*PlanOutput, error) {
 		}
 		return nil, planUsage("cannot read %s: %v", file, err)
 	}
-	g, err := ParseStageGraphOptions(src, Options{BuildArgs: buildArgs, Platform: r.Platform})
+	g, err := ParseStageGraphOptions(src, Options{BuildArgs: buildArgs, Platform: r.Platform, Target: r.Target})
 	if err != nil {
 		return nil, &PlanError{Kind: KindPlanDockerfile, Err: FileError(file, err)}
 	}
