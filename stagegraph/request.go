@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/gantry-ci/gantry/actions/runenv"
 	"github.com/gantry-ci/gantry/internal/cliargs"
@@ -122,7 +123,30 @@ func (r *PlanRequest) Outline() (*PlanOutput, error) {
 		}
 		return nil, planUsage("cannot read %s: %v", file, err)
 	}
-	g, err := ParseStageGraphOptions(src, Options{BuildArgs: buildArgs, Platform: r.Platform, Target: r.Target})
+	// BuildKit evaluates the Dockerfile once per platform; the plan is the
+	// first platform's, and holds only if the others need the same stages.
+	plats := strings.Split(r.Platform, ",")
+	var o *Outline
+	for i, plat := range plats {
+		po, err := r.outline(src, file, buildArgs, strings.TrimSpace(plat))
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			o = po
+		} else if a, b := o.signature(), po.signature(); a != b {
+			return nil, planUsage("--platform: %s and %s need different stages (%s; %s): plan one platform at a time", o.Graph.Platform, po.Graph.Platform, a, b)
+		}
+	}
+	if len(plats) > 1 {
+		o.Graph.Platform = r.Platform
+	}
+	return &PlanOutput{Outline: o, format: r.Format, spec: spec, bake: NewBakeOptions(dir, file, buildArgs, r.Tags, r.Platform)}, nil
+}
+
+// outline parses and outlines the Dockerfile for one platform.
+func (r *PlanRequest) outline(src []byte, file string, buildArgs map[string]string, platform string) (*Outline, error) {
+	g, err := ParseStageGraphOptions(src, Options{BuildArgs: buildArgs, Platform: platform, Target: r.Target})
 	if err != nil {
 		return nil, &PlanError{Kind: KindPlanDockerfile, Err: FileError(file, err)}
 	}
@@ -135,7 +159,19 @@ func (r *PlanRequest) Outline() (*PlanOutput, error) {
 	if err != nil {
 		return nil, planUsage("--target: %v", err)
 	}
-	return &PlanOutput{Outline: o, format: r.Format, spec: spec, bake: NewBakeOptions(dir, file, buildArgs, r.Tags, r.Platform)}, nil
+	return o, nil
+}
+
+// signature sums up the stages the outline builds and their cache entries.
+func (p *Outline) signature() string {
+	var needed, entries []string
+	for _, st := range p.Needed {
+		needed = append(needed, st.DisplayName())
+	}
+	for _, e := range p.Cache.Entries {
+		entries = append(entries, e.Stage)
+	}
+	return "needed " + strings.Join(needed, " ") + ", cache entries " + strings.Join(entries, " ")
 }
 
 // Write writes the outline in the request's format.

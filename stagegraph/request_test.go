@@ -52,3 +52,36 @@ func TestPlanOutputPublish(t *testing.T) {
 		t.Errorf("an unwritable summary is a warning: %v, warned %q", err, warn.String())
 	}
 }
+
+func TestPlanRequestPlatforms(t *testing.T) {
+	// --platform takes a list, as bake does; the graph is evaluated per
+	// platform, never with the list as one platform
+	dir := t.TempDir()
+	write := func(src string) {
+		if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("FROM --platform=$BUILDPLATFORM golang AS build\nRUN go build\nFROM alpine:${TARGETARCH} AS main\nCOPY --from=build /x /x\n")
+	req := PlanRequest{Dir: dir, Format: "json", Platform: "linux/amd64,linux/arm64"}
+	p, err := req.Outline()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := p.Outline.Graph.Stages; st[0].Platform != "linux/amd64" || st[1].Base != "alpine:amd64" || p.Outline.Graph.Platform != "linux/amd64,linux/arm64" {
+		t.Errorf("platform %q, base %q, graph platform %q", st[0].Platform, st[1].Base, p.Outline.Graph.Platform)
+	}
+	if p.bake.Platforms == nil || strings.Join(p.bake.Platforms, " ") != "linux/amd64 linux/arm64" {
+		t.Errorf("bake platforms %v", p.bake.Platforms)
+	}
+
+	write("FROM alpine AS build-amd64\nRUN make\nFROM alpine AS build-arm64\nRUN make\nFROM build-$TARGETARCH AS main\n")
+	var pe *PlanError
+	if _, err := req.Outline(); !errors.As(err, &pe) || pe.Kind != KindPlanUsage || !strings.Contains(err.Error(), "--platform: linux/amd64 and linux/arm64 need different stages (needed build-amd64 main") {
+		t.Errorf("stages differ by platform: %v", err)
+	}
+	req.Platform = "linux/arm64"
+	if p, err := req.Outline(); err != nil || names(p.Outline.Needed) != "build-arm64 main" {
+		t.Errorf("one platform: %v", err)
+	}
+}
