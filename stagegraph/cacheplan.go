@@ -48,6 +48,11 @@ func (g *StageGraph) CachePlan(target string) (*CachePlan, error) {
 	if err != nil {
 		return nil, err
 	}
+	return g.cachePlanOf(t)
+}
+
+// cachePlanOf is CachePlan for the target stage t.
+func (g *StageGraph) cachePlanOf(t *Stage) (*CachePlan, error) {
 	needed := g.closure(t)
 	if err := g.checkOrder(needed); err != nil {
 		return nil, err

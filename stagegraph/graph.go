@@ -793,6 +793,11 @@ func (g *StageGraph) Waves(target string) ([][]*Stage, error) {
 	if err != nil {
 		return nil, err
 	}
+	return g.wavesOf(needed), nil
+}
+
+// wavesOf groups needed stages into dependency waves.
+func (g *StageGraph) wavesOf(needed []*Stage) [][]*Stage {
 	level := g.levels(needed)
 	var waves [][]*Stage
 	for _, st := range needed {
@@ -802,7 +807,7 @@ func (g *StageGraph) Waves(target string) ([][]*Stage, error) {
 		}
 		waves[l] = append(waves[l], st)
 	}
-	return waves, nil
+	return waves
 }
 
 // Dead returns the stages the target never needs, in index order. BuildKit
@@ -812,6 +817,11 @@ func (g *StageGraph) Dead(target string) []*Stage {
 	if err != nil {
 		return nil
 	}
+	return g.deadOf(needed)
+}
+
+// deadOf returns the stages not in needed, in index order.
+func (g *StageGraph) deadOf(needed []*Stage) []*Stage {
 	in := make([]bool, len(g.Stages))
 	for _, st := range needed {
 		in[st.Index] = true

@@ -328,3 +328,19 @@ func TestGraphTargetStage(t *testing.T) {
 		t.Errorf("--build-arg TARGETSTAGE=x: FROM %q", g.Stages[1].Base)
 	}
 }
+
+func TestOutlineDuplicateName(t *testing.T) {
+	// --target 0 is stage 0 even when a later stage has the same name
+	g := mustParse(t, "FROM alpine AS x\nRUN make\nFROM busybox AS x\nRUN apk add foo\nFROM x AS final\n", nil)
+	p, err := g.Outline("0", "Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waves := waveNames(p.Waves)
+	if p.Target != g.Stages[0] || len(p.Needed) != 1 || p.Needed[0] != g.Stages[0] || waves != "x" || names(p.Dead) != "x final" || len(p.Cache.Entries) != 1 || p.Cache.Entries[0].Stage != "x" {
+		t.Errorf("target %s: needed %s, waves %s, dead %s, cache %+v", p.Target.DisplayName(), names(p.Needed), waves, names(p.Dead), p.Cache.Entries)
+	}
+	if !p.needed(p.Target) {
+		t.Error("the target is not needed")
+	}
+}

@@ -38,19 +38,15 @@ func (g *StageGraph) Outline(target, file string) (*Outline, error) {
 	if err != nil {
 		return nil, err
 	}
-	name := t.DisplayName()
-	if t.Name == "" {
-		name = strconv.Itoa(t.Index)
-	}
-	p := &Outline{Graph: g, Target: t, File: file}
-	if p.Needed, err = g.Needed(name); err != nil {
+	// everything from t itself: a stage given by index may share its name
+	// with a later stage, which its name would find instead
+	p := &Outline{Graph: g, Target: t, File: file, Needed: g.closure(t)}
+	if err := g.checkOrder(p.Needed); err != nil {
 		return nil, err
 	}
-	if p.Waves, err = g.Waves(name); err != nil {
-		return nil, err
-	}
-	p.Dead = g.Dead(name)
-	if p.Cache, err = g.CachePlan(name); err != nil {
+	p.Waves = g.wavesOf(p.Needed)
+	p.Dead = g.deadOf(p.Needed)
+	if p.Cache, err = g.cachePlanOf(t); err != nil {
 		return nil, err
 	}
 	return p, nil
