@@ -2,6 +2,7 @@ package stagegraph
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"maps"
 	"slices"
@@ -49,6 +50,9 @@ type bakeTarget struct {
 // the stages it is built on too). The default group builds them all, so that
 // one `docker buildx bake -f gantry.bake.json` refreshes every stage's cache.
 func (p *Outline) WriteBake(w io.Writer, spec CacheSpec, opts BakeOptions) error {
+	if err := p.CheckBuildable(); err != nil {
+		return err
+	}
 	if opts.Context == "" {
 		opts.Context = "."
 	}
@@ -87,6 +91,20 @@ func (p *Outline) WriteBake(w io.Writer, spec CacheSpec, opts BakeOptions) error
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(f)
+}
+
+// CheckBuildable fails when BuildKit cannot build the outline's target:
+// an unnamed stage other than the last, or a stage whose name a later stage
+// reuses (see Stage.TargetName).
+func (p *Outline) CheckBuildable() error {
+	t := p.Target
+	switch {
+	case t.TargetName() != "" || p.Graph.Final(t):
+		return nil
+	case t.Name == "":
+		return fmt.Errorf("target %s is an unnamed stage; BuildKit can only target named stages (FROM ... AS name)", t.DisplayName())
+	}
+	return fmt.Errorf("target %s (line %d) has the name of a later stage, which BuildKit's --target %s builds instead; rename it", t.DisplayName(), t.Line, t.Name)
 }
 
 // stageRef is how --target names a stage (see Stage.TargetName).

@@ -42,7 +42,8 @@ type CacheEntry struct {
 // CachePlan returns the cache plan of a target ("" is the last stage).
 // Unnamed stages other than the target get no entry of their own: BuildKit
 // cannot build them as a target, so their layers are exported with the
-// entries of the stages that need them.
+// entries of the stages that need them. Neither do stages whose name a later
+// stage reuses (see Stage.TargetName).
 func (g *StageGraph) CachePlan(target string) (*CachePlan, error) {
 	t, err := g.Target(target)
 	if err != nil {
@@ -60,9 +61,10 @@ func (g *StageGraph) cachePlanOf(t *Stage) (*CachePlan, error) {
 	level := g.levels(needed)
 	plan := &CachePlan{Target: t.DisplayName(), Entries: []CacheEntry{}}
 	for _, st := range needed {
-		if !st.Cacheable || (st.Name == "" && st != t) {
+		if !st.Cacheable || (st.TargetName() == "" && st != t) {
 			// BuildKit can only target named stages (or build the last one),
-			// so an unnamed stage's layers live in its dependents' entries.
+			// so an unnamed stage's layers live in its dependents' entries,
+			// and so do those of a stage whose name a later one reuses.
 			continue
 		}
 		e := CacheEntry{Stage: st.CacheName, Reason: st.Reason, Imports: []string{st.CacheName}, Wave: level[st.Index]}

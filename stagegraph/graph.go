@@ -99,6 +99,9 @@ type Stage struct {
 	Reason string
 	// Instruction is BuildKit's parsed stage with its commands.
 	Instruction *instructions.Stage
+
+	// shadowed is set when a later stage has the same name.
+	shadowed bool
 }
 
 // EdgeKind is how a stage refers to another.
@@ -461,6 +464,9 @@ func (g *StageGraph) resolveBases(lex *shell.Lex, env *envList, lenient bool) er
 			}
 		}
 		if st.Name != "" {
+			if prev, ok := g.byName[st.Name]; ok {
+				prev.shadowed = true
+			}
 			g.byName[st.Name] = st // a later duplicate wins, as in BuildKit
 		}
 		for _, s := range st.Steps {
@@ -620,8 +626,14 @@ func (st *Stage) DisplayName() string {
 
 // TargetName is how BuildKit's --target names the stage: its name. It is ""
 // for an unnamed stage, which BuildKit builds only as the last stage,
-// without --target.
-func (st *Stage) TargetName() string { return st.Name }
+// without --target, and for a stage whose name a later stage reuses, which
+// BuildKit cannot build as a target (--target finds the later stage).
+func (st *Stage) TargetName() string {
+	if st.shadowed {
+		return ""
+	}
+	return st.Name
+}
 
 // nameCaches gives every stage a unique cache entry name.
 func (g *StageGraph) nameCaches() {

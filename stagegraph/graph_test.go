@@ -1,8 +1,10 @@
 package stagegraph
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 )
@@ -342,5 +344,44 @@ func TestOutlineDuplicateName(t *testing.T) {
 	}
 	if !p.needed(p.Target) {
 		t.Error("the target is not needed")
+	}
+}
+
+func TestUntargetableStages(t *testing.T) {
+	// BuildKit's --target finds the last stage of a name, and no unnamed
+	// stage but the last: the others get no cache entry and no bake target
+	g := mustParse(t, "FROM alpine AS x\nRUN make\nFROM x AS x\nRUN apk add foo\nFROM alpine\nRUN make\nFROM x AS final\nCOPY --from=2 /a /a\nRUN make\n", nil)
+	plan, err := g.CachePlan("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range plan.Entries {
+		got = append(got, e.Stage)
+	}
+	if strings.Join(got, " ") != "x-1 final" || g.Stages[0].TargetName() != "" || g.Stages[1].TargetName() != "x" {
+		t.Errorf("entries %v, target names %q %q", got, g.Stages[0].TargetName(), g.Stages[1].TargetName())
+	}
+	p, _ := g.Outline("", "Dockerfile")
+	var tree bytes.Buffer
+	p.WriteTree(&tree)
+	if !strings.Contains(tree.String(), "x, line 1 (a later stage has its name: rename it to give it an entry)") {
+		t.Errorf("tree:\n%s", tree.String())
+	}
+	spec, _ := ParseCacheSpec("type=gha")
+	for _, c := range []struct{ target, want string }{
+		{"0", "target x (line 1) has the name of a later stage, which BuildKit's --target x builds instead"},
+		{"2", "target stage-2 is an unnamed stage; BuildKit can only target named stages"},
+		{"1", ""},
+		{"", ""},
+	} {
+		p, err := g.Outline(c.target, "Dockerfile")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = p.WriteBake(io.Discard, spec, BakeOptions{})
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("bake of target %q: %v, want %q", c.target, err, c.want)
+		}
 	}
 }

@@ -122,6 +122,8 @@ func (p *Outline) WriteTree(w io.Writer) error {
 			skipped = append(skipped, st.DisplayName()+" ("+st.Reason+")")
 		case st.Name == "" && st != p.Target:
 			skipped = append(skipped, st.DisplayName()+" (unnamed: name it with FROM ... AS name to give it an entry)")
+		case st.TargetName() == "" && st != p.Target:
+			skipped = append(skipped, fmt.Sprintf("%s, line %d (a later stage has its name: rename it to give it an entry)", st.DisplayName(), st.Line))
 		}
 	}
 	if len(skipped) > 0 {

@@ -141,6 +141,11 @@ func (r *PlanRequest) Outline() (*PlanOutput, error) {
 	if len(plats) > 1 {
 		o.Graph.Platform = r.Platform
 	}
+	if r.Format == "bake" {
+		if err := o.CheckBuildable(); err != nil {
+			return nil, planUsage("--target: %v", err)
+		}
+	}
 	return &PlanOutput{Outline: o, format: r.Format, spec: spec, bake: NewBakeOptions(dir, file, buildArgs, r.Tags, r.Platform)}, nil
 }
 

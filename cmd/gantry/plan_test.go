@@ -71,6 +71,7 @@ func TestPlanCommand(t *testing.T) {
 		{[]string{"plan", "--format", "bake", app}, exitUsage},
 		{[]string{"plan", "--format", "bake", "--cache", "type=inline", app}, exitUsage},
 		{[]string{"plan", "--target", "nope", app}, exitUsage},
+		{[]string{"plan", "--target", "0", "--format", "bake", "--cache", "type=gha", "-f", writeTemp(t, "FROM alpine\nRUN make\nFROM alpine AS b\n"), "."}, exitUsage},
 		{[]string{"plan", "--build-arg", "=x", app}, exitUsage},
 		{[]string{"plan", filepath.Join(app, "nowhere")}, exitUsage},
 		{[]string{"plan", "-f", writeTemp(t, "FROM alpine\nCOPY --from=7 /a /b\n"), "."}, exitFindings},
