@@ -507,14 +507,14 @@ func (g *StageGraph) resolveRefs() error {
 		if b := st.BaseStage; b != nil {
 			for _, s := range b.Steps {
 				if ob, ok := s.Command.(*instructions.OnbuildCommand); ok {
-					if err := g.addRefs(st, onbuildTrigger(ob.Expression), st.Line, st.Column); err != nil {
+					if err := g.addRefs(st, onbuildTrigger(ob.Expression), st.Line, st.Column, true); err != nil {
 						return err
 					}
 				}
 			}
 		}
 		for _, s := range st.Steps {
-			if err := g.addRefs(st, s.Command, s.Line, s.Column); err != nil {
+			if err := g.addRefs(st, s.Command, s.Line, s.Column, false); err != nil {
 				return err
 			}
 		}
@@ -537,8 +537,15 @@ func onbuildTrigger(expr string) instructions.Command {
 	return cmd
 }
 
-// addRefs links the stages and images one instruction of st reads.
-func (g *StageGraph) addRefs(st *Stage, cmd instructions.Command, line, col int) error {
+// addRefs links the stages and images one instruction of st reads. A
+// trigger that reads the stage that runs it reads that stage's base, as
+// BuildKit runs triggers first: no dependency.
+func (g *StageGraph) addRefs(st *Stage, cmd instructions.Command, line, col int, onbuild bool) error {
+	link := func(to *Stage, kind EdgeKind) {
+		if !onbuild || to != st {
+			st.addEdge(to, kind, line)
+		}
+	}
 	switch c := cmd.(type) {
 	case *instructions.CopyCommand:
 		if c.From == "" {
@@ -553,11 +560,11 @@ func (g *StageGraph) addRefs(st *Stage, cmd instructions.Command, line, col int)
 				return &ParseError{Line: line, Column: col,
 					Message: fmt.Sprintf("COPY --from=%d: there is no stage %d (the Dockerfile has %d)", idx, idx, len(g.Stages))}
 			}
-			st.addEdge(g.Stages[idx], EdgeCopy, line)
+			link(g.Stages[idx], EdgeCopy)
 			return nil
 		}
 		if to, ok := g.byName[strings.ToLower(c.From)]; ok {
-			st.addEdge(to, EdgeCopy, line)
+			link(to, EdgeCopy)
 		} else {
 			st.addImage(c.From)
 		}
@@ -567,7 +574,7 @@ func (g *StageGraph) addRefs(st *Stage, cmd instructions.Command, line, col int)
 				continue
 			}
 			if to, ok := g.byName[strings.ToLower(m.From)]; ok {
-				st.addEdge(to, EdgeMount, line)
+				link(to, EdgeMount)
 			} else {
 				st.addImage(m.From)
 			}

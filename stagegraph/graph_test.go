@@ -244,6 +244,9 @@ func TestGraphOnbuild(t *testing.T) {
 			"a base final", "", "base:from@5 a:mount@5"},
 		{"FROM alpine AS a\nRUN make\nFROM alpine AS base\nONBUILD COPY --from=golang:1.22 /a /a\nFROM base AS final\n",
 			"base final", "a", "base:from@5"},
+		// a trigger that reads the child itself reads the child's base
+		{"FROM alpine AS base\nONBUILD COPY --from=final /a /a\nFROM base AS final\n",
+			"base final", "", "base:from@3"},
 		// a trigger fires in the child only, not in the grandchild
 		{"FROM alpine AS a\nRUN make\nFROM alpine AS base\nONBUILD COPY --from=a /a /a\nFROM alpine AS final\nCOPY --from=base /b /b\n",
 			"base final", "a", "base:copy@6"},
