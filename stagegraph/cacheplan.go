@@ -34,6 +34,7 @@ type CacheEntry struct {
 	Imports []string `json:"imports"`
 	// Ancestors are the entries of the cacheable stages it is built on, in
 	// dependency order, by name: solved alongside it, not imported by it.
+	// Stages without an entry of their own (unnamed) are not among them.
 	Ancestors []string `json:"ancestors,omitempty"`
 	// Wave is the stage's dependency wave (see StageGraph.Waves).
 	Wave int `json:"wave"`
@@ -69,7 +70,8 @@ func (g *StageGraph) cachePlanOf(t *Stage) (*CachePlan, error) {
 		}
 		e := CacheEntry{Stage: st.CacheName, Reason: st.Reason, Imports: []string{st.CacheName}, Wave: level[st.Index]}
 		for _, a := range g.closure(st) {
-			if a != st && a.Cacheable {
+			if a != st && a.Cacheable && a.TargetName() != "" {
+				// only stages with an entry: an unnamed one has none
 				e.Ancestors = append(e.Ancestors, a.CacheName)
 			}
 		}

@@ -388,3 +388,20 @@ func TestUntargetableStages(t *testing.T) {
 		}
 	}
 }
+
+func TestCachePlanAncestors(t *testing.T) {
+	// an ancestor without an entry of its own (unnamed, or its name reused
+	// by a later stage) is not named among the ancestors
+	g := mustParse(t, "FROM alpine\nRUN make\nFROM alpine AS x\nRUN make\nFROM alpine AS x\nRUN make\nFROM alpine AS b\nCOPY --from=0 /x /x\nCOPY --from=1 /x /x\nRUN make\nFROM b AS c\nRUN make\n", nil)
+	plan, err := g.CachePlan("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range plan.Entries {
+		got = append(got, e.Stage+"<"+strings.Join(e.Ancestors, ",")+">")
+	}
+	if strings.Join(got, " ") != "b<> c<b>" {
+		t.Errorf("entries %s", strings.Join(got, " "))
+	}
+}
