@@ -146,6 +146,32 @@ func usageErr(format string, args ...any) error {
 	return &BuildError{Kind: KindUsage, Err: fmt.Errorf(format, args...)}
 }
 
+// buildGraph is the stage graph of the Dockerfile df as BuildKit evaluates
+// it for this build, FROM lines reading $TARGETARCH of the first
+// --platform (BuildKit solves each) and $TARGETSTAGE, and the target
+// stage, which must be one BuildKit can build.
+func buildGraph(df []byte, opts BuildOptions) (*stagegraph.StageGraph, *stagegraph.Stage, error) {
+	platform := ""
+	if len(opts.Platforms) > 0 {
+		platform = opts.Platforms[0]
+	}
+	g, err := stagegraph.ParseStageGraphOptions(df, stagegraph.Options{BuildArgs: opts.BuildArgs, Platform: platform, Target: opts.Target})
+	if err != nil {
+		return nil, nil, usageErr("%s: %v", opts.Dockerfile, err)
+	}
+	target, err := g.Target(opts.Target)
+	if err != nil {
+		return nil, nil, usageErr("%v", err)
+	}
+	if target.TargetName() == "" && target != g.Stages[len(g.Stages)-1] {
+		if target.Name != "" {
+			return nil, nil, usageErr("target %q is a stage whose name a later stage takes again; BuildKit's --target %s builds the later one", opts.Target, target.Name)
+		}
+		return nil, nil, usageErr("target %q is an unnamed stage; BuildKit can only target named stages (FROM ... AS name)", opts.Target)
+	}
+	return g, target, nil
+}
+
 // solveJob is one solve of a build: a stage target with its cache entries.
 type solveJob struct {
 	stage   *stagegraph.Stage
@@ -233,16 +259,9 @@ func Build(ctx context.Context, c *client.Client, opts BuildOptions) (*BuildResu
 	if opts.BuildArgs == nil {
 		opts.BuildArgs = map[string]string{}
 	}
-	g, err := stagegraph.ParseStageGraph(df, opts.BuildArgs)
+	g, target, err := buildGraph(df, opts)
 	if err != nil {
-		return nil, usageErr("%s: %v", opts.Dockerfile, err)
-	}
-	target, err := g.Target(opts.Target)
-	if err != nil {
-		return nil, usageErr("%v", err)
-	}
-	if target.Name == "" && target != g.Stages[len(g.Stages)-1] {
-		return nil, usageErr("target %q is an unnamed stage; BuildKit can only target named stages (FROM ... AS name)", opts.Target)
+		return nil, err
 	}
 	jobs, spec, err := solveWaves(g, target, opts)
 	if err != nil {

@@ -412,3 +412,43 @@ func TestPrepare(t *testing.T) {
 		t.Errorf("an upper-case registry cache ref: %v", err)
 	}
 }
+
+// TestBuildGraph: the graph that picks the solves is the one BuildKit
+// evaluates for this build's --platform and --target, and a target
+// BuildKit cannot build is a usage error.
+func TestBuildGraph(t *testing.T) {
+	for _, tc := range []struct {
+		name, dockerfile, target string
+		platforms                []string
+		base                     string // the target's base stage; "" for an image
+		err                      string // part of the usage error
+	}{
+		{name: "a stage whose name a later stage takes", dockerfile: "FROM scratch AS x\nFROM scratch AS x\nFROM scratch AS final\n", target: "0",
+			err: `target "0" is a stage whose name a later stage takes again`},
+		{name: "an unnamed stage", dockerfile: "FROM scratch\nFROM scratch AS final\n", target: "0", err: `target "0" is an unnamed stage`},
+		{name: "TARGETARCH of the first platform", dockerfile: "FROM scratch AS base-arm64\nFROM base-${TARGETARCH}\n", platforms: []string{"linux/arm64", "linux/amd64"}, base: "base-arm64"},
+		{name: "TARGETARCH by default", dockerfile: "FROM scratch AS base-arm64\nFROM base-${TARGETARCH}\n"},
+		{name: "TARGETSTAGE", dockerfile: "FROM scratch AS base-final\nFROM base-${TARGETSTAGE} AS final\nFROM scratch AS other\n", target: "final", base: "base-final"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, target, err := buildGraph([]byte(tc.dockerfile), BuildOptions{Dockerfile: "Dockerfile", Target: tc.target, Platforms: tc.platforms})
+			if tc.err != "" {
+				var be *BuildError
+				if !errors.As(err, &be) || be.Kind != KindUsage || !strings.Contains(err.Error(), tc.err) {
+					t.Errorf("buildGraph: %v, want a usage error with %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			base := ""
+			if target.BaseStage != nil {
+				base = target.BaseStage.Name
+			}
+			if base != tc.base {
+				t.Errorf("the target's base stage is %q, want %q", base, tc.base)
+			}
+		})
+	}
+}
