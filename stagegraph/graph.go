@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
@@ -360,8 +361,8 @@ func (g *StageGraph) globalArgs(opts Options, metaArgs []*instructions.ArgComman
 	if plat == "" {
 		plat = "linux/amd64"
 	}
+	plat, os, arch, variant := normalizePlatform(plat)
 	g.Platform = plat
-	os, arch, variant := splitPlatform(plat)
 	for _, kv := range [][2]string{
 		{"BUILDPLATFORM", plat}, {"BUILDOS", os}, {"BUILDOSVERSION", ""}, {"BUILDARCH", arch}, {"BUILDVARIANT", variant},
 		{"TARGETPLATFORM", plat}, {"TARGETOS", os}, {"TARGETOSVERSION", ""}, {"TARGETARCH", arch}, {"TARGETVARIANT", variant},
@@ -413,7 +414,20 @@ func (g *StageGraph) targetStage(target string) string {
 	return target
 }
 
-func splitPlatform(p string) (os, arch, variant string) {
+// normalizePlatform is a --platform value as BuildKit reads it, with its
+// parts: containerd's platforms.Parse and Normalize, so that "arm64" is
+// linux/arm64 (the OS of a Linux builder, whatever the OS gantry runs on)
+// and "linux/arm64/v8" drops the variant arm64 implies. A value they
+// reject is split as it is.
+func normalizePlatform(p string) (plat, os, arch, variant string) {
+	pl, err := platforms.Parse("linux/" + p)
+	if strings.Contains(p, "/") || err != nil {
+		pl, err = platforms.Parse(p)
+	}
+	if err == nil {
+		pl = platforms.Normalize(pl)
+		return platforms.Format(pl), pl.OS, pl.Architecture, pl.Variant
+	}
 	parts := strings.SplitN(p, "/", 3)
 	os = parts[0]
 	if len(parts) > 1 {
@@ -422,7 +436,7 @@ func splitPlatform(p string) (os, arch, variant string) {
 	if len(parts) > 2 {
 		variant = parts[2]
 	}
-	return
+	return p, os, arch, variant
 }
 
 // resolveBases expands each FROM line's base and platform and links stages

@@ -172,6 +172,30 @@ func TestGraphBuildArgs(t *testing.T) {
 	}
 }
 
+// TestGraphPlatform: --platform is read as BuildKit reads it (containerd's
+// platforms), whatever the OS gantry runs on.
+func TestGraphPlatform(t *testing.T) {
+	src := "FROM x-${TARGETOS}-${TARGETARCH}-${TARGETVARIANT}\n"
+	for platform, want := range map[string]string{
+		"":               "linux/amd64 x-linux-amd64-",
+		"arm64":          "linux/arm64 x-linux-arm64-",
+		"linux/arm64/v8": "linux/arm64 x-linux-arm64-",
+		"linux/arm/v7":   "linux/arm/v7 x-linux-arm-v7",
+		"linux/armhf":    "linux/arm/v7 x-linux-arm-v7",
+		"LINUX/AMD64":    "linux/amd64 x-linux-amd64-",
+		"windows/amd64":  "windows/amd64 x-windows-amd64-",
+	} {
+		g, err := ParseStageGraphOptions([]byte(src), Options{Platform: platform})
+		if err != nil {
+			t.Errorf("%q: %v", platform, err)
+			continue
+		}
+		if got := g.Platform + " " + g.Stages[0].Base; got != want {
+			t.Errorf("--platform %q: %s, want %s", platform, got, want)
+		}
+	}
+}
+
 func TestGraphErrors(t *testing.T) {
 	for _, c := range []struct{ src, want string }{
 		{"", "the Dockerfile is empty"},
