@@ -486,6 +486,12 @@ func TestRenderTags(t *testing.T) {
 			strings.Repeat("x", 119) + "-" + longHash, "abc-" + strings.Repeat("x", 115) + "-" + longHash,
 			strings.Repeat("x", 115) + "-" + longHash + "-abc"}, nil},
 		{long2, []string{"{{branch}}"}, []string{strings.Repeat("x", 119) + "-" + long2Hash}, nil},
+		// a value used twice is cut at both uses, and a value with no room
+		// for its start keeps the hash alone: neither starts the tag with '-'
+		{&runenv.Context{RefType: "branch", RefName: strings.Repeat("x", 120), SHA: "abc"}, []string{"{{branch}}-{{branch}}"},
+			[]string{strings.Repeat("x", 54) + "-" + hash(strings.Repeat("x", 120)) + "-" + strings.Repeat("x", 54) + "-" + hash(strings.Repeat("x", 120))}, nil},
+		{&runenv.Context{RefType: "branch", RefName: strings.Repeat("x", 20), SHA: "abc"}, []string{"{{branch}}-" + strings.Repeat("a", 120)},
+			[]string{hash(strings.Repeat("x", 20))[:7] + "-" + strings.Repeat("a", 120)}, nil},
 		{&runenv.Context{RefType: "branch", RefName: strings.Repeat("x", 128), SHA: "abc"}, []string{"{{branch}}"}, []string{strings.Repeat("x", 128)}, nil},
 		// build metadata follows '_': '-' would make it a pre-release
 		{&runenv.Context{RefType: "tag", RefName: "v1.2.3+build.5", SHA: "abc"}, []string{"{{semver}}", "{{major}}.{{minor}}", "{{patch}}"},

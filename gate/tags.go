@@ -143,18 +143,22 @@ outer:
 // start and ends in '-' and 8 hex digits of the SHA-256 of the whole value,
 // so that two long branch names with the same start still give two tags,
 // and the template's literal text and its short values (the commit SHA
-// beside a long branch name) stay whole.
+// beside a long branch name) stay whole. A value used several times is cut
+// alike at each use, and a value with no room left for its start becomes
+// the hash's first hex digits alone, so that the tag does not start with
+// '-'.
 func fitTag(parts []config.TemplatePart, vals map[string]string) string {
 	vals = maps.Clone(vals)
 	for {
 		var b strings.Builder
-		longest := ""
+		longest, uses := "", map[string]int{}
 		for _, p := range parts {
 			if p.Var == "" {
 				b.WriteString(p.Lit)
 				continue
 			}
 			b.WriteString(vals[p.Var])
+			uses[p.Var]++
 			if len(vals[p.Var]) > len(vals[longest]) {
 				longest = p.Var
 			}
@@ -164,10 +168,16 @@ func fitTag(parts []config.TemplatePart, vals map[string]string) string {
 		if over <= 0 || len(v) <= len(hashedEnd) {
 			return b.String()
 		}
-		// a value used twice is cut twice: cut at least enough of one
-		keep := max(len(v)-over, len(hashedEnd)) - len(hashedEnd)
+		// each use of the value gives its share of what is over
+		cut := (over + uses[longest] - 1) / uses[longest]
 		sum := sha256.Sum256([]byte(v))
-		vals[longest] = v[:keep] + "-" + hex.EncodeToString(sum[:4])
+		h := hex.EncodeToString(sum[:4])
+		if n := len(v) - cut; n > len(hashedEnd) {
+			vals[longest] = v[:n-len(hashedEnd)] + "-" + h
+		} else {
+			// no room for the value's start: the hash's first digits
+			vals[longest] = h[:min(max(n, 1), len(h))]
+		}
 	}
 }
 
