@@ -299,6 +299,23 @@ push:
 			tags: []string{mainSHA, "latest"}, // the commit the triggering run built
 		},
 		{
+			// "@dependabot merge": Dependabot pushed the merge to main, whose
+			// own push run GitHub restricts; the workflow_run after it is
+			// GitHub's way to build main with its secrets
+			name:   "workflow_run after Dependabot merged into main",
+			env:    runnerEnv("workflow_run", "workflow_run-dependabot-merge.json", "GITHUB_REF", "refs/heads/main", "GITHUB_SHA", "1111111111111111111111111111111111111111", "GITHUB_ACTOR", "dependabot[bot]"),
+			policy: "push:\n  events: [workflow_run]\n",
+			push:   true, reason: "workflow_run on the default branch main is allowed",
+			tags: []string{mainSHA, "latest"},
+		},
+		{
+			// its direct push run is GitHub's restricted one
+			name:   "Dependabot's merge pushed to main",
+			env:    runnerEnv("push", "push-main.json", "GITHUB_ACTOR", "dependabot[bot]"),
+			policy: "push:\n  events: [push]\n",
+			push:   false, denyRule: "fork",
+		},
+		{
 			name:   "issue_comment on a pull request",
 			env:    runnerEnv("issue_comment", "issue_comment-pull_request.json", "GITHUB_REF", "refs/heads/main", "GITHUB_SHA", mainSHA),
 			policy: "push:\n  events: [push, issue_comment]\n  branches: [\"**\"]\n  allow-forks: true\n  require-label: push-image\n",

@@ -58,7 +58,8 @@ type Context struct {
 	// runs a fork's pull request: Dependabot started the run (GITHUB_ACTOR
 	// dependabot[bot]) on an event where GitHub then gives a read-only
 	// token and Dependabot's secrets only, even when somebody else re-runs
-	// it; or the run is a workflow_run after a run Dependabot started.
+	// it; or the run is a workflow_run after a run Dependabot started,
+	// unless that run was for the default branch itself.
 	Dependabot bool
 	// Event is the raw event payload (nil when GITHUB_EVENT_PATH is unset).
 	Event map[string]any
@@ -264,6 +265,13 @@ func (c *Context) fromWorkflowRun() {
 			c.Ref, c.RefName, c.RefType = "refs/heads/"+b, b, "branch"
 		}
 		c.SHA = str(wr, "head_sha")
+		// a run for the default branch itself built what was merged
+		// there: Dependabot's "@dependabot merge" push, whose own run
+		// GitHub restricts, and a workflow_run after it is GitHub's way
+		// to build that commit with the repository's secrets
+		if c.DefaultBranch != "" && c.RefName == c.DefaultBranch {
+			c.Dependabot = false
+		}
 		return
 	}
 	p := &PullRequest{
