@@ -519,6 +519,9 @@ func (l *Linter) discover(dir, root string) ([]*File, []Finding, error) {
 	}
 	var files []*File
 	var bad []Finding
+	// a walk that starts inside a linked .github finds the workflows
+	// GitHub does not see
+	folderLinked := workflowFolderLinked(root)
 	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			bad = append(bad, l.fileProblem(p, fmt.Sprintf("cannot read %s: %s", l.displayPath(p), describeOSError(err))))
@@ -550,6 +553,9 @@ func (l *Linter) discover(dir, root string) ([]*File, []Finding, error) {
 			return nil
 		}
 		f := &File{Path: l.displayPath(p), AbsPath: p, Root: root, RelPath: rel, Kind: kind}
+		if folderLinked && kind == KindWorkflow {
+			f.link = linkedFolder
+		}
 		if info, err := d.Info(); err == nil {
 			f.size = info.Size()
 		}

@@ -50,31 +50,48 @@ func workflowLink(abs, root string) linkKind {
 
 // explicitWorkflowLink is workflowLink for a file named on the command
 // line (a pre-commit hook names each staged file) and found to be of kind:
-// linked is whether the path itself is a symbolic link.
+// linked is whether the path itself is a symbolic link. A workflow named
+// through a linked .github or .github/workflows is hidden as well.
 func explicitWorkflowLink(abs, root string, kind FileKind, linked bool) linkKind {
-	if !linked || kind != KindWorkflow {
+	switch {
+	case kind != KindWorkflow:
 		return notLinked
+	case linked:
+		return workflowLink(abs, root)
+	case path_Dir(relSlash(root, abs)) == ".github/workflows" && workflowFolderLinked(root):
+		return linkedFolder
 	}
-	return workflowLink(abs, root)
+	return notLinked
 }
 
 // workflowFolderLinked reports whether .github or .github/workflows of the
 // repository at root is a symbolic link, so that GitHub runs none of the
 // workflows under it.
 func workflowFolderLinked(root string) bool {
-	for _, p := range []string{".github", filepath.Join(".github", "workflows")} {
-		if st, err := os.Lstat(filepath.Join(root, p)); err == nil && st.Mode()&fs.ModeSymlink != 0 {
-			return true
+	return linkedWorkflowFolder(root) != ""
+}
+
+// linkedWorkflowFolder is ".github" or ".github/workflows", whichever of
+// the repository at root is a symbolic link, or "".
+func linkedWorkflowFolder(root string) string {
+	for _, p := range []string{".github", ".github/workflows"} {
+		if st, err := os.Lstat(filepath.Join(root, filepath.FromSlash(p))); err == nil && st.Mode()&fs.ModeSymlink != 0 {
+			return p
 		}
 	}
-	return false
+	return ""
 }
 
 // workflowLinkFinding is the finding for a file that workflowLink flagged.
 func workflowLinkFinding(f *File) Finding {
 	msg := "this workflow is a symbolic link, which GitHub does not follow in .github/workflows: the workflow never runs, and GitHub reports it as an invalid workflow file (\"You have an error in your yaml syntax on line 1\"); commit the file itself, or keep one copy and call it as a reusable workflow (on: workflow_call)"
 	if f.link == linkedFolder {
-		msg = fmt.Sprintf("%s is a symbolic link, which GitHub does not follow: none of the workflows under it runs; commit the folder itself", f.RelPath)
+		// the folder itself, or a workflow named or found through it
+		folder := linkedWorkflowFolder(f.Root)
+		if folder == "" {
+			folder = f.RelPath
+		}
+		msg = fmt.Sprintf("%s is a symbolic link, which GitHub does not follow: none of the workflows under it runs; commit the folder itself", folder)
 	}
 	return Finding{RuleID: workflowSymlinkRule.ID, Line: 0, Column: 0, Message: msg}
 }

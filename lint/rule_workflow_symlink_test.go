@@ -51,6 +51,27 @@ func TestWorkflowSymlink(t *testing.T) {
 			links: map[string]string{".github/workflows": "../ci"},
 			want:  []string{".github/workflows"},
 		},
+		{
+			name:  "a workflow named through a linked .github",
+			files: map[string]string{"ci/workflows/ci.yml": brokenWorkflow},
+			links: map[string]string{".github": "ci"},
+			paths: []string{".github/workflows/ci.yml"},
+			want:  []string{".github/workflows/ci.yml"},
+		},
+		{
+			name:  "the workflows folder named through a linked .github",
+			files: map[string]string{"ci/workflows/ci.yml": brokenWorkflow},
+			links: map[string]string{".github": "ci"},
+			paths: []string{".github/workflows"},
+			want:  []string{".github/workflows/ci.yml"},
+		},
+		{
+			name:  "a workflow named through a linked .github/workflows",
+			files: map[string]string{"ci/ci.yml": brokenWorkflow, ".github/dependabot.yml": "version: 2\nupdates: []\n"},
+			links: map[string]string{".github/workflows": "../ci"},
+			paths: []string{".github/workflows/ci.yml"},
+			want:  []string{".github/workflows/ci.yml"},
+		},
 		// look-alikes: links GitHub does follow, or that hide no workflow
 		{
 			name:  "a linked .github of issue templates",
