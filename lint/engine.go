@@ -342,7 +342,16 @@ func (l *Linter) lookUpPath(p string) pathArg {
 	a.st, a.err = os.Lstat(a.abs)
 	linked := a.err == nil && a.st.Mode()&fs.ModeSymlink != 0
 	if linked {
-		a.st, a.err = os.Stat(a.abs)
+		lst := a.st
+		if a.st, a.err = os.Stat(a.abs); a.err != nil {
+			// a link that points nowhere: a linked workflow is reported as
+			// one all the same, as discovery does; other links are not
+			// readable files
+			if f, _ := l.explicitFile(a.abs, true); f != nil && f.link != notLinked {
+				a.st, a.err, a.file = lst, nil, f
+				return a
+			}
+		}
 	}
 	if a.err == nil && !a.st.IsDir() {
 		if a.file, a.problem = l.explicitFile(a.abs, linked); a.file != nil {

@@ -40,6 +40,12 @@ func TestWorkflowSymlink(t *testing.T) {
 			want:  []string{".github/workflows/ci.yaml"},
 		},
 		{
+			name:  "a link that points nowhere, named on the command line (pre-commit)",
+			links: map[string]string{".github/workflows/ci.yaml": "../../gone.yaml"},
+			paths: []string{".github/workflows/ci.yaml"},
+			want:  []string{".github/workflows/ci.yaml"},
+		},
+		{
 			name:  "a linked .github",
 			files: map[string]string{"ci/workflows/ci.yml": brokenWorkflow},
 			links: map[string]string{".github": "ci"},

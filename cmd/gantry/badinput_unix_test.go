@@ -54,6 +54,33 @@ func TestLintPathsThatCannotBeRead(t *testing.T) {
 	}
 }
 
+// TestLintDanglingLinks: a symbolic link that points nowhere, as a
+// pre-commit hook names it among the staged files (types_or: [file,
+// symlink]), is a finding beside the other files' findings, not a usage
+// error that hides them: a linked workflow is workflow-symlink, a linked
+// Dockerfile cannot be read.
+func TestLintDanglingLinks(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	os.Mkdir(".git", 0o755)
+	write(t, dir, "Dockerfile", "FROM scratch\nCOPY a /a\n")
+	write(t, dir, ".github/workflows/ok.yml", okWorkflow)
+	for link, target := range map[string]string{".github/workflows/gone.yml": "../../gone.yml", "Dockerfile.old": "missing"} {
+		if err := os.Symlink(target, link); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, stdout, stderr := runGantry(t, "lint", "--no-shellcheck", "--color", "never", "Dockerfile", ".github/workflows/gone.yml", "Dockerfile.old", ".github/workflows/ok.yml")
+	if code != exitFindings {
+		t.Errorf("exit %d, want %d\n%s%s", code, exitFindings, stdout, stderr)
+	}
+	for _, w := range []string{".github/workflows/gone.yml:0:0: error: this workflow is a symbolic link", "Dockerfile.old:0:0: error: cannot read Dockerfile.old: no such file or directory"} {
+		if !strings.Contains(stdout, w) {
+			t.Errorf("stdout lacks %q:\n%s", w, stdout)
+		}
+	}
+}
+
 // TestConfigNotARegularFile: a directory or a named pipe at
 // .github/gantry.yaml is a config error naming it, exit 2, for every command
 // that reads the config: not a repository without config, and not a hang.

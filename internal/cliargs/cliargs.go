@@ -49,6 +49,13 @@ func CheckPaths(args []string, dirs bool, hint func(arg string) string) error {
 			// the other files' findings
 			return
 		}
+		if err != nil && !dirs {
+			if _, lerr := os.Lstat(a); lerr == nil {
+				// a symbolic link that points nowhere exists too: a
+				// pre-commit hook names it among the staged files
+				return
+			}
+		}
 		if err != nil {
 			var pe *os.PathError
 			if errors.As(err, &pe) {

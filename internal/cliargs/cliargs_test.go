@@ -17,6 +17,11 @@ func TestCheckPaths(t *testing.T) {
 		t.Fatal(err)
 	}
 	missing := func(n int) string { return filepath.Join(dir, fmt.Sprint("missing-", n)) }
+	// a link that points nowhere exists: the linter reports it
+	dangling := filepath.Join(dir, "dangling.yml")
+	if err := os.Symlink("nowhere.yml", dangling); err != nil {
+		t.Fatal(err)
+	}
 	many := func(n int, bad map[int]string) []string {
 		args := make([]string, n)
 		for i := range args {
@@ -40,6 +45,8 @@ func TestCheckPaths(t *testing.T) {
 		{"file", []string{file}, false, ""},
 		{"file for dirs", []string{file}, true, "f.yml is not a directory"},
 		{"dir", []string{dir}, true, ""},
+		{"dangling link", []string{file, dangling}, false, ""},
+		{"dangling link for dirs", []string{dangling}, true, "dangling.yml: no such file or directory"},
 		{"few, second missing", []string{file, missing(1), missing(2)}, false, "missing-1: no such file or directory (hint for missing-1)"},
 		{"many, all there", many(1000, nil), false, ""},
 		{"many, late ones missing", many(1000, map[int]string{999: missing(999), 700: missing(700)}), false, "missing-700:"},
