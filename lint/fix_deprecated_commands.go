@@ -100,12 +100,7 @@ func posixShell(wf *actionlint.Workflow, job *actionlint.Job, run *actionlint.Ex
 		shell = wf.Defaults.Run.Shell
 	}
 	if shell != nil {
-		f := strings.Fields(shell.Value)
-		if len(f) == 0 {
-			return false
-		}
-		name := path.Base(f[0])
-		return name == "bash" || name == "sh"
+		return posixShellName(shell.Value)
 	}
 	if job.RunsOn == nil || job.RunsOn.Group != nil {
 		return false
@@ -139,6 +134,17 @@ func posixShell(wf *actionlint.Workflow, job *actionlint.Job, run *actionlint.Ex
 		}
 	}
 	return true
+}
+
+// posixShellName reports whether a shell: value runs bash or sh ("bash",
+// "bash -e {0}", "/bin/sh").
+func posixShellName(shell string) bool {
+	f := strings.Fields(shell)
+	if len(f) == 0 {
+		return false
+	}
+	name := path.Base(f[0])
+	return name == "bash" || name == "sh"
 }
 
 var matrixRefRe = lazyre.New(`^\$\{\{\s*matrix\.([A-Za-z_][A-Za-z0-9_-]*)\s*\}\}$`)

@@ -12,10 +12,11 @@ import (
 var envExprRe = lazyre.New(`^env\.([A-Za-z_][A-Za-z0-9_]*)$`)
 
 // fixTemplateInjection rewrites a template-injection finding in a run:
-// script of the default shell to the safe form: the expression moves to the
-// step's env: and the script reads "${NAME}" (${{ env.X }} becomes ${X}).
-// It gives up inside single quotes, on other shells, on github-script and
-// when the env: already holds NAME with another value.
+// script that runs in bash or sh to the safe form: the expression moves to
+// the step's env: and the script reads "${NAME}" (${{ env.X }} becomes
+// ${X}). It gives up inside single quotes, on other shells (a Windows
+// runner's pwsh, shell: python), on github-script and when the env: already
+// holds NAME with another value.
 func fixTemplateInjection(c *fixContext) *Fix {
 	t := c.yaml()
 	if t == nil {
@@ -47,7 +48,7 @@ func fixTemplateInjection(c *fixContext) *Fix {
 		return nil
 	}
 	step := t.parent[run]
-	if _, sh := valueOf(step, "shell"); sh != nil && sh.Value != "bash" && sh.Value != "sh" {
+	if !runsInPOSIXShell(c.file, run, step) {
 		return nil
 	}
 	s, ok := t.scalar(run)
@@ -102,6 +103,19 @@ func fixTemplateInjection(c *fixContext) *Fix {
 	}
 	edits = append([]Edit{e}, edits...)
 	return &Fix{Description: fmt.Sprintf("pass %s through env: %s and use ${%s}", expr, name, name), Edits: edits}
+}
+
+// runsInPOSIXShell reports whether the run: script of step runs in bash
+// or sh, where ${NAME} reads the variable: a workflow step's shell comes from
+// the step, the job's or the workflow's defaults, or the runner (pwsh on
+// Windows), and a composite action's step names its own.
+func runsInPOSIXShell(f *File, run, step *yaml.Node) bool {
+	if wf := f.Workflow; wf != nil {
+		job, r := findRunStep(wf, run.Line, run.Column)
+		return r != nil && posixShell(wf, job, r)
+	}
+	_, sh := valueOf(step, "shell")
+	return sh != nil && sh.Kind == yaml.ScalarNode && posixShellName(sh.Value)
 }
 
 // inSingleQuotes reports whether byte i of a shell script is inside a
