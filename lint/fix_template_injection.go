@@ -14,7 +14,8 @@ var envExprRe = lazyre.New(`^env\.([A-Za-z_][A-Za-z0-9_]*)$`)
 // fixTemplateInjection rewrites a template-injection finding in a run:
 // script that runs in bash or sh to the safe form: the expression moves to
 // the step's env: and the script reads "${NAME}" (${{ env.X }} becomes
-// ${X}). It gives up inside single quotes, on other shells (a Windows
+// ${X}). It gives up where the shell would not expand ${NAME} (single
+// quotes, quoted here-documents), on other shells (a Windows
 // runner's pwsh, shell: python), on github-script and when the env: already
 // holds NAME with another value.
 func fixTemplateInjection(c *fixContext) *Fix {
@@ -62,7 +63,7 @@ func fixTemplateInjection(c *fixContext) *Fix {
 			break
 		}
 	}
-	if i < 0 || !strings.HasPrefix(s.value[i:], raw) || inSingleQuotes(s.value, i) {
+	if i < 0 || !strings.HasPrefix(s.value[i:], raw) || !shellExpands(s.value, i) {
 		return nil
 	}
 	var edits []Edit
@@ -118,28 +119,137 @@ func runsInPOSIXShell(f *File, run, step *yaml.Node) bool {
 	return sh != nil && sh.Kind == yaml.ScalarNode && posixShellName(sh.Value)
 }
 
-// inSingleQuotes reports whether byte i of a shell script is inside a
-// single-quoted string (counting the quotes on its line outside double quotes).
-func inSingleQuotes(script string, i int) bool {
-	start := strings.LastIndex(script[:i], "\n") + 1
-	in, dq := false, false
-	for j := start; j < i; j++ {
-		switch script[j] {
-		case '\\':
-			if !in {
-				j++
+// shellExpands reports whether ${NAME} at byte i of a bash or sh script
+// reads the variable: i is not inside single quotes ('...' or $'...', which
+// may span lines), not in the body of a here-document whose delimiter is
+// quoted (<<'EOF'), and not right after a backslash. The scan follows
+// double quotes, $( ), backticks and comments; where it is unsure it says
+// false.
+func shellExpands(script string, i int) bool {
+	var stack []byte // '"', '(' or '`'
+	top := func() byte {
+		if len(stack) == 0 {
+			return 0
+		}
+		return stack[len(stack)-1]
+	}
+	type heredoc struct {
+		delim         string
+		quoted, strip bool
+	}
+	var pending []heredoc
+	p := 0
+	for p < i {
+		c := script[p]
+		quoted := top() == '"'
+		switch {
+		case c == '\\':
+			p += 2
+		case c == '\n' && len(pending) > 0:
+			// the bodies of the here-documents started on this line
+			p++
+			for _, h := range pending {
+				end := len(script)
+				for q := p; q < len(script); {
+					e := strings.IndexByte(script[q:], '\n')
+					if e < 0 {
+						e = len(script)
+					} else {
+						e += q
+					}
+					line := script[q:e]
+					if h.strip {
+						line = strings.TrimLeft(line, "\t")
+					}
+					if line == h.delim {
+						end = min(e+1, len(script))
+						break
+					}
+					q = e + 1
+				}
+				if i < end {
+					return !h.quoted
+				}
+				p = end
 			}
-		case '"':
-			if !in {
-				dq = !dq
+			pending = nil
+		case c == '\'' && !quoted:
+			ansi := p > 0 && script[p-1] == '$'
+			q := p + 1
+			for q < len(script) && script[q] != '\'' {
+				if ansi && script[q] == '\\' {
+					q++
+				}
+				q++
 			}
-		case '\'':
-			if !dq {
-				in = !in
+			if q >= len(script) || i <= q {
+				return false
 			}
+			p = q + 1
+		case c == '#' && !quoted && (p == 0 || strings.IndexByte(" \t\n;&|(", script[p-1]) >= 0):
+			e := strings.IndexByte(script[p:], '\n')
+			if e < 0 || i < p+e {
+				return true // a comment: the text does not run either way
+			}
+			p += e
+		case c == '"':
+			if quoted {
+				stack = stack[:len(stack)-1]
+			} else {
+				stack = append(stack, '"')
+			}
+			p++
+		case c == '`':
+			if top() == '`' {
+				stack = stack[:len(stack)-1]
+			} else {
+				stack = append(stack, '`')
+			}
+			p++
+		case c == '(' && (!quoted || (p > 0 && script[p-1] == '$')):
+			stack = append(stack, '(')
+			p++
+		case c == ')' && top() == '(':
+			stack = stack[:len(stack)-1]
+			p++
+		case c == '<' && !quoted && strings.HasPrefix(script[p:], "<<") && !strings.HasPrefix(script[p:], "<<<"):
+			h := heredoc{}
+			q := p + 2
+			if q < len(script) && script[q] == '-' {
+				h.strip = true
+				q++
+			}
+			for q < len(script) && (script[q] == ' ' || script[q] == '\t') {
+				q++
+			}
+			w := q
+			for q < len(script) && strings.IndexByte(" \t\n;&|<>()", script[q]) < 0 {
+				if script[q] == '\'' || script[q] == '"' {
+					h.quoted = true
+					e := strings.IndexByte(script[q+1:], script[q])
+					if e < 0 {
+						return false
+					}
+					q += e + 2
+					continue
+				}
+				if script[q] == '\\' {
+					h.quoted = true
+					q++
+				}
+				q++
+			}
+			h.delim = strings.NewReplacer("'", "", `"`, "", `\`, "").Replace(script[w:min(q, len(script))])
+			if h.delim == "" {
+				return false
+			}
+			pending = append(pending, h)
+			p = q
+		default:
+			p++
 		}
 	}
-	return in
+	return p == i
 }
 
 // insertStepEnv adds "env:" with one entry after the run: entry of a block

@@ -379,3 +379,42 @@ func FuzzFix(f *testing.F) {
 		}
 	})
 }
+
+// TestShellExpands checks where the template-injection fix may write
+// ${NAME}: the script's "@" marks the place asked about.
+func TestShellExpands(t *testing.T) {
+	for _, tc := range []struct {
+		script string
+		want   bool
+	}{
+		{`echo @`, true},
+		{`echo "x @"`, true},
+		{`echo "it's @"`, true},
+		{`echo '@'`, false},
+		{`echo 'a' "@"`, true},
+		{"python -c '\nprint(\"@\")\n'", false},
+		{"python -c '\nprint(1)\n'\necho \"@\"", true},
+		{`echo $'a\'@'`, false},
+		{`echo "$(echo '@')"`, false},
+		{`echo "$(echo "@")"`, true},
+		{"echo `echo '@'`", false},
+		{`echo \@`, false},
+		{"cat <<EOF\n@\nEOF", true},
+		{"cat <<'EOF'\n@\nEOF", false},
+		{"cat <<\"EOF\" > x\n@\nEOF", false},
+		{"cat <<\\EOF\n@\nEOF", false},
+		{"cat <<-'EOF'\n\t@\n\tEOF", false},
+		{"cat <<'EOF'\nit's\nEOF\necho \"@\"", true},
+		{"cat <<'A' <<B\na\nA\n@\nB", true},
+		{"cat <<A <<'B'\na\nA\n@\nB", false},
+		{"# don't\necho \"@\"", true},
+		{"echo a # it's @", true},
+		{"echo a#'b\n@'", false},
+	} {
+		i := strings.IndexByte(tc.script, '@')
+		script := tc.script[:i] + "$" + tc.script[i+1:]
+		if got := shellExpands(script, i); got != tc.want {
+			t.Errorf("shellExpands(%q) = %v, want %v", tc.script, got, tc.want)
+		}
+	}
+}
