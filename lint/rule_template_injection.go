@@ -192,20 +192,58 @@ func injectionMessage(sp exprSpan, src flowSource, js bool) string {
 var nonEnvChar = lazyre.New(`[^A-Z0-9]+`)
 
 // safeEnvName suggests an env variable name for an expression: the last
-// two parts of its context path, in upper case (ISSUE_TITLE).
+// two parts of its context path, in upper case (ISSUE_TITLE). A name that
+// the shell, the runner or common tools read (inputs.path is not PATH) keeps
+// the part it would drop (INPUTS_PATH), or else gets VALUE_ in front.
 func safeEnvName(expr string) string {
 	parts := strings.Split(expr, ".")
 	if n := len(parts); n > 2 {
 		parts = parts[n-2:]
 	}
-	if parts[0] == "inputs" || parts[0] == "env" || parts[0] == "outputs" {
-		parts = parts[1:]
+	mirrors := len(parts) == 2 && parts[0] == "github" // github.head_ref is GITHUB_HEAD_REF's value
+	envName := func(parts []string) string {
+		return strings.Trim(nonEnvChar.ReplaceAllString(strings.ToUpper(strings.Join(parts, "_")), "_"), "_")
 	}
-	name := strings.Trim(nonEnvChar.ReplaceAllString(strings.ToUpper(strings.Join(parts, "_")), "_"), "_")
-	if name == "" || name[0] >= '0' && name[0] <= '9' {
+	name := envName(parts)
+	if parts[0] == "inputs" || parts[0] == "env" || parts[0] == "outputs" {
+		if short := envName(parts[1:]); !reservedEnvName(short) {
+			name = short
+		}
+	}
+	if name == "" || name[0] >= '0' && name[0] <= '9' || (reservedEnvName(name) && !mirrors) {
 		name = "VALUE_" + name
 	}
 	return name
+}
+
+// reservedEnvNames are environment variables that the shell, the runner or
+// common tools read, which an env: entry of a step must not replace.
+var reservedEnvNames = map[string]bool{
+	"PATH": true, "HOME": true, "SHELL": true, "IFS": true, "PWD": true, "OLDPWD": true, "CDPATH": true,
+	"ENV": true, "BASH_ENV": true, "BASHOPTS": true, "SHELLOPTS": true, "GLOBIGNORE": true, "POSIXLY_CORRECT": true,
+	"PS1": true, "PS2": true, "PS4": true, "PROMPT_COMMAND": true, "OPTIND": true, "OPTARG": true, "OPTERR": true,
+	"USER": true, "LOGNAME": true, "HOSTNAME": true, "TERM": true, "TMPDIR": true, "TEMP": true, "TMP": true, "TZ": true,
+	"LANG": true, "LANGUAGE": true, "CI": true, "MAIL": true, "HISTFILE": true, "EDITOR": true, "PAGER": true,
+	"PYTHONPATH": true, "PYTHONHOME": true, "PYTHONSTARTUP": true, "NODE_OPTIONS": true, "NODE_PATH": true,
+	"PERL5LIB": true, "PERL5OPT": true, "RUBYLIB": true, "RUBYOPT": true, "JAVA_TOOL_OPTIONS": true,
+	"GIT_DIR": true, "GIT_WORK_TREE": true, "GIT_SSH": true, "GIT_SSH_COMMAND": true, "GIT_ASKPASS": true,
+	"GIT_CONFIG": true, "GIT_EXEC_PATH": true, "SSH_AUTH_SOCK": true, "DOCKER_HOST": true,
+}
+
+// reservedEnvName reports whether an env: entry named name would change
+// what a step does besides passing a value: the names above, the runner's
+// GITHUB_* and RUNNER_* (which env: cannot change), and the dynamic loader's
+// and the shell's variable prefixes.
+func reservedEnvName(name string) bool {
+	if reservedEnvNames[name] || strings.HasPrefix(name, "BASH_") || strings.HasPrefix(name, "LC_") {
+		return true
+	}
+	for _, p := range []string{"GITHUB_", "RUNNER_", "ACTIONS_", "LD_", "DYLD_", "GIT_CONFIG_"} {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
 }
 
 var quotedRe = lazyre.New(`"([a-z0-9_.*-]+)"`)

@@ -137,3 +137,28 @@ func TestTemplateInjectionBotBranches(t *testing.T) {
 		},
 	})
 }
+
+// TestSafeEnvName checks the env: names that template-injection suggests
+// and its fix writes: none replaces a variable the step reads otherwise.
+func TestSafeEnvName(t *testing.T) {
+	for expr, want := range map[string]string{
+		"github.event.issue.title":         "ISSUE_TITLE",
+		"github.head_ref":                  "GITHUB_HEAD_REF",
+		"github.event.commits[0].message":  "COMMITS_0_MESSAGE",
+		"inputs.message":                   "MESSAGE",
+		"inputs.path":                      "INPUTS_PATH",
+		"inputs.bash_env":                  "INPUTS_BASH_ENV",
+		"steps.meta.outputs.home":          "OUTPUTS_HOME",
+		"needs.build.outputs.github_token": "OUTPUTS_GITHUB_TOKEN",
+		"github.event.inputs.ld_preload":   "INPUTS_LD_PRELOAD",
+		"matrix.path":                      "MATRIX_PATH",
+		"github.event.pages.*.title":       "TITLE",
+		"steps.x.outputs.runner_temp":      "OUTPUTS_RUNNER_TEMP",
+		"steps.ld.preload":                 "VALUE_LD_PRELOAD",
+		"inputs.1":                         "VALUE_1",
+	} {
+		if got := safeEnvName(expr); got != want {
+			t.Errorf("safeEnvName(%q) = %s, want %s", expr, got, want)
+		}
+	}
+}
