@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"go.yaml.in/yaml/v4"
@@ -66,14 +67,48 @@ func fixTemplateInjection(c *fixContext) *Fix {
 	if i < 0 || !strings.HasPrefix(s.value[i:], raw) || !shellExpands(s.value, i) {
 		return nil
 	}
+	entries, ok := stepEnvEntries(t, step)
+	if !ok {
+		return nil
+	}
 	var edits []Edit
 	name := safeEnvName(expr)
 	if m := envExprRe.FindStringSubmatch(expr); m != nil {
+		// env.x reads TITLE too (contexts ignore case); the shell does not
 		name = m[1]
+		spelled := ""
+		for _, kv := range entries {
+			if strings.EqualFold(kv[0].Value, m[1]) {
+				if spelled != "" && spelled != kv[0].Value {
+					return nil // two spellings: which one the expression reads is unclear
+				}
+				spelled = kv[0].Value
+			}
+		}
+		if spelled != "" {
+			name = spelled
+		}
+		if assignsVar(s.value, name) {
+			return nil // the script's own value is not the env: one
+		}
 	} else {
+		defined := false
+		for _, kv := range entries {
+			if !strings.EqualFold(kv[0].Value, name) {
+				continue
+			}
+			if kv[0].Value != name || strings.TrimSpace(kv[1].Value) != raw {
+				return nil // the step, job or workflow env: uses the name for another value
+			}
+			defined = true
+		}
+		if !defined && mentionsVar(s.value, name) {
+			return nil // the script already has a variable of that name
+		}
 		_, env := valueOf(step, "env")
 		entry := name + ": " + raw
 		switch {
+		case defined:
 		case env == nil:
 			runK, _ := valueOf(step, "run")
 			e, ok := insertStepEnv(t, step, runK, run, entry)
@@ -82,12 +117,6 @@ func fixTemplateInjection(c *fixContext) *Fix {
 			}
 			edits = append(edits, e)
 		case env.Kind == yaml.MappingNode && len(env.Content) > 0:
-			if _, v := valueOf(env, name); v != nil {
-				if strings.TrimSpace(v.Value) != raw {
-					return nil
-				}
-				break
-			}
 			n := len(env.Content)
 			e, ok := t.insertEntryAfter(env, env.Content[n-2], env.Content[n-1], []string{entry}, entry)
 			if !ok {
@@ -104,6 +133,59 @@ func fixTemplateInjection(c *fixContext) *Fix {
 	}
 	edits = append([]Edit{e}, edits...)
 	return &Fix{Description: fmt.Sprintf("pass %s through env: %s and use ${%s}", expr, name, name), Edits: edits}
+}
+
+// stepEnvEntries returns the env: entries (key and value) that a step's
+// script sees: the step's, its job's and the workflow's. It fails when one
+// of them is not a mapping of scalars (an expression, say).
+func stepEnvEntries(t *yamlText, step *yaml.Node) ([][2]*yaml.Node, bool) {
+	holders := []*yaml.Node{step}
+	if seq := t.parent[step]; seq != nil && seq.Kind == yaml.SequenceNode {
+		if k := t.keyOf(seq); k != nil && k.Value == "steps" {
+			holders = append(holders, t.parent[seq])
+		}
+	}
+	if root := t.root(); root != nil && root != step {
+		holders = append(holders, root)
+	}
+	var out [][2]*yaml.Node
+	for _, h := range holders {
+		_, env := valueOf(h, "env")
+		env = resolve(env)
+		if env == nil {
+			continue
+		}
+		if env.Kind != yaml.MappingNode {
+			return nil, false
+		}
+		for i := 0; i+1 < len(env.Content); i += 2 {
+			k, v := env.Content[i], resolve(env.Content[i+1])
+			if k.Kind != yaml.ScalarNode || v == nil || v.Kind != yaml.ScalarNode {
+				return nil, false
+			}
+			out = append(out, [2]*yaml.Node{k, v})
+		}
+	}
+	return out, true
+}
+
+// mentionsVar reports whether a script names the variable outside its
+// ${{ }} expressions.
+func mentionsVar(script, name string) bool {
+	for _, sp := range exprSpanRe.FindAllStringIndex(script, -1) {
+		script = script[:sp[0]] + strings.Repeat(" ", sp[1]-sp[0]) + script[sp[1]:]
+	}
+	return regexp.MustCompile(`(^|[^A-Za-z0-9_])` + regexp.QuoteMeta(name) + `($|[^A-Za-z0-9_])`).MatchString(script)
+}
+
+var exprSpanRe = lazyre.New(`\$\{\{[^\n]*?\}\}`)
+
+// assignsVar reports whether a script sets the variable itself (name=,
+// export name=, read name, for name in), so that $name may differ from the
+// env: value that ${{ env.name }} reads.
+func assignsVar(script, name string) bool {
+	n := regexp.QuoteMeta(name)
+	return regexp.MustCompile(`(^|[\s;&|({])` + n + `(\[[^]\n]*\])?\+?=|\bfor\s+` + n + `\b|\b(export|local|readonly|declare|typeset|read|unset|mapfile|readarray|getopts)\b[^\n;|&$]*\b` + n + `\b`).MatchString(script)
 }
 
 // runsInPOSIXShell reports whether the run: script of step runs in bash

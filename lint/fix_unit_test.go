@@ -418,3 +418,26 @@ func TestShellExpands(t *testing.T) {
 		}
 	}
 }
+
+// TestAssignsVar checks which scripts set a variable themselves.
+func TestAssignsVar(t *testing.T) {
+	for script, want := range map[string]bool{
+		`echo "$V"`:                   false,
+		`V=1`:                         true,
+		`x=1; V+=2`:                   true,
+		`export V=$(cat v)`:           true,
+		`declare -r V`:                true,
+		`read -r V < f`:               true,
+		`for V in a b; do :; done`:    true,
+		`for f in $V; do :; done`:     false,
+		`read -r x <<< "$V"`:          false,
+		`VERSION=1`:                   false,
+		`echo V=1`:                    true, // not an assignment, but it may be one
+		"if true; then\n  V=2\nfi":    true,
+		`[ "$V" = 1 ] && echo "$V=1"`: false,
+	} {
+		if got := assignsVar(script, "V"); got != want {
+			t.Errorf("assignsVar(%q, V) = %v, want %v", script, got, want)
+		}
+	}
+}
