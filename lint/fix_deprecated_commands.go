@@ -22,8 +22,9 @@ import (
 // consecutive lines that write to the same file are grouped into
 // { ...; } >> "$GITHUB_OUTPUT", as shellcheck asks (SC2129). Only bash and
 // sh scripts are rewritten, and only echo/printf commands whose output is
-// not already redirected; a script that escapes values for the old commands
-// (%0A, %25) or has here-documents or multi-line strings is left alone.
+// not already redirected or piped; a script that escapes values for the old
+// commands (%0A, %25) or has here-documents or multi-line strings is left
+// alone.
 func fixDeprecatedCommand(c *fixContext) *Fix {
 	fd := c.finding
 	var cmd string
@@ -401,10 +402,11 @@ func rewriteLine(script string, ln *scriptLine, cmds []scriptCmd, counts map[str
 }
 
 // rewriteCommand rewrites "::set-output name=N::" at m to "N=" when the
-// command is echo or printf with that as the start of its first argument
-// and no redirection of its own.
+// command is echo or printf with that as the start of its first argument,
+// and no redirection of its own nor a pipe to another command (echo ... |
+// sed would write what sed did not see).
 func rewriteCommand(line string, c scriptCmd, m []int) (valueEdit, bool) {
-	if len(c.redirects) > 0 || len(c.words) < 2 {
+	if len(c.redirects) > 0 || c.piped || len(c.words) < 2 {
 		return valueEdit{}, false
 	}
 	first := line[c.words[0][0]:c.words[0][1]]
@@ -433,12 +435,14 @@ func rewriteCommand(line string, c scriptCmd, m []int) (valueEdit, bool) {
 	return valueEdit{m[0], m[1], name + "="}, true
 }
 
-// scriptCmd is one command of a shell line: its span, its words and the
-// offsets of its unquoted < and > characters.
+// scriptCmd is one command of a shell line: its span, its words, the
+// offsets of its unquoted < and > characters, and whether its output goes
+// into a pipe.
 type scriptCmd struct {
 	start, end int
 	words      [][2]int
 	redirects  []int
+	piped      bool
 }
 
 const (
@@ -486,8 +490,13 @@ func splitShellLine(line string) ([]scriptCmd, int) {
 			endWord(i)
 			endCmd(&cmds, &cur)
 			return cmds, shellLineOK
+		case c == '|' && strings.HasPrefix(line[i:], "||"):
+			endWord(i)
+			endCmd(&cmds, &cur)
+			i += 2
 		case c == ';' || c == '&' || c == '|' || c == '(' || c == ')':
 			endWord(i)
+			cur.piped = c == '|' // | and |&: the output goes to the next command
 			endCmd(&cmds, &cur)
 			i++
 		case c == '<' || c == '>':
