@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -64,7 +65,7 @@ func fixVolatileArgEarly(c *fixContext) *Fix {
 	// step that is not image metadata
 	to := len(rest)
 	for k := range rest {
-		if usesAny(stepText(&rest[k]), names) {
+		if namesAny(stepText(&rest[k]), names) {
 			to = k
 			break
 		}
@@ -171,6 +172,22 @@ func envUses(c instructions.Command, names []string) bool {
 func usesAny(text string, names []string) bool {
 	for _, n := range names {
 		if usesVar(text, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// namesAny reports whether an instruction's text names one of the
+// variables in any form: $NAME and ${NAME}, and also cmd's %NAME% and
+// PowerShell's $env:NAME (Windows images), in any case. The moved
+// instruction goes before the first such instruction.
+func namesAny(text string, names []string) bool {
+	if usesAny(text, names) {
+		return true
+	}
+	for _, n := range names {
+		if regexp.MustCompile(`(?i)(^|[^A-Za-z0-9_])` + regexp.QuoteMeta(n) + `($|[^A-Za-z0-9_])`).MatchString(text) {
 			return true
 		}
 	}
