@@ -118,7 +118,9 @@ func fixTemplateInjection(c *fixContext) *Fix {
 			edits = append(edits, e)
 		case env.Kind == yaml.MappingNode && len(env.Content) > 0:
 			n := len(env.Content)
-			e, ok := t.insertEntryAfter(env, env.Content[n-2], env.Content[n-1], []string{entry}, entry)
+			// a flow mapping ends a plain scalar at { and }: quote the value
+			flow := name + ": '" + strings.ReplaceAll(raw, "'", "''") + "'"
+			e, ok := t.insertEntryAfter(env, env.Content[n-2], env.Content[n-1], []string{entry}, flow)
 			if !ok {
 				return nil
 			}
