@@ -58,5 +58,17 @@ func bumpUses(c *fixContext) *Fix {
 	if !ok {
 		return nil
 	}
-	return &Fix{Description: "update " + strings.TrimSpace(s.value[:at]) + " to " + cur, Edits: []Edit{e}}
+	edits := []Edit{e}
+	// a version comment after the ref (@v3 # v3.5.2) names the new version too
+	major := func(v string) int { return majorNum(strings.SplitN(strings.TrimPrefix(v, "v"), ".", 2)[0]) }
+	if s.end < len(t.src) {
+		rest := t.src[s.end:max(s.end, t.lineContentEnd(t.lineOf(s.end)))]
+		if m := usesCommentRe.FindSubmatchIndex(rest); m != nil && major(string(rest[m[2]:m[3]])) == major(ref) {
+			edits = append(edits, Edit{Start: s.end + m[2], End: s.end + m[3], New: cur})
+		}
+	}
+	return &Fix{Description: "update " + strings.TrimSpace(s.value[:at]) + " to " + cur, Edits: edits}
 }
+
+// usesCommentRe matches a comment that gives the version of a uses: ref.
+var usesCommentRe = lazyre.New(`^[ \t]+#[ \t]*(v?\d+(?:\.\d+){0,2})(?:[ \t]|$)`)
