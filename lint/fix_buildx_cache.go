@@ -40,6 +40,9 @@ func fixBuildxCacheGrowth(c *fixContext) *Fix {
 	fields := splitCSV(entry)
 	fix := &Fix{}
 	var step *Edit
+	if (m[2] == "with the mv workaround" || m[2] == "writes the local cache into the directory it reads from") && !jobBuildxResets(t, s.node) {
+		return nil
+	}
 	switch m[2] {
 	case "with the mv workaround":
 		tm := buildxTargetRe.FindStringSubmatch(c.finding.Message)
@@ -95,6 +98,49 @@ func fixBuildxCacheGrowth(c *fixContext) *Fix {
 		}
 	}
 	return fix
+}
+
+var buildxVersionRe = lazyre.New(`^v?(\d+)\.(\d+)(\.\d+)?$`)
+
+// jobBuildxResets reports whether the Buildx of the job that holds n can
+// honour reset=true, which Buildx before 0.35 ignores without a word (the
+// cache would grow again, without the mv step that kept it bounded): false
+// when the job's docker/setup-buildx-action pins a version before 0.35, or
+// one it cannot read (other than latest).
+func jobBuildxResets(t *yamlText, n *yaml.Node) bool {
+	var steps *yaml.Node
+	for p := t.parent[n]; p != nil; p = t.parent[p] {
+		if k := t.keyOf(p); k != nil && k.Value == "steps" && p.Kind == yaml.SequenceNode {
+			steps = p
+			break
+		}
+	}
+	if steps == nil {
+		return true
+	}
+	for _, st := range steps.Content {
+		_, uses := valueOf(resolve(st), "uses")
+		if uses == nil || !strings.HasPrefix(strings.ToLower(uses.Value), "docker/setup-buildx-action@") {
+			continue
+		}
+		_, with := valueOf(resolve(st), "with")
+		_, v := valueOf(resolve(with), "version")
+		if v == nil {
+			continue
+		}
+		ver := strings.TrimSpace(v.Value)
+		if ver == "" || ver == "latest" {
+			continue
+		}
+		m := buildxVersionRe.FindStringSubmatch(ver)
+		if m == nil {
+			return false
+		}
+		if major, minor := majorNum(m[1]), majorNum(m[2]); major == 0 && minor < 35 {
+			return false
+		}
+	}
+	return true
 }
 
 // setCacheAttr sets key=value in the fields of a cache entry.
