@@ -116,7 +116,9 @@ func TestScalarStyles(t *testing.T) {
 		"h: [x, 'y z', {k: v}]\n" +
 		"i: \"folded\n  quoted\"\n" +
 		"j: |2\n   explicit\n" +
-		"k: !!str tagged\n"
+		"k: !!str tagged\n" +
+		"l: plain é 日本\n" +
+		"m: |\n  línea ü\n"
 	yt, err := newYAMLText([]byte(src))
 	if err != nil {
 		t.Fatal(err)
@@ -136,6 +138,8 @@ func TestScalarStyles(t *testing.T) {
 		{"i", "folded quoted", "\"folded\n  quoted\""},
 		{"j", "", ""},
 		{"k", "tagged", "tagged"},
+		{"l", "plain é 日本", "plain é 日本"},
+		{"m", "línea ü", "|\n  línea ü"},
 	}
 	root := yt.root()
 	for _, c := range cases {

@@ -115,7 +115,7 @@ func (t *yamlText) decodeLiteral(s *scalarText) bool {
 			s.add("\n", prevEnd, cs)
 		}
 		for p := cs; p < le; p++ {
-			s.add(string(t.src[p]), p, p+1)
+			s.add(string(t.src[p:p+1]), p, p+1)
 		}
 	}
 	s.end = t.lineContentEnd(last)
@@ -184,7 +184,7 @@ func (t *yamlText) decodePlain(s *scalarText) bool {
 			end--
 		}
 		for q := p; q < end; q++ {
-			s.add(string(t.src[q]), q, q+1)
+			s.add(string(t.src[q:q+1]), q, q+1)
 		}
 		s.end = end
 		if end < le && !(t.src[end] == ' ' || t.src[end] == '\t') {
