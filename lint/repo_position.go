@@ -2,6 +2,7 @@ package lint
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/rhysd/actionlint"
 )
@@ -67,11 +68,11 @@ func (r *Repository) valueLines(f *File, s *actionlint.String) (ps []Position, o
 			src := r.sourceLine(f, ln)
 			start := 0
 			if ln == s.Pos.Line {
-				start = min(max(s.Pos.Col-1, 0), len(src))
+				start = colByte(src, s.Pos.Col)
 			}
 			if k := strings.Index(src[start:], t); k >= 0 {
 				lead := len(text) - len(strings.TrimLeft(text, " \t"))
-				ps[i] = Position{Line: ln, Col: max(start+k+1-lead, 1)}
+				ps[i] = Position{Line: ln, Col: max(utf8.RuneCountInString(src[:start+k])+1-lead, 1)}
 				ok[i] = true
 				cursor = ln + 1
 				break
@@ -102,13 +103,24 @@ func (r *Repository) locate(f *File, s *actionlint.String, from int, needle stri
 		src := r.sourceLine(f, ln)
 		start := 0
 		if ln == s.Pos.Line {
-			start = min(max(s.Pos.Col-1, 0), len(src))
+			start = colByte(src, s.Pos.Col)
 		}
 		if k := strings.Index(src[start:], needle); k >= 0 {
-			return Position{Line: ln, Col: start + k + 1}, true
+			return Position{Line: ln, Col: utf8.RuneCountInString(src[:start+k]) + 1}, true
 		}
 	}
 	return Position{}, false
+}
+
+// colByte returns the byte index in line of the 1-based column col, which
+// counts characters.
+func colByte(line string, col int) int {
+	i := 0
+	for n := 1; n < col && i < len(line); n++ {
+		_, size := utf8.DecodeRuneInString(line[i:])
+		i += size
+	}
+	return i
 }
 
 // positionIn returns the source position of byte offset off in line
@@ -120,7 +132,8 @@ func (r *Repository) positionIn(f *File, s *actionlint.String, lineIdx, off int)
 	}
 	ps, ok := r.valueLines(f, s)
 	if ok[lineIdx] {
-		return Position{Line: ps[lineIdx].Line, Col: ps[lineIdx].Col + off}
+		// columns count characters, as actionlint's and the YAML parser's do
+		return Position{Line: ps[lineIdx].Line, Col: ps[lineIdx].Col + utf8.RuneCountInString(line[:min(max(off, 0), len(line))])}
 	}
 	// look for the text at off, shortening it word by word
 	from := s.Pos.Line

@@ -20,6 +20,15 @@ func TestTemplateInjection(t *testing.T) {
 			want: []string{".github/workflows/a.yml:6:20: ${{ github.event.issue.title }} expands github.event.issue.title, text an outsider writes"},
 		},
 		{
+			name: "columns count characters, not bytes",
+			files: map[string]string{".github/workflows/a.yml": job("issues",
+				"      - run: |\n          echo \"déjà ${{ github.event.issue.title }}\"\n      - run: echo \"日本 ${{ github.event.issue.body }}\"\n")},
+			want: []string{
+				".github/workflows/a.yml:7:22: ${{ github.event.issue.title }} expands github.event.issue.title, text an outsider writes",
+				".github/workflows/a.yml:8:23: ${{ github.event.issue.body }} expands github.event.issue.body, text an outsider writes",
+			},
+		},
+		{
 			name: "an issue title through env",
 			files: map[string]string{".github/workflows/a.yml": job("issues",
 				"      - run: echo \"${{ env.TITLE }}\"\n        env:\n          TITLE: ${{ github.event.issue.title }}\n")},
