@@ -211,17 +211,38 @@ func (l *Linter) Fix(ctx context.Context, paths []string, opts FixOptions) (*Fix
 		return nil, err
 	}
 	if !opts.DryRun {
+		var written []string
 		for _, f := range fr.Fixed {
 			if f.AbsPath == "" {
 				continue
 			}
 			if err := writeFileKeepMode(f.AbsPath, f.After); err != nil {
-				return nil, fmt.Errorf("cannot write %s: %w", f.Path, err)
+				return nil, &FixWriteError{Path: f.Path, Written: written, Err: err}
 			}
+			written = append(written, f.Path)
 		}
 	}
 	return fr, nil
 }
+
+// FixWriteError is a fixed file that could not be written: a failure of
+// gantry or of the file system (exit code 3), not of the command line. The
+// files in Written were fixed and written before it; the others were not.
+type FixWriteError struct {
+	Path    string
+	Written []string
+	Err     error
+}
+
+func (e *FixWriteError) Error() string {
+	msg := fmt.Sprintf("cannot write %s: %v", e.Path, e.Err)
+	if len(e.Written) > 0 {
+		msg += "; already fixed and written: " + strings.Join(e.Written, ", ")
+	}
+	return msg
+}
+
+func (e *FixWriteError) Unwrap() error { return e.Err }
 
 // FixSource fixes content that does not come from a file (stdin); nothing
 // is written. The fixed text is in the result's Fixed (or unchanged).

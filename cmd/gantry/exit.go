@@ -30,6 +30,7 @@ var exitCodes = map[any]int{
 	(*actions.FormatError)(nil):     exitUsage,
 	(*actions.InputError)(nil):      exitUsage,
 	(*lint.StdinError)(nil):         exitInternal,
+	(*lint.FixWriteError)(nil):      exitInternal,
 	lint.VerdictPass:                exitOK,
 	lint.VerdictFindings:            exitFindings,
 	lint.VerdictInternalError:       exitInternal,
@@ -61,6 +62,8 @@ func exitKind(err error) any {
 		return (*actions.InputError)(nil)
 	case has[*lint.StdinError](err):
 		return (*lint.StdinError)(nil)
+	case has[*lint.FixWriteError](err):
+		return (*lint.FixWriteError)(nil)
 	}
 	return nil
 }

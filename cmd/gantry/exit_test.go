@@ -37,6 +37,7 @@ func TestExitFor(t *testing.T) {
 		{"format", &actions.FormatError{Format: "github", Err: plain}, exitUsage},
 		{"action input", &actions.InputError{Err: plain}, exitUsage},
 		{"stdin", &lint.StdinError{Err: plain}, exitInternal},
+		{"fix write", fmt.Errorf("wrapped: %w", &lint.FixWriteError{Path: "a.yml", Err: plain}), exitInternal},
 		{"no kind", plain, exitCacheWarning},
 	}
 	for _, tt := range tests {
