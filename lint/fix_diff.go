@@ -3,6 +3,7 @@ package lint
 import (
 	"bytes"
 	"fmt"
+	"strings"
 )
 
 // diffContext is how many unchanged lines surround each hunk.
@@ -22,7 +23,7 @@ func UnifiedDiff(nameA, nameB string, a, b []byte) []byte {
 	la, lb := splitLines(a), splitLines(b)
 	ops := diffLines(la, lb)
 	var out bytes.Buffer
-	fmt.Fprintf(&out, "--- %s\n+++ %s\n", nameA, nameB)
+	fmt.Fprintf(&out, "--- %s\n+++ %s\n", diffName(nameA), diffName(nameB))
 	// group the operations into hunks
 	for i := 0; i < len(ops); {
 		if ops[i].kind == ' ' {
@@ -50,6 +51,16 @@ func UnifiedDiff(nameA, nameB string, a, b []byte) []byte {
 		i = end
 	}
 	return out.Bytes()
+}
+
+// diffName is a file name as a ---/+++ line holds it: patch ends a name at
+// white space unless a tab follows it (as diff's timestamp does), and git
+// apply reads a name up to that tab too.
+func diffName(name string) string {
+	if strings.ContainsAny(name, " \t") {
+		return name + "\t"
+	}
+	return name
 }
 
 type diffOp struct {

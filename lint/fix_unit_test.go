@@ -226,6 +226,31 @@ func TestUnifiedDiff(t *testing.T) {
 	}
 }
 
+// TestUnifiedDiffSpaces checks that git apply and patch -p1 find a file
+// whose name has a space.
+func TestUnifiedDiffSpaces(t *testing.T) {
+	git := testenv.LookPath(t, "git")
+	rel := filepath.Join(".github", "workflows", "my ci.yml")
+	diff := UnifiedDiff("a/.github/workflows/my ci.yml", "b/.github/workflows/my ci.yml", []byte("a\nb\n"), []byte("a\nc\n"))
+	tools := [][]string{{git, "apply", "d.diff"}}
+	if patch, err := exec.LookPath("patch"); err == nil {
+		tools = append(tools, []string{patch, "-p1", "-i", "d.diff"})
+	}
+	for _, tool := range tools {
+		dir := t.TempDir()
+		fixWriteFile(t, filepath.Join(dir, rel), []byte("a\nb\n"))
+		fixWriteFile(t, filepath.Join(dir, "d.diff"), diff)
+		cmd := exec.Command(tool[0], tool[1:]...)
+		cmd.Dir = dir
+		if o, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s\n%s", filepath.Base(tool[0]), err, o, diff)
+		}
+		if got := string(fixReadFile(t, filepath.Join(dir, rel))); got != "a\nc\n" {
+			t.Errorf("%s: patched text %q", filepath.Base(tool[0]), got)
+		}
+	}
+}
+
 // TestUnifiedDiffApplies makes random line edits to real workflows and
 // checks that git apply turns the old text into the new with the diff.
 func TestUnifiedDiffApplies(t *testing.T) {
