@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -195,8 +196,9 @@ type fixState struct {
 // Fix lints the paths (as LintPaths does), applies the fixes of the findings
 // selected by opts, verifies every fixed file by linting it again, and writes
 // the files that changed unless opts.DryRun. A fixed file that no longer
-// parses, gains findings, or keeps the fixed finding is left as it was and
-// reported in Failures. The result's findings are those that remain.
+// parses, gains findings (or adds some to another file), or keeps the fixed
+// finding is left as it was and reported in Failures. The result's findings
+// are those that remain.
 func (l *Linter) Fix(ctx context.Context, paths []string, opts FixOptions) (*FixResult, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
@@ -321,9 +323,16 @@ func (l *Linter) fixPasses(ctx context.Context, res *Result, opts FixOptions, pa
 			return nil, nil, err
 		}
 		before, after := filesByPath(res), filesByPath(next)
+		changedPaths := map[string]bool{}
+		for _, st := range changed {
+			changedPaths[st.file.Path] = true
+		}
+		// a new finding in a file no fix touched (a caller that now
+		// deadlocks) is nobody's in particular: every fix goes one by one
+		elsewhere := othersGain(before, after, changedPaths) != ""
 		var retry []*fixState
 		for _, st := range changed {
-			if verifyFix(before[st.file.Path], after[st.file.Path], pending[st]) == "" {
+			if !elsewhere && verifyFix(before[st.file.Path], after[st.file.Path], pending[st]) == "" {
 				accept(st, before[st.file.Path].Src, pending[st])
 				continue
 			}
@@ -356,7 +365,11 @@ func (l *Linter) fixPasses(ctx context.Context, res *Result, opts FixOptions, pa
 					continue
 				}
 				next := l.relintOne(ctx, w, res, st.file.Path, patched, pre)
-				if reason := verifyFix(f, filesByPath(next)[st.file.Path], applied); reason != "" {
+				reason := verifyFix(f, filesByPath(next)[st.file.Path], applied)
+				if reason == "" {
+					reason = othersGain(filesByPath(res), filesByPath(next), map[string]bool{st.file.Path: true})
+				}
+				if reason != "" {
 					st.failed[rule] = true
 					for _, fd := range applied {
 						out.Failures = append(out.Failures, FixFailure{Finding: fd, Reason: reason})
@@ -690,6 +703,30 @@ func verifyFix(before, after *File, fixed []Finding) string {
 		k := byMessage(&fixed[i])
 		if ma[k] > mb[k]-mf[k] {
 			return fmt.Sprintf("the fix did not remove the finding: %s [%s]", fixed[i].Message, fixed[i].RuleID)
+		}
+	}
+	return ""
+}
+
+// othersGain returns why fixing the files in changed adds a finding to
+// another file (repository rules such as concurrency-collision look at
+// several files), or "".
+func othersGain(before, after map[string]*File, changed map[string]bool) string {
+	key := func(f *Finding) string { return f.RuleID + "\x00" + f.Message }
+	for _, path := range slices.Sorted(maps.Keys(after)) {
+		a, b := after[path], before[path]
+		if changed[path] || a == nil || b == nil {
+			continue
+		}
+		had := map[string]int{}
+		for i := range b.Findings {
+			had[key(&b.Findings[i])]++
+		}
+		for i := range a.Findings {
+			fd := &a.Findings[i]
+			if had[key(fd)]--; had[key(fd)] < 0 {
+				return fmt.Sprintf("the fix adds a finding to %s: %d:%d: %s [%s]", path, fd.Line, fd.Column, fd.Message, fd.RuleID)
+			}
 		}
 	}
 	return ""
