@@ -231,6 +231,14 @@ func (t *yamlText) valueScalarAt(line, col int) *yaml.Node {
 func (t *yamlText) nodeEnd(n *yaml.Node) (int, bool) {
 	switch n.Kind {
 	case yaml.ScalarNode:
+		if n.Tag == "!!null" && n.Value == "" && n.Style == 0 {
+			// an empty value ("pull_request:") ends where it starts, at the
+			// end of the file too
+			if off := t.nodeOffset(n); off >= 0 && off <= len(t.src) {
+				return off, true
+			}
+			return 0, false
+		}
 		if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
 			start := t.nodeOffset(n)
 			if start < 0 {
