@@ -370,10 +370,12 @@ func (l *Linter) fixPasses(ctx context.Context, res *Result, opts FixOptions, pa
 					reason = othersGain(filesByPath(res), filesByPath(next), map[string]bool{st.file.Path: true})
 				}
 				if reason != "" {
-					st.failed[rule] = true
-					for _, fd := range applied {
-						out.Failures = append(out.Failures, FixFailure{Finding: fd, Reason: reason})
+					if len(applied) == 1 {
+						out.Failures = append(out.Failures, FixFailure{Finding: applied[0], Reason: reason})
+					} else {
+						res = l.fixOneByOne(ctx, w, st, res, rule, applied, opts, pre, accept, &out.Failures)
 					}
+					st.failed[rule] = true
 					continue
 				}
 				st.cur, res = patched, next
@@ -397,6 +399,44 @@ func (l *Linter) fixPasses(ctx context.Context, res *Result, opts FixOptions, pa
 		return CompareFindings(&a.Finding, &b.Finding) == 0 && a.Reason == b.Reason
 	})
 	return out, states, nil
+}
+
+// fixOneByOne applies the fixes of one rule in a file one finding at a
+// time, after they failed together, so that a fix that fails (one that
+// shellcheck objects to, say) does not hold back the others of its rule. It
+// goes from the last finding up, so that the positions of the findings
+// still to try do not move. It returns the result with the accepted fixes.
+func (l *Linter) fixOneByOne(ctx context.Context, w *worker, st *fixState, res *Result, rule string, applied []Finding,
+	opts FixOptions, pre []Finding, accept func(*fixState, []byte, []Finding), failures *[]FixFailure) *Result {
+	path := st.file.Path
+	same := func(a, b *Finding) bool {
+		return a.Line == b.Line && a.Column == b.Column && a.RuleID == b.RuleID && a.Message == b.Message
+	}
+	for i := len(applied) - 1; i >= 0; i-- {
+		want := &applied[i]
+		f := filesByPath(res)[path]
+		fixes, _ := collectFixes(f, opts, st.failed)
+		k := slices.IndexFunc(fixes, func(fd Finding) bool { return same(&fd, want) })
+		if k < 0 {
+			continue // fixed along with another finding
+		}
+		patched, one := applyFixes(f.Src, fixes[k:k+1])
+		if len(one) == 0 {
+			continue
+		}
+		next := l.relintOne(ctx, w, res, path, patched, pre)
+		reason := verifyFix(f, filesByPath(next)[path], one)
+		if reason == "" {
+			reason = othersGain(filesByPath(res), filesByPath(next), map[string]bool{path: true})
+		}
+		if reason != "" {
+			*failures = append(*failures, FixFailure{Finding: *want, Reason: reason})
+			continue
+		}
+		st.cur, res = patched, next
+		accept(st, f.Src, one)
+	}
+	return res
 }
 
 // relintOne lints the new text of one file and assembles the result again
