@@ -121,10 +121,10 @@ type File struct {
 	Findings []Finding
 	// Invalid is set when the file could not be read or parsed at all.
 	Invalid bool
-	// link is set for a workflow that GitHub never runs because it, or
-	// its folder, is a symbolic link (rule workflow-symlink); it is not
-	// read
-	link linkKind
+	// link is, for a workflow that GitHub never runs, the symbolic link
+	// that hides it: the file itself, or .github or .github/workflows
+	// (rule workflow-symlink); the file is not read
+	link string
 	// raw are the file's own findings before repository rules, the config
 	// and suppressions (see assemble).
 	raw []Finding
@@ -347,7 +347,7 @@ func (l *Linter) lookUpPath(p string) pathArg {
 			// a link that points nowhere: a linked workflow is reported as
 			// one all the same, as discovery does; other links are not
 			// readable files
-			if f, _ := l.explicitFile(a.abs, true); f != nil && f.link != notLinked {
+			if f, _ := l.explicitFile(a.abs, true); f != nil && f.link != "" {
 				a.st, a.err, a.file = lst, nil, f
 				return a
 			}
@@ -530,7 +530,7 @@ func (l *Linter) discover(dir, root string) ([]*File, []Finding, error) {
 	var bad []Finding
 	// a walk that starts inside a linked .github finds the workflows
 	// GitHub does not see
-	folderLinked := workflowFolderLinked(root)
+	folderLink := linkedWorkflowFolder(root)
 	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			bad = append(bad, l.fileProblem(p, fmt.Sprintf("cannot read %s: %s", l.displayPath(p), describeOSError(err))))
@@ -549,7 +549,7 @@ func (l *Linter) discover(dir, root string) ([]*File, []Finding, error) {
 		if d.Type()&fs.ModeSymlink != 0 {
 			// GitHub does not follow a link among the workflows; other
 			// links are not walked, as before
-			if link := workflowLink(p, root); link != notLinked && !cfg.Ignored(rel, "", false) {
+			if link := workflowLink(p, root); link != "" && !cfg.Ignored(rel, "", false) {
 				files = append(files, &File{Path: l.displayPath(p), AbsPath: p, Root: root, RelPath: rel, Kind: KindWorkflow, link: link})
 			}
 			return nil
@@ -562,8 +562,8 @@ func (l *Linter) discover(dir, root string) ([]*File, []Finding, error) {
 			return nil
 		}
 		f := &File{Path: l.displayPath(p), AbsPath: p, Root: root, RelPath: rel, Kind: kind}
-		if folderLinked && kind == KindWorkflow {
-			f.link = linkedFolder
+		if kind == KindWorkflow {
+			f.link = folderLink
 		}
 		if info, err := d.Info(); err == nil {
 			f.size = info.Size()
@@ -779,7 +779,7 @@ func (l *Linter) lintFile(ctx context.Context, w *worker, f *File) (crashed bool
 		}
 	}()
 	f.model, f.early = nil, nil
-	if f.link != notLinked {
+	if f.link != "" {
 		f.Invalid = true
 		f.Findings = append(f.Findings, workflowLinkFinding(f))
 		return false

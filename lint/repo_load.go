@@ -79,7 +79,7 @@ func (l *Linter) buildRepository(root string, cfg *config.Config, files []*File)
 func (l *Linter) loadContext(r *Repository, seen map[string]bool) {
 	dir := filepath.Join(r.Root, ".github", "workflows")
 	ents, err := os.ReadDir(dir)
-	if err == nil && !workflowFolderLinked(r.Root) {
+	if err == nil && linkedWorkflowFolder(r.Root) == "" {
 		ents = slices.DeleteFunc(ents, func(e os.DirEntry) bool {
 			return e.IsDir() || !isYAML(e.Name()) || seen[".github/workflows/"+e.Name()]
 		})
