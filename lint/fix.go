@@ -716,17 +716,9 @@ func verifyFix(before, after *File, fixed []Finding) string {
 			}
 		}
 	}
-	count := func(fs []Finding, key func(*Finding) string) map[string]int {
-		m := map[string]int{}
-		for i := range fs {
-			m[key(&fs[i])]++
-		}
-		return m
-	}
 	byRule := func(f *Finding) string { return f.RuleID }
-	byMessage := func(f *Finding) string { return f.RuleID + "\x00" + f.Message }
-	rb, ra := count(before.Findings, byRule), count(after.Findings, byRule)
-	mb, ma := count(before.Findings, byMessage), count(after.Findings, byMessage)
+	rb, ra := countFindings(before.Findings, byRule), countFindings(after.Findings, byRule)
+	mb, ma := countFindings(before.Findings, byMessage), countFindings(after.Findings, byMessage)
 	for i := range after.Findings {
 		fd := &after.Findings[i]
 		if ra[fd.RuleID] > rb[fd.RuleID] && ma[byMessage(fd)] > mb[byMessage(fd)] {
@@ -738,7 +730,7 @@ func verifyFix(before, after *File, fixed []Finding) string {
 			return fmt.Sprintf("the fix adds %s findings (%d before, %d after)", rule, rb[rule], n)
 		}
 	}
-	mf := count(fixed, byMessage)
+	mf := countFindings(fixed, byMessage)
 	for i := range fixed {
 		k := byMessage(&fixed[i])
 		if ma[k] > mb[k]-mf[k] {
@@ -748,23 +740,32 @@ func verifyFix(before, after *File, fixed []Finding) string {
 	return ""
 }
 
+// byMessage keys a finding by its rule and message, not its position, which
+// a fix elsewhere in the file moves.
+func byMessage(f *Finding) string { return f.RuleID + "\x00" + f.Message }
+
+// countFindings counts findings by key.
+func countFindings(fs []Finding, key func(*Finding) string) map[string]int {
+	m := map[string]int{}
+	for i := range fs {
+		m[key(&fs[i])]++
+	}
+	return m
+}
+
 // othersGain returns why fixing the files in changed adds a finding to
 // another file (repository rules such as concurrency-collision look at
 // several files), or "".
 func othersGain(before, after map[string]*File, changed map[string]bool) string {
-	key := func(f *Finding) string { return f.RuleID + "\x00" + f.Message }
 	for _, path := range slices.Sorted(maps.Keys(after)) {
 		a, b := after[path], before[path]
 		if changed[path] || a == nil || b == nil {
 			continue
 		}
-		had := map[string]int{}
-		for i := range b.Findings {
-			had[key(&b.Findings[i])]++
-		}
+		had := countFindings(b.Findings, byMessage)
 		for i := range a.Findings {
 			fd := &a.Findings[i]
-			if had[key(fd)]--; had[key(fd)] < 0 {
+			if had[byMessage(fd)]--; had[byMessage(fd)] < 0 {
 				return fmt.Sprintf("the fix adds a finding to %s: %d:%d: %s [%s]", path, fd.Line, fd.Column, fd.Message, fd.RuleID)
 			}
 		}

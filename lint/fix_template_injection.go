@@ -177,7 +177,7 @@ func mentionsVar(script, name string) bool {
 	for _, sp := range exprSpanRe.FindAllStringIndex(script, -1) {
 		script = script[:sp[0]] + strings.Repeat(" ", sp[1]-sp[0]) + script[sp[1]:]
 	}
-	return regexp.MustCompile(`(^|[^A-Za-z0-9_])` + regexp.QuoteMeta(name) + `($|[^A-Za-z0-9_])`).MatchString(script)
+	return hasWord(script, name, false)
 }
 
 var exprSpanRe = lazyre.New(`\$\{\{[^\n]*?\}\}`)

@@ -1,7 +1,6 @@
 package lint
 
 import (
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -187,7 +186,7 @@ func namesAny(text string, names []string) bool {
 		return true
 	}
 	for _, n := range names {
-		if regexp.MustCompile(`(?i)(^|[^A-Za-z0-9_])` + regexp.QuoteMeta(n) + `($|[^A-Za-z0-9_])`).MatchString(text) {
+		if hasWord(text, n, true) {
 			return true
 		}
 	}

@@ -314,6 +314,28 @@ func wordEnd(s string, i int) int {
 	return i
 }
 
+// hasWord reports whether word occurs in s with no word byte (isWordByte)
+// on either side, as a variable's name does in a script; fold ignores case.
+func hasWord(s, word string, fold bool) bool {
+	if word == "" {
+		return false
+	}
+	if fold {
+		s, word = strings.ToLower(s), strings.ToLower(word)
+	}
+	for i := 0; ; {
+		j := strings.Index(s[i:], word)
+		if j < 0 {
+			return false
+		}
+		j += i
+		if end := j + len(word); (j == 0 || !isWordByte(s[j-1])) && (end == len(s) || !isWordByte(s[end])) {
+			return true
+		}
+		i = j + 1
+	}
+}
+
 // isWordByte reports whether c is an ASCII word character, as \b sees it.
 func isWordByte(c byte) bool {
 	return c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'

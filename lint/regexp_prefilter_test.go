@@ -196,3 +196,24 @@ func TestPhraseSetRandomScripts(t *testing.T) {
 		}
 	}
 }
+
+func TestHasWord(t *testing.T) {
+	for _, tc := range []struct {
+		s, word string
+		fold    bool
+		want    bool
+	}{
+		{"echo $TITLE", "TITLE", false, true},
+		{"echo $TITLES", "TITLE", false, false},
+		{"echo $MY_TITLE and TITLE", "TITLE", false, true},
+		{"build.cmd %git_sha%", "GIT_SHA", true, true},
+		{"build.cmd %git_sha%", "GIT_SHA", false, false},
+		{"TITLE", "TITLE", false, true},
+		{"éTITLE", "TITLE", false, true}, // a non-ASCII neighbour is no word byte, as for [^A-Za-z0-9_]
+		{"x", "", false, false},
+	} {
+		if got := hasWord(tc.s, tc.word, tc.fold); got != tc.want {
+			t.Errorf("hasWord(%q, %q, %v) = %v, want %v", tc.s, tc.word, tc.fold, got, tc.want)
+		}
+	}
+}
