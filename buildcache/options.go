@@ -202,20 +202,14 @@ func ParseOutput(s string) (client.ExportEntry, error) {
 		}
 	}
 	// BuildKit rejects these only once the build has run
-	for _, k := range []string{"push", "push-by-digest", "unpack", "oci-mediatypes", "force-compression", "store", "rewrite-timestamp", "registry.insecure", "name-canonical"} {
-		if v, ok := ex.Attrs[k]; ok {
-			if _, err := strconv.ParseBool(v); err != nil {
-				return ex, fmt.Errorf("--output %q: %s=%q is not true or false", s, k, v)
-			}
+	if k, v, bad := stagegraph.InvalidAttr(ex.Attrs, "push", "push-by-digest", "unpack", "oci-mediatypes", "force-compression", "store", "rewrite-timestamp", "registry.insecure", "name-canonical"); bad {
+		switch k {
+		case "compression":
+			return ex, fmt.Errorf("--output %q: compression must be %s, not %q", s, stagegraph.CompressionChoices, v)
+		case "compression-level":
+			return ex, fmt.Errorf("--output %q: compression-level=%q is not a number", s, v)
 		}
-	}
-	if c, ok := ex.Attrs["compression"]; ok && !slices.Contains([]string{"gzip", "zstd", "estargz", "uncompressed"}, c) {
-		return ex, fmt.Errorf("--output %q: compression must be gzip, zstd, estargz or uncompressed, not %q", s, c)
-	}
-	if l, ok := ex.Attrs["compression-level"]; ok {
-		if _, err := strconv.Atoi(l); err != nil {
-			return ex, fmt.Errorf("--output %q: compression-level=%q is not a number", s, l)
-		}
+		return ex, fmt.Errorf("--output %q: %s=%q is not true or false", s, k, v)
 	}
 	dest := ex.Attrs["dest"]
 	delete(ex.Attrs, "dest")

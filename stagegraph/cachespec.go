@@ -116,22 +116,46 @@ func ParseCacheSpec(s string) (CacheSpec, error) {
 		return CacheSpec{}, fmt.Errorf("cache spec %q: mode must be min or max, not %q", s, m)
 	}
 	// BuildKit fails every solve, not only the cache export, on these
-	for _, k := range []string{"image-manifest", "oci-mediatypes", "ignore-error", "force-compression", "reset"} {
-		if v, ok := spec.Attrs[k]; ok {
+	if k, v, bad := InvalidAttr(spec.Attrs, "image-manifest", "oci-mediatypes", "ignore-error", "force-compression", "reset"); bad {
+		switch k {
+		case "compression":
+			return CacheSpec{}, fmt.Errorf("cache spec %q: compression must be %s, not %q", s, CompressionChoices, v)
+		case "compression-level":
+			return CacheSpec{}, fmt.Errorf("cache spec %q: compression-level must be a number, not %q", s, v)
+		}
+		return CacheSpec{}, fmt.Errorf("cache spec %q: %s must be true or false, not %q", s, k, v)
+	}
+	return spec, nil
+}
+
+// CompressionTypes are the layer compressions BuildKit knows, for a cache
+// or an image (compression=).
+var CompressionTypes = []string{"gzip", "zstd", "estargz", "uncompressed"}
+
+// CompressionChoices lists CompressionTypes for a message.
+var CompressionChoices = strings.Join(CompressionTypes[:len(CompressionTypes)-1], ", ") + " or " + CompressionTypes[len(CompressionTypes)-1]
+
+// InvalidAttr returns the first attribute of a cache or output spec that
+// BuildKit rejects only once a build has run: one of bools that is not
+// true or false, then a compression it does not know, then a
+// compression-level that is not a number. bad is false when there is none.
+func InvalidAttr(attrs map[string]string, bools ...string) (key, value string, bad bool) {
+	for _, k := range bools {
+		if v, ok := attrs[k]; ok {
 			if _, err := strconv.ParseBool(v); err != nil {
-				return CacheSpec{}, fmt.Errorf("cache spec %q: %s must be true or false, not %q", s, k, v)
+				return k, v, true
 			}
 		}
 	}
-	if c, ok := spec.Attrs["compression"]; ok && !slices.Contains([]string{"gzip", "zstd", "estargz", "uncompressed"}, c) {
-		return CacheSpec{}, fmt.Errorf("cache spec %q: compression must be gzip, zstd, estargz or uncompressed, not %q", s, c)
+	if c, ok := attrs["compression"]; ok && !slices.Contains(CompressionTypes, c) {
+		return "compression", c, true
 	}
-	if l, ok := spec.Attrs["compression-level"]; ok {
+	if l, ok := attrs["compression-level"]; ok {
 		if _, err := strconv.Atoi(l); err != nil {
-			return CacheSpec{}, fmt.Errorf("cache spec %q: compression-level must be a number, not %q", s, l)
+			return "compression-level", l, true
 		}
 	}
-	return spec, nil
+	return "", "", false
 }
 
 // String formats the spec back as type=...,key=value with sorted keys.
