@@ -163,7 +163,7 @@ func buildGraph(df []byte, opts BuildOptions) (*stagegraph.StageGraph, *stagegra
 	if err != nil {
 		return nil, nil, usageErr("%v", err)
 	}
-	if target.TargetName() == "" && target != g.Stages[len(g.Stages)-1] {
+	if !g.Targetable(target) {
 		if target.Name != "" {
 			return nil, nil, usageErr("target %q is a stage whose name a later stage takes again; BuildKit's --target %s builds the later one", opts.Target, target.Name)
 		}

@@ -99,7 +99,7 @@ func (p *Outline) WriteBake(w io.Writer, spec CacheSpec, opts BakeOptions) error
 func (p *Outline) CheckBuildable() error {
 	t := p.Target
 	switch {
-	case t.TargetName() != "" || p.Graph.Final(t):
+	case p.Graph.Targetable(t):
 		return nil
 	case t.Name == "":
 		return fmt.Errorf("target %s is an unnamed stage; BuildKit can only target named stages (FROM ... AS name)", t.DisplayName())

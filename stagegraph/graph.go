@@ -870,3 +870,7 @@ func (g *StageGraph) deadOf(needed []*Stage) []*Stage {
 
 // Final reports whether the stage is the graph's last stage, the default target.
 func (g *StageGraph) Final(st *Stage) bool { return st == g.Stages[len(g.Stages)-1] }
+
+// Targetable reports whether BuildKit can build st as a build's target:
+// by its name (Stage.TargetName), or as the last stage, without --target.
+func (g *StageGraph) Targetable(st *Stage) bool { return st.TargetName() != "" || g.Final(st) }
