@@ -219,7 +219,12 @@ type builder struct {
 	// are cleaned once every solve is done
 	collectMu sync.Mutex
 	collect   []localEntry
-	coll      *collector
+	// published are the index.json files the target's solve published,
+	// by entry directory (see copyTargetEntry)
+	publishedMu sync.Mutex
+	published   map[string][]byte
+
+	coll *collector
 	// ran is where the stages whose steps ran are noted, when solves
 	// wait for them (see solveAtOnce); nil in waves
 	ran      *stepsRan
@@ -268,7 +273,7 @@ func Build(ctx context.Context, c *client.Client, opts BuildOptions) (*BuildResu
 		return nil, err
 	}
 
-	b := &builder{c: c, opts: opts, coll: newCollector(), cacheSpec: spec}
+	b := &builder{c: c, opts: opts, coll: newCollector(), cacheSpec: spec, published: map[string][]byte{}}
 	if spec != nil && spec.Type == "local" {
 		b.localStore = filepath.Clean(spec.Attrs["dir"])
 	}
@@ -318,7 +323,7 @@ func Build(ctx context.Context, c *client.Client, opts BuildOptions) (*BuildResu
 	}
 
 	b.coll.succeeded = failed == nil
-	rep := b.report(g, target, jobs, solved.kept)
+	rep := b.report(g, target, jobs, solved)
 	rep.Started = start
 	rep.Seconds = round2(time.Since(start).Seconds())
 	if failed != nil {
@@ -343,6 +348,9 @@ type solvesOutcome struct {
 	failedStage string
 	// kept are the stages that kept their entry without a solve.
 	kept []*stagegraph.Stage
+	// fromTarget are the stages whose entry took the target's new one,
+	// without a solve (see copiesTarget).
+	fromTarget []*stagegraph.Stage
 }
 
 // fail records a solve's failure: the first, unless it was a cancellation
@@ -823,6 +831,11 @@ func (b *builder) solve(ctx context.Context, j solveJob) (*client.SolveResponse,
 				b.coll.addWarning(Warning{Kind: WarnCacheExport, Stage: j.stage.DisplayName(),
 					Message: fmt.Sprintf("local cache %s: publishing the export failed: %v; the entry is unchanged", le.entry.dir, perr)})
 			}
+			if j.final && le.published != nil {
+				b.publishedMu.Lock()
+				b.published[le.entry.dir] = le.published
+				b.publishedMu.Unlock()
+			}
 		}
 		le.remove()
 	}
@@ -941,7 +954,7 @@ func localCachePresent(dir string) bool {
 }
 
 // report assembles the build's report.
-func (b *builder) report(g *stagegraph.StageGraph, target *stagegraph.Stage, jobs [][]solveJob, kept []*stagegraph.Stage) *Report {
+func (b *builder) report(g *stagegraph.StageGraph, target *stagegraph.Stage, jobs [][]solveJob, outcome solvesOutcome) *Report {
 	b.coll.mu.Lock()
 	solveOf := map[string]string{} // stage display name -> id of its own solve
 	for id, st := range b.coll.stageOf {
@@ -960,15 +973,17 @@ func (b *builder) report(g *stagegraph.StageGraph, target *stagegraph.Stage, job
 	}
 	var infos []stageInfo
 	for _, st := range g.NeededBy(target) {
-		si := stageInfo{name: st.DisplayName(), label: stageLabel(g, st), cacheTo: exportOf[st], kept: slices.Contains(kept, st)}
+		si := stageInfo{name: st.DisplayName(), label: stageLabel(g, st), cacheTo: exportOf[st],
+			kept: slices.Contains(outcome.kept, st), fromTarget: slices.Contains(outcome.fromTarget, st)}
 		for _, d := range st.Deps {
 			si.deps = append(si.deps, d.DisplayName())
 		}
 		// the solve that built the stage: its own, else the target's when
-		// its entry was kept (the target's solve found its steps first),
-		// else the first one that ran and whose stage needs it
+		// its entry was kept or took the target's (the target's solve found
+		// or ran its steps first), else the first one that ran and whose
+		// stage needs it
 		si.solve = solveOf[st.DisplayName()]
-		if si.solve == "" && si.kept {
+		if si.solve == "" && (si.kept || si.fromTarget) {
 			si.solve = solveOf[target.DisplayName()]
 		}
 		if si.solve == "" {

@@ -258,11 +258,24 @@ func TestPerStageCacheFreshDaemon(t *testing.T) {
 				want   []string // the stages that must re-execute, and only them
 				clean  []string // the stages that must not execute a single step
 				kept   []string // the stages whose local entry is kept without a solve
+				// the stages whose local entry takes the target's, without a
+				// solve: their steps ran, or it took the target's before
+				fromTarget []string
+				// the stages whose registry entry is kept (a registry entry
+				// whose stage's steps ran exports it in a solve of its own)
+				registryKept []string
 			}{
-				{changeCode, nil, []string{"bundle", "npm"}, []string{"base", "builder", "bundle", "npm"}},
-				{changeYarn, []string{"assets", "main", "npm"}, nil, []string{"base", "builder", "bundle"}},
-				{changeGemfile, []string{"assets", "bundle", "main"}, nil, []string{"base", "builder", "npm"}},
+				{changeCode, nil, []string{"bundle", "npm"}, []string{"base", "builder", "bundle", "npm"}, []string{"assets"},
+					[]string{"base", "builder", "bundle", "npm"}},
+				{changeYarn, []string{"assets", "main", "npm"}, nil, []string{"base", "builder", "bundle"}, []string{"npm", "assets"},
+					[]string{"base", "builder", "bundle"}},
+				// npm's entry took main's in the yarn.lock build: it takes the new one
+				{changeGemfile, []string{"assets", "bundle", "main"}, nil, []string{"base", "builder"}, []string{"bundle", "npm", "assets"},
+					[]string{"base", "builder", "npm"}},
 			} {
+				if backend != "local" {
+					tc.kept, tc.fromTarget = tc.registryKept, nil
+				}
 				a.apply(t, tc.change, 0)
 				before := entryVersions(t, cache)
 				d := buildkittest.StartDaemon(t, svc.Buildkitd)
@@ -272,10 +285,16 @@ func TestPerStageCacheFreshDaemon(t *testing.T) {
 				// an entry is exported again exactly when a step of its
 				// stage ran; a kept one is what it was
 				after := entryVersions(t, cache)
-				var kept []string
+				var kept, fromTarget []string
 				for _, s := range r.Stages {
 					if s.EntryKept {
 						kept = append(kept, s.Name)
+					}
+					if s.EntryFromTarget {
+						fromTarget = append(fromTarget, s.Name)
+						if after[s.Name] != after["main"] {
+							t.Errorf("%s change: stage %s took the target's entry, but its index is not main's", tc.change, s.Name)
+						}
 					}
 					if s.EntryKept && after[s.Name] != before[s.Name] {
 						t.Errorf("%s change: stage %s's entry was kept, but it changed", tc.change, s.Name)
@@ -286,6 +305,9 @@ func TestPerStageCacheFreshDaemon(t *testing.T) {
 				}
 				if strings.Join(kept, ",") != strings.Join(tc.kept, ",") {
 					t.Errorf("%s change: kept entries of %v, want %v", tc.change, kept, tc.kept)
+				}
+				if strings.Join(fromTarget, ",") != strings.Join(tc.fromTarget, ",") {
+					t.Errorf("%s change: entries that took the target's: %v, want %v", tc.change, fromTarget, tc.fromTarget)
 				}
 				if n := r.CacheWarnings(); n != 0 {
 					t.Errorf("%s change: cache warnings: %v", tc.change, r.Warnings)

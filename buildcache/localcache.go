@@ -148,6 +148,15 @@ func readIndex(dir string) (*ocispecs.Index, error) {
 	return &idx, nil
 }
 
+// entryIndex returns an entry's index.json, nil when it cannot be read.
+func entryIndex(e localEntry) []byte {
+	b, err := os.ReadFile(filepath.Join(e.dir, "index.json"))
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
 // readLatest reads the "latest" manifest descriptor of an entry's
 // index.json: nil without error when there is no index (a cold cache).
 func readLatest(dir string) (*ocispecs.Descriptor, error) {
@@ -200,6 +209,8 @@ type localExport struct {
 	lock    *flock.Flock
 	// ignoreError: a failed export is a warning, not a failed build
 	ignoreError bool
+	// published is the index.json that publish made the entry's
+	published []byte
 }
 
 // stageLocalExport creates the staging directory beside the entry, locked
@@ -281,12 +292,9 @@ func (le *localExport) publish(ctx context.Context) error {
 		return err
 	}
 	e := le.entry
-	if err := os.MkdirAll(e.dir, 0o755); err != nil {
+	lk, err := openEntry(ctx, e)
+	if err != nil {
 		return err
-	}
-	lk := lockShared(ctx, e.store)
-	if lk == nil {
-		return fmt.Errorf("cannot lock %s", filepath.Join(e.store, localLockFile))
 	}
 	defer unlock(lk)
 	if err := linkBlobs(le.staging, e.store); err != nil {
@@ -301,10 +309,64 @@ func (le *localExport) publish(ctx context.Context) error {
 			}
 		}
 	}
-	if old, _ := os.ReadFile(filepath.Join(e.dir, "index.json")); bytes.Equal(old, index) {
-		return nil // the same content: nothing to replace
+	if old, _ := os.ReadFile(filepath.Join(e.dir, "index.json")); !bytes.Equal(old, index) {
+		if err := writeFileAtomic(filepath.Join(e.dir, "index.json"), index); err != nil {
+			return err
+		}
 	}
-	return writeFileAtomic(filepath.Join(e.dir, "index.json"), index)
+	le.published = index
+	return nil
+}
+
+// openEntry creates the entry's directory and takes the shared lock on its
+// store, under which an index.json may name the store's blobs.
+func openEntry(ctx context.Context, e localEntry) (*flock.Flock, error) {
+	if err := os.MkdirAll(e.dir, 0o755); err != nil {
+		return nil, err
+	}
+	lk := lockShared(ctx, e.store)
+	if lk == nil {
+		return nil, fmt.Errorf("cannot lock %s", filepath.Join(e.store, localLockFile))
+	}
+	return lk, nil
+}
+
+// copyEntry makes the entry dst of a shared store name what index, an
+// index.json published into the same store by this build, names: dst's
+// index.json is replaced in one rename, under the store's shared lock, once
+// every blob it names is found there (the reset keeps them while an index
+// names them).
+func copyEntry(ctx context.Context, dst localEntry, index []byte) error {
+	lk, err := openEntry(ctx, dst)
+	if err != nil {
+		return err
+	}
+	defer unlock(lk)
+	var idx ocispecs.Index
+	if err := json.Unmarshal(index, &idx); err != nil {
+		return err
+	}
+	// another build's reset may have run since the publish, if that
+	// build replaced the index that named these blobs
+	for _, m := range idx.Manifests {
+		raw, err := os.ReadFile(blobPath(dst.store, m.Digest))
+		if err != nil {
+			return err
+		}
+		blobs := parseEntryManifest(raw)
+		if blobs == nil {
+			return fmt.Errorf("manifest %s is corrupt", m.Digest)
+		}
+		for dg := range blobs {
+			if !exists(blobPath(dst.store, digest.Digest(dg))) {
+				return fmt.Errorf("%s is not in %s", dg, dst.store)
+			}
+		}
+	}
+	if old, _ := os.ReadFile(filepath.Join(dst.dir, "index.json")); bytes.Equal(old, index) {
+		return nil
+	}
+	return writeFileAtomic(filepath.Join(dst.dir, "index.json"), index)
 }
 
 // remove deletes the staging directory.

@@ -117,3 +117,60 @@ func TestSharedStoreGarbage(t *testing.T) {
 		t.Error("a corrupt index did not stop the reset")
 	}
 }
+
+// TestCopyEntry: a stage's entry that takes the target's names the
+// target's manifest, and the reset then drops the blobs only its old index
+// named (its own blobs/ of an earlier gantry too); an index whose manifest
+// is not in the store is refused, and the entry is left as it was.
+func TestCopyEntry(t *testing.T) {
+	ctx := context.Background()
+	store := t.TempDir()
+	base := writeBlob(t, store, ocispecs.MediaTypeImageLayerGzip, []byte("base layer"))
+	main := writeBlob(t, store, ocispecs.MediaTypeImageLayerGzip, []byte("main layer"))
+	oldAssets := writeBlob(t, store, ocispecs.MediaTypeImageLayerGzip, []byte("old assets layer"))
+	writeEntry(t, store, filepath.Join(store, "main"), base, main)
+	index, err := os.ReadFile(filepath.Join(store, "main", "index.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	assets := stageEntry(filepath.Join(store, "assets"))
+	writeEntry(t, store, assets.dir, base, oldAssets)
+	legacy := writeBlob(t, assets.dir, ocispecs.MediaTypeImageLayerGzip, []byte("assets' own blob"))
+
+	if err := copyEntry(ctx, assets, index); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(assets.dir, "index.json")); string(got) != string(index) {
+		t.Errorf("assets' index.json is %s, want main's %s", got, index)
+	}
+	if p := checkLocalEntry(assets); p != "" {
+		t.Errorf("assets' entry: %s", p)
+	}
+	collectGarbage(ctx, stageEntry(filepath.Join(store, "main")))
+	for _, d := range []ocispecs.Descriptor{base, main} {
+		if !exists(blobPath(store, d.Digest)) {
+			t.Errorf("blob %s deleted, but the entries name it", d.Digest)
+		}
+	}
+	if exists(blobPath(store, oldAssets.Digest)) {
+		t.Error("the blob only assets' old index named was kept")
+	}
+	if exists(blobPath(assets.dir, legacy.Digest)) {
+		t.Error("assets' own blobs/ was kept after its index named the store")
+	}
+
+	bundle := stageEntry(filepath.Join(store, "bundle"))
+	writeEntry(t, store, bundle.dir, base)
+	before, _ := os.ReadFile(filepath.Join(bundle.dir, "index.json"))
+	missing, _ := json.Marshal(ocispecs.Index{Manifests: []ocispecs.Descriptor{{MediaType: ocispecs.MediaTypeImageIndex,
+		Digest: digest.FromString("not in the store"), Size: 16, Annotations: map[string]string{ocispecs.AnnotationRefName: "latest"}}}})
+	if err := copyEntry(ctx, bundle, missing); err == nil {
+		t.Error("an index naming a manifest that is not in the store was copied")
+	}
+	if after, _ := os.ReadFile(filepath.Join(bundle.dir, "index.json")); string(after) != string(before) {
+		t.Error("a refused copy changed the entry")
+	}
+	if err := copyEntry(ctx, bundle, []byte("{")); err == nil {
+		t.Error("a corrupt index was copied")
+	}
+}

@@ -46,7 +46,8 @@ type Report struct {
 	// grouped in dependency waves; the last wave is the target. The solves
 	// ran all at once (one wave after the other with
 	// BuildOptions.SolveInWaves); a stage whose entry was kept
-	// (StageReport.EntryKept) had no solve.
+	// (StageReport.EntryKept) or took the target's
+	// (StageReport.EntryFromTarget) had no solve.
 	Waves [][]string `json:"waves,omitempty"`
 	// Stages are the stages of the target, in Dockerfile order.
 	Stages []*StageReport `json:"stages"`
@@ -91,6 +92,12 @@ type StageReport struct {
 	// of its own: the entry was present and none of the stage's steps ran
 	// in the build, so exporting it again would write the same entry.
 	EntryKept bool `json:"entry_kept,omitempty"`
+	// EntryFromTarget is true when its entry now names the target's new
+	// entry, without a solve of its own: the entry was present and the
+	// target's mode=max entry holds the stage's steps, which ran in the
+	// target's solve, or the entry took the target's in an earlier build (a
+	// type=local cache; see docs/build.md).
+	EntryFromTarget bool `json:"entry_from_target,omitempty"`
 	// Details lists its steps.
 	Details []StepReport `json:"details,omitempty"`
 }
@@ -471,6 +478,8 @@ type stageInfo struct {
 	solve   string
 	cacheTo string
 	kept    bool // its entry was kept without a solve
+	// fromTarget: its entry took the target's, without a solve
+	fromTarget bool
 }
 
 // report builds the Report from everything collected.
@@ -482,7 +491,7 @@ func (c *collector) report(stages []stageInfo) *Report {
 	byLabel := map[string]*StageReport{}
 	first := map[string]struct{ s, e *time.Time }{}
 	for _, si := range stages {
-		sr := &StageReport{Name: si.name, Deps: si.deps, CacheTo: si.cacheTo, EntryKept: si.kept}
+		sr := &StageReport{Name: si.name, Deps: si.deps, CacheTo: si.cacheTo, EntryKept: si.kept, EntryFromTarget: si.fromTarget}
 		r.Stages = append(r.Stages, sr)
 		byLabel[si.label] = sr
 	}
@@ -674,8 +683,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if r.CacheReadOnly {
 		fmt.Fprintln(w, "cache: read only (imported, nothing exported)")
 	}
-	if kept := r.keptEntries(); len(kept) > 0 {
+	if kept := r.stageNames(func(s *StageReport) bool { return s.EntryKept }); len(kept) > 0 {
 		fmt.Fprintf(w, "cache entries kept as they were (none of their steps ran): %s\n", strings.Join(kept, ", "))
+	}
+	if copied := r.stageNames(func(s *StageReport) bool { return s.EntryFromTarget }); len(copied) > 0 {
+		fmt.Fprintf(w, "cache entries that took the target's new entry, which holds their steps: %s\n", strings.Join(copied, ", "))
 	}
 	for _, wn := range r.Warnings {
 		where := ""
@@ -694,11 +706,11 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	return enc.Encode(r)
 }
 
-// keptEntries names the stages whose cache entry was kept without a solve.
-func (r *Report) keptEntries() []string {
+// stageNames names the stages for which pick is true, in report order.
+func (r *Report) stageNames(pick func(*StageReport) bool) []string {
 	var out []string
 	for _, s := range r.Stages {
-		if s.EntryKept {
+		if pick(s) {
 			out = append(out, s.Name)
 		}
 	}

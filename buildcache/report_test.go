@@ -183,7 +183,7 @@ func TestCollectorImportNotFound(t *testing.T) {
 func TestReportOutputs(t *testing.T) {
 	r := &Report{Version: ReportVersion, Target: "main", Stages: []*StageReport{
 		{Name: "base", Steps: 2, Cached: 2, Result: "hit", CacheSource: "import", CacheFrom: []string{"local:/c/base"}, EntryKept: true},
-		{Name: "npm", Deps: []string{"base"}, Steps: 2, Executed: 2, Result: "miss", CacheSource: "none"},
+		{Name: "npm", Deps: []string{"base"}, Steps: 2, Executed: 2, Result: "miss", CacheSource: "none", EntryFromTarget: true},
 		{Name: "main", Deps: []string{"base", "npm"}, Steps: 3, Cached: 1, Executed: 2, Result: "partial", CacheSource: "builder"},
 	}, Steps: 7, Cached: 3, Executed: 4, Warnings: []Warning{{Kind: WarnCacheExport, Stage: "npm", Message: "exporting cache to registry: refused"}}}
 	md := r.Markdown()
@@ -196,13 +196,15 @@ func TestReportOutputs(t *testing.T) {
 	if err := r.WriteTable(&b); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"STAGE", "import (base)", "warning: cache-export (npm)", "cache entries kept as they were (none of their steps ran): base\n"} {
+	for _, want := range []string{"STAGE", "import (base)", "warning: cache-export (npm)", "cache entries kept as they were (none of their steps ran): base\n",
+		"cache entries that took the target's new entry, which holds their steps: npm\n"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, b.String())
 		}
 	}
 	b.Reset()
-	if err := r.WriteJSON(&b); err != nil || !strings.Contains(b.String(), `"cache_source": "import"`) || strings.Count(b.String(), `"entry_kept": true`) != 1 {
+	if err := r.WriteJSON(&b); err != nil || !strings.Contains(b.String(), `"cache_source": "import"`) || strings.Count(b.String(), `"entry_kept": true`) != 1 ||
+		strings.Count(b.String(), `"entry_from_target": true`) != 1 {
 		t.Errorf("json: %v\n%s", err, b.String())
 	}
 

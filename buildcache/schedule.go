@@ -1,6 +1,7 @@
 package buildcache
 
 import (
+	"bytes"
 	"context"
 	"sync"
 
@@ -104,10 +105,13 @@ func (b *builder) waitable(ctx context.Context, jobs []solveJob) ([]bool, map[st
 	return out, found
 }
 
-// solveAtOnce runs the solves of jobs at once, except the waitable ones:
-// each of those starts when a step of its stage runs in another solve, or
-// once the other solves are done if its stage had no step reported. It
-// records the stages that kept their entry without a solve.
+// solveAtOnce runs the solves of jobs at once, except the waitable ones. A
+// waiting stage whose steps ran in another solve takes, once the solves are
+// done, the target's new local entry for its own (see copiesTarget); else,
+// or for a registry entry, its solve starts when a step of its stage runs
+// in another solve, or once the other solves are done if its stage had no
+// step reported. It records the stages that kept their entry without a
+// solve and those that took the target's.
 func (b *builder) solveAtOnce(ctx context.Context, g *stagegraph.StageGraph, jobs []solveJob) (out solvesOutcome) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -127,6 +131,13 @@ func (b *builder) solveAtOnce(ctx context.Context, g *stagegraph.StageGraph, job
 	var order []string
 	canWait, found := b.waitable(ctx, jobs)
 	b.registryFound = found
+	final := jobs[len(jobs)-1]
+	// the target's entry as it was: a waiting stage's entry that names the
+	// same took it in an earlier build (see copiesTarget)
+	var oldTarget []byte
+	if len(final.exports) > 0 && final.exports[len(final.exports)-1].Type == "local" {
+		oldTarget = entryIndex(b.localEntry(final.exports[len(final.exports)-1].Attrs["dest"]))
+	}
 	for i, j := range jobs {
 		if canWait[i] {
 			label := stageLabel(g, j.stage)
@@ -137,14 +148,31 @@ func (b *builder) solveAtOnce(ctx context.Context, g *stagegraph.StageGraph, job
 		launch(j)
 	}
 	// startRan starts the waiting solves whose stage's steps ran, and with
-	// unreported, those of stages no solve reported a step of
-	startRan := func(unreported bool) {
+	// done (no solve is running), those of stages no solve reported a step
+	// of. A stage that can take the target's entry waits until done, and
+	// solves only if it could not take it.
+	startRan := func(done bool) {
 		for _, label := range order {
 			j, ok := waiting[label]
-			if ok && out.failed == nil && (b.ran.ran(label) || unreported && !b.coll.reported(label)) {
-				delete(waiting, label)
-				launch(j)
+			if !ok || out.failed != nil {
+				continue
 			}
+			ran := b.ran.ran(label)
+			if !ran && !(done && !b.coll.reported(label)) {
+				continue
+			}
+			if ran && b.copiesTarget(j, final) {
+				if !done {
+					continue
+				}
+				if b.copyTargetEntry(ctx, j, final) {
+					delete(waiting, label)
+					out.fromTarget = append(out.fromTarget, j.stage)
+					continue
+				}
+			}
+			delete(waiting, label)
+			launch(j)
 		}
 	}
 	for running > 0 {
@@ -168,10 +196,60 @@ func (b *builder) solveAtOnce(ctx context.Context, g *stagegraph.StageGraph, job
 		b.statusWG.Wait()
 		startRan(true)
 	}
+	// a waiting stage none of whose steps ran keeps its entry, unless the
+	// entry took the target's in an earlier build: it takes the new one,
+	// which holds the stage's steps as the old one did, so that it does not
+	// keep the blobs of the target's old steps in the store
 	for _, label := range order {
-		if j, ok := waiting[label]; ok && out.failed == nil {
-			out.kept = append(out.kept, j.stage)
+		j, ok := waiting[label]
+		if !ok || out.failed != nil {
+			continue
 		}
+		if oldTarget != nil && b.copiesTarget(j, final) &&
+			bytes.Equal(entryIndex(b.localEntry(j.exports[0].Attrs["dest"])), oldTarget) &&
+			b.copyTargetEntry(ctx, j, final) {
+			out.fromTarget = append(out.fromTarget, j.stage)
+			continue
+		}
+		out.kept = append(out.kept, j.stage)
 	}
 	return out
+}
+
+// copiesTarget reports whether the waiting job's stage takes the target's
+// new entry as its own when a step of the stage ran, rather than solving
+// again to export it: both are entries of one local store. The target's
+// solve ran the stage's steps (merged with any other solve that ran them),
+// and its entry is mode=max, so it holds every step of the stage and of
+// the stages it is built on, as the stage's own export would; with the
+// store, it holds no blob twice. The stage's second solve would load the
+// Dockerfile, the context and its entry again and export beside the
+// target's, on the same cores (issue 17 measured that as most of the
+// per-stage build's extra time after a code change). The entry then also
+// names the target's steps: BuildKit matches the stage's steps in it all
+// the same, and it covers the stage's entry in the next build.
+func (b *builder) copiesTarget(j, final solveJob) bool {
+	if len(j.exports) != 1 || j.exports[0].Type != "local" || len(final.exports) == 0 {
+		return false
+	}
+	te := final.exports[len(final.exports)-1]
+	if te.Type != "local" {
+		return false
+	}
+	return b.localEntry(j.exports[0].Attrs["dest"]).store == b.localEntry(te.Attrs["dest"]).store
+}
+
+// copyTargetEntry makes the waiting job's entry name what the target's
+// solve published (see copiesTarget). It reports false when the target's
+// solve published nothing (its export failed) or the copy failed: the
+// stage then solves and exports its entry itself.
+func (b *builder) copyTargetEntry(ctx context.Context, j, final solveJob) bool {
+	te := b.localEntry(final.exports[len(final.exports)-1].Attrs["dest"])
+	b.publishedMu.Lock()
+	index := b.published[te.dir]
+	b.publishedMu.Unlock()
+	if index == nil {
+		return false
+	}
+	return copyEntry(ctx, b.localEntry(j.exports[0].Attrs["dest"]), index) == nil
 }
