@@ -191,6 +191,9 @@ type fixState struct {
 	onOrig []Finding
 	// failed holds rules whose fix failed on this file; they are not retried.
 	failed map[string]bool
+	// outside says why none of its fixes is written, when the file is a
+	// symbolic link to a file outside its repository (see linkedOutside)
+	outside string
 }
 
 // Fix lints the paths (as LintPaths does), applies the fixes of the findings
@@ -286,7 +289,7 @@ func (l *Linter) fixPasses(ctx context.Context, res *Result, opts FixOptions, pa
 	states := make([]*fixState, len(res.Files))
 	byPath := map[string]*fixState{}
 	for i, f := range res.Files {
-		states[i] = &fixState{file: f, orig: f.Src, cur: f.Src, failed: map[string]bool{}}
+		states[i] = &fixState{file: f, orig: f.Src, cur: f.Src, failed: map[string]bool{}, outside: linkedOutside(f)}
 		byPath[f.Path] = states[i]
 	}
 	out := &FixResult{Result: res}
@@ -304,6 +307,12 @@ func (l *Linter) fixPasses(ctx context.Context, res *Result, opts FixOptions, pa
 		for _, f := range res.Files {
 			st := byPath[f.Path]
 			fixes, failures := collectFixes(f, opts, st.failed)
+			if st.outside != "" {
+				for _, fd := range fixes {
+					failures = append(failures, FixFailure{Finding: fd, Reason: st.outside})
+				}
+				fixes = nil
+			}
 			for _, fl := range failures {
 				st.failed[fl.Finding.RuleID] = true
 			}
@@ -786,8 +795,31 @@ func isYAMLKind(k FileKind) bool {
 	return k == KindWorkflow || k == KindAction || k == KindDependabot
 }
 
+// linkedOutside says why a fix of f is not written when f is, or lies
+// under, a symbolic link to a file outside its repository: --fix writes
+// through links, and a checkout must not make it rewrite a file elsewhere
+// (another project's Dockerfile). "" for every other file.
+func linkedOutside(f *File) string {
+	if f.AbsPath == "" || f.Root == "" {
+		return ""
+	}
+	target, err := filepath.EvalSymlinks(f.AbsPath)
+	if err != nil {
+		return ""
+	}
+	root, err := filepath.EvalSymlinks(f.Root)
+	if err != nil {
+		return ""
+	}
+	if rel, err := filepath.Rel(root, target); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return fmt.Sprintf("the file is a symbolic link to %s, outside the repository", target)
+	}
+	return ""
+}
+
 // writeFileKeepMode replaces the content of a file atomically, keeping its
-// permissions and writing through symbolic links.
+// permissions and writing through symbolic links (within the repository:
+// see linkedOutside).
 func writeFileKeepMode(path string, data []byte) error {
 	if p, err := filepath.EvalSymlinks(path); err == nil {
 		path = p

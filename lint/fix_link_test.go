@@ -1,0 +1,68 @@
+package lint
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gantry-ci/gantry/config"
+)
+
+// TestFixThroughLinks: --fix writes through a symbolic link whose target is
+// in the repository, and leaves a link to a file outside it as it is, with
+// the fix reported as left out.
+func TestFixThroughLinks(t *testing.T) {
+	input, err := os.ReadFile(filepath.Join(fixGoldenDir, "volatile.in.Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		outside bool // the link's target is outside the repository
+	}{
+		{"link within the repository", false},
+		{"link to another project", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			top := t.TempDir()
+			repo := filepath.Join(top, "repo")
+			target := filepath.Join(repo, "docker", "Dockerfile.app")
+			if tc.outside {
+				target = filepath.Join(top, "other-project", "Dockerfile")
+			}
+			fixWriteFile(t, target, input)
+			if err := os.MkdirAll(filepath.Join(repo, ".git"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(target, filepath.Join(repo, "Dockerfile")); err != nil {
+				t.Fatal(err)
+			}
+			l, err := New(Options{WorkDir: repo, Config: &config.Config{Rules: map[string]*config.RuleConfig{}},
+				RuleFilter: func(r *Rule) bool { return r.ID == "volatile-arg-early" }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fr, err := l.Fix(context.Background(), []string{filepath.Join(repo, "Dockerfile")}, FixOptions{Mode: FixModeAll})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := os.ReadFile(target)
+			if changed := !bytes.Equal(got, input); changed == tc.outside {
+				t.Errorf("target changed: %v, want %v", changed, !tc.outside)
+			}
+			if tc.outside {
+				if len(fr.Fixed) != 0 || len(fr.Failures) == 0 || !strings.Contains(fr.Failures[0].Reason, "outside the repository") {
+					t.Errorf("fixed %d files, failures %+v; want the fix left out as outside the repository", len(fr.Fixed), fr.Failures)
+				}
+			} else if len(fr.Fixed) != 1 || len(fr.Failures) != 0 {
+				t.Errorf("fixed %d files, failures %+v; want the file fixed", len(fr.Fixed), fr.Failures)
+			}
+			if fi, err := os.Lstat(filepath.Join(repo, "Dockerfile")); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+				t.Errorf("the link was replaced: %v", err)
+			}
+		})
+	}
+}
