@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -146,7 +147,11 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 	defer c.Close()
 
 	res, err := buildcache.Build(ctx, c, opts)
-	if werr := res.Publish(cmd.ErrOrStderr(), fl.report, os.Getenv); werr != nil && err == nil {
+	table := cmd.ErrOrStderr()
+	if opts.Progress == "rawjson" {
+		table = io.Discard // stderr is the JSON stream a tool reads (--report has the table's content)
+	}
+	if werr := res.Publish(table, fl.report, os.Getenv); werr != nil && err == nil {
 		return exitWith(exitInternal, werr)
 	}
 	if err != nil {

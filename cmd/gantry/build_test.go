@@ -100,6 +100,21 @@ func TestBuildExitCodes(t *testing.T) {
 		t.Errorf("no job summary: %v", err)
 	}
 
+	// --progress rawjson: stderr is BuildKit's JSON status lines only, for
+	// a tool to read; the report still goes to --report
+	code, _, stderr := runGantry(t, "build", ok, "--builder", svc.Addr, "--cache", cache, "--progress", "rawjson", "--report", report)
+	if code != exitOK {
+		t.Fatalf("--progress rawjson: exit %d\n%s", code, stderr)
+	}
+	for line := range strings.Lines(stderr) {
+		if !json.Valid([]byte(line)) {
+			t.Errorf("--progress rawjson: a line of stderr is not JSON: %q", line)
+		}
+	}
+	if b, err := os.ReadFile(report); err != nil || !json.Valid(b) || !strings.Contains(string(b), `"target": "main"`) {
+		t.Errorf("--progress rawjson: report %v\n%s", err, b)
+	}
+
 	// --cache-read-only imports and writes no entry
 	roDir := filepath.Join(t.TempDir(), "ro")
 	if got := runCLI(t, "build", ok, "--builder", svc.Addr, "--cache", "type=local,dir="+roDir, "--cache-read-only", "--progress", "quiet", "--report", report); got != exitOK {
