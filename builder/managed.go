@@ -109,6 +109,41 @@ func Running(ctx context.Context, p Paths) (*Record, bool) {
 	return r, true
 }
 
+// busyPatience is how long Start waits for a managed daemon that runs (its
+// supervisor and buildkitd are both alive) but did not answer a ping. On a
+// loaded machine a daemon in use can take longer than a ping allows, and
+// starting afresh would stop it, and fail the builds that use it.
+var busyPatience = 2 * time.Minute
+
+// pingAnswer is ping with the timeout a busy daemon gets: the context's.
+func pingAnswer(ctx context.Context, addr string) error {
+	return ping(ctx, addr, 30*time.Second)
+}
+
+// awaitBusy waits up to patience for the managed daemon recorded at p to
+// answer (see busyPatience) while its supervisor and buildkitd run. It
+// returns the record once answer succeeds; false at once when there is no
+// record or a process of the daemon has ended, and when patience runs out.
+func awaitBusy(ctx context.Context, p Paths, patience time.Duration, answer func(context.Context, string) error) (*Record, bool) {
+	r, err := readRecord(p)
+	if err != nil {
+		return nil, false
+	}
+	ctx, cancel := context.WithTimeout(ctx, patience)
+	defer cancel()
+	for processAlive(r.Pid, p.State) && processAlive(r.BuildkitdPid, p.Root) {
+		if answer(ctx, r.Address) == nil {
+			return r, true
+		}
+		select {
+		case <-ctx.Done():
+			return nil, false
+		case <-time.After(time.Second):
+		}
+	}
+	return nil, false
+}
+
 // StartOptions configure a managed daemon.
 type StartOptions struct {
 	Env
@@ -208,6 +243,9 @@ func Start(ctx context.Context, o StartOptions) (r *Record, started bool, err er
 	}
 	defer unlock()
 	if r, ok := Running(ctx, p); ok {
+		return r, false, nil
+	}
+	if r, ok := awaitBusy(ctx, p, busyPatience, pingAnswer); ok {
 		return r, false, nil
 	}
 	argv, runcDir, rootless, err := localCommand(o, p)
