@@ -95,8 +95,9 @@ type StageReport struct {
 	// EntryFromTarget is true when its entry now names the target's new
 	// entry, without a solve of its own: the entry was present and the
 	// target's mode=max entry holds the stage's steps, which ran in the
-	// target's solve, or the entry took the target's in an earlier build (a
-	// type=local cache; see docs/build.md).
+	// target's solve, or the entry took the target's in an earlier build
+	// and the target's export wrote another one (a type=local cache; see
+	// docs/build.md).
 	EntryFromTarget bool `json:"entry_from_target,omitempty"`
 	// Details lists its steps.
 	Details []StepReport `json:"details,omitempty"`

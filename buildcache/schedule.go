@@ -197,9 +197,11 @@ func (b *builder) solveAtOnce(ctx context.Context, g *stagegraph.StageGraph, job
 		startRan(true)
 	}
 	// a waiting stage none of whose steps ran keeps its entry, unless the
-	// entry took the target's in an earlier build: it takes the new one,
-	// which holds the stage's steps as the old one did, so that it does not
-	// keep the blobs of the target's old steps in the store
+	// entry took the target's in an earlier build and the target's export
+	// wrote another: it takes the new one, which holds the stage's steps as
+	// the old one did, so that it does not keep the blobs of the target's
+	// old steps in the store. (When the target's export wrote the index it
+	// had, the entry is kept as it was.)
 	for _, label := range order {
 		j, ok := waiting[label]
 		if !ok || out.failed != nil {
@@ -207,6 +209,7 @@ func (b *builder) solveAtOnce(ctx context.Context, g *stagegraph.StageGraph, job
 		}
 		if oldTarget != nil && b.copiesTarget(j, final) &&
 			bytes.Equal(entryIndex(b.localEntry(j.exports[0].Attrs["dest"])), oldTarget) &&
+			!bytes.Equal(b.targetPublished(final), oldTarget) &&
 			b.copyTargetEntry(ctx, j, final) {
 			out.fromTarget = append(out.fromTarget, j.stage)
 			continue
@@ -244,12 +247,18 @@ func (b *builder) copiesTarget(j, final solveJob) bool {
 // solve published nothing (its export failed) or the copy failed: the
 // stage then solves and exports its entry itself.
 func (b *builder) copyTargetEntry(ctx context.Context, j, final solveJob) bool {
-	te := b.localEntry(final.exports[len(final.exports)-1].Attrs["dest"])
-	b.publishedMu.Lock()
-	index := b.published[te.dir]
-	b.publishedMu.Unlock()
+	index := b.targetPublished(final)
 	if index == nil {
 		return false
 	}
 	return copyEntry(ctx, b.localEntry(j.exports[0].Attrs["dest"]), index) == nil
+}
+
+// targetPublished returns the index.json that the target's solve published
+// into its local entry, nil when it published none.
+func (b *builder) targetPublished(final solveJob) []byte {
+	te := b.localEntry(final.exports[len(final.exports)-1].Attrs["dest"])
+	b.publishedMu.Lock()
+	defer b.publishedMu.Unlock()
+	return b.published[te.dir]
 }
