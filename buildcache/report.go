@@ -146,8 +146,19 @@ func (r *Report) CacheWarnings() int {
 }
 
 // CacheWarningError says that the build succeeded but CacheWarnings cache
-// imports or exports failed; nil when none did.
+// imports or exports failed; nil when none did. It points to the warnings
+// that the table lists.
 func (r *Report) CacheWarningError() error {
+	return r.cacheWarningError(false)
+}
+
+// CacheWarningErrorListed is CacheWarningError naming the warnings itself,
+// for a build that does not print the table (--progress rawjson).
+func (r *Report) CacheWarningErrorListed() error {
+	return r.cacheWarningError(true)
+}
+
+func (r *Report) cacheWarningError(listed bool) error {
 	n := r.CacheWarnings()
 	if n == 0 {
 		return nil
@@ -156,7 +167,20 @@ func (r *Report) CacheWarningError() error {
 	if n > 1 {
 		what = "cache imports or exports"
 	}
-	return fmt.Errorf("built, but %d %s failed (see the warnings above; --allow-cache-errors exits 0)", n, what)
+	if !listed {
+		return fmt.Errorf("built, but %d %s failed (see the warnings above; --allow-cache-errors exits 0)", n, what)
+	}
+	var ws []string
+	for _, w := range r.Warnings {
+		if w.Kind == WarnCacheImport || w.Kind == WarnCacheExport {
+			where := ""
+			if w.Stage != "" {
+				where = " (" + w.Stage + ")"
+			}
+			ws = append(ws, fmt.Sprintf("%s%s: %s", w.Kind, where, w.Message))
+		}
+	}
+	return fmt.Errorf("built, but %d %s failed: %s (--allow-cache-errors exits 0)", n, what, strings.Join(ws, "; "))
 }
 
 // Stage returns the report of the named stage.

@@ -148,7 +148,8 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 
 	res, err := buildcache.Build(ctx, c, opts)
 	table := cmd.ErrOrStderr()
-	if opts.Progress == "rawjson" {
+	rawJSON := opts.Progress == "rawjson"
+	if rawJSON {
 		table = io.Discard // stderr is the JSON stream a tool reads (--report has the table's content)
 	}
 	if werr := res.Publish(table, fl.report, os.Getenv); werr != nil && err == nil {
@@ -163,7 +164,12 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 	// a build that only reads the cache (--cache-read-only, or a denied
 	// push) reads it as a speed-up: a fork's pull request has no
 	// credentials for a private one
-	if err := res.Report.CacheWarningError(); err != nil && !fl.allowCacheErr && !opts.CacheReadOnly {
+	// without the table, the error names the warnings it would have listed
+	cacheErr := res.Report.CacheWarningError
+	if rawJSON {
+		cacheErr = res.Report.CacheWarningErrorListed
+	}
+	if err := cacheErr(); err != nil && !fl.allowCacheErr && !opts.CacheReadOnly {
 		return &exitError{code: exitCacheWarning, err: err}
 	}
 	return nil

@@ -157,6 +157,20 @@ func TestBuildExitCodes(t *testing.T) {
 	if got := runCLI(t, "build", ok, "--builder", svc.Addr, "--cache", unreachable, "--progress", "quiet", "--allow-cache-errors"); got != exitOK {
 		t.Errorf("cache registry unreachable with --allow-cache-errors: exit %d, want 0", got)
 	}
+	// with --progress rawjson the table that lists the warnings is left
+	// out: the error names them, on its one line that is not JSON
+	code, _, stderr = runGantry(t, "build", ok, "--builder", svc.Addr, "--cache", unreachable, "--progress", "rawjson")
+	var notJSON []string
+	for line := range strings.Lines(stderr) {
+		if !json.Valid([]byte(line)) {
+			notJSON = append(notJSON, line)
+		}
+	}
+	if code != exitCacheWarning || len(notJSON) != 1 || !strings.HasPrefix(notJSON[0], "gantry: built, but") ||
+		strings.Contains(notJSON[0], "warnings above") || !strings.Contains(notJSON[0], "cache-export") {
+		t.Errorf("cache registry unreachable with --progress rawjson: exit %d, lines that are not JSON %q; want %d and the error naming the warnings",
+			code, notJSON, exitCacheWarning)
+	}
 }
 
 // sleeping reports whether a process runs `busybox sleep <secs>`.
