@@ -283,3 +283,45 @@ func solves(r *buildcache.Report) int {
 	}
 	return n
 }
+
+// TestLocalCacheTargetExportFails: when the target's entry cannot be
+// written (here a read-only bind mount over it), a waiting stage whose
+// steps ran cannot take the target's new entry: it solves and exports its
+// own, as before, and the only warning is the target's export.
+func TestLocalCacheTargetExportFails(t *testing.T) {
+	svc := buildkittest.Get(t)
+	a, dir, cache := newLocalCachedApp(t, svc)
+	main := filepath.Join(dir, "main")
+	if err := syscall.Mount(main, main, "", syscall.MS_BIND, ""); err != nil {
+		testenv.SkipOrFail(t, "cannot bind mount (needs root): %v", err)
+	}
+	t.Cleanup(func() { syscall.Unmount(main, syscall.MNT_DETACH) })
+	if err := syscall.Mount("", main, "", syscall.MS_REMOUNT|syscall.MS_BIND|syscall.MS_RDONLY, ""); err != nil {
+		t.Fatalf("remount read-only: %v", err)
+	}
+
+	a.apply(t, changeCode, 0)
+	before := entryVersions(t, cache)
+	d := buildkittest.StartDaemon(t, svc.Buildkitd)
+	r := a.build(t, d.Addr, cache)
+	d.Stop()
+	t.Logf("code change, main's entry read-only:\n%s", table(r))
+	after := entryVersions(t, cache)
+	exports := cacheWarnings(r, buildcache.WarnCacheExport)
+	if len(exports) != 1 || exports[0].Stage != "main" || len(r.Warnings) != 1 {
+		t.Errorf("want one warning, main's export: %v", r.Warnings)
+	}
+	if after["main"] != before["main"] {
+		t.Error("main's read-only entry changed")
+	}
+	s := r.Stage("assets")
+	if s == nil || s.EntryKept || s.EntryFromTarget || after["assets"] == before["assets"] || after["assets"] == before["main"] {
+		t.Errorf("stage assets: %+v; want its entry exported by a solve of its own", s)
+	}
+	for _, name := range []string{"base", "builder", "bundle", "npm"} {
+		if s := r.Stage(name); s == nil || !s.EntryKept || after[name] != before[name] {
+			t.Errorf("stage %s: %+v; want its entry kept", name, s)
+		}
+	}
+	checkEntries(t, dir)
+}
