@@ -807,14 +807,30 @@ func linkedOutside(f *File) string {
 	if err != nil {
 		return ""
 	}
-	root, err := filepath.EvalSymlinks(f.Root)
+	root, err := filepath.EvalSymlinks(gitTop(f.Root))
 	if err != nil {
 		return ""
 	}
 	if rel, err := filepath.Rel(root, target); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return fmt.Sprintf("the file is a symbolic link to %s, outside the repository", target)
+		return fmt.Sprintf("the file resolves through a symbolic link to %s, outside the repository", target)
 	}
 	return ""
+}
+
+// gitTop returns the git work tree around root, a folder FindRoot chose:
+// the nearest folder up from root that holds a .git entry (in a monorepo,
+// root may be a service's folder with a .github of its own), else root.
+func gitTop(root string) string {
+	for cur := root; ; {
+		if _, err := os.Lstat(filepath.Join(cur, ".git")); err == nil {
+			return cur
+		}
+		parent := filepath.Dir(cur)
+		if parent == cur {
+			return root
+		}
+		cur = parent
+	}
 }
 
 // writeFileKeepMode replaces the content of a file atomically, keeping its

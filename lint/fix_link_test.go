@@ -21,21 +21,26 @@ func TestFixThroughLinks(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name    string
-		outside bool // the link's target is outside the repository
+		dir     string // where the link is and gantry runs, under the folder that holds .git
+		target  string // the link's target, from the folder above that one
+		outside bool   // the target is outside the repository
 	}{
-		{"link within the repository", false},
-		{"link to another project", true},
+		{"link within the repository", ".", "repo/docker/Dockerfile.app", false},
+		{"link to another project", ".", "other-project/Dockerfile", true},
+		// a service with a .github of its own in a monorepo: FindRoot's
+		// root is the service, the repository is the git work tree
+		{"link within a monorepo", "svc", "repo/shared/Dockerfile", false},
+		{"link out of a monorepo", "svc", "other-project/Dockerfile", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			top := t.TempDir()
-			repo := filepath.Join(top, "repo")
-			target := filepath.Join(repo, "docker", "Dockerfile.app")
-			if tc.outside {
-				target = filepath.Join(top, "other-project", "Dockerfile")
-			}
+			repo := filepath.Join(top, "repo", tc.dir)
+			target := filepath.Join(top, filepath.FromSlash(tc.target))
 			fixWriteFile(t, target, input)
-			if err := os.MkdirAll(filepath.Join(repo, ".git"), 0o755); err != nil {
-				t.Fatal(err)
+			for _, d := range []string{filepath.Join(top, "repo", ".git"), filepath.Join(repo, ".github")} {
+				if err := os.MkdirAll(d, 0o755); err != nil {
+					t.Fatal(err)
+				}
 			}
 			if err := os.Symlink(target, filepath.Join(repo, "Dockerfile")); err != nil {
 				t.Fatal(err)
