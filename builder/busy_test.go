@@ -79,3 +79,46 @@ func TestAwaitBusy(t *testing.T) {
 		})
 	}
 }
+
+// TestStartKeepsBusyWhenCanceled: when the context ends (--timeout, ^C)
+// while Start waits for a busy daemon, Start returns the context's error
+// and leaves the daemon running for the builds that use it; it does not
+// take the end of the wait for a dead daemon and stop it.
+func TestStartKeepsBusyWhenCanceled(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		testenv.SkipOrFail(t, "the managed buildkitd runs on Linux only")
+	}
+	e := testEnv(t, nil)
+	p := e.Paths()
+	if err := os.MkdirAll(p.Root, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	fake := func(dir string) *exec.Cmd {
+		cmd := exec.Command("/bin/sh", "-c", "sleep 60", dir)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		return cmd
+	}
+	sup, bk := fake(p.State), fake(p.Root)
+	if err := writeRecord(p, &Record{Pid: sup.Process.Pid, BuildkitdPid: bk.Process.Pid, Address: "unix:///busy.sock"}); err != nil {
+		t.Fatal(err)
+	}
+	old := busyPatience
+	busyPatience = time.Minute
+	t.Cleanup(func() { busyPatience = old })
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	_, _, err := Start(ctx, StartOptions{Env: e, Self: "/bin/true",
+		LookPath: func(name string) (string, error) { return "/bin/" + name, nil }})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Start = %v; want the context's deadline", err)
+	}
+	if !processAlive(sup.Process.Pid, p.State) || !processAlive(bk.Process.Pid, p.Root) {
+		t.Error("Start stopped the busy daemon when its context ended")
+	}
+	if _, err := readRecord(p); err != nil {
+		t.Errorf("the busy daemon's record: %v", err)
+	}
+}

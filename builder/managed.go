@@ -248,6 +248,11 @@ func Start(ctx context.Context, o StartOptions) (r *Record, started bool, err er
 	if r, ok := awaitBusy(ctx, p, busyPatience, pingAnswer); ok {
 		return r, false, nil
 	}
+	if err := ctx.Err(); err != nil {
+		// the daemon did not answer because the wait ended, not because it
+		// is dead: stopping it would fail the builds that use it
+		return nil, false, err
+	}
 	argv, runcDir, rootless, err := localCommand(o, p)
 	if err != nil {
 		return nil, false, err
