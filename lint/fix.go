@@ -807,19 +807,23 @@ func linkedOutside(f *File) string {
 	if err != nil {
 		return ""
 	}
-	root, err := filepath.EvalSymlinks(gitTop(f.Root))
+	root, err := filepath.EvalSymlinks(f.Root)
 	if err != nil {
 		return ""
 	}
+	root = gitTop(root)
 	if rel, err := filepath.Rel(root, target); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 		return fmt.Sprintf("the file resolves through a symbolic link to %s, outside the repository", target)
 	}
 	return ""
 }
 
-// gitTop returns the git work tree around root, a folder FindRoot chose:
-// the nearest folder up from root that holds a .git entry (in a monorepo,
-// root may be a service's folder with a .github of its own), else root.
+// gitTop returns the git work tree around root, a folder FindRoot chose
+// with its symbolic links resolved: the nearest folder up from root that
+// holds a .git entry (in a monorepo, root may be a service's folder with a
+// .github of its own), else root. Like git, it goes up the resolved path: a
+// service folder reached through a link is in the work tree it lies in,
+// not in one around the link.
 func gitTop(root string) string {
 	for cur := root; ; {
 		if _, err := os.Lstat(filepath.Join(cur, ".git")); err == nil {

@@ -71,3 +71,45 @@ func TestFixThroughLinks(t *testing.T) {
 		})
 	}
 }
+
+// TestFixLinkedServiceFolder: a monorepo's service folder reached through a
+// symbolic link (gantry run from ~/work/svc, a link to ~/src/mono/svc)
+// belongs to the git work tree it lies in, as git finds it: a relative link
+// from the service to a shared Dockerfile of the monorepo is fixed.
+func TestFixLinkedServiceFolder(t *testing.T) {
+	input, err := os.ReadFile(filepath.Join(fixGoldenDir, "volatile.in.Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	top := t.TempDir()
+	mono := filepath.Join(top, "src", "mono")
+	target := filepath.Join(mono, "shared", "Dockerfile")
+	fixWriteFile(t, target, input)
+	for _, d := range []string{filepath.Join(mono, ".git"), filepath.Join(mono, "svc", ".github"), filepath.Join(top, "work")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(filepath.Join("..", "shared", "Dockerfile"), filepath.Join(mono, "svc", "Dockerfile")); err != nil {
+		t.Fatal(err)
+	}
+	svc := filepath.Join(top, "work", "svc")
+	if err := os.Symlink(filepath.Join(mono, "svc"), svc); err != nil {
+		t.Fatal(err)
+	}
+	l, err := New(Options{WorkDir: svc, Config: &config.Config{Rules: map[string]*config.RuleConfig{}},
+		RuleFilter: func(r *Rule) bool { return r.ID == "volatile-arg-early" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr, err := l.Fix(context.Background(), []string{filepath.Join(svc, "Dockerfile")}, FixOptions{Mode: FixModeAll})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fr.Fixed) != 1 || len(fr.Failures) != 0 {
+		t.Errorf("fixed %d files, failures %+v; want the file fixed", len(fr.Fixed), fr.Failures)
+	}
+	if got, _ := os.ReadFile(target); bytes.Equal(got, input) {
+		t.Error("the shared Dockerfile was not fixed")
+	}
+}
