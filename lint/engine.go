@@ -216,16 +216,26 @@ func FindRoot(dir string) string {
 	if err != nil {
 		return dir
 	}
-	for cur := d; ; {
+	if r, ok := markedRoot(d); ok {
+		return r
+	}
+	return d
+}
+
+// markedRoot returns the nearest ancestor of the absolute path dir (or dir
+// itself) that holds a .git entry or a .github directory; false when there
+// is none.
+func markedRoot(dir string) (string, bool) {
+	for cur := dir; ; {
 		if _, err := os.Stat(filepath.Join(cur, ".git")); err == nil {
-			return cur
+			return cur, true
 		}
 		if st, err := os.Stat(filepath.Join(cur, ".github")); err == nil && st.IsDir() {
-			return cur
+			return cur, true
 		}
 		parent := filepath.Dir(cur)
 		if parent == cur {
-			return d
+			return "", false
 		}
 		cur = parent
 	}

@@ -807,7 +807,7 @@ func linkedOutside(f *File) string {
 	if err != nil {
 		return ""
 	}
-	root, err := filepath.EvalSymlinks(f.Root)
+	root, err := filepath.EvalSymlinks(linkHolder(f.Root))
 	if err != nil {
 		return ""
 	}
@@ -816,6 +816,29 @@ func linkedOutside(f *File) string {
 		return fmt.Sprintf("the file resolves through a symbolic link to %s, outside the repository", target)
 	}
 	return ""
+}
+
+// linkHolder returns the repository that holds the symbolic link through
+// which root, a folder FindRoot chose, was reached, else root. FindRoot
+// follows links: under repo/vendored, a link to another project's folder
+// with a .git (or .github) of its own, it takes repo/vendored for the
+// repository, and the other project's files would count as inside it. A
+// link to root from a folder in no repository (~/work/svc, a link to a
+// checkout) is how the repository is reached, and is kept.
+func linkHolder(root string) string {
+	for cur := root; ; {
+		if fi, err := os.Lstat(cur); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+			if outer, ok := markedRoot(filepath.Dir(cur)); ok {
+				root, cur = outer, outer
+				continue
+			}
+		}
+		parent := filepath.Dir(cur)
+		if parent == cur {
+			return root
+		}
+		cur = parent
+	}
 }
 
 // gitTop returns the git work tree around root, a folder FindRoot chose

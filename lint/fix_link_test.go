@@ -113,3 +113,55 @@ func TestFixLinkedServiceFolder(t *testing.T) {
 		t.Error("the shared Dockerfile was not fixed")
 	}
 }
+
+// TestFixThroughLinkedFolder: a file under a folder of the repository that
+// is a symbolic link to another project's folder is outside the
+// repository, whether or not that project has a .git of its own (which
+// makes FindRoot take the linked folder for a repository).
+func TestFixThroughLinkedFolder(t *testing.T) {
+	input, err := os.ReadFile(filepath.Join(fixGoldenDir, "volatile.in.Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		marks []string // what the other project holds
+	}{
+		{"plain folder", nil},
+		{"git repository", []string{".git"}},
+		{"folder with a .github", []string{".github"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			top := t.TempDir()
+			repo, other := filepath.Join(top, "repo"), filepath.Join(top, "other-project")
+			target := filepath.Join(other, "docker", "Dockerfile")
+			fixWriteFile(t, target, input)
+			for _, d := range append([]string{filepath.Join(repo, ".git")}, tc.marks...) {
+				if !filepath.IsAbs(d) {
+					d = filepath.Join(other, d)
+				}
+				if err := os.MkdirAll(d, 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := os.Symlink(filepath.Join("..", "other-project"), filepath.Join(repo, "vendored")); err != nil {
+				t.Fatal(err)
+			}
+			l, err := New(Options{WorkDir: repo, Config: &config.Config{Rules: map[string]*config.RuleConfig{}},
+				RuleFilter: func(r *Rule) bool { return r.ID == "volatile-arg-early" }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fr, err := l.Fix(context.Background(), []string{filepath.Join(repo, "vendored", "docker", "Dockerfile")}, FixOptions{Mode: FixModeAll})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(fr.Fixed) != 0 || len(fr.Failures) == 0 || !strings.Contains(fr.Failures[0].Reason, "outside the repository") {
+				t.Errorf("fixed %d files, failures %+v; want the fix left out as outside the repository", len(fr.Fixed), fr.Failures)
+			}
+			if got, _ := os.ReadFile(target); !bytes.Equal(got, input) {
+				t.Error("the other project's Dockerfile was rewritten")
+			}
+		})
+	}
+}
