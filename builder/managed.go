@@ -115,7 +115,8 @@ func Running(ctx context.Context, p Paths) (*Record, bool) {
 // starting afresh would stop it, and fail the builds that use it.
 var busyPatience = 2 * time.Minute
 
-// pingAnswer is ping with the timeout a busy daemon gets: the context's.
+// pingAnswer is ping with the timeout each try of awaitBusy gets: 30 s,
+// or less when the context ends first.
 func pingAnswer(ctx context.Context, addr string) error {
 	return ping(ctx, addr, 30*time.Second)
 }
