@@ -26,6 +26,7 @@ import (
 	"github.com/moby/buildkit/session/auth"
 	"github.com/moby/buildkit/session/auth/authprovider"
 	"github.com/moby/buildkit/util/progress/progressui"
+	digest "github.com/opencontainers/go-digest"
 	"github.com/tonistiigi/fsutil"
 	"golang.org/x/sync/errgroup"
 
@@ -212,6 +213,9 @@ type builder struct {
 	// registryFound says which registry entries exist, by reference, for
 	// those looked up before the solves (see waitable); read-only after
 	registryFound map[string]bool
+	// registryDigest are the versions of the registry entries the lookup
+	// before the solves found (see entryVersion), by reference; read-only after
+	registryDigest map[string]digest.Digest
 	// localStore is the store the per-stage entries of a type=local
 	// --cache share ("" for other types)
 	localStore string

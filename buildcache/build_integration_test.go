@@ -259,38 +259,27 @@ func TestPerStageCacheFreshDaemon(t *testing.T) {
 				change change
 				want   []string // the stages that must re-execute, and only them
 				clean  []string // the stages that must not execute a single step
-				kept   []string // the stages whose local entry is kept without a solve
-				// the stages whose local entry takes the target's, without a
+				kept   []string // the stages whose entry is kept without a solve
+				// the stages whose entry takes the target's, without a
 				// solve: their steps ran, or it took the target's before
 				fromTarget []string
-				// the stages whose registry entry is kept (a registry entry
-				// whose stage's steps ran exports it in a solve of its own)
-				registryKept []string
 			}{
-				{changeCode, nil, []string{"bundle", "npm"}, []string{"base", "builder", "bundle", "npm"}, []string{"assets"},
-					[]string{"base", "builder", "bundle", "npm"}},
-				{changeYarn, []string{"assets", "main", "npm"}, nil, []string{"base", "builder", "bundle"}, []string{"npm", "assets"},
-					[]string{"base", "builder", "bundle"}},
+				{changeCode, nil, []string{"bundle", "npm"}, []string{"base", "builder", "bundle", "npm"}, []string{"assets"}},
+				{changeYarn, []string{"assets", "main", "npm"}, nil, []string{"base", "builder", "bundle"}, []string{"npm", "assets"}},
 				// npm's entry took main's in the yarn.lock build: it takes the new one
-				{changeGemfile, []string{"assets", "bundle", "main"}, nil, []string{"base", "builder"}, []string{"bundle", "npm", "assets"},
-					[]string{"base", "builder", "npm"}},
+				{changeGemfile, []string{"assets", "bundle", "main"}, nil, []string{"base", "builder"}, []string{"bundle", "npm", "assets"}},
 				// the same build again, twice (a re-run job): when the target's
-				// export writes the index it had, bundle's, npm's and assets'
+				// export writes the entry it had, bundle's, npm's and assets'
 				// entries, which name it, are kept as they were
 				{changeNone, []string{}, []string{"base", "builder", "bundle", "npm", "assets", "main"},
-					[]string{"base", "builder", "bundle", "npm", "assets"}, nil,
-					[]string{"base", "builder", "bundle", "npm", "assets"}},
+					[]string{"base", "builder", "bundle", "npm", "assets"}, nil},
 				{changeNone, []string{}, []string{"base", "builder", "bundle", "npm", "assets", "main"},
-					[]string{"base", "builder", "bundle", "npm", "assets"}, nil,
-					[]string{"base", "builder", "bundle", "npm", "assets"}},
+					[]string{"base", "builder", "bundle", "npm", "assets"}, nil},
 			} {
-				if backend != "local" {
-					tc.kept, tc.fromTarget = tc.registryKept, nil
-				}
 				if tc.change != changeNone {
 					a.apply(t, tc.change, 0)
 				}
-				before := entryVersions(t, cache)
+				before, beforeCopies := entryVersions(t, cache), copyOf(t, cache)
 				d := buildkittest.StartDaemon(t, svc.Buildkitd)
 				r := a.build(t, d.Addr, cache)
 				d.Stop()
@@ -298,12 +287,18 @@ func TestPerStageCacheFreshDaemon(t *testing.T) {
 				// an entry is exported again exactly when a step of its
 				// stage ran; a kept one is what it was
 				after := entryVersions(t, cache)
+				// a registry entry that took the target's is a manifest of its
+				// own that names the target's: compare what it copies
+				beforeCopy := maps.Clone(before)
+				maps.Copy(beforeCopy, beforeCopies)
+				afterCopy := maps.Clone(after)
+				maps.Copy(afterCopy, copyOf(t, cache))
 				if tc.change == changeNone && after["main"] != before["main"] {
-					// the target's export wrote another manifest: the local
+					// the target's export wrote another manifest: the
 					// entries that named its old one take the new one
 					tc.kept, tc.fromTarget = nil, nil
 					for _, name := range []string{"base", "builder", "bundle", "npm", "assets"} {
-						if backend == "local" && before[name] == before["main"] {
+						if beforeCopy[name] == before["main"] {
 							tc.fromTarget = append(tc.fromTarget, name)
 						} else {
 							tc.kept = append(tc.kept, name)
@@ -317,8 +312,8 @@ func TestPerStageCacheFreshDaemon(t *testing.T) {
 					}
 					if s.EntryFromTarget {
 						fromTarget = append(fromTarget, s.Name)
-						if after[s.Name] != after["main"] {
-							t.Errorf("%s change: stage %s took the target's entry, but its index is not main's", tc.change, s.Name)
+						if afterCopy[s.Name] != after["main"] {
+							t.Errorf("%s change: stage %s took the target's entry, but it does not name main's", tc.change, s.Name)
 						}
 					}
 					if s.EntryKept && after[s.Name] != before[s.Name] {
@@ -473,6 +468,19 @@ func TestPerStageCacheOtherTarget(t *testing.T) {
 	}
 }
 
+// newRegistryCachedApp is a new app built once, cold, on a daemon of its
+// own, into a per-stage registry cache: its repository and --cache spec.
+func newRegistryCachedApp(t *testing.T, svc buildkittest.Services) (a *app, repo, cache string) {
+	t.Helper()
+	a = newApp(t, svc)
+	repo = "gantry-test/" + randomName()
+	cache = fmt.Sprintf("type=registry,ref=%s/%s", svc.Registry, repo)
+	d := buildkittest.StartDaemon(t, svc.Buildkitd)
+	a.build(t, d.Addr, cache)
+	d.Stop()
+	return a, repo, cache
+}
+
 // TestPerStageRegistryEviction is TestPerStageCacheEviction with a
 // registry: with npm's tag deleted, npm's solve imports builder's entry in
 // place of its own (the entries are looked up before the build), at most
@@ -480,12 +488,7 @@ func TestPerStageCacheOtherTarget(t *testing.T) {
 // nothing.
 func TestPerStageRegistryEviction(t *testing.T) {
 	svc := buildkittest.Get(t)
-	a := newApp(t, svc)
-	repo := "gantry-test/" + randomName()
-	cache := fmt.Sprintf("type=registry,ref=%s/%s", svc.Registry, repo)
-	d := buildkittest.StartDaemon(t, svc.Buildkitd)
-	a.build(t, d.Addr, cache)
-	d.Stop()
+	a, repo, cache := newRegistryCachedApp(t, svc)
 
 	deleteTag(t, svc.Registry, repo, "cache-npm")
 	r := buildAfterEviction(t, svc, a, cache, "npm's tag deleted")
@@ -497,6 +500,33 @@ func TestPerStageRegistryEviction(t *testing.T) {
 		t.Errorf("npm's entry was not pushed again: %v", err)
 	}
 	wantFallbackThenNothing(t, svc, a, cache, r, repo+":cache-builder")
+}
+
+// TestRegistryCopyEviction: after a yarn.lock change, npm's and assets'
+// registry entries are copies of main's, manifests of their own, so that
+// deleting npm's (a registry deletes a manifest with every tag on it, and
+// an image expiry removes them together) leaves the others, and the next
+// build runs at most npm's steps.
+func TestRegistryCopyEviction(t *testing.T) {
+	svc := buildkittest.Get(t)
+	a, repo, cache := newRegistryCachedApp(t, svc)
+
+	a.apply(t, changeYarn, 0)
+	d := buildkittest.StartDaemon(t, svc.Buildkitd)
+	r := a.build(t, d.Addr, cache)
+	d.Stop()
+	t.Logf("yarn.lock change, fresh daemon:\n%s", table(r))
+	if s := r.Stage("npm"); s == nil || !s.EntryFromTarget {
+		t.Fatalf("stage npm: %+v; want its entry a copy of main's", s)
+	}
+	deleteTag(t, svc.Registry, repo, "cache-npm")
+	for _, tag := range []string{"cache-main", "cache-assets", "cache-bundle"} {
+		var dg string
+		if err := registryGet(svc.Registry, repo, "/manifests/"+tag, &dg); err != nil {
+			t.Errorf("deleting npm's copy of main's entry deleted %s: %v", tag, err)
+		}
+	}
+	buildAfterEviction(t, svc, a, cache, "npm's copy of main's entry deleted")
 }
 
 // buildAfterEviction builds on a fresh daemon after npm's entry was
@@ -562,6 +592,25 @@ func entryVersions(t *testing.T, cache string) map[string]string {
 		var dg string
 		if err := registryGet(host, repo, "/manifests/cache-"+stage, &dg); err == nil {
 			out[stage] = dg
+		}
+	}
+	return out
+}
+
+// copyOf returns, for each registry entry that is a copy of the target's
+// (see copyOfAnnotation), the digest of the manifest it copies.
+func copyOf(t *testing.T, cache string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	ref, ok := strings.CutPrefix(cache, "type=registry,ref=")
+	if !ok {
+		return out
+	}
+	host, repo, _ := strings.Cut(ref, "/")
+	for _, stage := range []string{"base", "builder", "bundle", "npm", "assets"} {
+		var m struct{ Annotations map[string]string }
+		if err := registryGet(host, repo, "/manifests/cache-"+stage, &m); err == nil && m.Annotations["org.gantry-ci.cache.copy-of"] != "" {
+			out[stage] = m.Annotations["org.gantry-ci.cache.copy-of"]
 		}
 	}
 	return out

@@ -2,6 +2,8 @@ package buildcache
 
 import (
 	"context"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -79,7 +81,10 @@ func TestLookupEntries(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := &builder{session: []session.Attachable{tc.login}}
-			got := b.lookupEntries(context.Background(), entries)
+			got, digests := b.lookupEntries(context.Background(), entries)
+			if want := digest.FromString(manifest); got[0] != nil && digests[entries[0].Attrs["ref"]] != want {
+				t.Errorf("bundle's manifest digest %q, want %s", digests[entries[0].Attrs["ref"]], want)
+			}
 			var counts []string
 			for _, e := range got {
 				counts = append(counts, strconv.Itoa(len(e)))
@@ -188,5 +193,77 @@ func TestWaitable(t *testing.T) {
 	}
 	if g := got(BuildOptions{NoCache: true}); g != "false false false false false" {
 		t.Errorf("with no-cache: %s", g)
+	}
+}
+
+// TestTagRegistryEntry: a stage's registry entry becomes a copy of the
+// target's manifest, read by digest: the same manifest with an annotation
+// naming the target's, so a manifest of its own (a registry deletes a
+// manifest with all its tags), PUT under the stage's tag with the session's
+// credentials; its lookup then gives the target's digest as its version.
+func TestTagRegistryEntry(t *testing.T) {
+	manifest := `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",` +
+		`"config":{"mediaType":"application/vnd.buildkit.cacheconfig.v0","digest":"sha256:` + strings.Repeat("c", 64) + `","size":1},` +
+		`"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:` + strings.Repeat("a", 64) + `","size":1}],` +
+		`"annotations":{"buildkit":"kept"}}`
+	dg := digest.FromString(manifest)
+	var mu sync.Mutex
+	tags := map[string][]byte{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != "ci" || p != "s3cret" {
+			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		ref, isManifest := strings.CutPrefix(r.URL.Path, "/v2/team/app/manifests/")
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case r.URL.Path == "/v2/":
+		case isManifest && r.Method == "PUT":
+			if ct := r.Header.Get("Content-Type"); ct != "application/vnd.oci.image.manifest.v1+json" {
+				t.Errorf("PUT with content type %s", ct)
+			}
+			tags[ref], _ = io.ReadAll(r.Body)
+			w.WriteHeader(http.StatusCreated)
+		case isManifest && (r.Method == "GET" || r.Method == "HEAD"):
+			body := tags[ref]
+			if ref == dg.String() {
+				body = []byte(manifest)
+			}
+			if body == nil {
+				w.WriteHeader(http.StatusNotFound)
+				return
+			}
+			w.Header().Set("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+			w.Header().Set("Docker-Content-Digest", digest.FromBytes(body).String())
+			w.Write(body)
+		default:
+			w.WriteHeader(http.StatusNotFound)
+		}
+	}))
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	b := &builder{session: []session.Attachable{&fakeAuth{user: "ci", secret: "s3cret"}}}
+	if err := b.tagRegistryEntry(context.Background(), host+"/team/app:cache-assets", dg); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Layers      []ocispecs.Descriptor
+		Annotations map[string]string
+	}
+	if err := json.Unmarshal(tags["cache-assets"], &got); err != nil {
+		t.Fatalf("%v: %s", err, tags["cache-assets"])
+	}
+	if digest.FromBytes(tags["cache-assets"]) == dg || got.Annotations[copyOfAnnotation] != dg.String() || got.Annotations[copyTagAnnotation] != "cache-assets" ||
+		got.Annotations["buildkit"] != "kept" || len(got.Layers) != 1 {
+		t.Errorf("cache-assets is %s; want the target's manifest, a copy of %s", tags["cache-assets"], dg)
+	}
+	blobs, version := b.registryEntryBlobs(context.Background(), host+"/team/app:cache-assets")
+	if version != dg || !blobs["sha256:"+strings.Repeat("a", 64)] {
+		t.Errorf("lookup of the copy: version %s, blobs %v; want %s and the target's layer", version, blobs, dg)
+	}
+	if err := b.tagRegistryEntry(context.Background(), host+"/team/app:cache-npm", digest.FromString("not there")); err == nil {
+		t.Error("a manifest the registry does not have was copied")
 	}
 }

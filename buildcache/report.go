@@ -96,8 +96,8 @@ type StageReport struct {
 	// entry, without a solve of its own: the entry was present and the
 	// target's mode=max entry holds the stage's steps, which ran in the
 	// target's solve, or the entry took the target's in an earlier build
-	// and the target's export wrote another one (a type=local cache; see
-	// docs/build.md).
+	// and the target's export wrote another one (a type=local or
+	// type=registry cache; see docs/build.md).
 	EntryFromTarget bool `json:"entry_from_target,omitempty"`
 	// Details lists its steps.
 	Details []StepReport `json:"details,omitempty"`

@@ -1,11 +1,14 @@
 package buildcache
 
 import (
-	"bytes"
 	"context"
+	"encoding/json"
 	"sync"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/moby/buildkit/client"
+	digest "github.com/opencontainers/go-digest"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/gantry-ci/gantry/stagegraph"
 )
@@ -15,9 +18,10 @@ import (
 // export an entry that is already there: after a code change, the solves of
 // base, builder, bundle and npm find every step in the cache and write the
 // same entry again, and on two cores those exports compete with the steps
-// that do run. So the solve of a stage whose entry exists waits (waitable)
-// until a step of that stage runs in another solve; a stage none of whose
-// steps ran keeps its entry and has no solve at all.
+// that do run. So the solve of a stage whose entry exists waits (waitable):
+// a stage none of whose steps ran keeps its entry and has no solve at all,
+// and one whose steps ran takes the target's new entry (copiesTarget), or
+// else solves once a step of it runs in another solve.
 
 // solveResult is one finished solve.
 type solveResult struct {
@@ -72,7 +76,8 @@ func (s *stepsRan) ran(label string) bool {
 // every stage when the target's entry is missing (see fallbackEntry).
 //
 // It also returns which registry entries exist, by reference, for those it
-// looked up (see builder.registryFound).
+// looked up (see builder.registryFound), and records their manifests'
+// digests (builder.registryDigest).
 func (b *builder) waitable(ctx context.Context, jobs []solveJob) ([]bool, map[string]bool) {
 	out := make([]bool, len(jobs))
 	final := jobs[len(jobs)-1]
@@ -91,7 +96,8 @@ func (b *builder) waitable(ctx context.Context, jobs []solveJob) ([]bool, map[st
 		return out, nil
 	}
 	es = append(es, final.exports[len(final.exports)-1]) // the target's entry (see solveWaves)
-	blobs := b.lookupEntries(ctx, es)
+	blobs, digests := b.lookupEntries(ctx, es)
+	b.registryDigest = digests
 	found := map[string]bool{}
 	for k, e := range es {
 		if e.Type == "registry" {
@@ -107,11 +113,11 @@ func (b *builder) waitable(ctx context.Context, jobs []solveJob) ([]bool, map[st
 
 // solveAtOnce runs the solves of jobs at once, except the waitable ones. A
 // waiting stage whose steps ran in another solve takes, once the solves are
-// done, the target's new local entry for its own (see copiesTarget); else,
-// or for a registry entry, its solve starts when a step of its stage runs
-// in another solve, or once the other solves are done if its stage had no
-// step reported. It records the stages that kept their entry without a
-// solve and those that took the target's.
+// done, the target's new entry for its own (see copiesTarget); else its
+// solve starts then, and with a stage that cannot take it, when a step of
+// its stage runs in another solve; a stage no solve reported a step of
+// solves once the others are done. It records the stages that kept their
+// entry without a solve and those that took the target's.
 func (b *builder) solveAtOnce(ctx context.Context, g *stagegraph.StageGraph, jobs []solveJob) (out solvesOutcome) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -134,9 +140,9 @@ func (b *builder) solveAtOnce(ctx context.Context, g *stagegraph.StageGraph, job
 	final := jobs[len(jobs)-1]
 	// the target's entry as it was: a waiting stage's entry that names the
 	// same took it in an earlier build (see copiesTarget)
-	var oldTarget []byte
-	if len(final.exports) > 0 && final.exports[len(final.exports)-1].Type == "local" {
-		oldTarget = entryIndex(b.localEntry(final.exports[len(final.exports)-1].Attrs["dest"]))
+	var oldTarget string
+	if len(final.exports) > 0 {
+		oldTarget = b.entryVersion(final.exports[len(final.exports)-1])
 	}
 	for i, j := range jobs {
 		if canWait[i] {
@@ -165,7 +171,7 @@ func (b *builder) solveAtOnce(ctx context.Context, g *stagegraph.StageGraph, job
 				if !done {
 					continue
 				}
-				if b.copyTargetEntry(ctx, j, final) {
+				if b.copyTargetEntry(ctx, j, final, out.final) {
 					delete(waiting, label)
 					out.fromTarget = append(out.fromTarget, j.stage)
 					continue
@@ -200,17 +206,17 @@ func (b *builder) solveAtOnce(ctx context.Context, g *stagegraph.StageGraph, job
 	// entry took the target's in an earlier build and the target's export
 	// wrote another: it takes the new one, which holds the stage's steps as
 	// the old one did, so that it does not keep the blobs of the target's
-	// old steps in the store. (When the target's export wrote the index it
-	// had, the entry is kept as it was.)
+	// old steps in the store or registry, nor fail to be covered next time.
+	// (When the target's export wrote what it had, the entry is kept.)
 	for _, label := range order {
 		j, ok := waiting[label]
 		if !ok || out.failed != nil {
 			continue
 		}
-		if oldTarget != nil && b.copiesTarget(j, final) &&
-			bytes.Equal(entryIndex(b.localEntry(j.exports[0].Attrs["dest"])), oldTarget) &&
-			!bytes.Equal(b.targetPublished(final), oldTarget) &&
-			b.copyTargetEntry(ctx, j, final) {
+		if oldTarget != "" && b.copiesTarget(j, final) &&
+			b.entryVersion(j.exports[0]) == oldTarget &&
+			b.targetWrote(final, out.final) != oldTarget &&
+			b.copyTargetEntry(ctx, j, final, out.final) {
 			out.fromTarget = append(out.fromTarget, j.stage)
 			continue
 		}
@@ -221,44 +227,89 @@ func (b *builder) solveAtOnce(ctx context.Context, g *stagegraph.StageGraph, job
 
 // copiesTarget reports whether the waiting job's stage takes the target's
 // new entry as its own when a step of the stage ran, rather than solving
-// again to export it: both are entries of one local store. The target's
-// solve ran the stage's steps (merged with any other solve that ran them),
-// and its entry is mode=max, so it holds every step of the stage and of
-// the stages it is built on, as the stage's own export would; with the
-// store, it holds no blob twice. The stage's second solve would load the
+// again to export it: both are entries of one local store, or of one
+// registry repository. The target's solve ran the stage's steps (merged
+// with any other solve that ran them), and its entry is mode=max, so it
+// holds every step of the stage and of the stages it is built on, as the
+// stage's own export would; it holds no blob twice (one store; a registry
+// shares blobs by digest). The stage's second solve would load the
 // Dockerfile, the context and its entry again and export beside the
 // target's, on the same cores (issue 17 measured that as most of the
 // per-stage build's extra time after a code change). The entry then also
 // names the target's steps: BuildKit matches the stage's steps in it all
 // the same, and it covers the stage's entry in the next build.
 func (b *builder) copiesTarget(j, final solveJob) bool {
-	if len(j.exports) != 1 || j.exports[0].Type != "local" || len(final.exports) == 0 {
+	if len(j.exports) != 1 || len(final.exports) == 0 {
 		return false
 	}
-	te := final.exports[len(final.exports)-1]
-	if te.Type != "local" {
-		return false
+	se, te := j.exports[0], final.exports[len(final.exports)-1]
+	switch {
+	case se.Type == "local" && te.Type == "local":
+		return b.localEntry(se.Attrs["dest"]).store == b.localEntry(te.Attrs["dest"]).store
+	case se.Type == "registry" && te.Type == "registry":
+		// BuildKit's response names one cache manifest: the target's
+		// entry must be its only export
+		sr, err1 := name.NewTag(se.Attrs["ref"])
+		tr, err2 := name.NewTag(te.Attrs["ref"])
+		return len(final.exports) == 1 && err1 == nil && err2 == nil && sr.Context() == tr.Context()
 	}
-	return b.localEntry(j.exports[0].Attrs["dest"]).store == b.localEntry(te.Attrs["dest"]).store
+	return false
 }
 
 // copyTargetEntry makes the waiting job's entry name what the target's
-// solve published (see copiesTarget). It reports false when the target's
-// solve published nothing (its export failed) or the copy failed: the
-// stage then solves and exports its entry itself.
-func (b *builder) copyTargetEntry(ctx context.Context, j, final solveJob) bool {
-	index := b.targetPublished(final)
-	if index == nil {
+// solve wrote (see copiesTarget): the local index.json it published, or
+// the registry manifest it pushed (resp is its response). It reports false
+// when the target's solve wrote nothing (its export failed) or the copy
+// failed: the stage then solves and exports its entry itself.
+func (b *builder) copyTargetEntry(ctx context.Context, j, final solveJob, resp *client.SolveResponse) bool {
+	wrote := b.targetWrote(final, resp)
+	if wrote == "" {
 		return false
 	}
-	return copyEntry(ctx, b.localEntry(j.exports[0].Attrs["dest"]), index) == nil
+	se := j.exports[0]
+	if se.Type == "registry" {
+		return b.tagRegistryEntry(ctx, se.Attrs["ref"], digest.Digest(wrote)) == nil
+	}
+	return copyEntry(ctx, b.localEntry(se.Attrs["dest"]), []byte(wrote)) == nil
 }
 
-// targetPublished returns the index.json that the target's solve published
-// into its local entry, nil when it published none.
-func (b *builder) targetPublished(final solveJob) []byte {
-	te := b.localEntry(final.exports[len(final.exports)-1].Attrs["dest"])
+// targetWrote returns what the target's solve wrote into its entry: the
+// index.json it published into a local entry, or the digest of the
+// manifest it pushed to a registry entry, as BuildKit's response names it
+// (resp); "" when it wrote none.
+func (b *builder) targetWrote(final solveJob, resp *client.SolveResponse) string {
+	te := final.exports[len(final.exports)-1]
+	if te.Type == "registry" {
+		if resp == nil {
+			return ""
+		}
+		var desc ocispecs.Descriptor
+		if json.Unmarshal([]byte(resp.ExporterResponse[cacheManifestKey]), &desc) != nil {
+			return ""
+		}
+		return desc.Digest.String()
+	}
+	dir := b.localEntry(te.Attrs["dest"]).dir
 	b.publishedMu.Lock()
 	defer b.publishedMu.Unlock()
-	return b.published[te.dir]
+	return string(b.published[dir])
+}
+
+// cacheManifestKey is where BuildKit's response to a solve names the cache
+// manifest a cache export wrote (remotecache.ExporterResponseManifestDesc).
+const cacheManifestKey = "cache.manifest"
+
+// entryVersion says what a local or registry entry names now, in the terms
+// of targetWrote: its index.json, or as the lookup before the solves found
+// it, its manifest's digest, or for a copy of the target's (see
+// tagRegistryEntry), the digest of the target's manifest it copies; ""
+// when it names nothing.
+func (b *builder) entryVersion(e client.CacheOptionsEntry) string {
+	switch e.Type {
+	case "local":
+		return string(entryIndex(b.localEntry(e.Attrs["dest"])))
+	case "registry":
+		return b.registryDigest[e.Attrs["ref"]].String()
+	}
+	return ""
 }
