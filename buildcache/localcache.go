@@ -302,17 +302,13 @@ func (le *localExport) publish(ctx context.Context) error {
 	}
 	if layout, err := os.ReadFile(filepath.Join(le.staging, ocispecs.ImageLayoutFile)); err == nil {
 		for _, d := range slices.Compact([]string{e.store, e.dir}) {
-			if old, _ := os.ReadFile(filepath.Join(d, ocispecs.ImageLayoutFile)); !bytes.Equal(old, layout) {
-				if err := writeFileAtomic(filepath.Join(d, ocispecs.ImageLayoutFile), layout); err != nil {
-					return err
-				}
+			if err := writeFileChanged(filepath.Join(d, ocispecs.ImageLayoutFile), layout); err != nil {
+				return err
 			}
 		}
 	}
-	if old, _ := os.ReadFile(filepath.Join(e.dir, "index.json")); !bytes.Equal(old, index) {
-		if err := writeFileAtomic(filepath.Join(e.dir, "index.json"), index); err != nil {
-			return err
-		}
+	if err := writeFileChanged(filepath.Join(e.dir, "index.json"), index); err != nil {
+		return err
 	}
 	le.published = index
 	return nil
@@ -363,16 +359,22 @@ func copyEntry(ctx context.Context, dst localEntry, index []byte) error {
 			}
 		}
 	}
-	if old, _ := os.ReadFile(filepath.Join(dst.dir, "index.json")); bytes.Equal(old, index) {
-		return nil
-	}
-	return writeFileAtomic(filepath.Join(dst.dir, "index.json"), index)
+	return writeFileChanged(filepath.Join(dst.dir, "index.json"), index)
 }
 
 // remove deletes the staging directory.
 func (le *localExport) remove() {
 	os.RemoveAll(le.staging)
 	le.lock.Close()
+}
+
+// writeFileChanged replaces path with b (see writeFileAtomic) unless it
+// holds b already.
+func writeFileChanged(path string, b []byte) error {
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, b) {
+		return nil
+	}
+	return writeFileAtomic(path, b)
 }
 
 // writeFileAtomic replaces path with b: a temporary file beside it, synced,

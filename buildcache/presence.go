@@ -130,7 +130,7 @@ func (b *builder) registryEntryBlobs(ctx context.Context, ref string) (entryBlob
 	if err != nil {
 		return nil, ""
 	}
-	d, err := remote.Get(tag, remote.WithContext(ctx), remote.WithAuth(b.sessionAuth(ctx, tag.Context().RegistryStr())))
+	d, err := remote.Get(tag, b.remoteOptions(ctx, tag)...)
 	if err != nil {
 		return nil, ""
 	}
@@ -164,7 +164,7 @@ func (b *builder) tagRegistryEntry(ctx context.Context, ref string, dg digest.Di
 	}
 	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
 	defer cancel()
-	opts := []remote.Option{remote.WithContext(ctx), remote.WithAuth(b.sessionAuth(ctx, tag.Context().RegistryStr()))}
+	opts := b.remoteOptions(ctx, tag)
 	d, err := remote.Get(tag.Context().Digest(dg.String()), opts...)
 	if err != nil {
 		return err
@@ -202,6 +202,12 @@ func (m rawManifest) RawManifest() ([]byte, error) { return m.raw, nil }
 
 // MediaType returns the manifest's media type.
 func (m rawManifest) MediaType() (types.MediaType, error) { return m.mediaType, nil }
+
+// remoteOptions are go-containerregistry's options for a request about
+// ref: ctx, and the session's credentials for its registry.
+func (b *builder) remoteOptions(ctx context.Context, ref name.Reference) []remote.Option {
+	return []remote.Option{remote.WithContext(ctx), remote.WithAuth(b.sessionAuth(ctx, ref.Context().RegistryStr()))}
+}
 
 // sessionAuth returns the credentials the build's session gives BuildKit
 // for host: the caller's registry auth provider, or the Docker config's.

@@ -127,6 +127,14 @@ type Warning struct {
 	Message string `json:"message"`
 }
 
+// String says the warning as the table does: "kind (stage): message".
+func (w Warning) String() string {
+	if w.Stage == "" {
+		return w.Kind + ": " + w.Message
+	}
+	return w.Kind + " (" + w.Stage + "): " + w.Message
+}
+
 // Warning kinds.
 const (
 	WarnCacheImport = "cache-import"
@@ -173,11 +181,7 @@ func (r *Report) cacheWarningError(listed bool) error {
 	var ws []string
 	for _, w := range r.Warnings {
 		if w.Kind == WarnCacheImport || w.Kind == WarnCacheExport {
-			where := ""
-			if w.Stage != "" {
-				where = " (" + w.Stage + ")"
-			}
-			ws = append(ws, fmt.Sprintf("%s%s: %s", w.Kind, where, w.Message))
+			ws = append(ws, w.String())
 		}
 	}
 	return fmt.Errorf("built, but %d %s failed: %s (--allow-cache-errors exits 0)", n, what, strings.Join(ws, "; "))
@@ -715,11 +719,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(w, "cache entries that took the target's new entry, which holds their steps: %s\n", strings.Join(copied, ", "))
 	}
 	for _, wn := range r.Warnings {
-		where := ""
-		if wn.Stage != "" {
-			where = " (" + wn.Stage + ")"
-		}
-		fmt.Fprintf(w, "warning: %s%s: %s\n", wn.Kind, where, wn.Message)
+		fmt.Fprintf(w, "warning: %s\n", wn)
 	}
 	return nil
 }

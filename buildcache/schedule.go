@@ -95,7 +95,7 @@ func (b *builder) waitable(ctx context.Context, jobs []solveJob) ([]bool, map[st
 	if len(es) == 0 {
 		return out, nil
 	}
-	es = append(es, final.exports[len(final.exports)-1]) // the target's entry (see solveWaves)
+	es = append(es, targetEntry(final))
 	blobs, digests := b.lookupEntries(ctx, es)
 	b.registryDigest = digests
 	found := map[string]bool{}
@@ -142,7 +142,7 @@ func (b *builder) solveAtOnce(ctx context.Context, g *stagegraph.StageGraph, job
 	// same took it in an earlier build (see copiesTarget)
 	var oldTarget string
 	if len(final.exports) > 0 {
-		oldTarget = b.entryVersion(final.exports[len(final.exports)-1])
+		oldTarget = b.entryVersion(targetEntry(final))
 	}
 	for i, j := range jobs {
 		if canWait[i] {
@@ -225,6 +225,12 @@ func (b *builder) solveAtOnce(ctx context.Context, g *stagegraph.StageGraph, job
 	return out
 }
 
+// targetEntry is the target's own cache entry among the exports of its
+// solve, final (it has one): the last (see solveWaves).
+func targetEntry(final solveJob) client.CacheOptionsEntry {
+	return final.exports[len(final.exports)-1]
+}
+
 // copiesTarget reports whether the waiting job's stage takes the target's
 // new entry as its own when a step of the stage ran, rather than solving
 // again to export it: both are entries of one local store, or of one
@@ -242,7 +248,7 @@ func (b *builder) copiesTarget(j, final solveJob) bool {
 	if len(j.exports) != 1 || len(final.exports) == 0 {
 		return false
 	}
-	se, te := j.exports[0], final.exports[len(final.exports)-1]
+	se, te := j.exports[0], targetEntry(final)
 	switch {
 	case se.Type == "local" && te.Type == "local":
 		return b.localEntry(se.Attrs["dest"]).store == b.localEntry(te.Attrs["dest"]).store
@@ -278,7 +284,7 @@ func (b *builder) copyTargetEntry(ctx context.Context, j, final solveJob, resp *
 // manifest it pushed to a registry entry, as BuildKit's response names it
 // (resp); "" when it wrote none.
 func (b *builder) targetWrote(final solveJob, resp *client.SolveResponse) string {
-	te := final.exports[len(final.exports)-1]
+	te := targetEntry(final)
 	if te.Type == "registry" {
 		if resp == nil {
 			return ""
