@@ -226,11 +226,20 @@ func FindRoot(dir string) string {
 // itself) that holds a .git entry or a .github directory; false when there
 // is none.
 func markedRoot(dir string) (string, bool) {
-	for cur := dir; ; {
-		if _, err := os.Stat(filepath.Join(cur, ".git")); err == nil {
-			return cur, true
+	return ancestorWith(dir, func(d string) bool {
+		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
+			return true
 		}
-		if st, err := os.Stat(filepath.Join(cur, ".github")); err == nil && st.IsDir() {
+		st, err := os.Stat(filepath.Join(d, ".github"))
+		return err == nil && st.IsDir()
+	})
+}
+
+// ancestorWith returns the nearest of dir (an absolute path) and its
+// ancestors for which has is true; false when there is none.
+func ancestorWith(dir string, has func(string) bool) (string, bool) {
+	for cur := dir; ; {
+		if has(cur) {
 			return cur, true
 		}
 		parent := filepath.Dir(cur)

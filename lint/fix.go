@@ -848,16 +848,14 @@ func linkHolder(root string) string {
 // service folder reached through a link is in the work tree it lies in,
 // not in one around the link.
 func gitTop(root string) string {
-	for cur := root; ; {
-		if _, err := os.Lstat(filepath.Join(cur, ".git")); err == nil {
-			return cur
-		}
-		parent := filepath.Dir(cur)
-		if parent == cur {
-			return root
-		}
-		cur = parent
+	top, ok := ancestorWith(root, func(d string) bool {
+		_, err := os.Lstat(filepath.Join(d, ".git"))
+		return err == nil
+	})
+	if !ok {
+		return root
 	}
+	return top
 }
 
 // writeFileKeepMode replaces the content of a file atomically, keeping its

@@ -15,10 +15,7 @@ import (
 // in the repository, and leaves a link to a file outside it as it is, with
 // the fix reported as left out.
 func TestFixThroughLinks(t *testing.T) {
-	input, err := os.ReadFile(filepath.Join(fixGoldenDir, "volatile.in.Dockerfile"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	input := fixReadFile(t, filepath.Join(fixGoldenDir, "volatile.in.Dockerfile"))
 	for _, tc := range []struct {
 		name    string
 		dir     string // where the link is and gantry runs, under the folder that holds .git
@@ -37,23 +34,11 @@ func TestFixThroughLinks(t *testing.T) {
 			repo := filepath.Join(top, "repo", tc.dir)
 			target := filepath.Join(top, filepath.FromSlash(tc.target))
 			fixWriteFile(t, target, input)
-			for _, d := range []string{filepath.Join(top, "repo", ".git"), filepath.Join(repo, ".github")} {
-				if err := os.MkdirAll(d, 0o755); err != nil {
-					t.Fatal(err)
-				}
-			}
+			mkdirs(t, []string{filepath.Join(top, "repo", ".git"), filepath.Join(repo, ".github")}...)
 			if err := os.Symlink(target, filepath.Join(repo, "Dockerfile")); err != nil {
 				t.Fatal(err)
 			}
-			l, err := New(Options{WorkDir: repo, Config: &config.Config{Rules: map[string]*config.RuleConfig{}},
-				RuleFilter: func(r *Rule) bool { return r.ID == "volatile-arg-early" }})
-			if err != nil {
-				t.Fatal(err)
-			}
-			fr, err := l.Fix(context.Background(), []string{filepath.Join(repo, "Dockerfile")}, FixOptions{Mode: FixModeAll})
-			if err != nil {
-				t.Fatal(err)
-			}
+			fr := fixVolatile(t, repo, filepath.Join(repo, "Dockerfile"))
 			got, _ := os.ReadFile(target)
 			if changed := !bytes.Equal(got, input); changed == tc.outside {
 				t.Errorf("target changed: %v, want %v", changed, !tc.outside)
@@ -77,19 +62,12 @@ func TestFixThroughLinks(t *testing.T) {
 // belongs to the git work tree it lies in, as git finds it: a relative link
 // from the service to a shared Dockerfile of the monorepo is fixed.
 func TestFixLinkedServiceFolder(t *testing.T) {
-	input, err := os.ReadFile(filepath.Join(fixGoldenDir, "volatile.in.Dockerfile"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	input := fixReadFile(t, filepath.Join(fixGoldenDir, "volatile.in.Dockerfile"))
 	top := t.TempDir()
 	mono := filepath.Join(top, "src", "mono")
 	target := filepath.Join(mono, "shared", "Dockerfile")
 	fixWriteFile(t, target, input)
-	for _, d := range []string{filepath.Join(mono, ".git"), filepath.Join(mono, "svc", ".github"), filepath.Join(top, "work")} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
+	mkdirs(t, []string{filepath.Join(mono, ".git"), filepath.Join(mono, "svc", ".github"), filepath.Join(top, "work")}...)
 	if err := os.Symlink(filepath.Join("..", "shared", "Dockerfile"), filepath.Join(mono, "svc", "Dockerfile")); err != nil {
 		t.Fatal(err)
 	}
@@ -97,15 +75,7 @@ func TestFixLinkedServiceFolder(t *testing.T) {
 	if err := os.Symlink(filepath.Join(mono, "svc"), svc); err != nil {
 		t.Fatal(err)
 	}
-	l, err := New(Options{WorkDir: svc, Config: &config.Config{Rules: map[string]*config.RuleConfig{}},
-		RuleFilter: func(r *Rule) bool { return r.ID == "volatile-arg-early" }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fr, err := l.Fix(context.Background(), []string{filepath.Join(svc, "Dockerfile")}, FixOptions{Mode: FixModeAll})
-	if err != nil {
-		t.Fatal(err)
-	}
+	fr := fixVolatile(t, svc, filepath.Join(svc, "Dockerfile"))
 	if len(fr.Fixed) != 1 || len(fr.Failures) != 0 {
 		t.Errorf("fixed %d files, failures %+v; want the file fixed", len(fr.Fixed), fr.Failures)
 	}
@@ -119,10 +89,7 @@ func TestFixLinkedServiceFolder(t *testing.T) {
 // repository, whether or not that project has a .git of its own (which
 // makes FindRoot take the linked folder for a repository).
 func TestFixThroughLinkedFolder(t *testing.T) {
-	input, err := os.ReadFile(filepath.Join(fixGoldenDir, "volatile.in.Dockerfile"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	input := fixReadFile(t, filepath.Join(fixGoldenDir, "volatile.in.Dockerfile"))
 	for _, tc := range []struct {
 		name  string
 		marks []string // what the other project holds
@@ -136,26 +103,14 @@ func TestFixThroughLinkedFolder(t *testing.T) {
 			repo, other := filepath.Join(top, "repo"), filepath.Join(top, "other-project")
 			target := filepath.Join(other, "docker", "Dockerfile")
 			fixWriteFile(t, target, input)
-			for _, d := range append([]string{filepath.Join(repo, ".git")}, tc.marks...) {
-				if !filepath.IsAbs(d) {
-					d = filepath.Join(other, d)
-				}
-				if err := os.MkdirAll(d, 0o755); err != nil {
-					t.Fatal(err)
-				}
+			mkdirs(t, filepath.Join(repo, ".git"))
+			for _, m := range tc.marks {
+				mkdirs(t, filepath.Join(other, m))
 			}
 			if err := os.Symlink(filepath.Join("..", "other-project"), filepath.Join(repo, "vendored")); err != nil {
 				t.Fatal(err)
 			}
-			l, err := New(Options{WorkDir: repo, Config: &config.Config{Rules: map[string]*config.RuleConfig{}},
-				RuleFilter: func(r *Rule) bool { return r.ID == "volatile-arg-early" }})
-			if err != nil {
-				t.Fatal(err)
-			}
-			fr, err := l.Fix(context.Background(), []string{filepath.Join(repo, "vendored", "docker", "Dockerfile")}, FixOptions{Mode: FixModeAll})
-			if err != nil {
-				t.Fatal(err)
-			}
+			fr := fixVolatile(t, repo, filepath.Join(repo, "vendored", "docker", "Dockerfile"))
 			if len(fr.Fixed) != 0 || len(fr.Failures) == 0 || !strings.Contains(fr.Failures[0].Reason, "outside the repository") {
 				t.Errorf("fixed %d files, failures %+v; want the fix left out as outside the repository", len(fr.Fixed), fr.Failures)
 			}
@@ -163,5 +118,30 @@ func TestFixThroughLinkedFolder(t *testing.T) {
 				t.Error("the other project's Dockerfile was rewritten")
 			}
 		})
+	}
+}
+
+// fixVolatile runs --fix=all with volatile-arg-early alone, from workDir, on file.
+func fixVolatile(t *testing.T, workDir, file string) *FixResult {
+	t.Helper()
+	l, err := New(Options{WorkDir: workDir, Config: &config.Config{Rules: map[string]*config.RuleConfig{}},
+		RuleFilter: func(r *Rule) bool { return r.ID == "volatile-arg-early" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr, err := l.Fix(context.Background(), []string{file}, FixOptions{Mode: FixModeAll})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fr
+}
+
+// mkdirs creates the folders.
+func mkdirs(t *testing.T, dirs ...string) {
+	t.Helper()
+	for _, d := range dirs {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
