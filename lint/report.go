@@ -4,11 +4,9 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"runtime/debug"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/mattn/go-runewidth"
@@ -142,63 +140,107 @@ const (
 	ansiGray   = "\x1b[90m"
 )
 
-func (t *TextReporter) paint(code, s string) string {
+// paint appends s, in the ANSI colour code when the reporter colours.
+func (t *TextReporter) paint(buf []byte, code, s string) []byte {
 	if !t.Color {
-		return s
+		return append(buf, s...)
 	}
-	return code + s + ansiReset
+	return append(append(append(buf, code...), s...), ansiReset...)
 }
 
 // Report writes every finding. It writes through a small buffer, and
 // Report.Lines indexes the lines of the file at hand only (findings come
 // sorted by file), so that a report of thousands of findings needs no
-// memory of its size.
+// memory of its size. Each finding's lines are appended to one scratch
+// buffer, which the whole report reuses.
 func (t *TextReporter) Report(_ context.Context, r *Report) error {
 	b := bufio.NewWriterSize(t.W, 64<<10)
+	var buf []byte
 	for i := range r.Findings {
 		f := &r.Findings[i]
-		sev := f.Severity.String()
+		sevColor := ansiCyan + ansiBold
 		switch f.Severity {
 		case SeverityError:
-			sev = t.paint(ansiRed+ansiBold, sev)
+			sevColor = ansiRed + ansiBold
 		case SeverityWarning:
-			sev = t.paint(ansiYellow+ansiBold, sev)
-		default:
-			sev = t.paint(ansiCyan+ansiBold, sev)
+			sevColor = ansiYellow + ansiBold
 		}
-		fmt.Fprintf(b, "%s%s%d%s%d%s %s%s %s %s\n", t.paint(ansiBold, f.File), t.paint(ansiGray, ":"), f.Line,
-			t.paint(ansiGray, ":"), f.Column, t.paint(ansiGray, ":"), sev, t.paint(ansiGray, ":"),
-			t.paint(ansiBold, f.Message), t.paint(ansiGray, "["+f.RuleID+"]"))
+		buf = t.paint(buf[:0], ansiBold, f.File)
+		buf = t.paint(buf, ansiGray, ":")
+		buf = strconv.AppendInt(buf, int64(f.Line), 10)
+		buf = t.paint(buf, ansiGray, ":")
+		buf = strconv.AppendInt(buf, int64(f.Column), 10)
+		buf = t.paint(buf, ansiGray, ":")
+		buf = t.paint(append(buf, ' '), sevColor, f.Severity.String())
+		buf = t.paint(buf, ansiGray, ":")
+		buf = t.paint(append(buf, ' '), ansiBold, f.Message)
+		buf = append(buf, ' ')
+		if t.Color {
+			buf = append(buf, ansiGray...)
+		}
+		buf = append(append(append(buf, '['), f.RuleID...), ']')
+		if t.Color {
+			buf = append(buf, ansiReset...)
+		}
+		buf = append(buf, '\n')
 		if !t.NoSnippet {
-			t.snippet(b, r.Lines(f.File), f.Line, f.Column)
+			buf = t.snippet(buf, r.Lines(f.File), f.Line, f.Column)
 		}
 		for _, rel := range f.Related {
-			fmt.Fprintf(b, "  %s %s:%d:%d: %s\n", t.paint(ansiGray, "note:"), rel.File, rel.Line, rel.Column, rel.Message)
+			buf = t.paint(append(buf, "  "...), ansiGray, "note:")
+			buf = append(append(append(buf, ' '), rel.File...), ':')
+			buf = append(strconv.AppendInt(buf, int64(rel.Line), 10), ':')
+			buf = append(strconv.AppendInt(buf, int64(rel.Column), 10), ": "...)
+			buf = append(append(buf, rel.Message...), '\n')
+		}
+		if _, err := b.Write(buf); err != nil {
+			return err
 		}
 	}
 	return b.Flush()
 }
 
-// snippet prints the line with a caret under the column.
-func (t *TextReporter) snippet(b *bufio.Writer, src *Lines, line, col int) {
+// snippet appends the line with a caret under the column.
+func (t *TextReporter) snippet(buf []byte, src *Lines, line, col int) []byte {
 	text, ok := src.Line(line)
 	if !ok || col < 1 || col-1 > len(text) || len(text) > 500 {
-		return
+		return buf
 	}
 	text = redactCredentials(text) // never print a hard-coded secret
-	num := fmt.Sprintf("%d", line)
-	pad := strings.Repeat(" ", len(num))
-	fmt.Fprintf(b, "%s %s\n", pad, t.paint(ansiGray, "|"))
-	fmt.Fprintf(b, "%s %s %s\n", t.paint(ansiGray, num), t.paint(ansiGray, "|"), text)
-	var ind strings.Builder
+	pad := 1                       // the width of the line number
+	for n := line; n >= 10; n /= 10 {
+		pad++
+	}
+	buf = t.paint(append(appendSpaces(buf, pad), ' '), ansiGray, "|")
+	buf = append(buf, '\n')
+	if t.Color {
+		buf = append(buf, ansiGray...)
+	}
+	buf = strconv.AppendInt(buf, int64(line), 10)
+	if t.Color {
+		buf = append(buf, ansiReset...)
+	}
+	buf = t.paint(append(buf, ' '), ansiGray, "|")
+	buf = append(append(append(buf, ' '), text...), '\n')
+	buf = t.paint(append(appendSpaces(buf, pad), ' '), ansiGray, "|")
+	buf = append(buf, ' ')
 	for _, r := range text[:col-1] {
 		if r == '\t' {
-			ind.WriteByte('\t')
-		} else {
-			ind.WriteString(strings.Repeat(" ", runewidth.RuneWidth(r)))
+			buf = append(buf, '\t')
+			continue
 		}
+		buf = appendSpaces(buf, runewidth.RuneWidth(r))
 	}
-	fmt.Fprintf(b, "%s %s %s%s\n", pad, t.paint(ansiGray, "|"), ind.String(), t.paint(ansiGreen, "^"))
+	buf = t.paint(buf, ansiGreen, "^")
+	return append(buf, '\n')
+}
+
+// appendSpaces appends n spaces.
+func appendSpaces(buf []byte, n int) []byte {
+	for range n {
+		buf = append(buf, ' ')
+	}
+	return buf
 }
 
 // JSONSchemaVersion is the version of the --format json output; it changes
