@@ -32,6 +32,7 @@ func lintDir(t *testing.T, dir string, opts Options, paths ...string) *Result {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(l.ReleaseHeap)
 	res, err := l.LintPaths(context.Background(), paths)
 	if err != nil {
 		t.Fatal(err)

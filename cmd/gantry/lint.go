@@ -65,6 +65,7 @@ func runLint(cmd *cobra.Command, args []string, fl *lintFlags) error {
 	if err != nil {
 		return err
 	}
+	defer l.ReleaseHeap() // the run's memory limit holds through the report
 	req.Args, req.Stdin, req.ShowFixes = args, cmd.InOrStdin(), fl.check.ShowFixes
 	if req.Fix, err = fl.fixes.options(); err != nil {
 		return err
