@@ -183,6 +183,10 @@ type Linter struct {
 	// liftHeapCap lifts the memory limit of the first SizeHeap run
 	// (ReleaseHeap).
 	liftHeapCap func()
+	// ext are the external linters, resolved when a worker first needs
+	// them (externalLinters)
+	extOnce sync.Once
+	ext     *externalLinters
 }
 
 // ReleaseHeap lifts the limit on the process's memory that a run with

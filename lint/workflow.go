@@ -1,17 +1,15 @@
 package lint
 
 import (
-	"fmt"
-	"io"
-
 	"github.com/rhysd/actionlint"
 )
 
-// worker is one lint goroutine's state. Each has its own actionlint.Linter
-// because actionlint's project lookup is not safe for concurrent use.
+// worker is one lint goroutine's state. Its check is its own: the check
+// calls the worker's hook.
 type worker struct {
-	linter *actionlint.Linter
-	// hook is what OnRulesCreated calls for the file being linted.
+	check *workflowCheck
+	// hook is what the check calls on the rules it created for the file
+	// being linted.
 	hook func([]actionlint.Rule) []actionlint.Rule
 	// messages are the messages of the findings the worker made.
 	messages messageTable
@@ -21,26 +19,12 @@ type worker struct {
 
 func (l *Linter) newWorker() *worker {
 	w := &worker{messages: messageTable{}}
-	al, err := actionlint.NewLinter(io.Discard, &actionlint.LinterOptions{
-		Shellcheck: l.opts.Shellcheck,
-		Pyflakes:   l.opts.Pyflakes,
-		WorkingDir: l.workDir,
-		// Auto, not Never: Never writes fatih/color's global NoColor flag,
-		// a data race with workers printing (to io.Discard) meanwhile.
-		Color:   actionlint.ColorOptionKindAuto,
-		Oneline: true, // actionlint prints to io.Discard: skip its snippet rendering
-		OnRulesCreated: func(rs []actionlint.Rule) []actionlint.Rule {
-			if w.hook == nil {
-				return rs
-			}
-			return w.hook(rs)
-		},
-	})
-	if err != nil {
-		// NewLinter fails only for options gantry never sets.
-		panic(fmt.Sprintf("creating actionlint linter: %v", err))
-	}
-	w.linter = al
+	w.check = &workflowCheck{workDir: l.workDir, ext: l.externalLinters(), rules: func(rs []actionlint.Rule) []actionlint.Rule {
+		if w.hook == nil {
+			return rs
+		}
+		return w.hook(rs)
+	}}
 	return w
 }
 
@@ -96,8 +80,10 @@ func (l *Linter) lintWorkflow(w *worker, f *File) []Finding {
 	}
 	defer func() { w.hook = nil }()
 	path := f.Path
-	errs, err := w.linter.Lint(path, f.Src, proj)
+	errs, err := w.check.Lint(path, f.Src, proj)
 	if err != nil {
+		// an external linter failed; the message is the one it had when
+		// actionlint's Linter ran the checks
 		return []Finding{{RuleID: internalErrorRule.ID, Line: 1, Column: 1, Message: "actionlint failed: " + err.Error()}}
 	}
 	f.Workflow, f.jobKinds = col.workflow, ws.kinds
