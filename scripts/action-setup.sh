@@ -187,7 +187,10 @@ build_source() {
 	echo "gantry: building gantry from $action (source $key) with go$gover"
 	mkdir -p "$dir"
 	local tmp="$bin.tmp.$$"
-	(cd "$action" && GOTOOLCHAIN="go$gover" CGO_ENABLED=0 go build -trimpath \
+	# -tags grpcnotrace as scripts/release builds it: gRPC's
+	# golang.org/x/net/trace brings html/template, which turns off the
+	# linker's dead-code elimination of methods
+	(cd "$action" && GOTOOLCHAIN="go$gover" CGO_ENABLED=0 go build -trimpath -tags grpcnotrace \
 		-ldflags "-s -w -X github.com/gantry-ci/gantry/lint.version=${ref:-source-$key}" \
 		-o "$tmp" ./cmd/gantry)
 	mv -f "$tmp" "$bin"
