@@ -569,7 +569,15 @@ func (l *Linter) discover(dir, root string) ([]*File, []Finding, error) {
 	// a walk that starts inside a linked .github finds the workflows
 	// GitHub does not see
 	folderLink := linkedWorkflowFolder(root)
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	// WalkDir does not follow a link it starts at: a folder named through
+	// one (or a working directory reached through one, as a shell's cd
+	// keeps it) is walked through a trailing separator, which resolves
+	// the link; links inside it are not followed, as below
+	walkRoot := dir
+	if fi, err := os.Lstat(dir); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		walkRoot = dir + string(filepath.Separator)
+	}
+	err = filepath.WalkDir(walkRoot, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			bad = append(bad, l.fileProblem(p, fmt.Sprintf("cannot read %s: %s", l.displayPath(p), describeOSError(err))))
 			if d != nil && d.IsDir() {
@@ -579,7 +587,7 @@ func (l *Linter) discover(dir, root string) ([]*File, []Finding, error) {
 		}
 		rel := relSlash(root, p)
 		if d.IsDir() {
-			if p != dir && (skipDirs[d.Name()] || cfg.Ignored(rel, "", false)) {
+			if p != walkRoot && (skipDirs[d.Name()] || cfg.Ignored(rel, "", false)) {
 				return fs.SkipDir
 			}
 			return nil

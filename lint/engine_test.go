@@ -437,3 +437,50 @@ func TestReadFileStaleSize(t *testing.T) {
 		}
 	}
 }
+
+// TestLintThroughLinkedFolder: a folder named through a symbolic link, or
+// a working directory reached through one (a shell's cd keeps the link in
+// the path), is linted as the folder it points to, with paths through the
+// link; a link inside it is not followed.
+func TestLintThroughLinkedFolder(t *testing.T) {
+	base := t.TempDir()
+	real := filepath.Join(base, "real")
+	writeFiles(t, real, map[string]string{
+		".github/workflows/ci.yml": "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ x }}\n",
+		"other/Dockerfile":         "FROM scratch\n",
+	})
+	link := filepath.Join(base, "link")
+	if err := os.Symlink(real, link); err != nil {
+		t.Skipf("symbolic links: %v", err)
+	}
+	// a link inside the linked folder stays unfollowed
+	if err := os.Symlink(filepath.Join(real, "other"), filepath.Join(real, "inner")); err != nil {
+		t.Fatal(err)
+	}
+	files := func(res *Result) []string {
+		var out []string
+		for _, f := range res.Files {
+			out = append(out, f.Path)
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		name, workDir string
+		paths         []string
+		want          []string
+	}{
+		{"named", base, []string{"link"}, []string{"link/.github/workflows/ci.yml", "link/other/Dockerfile"}},
+		{"working directory", link, nil, []string{".github/workflows/ci.yml", "other/Dockerfile"}},
+		{"the folder itself", base, []string{"real"}, []string{"real/.github/workflows/ci.yml", "real/other/Dockerfile"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res := lintDir(t, tt.workDir, Options{}, tt.paths...)
+			if got := files(res); strings.Join(got, " ") != strings.Join(tt.want, " ") {
+				t.Errorf("linted %q, want %q", got, tt.want)
+			}
+			if len(res.Findings) == 0 {
+				t.Error("no findings: the workflow was not linted")
+			}
+		})
+	}
+}
