@@ -107,8 +107,12 @@ func (c *limiter) lift() {
 }
 
 // release lifts the limit and lets another Cap hold; the caller holds mu.
+// A limit the program set meanwhile (debug.SetMemoryLimit) is the
+// program's: it stays.
 func (c *limiter) release() {
-	debug.SetMemoryLimit(math.MaxInt64)
+	if debug.SetMemoryLimit(-1) == int64(c.limit) {
+		debug.SetMemoryLimit(math.MaxInt64)
+	}
 	c.lifted = true
 	capping.Store(false)
 }

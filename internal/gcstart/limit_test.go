@@ -114,3 +114,25 @@ func TestCapLiftsWhenHeapOutgrowsIt(t *testing.T) {
 		t.Errorf("the limit held until %d MiB were live, for a budget of 8 MiB", got)
 	}
 }
+
+// TestCapLeavesALimitSetMeanwhile: a limit the program sets while Cap
+// holds is the program's, and lifting Cap's leaves it.
+func TestCapLeavesALimitSetMeanwhile(t *testing.T) {
+	unsetKnobs(t)
+	lift := Cap(256 << 20)
+	if memoryLimit() == math.MaxInt64 {
+		t.Fatal("no memory limit after Cap(256 MiB)")
+	}
+	debug.SetMemoryLimit(3 << 30)
+	defer debug.SetMemoryLimit(math.MaxInt64)
+	lift()
+	if got := memoryLimit(); got != 3<<30 {
+		t.Errorf("memory limit %d MiB after lift, want the 3072 MiB the program set", got>>20)
+	}
+	// the collections after it leave it too
+	runtime.GC()
+	time.Sleep(10 * time.Millisecond)
+	if got := memoryLimit(); got != 3<<30 {
+		t.Errorf("memory limit %d MiB after a collection, want the 3072 MiB the program set", got>>20)
+	}
+}
