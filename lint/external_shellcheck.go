@@ -158,9 +158,11 @@ type shellcheckJSON struct {
 
 // blankPlaceholders replaces each ${{ }} placeholder of a script with as
 // many underscores as it has bytes, so that the external linters see a
-// plain word (a space could break the syntax: if ${{ x }}; then) and the
-// columns they report stay those of the script. An unclosed ${{ and what
-// follows it stay as they are.
+// plain word (a space could break the syntax: if ${{ x }}; then) and what
+// follows a placeholder keeps its byte offset. A placeholder that spans
+// lines becomes one line, as in actionlint: the lines after it are
+// reported that many lines up. An unclosed ${{ and what follows it stay as
+// they are.
 func blankPlaceholders(script string) string {
 	var b strings.Builder
 	rest := script
