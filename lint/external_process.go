@@ -7,8 +7,10 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/mattn/go-shellwords"
+	"github.com/rhysd/actionlint"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -16,6 +18,23 @@ import (
 // (external_shellcheck.go, external_pyflakes.go) as actionlint runs them:
 // the same executable lookup, the same process handling and the same
 // errors, so that gantry reports what actionlint would.
+
+// externalRule is what the rules shellcheck and pyflakes share: the batch
+// of processes each starts on one workflow, and the findings those
+// processes' goroutines add.
+type externalRule struct {
+	actionlint.RuleBase
+	procs processBatch
+	// mu guards the findings
+	mu sync.Mutex
+}
+
+// reportf adds a finding at pos; the batch's goroutines call it.
+func (r *externalRule) reportf(pos *actionlint.Pos, format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.Errorf(pos, format, args...)
+}
 
 // processRunner bounds how many external linter processes run at once.
 // A Linter has one, shared by all its workers, with a slot per CPU.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/rhysd/actionlint"
 )
@@ -13,10 +12,7 @@ import (
 // run: steps whose shell is python, as actionlint's rule of that name does,
 // and reports each of its findings at the step's run: key.
 type pyflakesRule struct {
-	actionlint.RuleBase
-	procs processBatch
-	// mu guards the findings, which the batch's goroutines add
-	mu sync.Mutex
+	externalRule
 	// whether defaults.run.shell of the workflow and of the job being
 	// visited is python
 	workflowPython, jobPython pythonShell
@@ -47,10 +43,10 @@ func pythonShellOf(shell *actionlint.String) pythonShell {
 // newPyflakesRule returns the rule for one workflow, running cmd (with
 // stderr read as output) in the runner's slots.
 func newPyflakesRule(cmd *externalCommand, runner *processRunner) *pyflakesRule {
-	return &pyflakesRule{
+	return &pyflakesRule{externalRule: externalRule{
 		RuleBase: actionlint.NewRuleBase("pyflakes", `runs pyflakes on the scripts of "run:" whose shell is python`),
 		procs:    processBatch{runner: runner, cmd: cmd},
-	}
+	}}
 }
 
 // VisitWorkflowPre reads the workflow's defaults.run.shell.
@@ -132,8 +128,6 @@ func (r *pyflakesRule) report(out []byte, pos *actionlint.Pos) ([]byte, error) {
 		return nil, fmt.Errorf(`error message from pyflakes does not end with \n nor \r\n while checking script at %s. output: %q`, pos, out)
 	}
 	msg = bytes.TrimSuffix(msg, []byte{'\r'})
-	r.mu.Lock()
-	r.Errorf(pos, "pyflakes reported issue in this script: %s", msg)
-	r.mu.Unlock()
+	r.reportf(pos, "pyflakes reported issue in this script: %s", msg)
 	return after, nil
 }

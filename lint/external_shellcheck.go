@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/rhysd/actionlint"
 )
@@ -15,10 +14,7 @@ import (
 // code, level and position in the script in the message (see
 // parseShellcheck, which the corrections read them with).
 type shellcheckRule struct {
-	actionlint.RuleBase
-	procs processBatch
-	// mu guards the findings, which the batch's goroutines add
-	mu sync.Mutex
+	externalRule
 	// the shells from defaults.run.shell of the workflow and of the job
 	// being visited, and the runner's default shell (pwsh on Windows)
 	workflowShell, jobShell, runnerShell string
@@ -27,10 +23,10 @@ type shellcheckRule struct {
 // newShellcheckRule returns the rule for one workflow, running cmd in the
 // runner's slots.
 func newShellcheckRule(cmd *externalCommand, runner *processRunner) *shellcheckRule {
-	return &shellcheckRule{
+	return &shellcheckRule{externalRule: externalRule{
 		RuleBase: actionlint.NewRuleBase("shellcheck", `runs shellcheck on the bash and sh scripts of "run:"`),
 		procs:    processBatch{runner: runner, cmd: cmd},
-	}
+	}}
 }
 
 // shellcheckExcluded are the checks turned off, as actionlint turns them
@@ -137,10 +133,8 @@ func (r *shellcheckRule) check(script, sh string, pos *actionlint.Pos) {
 		if err := json.Unmarshal(out, &issues); err != nil {
 			return fmt.Errorf("could not parse JSON output from shellcheck: %w: stdout=%q", err, out)
 		}
-		r.mu.Lock()
-		defer r.mu.Unlock()
 		for _, is := range issues {
-			r.Errorf(pos, "shellcheck reported issue in this script: SC%d:%s:%d:%d: %s",
+			r.reportf(pos, "shellcheck reported issue in this script: SC%d:%s:%d:%d: %s",
 				is.Code, is.Level, is.Line-1, is.Column, strings.TrimSuffix(is.Message, "."))
 		}
 		return nil

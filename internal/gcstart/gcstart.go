@@ -37,7 +37,7 @@ const minGoal = 8 << 20
 // One controller works at a time: while one does, Start does nothing, so
 // that two runs at once (tests) cannot leave GOGC changed.
 func Start(goal uint64) (stop func()) {
-	if goal < minGoal || os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" || !active.CompareAndSwap(false, true) {
+	if goal < minGoal || userChose() || !active.CompareAndSwap(false, true) {
 		return func() {}
 	}
 	c := &controller{goal: goal}
@@ -46,6 +46,12 @@ func Start(goal uint64) (stop func()) {
 	}
 	forEachGC(c.adjust)
 	return c.stop
+}
+
+// userChose reports whether GOGC or GOMEMLIMIT is set in the environment:
+// then the collector runs as the user set it, and Start and Cap do nothing.
+func userChose() bool {
+	return os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != ""
 }
 
 // active is true while a controller works.

@@ -2,7 +2,6 @@ package gcstart
 
 import (
 	"math"
-	"os"
 	"runtime/debug"
 	"runtime/metrics"
 	"sync"
@@ -30,7 +29,7 @@ import (
 // user chose), when a memory limit is set already, for a budget under
 // minGoal, or while another Cap holds.
 func Cap(budget uint64) (lift func()) {
-	if budget < minGoal || os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" || !capping.CompareAndSwap(false, true) {
+	if budget < minGoal || userChose() || !capping.CompareAndSwap(false, true) {
 		return func() {}
 	}
 	s := []metrics.Sample{
