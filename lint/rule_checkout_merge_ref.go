@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/rhysd/actionlint"
 
@@ -178,19 +177,19 @@ func mergeSHAUses(r *Repository, w *RepoWorkflow, et *EffectiveTrigger) []Findin
 		}
 		// an image that never leaves the job may be named after any
 		// commit; worked out for the first step that names or pushes one
-		pushes := sync.OnceValue(func() bool { return !jobKeepsImage(env, j) })
+		pushes := lazy[bool]{get: func() bool { return !jobKeepsImage(env, j) }}
 		for i, s := range j.Steps {
 			// the step's if: and the checkout before it are worked out only
 			// for a step that names or pushes an image or sets a status
-			skipped := sync.OnceValue(func() bool { return gated(env, s.Step.If) })
-			mergeCheckout := sync.OnceValue(func() *RepoStep { return mergeCheckedOut(env, j, i) })
+			skipped := lazy[bool]{get: func() bool { return gated(env, s.Step.If) }}
+			mergeCheckout := lazy[*RepoStep]{get: func() *RepoStep { return mergeCheckedOut(env, j, i) }}
 			if u := s.Uses(); u != nil {
 				for _, in := range imageInputs[s.Action] {
 					v := s.Input(in)
 					if v == nil {
 						continue
 					}
-					if skipped() || !pushes() {
+					if skipped.value() || !pushes.value() {
 						break
 					}
 					if in != "tags" {
@@ -200,13 +199,13 @@ func mergeSHAUses(r *Repository, w *RepoWorkflow, et *EffectiveTrigger) []Findin
 						out = append(out, finding(f, r.find(f, v, "${{ github.sha", "${{github.sha", "github.sha", "env.", "${{"), fmt.Sprintf(
 							"on pull_request github.sha is the merge commit GitHub creates, not the pull request's head: %s names a commit that is in no branch and changes whenever the base branch moves%s; use ${{ github.event.pull_request.head.sha }} and check it out",
 							inputNoun[in], viaNote(et))))
-					} else if mergeCheckout() != nil && shaRef(env, s, nil, v.Value, headSHA, 0) {
-						out = append(out, headLabelFinding(r, f, v, in, mergeCheckout(), et))
+					} else if mergeCheckout.value() != nil && shaRef(env, s, nil, v.Value, headSHA, 0) {
+						out = append(out, headLabelFinding(r, f, v, in, mergeCheckout.value(), et))
 					}
 				}
 				if s.Action != "actions/checkout" {
 					for _, in := range statusInputs {
-						if v := s.Input(in); v != nil && !skipped() && shaRef(env, s, nil, v.Value, "github.sha", 0) {
+						if v := s.Input(in); v != nil && !skipped.value() && shaRef(env, s, nil, v.Value, "github.sha", 0) {
 							out = append(out, finding(f, r.find(f, v, "${{ github.sha", "${{github.sha", "github.sha", "env.", "${{"), fmt.Sprintf(
 								"on pull_request github.sha is the merge commit GitHub creates: a status or check set on it does not show on the pull request%s; use ${{ github.event.pull_request.head.sha }}",
 								viaNote(et))))
@@ -227,10 +226,10 @@ func mergeSHAUses(r *Repository, w *RepoWorkflow, et *EffectiveTrigger) []Findin
 				status := slices.ContainsFunc(c.Words, func(w string) bool {
 					return strings.Contains(w, "statuses/") || strings.Contains(w, "check-runs")
 				})
-				if (!dockerImageCmd(c) || !pushes()) && !status {
+				if (!dockerImageCmd(c) || !pushes.value()) && !status {
 					continue
 				}
-				if skipped() {
+				if skipped.value() {
 					break
 				}
 				args := strings.Join(c.Words, " ")
@@ -249,15 +248,31 @@ func mergeSHAUses(r *Repository, w *RepoWorkflow, et *EffectiveTrigger) []Findin
 					out = append(out, finding(f, pos(), fmt.Sprintf(
 						"on pull_request github.sha ($GITHUB_SHA) is the merge commit GitHub creates, not the pull request's head: %s%s; use ${{ github.event.pull_request.head.sha }}",
 						what, viaNote(et))))
-				case !status && mergeCheckout() != nil && shaRef(env, s, &c, args, headSHA, 0):
+				case !status && mergeCheckout.value() != nil && shaRef(env, s, &c, args, headSHA, 0):
 					out = append(out, finding(f, pos(), fmt.Sprintf(
 						"the image is built from the merge commit that actions/checkout checks out on pull_request, but named after the pull request's head SHA%s: check out ref: ${{ github.event.pull_request.head.sha }} so that the image matches its name",
-						viaNote(et)), related(f, at(mergeCheckout().Uses()), "checks out the merge commit")))
+						viaNote(et)), related(f, at(mergeCheckout.value().Uses()), "checks out the merge commit")))
 				}
 			}
 		}
 	}
 	return out
+}
+
+// lazy is a value worked out on its first use, by one goroutine: unlike
+// sync.OnceValue it allocates nothing when it stays on the stack.
+type lazy[T any] struct {
+	get  func() T
+	v    T
+	done bool
+}
+
+// value returns the value, working it out on the first call.
+func (l *lazy[T]) value() T {
+	if !l.done {
+		l.v, l.done = l.get(), true
+	}
+	return l.v
 }
 
 func headLabelFinding(r *Repository, f *File, v *actionlint.String, in string, co *RepoStep, et *EffectiveTrigger) Finding {
