@@ -24,13 +24,19 @@ var actionOutdatedRule = &Rule{
 
 // outdatedUse checks one uses: value and returns the message, or "", with
 // the severity: error for a major that fails outright, else the rule's.
-func outdatedUse(r *Repository, uses, srcLine string, inWorkflow bool) (string, Severity) {
+// srcLine returns the source line of the value, read only for a SHA ref,
+// whose major is in the comment after it.
+func outdatedUse(r *Repository, uses string, srcLine func() string, inWorkflow bool) (string, Severity) {
 	action, ref := splitUses(uses)
 	rel, ok := actionData().Actions[actionRepo(action)]
 	if !ok || ref == "" {
 		return "", 0
 	}
-	have, ok := refMajor(ref, srcLine)
+	line := ""
+	if shaRefRe.MatchString(ref) {
+		line = srcLine()
+	}
+	have, ok := refMajor(ref, line)
 	if !ok {
 		return "", 0
 	}
@@ -78,7 +84,7 @@ func checkActionOutdated(r *Repository, _ any) []Finding {
 			if st.uses == nil || st.action == "" || strings.HasPrefix(st.action, "./") || strings.HasPrefix(st.action, "docker://") {
 				continue
 			}
-			if msg, sev := outdatedUse(r, strings.TrimSpace(st.uses.Value), r.sourceLine(f, st.uses.Line), false); msg != "" {
+			if msg, sev := outdatedUse(r, strings.TrimSpace(st.uses.Value), func() string { return r.sourceLine(f, st.uses.Line) }, false); msg != "" {
 				fd := finding(f, Position{st.uses.Line, st.uses.Column}, msg)
 				fd.Severity = sev
 				if src := r.sourceLine(f, st.uses.Line); strings.HasPrefix(src[min(st.uses.Column-1, len(src)):], st.uses.Value) {
@@ -100,7 +106,7 @@ func outdatedActionsIn(r *Repository, w *RepoWorkflow) []Finding {
 			if u == nil || s.Action == "" || strings.HasPrefix(s.Action, "./") || strings.HasPrefix(s.Action, "docker://") {
 				continue
 			}
-			if msg, sev := outdatedUse(r, strings.TrimSpace(u.Value), r.sourceLine(w.File, u.Pos.Line), true); msg != "" {
+			if msg, sev := outdatedUse(r, strings.TrimSpace(u.Value), func() string { return r.sourceLine(w.File, u.Pos.Line) }, true); msg != "" {
 				fd := usesFinding(r, w.File, u, msg)
 				fd.Severity = sev
 				out = append(out, fd)
