@@ -201,21 +201,25 @@ func dispatchable(w *RepoWorkflow) bool {
 func (ix *triggerIndex) union(causes []causedEvent) *triggerUnion {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	keys := make([]string, len(causes))
 	var key strings.Builder
-	for _, c := range causes {
-		key.WriteString(c.key())
+	for i, c := range causes {
+		keys[i] = c.key()
+		key.WriteString(keys[i])
 		key.WriteByte(0)
 	}
 	if u, ok := ix.unions[key.String()]; ok {
 		return u
 	}
+	triggered := make([][]triggerMatch, len(causes))
 	n := 0 // at most this many: a union of hundreds grew by doubling
 	for i := range causes {
-		n += len(ix.triggered(causes[i]))
+		triggered[i] = ix.triggered(causes[i], keys[i])
+		n += len(triggered[i])
 	}
 	u := &triggerUnion{in: make(map[*RepoWorkflow]bool, n), all: make([]triggerMatch, 0, n)}
 	for i := range causes {
-		for _, m := range ix.triggered(causes[i]) {
+		for _, m := range triggered[i] {
 			if u.in[m.w] {
 				continue
 			}
@@ -298,9 +302,9 @@ func (ix *triggerIndex) candidates(c causedEvent) []*RepoWorkflow {
 }
 
 // triggered returns the workflows (and their trigger) that the event starts
-// when a person or an app causes it. Its caller (union) holds ix.mu.
-func (ix *triggerIndex) triggered(c causedEvent) []triggerMatch {
-	key := c.key()
+// when a person or an app causes it; key is c.key(). Its caller (union)
+// holds ix.mu.
+func (ix *triggerIndex) triggered(c causedEvent, key string) []triggerMatch {
 	if m, ok := ix.memo[key]; ok {
 		return m
 	}
