@@ -90,11 +90,13 @@ func isAssignment(w string) bool {
 func scriptCommands(script string) []shellCmd {
 	// about a command a line
 	cmds := make([]shellCmd, 0, strings.Count(script, "\n")+1)
-	// words collects the current command's words (each command keeps a copy)
-	var words []string
+	// words collects the current command's words after those of the
+	// commands before it, which keep their part: about a word a space
+	words := make([]string, 0, strings.Count(script, " ")+cap(cmds))
 	// word collects the current word's bytes; a word that is the script's
 	// own text (no quotes or escapes) is kept as a substring of it
-	var word []byte
+	var wordBuf [64]byte
+	word := wordBuf[:0]
 	wordStart := 0
 	inWord := false
 	line, col := 0, 0
@@ -103,8 +105,15 @@ func scriptCommands(script string) []shellCmd {
 		if inWord {
 			if end := wordStart + len(word); end <= len(script) && script[wordStart:end] == string(word) {
 				words = append(words, script[wordStart:end])
+			} else if end := wordStart + 1 + len(word); end <= len(script) && script[wordStart+1:end] == string(word) {
+				words = append(words, script[wordStart+1:end]) // a quoted word
 			} else {
 				words = append(words, string(word))
+			}
+			if len(words) == cap(words) {
+				// room for more words: a part that append grew would
+				// start small and grow again with every command
+				words = append(make([]string, 0, 2*len(words)+8), words...)
 			}
 			word = word[:0]
 			inWord = false
@@ -113,9 +122,9 @@ func scriptCommands(script string) []shellCmd {
 	flushCmd := func() {
 		flushWord()
 		if len(words) > 0 {
-			cmds = append(cmds, makeCmd(slices.Clone(words), startLine, startCol))
+			cmds = append(cmds, makeCmd(words[:len(words):len(words)], startLine, startCol))
+			words = words[len(words):]
 		}
-		words = words[:0]
 		startLine = -1
 	}
 	startWord := func(at int) {
@@ -219,14 +228,26 @@ func scriptCommands(script string) []shellCmd {
 		case c == ';' || c == '&' || c == '|' || c == '(' || c == ')':
 			flushCmd()
 		default:
+			// the word's plain bytes up to the next one the cases above handle
 			startWord(i)
-			word = append(word, c)
+			j := i + 1
+			for j < n && !shellSpecial[script[j]] {
+				j++
+			}
+			word = append(word, script[i:j]...)
+			col += j - 1 - i
+			i = j - 1
 		}
 		col++
 	}
 	flushCmd()
 	return cmds
 }
+
+// shellSpecial are the bytes that end a run of plain bytes in a word for
+// scriptCommands: separators, quotes, escapes and expansions.
+var shellSpecial = [256]bool{'\n': true, '\\': true, '$': true, '\'': true, '"': true, ' ': true, '\t': true,
+	'\r': true, ';': true, '&': true, '|': true, '(': true, ')': true}
 
 func makeCmd(words []string, line, col int) shellCmd {
 	c := shellCmd{Line: line, Col: col}
