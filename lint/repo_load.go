@@ -167,11 +167,17 @@ func newRepoWorkflow(f *File, context bool) *RepoWorkflow {
 		if j.ID != nil {
 			rj.ID = j.ID.Value
 		}
+		// the job's steps, allocated together
+		steps := make([]RepoStep, len(j.Steps))
+		if len(j.Steps) > 0 {
+			rj.Steps = make([]*RepoStep, 0, len(j.Steps))
+		}
 		for i, s := range j.Steps {
 			if s == nil {
 				continue
 			}
-			rs := &RepoStep{Job: rj, Index: i, Step: s}
+			rs := &steps[i]
+			*rs = RepoStep{Job: rj, Index: i, Step: s}
 			if a, ok := s.Exec.(*actionlint.ExecAction); ok && a.Uses != nil {
 				rs.Action, rs.Ref = splitUses(a.Uses.Value)
 			}

@@ -99,13 +99,15 @@ func checkTemplateInjection(r *Repository, _ any) []Finding {
 func workflowInjections(r *Repository, w *RepoWorkflow) []Finding {
 	leaveToActionlint := r.enabled == nil || r.enabled("expression")
 	var out []Finding
+	// one scope, moved from step to step: the checks only read it
+	sc := &flowScope{r: r, origins: injectionOrigins}
 	for _, j := range w.Jobs {
 		for _, s := range j.Steps {
 			script, js := injectionScript(s.Run(), s)
 			if script == nil {
 				continue
 			}
-			sc := &flowScope{r: r, job: j, idx: s.Index, origins: injectionOrigins}
+			sc.job, sc.idx = j, s.Index
 			pos := func(off int) Position {
 				line := strings.Count(script.Value[:off], "\n")
 				return r.positionIn(w.File, script, line, off-strings.LastIndex(script.Value[:off], "\n")-1)
