@@ -201,11 +201,12 @@ func dispatchable(w *RepoWorkflow) bool {
 func (ix *triggerIndex) union(causes []causedEvent) *triggerUnion {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	keys := make([]string, len(causes))
+	var few [4]string // an effect has a few events
+	keys := few[:0]
 	var key strings.Builder
-	for i, c := range causes {
-		keys[i] = c.key()
-		key.WriteString(keys[i])
+	for _, c := range causes {
+		keys = append(keys, c.key())
+		key.WriteString(keys[len(keys)-1])
 		key.WriteByte(0)
 	}
 	if u, ok := ix.unions[key.String()]; ok {
@@ -228,7 +229,14 @@ func (ix *triggerIndex) union(causes []causedEvent) *triggerUnion {
 			u.all = append(u.all, m)
 			if dispatchable(m.w) {
 				u.dispatchable++
-			} else {
+			}
+		}
+	}
+	// the others, in a list of their size
+	if k := len(u.all) - u.dispatchable; k > 0 {
+		u.notDispatchable = make([]triggerMatch, 0, k)
+		for _, m := range u.all {
+			if !dispatchable(m.w) {
 				u.notDispatchable = append(u.notDispatchable, m)
 			}
 		}
