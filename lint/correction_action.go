@@ -1,14 +1,24 @@
 package lint
 
 import (
-	"fmt"
-
-	"github.com/gantry-ci/gantry/internal/lazyre"
+	"strconv"
+	"strings"
 )
 
-// tooOldRe matches actionlint's finding on an action whose node runtime
-// GitHub removed.
-var tooOldRe = lazyre.New(`^the runner of "([^"]+)" action is too old to run on GitHub Actions\. `)
+// tooOldAction returns the action (as written in uses:) of actionlint's
+// finding on an action whose node runtime GitHub removed, which reads
+// `the runner of "SPEC" action is too old to run on GitHub Actions. ...`.
+func tooOldAction(msg string) (string, bool) {
+	rest, ok := strings.CutPrefix(msg, `the runner of "`)
+	if !ok {
+		return "", false
+	}
+	i := strings.IndexByte(rest, '"')
+	if i <= 0 || !strings.HasPrefix(rest[i:], `" action is too old to run on GitHub Actions. `) {
+		return "", false
+	}
+	return rest[:i], true
+}
 
 var actionRuntimeCorrection = &Correction{
 	ID:   "action-runtime-removed",
@@ -18,11 +28,10 @@ var actionRuntimeCorrection = &Correction{
 		"outright, such as the artifact actions before v4 (rejected by GitHub's artifact service since 2025-01-30), " +
 		"stay errors, with the reason",
 	apply: func(_ *correctionContext, fd *Finding) bool {
-		m := tooOldRe.FindStringSubmatch(fd.Message)
-		if m == nil {
+		spec, ok := tooOldAction(fd.Message)
+		if !ok {
 			return true
 		}
-		spec := m[1]
 		action, ref := splitUses(spec)
 		rel, known := actionData().Actions[actionRepo(action)]
 		have, ok := refMajor(ref, "")
@@ -31,11 +40,11 @@ var actionRuntimeCorrection = &Correction{
 			update = "update to " + action + "@" + rel.Current
 		}
 		if known && ok && rel.broken(have) {
-			fd.Message = fmt.Sprintf("the runner of %q fails: %s since %s; %s", spec, rel.Broken.Reason, rel.Broken.Since, update)
+			fd.Message = "the runner of " + strconv.Quote(spec) + " fails: " + rel.Broken.Reason + " since " + rel.Broken.Since + "; " + update
 			return true
 		}
 		fd.Severity = SeverityInfo
-		fd.Message = fmt.Sprintf("the runner of %q is a node version GitHub removed: the runner runs it on its current node instead, with a deprecation warning on every run; %s", spec, update)
+		fd.Message = "the runner of " + strconv.Quote(spec) + " is a node version GitHub removed: the runner runs it on its current node instead, with a deprecation warning on every run; " + update
 		return true
 	},
 }

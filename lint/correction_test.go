@@ -377,3 +377,18 @@ func TestCorrectActionRuntime(t *testing.T) {
 		{name: "a current major", src: wf("actions/checkout@v4")},
 	})
 }
+
+func TestTooOldAction(t *testing.T) {
+	for msg, want := range map[string]string{
+		`the runner of "actions/checkout@v2" action is too old to run on GitHub Actions. update the action's version to fix this issue`: "actions/checkout@v2",
+		`the runner of "" action is too old to run on GitHub Actions. x`:                                                                "",
+		`the runner of "a@v1" action is too old to run on GitHub Actions.`:                                                              "",
+		`the runner of "a"b" action is too old to run on GitHub Actions. x`:                                                             "",
+		`input "x" is not defined in action "a@v1"`:                                                                                     "",
+		`xthe runner of "a@v1" action is too old to run on GitHub Actions. update version`:                                              "",
+	} {
+		if got, ok := tooOldAction(msg); got != want || ok != (want != "") {
+			t.Errorf("tooOldAction(%q) = %q, %v; want %q", msg, got, ok, want)
+		}
+	}
+}
