@@ -64,7 +64,7 @@ func TestMatchStringAgreesWithRegexp(t *testing.T) {
 		"cap\nproduction deploy", "docker buildx build .\n  --push", "docker buildx build . \\\n  --push",
 		"npm\npublish", "echo\n\ndeploy", "publish\n", "\npublish", "deploy_x deploy-y",
 	}
-	for _, re := range []pattern{publishCommand, heavyCommand, dependencyUpdateCommand, regexp.MustCompile(`(?i)deploy`),
+	for _, re := range []pattern{publishCommand, buildxPushCommand, heavyCommand, dependencyUpdateCommand, regexp.MustCompile(`(?i)deploy`),
 		regexp.MustCompile(`(?m)^make$`), regexp.MustCompile(`(?m)^\s*make\b`), regexp.MustCompile(`(?m)\bdeploy --now$`),
 		regexp.MustCompile(`^make`), regexp.MustCompile(`publish\z`)} {
 		for _, in := range inputs {
@@ -82,7 +82,7 @@ func TestMatchStringRandomScripts(t *testing.T) {
 	words := []string{"deploy", "publish", "docker", "push", "image", "buildx", "build", "--push", "npm", "yarn",
 		"make", "cap", "prod", "go", "test", "kubectl", "apply", "ci", "run", "x", "-u", "ncu", "update", "bundle",
 		" ", " ", " ", "\n", "\n", "\t", "&&", ";", "_", "-", "\\"}
-	patterns := []pattern{publishCommand, heavyCommand, checkCommand, dependencyUpdateCommand,
+	patterns := []pattern{publishCommand, buildxPushCommand, heavyCommand, checkCommand, dependencyUpdateCommand,
 		regexp.MustCompile(`(?m)^\s*make\b`), regexp.MustCompile(`(?m)\bdeploy$`), regexp.MustCompile(`^make`)}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for range 3000 {

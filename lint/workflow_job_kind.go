@@ -86,8 +86,15 @@ var publishActions = []string{
 	"changesets/action", "js-devtools/npm-publish",
 }
 
-// publishCommand matches run: scripts that deploy, release or push.
-var publishCommand = lazyre.New(`(?m)\b(deploy|publish|docker (image )?push|docker buildx build[^\n]*--push|npm publish|yarn publish|pnpm publish|cargo publish|gem push|twine upload|gh release create|helm upgrade|kubectl (apply|rollout|set image)|terraform apply|cap [a-z]+ deploy|flyctl deploy|vercel --prod)\b`)
+// publishCommand matches run: scripts that deploy, release or push. It is a
+// list of phrases, which matchString looks up word by word (see phraseSet)
+// in place of running the regexp: a push from docker buildx build, whose
+// flags come in between, is buildxPushCommand's, and "deploy" covers
+// Capistrano's cap STAGE deploy.
+var publishCommand = lazyre.New(`(?m)\b(deploy|publish|docker (image )?push|npm publish|yarn publish|pnpm publish|cargo publish|gem push|twine upload|gh release create|helm upgrade|kubectl (apply|rollout|set image)|terraform apply|flyctl deploy|vercel --prod)\b`)
+
+// buildxPushCommand matches run: scripts that build an image and push it.
+var buildxPushCommand = lazyre.New(`(?m)\bdocker buildx build[^\n]*--push\b`)
 
 // jobPublishes reports whether a job deploys, releases or pushes an image or
 // package: it has an environment, a publishing action or a publishing
@@ -106,7 +113,7 @@ func jobPublishes(j *actionlint.Job) bool {
 		in := e.Inputs["push"]
 		return in != nil && in.Value != nil && strings.TrimSpace(in.Value.Value) != "false" &&
 			(strings.HasPrefix(uses, "docker/build-push-action") || strings.HasPrefix(uses, "docker/bake-action"))
-	})
+	}) || anyStep(j, buildxPushCommand, nil, nil)
 }
 
 // goreleaserPublishes reports whether a goreleaser-action step releases:

@@ -1,6 +1,8 @@
 package lint
 
 import (
+	"math/rand/v2"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -110,5 +112,31 @@ func TestJobKindMemoConcurrent(t *testing.T) {
 	var nilMemo *jobKindMemo
 	if !nilMemo.publishes(w.Jobs["a"]) {
 		t.Error("a nil memo answers as jobPublishes does")
+	}
+}
+
+// TestPublishCommandSplit checks that publishCommand, a phrase list, and
+// buildxPushCommand together match the scripts that the single regexp they
+// were split from matched, on scripts put together at random.
+func TestPublishCommandSplit(t *testing.T) {
+	whole := regexp.MustCompile(`(?m)\b(deploy|publish|docker (image )?push|docker buildx build[^\n]*--push|npm publish|yarn publish|pnpm publish|cargo publish|gem push|twine upload|gh release create|helm upgrade|kubectl (apply|rollout|set image)|terraform apply|cap [a-z]+ deploy|flyctl deploy|vercel --prod)\b`)
+	if newPrefilter(publishCommand.String()).words == nil {
+		t.Fatal("publishCommand is not a phrase list")
+	}
+	words := []string{"deploy", "publish", "docker", "push", "image", "buildx", "build", "--push", "npm", "cap",
+		"prod", "production", "kubectl", "apply", "set", "vercel", "--prod", "deploys", "x", " ", " ", "\n", "-", "_", "."}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 5000 {
+		var b strings.Builder
+		for range rng.IntN(12) {
+			b.WriteString(words[rng.IntN(len(words))])
+			if rng.IntN(3) > 0 {
+				b.WriteByte(' ')
+			}
+		}
+		in := b.String()
+		if got, want := matchString(publishCommand, in) || matchString(buildxPushCommand, in), whole.MatchString(in); got != want {
+			t.Fatalf("publish command in %q: %v, want %v", in, got, want)
+		}
 	}
 }
