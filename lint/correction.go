@@ -145,18 +145,20 @@ func (c *correctionContext) stringAt(line, col int) *visitedString {
 
 // correct applies the corrections to one workflow's actionlint findings
 // (gantry's own rules are left alone) and returns the kept findings, with a
-// record of every change when record is set.
+// record of every change when record is set. It corrects the findings in
+// place: the result shares fs's array.
 func correct(c *correctionContext, fs []Finding, record bool) ([]Finding, []appliedCorrection) {
-	out := make([]Finding, 0, len(fs))
+	out := fs[:0]
 	var log []appliedCorrection
-	for _, fd := range fs {
+	for i := range fs {
+		fd := &fs[i]
 		keep := true
 		for _, cr := range corrections {
 			if cr.apply == nil || cr.Rule != fd.RuleID {
 				continue
 			}
-			before := fd
-			keep = cr.apply(c, &fd)
+			before := *fd
+			keep = cr.apply(c, fd)
 			if !keep {
 				if record {
 					log = append(log, appliedCorrection{correction: cr, before: before})
@@ -164,12 +166,12 @@ func correct(c *correctionContext, fs []Finding, record bool) ([]Finding, []appl
 				break
 			}
 			if record && (fd.Severity != before.Severity || fd.Message != before.Message) {
-				after := fd
+				after := *fd
 				log = append(log, appliedCorrection{correction: cr, before: before, after: &after})
 			}
 		}
 		if keep {
-			out = append(out, fd)
+			out = append(out, *fd)
 		}
 	}
 	return out, log
