@@ -367,11 +367,12 @@ type visitedString struct {
 	jobOutput bool
 }
 
-// strings returns every string of the workflow, walked once per file.
+// strings returns every string of the workflow, walked once per file. It
+// walks twice, to count the strings first: a file's size says little about
+// how many it has, and a visitedString is large.
 func (ws *workflowSource) strings(w *actionlint.Workflow) []visitedString {
 	if ws.walked == nil || ws.walkedFor != w {
-		n := 64 + len(ws.src)/32 // about one string a line
-		ws.walked, ws.walkedFor = make([]visitedString, 0, n), w
+		ws.walked, ws.walkedFor = make([]visitedString, 0, countWorkflowStrings(w)), w
 		walkWorkflowStrings(w, func(v visitedString) { ws.walked = append(ws.walked, v) })
 	}
 	return ws.walked
@@ -384,16 +385,30 @@ func (ws *workflowSource) strings(w *actionlint.Workflow) []visitedString {
 // struct for Value and Default fields, the map key for map items, and the
 // parent's field and name for Expression fields.
 type stringWalker struct {
+	// fn is called for each string; when it is nil, the walk only counts
+	// them in n.
 	fn func(visitedString)
+	n  int
 }
 
 // walkWorkflowStrings calls fn for every string of the workflow, in no
 // particular order (findings are sorted afterwards).
 func walkWorkflowStrings(w *actionlint.Workflow, fn func(visitedString)) {
+	k := stringWalker{fn: fn}
+	k.workflow(w)
+}
+
+// countWorkflowStrings returns how many strings walkWorkflowStrings visits.
+func countWorkflowStrings(w *actionlint.Workflow) int {
+	var k stringWalker
+	k.workflow(w)
+	return k.n
+}
+
+func (k *stringWalker) workflow(w *actionlint.Workflow) {
 	if w == nil {
 		return
 	}
-	k := stringWalker{fn: fn}
 	at := visitedString{}
 	k.str(at, w.Name, "Name", "")
 	k.str(at, w.RunName, "RunName", "")
@@ -407,6 +422,15 @@ func walkWorkflowStrings(w *actionlint.Workflow, fn func(visitedString)) {
 	for id, j := range w.Jobs {
 		k.job(item(at, id), j)
 	}
+}
+
+// visit calls fn for the string at, or counts it.
+func (k *stringWalker) visit(at visitedString) {
+	if k.fn == nil {
+		k.n++
+		return
+	}
+	k.fn(at)
 }
 
 // field returns the context of a struct field.
@@ -438,7 +462,7 @@ func (k *stringWalker) str(at visitedString, s *actionlint.String, name, named s
 		at.key = named
 	}
 	at.s = s
-	k.fn(at)
+	k.visit(at)
 }
 
 // strs visits a list of strings held by field name.
@@ -447,7 +471,7 @@ func (k *stringWalker) strs(at visitedString, ss []*actionlint.String, name stri
 	for _, s := range ss {
 		if s != nil {
 			at.s = s
-			k.fn(at)
+			k.visit(at)
 		}
 	}
 }
@@ -457,7 +481,7 @@ func (k *stringWalker) strs(at visitedString, ss []*actionlint.String, name stri
 func (k *stringWalker) expr(at visitedString, s *actionlint.String) {
 	if s != nil {
 		at.s = s
-		k.fn(at)
+		k.visit(at)
 	}
 }
 
@@ -613,8 +637,10 @@ func (k *stringWalker) container(at visitedString, c *actionlint.Container) {
 func (k *stringWalker) raw(at visitedString, v actionlint.RawYAMLValue) {
 	switch v := v.(type) {
 	case *actionlint.RawYAMLString:
-		at.s = &actionlint.String{Value: v.Value, Pos: v.Pos()}
-		k.fn(at)
+		if k.fn != nil {
+			at.s = &actionlint.String{Value: v.Value, Pos: v.Pos()}
+		}
+		k.visit(at)
 	case *actionlint.RawYAMLArray:
 		for _, e := range v.Elems {
 			k.raw(elem(field(at, "Elems")), e)

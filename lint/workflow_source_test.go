@@ -137,6 +137,9 @@ func TestWalkWorkflowStrings(t *testing.T) {
 		var have, want []string
 		walkWorkflowStrings(w, func(v visitedString) { have = append(have, visitedKey(v)) })
 		reflectWalk(w, func(v visitedString) { want = append(want, visitedKey(v)) })
+		if n := countWorkflowStrings(w); n != len(have) {
+			t.Errorf("%s: countWorkflowStrings = %d, the walk visits %d", names[i], n, len(have))
+		}
 		slices.SortFunc(have, cmp.Compare)
 		slices.SortFunc(want, cmp.Compare)
 		if !slices.Equal(have, want) {
