@@ -37,31 +37,32 @@ func (r *ruleConcurrencyGroupUnscoped) VisitWorkflowPre(w *actionlint.Workflow) 
 		}
 	}
 	branch := defaultBranchName(w)
-	var publishers []string
-	for _, id := range sortedJobIDs(w) {
-		if r.source().kinds.publishes(w.Jobs[id]) {
-			publishers = append(publishers, id)
+	kinds := r.source().kinds
+	ids := sortedJobIDs(w)
+	// the first job that publishes, asked only when it matters: each answer
+	// looks through the job's scripts
+	r.check(w.Concurrency, pushes, branch, func() (string, bool) {
+		for _, id := range ids {
+			if kinds.publishes(w.Jobs[id]) {
+				return id, true
+			}
 		}
-	}
-	r.check(w.Concurrency, pushes, branch, publishers, otherRefsRun(w))
-	for _, id := range sortedJobIDs(w) {
+		return "", false
+	}, otherRefsRun(w))
+	for _, id := range ids {
 		if j := w.Jobs[id]; j != nil && j.Concurrency != nil {
 			push := pushes && !jobSkipsPush(r.source(), j)
-			var pub []string
-			if r.source().kinds.publishes(j) {
-				pub = []string{id}
-			}
-			r.check(j.Concurrency, push, branch, pub, otherRefsRun(w))
+			r.check(j.Concurrency, push, branch, func() (string, bool) { return id, kinds.publishes(j) }, otherRefsRun(w))
 		}
 	}
 	return nil
 }
 
 // check reports a group that other workflows share and, for pushes to the
-// default branch, a cancel-in-progress: true that can cut off a deploy (a
-// job in publishers) or that pull requests and other branches trigger too
-// because the group is the same for every ref.
-func (r *ruleConcurrencyGroupUnscoped) check(c *actionlint.Concurrency, defaultPush bool, branch string, publishers []string, otherRefs bool) {
+// default branch, a cancel-in-progress: true that can cut off a deploy (by
+// the job publisher returns, if any) or that pull requests and other
+// branches trigger too because the group is the same for every ref.
+func (r *ruleConcurrencyGroupUnscoped) check(c *actionlint.Concurrency, defaultPush bool, branch string, publisher func() (string, bool), otherRefs bool) {
 	if c == nil || c.Group == nil {
 		return
 	}
@@ -79,13 +80,14 @@ func (r *ruleConcurrencyGroupUnscoped) check(c *actionlint.Concurrency, defaultP
 	if groupUniquePerPush(es) {
 		return
 	}
-	switch {
-	case otherRefs && !groupPerRef(es):
+	if otherRefs && !groupPerRef(es) {
 		r.Errorf(cip.Pos, "concurrency group %q is the same for every branch and pull request, so with cancel-in-progress: true a run for any of them cancels the run of a push to %s; add ${{ github.ref }} to the group",
 			strings.TrimSpace(g.Value), branch)
-	case len(publishers) > 0:
+		return
+	}
+	if id, ok := publisher(); ok {
 		r.Errorf(cip.Pos, "cancel-in-progress: true cancels the run of an earlier push to %s when the next push arrives, so job %q can stop halfway through a deploy or publish; use cancel-in-progress: ${{ github.event_name == 'pull_request' }}",
-			branch, publishers[0])
+			branch, id)
 	}
 }
 
