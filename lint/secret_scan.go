@@ -74,14 +74,15 @@ const minCredentialLen = 20
 
 // mayHoldCredential reports whether a file's text can contain a credential
 // findCredentials recognises: one with a prefix, or an AWS secret access
-// key, whose name has "secret" and "access" or "aws" in it.
+// key, whose name has "secret" and "access" or "aws" in it. It looks for
+// "secret" last: in any case, it is found by each c.
 func mayHoldCredential(src []byte) bool {
-	t := credentialTriggers(src)
-	if t&^triggerSecret != 0 {
+	if prefixTriggers(src) != 0 {
 		return true
 	}
-	return t&triggerSecret != 0 && (bytes.Contains(src, []byte("ccess")) || bytes.Contains(src, []byte("CCESS")) ||
-		bytes.Contains(src, []byte("aws")) || bytes.Contains(src, []byte("AWS")) || bytes.Contains(src, []byte("Aws")))
+	return (bytes.Contains(src, []byte("ccess")) || bytes.Contains(src, []byte("CCESS")) ||
+		bytes.Contains(src, []byte("aws")) || bytes.Contains(src, []byte("AWS")) || bytes.Contains(src, []byte("Aws"))) &&
+		hasSecretWord(src)
 }
 
 // The bits of credentialTriggers.
@@ -99,6 +100,15 @@ const (
 // third of its cost once), and looks for each with a substring search,
 // which skips text far faster than a scan byte by byte.
 func credentialTriggers[T string | []byte](s T) uint8 {
+	t := prefixTriggers(s)
+	if hasSecretWord(s) {
+		t |= triggerSecret
+	}
+	return t
+}
+
+// prefixTriggers is credentialTriggers without triggerSecret.
+func prefixTriggers[T string | []byte](s T) uint8 {
 	var t uint8
 	if indexOf(s, "AKIA") >= 0 || indexOf(s, "ASIA") >= 0 {
 		t |= triggerAWSKeyID
@@ -114,12 +124,13 @@ func credentialTriggers[T string | []byte](s T) uint8 {
 	if indexOf(s, "PRIVATE KEY") >= 0 {
 		t |= triggerPrivateKey
 	}
-	// "secret" in any case, found by its c
-	isSecret := func(i int) bool { return i >= 2 && i+4 <= len(s) && equalFoldASCII(s[i-2:i+4], "secret") }
-	if anyAt(s, "c", isSecret) || anyAt(s, "C", isSecret) {
-		t |= triggerSecret
-	}
 	return t
+}
+
+// hasSecretWord reports whether s holds "secret" in any case, found by its c.
+func hasSecretWord[T string | []byte](s T) bool {
+	isSecret := func(i int) bool { return i >= 2 && i+4 <= len(s) && equalFoldASCII(s[i-2:i+4], "secret") }
+	return anyAt(s, "c", isSecret) || anyAt(s, "C", isSecret)
 }
 
 // anyAt reports whether ok holds at an offset where sub occurs in s.
@@ -209,7 +220,7 @@ func findCredentials(key, value string) []credential {
 		}
 	}
 	// AWS secret access keys have no prefix: know them by their name.
-	if len(value) >= 40 && credentialTriggers(key)&triggerSecret != 0 {
+	if len(value) >= 40 && hasSecretWord(key) {
 		k := keySeparators.Replace(strings.ToLower(key))
 		if strings.Contains(k, "secretaccesskey") || strings.Contains(k, "aws") && strings.Contains(k, "secret") {
 			v := strings.TrimSpace(value)
