@@ -215,13 +215,11 @@ func jobHeavy(j *actionlint.Job, kinds *jobKindMemo) bool {
 	if j == nil {
 		return false
 	}
-	if j.Services != nil || j.Container != nil || (j.Strategy != nil && j.Strategy.Matrix != nil) || kinds.publishes(j) {
+	if j.Services != nil || j.Container != nil || (j.Strategy != nil && j.Strategy.Matrix != nil) || runnerBilled(j.RunsOn) {
 		return true
 	}
-	if runnerBilled(j.RunsOn) {
-		return true
-	}
-	return anyStep(j, heavyCommand, heavyActions, nil)
+	// publishes last: it looks through the scripts for more
+	return anyStep(j, heavyCommand, heavyActions, nil) || kinds.publishes(j)
 }
 
 // runnerBilled reports whether runs-on names a runner other than a standard
