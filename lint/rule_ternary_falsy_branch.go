@@ -21,11 +21,12 @@ type ruleTernaryFalsyBranch struct {
 // VisitWorkflowPre checks every expression of the workflow.
 func (r *ruleTernaryFalsyBranch) VisitWorkflowPre(w *actionlint.Workflow) error {
 	ws := r.source()
-	if !ws.contains("&&") {
+	// (cond && X) || Y needs both operators
+	if !ws.contains("&&") || !ws.contains("||") {
 		return nil
 	}
 	for _, v := range ws.strings(w) {
-		if !strings.Contains(v.s.Value, "&&") {
+		if !strings.Contains(v.s.Value, "&&") || !strings.Contains(v.s.Value, "||") {
 			continue
 		}
 		for _, e := range ws.expressions(v.s, v.isCondition()) {
