@@ -760,35 +760,20 @@ func sourceBytes(files []*File, maxFileSize int64) uint64 {
 // Fixing calls it again after re-linting only the files it changed.
 func (l *Linter) assemble(res *Result, pre []Finding) *Result {
 	files := res.Files
-	// each file's findings start as its raw ones, which assemble and finish
-	// only read: fixing assembles again from the same raw findings
+	// each file's findings start as its raw ones, which fixing assembles
+	// again from: a file's own findings are appended to a copy
 	for _, f := range files {
 		f.Findings = f.raw[:len(f.raw):len(f.raw)]
 	}
 	if repoFindings := l.runRepositoryRules(files); len(repoFindings) > 0 {
-		byPath := map[string]*File{}
-		for _, f := range files {
-			byPath[f.Path] = f
-		}
-		for _, fd := range repoFindings {
-			if f := byPath[fd.File]; f != nil {
-				f.Findings = append(f.Findings, fd)
-			} else {
-				pre = append(pre, fd)
-			}
-		}
+		pre = addFindings(files, repoFindings, pre)
 	}
-	// each file's findings are finished on their own, on every worker
-	parallel.Each(len(files), l.opts.Jobs, func(i int) { files[i].Findings = l.finish(files[i], files[i].Findings) })
-	n := len(pre)
-	for _, f := range files {
-		n += len(f.Findings)
-	}
-	res.Findings = make([]Finding, 0, n)
-	for _, f := range files {
-		res.Findings = append(res.Findings, f.Findings...)
-	}
-	res.Findings = append(res.Findings, pre...)
+	// each file's findings are finished on their own, on every worker;
+	// without fixing no second assemble reads the raw findings, which
+	// finish may then filter in place
+	inPlace := l.dropsTrees()
+	parallel.Each(len(files), l.opts.Jobs, func(i int) { files[i].Findings = l.finish(files[i], files[i].Findings, inPlace) })
+	res.Findings = l.concatFindings(files, pre)
 	// files come sorted by path and each file's findings sorted (finish):
 	// only findings outside the files (pre) need a sort, which is rare
 	if !slices.IsSortedFunc(res.Findings, compareFindingValues) {
@@ -810,6 +795,39 @@ func (l *Linter) assemble(res *Result, pre []Finding) *Result {
 		}
 	}
 	return res
+}
+
+// addFindings appends each finding to the findings of its file, each
+// file's grown once to its size, and returns pre with those of no file.
+func addFindings(files []*File, fds, pre []Finding) []Finding {
+	byPath := make(map[string]int, len(files))
+	for i, f := range files {
+		byPath[f.Path] = i
+	}
+	in := make([]int, len(fds)) // the index of each finding's file, or -1
+	grow := make([]int, len(files))
+	for i, fd := range fds {
+		k, ok := byPath[fd.File]
+		if !ok {
+			k = -1
+		} else {
+			grow[k]++
+		}
+		in[i] = k
+	}
+	for k, n := range grow {
+		if n > 0 {
+			files[k].Findings = slices.Grow(files[k].Findings, n)
+		}
+	}
+	for i, fd := range fds {
+		if k := in[i]; k >= 0 {
+			files[k].Findings = append(files[k].Findings, fd)
+		} else {
+			pre = append(pre, fd)
+		}
+	}
+	return pre
 }
 
 func dedupFiles(files []*File) []*File {
@@ -982,34 +1000,50 @@ func binaryAt(src []byte) (line, col int, ok bool) {
 	return line, col, true
 }
 
+// concatFindings returns the findings of the files, in order, then pre:
+// one slice, which the workers fill, each file's part at its place.
+func (l *Linter) concatFindings(files []*File, pre []Finding) []Finding {
+	at := make([]int, len(files)+1) // where each file's findings start
+	for i, f := range files {
+		at[i+1] = at[i] + len(f.Findings)
+	}
+	n := at[len(files)]
+	out := make([]Finding, n+len(pre))
+	parallel.Each(len(files), l.opts.Jobs, func(i int) { copy(out[at[i]:at[i+1]], files[i].Findings) })
+	copy(out[n:], pre)
+	return out
+}
+
 // finish applies the config (enabled rules, severities, path ignores),
-// inline suppressions and docs links to one file's raw findings.
-func (l *Linter) finish(f *File, raw []Finding) []Finding {
+// inline suppressions and docs links to one file's raw findings. With
+// inPlace, it keeps them in raw's array, which the caller then gives up.
+func (l *Linter) finish(f *File, raw []Finding, inPlace bool) []Finding {
 	cfg := f.cfg
-	out := make([]Finding, 0, len(raw))
+	var out []Finding
+	if inPlace {
+		out = raw[:0]
+	} else {
+		out = make([]Finding, 0, len(raw))
+	}
+	var last ruleVerdict // of the previous finding's rule, which the next often shares
 	for _, fd := range raw {
-		rule, ok := LookupRule(fd.RuleID)
-		if !ok {
-			rule = &Rule{ID: fd.RuleID, Source: SourceActionlint, Severity: SeverityError}
+		if fd.RuleID != last.id || last.rule == nil {
+			last = l.verdict(f, fd.RuleID)
 		}
-		if !l.ruleRuns(cfg, rule) {
+		if !last.keep {
 			continue
 		}
-		if cfg.Ignored(f.RelPath, rule.ID, f.Explicit) {
-			continue
-		}
-		if fd.Severity == 0 || (cfg != nil && cfg.Rules[rule.ID] != nil && cfg.Rules[rule.ID].Severity != "") {
-			fd.Severity = ruleSeverity(cfg, rule)
+		if fd.Severity == 0 || last.configured {
+			fd.Severity = last.severity
 		}
 		if fd.DocsURL == "" {
-			fd.DocsURL = rule.DocsURL()
+			fd.DocsURL = last.rule.DocsURL()
 		}
 		fd.File = f.Path
 		out = append(out, fd)
 	}
 	if !f.Invalid || len(f.Src) > 0 {
 		sups := ParseSuppressions(f.Src)
-		before := len(out)
 		out = applySuppressions(out, sups, func(id string) bool {
 			r, ok := LookupRule(id)
 			return ok && l.ruleRuns(cfg, r)
@@ -1024,10 +1058,36 @@ func (l *Linter) finish(f *File, raw []Finding) []Finding {
 		if !l.ruleRuns(cfg, unusedIgnoreRule) || cfg.Ignored(f.RelPath, unusedIgnoreRule.ID, f.Explicit) {
 			out = slices.DeleteFunc(out, func(fd Finding) bool { return fd.RuleID == unusedIgnoreRule.ID })
 		}
-		_ = before
 	}
 	slices.SortStableFunc(out, compareFindingValues)
 	return out
+}
+
+// ruleVerdict is what finish does with the findings of one rule in a file.
+type ruleVerdict struct {
+	id   string
+	rule *Rule
+	// keep is whether the rule runs and the file is not ignored for it
+	keep bool
+	// configured is whether the config sets the rule's severity, which
+	// then replaces the finding's
+	configured bool
+	severity   Severity
+}
+
+// verdict works out what finish does with the findings of rule id in f. A
+// rule it does not know is one of actionlint's, an error.
+func (l *Linter) verdict(f *File, id string) ruleVerdict {
+	cfg := f.cfg
+	rule, ok := LookupRule(id)
+	if !ok {
+		rule = &Rule{ID: id, Source: SourceActionlint, Severity: SeverityError}
+	}
+	v := ruleVerdict{id: id, rule: rule}
+	v.keep = l.ruleRuns(cfg, rule) && !cfg.Ignored(f.RelPath, rule.ID, f.Explicit)
+	v.configured = cfg != nil && cfg.Rules[rule.ID] != nil && cfg.Rules[rule.ID].Severity != ""
+	v.severity = ruleSeverity(cfg, rule)
+	return v
 }
 
 // ruleRuns reports whether a rule is enabled by the config and the filter.
