@@ -1,8 +1,8 @@
 package lint
 
 import (
-	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/rhysd/actionlint"
@@ -29,10 +29,21 @@ type causedEvent struct {
 	prBranch bool
 }
 
-// key identifies what decides which workflow runs the event starts: all
-// but its description.
-func (c causedEvent) key() string {
-	return fmt.Sprintf("%s|%v|%s|%q|%v|%v", c.event, c.tag, c.ref, c.types, c.explicit, c.prBranch)
+// appendKey appends to b what decides which workflow runs the event
+// starts: all but its description, as event|tag|ref|["type" ...]|explicit|prBranch.
+func (c causedEvent) appendKey(b []byte) []byte {
+	b = append(append(b, c.event...), '|')
+	b = append(strconv.AppendBool(b, c.tag), '|')
+	b = append(append(b, c.ref...), '|', '[')
+	for i, t := range c.types {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = strconv.AppendQuote(b, t)
+	}
+	b = append(b, ']', '|')
+	b = append(strconv.AppendBool(b, c.explicit), '|')
+	return strconv.AppendBool(b, c.prBranch)
 }
 
 // tokenEffect is something a step does that causes events.

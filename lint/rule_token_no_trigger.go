@@ -170,6 +170,7 @@ type triggerIndex struct {
 	branchByLit                 map[string][]*RepoWorkflow
 
 	kinds map[*RepoWorkflow]workflowKinds // memo of workflowDoes
+	found []triggerMatch                  // triggered's buffer
 }
 
 type triggerMatch struct {
@@ -201,21 +202,28 @@ func dispatchable(w *RepoWorkflow) bool {
 func (ix *triggerIndex) union(causes []causedEvent) *triggerUnion {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	var few [4]string // an effect has a few events
-	keys := few[:0]
-	var key strings.Builder
+	// the union's key is the events' keys, each ended by a NUL byte; an
+	// effect has a few events
+	var buf [256]byte
+	var ends [4]int
+	b, end := buf[:0], ends[:0]
 	for _, c := range causes {
-		keys = append(keys, c.key())
-		key.WriteString(keys[len(keys)-1])
-		key.WriteByte(0)
+		b = c.appendKey(b)
+		end = append(end, len(b))
+		b = append(b, 0)
 	}
-	if u, ok := ix.unions[key.String()]; ok {
+	if u, ok := ix.unions[string(b)]; ok {
 		return u
 	}
+	key := string(b)
 	triggered := make([][]triggerMatch, len(causes))
 	n := 0 // at most this many: a union of hundreds grew by doubling
 	for i := range causes {
-		triggered[i] = ix.triggered(causes[i], keys[i])
+		start := 0
+		if i > 0 {
+			start = end[i-1] + 1
+		}
+		triggered[i] = ix.triggered(causes[i], key[start:end[i]])
 		n += len(triggered[i])
 	}
 	u := &triggerUnion{in: make(map[*RepoWorkflow]bool, n), all: make([]triggerMatch, 0, n)}
@@ -241,7 +249,7 @@ func (ix *triggerIndex) union(causes []causedEvent) *triggerUnion {
 			}
 		}
 	}
-	ix.unions[key.String()] = u
+	ix.unions[key] = u
 	return u
 }
 
@@ -310,22 +318,29 @@ func (ix *triggerIndex) candidates(c causedEvent) []*RepoWorkflow {
 }
 
 // triggered returns the workflows (and their trigger) that the event starts
-// when a person or an app causes it; key is c.key(). Its caller (union)
-// holds ix.mu.
+// when a person or an app causes it; key is its key (appendKey). Its
+// caller (union) holds ix.mu.
 func (ix *triggerIndex) triggered(c causedEvent, key string) []triggerMatch {
 	if m, ok := ix.memo[key]; ok {
 		return m
 	}
-	var out []triggerMatch
+	// the matches of hundreds of candidates collect in ix.found, kept
+	// across calls, and are copied to a list of their size
+	found := ix.found[:0]
 	for _, w := range ix.candidates(c) {
 		for _, t := range w.Triggers {
 			if t.Event == c.event && triggerFires(t, c) {
-				out = append(out, triggerMatch{w: w, t: t})
+				found = append(found, triggerMatch{w: w, t: t})
 				break
 			}
 		}
 	}
-	slices.SortFunc(out, func(a, b triggerMatch) int { return strings.Compare(a.w.File.RelPath, b.w.File.RelPath) })
+	ix.found = found
+	var out []triggerMatch
+	if len(found) > 0 {
+		out = slices.Clone(found)
+		slices.SortFunc(out, func(a, b triggerMatch) int { return strings.Compare(a.w.File.RelPath, b.w.File.RelPath) })
+	}
 	ix.memo[key] = out
 	return out
 }
