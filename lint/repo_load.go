@@ -10,7 +10,6 @@ import (
 
 	"github.com/gantry-ci/gantry/config"
 	"github.com/gantry-ci/gantry/internal/parallel"
-	"github.com/gantry-ci/gantry/stagegraph"
 )
 
 // This file builds the repository model from the linted files, loading the
@@ -19,9 +18,9 @@ import (
 // newRepository returns an empty model of the repository at root, whose
 // rules run under cfg.
 func (l *Linter) newRepository(root string, cfg *config.Config) *Repository {
-	return &Repository{Root: root, byRel: map[string]*RepoWorkflow{}, context: map[string]bool{},
-		lines: map[*File][]int{}, valLines: map[*actionlint.String]valueLinesMemo{}, docker: map[string]*stagegraph.StageGraph{}, effective: map[*RepoWorkflow][]*EffectiveTrigger{},
-		maxSize: l.opts.MaxFileSize, jobs: 1, cfg: cfg,
+	// its maps are made on first use (put): the model of one workflow,
+	// built as it is linted, fills few of them
+	return &Repository{Root: root, maxSize: l.opts.MaxFileSize, jobs: 1, cfg: cfg,
 		enabled: func(id string) bool {
 			rule, ok := LookupRule(id)
 			return ok && l.ruleRuns(cfg, rule)
@@ -103,7 +102,7 @@ func (l *Linter) loadContext(r *Repository, seen map[string]bool) {
 			if f == nil {
 				continue
 			}
-			r.context[f.Path] = true
+			put(&r.context, f.Path, true)
 			if models[i] != nil {
 				r.addWorkflow(models[i])
 			}
@@ -119,7 +118,7 @@ func (l *Linter) loadContext(r *Repository, seen map[string]bool) {
 			if f == nil {
 				continue
 			}
-			r.context[f.Path] = true
+			put(&r.context, f.Path, true)
 			if doc, _ := parseYAML(f.Src); doc != nil {
 				f.YAML = doc
 				r.Dependabot = f
@@ -148,7 +147,7 @@ func (l *Linter) contextFile(r *Repository, abs, rel string, kind FileKind) *Fil
 // addWorkflow adds a workflow's model to the repository.
 func (r *Repository) addWorkflow(w *RepoWorkflow) {
 	r.Workflows = append(r.Workflows, w)
-	r.byRel[w.File.RelPath] = w
+	put(&r.byRel, w.File.RelPath, w)
 }
 
 // newRepoWorkflow builds the model of one parsed workflow.

@@ -18,7 +18,7 @@ func (r *Repository) lineStarts(f *File) []int {
 		return ls
 	}
 	ls := newSourceText(f.Src).lineStarts
-	r.lines[f] = ls
+	put(&r.lines, f, ls)
 	return ls
 }
 
@@ -51,7 +51,7 @@ func (r *Repository) valueLines(f *File, s *actionlint.String) (ps []Position, o
 	}
 	defer func() {
 		r.mu.Lock()
-		r.valLines[s] = valueLinesMemo{ps, ok}
+		put(&r.valLines, s, valueLinesMemo{ps, ok})
 		r.mu.Unlock()
 	}()
 	lines := strings.Split(s.Value, "\n")

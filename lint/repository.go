@@ -55,6 +55,14 @@ type Repository struct {
 	cfg *config.Config
 }
 
+// put sets (*m)[k] to v, making the map on first use.
+func put[K comparable, V any](m *map[K]V, k K, v V) {
+	if *m == nil {
+		*m = map[K]V{}
+	}
+	(*m)[k] = v
+}
+
 // RepoWorkflow is one workflow of the repository model.
 type RepoWorkflow struct {
 	// File is the workflow file.
@@ -208,7 +216,7 @@ func (r *Repository) EffectiveTriggers(w *RepoWorkflow) []*EffectiveTrigger {
 	if ts, ok := r.effective[w]; ok || r.concurrent {
 		return ts // after precompute the map is complete and read-only
 	}
-	r.effective[w] = nil // cycle guard
+	put(&r.effective, w, nil) // cycle guard
 	var out []*EffectiveTrigger
 	for _, t := range w.Triggers {
 		if t.Event != "workflow_call" {
@@ -230,7 +238,7 @@ func (r *Repository) EffectiveTriggers(w *RepoWorkflow) []*EffectiveTrigger {
 			}
 		}
 	}
-	r.effective[w] = out
+	put(&r.effective, w, out)
 	return out
 }
 
@@ -342,7 +350,7 @@ func (r *Repository) DockerfileGraph(rel string) *stagegraph.StageGraph {
 			g, _ = parseDockerfile(src)
 		}
 	}
-	r.docker[rel] = g
+	put(&r.docker, rel, g)
 	return g
 }
 
