@@ -321,10 +321,18 @@ func newWorkflowRuleBase(id string) workflowRuleBase {
 
 // reportAt reports a finding at a severity other than the rule's default,
 // for rules whose findings are worth more or less depending on the job they
-// are in. A severity set in the config still overrides it.
+// are in. A severity set in the config still overrides it. Only a severity
+// other than the default (0, or the rule's own) is remembered: finish gives
+// the others the rule's.
 func (r *workflowRuleBase) reportAt(sev Severity, pos *actionlint.Pos, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	r.Error(pos, msg)
+	if sev == 0 {
+		return
+	}
+	if rule, ok := LookupRule(r.Name()); ok && sev == rule.Severity {
+		return
+	}
 	ws := r.source()
 	if ws.severities == nil {
 		ws.severities = map[severityKey]Severity{}
