@@ -281,3 +281,20 @@ func TestCredentialTriggersRandom(t *testing.T) {
 		}
 	}
 }
+
+// TestHasAWSWordRandom compares hasAWSWord with the three substring searches
+// it replaced, on random texts of their pieces and on every real-world
+// workflow.
+func TestHasAWSWordRandom(t *testing.T) {
+	parts := []string{"a", "A", "w", "W", "s", "S", "aws", "AWS", "Aws", "aWs", "ws", "WS", "Ws", "_", " ", "\n"}
+	ins := randomTexts(11, 20000, 8, parts)
+	for _, e := range realworldDataset(t) {
+		ins = append(ins, string(e.Src))
+	}
+	for _, in := range ins {
+		want := strings.Contains(in, "aws") || strings.Contains(in, "AWS") || strings.Contains(in, "Aws")
+		if got := hasAWSWord([]byte(in)); got != want {
+			t.Fatalf("hasAWSWord(%q) = %v, want %v", in, got, want)
+		}
+	}
+}

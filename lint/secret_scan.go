@@ -80,9 +80,16 @@ func mayHoldCredential(src []byte) bool {
 	if prefixTriggers(src) != 0 {
 		return true
 	}
-	return (bytes.Contains(src, []byte("ccess")) || bytes.Contains(src, []byte("CCESS")) ||
-		bytes.Contains(src, []byte("aws")) || bytes.Contains(src, []byte("AWS")) || bytes.Contains(src, []byte("Aws"))) &&
+	return (bytes.Contains(src, []byte("ccess")) || bytes.Contains(src, []byte("CCESS")) || hasAWSWord(src)) &&
 		hasSecretWord(src)
+}
+
+// hasAWSWord reports whether s holds "aws", "Aws" or "AWS". It looks for
+// the "ws" and "WS" they end with: a w is far rarer than an a in workflows,
+// and each hit of the first byte costs a substring search a restart.
+func hasAWSWord(s []byte) bool {
+	return anyAt(s, "ws", func(i int) bool { return i > 0 && (s[i-1] == 'a' || s[i-1] == 'A') }) ||
+		anyAt(s, "WS", func(i int) bool { return i > 0 && s[i-1] == 'A' })
 }
 
 // The bits of credentialTriggers.
@@ -113,8 +120,10 @@ func prefixTriggers[T string | []byte](s T) uint8 {
 	if indexOf(s, "AKIA") >= 0 || indexOf(s, "ASIA") >= 0 {
 		t |= triggerAWSKeyID
 	}
-	// gh?_ (ghp_, gho_, ghs_ ...) or github_pat_
-	if indexOf(s, "github_pat_") >= 0 || anyAt(s, "gh", func(i int) bool { return i+3 < len(s) && s[i+3] == '_' }) {
+	// gh?_ (ghp_, gho_, ghs_ ...) or github_pat_, in one search for their g
+	if anyAt(s, "g", func(i int) bool {
+		return i+3 < len(s) && s[i+1] == 'h' && s[i+3] == '_' || i+11 <= len(s) && string(s[i:i+11]) == "github_pat_"
+	}) {
 		t |= triggerGitHub
 	}
 	// xoxb-, xoxp- ...: xox and one more byte
