@@ -15,6 +15,20 @@ func FormatNames() []string {
 	return slices.Sorted(slices.Values(append([]string{"text", "json"}, Formats...)))
 }
 
+// QuotesText reports whether the report of a --format quotes the files'
+// text: the text report's snippets, SARIF's regions and rdjson's
+// suggestions. JSON and the GitHub formats (annotations, check runs,
+// reviews) quote none, so a run for them need not keep it
+// (lint.Options.DropText); a format added later quotes text until it is
+// listed here.
+func QuotesText(format string) bool {
+	switch format {
+	case "json", "github", "checks", "review":
+		return false
+	}
+	return true
+}
+
 // DefaultFormat is the --format of a lint run that names none: github in
 // GitHub Actions, else text.
 func DefaultFormat(getenv func(string) string) string {

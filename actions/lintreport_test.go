@@ -55,3 +55,58 @@ func TestWriteReport(t *testing.T) {
 		t.Errorf("unknown format: %v, want a *FormatError", err)
 	}
 }
+
+// TestQuotesText checks QuotesText's answer for every format, and that the
+// report of a format that quotes no text comes out the same when the run
+// let the text go (lint.Options.DropText), while the text report's does not.
+func TestQuotesText(t *testing.T) {
+	want := map[string]bool{"text": true, "sarif": true, "rdjson": true, "json": false, "github": false, "checks": false, "review": false}
+	for _, f := range FormatNames() {
+		w, ok := want[f]
+		if !ok {
+			t.Errorf("format %s: add it to this test, and to QuotesText if its report quotes no text", f)
+			continue
+		}
+		if got := QuotesText(f); got != w {
+			t.Errorf("QuotesText(%q) = %v, want %v", f, got, w)
+		}
+	}
+	for _, v := range []string{"GITHUB_ACTIONS", "GITHUB_TOKEN", "GITHUB_EVENT_PATH", "GITHUB_EVENT_NAME", "GITHUB_REPOSITORY"} {
+		t.Setenv(v, "")
+	}
+	dir := t.TempDir()
+	wf := filepath.Join(dir, ".github", "workflows")
+	if err := os.MkdirAll(wf, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	src := "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n"
+	if err := os.WriteFile(filepath.Join(wf, "ci.yml"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	report := func(format string, dropText bool) string {
+		l, err := lint.New(lint.Options{WorkDir: dir, DropTrees: true, DropText: dropText})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := l.LintPaths(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Findings) == 0 {
+			t.Fatal("no findings, so the comparison checks nothing")
+		}
+		var out bytes.Buffer
+		if err := WriteReport(context.Background(), ReportOptions{Format: format, Color: "never"}, res, &out, &out, false); err != nil {
+			t.Fatal(err)
+		}
+		return out.String()
+	}
+	for _, f := range []string{"json", "github"} {
+		if kept, dropped := report(f, false), report(f, true); kept != dropped {
+			t.Errorf("%s: the report changes without the text:\n--- with\n%s\n--- without\n%s", f, kept, dropped)
+		}
+	}
+	if report("text", false) == report("text", true) {
+		t.Error("the text report is the same without the text: it quotes none, or the run kept the text")
+	}
+}

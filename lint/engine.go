@@ -76,6 +76,12 @@ type Options struct {
 	// the trees: Fix, FixSource and Run with fixes keep them whatever this
 	// says, and AttachFixes fails on a result whose trees are gone.
 	DropTrees bool
+	// DropText, with DropTrees, lets the text of those workflows go too,
+	// rather than keeping it compressed, for a report that quotes no text
+	// (JSON, GitHub's annotations): Report.Source and Report.Lines then
+	// have nothing for them. A workflow with an inline suppression keeps its
+	// text. Fixing keeps it as it keeps the trees.
+	DropText bool
 	// RuleFilter, when set, limits the run to the rules it accepts (tests use
 	// it to run only actionlint's checks, or only one rule).
 	RuleFilter func(*Rule) bool

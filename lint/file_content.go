@@ -7,7 +7,8 @@ import (
 )
 
 // This file keeps the text of a scanned workflow compressed once it is
-// linted (Options.DropTrees), for the reporters that quote it.
+// linted (Options.DropTrees), for the reporters that quote it, or lets it
+// go when the report quotes none (Options.DropText).
 
 // packSource compresses the file's text, unless it holds an inline
 // suppression (finish reads those from the text). The repository rules read
@@ -30,6 +31,14 @@ func (f *File) packSource(buf *[]byte) {
 	// s2.Encode needs room for the worst case, more than the text
 	f.packed = bytes.Clone(s2.Encode((*buf)[:cap(*buf)], f.Src))
 	f.Src = nil
+}
+
+// dropSource lets the file's text go, unless it holds an inline
+// suppression, for a run whose report quotes no text (Options.DropText).
+func (f *File) dropSource() {
+	if f.Src != nil && !bytes.Contains(f.Src, []byte(suppressionMarker)) {
+		f.Src = nil
+	}
 }
 
 // content returns the file's text: Src, or the text packSource compressed.

@@ -41,7 +41,11 @@ func (l *Linter) scanWorkflow(wk *worker, f *File) {
 	}
 	if l.dropsTrees() {
 		w.dropTree()
-		f.packSource(&wk.packing)
+		if l.opts.DropText {
+			f.dropSource()
+		} else {
+			f.packSource(&wk.packing)
+		}
 	}
 }
 

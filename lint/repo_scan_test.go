@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -302,5 +303,40 @@ func TestDropTreesFixing(t *testing.T) {
 	}
 	if err := l.AttachFixes(context.Background(), res, FixOptions{Mode: FixModeAll}); err == nil {
 		t.Error("AttachFixes attached fixes to a result whose syntax trees are gone")
+	}
+}
+
+// TestDropText checks that Options.DropText lets the text of scanned
+// workflows go without changing a finding, and keeps the text of a
+// workflow with an inline suppression, which finish reads.
+func TestDropText(t *testing.T) {
+	dir := t.TempDir()
+	wf := filepath.Join(dir, ".github", "workflows")
+	if err := os.MkdirAll(wf, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	plain := "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n"
+	ignored := "on: push\njobs:\n  test: # gantry-ignore: timeout-missing -- short\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n"
+	for name, src := range map[string]string{"plain.yml": plain, "ignored.yml": ignored} {
+		if err := os.WriteFile(filepath.Join(wf, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kept := lintDir(t, dir, Options{Config: &config.Config{}, DropTrees: true})
+	dropped := lintDir(t, dir, Options{Config: &config.Config{}, DropTrees: true, DropText: true})
+	if got, want := findingLines(dropped), findingLines(kept); !slices.Equal(got, want) {
+		t.Errorf("DropText changes the findings:\n--- with\n%s\n--- without\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(kept.Findings) == 0 {
+		t.Error("no findings, so the comparison above checks nothing")
+	}
+	r := NewReport(dropped)
+	for path, want := range map[string]string{".github/workflows/plain.yml": "", ".github/workflows/ignored.yml": ignored} {
+		if got := string(r.Source(path)); got != want {
+			t.Errorf("%s: with DropText, Report.Source returns %q, want %q", path, got, want)
+		}
+	}
+	if got := NewReport(kept).Source(".github/workflows/plain.yml"); string(got) != plain {
+		t.Errorf("without DropText, Report.Source returns %q", got)
 	}
 }
