@@ -43,3 +43,26 @@ func BenchmarkActionlintRealworld(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLintRealworldGantryRulesOff is BenchmarkLintRealworld with
+// gantry's own rules switched off, actionlint's checks only: the
+// difference between the two is what gantry's rules cost.
+func BenchmarkLintRealworldGantryRulesOff(b *testing.B) {
+	paths := realworldFiles(b)
+	cfg := &config.Config{Rules: map[string]*config.RuleConfig{}}
+	for _, r := range Rules() {
+		if r.Source == SourceGantry && r.ID != internalErrorRule.ID && r.ID != invalidFileRule.ID {
+			cfg.Rules[r.ID] = &config.RuleConfig{Enabled: new(false)}
+		}
+	}
+	l, err := New(Options{WorkDir: filepath.Dir(paths[0]), Config: cfg})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := l.LintPaths(context.Background(), paths); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
