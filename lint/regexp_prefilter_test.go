@@ -86,14 +86,7 @@ func TestMatchStringRandomScripts(t *testing.T) {
 		regexp.MustCompile(`(?m)^\s*make\b`), regexp.MustCompile(`(?m)\bdeploy$`), regexp.MustCompile(`^make`)}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for range 3000 {
-		var b strings.Builder
-		for range rng.IntN(24) {
-			b.WriteString(words[rng.IntN(len(words))])
-			if rng.IntN(3) > 0 {
-				b.WriteByte(' ')
-			}
-		}
-		in := b.String()
+		in := randomScript(rng, words, 24)
 		for _, re := range patterns {
 			if got, want := matchString(re, in), re.MatchString(in); got != want {
 				t.Fatalf("matchString(%s, %q) = %v, want %v", re, in, got, want)
@@ -216,4 +209,17 @@ func TestHasWord(t *testing.T) {
 			t.Errorf("hasWord(%q, %q, %v) = %v, want %v", tc.s, tc.word, tc.fold, got, tc.want)
 		}
 	}
+}
+
+// randomScript joins up to n words drawn from words, each followed by a
+// space two times in three.
+func randomScript(rng *rand.Rand, words []string, n int) string {
+	var b strings.Builder
+	for range rng.IntN(n) {
+		b.WriteString(words[rng.IntN(len(words))])
+		if rng.IntN(3) > 0 {
+			b.WriteByte(' ')
+		}
+	}
+	return b.String()
 }

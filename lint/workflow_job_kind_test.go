@@ -127,14 +127,7 @@ func TestPublishCommandSplit(t *testing.T) {
 		"prod", "production", "kubectl", "apply", "set", "vercel", "--prod", "deploys", "x", " ", " ", "\n", "-", "_", "."}
 	rng := rand.New(rand.NewPCG(3, 4))
 	for range 5000 {
-		var b strings.Builder
-		for range rng.IntN(12) {
-			b.WriteString(words[rng.IntN(len(words))])
-			if rng.IntN(3) > 0 {
-				b.WriteByte(' ')
-			}
-		}
-		in := b.String()
+		in := randomScript(rng, words, 12)
 		if got, want := matchString(publishCommand, in) || matchString(buildxPushCommand, in), whole.MatchString(in); got != want {
 			t.Fatalf("publish command in %q: %v, want %v", in, got, want)
 		}
