@@ -21,8 +21,9 @@ type ruleTernaryFalsyBranch struct {
 // VisitWorkflowPre checks every expression of the workflow.
 func (r *ruleTernaryFalsyBranch) VisitWorkflowPre(w *actionlint.Workflow) error {
 	ws := r.source()
-	// (cond && X) || Y needs both operators
-	if !ws.contains("&&") || !ws.contains("||") {
+	// (cond && X) || Y needs both operators; only the strings are checked
+	// for ||, since a double-quoted YAML scalar may spell a | as an escape
+	if !ws.contains("&&") {
 		return nil
 	}
 	for _, v := range ws.strings(w) {

@@ -13,6 +13,15 @@ jobs:
     steps:
       - run: echo
 `, want: []string{`6:54: '' is falsy, so (cond && '') || other always evaluates to other whatever cond is`}},
+		{name: "a | written as an escape in a double-quoted scalar", src: `on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    env:
+      SUFFIX: "${{ github.ref == 'refs/heads/main' && '' \u007c| '-preview' }}"
+    steps:
+      - run: echo
+`, want: []string{`6:55: '' is falsy`}},
 		{name: "every falsy literal, anywhere", src: `on: push
 jobs:
   build:
