@@ -1,6 +1,7 @@
 package actions
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -37,6 +38,12 @@ func (o *ReportOptions) Check(f lint.Flags, args []string) error {
 	return err
 }
 
+// FormatName returns the format the report is written in: Format, or
+// DefaultFormat when none is set.
+func (o *ReportOptions) FormatName() string {
+	return cmp.Or(o.Format, DefaultFormat(os.Getenv))
+}
+
 // FormatError is a reporter of --format that could not be built, such as
 // github without a readable event payload: a usage mistake.
 type FormatError struct {
@@ -58,10 +65,7 @@ func WriteReport(ctx context.Context, o ReportOptions, res *lint.Result, stdout,
 		w, toStdout = stderr, false
 	}
 	return outfile.Write(o.Output, w, func(w io.Writer, toFile bool) error {
-		name := o.Format
-		if name == "" {
-			name = DefaultFormat(os.Getenv)
-		}
+		name := o.FormatName()
 		rep, err := ReporterFor(name, UseColor(o.Color, toStdout && !toFile), ReporterOptions{W: w, Token: o.Token, FailOn: o.FailOn, CheckName: o.CheckName})
 		if err != nil {
 			return &FormatError{Format: name, Err: err}

@@ -20,3 +20,16 @@ func randomTexts(seed uint64, n, maxParts int, parts []string) []string {
 	}
 	return out
 }
+
+// randomScript joins up to n words drawn from words, each followed by a
+// space two times in three.
+func randomScript(rng *rand.Rand, words []string, n int) string {
+	var b strings.Builder
+	for range rng.IntN(n) {
+		b.WriteString(words[rng.IntN(len(words))])
+		if rng.IntN(3) > 0 {
+			b.WriteByte(' ')
+		}
+	}
+	return b.String()
+}

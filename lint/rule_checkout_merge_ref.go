@@ -259,22 +259,6 @@ func mergeSHAUses(r *Repository, w *RepoWorkflow, et *EffectiveTrigger) []Findin
 	return out
 }
 
-// lazy is a value worked out on its first use, by one goroutine: unlike
-// sync.OnceValue it allocates nothing when it stays on the stack.
-type lazy[T any] struct {
-	get  func() T
-	v    T
-	done bool
-}
-
-// value returns the value, working it out on the first call.
-func (l *lazy[T]) value() T {
-	if !l.done {
-		l.v, l.done = l.get(), true
-	}
-	return l.v
-}
-
 func headLabelFinding(r *Repository, f *File, v *actionlint.String, in string, co *RepoStep, et *EffectiveTrigger) Finding {
 	return finding(f, r.find(f, v, "${{ "+headSHA, "${{"+headSHA, headSHA, "env.", "${{"), fmt.Sprintf(
 		"the image is built from the merge commit that actions/checkout checks out on pull_request, but its %s name the pull request's head SHA%s: check out ref: ${{ github.event.pull_request.head.sha }} so that the image matches them",

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"fmt"
 	"os"
 	"strings"
@@ -62,8 +61,7 @@ func runLint(cmd *cobra.Command, args []string, fl *lintFlags) error {
 	// a plain lint lets each syntax tree go once scanned; fixing keeps them
 	opts.MaxFileSize, opts.Jobs, opts.SizeHeap, opts.DropTrees = fl.check.MaxFileSize, fl.check.Jobs, true, true
 	// and lets their text go too when the report quotes none
-	format := cmp.Or(fl.report.Format, actions.DefaultFormat(os.Getenv))
-	opts.DropText = !actions.QuotesText(format)
+	opts.DropText = !actions.QuotesText(fl.report.FormatName())
 	opts.Shellcheck, opts.Pyflakes = lint.FindLinters(fl.noShellcheck, fl.noPyflakes)
 	l, err := lint.New(opts)
 	if err != nil {
