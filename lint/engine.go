@@ -803,32 +803,16 @@ func (l *Linter) assemble(res *Result, pre []Finding) *Result {
 	return res
 }
 
-// addFindings appends each finding to the findings of its file, each
-// file's grown once to its size, and returns pre with those of no file.
+// addFindings appends each finding to the findings of its file and
+// returns pre with those of no file.
 func addFindings(files []*File, fds, pre []Finding) []Finding {
-	byPath := make(map[string]int, len(files))
-	for i, f := range files {
-		byPath[f.Path] = i
+	byPath := make(map[string]*File, len(files))
+	for _, f := range files {
+		byPath[f.Path] = f
 	}
-	in := make([]int, len(fds)) // the index of each finding's file, or -1
-	grow := make([]int, len(files))
-	for i, fd := range fds {
-		k, ok := byPath[fd.File]
-		if !ok {
-			k = -1
-		} else {
-			grow[k]++
-		}
-		in[i] = k
-	}
-	for k, n := range grow {
-		if n > 0 {
-			files[k].Findings = slices.Grow(files[k].Findings, n)
-		}
-	}
-	for i, fd := range fds {
-		if k := in[i]; k >= 0 {
-			files[k].Findings = append(files[k].Findings, fd)
+	for _, fd := range fds {
+		if f := byPath[fd.File]; f != nil {
+			f.Findings = append(f.Findings, fd)
 		} else {
 			pre = append(pre, fd)
 		}

@@ -202,14 +202,12 @@ func dispatchable(w *RepoWorkflow) bool {
 func (ix *triggerIndex) union(causes []causedEvent) *triggerUnion {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	// the union's key is the events' keys, each ended by a NUL byte; an
-	// effect has a few events
-	var buf [256]byte
-	var ends [4]int
-	b, end := buf[:0], ends[:0]
-	for _, c := range causes {
+	// the union's key is the events' keys, each ended by a NUL byte
+	var b []byte
+	ends := make([]int, len(causes)) // where each event's key ends
+	for i, c := range causes {
 		b = c.appendKey(b)
-		end = append(end, len(b))
+		ends[i] = len(b)
 		b = append(b, 0)
 	}
 	if u, ok := ix.unions[string(b)]; ok {
@@ -217,14 +215,11 @@ func (ix *triggerIndex) union(causes []causedEvent) *triggerUnion {
 	}
 	key := string(b)
 	triggered := make([][]triggerMatch, len(causes))
-	n := 0 // at most this many: a union of hundreds grew by doubling
+	n, start := 0, 0 // n: at most this many; a union of hundreds grew by doubling
 	for i := range causes {
-		start := 0
-		if i > 0 {
-			start = end[i-1] + 1
-		}
-		triggered[i] = ix.triggered(causes[i], key[start:end[i]])
+		triggered[i] = ix.triggered(causes[i], key[start:ends[i]])
 		n += len(triggered[i])
+		start = ends[i] + 1
 	}
 	u := &triggerUnion{in: make(map[*RepoWorkflow]bool, n), all: make([]triggerMatch, 0, n)}
 	for i := range causes {
@@ -237,14 +232,7 @@ func (ix *triggerIndex) union(causes []causedEvent) *triggerUnion {
 			u.all = append(u.all, m)
 			if dispatchable(m.w) {
 				u.dispatchable++
-			}
-		}
-	}
-	// the others, in a list of their size
-	if k := len(u.all) - u.dispatchable; k > 0 {
-		u.notDispatchable = make([]triggerMatch, 0, k)
-		for _, m := range u.all {
-			if !dispatchable(m.w) {
+			} else {
 				u.notDispatchable = append(u.notDispatchable, m)
 			}
 		}
