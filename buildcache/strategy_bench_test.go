@@ -50,7 +50,7 @@ func localCache(b *testing.B, mod func(*buildcache.BuildOptions)) benchCache {
 }
 
 var strategies = []strategy{
-	{"per-stage local", func(b *testing.B, _ buildkittest.Services) benchCache {
+	{perStageLocal, func(b *testing.B, _ buildkittest.Services) benchCache {
 		return localCache(b, func(*buildcache.BuildOptions) {})
 	}},
 	{"per-stage local, waves", func(b *testing.B, _ buildkittest.Services) benchCache {
@@ -75,7 +75,7 @@ var strategies = []strategy{
 			blobs: func() (map[string]int64, int64) { return localBlobs(dir) },
 		}
 	}},
-	{"inline mode=min image", func(b *testing.B, svc buildkittest.Services) benchCache {
+	{inlineMin, func(b *testing.B, svc buildkittest.Services) benchCache {
 		repo := "gantry-bench/" + randomName()
 		image := svc.Registry + "/" + repo + ":latest"
 		return benchCache{
@@ -222,8 +222,13 @@ var scenarios = []scenario{
 	{name: "npm entry evicted", evict: true},
 }
 
-// baseline is the strategy the ratios compare with.
-const baseline = "single mode=max local"
+// The strategies the goals name: gantry's, the one the ratios compare
+// with, and the inline mode=min cache.
+const (
+	perStageLocal = "per-stage local"
+	baseline      = "single mode=max local"
+	inlineMin     = "inline mode=min image"
+)
 
 // BenchmarkCacheStrategies compares gantry's per-stage caches with two
 // baselines (one mode=max cache for the whole build, and an inline
@@ -235,16 +240,16 @@ const baseline = "single mode=max local"
 // strategy in turn, so that the builds a ratio compares run one after the
 // other (-benchtime Nx: N rounds, the strategies' order rotated each
 // round); the table shows medians. The goals' code change is then built
-// codeRepeats more times per round by the strategies they compare, and
-// their ratios are the median of the ratios of builds made one after the
-// other: one build's wall time moves by ±15% on a quiet machine. Run it
-// with scripts/bench-build.
+// codeRepeats more times per round by the strategies they compare (see
+// repeatOrders), and their ratios are medians of the ratios of those
+// builds: one build's wall time moves by ±15% on a quiet machine, and the
+// machine drifts by more over a minute. Run it with scripts/bench-build.
 func BenchmarkCacheStrategies(b *testing.B) {
 	svc := buildkittest.Get(b)
 	// results[app][strategy][scenario] are the rounds' measurements
 	results := map[string]map[string][][]measurement{}
-	// codeBuilds[app][strategy] are every code change's builds, in the
-	// same order for each strategy in the goals
+	// codeBuilds[app][strategy] are the repeated code changes' builds, in
+	// the same order for each strategy of the goals
 	codeBuilds := map[string]map[string][]measurement{}
 	apps := benchApps
 	if only := os.Getenv("BENCH_APPS"); only != "" {
@@ -276,7 +281,7 @@ func BenchmarkCacheStrategies(b *testing.B) {
 					results[ba.name][name][i] = append(results[ba.name][name][i], m)
 				}
 				if slices.Contains(goalStrategies, name) {
-					codeBuilds[ba.name][name] = append(append(codeBuilds[ba.name][name], r.ms[codeScenario]), r.again...)
+					codeBuilds[ba.name][name] = append(codeBuilds[ba.name][name], r.again...)
 				}
 			}
 		}
@@ -288,12 +293,18 @@ func BenchmarkCacheStrategies(b *testing.B) {
 }
 
 // codeRepeats is how many more code changes each round builds with the
-// strategies of the goals (BENCH_CODE_REPEATS).
+// strategies of the goals (BENCH_CODE_REPEATS): a multiple of
+// len(repeatOrders) keeps their order balanced.
 const codeRepeats = 4
 
-// goalStrategies are the strategies the goals compare: per-stage local,
-// the baseline and the inline mode=min cache.
-var goalStrategies = []string{"per-stage local", baseline, "inline mode=min image"}
+// goalStrategies are the strategies the goals compare.
+var goalStrategies = []string{perStageLocal, baseline, inlineMin}
+
+// repeatOrders are the orders, by index in goalStrategies, in which the
+// repeated code changes are built, one after another: per-stage local and
+// the baseline are always next to each other and each goes first in half
+// of them, and mode=min comes before both in half and after both in half.
+var repeatOrders = [][]int{{0, 1, 2}, {1, 0, 2}, {2, 0, 1}, {2, 1, 0}}
 
 // codeScenario is the index of the code change in scenarios.
 var codeScenario = slices.IndexFunc(scenarios, func(s scenario) bool { return s.change == changeCode })
@@ -311,13 +322,15 @@ type strategyRun struct {
 // runRound builds every scenario of one app with every strategy: each
 // scenario with each strategy in turn, starting with the round's strategy
 // in the rotation; then repeats more code changes with the strategies of
-// the goals, in turn.
+// the goals, in the orders of repeatOrders.
 func runRound(b *testing.B, svc buildkittest.Services, ba benchApp, round, repeats int) []*strategyRun {
 	runs := make([]*strategyRun, len(strategies))
 	for i, st := range strategies {
 		a := newApp(b, svc)
 		if ba.payloadKB > 0 {
-			os.WriteFile(filepath.Join(a.dir, "docker", "busybox", "bin", "payload-kb"), []byte(fmt.Sprint(ba.payloadKB)), 0o644)
+			if err := os.WriteFile(filepath.Join(a.dir, "docker", "busybox", "bin", "payload-kb"), []byte(fmt.Sprint(ba.payloadKB)), 0o644); err != nil {
+				b.Fatal(err)
+			}
 		}
 		// every app gets the same payloads, so that layer sizes show
 		for _, c := range []change{changeCode, changeYarn, changeGemfile} {
@@ -331,16 +344,15 @@ func runRound(b *testing.B, svc buildkittest.Services, ba benchApp, round, repea
 			r.ms = append(r.ms, r.measure(b, svc, sc))
 		}
 	}
-	var goal []*strategyRun
+	goal := make([]*strategyRun, len(goalStrategies))
 	for _, r := range runs {
-		if slices.Contains(goalStrategies, r.st.name) {
-			goal = append(goal, r)
+		if k := slices.Index(goalStrategies, r.st.name); k >= 0 {
+			goal[k] = r
 		}
 	}
 	for i := range repeats {
-		for k := range goal {
-			r := goal[(k+round+i)%len(goal)]
-			r.again = append(r.again, r.measure(b, svc, scenarios[codeScenario]))
+		for _, k := range repeatOrders[i%len(repeatOrders)] {
+			goal[k].again = append(goal[k].again, goal[k].measure(b, svc, scenarios[codeScenario]))
 		}
 	}
 	return runs
@@ -421,12 +433,12 @@ func printResults(ba benchApp, res map[string][][]measurement, code map[string][
 	}
 	w.Flush()
 	fmt.Printf("(ratios are to %s; every build ran on a fresh buildkitd with only the cache; new bytes: blobs the build added to the cache, what actions/cache or a registry push uploads)\n", baseline)
-	ps, mn := code["per-stage local"], code["inline mode=min image"]
-	fmt.Printf("goal: code change, per-stage local wall / single mode=max: %s (at most 1.10); / inline mode=min: %s (at most 0.50; single mode=max / inline mode=min: %s); each the median of %d ratios of builds made one after the other\n",
-		pairedRatio(ps, code[baseline]), pairedRatio(ps, mn), pairedRatio(code[baseline], mn), len(ps))
+	ps, mx, mn := code[perStageLocal], code[baseline], code[inlineMin]
+	fmt.Printf("goal: code change, per-stage local wall / single mode=max: %s (at most 1.10; the median of %d ratios of builds made one after the other)\n", pairedRatio(ps, mx), len(ps))
+	fmt.Printf("goal: code change, per-stage local wall / inline mode=min: %s (at most 0.50; single mode=max / inline mode=min: %s; each the median of %d ratios of builds among three made in a row)\n", pairedRatio(ps, mn), pairedRatio(mx, mn), len(ps))
 	// two copies of a layer made in the same second are one blob (the
 	// same tar), so one build's bytes move with the clock: the goal is
-	// over every build of the rounds
+	// over the build of every scenario (but the eviction) in every round
 	var psSum, mxSum float64
 	var psBytes, mxBytes []float64
 	for i := range scenarios {
@@ -434,14 +446,15 @@ func printResults(ba benchApp, res map[string][][]measurement, code map[string][
 			continue
 		}
 		for k, m := range res[baseline][i] {
-			psSum, mxSum = psSum+float64(res["per-stage local"][i][k].bytes), mxSum+float64(m.bytes)
+			psSum, mxSum = psSum+float64(res[perStageLocal][i][k].bytes), mxSum+float64(m.bytes)
 		}
-		p, m := median(res["per-stage local"][i]), median(res[baseline][i])
+		p, m := median(res[perStageLocal][i]), median(res[baseline][i])
 		psBytes, mxBytes = append(psBytes, float64(p.bytes)), append(mxBytes, float64(m.bytes))
 	}
-	fmt.Printf("goal: per-stage local cache bytes / single mode=max, over every build: %s (at most 1.20); largest of the scenarios' medians: %s\n", ratio(psSum, mxSum), maxRatio(psBytes, mxBytes))
+	fmt.Printf("goal: per-stage local cache bytes / single mode=max, over every scenario's builds: %s (at most 1.20); largest of the scenarios' medians: %s\n", ratio(psSum, mxSum), maxRatio(psBytes, mxBytes))
 }
 
+// maxRatio formats the largest ratio a[i]/b[i] ("-" when no b[i] > 0).
 func maxRatio(a, b []float64) string {
 	best, out := -1.0, "-"
 	for i := range a {
@@ -453,7 +466,7 @@ func maxRatio(a, b []float64) string {
 }
 
 // pairedRatio is the median of the wall time ratios a[i]/b[i] of builds
-// made one after the other, with the range of the middle half of them
+// made one after the other, with the middle half of them (nearest ranks)
 // when there are four or more.
 func pairedRatio(a, b []measurement) string {
 	if len(a) == 0 || len(a) != len(b) {
@@ -474,6 +487,7 @@ func pairedRatio(a, b []measurement) string {
 	return fmt.Sprintf("%.2f, middle half %.2f-%.2f", mid, rs[len(rs)/4], rs[len(rs)-1-len(rs)/4])
 }
 
+// ratio formats a/b to two decimals: "∞" for a/0, "1.00" for 0/0.
 func ratio(a, b float64) string {
 	if b == 0 {
 		if a == 0 {
