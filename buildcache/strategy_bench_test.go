@@ -396,10 +396,7 @@ func median(ms []measurement) measurement {
 			v[i] = f(m)
 		}
 		slices.Sort(v)
-		if len(v)%2 == 1 {
-			return v[len(v)/2]
-		}
-		return (v[len(v)/2-1] + v[len(v)/2]) / 2
+		return sortedMedian(v)
 	}
 	return measurement{
 		seconds:  med(func(m measurement) float64 { return m.seconds }),
@@ -408,6 +405,14 @@ func median(ms []measurement) measurement {
 		bytes:    int64(med(func(m measurement) float64 { return float64(m.bytes) })),
 		written:  int64(med(func(m measurement) float64 { return float64(m.written) })),
 	}
+}
+
+// sortedMedian returns the median of v, sorted and not empty.
+func sortedMedian(v []float64) float64 {
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
 }
 
 // printResults prints one app's table, with ratios to the baseline, and
@@ -477,10 +482,7 @@ func pairedRatio(a, b []measurement) string {
 		rs[i] = a[i].seconds / b[i].seconds
 	}
 	slices.Sort(rs)
-	mid := rs[len(rs)/2]
-	if len(rs)%2 == 0 {
-		mid = (rs[len(rs)/2-1] + rs[len(rs)/2]) / 2
-	}
+	mid := sortedMedian(rs)
 	if len(rs) < 4 {
 		return fmt.Sprintf("%.2f", mid)
 	}

@@ -112,15 +112,17 @@ var (
 
 // refMajor returns the major version of a uses: ref. For a commit SHA it
 // reads the version comment that pinning tools write after it
-// (uses: owner/repo@<sha> # v4.1.0), from the source line.
-func refMajor(ref, line string) (int, bool) {
+// (uses: owner/repo@<sha> # v4.1.0) from the source line, which line
+// returns (nil: no source), asked only then.
+func refMajor(ref string, line func() string) (int, bool) {
 	if m := versionRefRe.FindStringSubmatch(ref); m != nil {
 		n, err := strconv.Atoi(m[1])
 		return n, err == nil
 	}
-	if shaRefRe.MatchString(ref) {
-		if i := strings.Index(line, ref); i >= 0 {
-			if m := versionCmtRe.FindStringSubmatch(line[i+len(ref):]); m != nil {
+	if line != nil && shaRefRe.MatchString(ref) {
+		src := line()
+		if i := strings.Index(src, ref); i >= 0 {
+			if m := versionCmtRe.FindStringSubmatch(src[i+len(ref):]); m != nil {
 				n, err := strconv.Atoi(m[1])
 				return n, err == nil
 			}

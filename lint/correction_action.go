@@ -34,7 +34,7 @@ var actionRuntimeCorrection = &Correction{
 		}
 		action, ref := splitUses(spec)
 		rel, known := actionData().Actions[actionRepo(action)]
-		have, ok := refMajor(ref, "")
+		have, ok := refMajor(ref, nil)
 		update := "update the action's version"
 		if known {
 			update = "update to " + action + "@" + rel.Current

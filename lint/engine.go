@@ -159,7 +159,7 @@ type File struct {
 	// files only)
 	mode fs.FileMode
 	// packed is the file's text, compressed, when the run let Src go
-	// (packSource).
+	// (releaseSource).
 	packed []byte
 
 	cfg *config.Config

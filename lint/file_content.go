@@ -10,15 +10,20 @@ import (
 // linted (Options.DropTrees), for the reporters that quote it, or lets it
 // go when the report quotes none (Options.DropText).
 
-// packSource compresses the file's text, unless it holds an inline
-// suppression (finish reads those from the text). The repository rules read
-// nothing of a scanned workflow's text once its scan is done; the reporters
-// read the lines they quote (File.content). S2 packs the real-world
-// workflows to 41% of their size at about 500 MB/s, a few milliseconds of
-// the run's workers. buf is the worker's buffer to compress into, kept
-// across files.
-func (f *File) packSource(buf *[]byte) {
+// releaseSource lets the file's text go once its scan is done, unless it
+// holds an inline suppression (finish reads those from the text): the
+// repository rules read nothing of a scanned workflow's text after it. With
+// drop, for a report that quotes no text (Options.DropText), nothing is
+// kept; else the text is kept compressed for the reporters, which read the
+// lines they quote (File.content). S2 packs the real-world workflows to 41%
+// of their size at about 500 MB/s, a few milliseconds of the run's workers.
+// buf is the worker's buffer to compress into, kept across files.
+func (f *File) releaseSource(buf *[]byte, drop bool) {
 	if f.Src == nil || bytes.Contains(f.Src, []byte(suppressionMarker)) {
+		return
+	}
+	if drop {
+		f.Src = nil
 		return
 	}
 	n := s2.MaxEncodedLen(len(f.Src))
@@ -33,22 +38,14 @@ func (f *File) packSource(buf *[]byte) {
 	f.Src = nil
 }
 
-// dropSource lets the file's text go, unless it holds an inline
-// suppression, for a run whose report quotes no text (Options.DropText).
-func (f *File) dropSource() {
-	if f.Src != nil && !bytes.Contains(f.Src, []byte(suppressionMarker)) {
-		f.Src = nil
-	}
-}
-
-// content returns the file's text: Src, or the text packSource compressed.
+// content returns the file's text: Src, or the text releaseSource compressed.
 func (f *File) content() []byte {
 	if f.packed == nil {
 		return f.Src
 	}
 	src, err := s2.Decode(nil, f.packed)
 	if err != nil {
-		return nil // packSource wrote it: cannot happen
+		return nil // releaseSource wrote it: cannot happen
 	}
 	return src
 }

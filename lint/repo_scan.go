@@ -41,11 +41,7 @@ func (l *Linter) scanWorkflow(wk *worker, f *File) {
 	}
 	if l.dropsTrees() {
 		w.dropTree()
-		if l.opts.DropText {
-			f.dropSource()
-		} else {
-			f.packSource(&wk.packing)
-		}
+		f.releaseSource(&wk.packing, l.opts.DropText)
 	}
 }
 

@@ -24,19 +24,14 @@ var actionOutdatedRule = &Rule{
 
 // outdatedUse checks one uses: value and returns the message, or "", with
 // the severity: error for a major that fails outright, else the rule's.
-// srcLine returns the source line of the value, read only for a SHA ref,
-// whose major is in the comment after it.
+// srcLine returns the source line of the value (see refMajor).
 func outdatedUse(r *Repository, uses string, srcLine func() string, inWorkflow bool) (string, Severity) {
 	action, ref := splitUses(uses)
 	rel, ok := actionData().Actions[actionRepo(action)]
 	if !ok || ref == "" {
 		return "", 0
 	}
-	line := ""
-	if shaRefRe.MatchString(ref) {
-		line = srcLine()
-	}
-	have, ok := refMajor(ref, line)
+	have, ok := refMajor(ref, srcLine)
 	if !ok {
 		return "", 0
 	}

@@ -13,7 +13,7 @@ type worker struct {
 	hook func([]actionlint.Rule) []actionlint.Rule
 	// messages are the messages of the findings the worker made.
 	messages messageTable
-	// packing is the buffer that File.packSource compresses into.
+	// packing is the buffer that File.releaseSource compresses into.
 	packing []byte
 }
 
