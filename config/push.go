@@ -2,8 +2,10 @@ package config
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/agext/levenshtein"
 	"github.com/bmatcuk/doublestar/v4"
@@ -193,7 +195,8 @@ func (d policyDecoder) image(n *yaml.Node) (string, error) {
 }
 
 // ValidateImageName checks that s names a repository without a tag or a
-// digest, such as registry.example.com/team/app.
+// digest, such as registry.example.com/team/app, in the grammar of the
+// distribution reference that BuildKit's image exporter parses it with.
 func ValidateImageName(s string) error {
 	if s == "" {
 		return fmt.Errorf("the image name is empty")
@@ -205,21 +208,58 @@ func ValidateImageName(s string) error {
 	if strings.Contains(last, ":") {
 		return fmt.Errorf("%q has a tag; name the repository only and list tags in push.tags", s)
 	}
-	for i, part := range strings.Split(s, "/") {
+	if len(s) > maxImageNameLength {
+		return fmt.Errorf("%q is longer than %d characters", s, maxImageNameLength)
+	}
+	parts := strings.Split(s, "/")
+	if len(parts) == 1 && isImageHost(s) {
+		// BuildKit would read it as a Docker Hub repository
+		return fmt.Errorf("%q names a registry host without a repository, such as %s/team/app", s, s)
+	}
+	for i, part := range parts {
 		if part == "" {
 			return fmt.Errorf("%q has an empty path component", s)
 		}
-		if i == 0 && strings.ContainsAny(part, ".:") || i == 0 && part == "localhost" {
-			continue // a registry host, possibly with a port
+		if i == 0 && len(parts) > 1 && isImageHost(part) {
+			if !validImageHost().MatchString(part) {
+				return fmt.Errorf("%q: %q is not a valid registry host[:port]", s, part)
+			}
+			continue
 		}
 		for _, r := range part {
 			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
 				return fmt.Errorf("%q: repository names use lower-case letters, digits, '.', '_' and '-' only", s)
 			}
 		}
+		if !validImagePathComponent().MatchString(part) {
+			return fmt.Errorf("%q: %q is not a valid path component: it starts and ends with a letter or digit, "+
+				"with one '.', one or two '_', or dashes between them", s, part)
+		}
 	}
 	return nil
 }
+
+// maxImageNameLength is the longest repository name the distribution
+// reference grammar accepts.
+const maxImageNameLength = 255
+
+// isImageHost reports whether the first component of a repository name is
+// a registry host, as Docker and BuildKit read it.
+func isImageHost(part string) bool {
+	return strings.ContainsAny(part, ".:") || part == "localhost"
+}
+
+// validImageHost and validImagePathComponent are the distribution reference
+// grammar's registry host[:port] and repository path component.
+var (
+	validImageHost = sync.OnceValue(func() *regexp.Regexp {
+		const label = `[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?`
+		return regexp.MustCompile(`^(?:` + label + `(?:\.` + label + `)*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?$`)
+	})
+	validImagePathComponent = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
+	})
+)
 
 func (d policyDecoder) events(n *yaml.Node) ([]string, error) {
 	items, err := d.list(n, "push.events")

@@ -37,6 +37,19 @@ func TestParsePushPolicyErrors(t *testing.T) {
 		{"push:\n  image: registry.example.com/app:latest\n", "has a tag; name the repository only"},
 		{"push:\n  image: registry.example.com/App\n", "lower-case letters"},
 		{"push:\n  image: 1\n  image: 2\n", "gantry.yaml:3:3: push.image is set twice"},
+		// names BuildKit's image exporter (the distribution reference
+		// grammar) rejects after the build, or reads as another registry
+		{"push:\n  image: ghcr.io/acme/-shop\n", `gantry.yaml:2:10: push.image: "ghcr.io/acme/-shop": "-shop" is not a valid path component`},
+		{"push:\n  image: ghcr.io/acme/shop_\n", `"shop_" is not a valid path component`},
+		{"push:\n  image: ghcr.io/acme/a..b\n", `"a..b" is not a valid path component`},
+		{"push:\n  image: ghcr.io/acme/a___b\n", `"a___b" is not a valid path component`},
+		{"push:\n  image: \"a.example,ghcr.io/acme/shop\"\n", `"a.example,ghcr.io" is not a valid registry host`},
+		{"push:\n  image: \"ghcr.io:/acme/shop\"\n", `"ghcr.io:" is not a valid registry host`},
+		{"push:\n  image: -ghcr.io/acme/shop\n", `"-ghcr.io" is not a valid registry host`},
+		{"push:\n  image: ghcr.io\n", `push.image: "ghcr.io" names a registry host without a repository`},
+		{"push:\n  image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com\n", "names a registry host without a repository"},
+		{"push:\n  image: localhost\n", "names a registry host without a repository"},
+		{"push:\n  image: ghcr.io/" + strings.Repeat("a", 250) + "\n", "longer than 255 characters"},
 	}
 	for _, tt := range tests {
 		_, err := Parse("gantry.yaml", []byte(tt.yml), nil)
@@ -47,6 +60,18 @@ func TestParsePushPolicyErrors(t *testing.T) {
 		}
 		if !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%q:\n got %s\nwant %s", tt.yml, err, tt.want)
+		}
+	}
+}
+
+func TestValidateImageNameAccepts(t *testing.T) {
+	for _, name := range []string{
+		"123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/shop", "ghcr.io/acme/shop", "127.0.0.1:5000/acme/shop",
+		"localhost:5000/shop", "localhost/shop", "[::1]:5000/shop", "Registry.Example.com/shop", "acme/shop", "shop",
+		"ghcr.io/acme/a__b", "ghcr.io/acme/a---b", "ghcr.io/acme/a.b_c-d", "ghcr.io/acme/0",
+	} {
+		if err := ValidateImageName(name); err != nil {
+			t.Errorf("ValidateImageName(%q) = %v", name, err)
 		}
 	}
 }
