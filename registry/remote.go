@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strings"
 	"syscall"
 	"time"
 
@@ -15,6 +14,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"github.com/gantry-ci/gantry/config"
 )
 
 // Repository is an image repository and the way to reach it.
@@ -31,13 +32,15 @@ type Repository struct {
 	ref name.Repository
 }
 
-// ParseRepository parses a repository name without a tag or digest. A name
-// without a registry host is on Docker Hub.
+// ParseRepository parses a repository name without a tag or digest
+// (config.ValidateImageName). A name without a registry host is on Docker
+// Hub (docker.io/, and library/ for a single component), as BuildKit's
+// image exporter reads it.
 func ParseRepository(s string) (*Repository, error) {
-	if strings.ContainsAny(s, "@") {
-		return nil, fmt.Errorf("image %q has a digest; name the repository only", s)
+	if err := config.ValidateImageName(s); err != nil {
+		return nil, err
 	}
-	ref, err := name.NewRepository(s, name.StrictValidation)
+	ref, err := name.NewRepository(s)
 	if err != nil {
 		return nil, fmt.Errorf("invalid image repository %q: %v", s, err)
 	}
