@@ -24,7 +24,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
 	"github.com/gantry-ci/gantry/config"
+	"github.com/gantry-ci/gantry/internal/registrytest"
 )
 
 const (
@@ -540,5 +545,82 @@ func TestFakeECRRejectsWrongSignatures(t *testing.T) {
 	_, err := (&Keychain{}).Resolve(context.Background(), testECRHost)
 	if err == nil || f.badSignatures != 1 || !strings.Contains(err.Error(), "InvalidSignatureException") {
 		t.Errorf("err = %v, bad signatures %d", err, f.badSignatures)
+	}
+}
+
+// toRegistry carries requests for any host to a local registry over plain
+// HTTP: the registry API of an ECR host name, served by docker-registry.
+type toRegistry struct{ host string }
+
+func (r toRegistry) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.URL.Scheme, req.URL.Host, req.Host = "http", r.host, r.host
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// TestECRPushWithDockerLoginOnly: without AWS credentials, a docker login
+// for the ECR registry (as docs/push.md promises) pushes: the pre-flight
+// looks the tags up with the registry API instead of the ECR API, and says
+// that it cannot tell the tags' mutability.
+func TestECRPushWithDockerLoginOnly(t *testing.T) {
+	f := newFakeECR(t)
+	reg := registrytest.Start(t, "AWS", "from-docker-login")
+	os.WriteFile(filepath.Join(os.Getenv("DOCKER_CONFIG"), "config.json"), []byte(`{"auths":{"`+testECRHost+`":{"auth":"`+
+		base64.StdEncoding.EncodeToString([]byte("AWS:from-docker-login"))+`"}}}`), 0o600)
+	// an image already tagged latest, and the new one pushed by digest
+	put := func(tag string) string {
+		img, err := random.Image(64, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, _ := img.Digest()
+		ref := reg.Host + "/shop@" + d.String()
+		if tag != "" {
+			ref = reg.Host + "/shop:" + tag
+		}
+		r, err := name.ParseReference(ref)
+		if err == nil {
+			err = remote.Write(r, img, reg.Auth())
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.String()
+	}
+	old, pushed := put("latest"), put("")
+
+	ctx := context.Background()
+	kc := &Keychain{transport: toRegistry{reg.Host}, Logf: t.Logf}
+	plan, err := CheckPush(ctx, kc, PushOptions{Repository: testECRHost + "/shop", Tags: []string{"0d1a26e", "latest"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(plan.Credential.String(), `user "AWS" from docker config`) {
+		t.Errorf("credential %s", plan.Credential)
+	}
+	if plan.Tags[0].Current != "" || plan.Tags[1].Current != old {
+		t.Errorf("plan tags %+v, want latest at %s", plan.Tags, old)
+	}
+	if len(plan.Warnings) != 1 || !strings.Contains(plan.Warnings[0], "no AWS credentials for the ECR API") {
+		t.Errorf("warnings %q", plan.Warnings)
+	}
+	if ops := f.ops(); len(ops) != 0 {
+		t.Errorf("ECR API calls %q", ops)
+	}
+	res, err := plan.Complete(ctx, pushed, nil, nil)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, res.Table())
+	}
+	want := []TagResult{
+		{Tag: "0d1a26e", Status: TagCreated, New: pushed},
+		{Tag: "latest", Status: TagMoved, Old: old, New: pushed},
+	}
+	if !slices.Equal(res.Tags, want) {
+		t.Errorf("tags %+v, want %+v", res.Tags, want)
+	}
+	for _, tag := range []string{"0d1a26e", "latest"} {
+		if got := reg.Digest(t, reg.Host+"/shop:"+tag); got != pushed {
+			t.Errorf("%s -> %s, want %s", tag, got, pushed)
+		}
 	}
 }

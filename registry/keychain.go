@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,6 +32,10 @@ type Credential struct {
 	Source string
 	// Expires is when the credential stops working (zero: unknown).
 	Expires time.Time
+
+	// ecrLogin is true for a login from ECR's GetAuthorizationToken: the
+	// AWS SDK found credentials, so the ECR API answers too
+	ecrLogin bool
 }
 
 // Anonymous reports whether the credential carries no secret at all.
@@ -71,6 +76,9 @@ type Keychain struct {
 	// SDKLog receives the AWS SDK's own log lines (such as "WARN falling
 	// back to IMDSv1"); nil drops them. gantry's --debug sets os.Stderr.
 	SDKLog io.Writer
+
+	// transport, when set, carries the registry API's requests (tests).
+	transport http.RoundTripper
 
 	mu     sync.Mutex
 	creds  map[string]Credential
@@ -130,7 +138,7 @@ func (k *Keychain) resolve(ctx context.Context, host string) (Credential, error)
 		user, pass, expires, err = e.Login(ctx)
 	}
 	if err == nil {
-		return Credential{Username: user, Password: pass, Expires: expires,
+		return Credential{Username: user, Password: pass, Expires: expires, ecrLogin: true,
 			Source: fmt.Sprintf("ECR GetAuthorizationToken (account %s, %s)", h.Account, h.Region)}, nil
 	}
 	// a docker login (or the ecr-login credential helper) still works

@@ -83,8 +83,9 @@ var ErrNoTags = errors.New("no tag to push")
 
 // CheckPush checks the repository before anything is built: it resolves the
 // credential, and finds out (for ECR with DescribeRepositories and
-// DescribeImages, elsewhere with the registry API) whether each tag exists
-// and whether the repository would reject moving it. A rejected credential,
+// DescribeImages, elsewhere, and on ECR with a docker login but no AWS
+// credentials, with the registry API) whether each tag exists and whether
+// the repository would reject moving it. A rejected credential,
 // a missing ECR repository, or (with config.ImmutableFail) an immutable tag that
 // exists fail here, before any build or upload. The returned preflight is valid
 // with an ErrImmutableTag error, for reporting.
@@ -102,13 +103,20 @@ func CheckPush(ctx context.Context, kc *Keychain, opts PushOptions) (*Preflight,
 	}
 	p := &Preflight{Repository: repo, Credential: c.Credential(), client: c, keychain: kc}
 	var e *ECR
-	if repo.ECR != nil {
+	switch {
+	case repo.ECR != nil && p.Credential.ecrLogin:
 		if e, err = kc.ECR(ctx, *repo.ECR); err != nil {
 			return nil, err
 		}
 		if p.Mutability, err = e.Repository(ctx, repo.Path); err != nil {
 			return nil, err
 		}
+	case repo.ECR != nil:
+		// a docker login: the AWS SDK has no credentials (or they may not
+		// log in), so the ECR API is out of reach; the registry API is not
+		p.Warnings = append(p.Warnings, fmt.Sprintf("%s with %s, and no AWS credentials for the ECR API: gantry cannot tell "+
+			"whether %s exists or whether its tags are immutable, so a missing repository or an immutable tag that exists fails the push after the build",
+			repo.ECR, p.Credential, repo.Path))
 	}
 	for _, t := range opts.Tags {
 		pt := PreflightTag{Tag: t, Immutable: p.Mutability.Immutable(t)}

@@ -65,6 +65,8 @@ type Client struct {
 	cred Credential
 	// Timeout bounds each registry call (default 2 minutes).
 	Timeout time.Duration
+
+	transport http.RoundTripper
 }
 
 // NewClient resolves the credential for repo's host and returns a client.
@@ -73,20 +75,24 @@ func NewClient(ctx context.Context, kc *Keychain, repo *Repository) (*Client, er
 	if err != nil {
 		return nil, err
 	}
-	return &Client{repo: repo, auth: auth, cred: cred, Timeout: 2 * time.Minute}, nil
+	return &Client{repo: repo, auth: auth, cred: cred, Timeout: 2 * time.Minute, transport: kc.transport}, nil
 }
 
 // Credential describes the credential the client uses (without secrets).
 func (c *Client) Credential() Credential { return c.cred }
 
 func (c *Client) options(ctx context.Context) []remote.Option {
-	return []remote.Option{
+	opts := []remote.Option{
 		remote.WithAuth(c.auth),
 		remote.WithContext(ctx),
 		remote.WithUserAgent("gantry"),
 		// fail fast: a registry that is down stays down for a push
 		remote.WithRetryBackoff(remote.Backoff{Duration: 200 * time.Millisecond, Factor: 2, Jitter: 0.1, Steps: 2}),
 	}
+	if c.transport != nil {
+		opts = append(opts, remote.WithTransport(c.transport))
+	}
+	return opts
 }
 
 // TagDigest returns the digest tag points to, or "" when the tag does not
