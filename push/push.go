@@ -4,7 +4,8 @@
 // tag mutability), which adds the push-by-digest export and the registry
 // auth session to the build options. After the build, Complete points the
 // tags at the image's digest; Abandon reports a build that did not finish.
-// Each step writes the step outputs and the job summary. Evaluate makes
+// Failed reports a build whose image push failed. Each step writes the
+// step outputs and the job summary. Evaluate makes
 // the push gate's decision that Prepare takes; Gate is gantry gate: the
 // decision alone, shown.
 package push
@@ -173,9 +174,29 @@ func (p *Push) Complete(ctx context.Context, res *buildcache.BuildResult) error 
 	return nil
 }
 
+// Failed reports a build that BuildKit's push of the image by digest
+// failed (its error is "failed to push <image>: ..."), such as for a
+// credential that may pull but not push: the log and the step outputs say
+// that the image push failed and no tag moved, and it returns that as an
+// *Error of KindRegistry (KindInternal when the outputs cannot be
+// written). It returns nil, and Abandon then reports the build, for any
+// other failure, on a nil Push or after Complete.
+func (p *Push) Failed(ctx context.Context, buildErr error) error {
+	if p == nil || p.done || !strings.Contains(buildErr.Error(), "failed to push "+p.preflight.Repository.Name+": ") {
+		return nil
+	}
+	p.done = true
+	result, err := p.preflight.Complete(ctx, "", buildErr, nil)
+	fmt.Fprint(p.opts.Log, result.Table())
+	if werr := writeOutputs(p.opts, result, err.Error()); werr != nil {
+		return werr
+	}
+	return &Error{KindRegistry, err}
+}
+
 // Abandon reports a push whose build did not finish (it failed or was
 // stopped): the log and the step outputs say that no tag moved. It does
-// nothing on a nil Push or after Complete.
+// nothing on a nil Push or after Complete or Failed.
 func (p *Push) Abandon() {
 	if p == nil || p.done {
 		return

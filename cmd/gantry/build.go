@@ -156,6 +156,13 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 		return exitWith(exitInternal, werr)
 	}
 	if err != nil {
+		if perr := pushing.Failed(ctx, err); perr != nil {
+			// the code of the push's error (exit 6), not of the build
+			// error it wraps
+			var pe *push.Error
+			errors.As(perr, &pe)
+			return exitWith(exitCodes[pe.Kind], perr)
+		}
 		return exitFor(err, exitInternal)
 	}
 	if err := pushing.Complete(ctx, res); err != nil {

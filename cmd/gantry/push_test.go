@@ -340,6 +340,30 @@ func TestPushCommand(t *testing.T) {
 		}
 	})
 
+	// a credential that may pull but not push (a read-only registry): the
+	// pre-flight passes, BuildKit's image push fails, and that is the
+	// registry side's failure (exit 6), not a failed build
+	t.Run("image push fails", func(t *testing.T) {
+		outputs, _ := actionsEnv(t, false)
+		ro := registrytest.StartReadOnly(t, "ci-bot", "Registry-Pa55word")
+		t.Setenv("DOCKER_CONFIG", ro.DockerConfig(t, ro.Password))
+		dir := pushRepo(t, ro.Host+"/acme/shop", "FROM scratch\nCOPY hello.txt /\n")
+		code, _, stderr := runGantry(t, append(append([]string{"push", dir}, build...), mainEvent...)...)
+		if code != exitPushFailed {
+			t.Fatalf("exit %d\n%s", code, stderr)
+		}
+		for _, w := range []string{"STAGE", "not pushed: " + ro.Host + "/acme/shop", "latest not attempted (none) (none) the image push failed",
+			"pushing the image to " + ro.Host + "/acme/shop failed, so no tag was created or moved"} {
+			if !strings.Contains(strings.Join(strings.Fields(stderr), " "), w) {
+				t.Errorf("stderr lacks %q:\n%s", w, stderr)
+			}
+		}
+		out := readFile(t, outputs)
+		if outputValue(out, "pushed") != "false" || !strings.Contains(outputValue(out, "reason"), "pushing the image to "+ro.Host+"/acme/shop failed") {
+			t.Errorf("outputs:\n%s", out)
+		}
+	})
+
 	t.Run("no image", func(t *testing.T) {
 		actionsEnv(t, false)
 		dir := writeRepo(t, map[string]string{"Dockerfile": "FROM scratch\n"})

@@ -49,6 +49,19 @@ type Registry struct {
 // only. It is stopped when the test ends.
 func Start(tb testing.TB, user, password string) *Registry {
 	tb.Helper()
+	return start(tb, user, password, false)
+}
+
+// StartReadOnly is Start for a registry in read-only mode: it answers
+// lookups and pulls and rejects every upload, as a registry does for a
+// credential that may pull but not push.
+func StartReadOnly(tb testing.TB, user, password string) *Registry {
+	tb.Helper()
+	return start(tb, user, password, true)
+}
+
+func start(tb testing.TB, user, password string, readOnly bool) *Registry {
+	tb.Helper()
 	bin := Service(tb, "GANTRY_REGISTRY_BIN")
 	dir := tb.TempDir()
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
@@ -69,12 +82,13 @@ log: {level: warn}
 storage:
   filesystem: {rootdirectory: %s}
   delete: {enabled: true}
+  maintenance: {readonly: {enabled: %t}}
 auth:
   htpasswd: {realm: gantry-test, path: %s}
 http:
   addr: %s
   secret: gantry-test-secret
-`, filepath.Join(dir, "data"), filepath.Join(dir, "htpasswd"), host)
+`, filepath.Join(dir, "data"), readOnly, filepath.Join(dir, "htpasswd"), host)
 	if err := os.WriteFile(filepath.Join(dir, "config.yml"), []byte(cfg), 0o600); err != nil {
 		tb.Fatal(err)
 	}
