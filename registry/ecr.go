@@ -60,6 +60,10 @@ func (h ECRHost) String() string {
 type ECR struct {
 	host   ECRHost
 	client *ecr.Client
+	// Timeout bounds each API call, with its retries and the lookup of
+	// the AWS credentials (default 2 minutes, as Client.Timeout): the
+	// SDK's HTTP client waits for an answer without limit.
+	Timeout time.Duration
 }
 
 // NewECR creates an ECR API client for h with the AWS SDK's default
@@ -94,7 +98,7 @@ func newECR(ctx context.Context, h ECRHost, endpoint string, sdkLog io.Writer) (
 			o.EndpointOptions.UseFIPSEndpoint = aws.FIPSEndpointStateEnabled
 		}
 	})
-	return &ECR{host: h, client: client}, nil
+	return &ECR{host: h, client: client, Timeout: 2 * time.Minute}, nil
 }
 
 // Host returns the registry the client is for.
@@ -103,6 +107,8 @@ func (e *ECR) Host() ECRHost { return e.host }
 // Login gets a registry password with GetAuthorizationToken. The user name
 // is always "AWS"; the password is valid until expires (12 hours).
 func (e *ECR) Login(ctx context.Context) (user, password string, expires time.Time, err error) {
+	ctx, cancel := context.WithTimeout(ctx, e.Timeout)
+	defer cancel()
 	out, err := e.client.GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})
 	if err != nil {
 		return "", "", time.Time{}, e.apiError("GetAuthorizationToken", err)
@@ -168,6 +174,8 @@ var ErrRepositoryNotFound = errors.New("repository not found")
 
 // Repository returns the tag mutability of an ECR repository.
 func (e *ECR) Repository(ctx context.Context, name string) (Mutability, error) {
+	ctx, cancel := context.WithTimeout(ctx, e.Timeout)
+	defer cancel()
 	out, err := e.client.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{
 		RegistryId:      aws.String(e.host.Account),
 		RepositoryNames: []string{name},
@@ -196,6 +204,8 @@ func (e *ECR) Repository(ctx context.Context, name string) (Mutability, error) {
 // TagDigest returns the digest a tag points to in an ECR repository, or ""
 // when the tag does not exist (DescribeImages).
 func (e *ECR) TagDigest(ctx context.Context, repo, tag string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, e.Timeout)
+	defer cancel()
 	out, err := e.client.DescribeImages(ctx, &ecr.DescribeImagesInput{
 		RegistryId:     aws.String(e.host.Account),
 		RepositoryName: aws.String(repo),
@@ -233,6 +243,8 @@ func (e *ECR) apiError(op string, err error) error {
 		hint = "; no usable AWS credentials: configure them (for example with aws-actions/configure-aws-credentials and id-token: write) or log in with docker login"
 	case strings.Contains(msg, "AccessDenied"):
 		hint = fmt.Sprintf("; the AWS identity lacks the ecr:%s permission", op)
+	case errors.Is(err, context.DeadlineExceeded):
+		hint = fmt.Sprintf("; the ECR API gave no answer in time (gantry waits %s for each call)", e.Timeout)
 	}
 	return fmt.Errorf("%s: %s failed: %w%s", e.host, op, err, hint)
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -621,6 +622,72 @@ func TestECRPushWithDockerLoginOnly(t *testing.T) {
 	for _, tag := range []string{"0d1a26e", "latest"} {
 		if got := reg.Digest(t, reg.Host+"/shop:"+tag); got != pushed {
 			t.Errorf("%s -> %s, want %s", tag, got, pushed)
+		}
+	}
+}
+
+// TestECRAPIThatDoesNotAnswer: an ECR endpoint that accepts connections and
+// never answers (a broken VPC endpoint or proxy) fails the login and the
+// pre-flight after ECR.Timeout instead of hanging: the AWS SDK's HTTP
+// client has no read timeout and gantry push no default --timeout.
+func TestECRAPIThatDoesNotAnswer(t *testing.T) {
+	isolateAWS(t)
+	staticAWSCredentials(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c) // held open, never answered
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	t.Setenv("AWS_ENDPOINT_URL_ECR", "http://"+l.Addr().String())
+
+	h, _ := ParseECRHost(testECRHost)
+	for _, call := range []string{"GetAuthorizationToken", "DescribeRepositories", "DescribeImages"} {
+		kc := &Keychain{}
+		e, err := kc.ECR(context.Background(), h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.Timeout = 200 * time.Millisecond
+		done := make(chan error, 1)
+		go func() {
+			var err error
+			switch call {
+			case "GetAuthorizationToken":
+				_, err = kc.Resolve(context.Background(), testECRHost)
+			case "DescribeRepositories":
+				_, err = e.Repository(context.Background(), "shop")
+			case "DescribeImages":
+				_, err = e.TagDigest(context.Background(), "shop", "latest")
+			}
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), call+" failed") || !strings.Contains(err.Error(), "gave no answer") {
+				t.Errorf("%s: err = %v", call, err)
+			}
+		case <-time.After(2 * time.Minute): // a hang guard
+			t.Fatalf("%s hangs on an endpoint that does not answer", call)
 		}
 	}
 }
