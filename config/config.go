@@ -594,12 +594,7 @@ func (p *configParser) ignores(n *yaml.Node, cfg *Config) {
 				case "paths", "path":
 					ig.Paths = append(ig.Paths, p.strings(v, "ignore."+k.Value)...)
 				case "rules":
-					for _, r := range v.Content {
-						if _, ok := p.lookupRule(r.Value); !ok {
-							p.fail(r, "unknown rule %q%s", r.Value, p.suggestRule(r.Value))
-						}
-					}
-					ig.Rules = p.strings(v, "ignore.rules")
+					ig.Rules = p.ignoreRules(v)
 				default:
 					p.fail(k, "unknown key %q in ignore entry (known keys: paths, rules)", k.Value)
 				}
@@ -622,6 +617,31 @@ func (p *configParser) ignores(n *yaml.Node, cfg *Config) {
 		}
 		cfg.Ignore = append(cfg.Ignore, ig)
 	}
+}
+
+// ignoreRules returns the rule IDs of an ignore entry's rules: one known
+// rule ID or a list of them. A null or an empty list is an error, not an
+// entry for the whole file, and so is a list of anything but rule IDs.
+func (p *configParser) ignoreRules(n *yaml.Node) []string {
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" || n.Kind == yaml.SequenceNode && len(n.Content) == 0 {
+		p.fail(n, "ignore.rules lists no rule; leave it out to ignore the whole file")
+		return nil
+	}
+	ids := p.strings(n, "ignore.rules")
+	if p.err != nil {
+		return nil
+	}
+	at := n.Content
+	if n.Kind == yaml.ScalarNode {
+		at = []*yaml.Node{n}
+	}
+	for i, id := range ids {
+		if _, ok := p.lookupRule(id); !ok {
+			p.fail(at[i], "unknown rule %q%s", id, p.suggestRule(id))
+			return nil
+		}
+	}
+	return ids
 }
 
 func (p *configParser) strings(n *yaml.Node, what string) []string {

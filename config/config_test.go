@@ -92,6 +92,14 @@ func TestParseErrors(t *testing.T) {
 		{"rules:\n  numbers:\n    options: {ratio: yes}\n", fakeRules{}, `g.yaml:3:22: rules.numbers.options.ratio must be a number, not "yes"`},
 		{"rules:\n  numbers:\n    options: {limit: 16777217}\n", fakeRules{}, `g.yaml:3:22: rules.numbers.options.limit must be a number from -16777216 to 16777216, not "16777217"`},
 		{"rules:\n  numbers:\n    options: {count: &c 300, small: *c}\n", fakeRules{}, `g.yaml:3:37: rules.numbers.options.small must be a whole number from -128 to 127, not "300"`},
+		// an ignore entry's rules are rule IDs, in any form, and at least one
+		{"ignore:\n  - paths: [a]\n    rules: timout-missing\n", fakeRules{}, `g.yaml:3:12: unknown rule "timout-missing" (did you mean "timeout-missing"?)`},
+		{"ignore:\n  - paths: [a]\n    rules: [timeout-missing, timout-missing]\n", fakeRules{}, `g.yaml:3:30: unknown rule "timout-missing"`},
+		{"ignore:\n  - paths: [a]\n    rules: []\n", fakeRules{}, `g.yaml:3:12: ignore.rules lists no rule; leave it out to ignore the whole file`},
+		{"ignore:\n  - paths: [a]\n    rules:\n", fakeRules{}, `g.yaml:3:11: ignore.rules lists no rule; leave it out to ignore the whole file`},
+		{"ignore:\n  - paths: [a]\n    rules: ~\n", fakeRules{}, `g.yaml:3:12: ignore.rules lists no rule; leave it out to ignore the whole file`},
+		{"ignore:\n  - paths: [a]\n    rules: [[timeout-missing]]\n", fakeRules{}, `g.yaml:3:13: ignore.rules must list strings`},
+		{"ignore:\n  - paths: [a]\n    rules: {timeout-missing: true}\n", fakeRules{}, `g.yaml:3:12: ignore.rules must be a sequence, not a mapping`},
 		// yaml errors carry the position of their cause
 		{"rules: {}\nshellcheck: \x00\n", fakeRules{}, `g.yaml:2:13: invalid yaml: control characters are not allowed`},
 		{"\x00", fakeRules{}, `g.yaml:1:1: invalid yaml: control characters are not allowed`},
