@@ -345,9 +345,11 @@ func (p *configParser) expectKind(n *yaml.Node, k yaml.Kind, what string) bool {
 	return true
 }
 
+// boolean decodes a true or false. A null is neither: yaml.v3 would leave
+// false, turning off what an empty value was meant to set.
 func (p *configParser) boolean(n *yaml.Node, what string) *bool {
 	var b bool
-	if n.Kind != yaml.ScalarNode || n.Decode(&b) != nil {
+	if n.Kind != yaml.ScalarNode || n.ShortTag() == "!!null" || n.Decode(&b) != nil {
 		p.fail(n, "%s must be true or false, not %q", what, n.Value)
 		return nil
 	}

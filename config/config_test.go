@@ -100,6 +100,10 @@ func TestParseErrors(t *testing.T) {
 		{"ignore:\n  - paths: [a]\n    rules: ~\n", fakeRules{}, `g.yaml:3:12: ignore.rules lists no rule; leave it out to ignore the whole file`},
 		{"ignore:\n  - paths: [a]\n    rules: [[timeout-missing]]\n", fakeRules{}, `g.yaml:3:13: ignore.rules must list strings`},
 		{"ignore:\n  - paths: [a]\n    rules: {timeout-missing: true}\n", fakeRules{}, `g.yaml:3:12: ignore.rules must be a sequence, not a mapping`},
+		// a null is neither true nor false
+		{"shellcheck:\n", fakeRules{}, `g.yaml:1:12: shellcheck must be true or false, not ""`},
+		{"pyflakes: ~\n", fakeRules{}, `g.yaml:1:11: pyflakes must be true or false, not "~"`},
+		{"rules:\n  timeout-missing: {enabled: null, severity: error}\n", fakeRules{}, `g.yaml:2:30: rules.timeout-missing.enabled must be true or false, not "null"`},
 		// yaml errors carry the position of their cause
 		{"rules: {}\nshellcheck: \x00\n", fakeRules{}, `g.yaml:2:13: invalid yaml: control characters are not allowed`},
 		{"\x00", fakeRules{}, `g.yaml:1:1: invalid yaml: control characters are not allowed`},
