@@ -192,8 +192,12 @@ func Parse(path string, b []byte, rules Rules) (*Config, error) {
 	if p.err != nil {
 		return nil, p.err
 	}
+	seen := map[string]bool{}
 	for i := 0; i+1 < len(root.Content) && p.err == nil; i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
+		if p.setTwice(seen, k, "") {
+			break
+		}
 		switch k.Value {
 		case "rules":
 			p.rules(v, cfg)
@@ -316,6 +320,18 @@ type configParser struct {
 	err   error
 }
 
+// setTwice reports, as an error at the second, a key that the mapping
+// under prefix (such as "rules.timeout-missing.") sets a second time:
+// yaml.v3 keeps both in a node, and the last would silently win.
+func (p *configParser) setTwice(seen map[string]bool, k *yaml.Node, prefix string) bool {
+	if seen[k.Value] {
+		p.fail(k, "%s%s is set twice", prefix, k.Value)
+		return true
+	}
+	seen[k.Value] = true
+	return false
+}
+
 func (p *configParser) fail(n *yaml.Node, format string, args ...any) {
 	if p.err == nil {
 		p.err = &Error{File: p.file, Line: n.Line, Column: n.Column, Msg: fmt.Sprintf(format, args...)}
@@ -416,8 +432,12 @@ func (p *configParser) ruleShorthand(v *yaml.Node, id string, rc *RuleConfig) {
 }
 
 func (p *configParser) ruleMapping(v *yaml.Node, id string, newOptions func() any, rc *RuleConfig) {
+	seen := map[string]bool{}
 	for j := 0; j+1 < len(v.Content) && p.err == nil; j += 2 {
 		k2, v2 := v.Content[j], v.Content[j+1]
+		if p.setTwice(seen, k2, "rules."+id+".") {
+			return
+		}
 		switch k2.Value {
 		case "enabled":
 			rc.Enabled = p.boolean(v2, "rules."+id+".enabled")
@@ -590,8 +610,12 @@ func (p *configParser) ignores(n *yaml.Node, cfg *Config) {
 		case yaml.ScalarNode:
 			ig.Paths = []string{item.Value}
 		case yaml.MappingNode:
-			for j := 0; j+1 < len(item.Content); j += 2 {
+			seen := map[string]bool{}
+			for j := 0; j+1 < len(item.Content) && p.err == nil; j += 2 {
 				k, v := item.Content[j], item.Content[j+1]
+				if p.setTwice(seen, k, "ignore.") {
+					break
+				}
 				switch k.Value {
 				case "paths", "path":
 					ig.Paths = append(ig.Paths, p.strings(v, "ignore."+k.Value)...)

@@ -104,6 +104,13 @@ func TestParseErrors(t *testing.T) {
 		{"shellcheck:\n", fakeRules{}, `g.yaml:1:12: shellcheck must be true or false, not ""`},
 		{"pyflakes: ~\n", fakeRules{}, `g.yaml:1:11: pyflakes must be true or false, not "~"`},
 		{"rules:\n  timeout-missing: {enabled: null, severity: error}\n", fakeRules{}, `g.yaml:2:30: rules.timeout-missing.enabled must be true or false, not "null"`},
+		// a key set twice is an error, not the last one winning
+		{"shellcheck: true\nshellcheck: false\n", fakeRules{}, `g.yaml:2:1: shellcheck is set twice`},
+		{"rules: {timeout-missing: off}\nignore: [a]\nrules: {numbers: off}\n", fakeRules{}, `g.yaml:3:1: rules is set twice`},
+		{"push: {allow-forks: false}\npush: {allow-forks: true}\n", fakeRules{}, `g.yaml:2:1: push is set twice`},
+		{"rules:\n  timeout-missing:\n    severity: error\n    severity: info\n", fakeRules{}, `g.yaml:4:5: rules.timeout-missing.severity is set twice`},
+		{"rules:\n  timeout-missing:\n    options: {max: 60}\n    options: {max: 10}\n", fakeRules{}, `g.yaml:4:5: rules.timeout-missing.options is set twice`},
+		{"ignore:\n  - paths: [a]\n    rules: [timeout-missing]\n    rules: [numbers]\n", fakeRules{}, `g.yaml:4:5: ignore.rules is set twice`},
 		// yaml errors carry the position of their cause
 		{"rules: {}\nshellcheck: \x00\n", fakeRules{}, `g.yaml:2:13: invalid yaml: control characters are not allowed`},
 		{"\x00", fakeRules{}, `g.yaml:1:1: invalid yaml: control characters are not allowed`},
