@@ -194,7 +194,7 @@ func Parse(path string, b []byte, rules Rules) (*Config, error) {
 	}
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(root.Content) && p.err == nil; i += 2 {
-		k, v := root.Content[i], root.Content[i+1]
+		k, v := resolve(root.Content[i]), resolve(root.Content[i+1])
 		if p.setTwice(seen, k, "") {
 			break
 		}
@@ -332,6 +332,18 @@ func (p *configParser) setTwice(seen map[string]bool, k *yaml.Node, prefix strin
 	return false
 }
 
+// resolve returns n, or for an alias (*name) a copy of the node it names,
+// positioned where the alias is written: the config is read from nodes,
+// which keep aliases, and an alias stands for its anchor's value.
+func resolve(n *yaml.Node) *yaml.Node {
+	if n.Kind != yaml.AliasNode || n.Alias == nil {
+		return n
+	}
+	r := *n.Alias
+	r.Line, r.Column = n.Line, n.Column
+	return &r
+}
+
 func (p *configParser) fail(n *yaml.Node, format string, args ...any) {
 	if p.err == nil {
 		p.err = &Error{File: p.file, Line: n.Line, Column: n.Column, Msg: fmt.Sprintf(format, args...)}
@@ -377,7 +389,7 @@ func (p *configParser) rules(n *yaml.Node, cfg *Config) {
 		return
 	}
 	for i := 0; i+1 < len(n.Content) && p.err == nil; i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
+		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
 		id := k.Value
 		newOptions, ok := p.lookupRule(id)
 		if !ok {
@@ -434,7 +446,7 @@ func (p *configParser) ruleShorthand(v *yaml.Node, id string, rc *RuleConfig) {
 func (p *configParser) ruleMapping(v *yaml.Node, id string, newOptions func() any, rc *RuleConfig) {
 	seen := map[string]bool{}
 	for j := 0; j+1 < len(v.Content) && p.err == nil; j += 2 {
-		k2, v2 := v.Content[j], v.Content[j+1]
+		k2, v2 := resolve(v.Content[j]), resolve(v.Content[j+1])
 		if p.setTwice(seen, k2, "rules."+id+".") {
 			return
 		}
@@ -470,7 +482,7 @@ func (p *configParser) decodeOptions(n *yaml.Node, dst any, what string) {
 	}
 	known := yamlKeys(reflect.TypeOf(dst).Elem())
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := n.Content[i]
+		k := resolve(n.Content[i])
 		if !slices.Contains(known, k.Value) {
 			p.fail(k, "unknown option %q in %s (known options: %s)", k.Value, what, strings.Join(known, ", "))
 			return
@@ -519,7 +531,7 @@ func (p *configParser) checkNumbers(at *yaml.Node, t reflect.Type, what string) 
 		}
 		for i := 0; i+1 < len(n.Content) && p.err == nil; i += 2 {
 			for f := range t.Fields() {
-				if name, ok := yamlName(f); ok && name == n.Content[i].Value {
+				if name, ok := yamlName(f); ok && name == resolve(n.Content[i]).Value {
 					p.checkNumbers(n.Content[i+1], f.Type, what+"."+name)
 				}
 			}
@@ -605,6 +617,7 @@ func (p *configParser) ignores(n *yaml.Node, cfg *Config) {
 		return
 	}
 	for _, item := range n.Content {
+		item = resolve(item)
 		var ig PathIgnore
 		switch item.Kind {
 		case yaml.ScalarNode:
@@ -612,7 +625,7 @@ func (p *configParser) ignores(n *yaml.Node, cfg *Config) {
 		case yaml.MappingNode:
 			seen := map[string]bool{}
 			for j := 0; j+1 < len(item.Content) && p.err == nil; j += 2 {
-				k, v := item.Content[j], item.Content[j+1]
+				k, v := resolve(item.Content[j]), resolve(item.Content[j+1])
 				if p.setTwice(seen, k, "ignore.") {
 					break
 				}
@@ -679,6 +692,7 @@ func (p *configParser) strings(n *yaml.Node, what string) []string {
 	}
 	var out []string
 	for _, c := range n.Content {
+		c = resolve(c)
 		if c.Kind != yaml.ScalarNode {
 			p.fail(c, "%s must list strings", what)
 			return nil

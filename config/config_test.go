@@ -132,6 +132,48 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// TestParseAliases checks that an alias (*name) stands for its anchor's
+// value wherever the config takes a value.
+func TestParseAliases(t *testing.T) {
+	src := `rules:
+  timeout-missing: &sev error
+  numbers:
+    enabled: &yes true
+    severity: *sev
+    options: &opts {count: 3, names: &names [a, b]}
+shellcheck: *yes
+pyflakes: *yes
+ignore:
+  - &legacy legacy/**
+  - paths: [*legacy, old/**]
+    rules: &ids [timeout-missing]
+  - paths: *names
+    rules: *ids
+  - &entry {paths: x, rules: numbers}
+`
+	cfg, err := Parse("g.yaml", []byte(src), fakeRules{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm, n := cfg.Rules["timeout-missing"], cfg.Rules["numbers"]
+	if tm == nil || tm.Severity != "error" || n == nil || n.Severity != "error" || n.Enabled == nil || !*n.Enabled {
+		t.Errorf("rules %+v %+v", tm, n)
+	} else if o := n.Options.(*numberOptions); o.Count != 3 || len(o.Names) != 2 {
+		t.Errorf("options %+v", o)
+	}
+	if cfg.Shellcheck == nil || !*cfg.Shellcheck || cfg.Pyflakes == nil || !*cfg.Pyflakes {
+		t.Errorf("shellcheck %v, pyflakes %v", cfg.Shellcheck, cfg.Pyflakes)
+	}
+	if !cfg.Ignored("legacy/a.yml", "", false) || !cfg.Ignored("old/a.yml", "timeout-missing", true) || !cfg.Ignored("b/a.yml", "timeout-missing", true) || !cfg.Ignored("x/a.yml", "numbers", true) || len(cfg.Ignore) != 4 {
+		t.Errorf("ignore %+v", cfg.Ignore)
+	}
+	// a mistake through an alias is reported where the alias is
+	_, err = Parse("g.yaml", []byte("rules:\n  timeout-missing: {severity: &s error}\nshellcheck: *s\n"), fakeRules{})
+	if want := `g.yaml:3:13: shellcheck must be true or false, not "error"`; err == nil || err.Error() != want {
+		t.Errorf("have %v, want %s", err, want)
+	}
+}
+
 // TestParseNumberOptions checks the numbers that option fields take.
 func TestParseNumberOptions(t *testing.T) {
 	cfg, err := Parse("g.yaml", []byte("rules:\n  numbers:\n    options: {count: 1e3, small: -128, sizes: [0x10, 18446744073709551615], ratio: 0.5, limit: ~, names: [1.5], inner: {n: 20.0}}\n"), fakeRules{})
