@@ -619,9 +619,10 @@ func (p *configParser) ignores(n *yaml.Node, cfg *Config) {
 	for _, item := range n.Content {
 		item = resolve(item)
 		var ig PathIgnore
+		var globs []*yaml.Node
 		switch item.Kind {
 		case yaml.ScalarNode:
-			ig.Paths = []string{item.Value}
+			globs = []*yaml.Node{item}
 		case yaml.MappingNode:
 			seen := map[string]bool{}
 			for j := 0; j+1 < len(item.Content) && p.err == nil; j += 2 {
@@ -631,7 +632,7 @@ func (p *configParser) ignores(n *yaml.Node, cfg *Config) {
 				}
 				switch k.Value {
 				case "paths", "path":
-					ig.Paths = append(ig.Paths, p.strings(v, "ignore."+k.Value)...)
+					globs = append(globs, p.scalars(v, "ignore."+k.Value)...)
 				case "rules":
 					ig.Rules = p.ignoreRules(v)
 				default:
@@ -644,18 +645,39 @@ func (p *configParser) ignores(n *yaml.Node, cfg *Config) {
 		if p.err != nil {
 			return
 		}
-		if len(ig.Paths) == 0 {
+		if len(globs) == 0 {
 			p.fail(item, "ignore entry has no paths")
 			return
 		}
-		for _, g := range ig.Paths {
-			if !doublestar.ValidatePattern(g) {
-				p.fail(item, "invalid glob %q", g)
+		for _, g := range globs {
+			if !p.glob(g) {
 				return
 			}
+			ig.Paths = append(ig.Paths, g.Value)
 		}
 		cfg.Ignore = append(cfg.Ignore, ig)
 	}
+}
+
+// glob checks an ignore path, and reports one that is not a glob or that
+// never matches: an empty one (or a null), and one that starts with ./ or
+// /, since the paths it is matched against are relative to the repository
+// root and start with neither.
+func (p *configParser) glob(n *yaml.Node) bool {
+	g := n.Value
+	rel := g
+	for strings.HasPrefix(rel, "./") || strings.HasPrefix(rel, "/") {
+		rel = strings.TrimPrefix(strings.TrimPrefix(rel, "."), "/")
+	}
+	switch {
+	case n.ShortTag() == "!!null" || g == "":
+		p.fail(n, "an ignore path must not be empty")
+	case rel != g:
+		p.fail(n, "ignore path %q never matches: paths are relative to the repository root, as in %q", g, rel)
+	case !doublestar.ValidatePattern(g):
+		p.fail(n, "invalid glob %q", g)
+	}
+	return p.err == nil
 }
 
 // ignoreRules returns the rule IDs of an ignore entry's rules: one known
@@ -666,38 +688,33 @@ func (p *configParser) ignoreRules(n *yaml.Node) []string {
 		p.fail(n, "ignore.rules lists no rule; leave it out to ignore the whole file")
 		return nil
 	}
-	ids := p.strings(n, "ignore.rules")
-	if p.err != nil {
-		return nil
-	}
-	at := n.Content
-	if n.Kind == yaml.ScalarNode {
-		at = []*yaml.Node{n}
-	}
-	for i, id := range ids {
-		if _, ok := p.lookupRule(id); !ok {
-			p.fail(at[i], "unknown rule %q%s", id, p.suggestRule(id))
+	var ids []string
+	for _, r := range p.scalars(n, "ignore.rules") {
+		if _, ok := p.lookupRule(r.Value); !ok {
+			p.fail(r, "unknown rule %q%s", r.Value, p.suggestRule(r.Value))
 			return nil
 		}
+		ids = append(ids, r.Value)
 	}
 	return ids
 }
 
-func (p *configParser) strings(n *yaml.Node, what string) []string {
+// scalars returns n, a string, or the items of n, a list of strings.
+func (p *configParser) scalars(n *yaml.Node, what string) []*yaml.Node {
 	if n.Kind == yaml.ScalarNode {
-		return []string{n.Value}
+		return []*yaml.Node{n}
 	}
 	if !p.expectKind(n, yaml.SequenceNode, what) {
 		return nil
 	}
-	var out []string
+	out := make([]*yaml.Node, 0, len(n.Content))
 	for _, c := range n.Content {
 		c = resolve(c)
 		if c.Kind != yaml.ScalarNode {
 			p.fail(c, "%s must list strings", what)
 			return nil
 		}
-		out = append(out, c.Value)
+		out = append(out, c)
 	}
 	return out
 }

@@ -104,6 +104,13 @@ func TestParseErrors(t *testing.T) {
 		{"shellcheck:\n", fakeRules{}, `g.yaml:1:12: shellcheck must be true or false, not ""`},
 		{"pyflakes: ~\n", fakeRules{}, `g.yaml:1:11: pyflakes must be true or false, not "~"`},
 		{"rules:\n  timeout-missing: {enabled: null, severity: error}\n", fakeRules{}, `g.yaml:2:30: rules.timeout-missing.enabled must be true or false, not "null"`},
+		// an ignore path that never matches is an error, at the path
+		{"ignore:\n  - ./legacy/**\n", fakeRules{}, `g.yaml:2:5: ignore path "./legacy/**" never matches: paths are relative to the repository root, as in "legacy/**"`},
+		{"ignore:\n  - paths: [a, /.github/workflows/x.yml]\n", fakeRules{}, `g.yaml:2:16: ignore path "/.github/workflows/x.yml" never matches: paths are relative to the repository root, as in ".github/workflows/x.yml"`},
+		{"ignore:\n  - ~\n", fakeRules{}, `g.yaml:2:5: an ignore path must not be empty`},
+		{"ignore:\n  - paths:\n", fakeRules{}, `g.yaml:2:11: an ignore path must not be empty`},
+		{"ignore:\n  - paths: [a, '']\n", fakeRules{}, `g.yaml:2:16: an ignore path must not be empty`},
+		{"ignore:\n  - paths: [a, '[b']\n", fakeRules{}, `g.yaml:2:16: invalid glob "[b"`},
 		// a key set twice is an error, not the last one winning
 		{"shellcheck: true\nshellcheck: false\n", fakeRules{}, `g.yaml:2:1: shellcheck is set twice`},
 		{"rules: {timeout-missing: off}\nignore: [a]\nrules: {numbers: off}\n", fakeRules{}, `g.yaml:3:1: rules is set twice`},

@@ -272,7 +272,7 @@ func TestConfigErrors(t *testing.T) {
 		{"rules:\n  expression:\n    severity: fatal\n", `g.yaml:3:15: rules.expression.severity must be error, warning or info, not "fatal"`},
 		{"rules:\n  expression:\n    options: {a: 1}\n", `g.yaml:3:5: rule "expression" takes no options`},
 		{"rules:\n  expression:\n    enable: true\n", `g.yaml:3:5: unknown key "enable" in rules.expression (known keys: enabled, severity, options)`},
-		{"ignore:\n  - paths: ['[']\n", `g.yaml:2:5: invalid glob "["`},
+		{"ignore:\n  - paths: ['[']\n", `g.yaml:2:13: invalid glob "["`},
 		{"ignore:\n  - rules: [expression]\n", "g.yaml:2:5: ignore entry has no paths"},
 		{"shellcheck: maybe\n", `g.yaml:1:13: shellcheck must be true or false, not "maybe"`},
 		{"rules: {a: 1\n", "g.yaml:1:13: invalid yaml: did not find expected ',' or '}'"},
