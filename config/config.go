@@ -131,9 +131,11 @@ func Load(path string, rules Rules) (*Config, error) {
 	return Parse(path, b, rules)
 }
 
-// ReadFile returns the content of the config file at path. Anything but a
-// regular file, or a link to one, is an error, checked before the file is
-// opened: a directory is not an empty config, and opening a FIFO blocks.
+// ReadFile returns the content of the config file at path, or of a file
+// larger than a config may be (which Parse refuses) as much as shows that.
+// Anything but a regular file, or a link to one, is an error, checked
+// before the file is opened: a directory is not an empty config, and
+// opening a FIFO blocks.
 func ReadFile(path string) ([]byte, error) {
 	st, err := os.Stat(path)
 	if err != nil {
@@ -142,7 +144,12 @@ func ReadFile(path string) ([]byte, error) {
 	if err := NotRegularFile(st.Mode()); err != nil {
 		return nil, err
 	}
-	return os.ReadFile(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, maxConfigSize+1))
 }
 
 // NotRegularFile is nil for the mode of a regular file, and otherwise an

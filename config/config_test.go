@@ -233,6 +233,25 @@ func TestLoadNotARegularFile(t *testing.T) {
 	}
 }
 
+// TestLoadHugeFile checks that a file far larger than a config may be is
+// refused after reading only enough of it to tell.
+func TestLoadHugeFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "gantry.yaml")
+	if err := os.WriteFile(path, []byte("# big\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, 64<<20); err != nil { // sparse: no disk used
+		t.Skip(err)
+	}
+	b, err := ReadFile(path)
+	if err != nil || len(b) != maxConfigSize+1 {
+		t.Fatalf("ReadFile read %d bytes, %v; want %d", len(b), err, maxConfigSize+1)
+	}
+	if _, err := Load(path, fakeRules{}); err == nil || err.Error() != path+": config is larger than 1 MiB" {
+		t.Errorf("Load: %v", err)
+	}
+}
+
 func TestSeverityName(t *testing.T) {
 	for in, want := range map[string]string{"error": "error", " WARN ": "warning", "notice": "info", "Info": "info"} {
 		if got, err := SeverityName(in); err != nil || got != want {
