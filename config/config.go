@@ -495,7 +495,7 @@ func (p *configParser) decodeOptions(n *yaml.Node, dst any, what string) {
 			return
 		}
 	}
-	p.checkNumbers(n, reflect.TypeOf(dst), what)
+	p.checkValues(n, reflect.TypeOf(dst), what)
 	if p.err != nil {
 		return
 	}
@@ -518,18 +518,30 @@ func (p *configParser) decodeOptions(n *yaml.Node, dst any, what string) {
 	}
 }
 
-// checkNumbers reports a number in n, decoded into a value of type t, that
-// the value would not hold as written: yaml.v3 truncates 2.5 to 2 in an
-// integer, and takes .nan, .inf and integers beyond the exact range of a
-// float into a float field, where NaN silently turns a comparison off.
-// Values of other types, and nulls, are left to Decode.
-func (p *configParser) checkNumbers(at *yaml.Node, t reflect.Type, what string) {
+// checkValues reports, where it is written, a value in n, decoded into a
+// value of type t, that is of the wrong kind (a string where a list is
+// wanted: Decode's error names neither the option nor its position) or a
+// number that the value would not hold as written: yaml.v3 truncates 2.5
+// to 2 in an integer, and takes .nan, .inf and integers beyond the exact
+// range of a float into a float field, where NaN silently turns a
+// comparison off. Other mistakes, and nulls, are left to Decode.
+func (p *configParser) checkValues(at *yaml.Node, t reflect.Type, what string) {
 	n := at // the value; at is where it is written, an alias of n or n itself
 	for n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
 	}
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
+	}
+	want := map[reflect.Kind]yaml.Kind{reflect.Struct: yaml.MappingNode, reflect.Map: yaml.MappingNode,
+		reflect.Slice: yaml.SequenceNode, reflect.Array: yaml.SequenceNode, reflect.String: yaml.ScalarNode}
+	if k, ok := want[t.Kind()]; ok && n.Kind != k && n.ShortTag() != "!!null" {
+		wanted := KindName(k)
+		if k == yaml.ScalarNode {
+			wanted = "a string"
+		}
+		p.fail(at, "%s must be %s, not %s", what, wanted, KindName(n.Kind))
+		return
 	}
 	switch t.Kind() {
 	case reflect.Struct:
@@ -539,7 +551,7 @@ func (p *configParser) checkNumbers(at *yaml.Node, t reflect.Type, what string) 
 		for i := 0; i+1 < len(n.Content) && p.err == nil; i += 2 {
 			for f := range t.Fields() {
 				if name, ok := yamlName(f); ok && name == resolve(n.Content[i]).Value {
-					p.checkNumbers(n.Content[i+1], f.Type, what+"."+name)
+					p.checkValues(n.Content[i+1], f.Type, what+"."+name)
 				}
 			}
 		}
@@ -548,7 +560,7 @@ func (p *configParser) checkNumbers(at *yaml.Node, t reflect.Type, what string) 
 			return
 		}
 		for i, c := range n.Content {
-			p.checkNumbers(c, t.Elem(), fmt.Sprintf("%s[%d]", what, i))
+			p.checkValues(c, t.Elem(), fmt.Sprintf("%s[%d]", what, i))
 		}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:

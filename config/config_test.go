@@ -118,6 +118,11 @@ func TestParseErrors(t *testing.T) {
 		{"rules:\n  timeout-missing:\n    severity: error\n    severity: info\n", fakeRules{}, `g.yaml:4:5: rules.timeout-missing.severity is set twice`},
 		{"rules:\n  timeout-missing:\n    options: {max: 60}\n    options: {max: 10}\n", fakeRules{}, `g.yaml:4:5: rules.timeout-missing.options is set twice`},
 		{"ignore:\n  - paths: [a]\n    rules: [timeout-missing]\n    rules: [numbers]\n", fakeRules{}, `g.yaml:4:5: ignore.rules is set twice`},
+		// an option of the wrong kind is reported where it is written
+		{"rules:\n  numbers:\n    options:\n      count: 1\n      names: a\n", fakeRules{}, `g.yaml:5:14: rules.numbers.options.names must be a sequence, not a scalar`},
+		{"rules:\n  numbers:\n    options: {names: [a, [b]]}\n", fakeRules{}, `g.yaml:3:26: rules.numbers.options.names[1] must be a string, not a sequence`},
+		{"rules:\n  numbers:\n    options: {inner: [1]}\n", fakeRules{}, `g.yaml:3:22: rules.numbers.options.inner must be a mapping, not a sequence`},
+		{"rules:\n  numbers:\n    options: {names: &n x, sizes: *n}\n", fakeRules{}, `g.yaml:3:22: rules.numbers.options.names must be a sequence, not a scalar`},
 		// yaml errors carry the position of their cause
 		{"rules: {}\nshellcheck: \x00\n", fakeRules{}, `g.yaml:2:13: invalid yaml: control characters are not allowed`},
 		{"\x00", fakeRules{}, `g.yaml:1:1: invalid yaml: control characters are not allowed`},
