@@ -357,6 +357,15 @@ func (p *configParser) fail(n *yaml.Node, format string, args ...any) {
 	}
 }
 
+// written describes the value of n in a message: a scalar quoted as it is
+// written, anything else by its kind, such as "a sequence".
+func written(n *yaml.Node) string {
+	if n.Kind == yaml.ScalarNode {
+		return fmt.Sprintf("%q", n.Value)
+	}
+	return KindName(n.Kind)
+}
+
 // KindName names a YAML node kind for messages: "a mapping", "a sequence".
 func KindName(k yaml.Kind) string {
 	switch k {
@@ -385,7 +394,7 @@ func (p *configParser) expectKind(n *yaml.Node, k yaml.Kind, what string) bool {
 func (p *configParser) boolean(n *yaml.Node, what string) *bool {
 	var b bool
 	if n.Kind != yaml.ScalarNode || n.ShortTag() == "!!null" || n.Decode(&b) != nil {
-		p.fail(n, "%s must be true or false, not %q", what, n.Value)
+		p.fail(n, "%s must be true or false, not %s", what, written(n))
 		return nil
 	}
 	return &b
@@ -463,7 +472,7 @@ func (p *configParser) ruleMapping(v *yaml.Node, id string, newOptions func() an
 		case "severity":
 			s, err := SeverityName(v2.Value)
 			if err != nil || v2.Kind != yaml.ScalarNode {
-				p.fail(v2, "rules.%s.severity must be error, warning or info, not %q", id, v2.Value)
+				p.fail(v2, "rules.%s.severity must be error, warning or info, not %s", id, written(v2))
 				return
 			}
 			rc.Severity = s
@@ -581,12 +590,12 @@ func (p *configParser) checkValues(at *yaml.Node, t reflect.Type, what string) {
 // checkNumber reports scalar n, written at at, unless it is a number from
 // lo to hi, and whole when whole is set.
 func (p *configParser) checkNumber(at, n *yaml.Node, what, want string, lo, hi *big.Int, whole bool) {
-	if n.Kind != yaml.ScalarNode || n.ShortTag() == "!!null" {
+	if n.ShortTag() == "!!null" {
 		return
 	}
 	var v any
 	var x *big.Float
-	if n.Decode(&v) == nil {
+	if n.Kind == yaml.ScalarNode && n.Decode(&v) == nil {
 		switch v := v.(type) {
 		case int:
 			x = new(big.Float).SetInt64(int64(v))
@@ -600,8 +609,8 @@ func (p *configParser) checkNumber(at, n *yaml.Node, what, want string, lo, hi *
 			}
 		}
 	}
-	if x == nil || whole && !x.IsInt() {
-		p.fail(at, "%s must be %s, not %q", what, want, n.Value)
+	if n.Kind != yaml.ScalarNode || x == nil || whole && !x.IsInt() {
+		p.fail(at, "%s must be %s, not %s", what, want, written(n))
 		return
 	}
 	if x.Cmp(new(big.Float).SetInt(lo)) < 0 || x.Cmp(new(big.Float).SetInt(hi)) > 0 {

@@ -123,6 +123,11 @@ func TestParseErrors(t *testing.T) {
 		{"rules:\n  numbers:\n    options: {names: [a, [b]]}\n", fakeRules{}, `g.yaml:3:26: rules.numbers.options.names[1] must be a string, not a sequence`},
 		{"rules:\n  numbers:\n    options: {inner: [1]}\n", fakeRules{}, `g.yaml:3:22: rules.numbers.options.inner must be a mapping, not a sequence`},
 		{"rules:\n  numbers:\n    options: {names: &n x, sizes: *n}\n", fakeRules{}, `g.yaml:3:22: rules.numbers.options.names must be a sequence, not a scalar`},
+		// a list or a mapping where a word or a number is wanted is named as such
+		{"shellcheck: [true]\n", fakeRules{}, `g.yaml:1:13: shellcheck must be true or false, not a sequence`},
+		{"rules:\n  timeout-missing: {severity: {level: error}}\n", fakeRules{}, `g.yaml:2:31: rules.timeout-missing.severity must be error, warning or info, not a mapping`},
+		{"rules:\n  numbers:\n    options: {count: [1]}\n", fakeRules{}, `g.yaml:3:22: rules.numbers.options.count must be a whole number, not a sequence`},
+		{"rules:\n  numbers:\n    options: {ratio: {a: 1}}\n", fakeRules{}, `g.yaml:3:22: rules.numbers.options.ratio must be a number, not a mapping`},
 		// yaml errors carry the position of their cause
 		{"rules: {}\nshellcheck: \x00\n", fakeRules{}, `g.yaml:2:13: invalid yaml: control characters are not allowed`},
 		{"\x00", fakeRules{}, `g.yaml:1:1: invalid yaml: control characters are not allowed`},
