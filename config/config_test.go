@@ -92,6 +92,10 @@ func TestParseErrors(t *testing.T) {
 		{"rules:\n  numbers:\n    options: {ratio: yes}\n", fakeRules{}, `g.yaml:3:22: rules.numbers.options.ratio must be a number, not "yes"`},
 		{"rules:\n  numbers:\n    options: {limit: 16777217}\n", fakeRules{}, `g.yaml:3:22: rules.numbers.options.limit must be a number from -16777216 to 16777216, not "16777217"`},
 		{"rules:\n  numbers:\n    options: {count: &c 300, small: *c}\n", fakeRules{}, `g.yaml:3:37: rules.numbers.options.small must be a whole number from -128 to 127, not "300"`},
+		// an alias that names a node holding it is read once, not followed forever
+		{"&r {rules: *r}\n", fakeRules{}, `g.yaml:1:5: unknown rule "rules"`},
+		{"ignore: [{paths: &p [*p]}]\n", fakeRules{}, `g.yaml:1:22: ignore.paths must list strings`},
+		{"rules:\n  numbers: {options: {names: &n [*n]}}\n", fakeRules{}, `g.yaml:2:34: rules.numbers.options.names[0] must be a string, not a sequence`},
 		// an ignore entry's rules are rule IDs, in any form, and at least one
 		{"ignore:\n  - paths: [a]\n    rules: timout-missing\n", fakeRules{}, `g.yaml:3:12: unknown rule "timout-missing" (did you mean "timeout-missing"?)`},
 		{"ignore:\n  - paths: [a]\n    rules: [timeout-missing, timout-missing]\n", fakeRules{}, `g.yaml:3:30: unknown rule "timout-missing"`},
