@@ -111,15 +111,21 @@ func (e *Error) Error() string {
 // Find returns the path of the gantry config under root/.github, or "".
 // Anything at one of FileNames counts, so that reading it reports a
 // directory, a FIFO or a dangling link there instead of gantry running
-// without the config.
-func Find(root string) string {
+// without the config. Something at both names is an *Error at the second:
+// gantry would read the first and silently ignore the other.
+func Find(root string) (string, error) {
+	found := ""
 	for _, n := range FileNames {
 		p := filepath.Join(root, ".github", n)
-		if _, err := os.Lstat(p); err == nil {
-			return p
+		if _, err := os.Lstat(p); err != nil {
+			continue
 		}
+		if found != "" {
+			return "", &Error{File: p, Msg: fmt.Sprintf("gantry reads %s and would ignore this second config: keep one of them", filepath.Base(found))}
+		}
+		found = p
 	}
-	return ""
+	return found, nil
 }
 
 // Load reads and validates a config file; rules are the known rules.

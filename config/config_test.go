@@ -229,8 +229,8 @@ func TestLoadNotARegularFile(t *testing.T) {
 		} else if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		if got := Find(root); got != path {
-			t.Errorf("%s: Find = %q, want %q", tc.name, got, path)
+		if got, err := Find(root); got != path || err != nil {
+			t.Errorf("%s: Find = %q, %v; want %q", tc.name, got, err, path)
 			continue
 		}
 		done := make(chan error, 1)
@@ -244,6 +244,28 @@ func TestLoadNotARegularFile(t *testing.T) {
 		case <-time.After(5 * time.Second):
 			t.Fatalf("%s: Load blocks", tc.name)
 		}
+	}
+}
+
+// TestFind checks which config Find returns, and that a config at both
+// names is an error at the second instead of one of them being ignored.
+func TestFind(t *testing.T) {
+	root := t.TempDir()
+	github := filepath.Join(root, ".github")
+	os.Mkdir(github, 0o755)
+	if p, err := Find(root); p != "" || err != nil {
+		t.Errorf("no config: Find = %q, %v", p, err)
+	}
+	yml := filepath.Join(github, "gantry.yml")
+	os.WriteFile(yml, []byte("shellcheck: false\n"), 0o644)
+	if p, err := Find(root); p != yml || err != nil {
+		t.Errorf("gantry.yml: Find = %q, %v", p, err)
+	}
+	os.WriteFile(filepath.Join(github, "gantry.yaml"), []byte("rules: {}\n"), 0o644)
+	p, err := Find(root)
+	var ce *Error
+	if want := yml + ": gantry reads gantry.yaml and would ignore this second config: keep one of them"; p != "" || !errors.As(err, &ce) || err.Error() != want {
+		t.Errorf("both: Find = %q, %v; want the error %s", p, err, want)
 	}
 }
 

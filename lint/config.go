@@ -12,8 +12,9 @@ import (
 // is a positioned error whichever command meets it first.
 func LoadConfig(root, path string) (*config.Config, error) {
 	if path == "" {
-		if path = config.Find(root); path == "" {
-			return nil, nil
+		var err error
+		if path, err = config.Find(root); path == "" {
+			return nil, err
 		}
 	}
 	return config.Load(path, KnownRules())

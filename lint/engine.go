@@ -286,7 +286,12 @@ func (l *Linter) configFor(root string) (*config.Config, error) {
 		return c, nil
 	}
 	c := &config.Config{Rules: map[string]*config.RuleConfig{}}
-	if p := config.Find(root); p != "" {
+	p, err := config.Find(root)
+	var ce *config.Error
+	if errors.As(err, &ce) {
+		return nil, &config.Error{File: l.displayPath(ce.File), Msg: ce.Msg}
+	}
+	if p != "" {
 		b, err := config.ReadFile(p)
 		if err != nil {
 			return nil, &config.Error{File: l.displayPath(p), Msg: "cannot read config: " + describeOSError(err)}

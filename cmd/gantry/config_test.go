@@ -45,3 +45,33 @@ func TestConfigValidatedByEveryCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigAtBothNames checks that a repository with both
+// .github/gantry.yaml and .github/gantry.yml is a config error, exit 2,
+// for every command: gantry would read one and silently ignore the other.
+func TestConfigAtBothNames(t *testing.T) {
+	t.Setenv("GITHUB_ACTIONS", "")
+	ev, err := filepath.Abs(event("push-main.json")) // before gantry changes directory
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, ".git"), 0o755)
+	write(t, dir, ".github/gantry.yaml", "rules: {}\n")
+	write(t, dir, ".github/gantry.yml", "shellcheck: false\n")
+	write(t, dir, ".github/workflows/ok.yml", okWorkflow)
+	write(t, dir, "Dockerfile", "FROM scratch\nCOPY a /a\n")
+	const want = ".github/gantry.yml: gantry reads gantry.yaml and would ignore this second config: keep one of them"
+	for _, args := range [][]string{
+		{"lint", "--no-shellcheck"},
+		{"plan", "."},
+		{"build", "--builder", "unix:///nonexistent/buildkitd.sock", "."},
+		{"push", "--builder", "unix:///nonexistent/buildkitd.sock", "--event", ev, "--event-name", "push", "."},
+		{"gate", "--event", ev, "--event-name", "push", "."},
+	} {
+		code, _, errs := gantry(t, dir, "", args...)
+		if code != 2 || !strings.Contains(errs, want) {
+			t.Errorf("gantry %s: exit %d, want 2 and %q:\n%s", args[0], code, want, errs)
+		}
+	}
+}
