@@ -45,7 +45,8 @@ type Config struct {
 
 // RuleConfig is the configuration of one rule.
 type RuleConfig struct {
-	// Enabled overrides whether the rule runs; nil keeps the default.
+	// Enabled overrides whether the rule runs; nil keeps the default, but
+	// for a rule that is off by default a Severity turns it on.
 	Enabled *bool
 	// Severity overrides the rule's default severity with one of
 	// SeverityNames; "" keeps the default.

@@ -45,11 +45,16 @@ func suggestRule(id string) string {
 	return fmt.Sprintf(" (did you mean %q?)", best[0])
 }
 
-// ruleEnabled reports whether the rule runs under cfg.
+// ruleEnabled reports whether the rule runs under cfg: as its enabled
+// says, or, without one, when the config gives it a severity (rule:
+// warning turns on a rule that is off by default, as it reads), or by
+// default.
 func ruleEnabled(cfg *config.Config, r *Rule) bool {
 	if cfg != nil {
 		if rc := cfg.Rules[r.ID]; rc != nil && rc.Enabled != nil {
 			return *rc.Enabled
+		} else if rc != nil && rc.Severity != "" {
+			return true
 		}
 	}
 	return !r.DefaultOff
