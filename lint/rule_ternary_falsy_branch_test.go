@@ -22,6 +22,25 @@ jobs:
     steps:
       - run: echo
 `, want: []string{`6:55: '' is falsy`}},
+		{name: "a & written as an escape in a double-quoted scalar", src: `on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    env:
+      SUFFIX: "${{ github.ref == 'refs/heads/main' \u0026& '' || '-preview' }}"
+    steps:
+      - run: echo
+`, want: []string{`6:16: '' is falsy`}},
+		{name: "&& split over an escaped line break in a double-quoted scalar", src: `on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    env:
+      SUFFIX: "${{ github.ref == 'refs/heads/main' &\
+        & '' || '-preview' }}"
+    steps:
+      - run: echo
+`, want: []string{`6:16: '' is falsy`}},
 		{name: "every falsy literal, anywhere", src: `on: push
 jobs:
   build:

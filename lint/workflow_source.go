@@ -99,6 +99,9 @@ type workflowSource struct {
 	// severities holds the findings that rules reported at a severity
 	// other than their rule's default (see workflowRuleBase.reportAt).
 	severities map[severityKey]Severity
+	// escapes is what contains found of the text's escapes:
+	// escapesUnknown, escapesNone or escapesFound.
+	escapes uint8
 }
 
 // severityKey identifies one finding of a workflow rule.
@@ -126,9 +129,11 @@ func (ws *workflowSource) lines() *sourceText {
 	return ws.text
 }
 
-// contains reports whether the workflow's text contains any of the words;
-// rules use it to skip files that cannot have findings. Without the text it
-// is always true.
+// contains reports whether the workflow's values may contain any of the
+// words; rules use it to skip files that cannot have findings. It looks for
+// the words in the text, and is true without the text, or when the text
+// has an escape through which a double-quoted YAML scalar can spell a word
+// the text does not hold (see hasSpellingEscape).
 func (ws *workflowSource) contains(words ...string) bool {
 	if ws.src == nil {
 		return true
@@ -136,6 +141,44 @@ func (ws *workflowSource) contains(words ...string) bool {
 	for _, w := range words {
 		if bytes.Contains(ws.src, []byte(w)) {
 			return true
+		}
+	}
+	if ws.escapes == escapesUnknown {
+		ws.escapes = escapesNone
+		if hasSpellingEscape(ws.src) {
+			ws.escapes = escapesFound
+		}
+	}
+	return ws.escapes == escapesFound
+}
+
+// What workflowSource.escapes knows of the text's escapes.
+const (
+	escapesUnknown = iota // not looked for yet
+	escapesNone
+	escapesFound
+)
+
+// hasSpellingEscape reports whether text has an escape through which a
+// double-quoted YAML scalar can hold a word its text does not: a character
+// written as \x, \u or \U and its hex digits (`\u0026&` is &&), or a line
+// break escaped with a backslash, which joins the two lines (`ne\` at the
+// end of a line and `eds` on the next is needs). YAML's other escapes spell
+// only control characters, spaces, quotes, the slash and the backslash. A
+// shell's line continuation in a block scalar looks the same, so the answer
+// is true for some texts that hide nothing.
+func hasSpellingEscape(text []byte) bool {
+	for i := 0; i+1 < len(text); i++ {
+		j := bytes.IndexByte(text[i:len(text)-1], '\\')
+		if j < 0 {
+			return false
+		}
+		i += j
+		switch text[i+1] {
+		case 'x', 'u', 'U', '\n', '\r':
+			return true
+		case '\\':
+			i++ // an escaped backslash escapes nothing after it
 		}
 	}
 	return false

@@ -161,3 +161,27 @@ func TestWalkWorkflowStrings(t *testing.T) {
 	}
 	t.Logf("%d strings in %d workflows", total, len(srcs))
 }
+
+func TestHasSpellingEscape(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		want bool
+	}{
+		{``, false},
+		{`\`, false},
+		{`a: "x \u0026& y"`, true},
+		{`a: "\x26\x26"`, true},
+		{`a: "\U00000026&"`, true},
+		{"a: \"x &\\\n  & y\"", true},
+		{"a: \"x &\\\r\n  & y\"", true},
+		{`a: "tab\tquote\" slash\/ back\\ nl\n"`, false},
+		{`a: "an escaped backslash: \\u0026"`, false},
+		{`a: "\\\u0026"`, true},
+		{"run: |\n  docker build \\\n    .\n", true}, // a shell continuation looks the same
+		{`a: 'C:\path\to' # no escape is processed here, none spells a word`, false},
+	} {
+		if got := hasSpellingEscape([]byte(c.text)); got != c.want {
+			t.Errorf("hasSpellingEscape(%q) = %v, want %v", c.text, got, c.want)
+		}
+	}
+}
