@@ -101,7 +101,7 @@ func parsePushPolicy(file string, n *yaml.Node) (*PushPolicy, error) {
 	}
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
+		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
 		if seen[k.Value] {
 			return nil, d.errorf(k, "push.%s is set twice", k.Value)
 		}
@@ -173,12 +173,15 @@ func (d policyDecoder) list(n *yaml.Node, what string) ([]*yaml.Node, error) {
 		}
 		return []*yaml.Node{n}, nil
 	case yaml.SequenceNode:
-		for _, c := range n.Content {
+		items := make([]*yaml.Node, len(n.Content))
+		for i, c := range n.Content {
+			c = resolve(c)
 			if c.Kind != yaml.ScalarNode || c.Tag == "!!null" {
 				return nil, d.errorf(c, "%s must list strings", what)
 			}
+			items[i] = c
 		}
-		return n.Content, nil
+		return items, nil
 	}
 	return nil, d.errorf(n, "%s must be a string or a list of strings", what)
 }

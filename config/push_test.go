@@ -134,3 +134,26 @@ func TestMatchGlob(t *testing.T) {
 		}
 	}
 }
+
+// TestParsePushPolicyAliases checks that an alias in push: stands for its
+// anchor's value, as it does in the rest of the config.
+func TestParsePushPolicyAliases(t *testing.T) {
+	p := mustPolicy(t, `
+push:
+  image: ghcr.io/acme/shop
+  allow-pull-request-target: &no false
+  events: &ev [push, release]
+  branches: [&main main, "release/**"]
+  git-tags: *ev
+  allow-forks: *no
+  allow-drafts: &yes true
+  require-lint: *yes
+  require-label: *main
+  tags: [*main, "{{sha}}"]
+`)
+	if p.Image != "ghcr.io/acme/shop" || !slices.Equal(p.Events, []string{"push", "release"}) ||
+		!slices.Equal(p.Branches, []string{"main", "release/**"}) || !slices.Equal(p.GitTags, []string{"push", "release"}) ||
+		p.AllowForks || !p.AllowDrafts || !p.RequireLint || p.RequireLabel != "main" || len(p.Tags) != 2 {
+		t.Errorf("%+v", p)
+	}
+}
