@@ -64,6 +64,9 @@ type Options struct {
 	// Commands receives workflow commands, such as masks and warning
 	// annotations, in GitHub Actions (stdout).
 	Commands io.Writer
+	// SDKLog receives the AWS SDK's own log lines (registry.Keychain's
+	// SDKLog; gantry's --debug); nil drops them.
+	SDKLog io.Writer
 }
 
 // Push is a push prepared before the build.
@@ -123,7 +126,7 @@ func Prepare(ctx context.Context, o Options, build *buildcache.BuildOptions) (*P
 
 	kc := &registry.Keychain{Logf: func(format string, args ...any) {
 		fmt.Fprintf(out, "gantry: "+format+"\n", args...)
-	}}
+	}, SDKLog: o.SDKLog}
 	if o.Run.InActions {
 		kc.Mask = func(secret string) { runenv.Mask(o.Commands, secret) }
 	}

@@ -77,7 +77,7 @@ func newBuildCmdWith(fl *buildFlags) *cobra.Command {
 	f.BoolVar(&fl.opts.NoCache, "no-cache", false, "run every step again")
 	f.DurationVar(&fl.timeout, "timeout", 0, "give up after this long, e.g. 30m (default: no limit)")
 	f.BoolVar(&fl.allowCacheErr, "allow-cache-errors", false, "exit 0, not 5, when a cache import or export failed")
-	f.BoolVar(&fl.debug, "debug", false, "show how the builder was found and the BuildKit client's own log messages")
+	f.BoolVar(&fl.debug, "debug", false, "show how the builder was found, and the BuildKit client's and (with a push) the AWS SDK's own log messages")
 	return cmd
 }
 
@@ -126,7 +126,11 @@ func runBuild(cmd *cobra.Command, args []string, fl *buildFlags) error {
 
 	var pushing *push.Push
 	if fl.push {
-		if pushing, err = preparePush(ctx, cmd, &fl.pushing, &opts); err != nil {
+		var sdkLog io.Writer
+		if fl.debug {
+			sdkLog = cmd.ErrOrStderr()
+		}
+		if pushing, err = preparePush(ctx, cmd, &fl.pushing, &opts, sdkLog); err != nil {
 			return err
 		}
 		defer pushing.Abandon() // reports a build that did not finish

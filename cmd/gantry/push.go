@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -44,7 +45,8 @@ func newPushCmd() *cobra.Command {
 
 // preparePush decides and checks the registry before the build; nil means
 // build without pushing.
-func preparePush(ctx context.Context, cmd *cobra.Command, fl *pushFlags, opts *buildcache.BuildOptions) (*push.Push, error) {
+// sdkLog receives the AWS SDK's log lines (--debug), or nil.
+func preparePush(ctx context.Context, cmd *cobra.Command, fl *pushFlags, opts *buildcache.BuildOptions, sdkLog io.Writer) (*push.Push, error) {
 	o := fl.gate
 	o.Dir = opts.ContextDir
 	g, err := push.Evaluate(ctx, o, os.Getenv)
@@ -52,6 +54,6 @@ func preparePush(ctx context.Context, cmd *cobra.Command, fl *pushFlags, opts *b
 		return nil, exitFor(err, exitUsage)
 	}
 	p, err := push.Prepare(ctx, push.Options{Evaluation: g, Image: fl.image, TagTemplates: fl.tags, Require: o.Require,
-		Log: cmd.ErrOrStderr(), Commands: cmd.OutOrStdout()}, opts)
+		Log: cmd.ErrOrStderr(), Commands: cmd.OutOrStdout(), SDKLog: sdkLog}, opts)
 	return p, exitFor(err, exitUsage)
 }
