@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/containerd/containerd/v2/core/content"
+	"github.com/containerd/platforms"
 	"github.com/docker/cli/cli/config"
 	"github.com/gofrs/flock"
 	"github.com/moby/buildkit/client"
@@ -44,8 +45,13 @@ type BuildOptions struct {
 	// BuildArgs are --build-arg values. (gantry build sets SHA to the
 	// commit being built in GitHub Actions.)
 	BuildArgs map[string]string
-	// Platforms are the target platforms, e.g. linux/amd64.
+	// Platforms are the target platforms, e.g. linux/amd64; none is the
+	// build platform, as in BuildKit.
 	Platforms []string
+	// BuildPlatform is the builder's platform, which BuildKit's Dockerfile
+	// frontend sets $BUILDPLATFORM and friends to: its first worker's.
+	// Build asks the daemon when it is empty.
+	BuildPlatform string
 	// NamedContexts maps a name to docker-image://REF, oci-layout://PATH[:TAG]
 	// or a directory (--build-context).
 	NamedContexts map[string]string
@@ -147,16 +153,27 @@ func usageErr(format string, args ...any) error {
 	return &BuildError{Kind: KindUsage, Err: fmt.Errorf(format, args...)}
 }
 
+// workerPlatform is the platform of the daemon's first worker, which
+// BuildKit's Dockerfile frontend takes as the build platform; "" when the
+// daemon does not say.
+func workerPlatform(ctx context.Context, c *client.Client) string {
+	ws, err := c.ListWorkers(ctx)
+	if err != nil || len(ws) == 0 || len(ws[0].Platforms) == 0 {
+		return ""
+	}
+	return platforms.Format(ws[0].Platforms[0])
+}
+
 // buildGraph is the stage graph of the Dockerfile df as BuildKit evaluates
 // it for this build, FROM lines reading $TARGETARCH of the first
-// --platform (BuildKit solves each) and $TARGETSTAGE, and the target
-// stage, which must be one BuildKit can build.
+// --platform (BuildKit solves each), $BUILDARCH of the builder and
+// $TARGETSTAGE, and the target stage, which must be one BuildKit can build.
 func buildGraph(df []byte, opts BuildOptions) (*stagegraph.StageGraph, *stagegraph.Stage, error) {
 	platform := ""
 	if len(opts.Platforms) > 0 {
 		platform = opts.Platforms[0]
 	}
-	g, err := stagegraph.ParseStageGraphOptions(df, stagegraph.Options{BuildArgs: opts.BuildArgs, Platform: platform, Target: opts.Target})
+	g, err := stagegraph.ParseStageGraphOptions(df, stagegraph.Options{BuildArgs: opts.BuildArgs, Platform: platform, BuildPlatform: opts.BuildPlatform, Target: opts.Target})
 	if err != nil {
 		return nil, nil, usageErr("%s: %v", opts.Dockerfile, err)
 	}
@@ -267,6 +284,9 @@ func Build(ctx context.Context, c *client.Client, opts BuildOptions) (*BuildResu
 	opts.BuildArgs = maps.Clone(opts.BuildArgs)
 	if opts.BuildArgs == nil {
 		opts.BuildArgs = map[string]string{}
+	}
+	if opts.BuildPlatform == "" {
+		opts.BuildPlatform = workerPlatform(ctx, c)
 	}
 	g, target, err := buildGraph(df, opts)
 	if err != nil {

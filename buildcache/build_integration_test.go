@@ -7,11 +7,13 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -1001,5 +1003,38 @@ func TestSymlinkedDockerfile(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "ctx", "ignored.txt")); err == nil {
 		t.Errorf("app.Dockerfile.dockerignore beside the linked file was not applied")
+	}
+}
+
+// TestBuildPlatformIsTheDaemons: $BUILDARCH is the architecture of the
+// daemon's worker, not --platform's, as BuildKit sets it: the stages the
+// build solves and reports are those BuildKit builds for
+// FROM tools-$BUILDARCH when the target is another platform.
+func TestBuildPlatformIsTheDaemons(t *testing.T) {
+	svc := buildkittest.Get(t)
+	native := runtime.GOARCH // the daemon runs on this machine
+	other := "arm64"
+	if native == "arm64" {
+		other = "amd64"
+	}
+	dir := t.TempDir()
+	df := "FROM scratch AS tools-amd64\nCOPY a /a\nFROM scratch AS tools-arm64\nCOPY a /a\nFROM tools-$BUILDARCH AS main\nCOPY a /b\n"
+	for name, content := range map[string]string{"Dockerfile": df, "a": "a\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, c := connectTLS(t, svc.Addr, buildcache.TLSOptions{})
+	res, err := buildcache.Build(ctx, c, buildcache.BuildOptions{ContextDir: dir, Platforms: []string{"linux/" + other},
+		Progress: "plain", ProgressOut: io.Discard, Getenv: func(string) string { return "" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stages []string
+	for _, s := range res.Report.Stages {
+		stages = append(stages, s.Name)
+	}
+	if want := "tools-" + native + " main"; strings.Join(stages, " ") != want {
+		t.Errorf("stages %v, want %s", stages, want)
 	}
 }

@@ -420,6 +420,7 @@ func TestBuildGraph(t *testing.T) {
 	for _, tc := range []struct {
 		name, dockerfile, target string
 		platforms                []string
+		buildPlatform            string
 		base                     string // the target's base stage; "" for an image
 		err                      string // part of the usage error
 	}{
@@ -428,10 +429,13 @@ func TestBuildGraph(t *testing.T) {
 		{name: "an unnamed stage", dockerfile: "FROM scratch\nFROM scratch AS final\n", target: "0", err: `target "0" is an unnamed stage`},
 		{name: "TARGETARCH of the first platform", dockerfile: "FROM scratch AS base-arm64\nFROM base-${TARGETARCH}\n", platforms: []string{"linux/arm64", "linux/amd64"}, base: "base-arm64"},
 		{name: "TARGETARCH by default", dockerfile: "FROM scratch AS base-arm64\nFROM base-${TARGETARCH}\n"},
+		{name: "BUILDARCH of the builder, not of the target", dockerfile: "FROM scratch AS base-amd64\nFROM scratch AS base-arm64\nFROM base-${BUILDARCH}\n", platforms: []string{"linux/arm64"}, buildPlatform: "linux/amd64", base: "base-amd64"},
+		{name: "BUILDARCH of an arm64 builder", dockerfile: "FROM scratch AS base-amd64\nFROM scratch AS base-arm64\nFROM base-${BUILDARCH}\n", platforms: []string{"linux/amd64"}, buildPlatform: "linux/arm64", base: "base-arm64"},
+		{name: "TARGETARCH of the builder without --platform", dockerfile: "FROM scratch AS base-arm64\nFROM base-${TARGETARCH}\n", buildPlatform: "linux/arm64", base: "base-arm64"},
 		{name: "TARGETSTAGE", dockerfile: "FROM scratch AS base-final\nFROM base-${TARGETSTAGE} AS final\nFROM scratch AS other\n", target: "final", base: "base-final"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, target, err := buildGraph([]byte(tc.dockerfile), BuildOptions{Dockerfile: "Dockerfile", Target: tc.target, Platforms: tc.platforms})
+			_, target, err := buildGraph([]byte(tc.dockerfile), BuildOptions{Dockerfile: "Dockerfile", Target: tc.target, Platforms: tc.platforms, BuildPlatform: tc.buildPlatform})
 			if tc.err != "" {
 				var be *BuildError
 				if !errors.As(err, &be) || be.Kind != KindUsage || !strings.Contains(err.Error(), tc.err) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/client/llb/sourceresolver"
 	"github.com/moby/buildkit/frontend/dockerfile/dockerfile2llb"
@@ -27,10 +28,29 @@ func (anyImage) ResolveImageConfig(_ context.Context, ref string, _ sourceresolv
 
 // buildKitLines converts a Dockerfile for a target with BuildKit's own
 // frontend and returns the Dockerfile lines its LLB refers to: the FROM
-// lines and instructions of every stage BuildKit builds.
-func buildKitLines(src []byte, target string, args map[string]string) (map[int]bool, error) {
-	opt := dockerfile2llb.ConvertOpt{MetaResolver: anyImage{}, TargetPlatform: &ocispecs.Platform{OS: "linux", Architecture: "amd64"}}
-	opt.Config = dockerui.Config{Target: target, BuildArgs: args}
+// lines and instructions of every stage BuildKit builds. As in BuildKit's
+// Dockerfile frontend, the build platform is the worker's
+// (opts.BuildPlatform, default linux/amd64), and the target platform
+// opts.Platform, else the build platform.
+func buildKitLines(src []byte, opts Options) (map[int]bool, error) {
+	bp := opts.BuildPlatform
+	if bp == "" {
+		bp = "linux/amd64"
+	}
+	build, err := platforms.Parse(bp)
+	if err != nil {
+		return nil, err
+	}
+	opt := dockerfile2llb.ConvertOpt{MetaResolver: anyImage{}}
+	opt.Config = dockerui.Config{Target: opts.Target, BuildArgs: opts.BuildArgs, BuildPlatforms: []ocispecs.Platform{platforms.Normalize(build)}}
+	if opts.Platform != "" {
+		tp, err := platforms.Parse(opts.Platform)
+		if err != nil {
+			return nil, err
+		}
+		tp = platforms.Normalize(tp)
+		opt.TargetPlatform = &tp
+	}
 	opt.SourceMap = llb.NewSourceMap(nil, "Dockerfile", "", src)
 	res, err := dockerfile2llb.Dockerfile2LLB(context.Background(), src, opt)
 	if err != nil {
@@ -56,10 +76,11 @@ func buildKitLines(src []byte, target string, args map[string]string) (map[int]b
 // compareWithBuildKit checks that the stages a target needs are the stages
 // BuildKit builds for it. A stage BuildKit builds shows in its LLB unless
 // it has neither an image base nor a RUN, COPY or ADD.
-func compareWithBuildKit(t *testing.T, name string, src []byte, target string, args map[string]string) {
+func compareWithBuildKit(t *testing.T, name string, src []byte, opts Options) {
 	t.Helper()
-	lines, bkErr := buildKitLines(src, target, args)
-	g, err := ParseStageGraphOptions(src, Options{BuildArgs: args, Target: target})
+	target := opts.Target
+	lines, bkErr := buildKitLines(src, opts)
+	g, err := ParseStageGraphOptions(src, opts)
 	if err != nil {
 		// gantry rejects every cycle; BuildKit checks COPY and mount cycles
 		// only, and a stage reading a later one only when it builds it
@@ -145,20 +166,20 @@ func TestNeededMatchesBuildKit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		compareWithBuildKit(t, f, src, "", nil)
+		compareWithBuildKit(t, f, src, Options{})
 		if g, err := ParseStageGraph(src, nil); err == nil {
 			for _, st := range g.Stages {
 				if st.Name != "" {
-					compareWithBuildKit(t, f, src, st.Name, nil)
+					compareWithBuildKit(t, f, src, Options{Target: st.Name})
 				}
 			}
 		}
 	}
 
 	for i, src := range buildKitCases {
-		compareWithBuildKit(t, fmt.Sprintf("case %d:\n%s", i, src), []byte(src), "", nil)
+		compareWithBuildKit(t, fmt.Sprintf("case %d:\n%s", i, src), []byte(src), Options{})
 		for _, target := range []string{"a", "b", "final"} {
-			compareWithBuildKit(t, fmt.Sprintf("case %d:\n%s", i, src), []byte(src), target, nil)
+			compareWithBuildKit(t, fmt.Sprintf("case %d:\n%s", i, src), []byte(src), Options{Target: target})
 		}
 	}
 
@@ -190,7 +211,26 @@ func TestNeededMatchesBuildKit(t *testing.T) {
 			args = map[string]string{"S": names[r.Intn(len(names))]}
 		}
 		for _, target := range []string{"", "a", "b", "B"} {
-			compareWithBuildKit(t, "\n"+b.String(), []byte(b.String()), target, args)
+			compareWithBuildKit(t, "\n"+b.String(), []byte(b.String()), Options{Target: target, BuildArgs: args})
+		}
+	}
+}
+
+// TestPlatformsMatchBuildKit compares the stages a target needs with those
+// dockerfile2llb builds for a target platform and a builder (worker)
+// platform: FROM lines that pick a stage by $BUILDARCH, $TARGETARCH and
+// friends, with --platform given or not.
+func TestPlatformsMatchBuildKit(t *testing.T) {
+	dockerfiles := []string{
+		"FROM alpine AS build-amd64\nRUN make\nFROM alpine AS build-arm64\nRUN make\nFROM build-$BUILDARCH AS final\nRUN true\n",
+		"FROM alpine AS build-amd64\nRUN make\nFROM alpine AS build-arm64\nRUN make\nFROM alpine AS final\nCOPY --from=build-${TARGETARCH} /x /x\n",
+		"ARG B=build-$BUILDARCH\nFROM alpine AS build-amd64\nRUN make\nFROM alpine AS build-arm64\nRUN make\nFROM alpine AS build-arm\nRUN make\nFROM ${B} AS final\nRUN true\n",
+		"FROM alpine AS tools-linux-amd64\nRUN make\nFROM alpine AS tools-linux-arm64\nRUN make\nFROM --platform=$BUILDPLATFORM tools-${BUILDOS}-${BUILDARCH} AS build\nRUN make\nFROM scratch-${TARGETARCH}${TARGETVARIANT}\nCOPY --from=build /x /x\n",
+		"FROM alpine AS arm-v7\nRUN make\nFROM alpine AS arm64-\nRUN make\nFROM alpine AS amd64-\nRUN make\nFROM ${BUILDARCH}-${BUILDVARIANT} AS final\nRUN true\n",
+	}
+	for i, src := range dockerfiles {
+		for _, p := range [][2]string{{"", ""}, {"linux/arm64", ""}, {"linux/arm64", "linux/amd64"}, {"linux/amd64", "linux/arm64"}, {"", "linux/arm64"}, {"linux/amd64", "linux/arm/v7"}} {
+			compareWithBuildKit(t, fmt.Sprintf("case %d, --platform %q, builder %q:\n%s", i, p[0], p[1], src), []byte(src), Options{Platform: p[0], BuildPlatform: p[1]})
 		}
 	}
 }

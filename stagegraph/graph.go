@@ -45,6 +45,9 @@ type StageGraph struct {
 	BuildArgs map[string]string
 	// Platform is the target platform used for $TARGETPLATFORM and friends.
 	Platform string
+	// BuildPlatform is the builder's platform used for $BUILDPLATFORM and
+	// friends.
+	BuildPlatform string
 
 	byName map[string]*Stage
 }
@@ -166,8 +169,13 @@ type Options struct {
 	// BuildArgs are the --build-arg values.
 	BuildArgs map[string]string
 	// Platform is the target platform, such as "linux/arm64"; empty means
-	// linux/amd64. It sets $TARGETPLATFORM, $TARGETARCH and friends.
+	// BuildPlatform, as in BuildKit. It sets $TARGETPLATFORM, $TARGETARCH
+	// and friends.
 	Platform string
+	// BuildPlatform is the builder's platform: BuildKit's worker's, which
+	// sets $BUILDPLATFORM, $BUILDARCH and friends whatever the target
+	// platform; empty means linux/amd64 (gantry build asks the daemon).
+	BuildPlatform string
 	// Target is the --target the graph is evaluated for ("" is the last
 	// stage). It sets $TARGETSTAGE, which FROM lines may use.
 	Target string
@@ -357,14 +365,21 @@ func (e *envList) set(k, v string) {
 // build argument or its expanded default.
 func (g *StageGraph) globalArgs(opts Options, metaArgs []*instructions.ArgCommand) *envList {
 	env := &envList{vals: map[string]string{}}
+	// BuildKit's build platform is its worker's, and the target platform
+	// the build platform unless --platform says otherwise
+	bplat := opts.BuildPlatform
+	if bplat == "" {
+		bplat = "linux/amd64"
+	}
 	plat := opts.Platform
 	if plat == "" {
-		plat = "linux/amd64"
+		plat = bplat
 	}
+	bplat, bos, barch, bvariant := normalizePlatform(bplat)
 	plat, os, arch, variant := normalizePlatform(plat)
-	g.Platform = plat
+	g.Platform, g.BuildPlatform = plat, bplat
 	for _, kv := range [][2]string{
-		{"BUILDPLATFORM", plat}, {"BUILDOS", os}, {"BUILDOSVERSION", ""}, {"BUILDARCH", arch}, {"BUILDVARIANT", variant},
+		{"BUILDPLATFORM", bplat}, {"BUILDOS", bos}, {"BUILDOSVERSION", ""}, {"BUILDARCH", barch}, {"BUILDVARIANT", bvariant},
 		{"TARGETPLATFORM", plat}, {"TARGETOS", os}, {"TARGETOSVERSION", ""}, {"TARGETARCH", arch}, {"TARGETVARIANT", variant},
 		{"TARGETSTAGE", g.targetStage(opts.Target)},
 	} {

@@ -162,8 +162,9 @@ func TestGraphBuildArgs(t *testing.T) {
 	if g.Stages[0].Base != "ruby:3.3-slim" || g.Stages[1].Platform != "linux/amd64" {
 		t.Errorf("base %q platform %q", g.Stages[0].Base, g.Stages[1].Platform)
 	}
+	// $BUILDPLATFORM is the builder's, not the target's (TestGraphBuildPlatform)
 	g, _ = ParseStageGraphOptions([]byte(src), Options{Platform: "linux/arm64"})
-	if g.Stages[1].Platform != "linux/arm64" {
+	if g.Stages[1].Platform != "linux/amd64" {
 		t.Errorf("platform %q", g.Stages[1].Platform)
 	}
 	g, err := ParseStageGraphOptions([]byte("ARG IMG\nFROM $IMG AS a\n"), Options{Lenient: true})
@@ -192,6 +193,31 @@ func TestGraphPlatform(t *testing.T) {
 		}
 		if got := g.Platform + " " + g.Stages[0].Base; got != want {
 			t.Errorf("--platform %q: %s, want %s", platform, got, want)
+		}
+	}
+}
+
+// TestGraphBuildPlatform: $BUILDPLATFORM and friends are the builder's
+// platform (BuildKit's worker's), whatever --platform says, and the target
+// platform is the builder's when --platform is not given.
+func TestGraphBuildPlatform(t *testing.T) {
+	src := "FROM --platform=$BUILDPLATFORM b-${BUILDOS}-${BUILDARCH}-${BUILDVARIANT} AS b\nFROM t-${TARGETARCH}\n"
+	for _, c := range []struct{ platform, build, want string }{
+		{"", "", "linux/amd64 linux/amd64 b-linux-amd64- t-amd64"},
+		{"linux/arm64", "", "linux/amd64 linux/arm64 b-linux-amd64- t-arm64"},
+		{"linux/arm64", "linux/amd64", "linux/amd64 linux/arm64 b-linux-amd64- t-arm64"},
+		{"linux/amd64", "linux/arm/v7", "linux/arm/v7 linux/amd64 b-linux-arm-v7 t-amd64"},
+		{"", "linux/arm64/v8", "linux/arm64 linux/arm64 b-linux-arm64- t-arm64"},
+		{"", "arm64", "linux/arm64 linux/arm64 b-linux-arm64- t-arm64"},
+	} {
+		g, err := ParseStageGraphOptions([]byte(src), Options{Platform: c.platform, BuildPlatform: c.build})
+		if err != nil {
+			t.Errorf("--platform %q, builder %q: %v", c.platform, c.build, err)
+			continue
+		}
+		got := strings.Join([]string{g.Stages[0].Platform, g.Platform, g.Stages[0].Base, g.Stages[1].Base}, " ")
+		if got != c.want {
+			t.Errorf("--platform %q, builder %q: %s, want %s", c.platform, c.build, got, c.want)
 		}
 	}
 }

@@ -31,9 +31,12 @@ type PlanRequest struct {
 	BuildArgs []string
 	// LookupEnv gives the value of a --build-arg NAME without "=VALUE".
 	LookupEnv func(string) (string, bool)
-	// Platform is the target platform ("" is linux/amd64); bake takes a
+	// Platform is the target platform ("" is BuildPlatform); bake takes a
 	// comma-separated list.
 	Platform string
+	// BuildPlatform is the builder's platform, for $BUILDPLATFORM and
+	// friends ("" is linux/amd64).
+	BuildPlatform string
 	// Tags are the image tags of the final target in the bake file.
 	Tags []string
 }
@@ -151,7 +154,7 @@ func (r *PlanRequest) Outline() (*PlanOutput, error) {
 
 // outline parses and outlines the Dockerfile for one platform.
 func (r *PlanRequest) outline(src []byte, file string, buildArgs map[string]string, platform string) (*Outline, error) {
-	g, err := ParseStageGraphOptions(src, Options{BuildArgs: buildArgs, Platform: platform, Target: r.Target})
+	g, err := ParseStageGraphOptions(src, Options{BuildArgs: buildArgs, Platform: platform, BuildPlatform: r.BuildPlatform, Target: r.Target})
 	if err != nil {
 		return nil, &PlanError{Kind: KindPlanDockerfile, Err: FileError(file, err)}
 	}

@@ -84,4 +84,20 @@ func TestPlanRequestPlatforms(t *testing.T) {
 	if p, err := req.Outline(); err != nil || names(p.Outline.Needed) != "build-arm64 main" {
 		t.Errorf("one platform: %v", err)
 	}
+
+	// $BUILDARCH is the builder's, the same for every target platform
+	write("FROM alpine AS build-amd64\nRUN make\nFROM alpine AS build-arm64\nRUN make\nFROM build-$BUILDARCH AS main\n")
+	for _, c := range []struct{ platform, build, needed string }{
+		{"linux/amd64,linux/arm64", "", "build-amd64 main"},
+		{"linux/arm64", "", "build-amd64 main"},
+		{"linux/amd64,linux/arm64", "linux/arm64", "build-arm64 main"},
+		{"", "linux/arm64", "build-arm64 main"},
+	} {
+		req := PlanRequest{Dir: dir, Format: "json", Platform: c.platform, BuildPlatform: c.build}
+		if p, err := req.Outline(); err != nil || names(p.Outline.Needed) != c.needed {
+			t.Errorf("--platform %q --build-platform %q: %v, want %s", c.platform, c.build, err, c.needed)
+		} else if c.platform == "" && p.Outline.Graph.Platform != c.build {
+			t.Errorf("--build-platform %q: target platform %s", c.build, p.Outline.Graph.Platform)
+		}
+	}
 }

@@ -33,7 +33,8 @@ func newPlanCmd() *cobra.Command {
 	f.StringVar(&fl.req.Format, "format", "tree", "output format: tree, mermaid, dot, json, bake")
 	f.StringArrayVar(&fl.req.BuildArgs, "build-arg", nil, "build argument KEY=VALUE (repeatable)")
 	f.StringVar(&fl.req.Cache, "cache", "", "cache backend for --format bake: type=local,dir=PATH, type=registry,ref=REPO, type=gha, type=s3,...")
-	f.StringVar(&fl.req.Platform, "platform", "", "target platform for $TARGETPLATFORM and friends (default linux/amd64); a comma-separated list for the bake file")
+	f.StringVar(&fl.req.Platform, "platform", "", "target platform for $TARGETPLATFORM and friends (default: the --build-platform); a comma-separated list for the bake file")
+	f.StringVar(&fl.req.BuildPlatform, "build-platform", "", "the builder's platform for $BUILDPLATFORM and friends (default linux/amd64)")
 	f.StringVarP(&fl.output, "output", "o", "", "write to this file instead of stdout")
 	f.StringArrayVarP(&fl.req.Tags, "tag", "t", nil, "image tag of the final target in the bake file (repeatable)")
 	return cmd

@@ -97,3 +97,35 @@ func writeTemp(t *testing.T, content string) string {
 	}
 	return p
 }
+
+// TestPlanBuildPlatform: --build-platform is the builder's platform, for
+// $BUILDARCH and friends whatever --platform says, and the target platform
+// when --platform is not given.
+func TestPlanBuildPlatform(t *testing.T) {
+	df := writeTemp(t, "FROM alpine AS tools-amd64\nRUN make\nFROM alpine AS tools-arm64\nRUN make\nFROM tools-$BUILDARCH AS main\n")
+	out := filepath.Join(t.TempDir(), "out.json")
+	for _, c := range []struct {
+		args           []string
+		platform, dead string
+	}{
+		{nil, "linux/amd64", "tools-arm64"},
+		{[]string{"--platform", "linux/arm64"}, "linux/arm64", "tools-arm64"},
+		{[]string{"--build-platform", "linux/arm64"}, "linux/arm64", "tools-amd64"},
+		{[]string{"--platform", "linux/amd64", "--build-platform", "arm64"}, "linux/amd64", "tools-amd64"},
+	} {
+		if code := planRun(append([]string{"plan", "-f", df, "--format", "json", "-o", out, "."}, c.args...)); code != exitOK {
+			t.Fatalf("%v: exit %d", c.args, code)
+		}
+		var doc struct {
+			Platform string   `json:"platform"`
+			Dead     []string `json:"dead"`
+		}
+		b, _ := os.ReadFile(out)
+		if err := json.Unmarshal(b, &doc); err != nil {
+			t.Fatal(err)
+		}
+		if doc.Platform != c.platform || strings.Join(doc.Dead, ",") != c.dead {
+			t.Errorf("%v: platform %s, dead %v; want %s, %s", c.args, doc.Platform, doc.Dead, c.platform, c.dead)
+		}
+	}
+}
