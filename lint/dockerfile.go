@@ -80,7 +80,15 @@ func buildkitRules() []*Rule {
 // parseDockerfile builds a Dockerfile's stage graph as linting needs it:
 // leniently, keeping a FROM whose ARG has no default unexpanded.
 func parseDockerfile(src []byte) (*stagegraph.StageGraph, error) {
-	return stagegraph.ParseStageGraphOptions(src, stagegraph.Options{Lenient: true})
+	g, err := stagegraph.ParseStageGraphOptions(src, stagegraph.Options{Lenient: true})
+	if err != nil {
+		return nil, err
+	}
+	// BuildKit's check (docker build --check) builds every stage
+	if err := g.CheckAll(); err != nil {
+		return nil, err
+	}
+	return g, nil
 }
 
 func (l *Linter) lintDockerfile(f *File) []Finding {

@@ -87,6 +87,10 @@ func TestDockerfileParseError(t *testing.T) {
 		{"RUN echo hi\nFROM scratch\n", "1:1: the Dockerfile does not parse: RUN before the first FROM"},
 		{"FROM alpine\nCOPY --from=9 /a /b\n", "2:1: the Dockerfile does not parse: COPY --from=9: there is no stage 9"},
 		{"FROM alpine AS a\nCOPY --from=b /x /x\nFROM alpine AS b\nCOPY --from=a /y /y\n", "circular dependency between stages"},
+		// BuildKit's check builds every stage, so an error it raises only
+		// as it builds a stage fails the file
+		{"FROM alpine AS a\nRUN --mount=type=bogus true\nFROM alpine\n", "2:1: the Dockerfile does not parse: unsupported mount type \"bogus\""},
+		{"FROM alpine AS a\nCOPY --from=b /x /x\nFROM a AS b\nFROM alpine\n", "2:1: the Dockerfile does not parse: stage a copies from stage b, which is defined after it"},
 		{"FROM alpine\n  HEALTHCHECK\n", "2:3: the Dockerfile does not parse: HEALTHCHECK requires at least one argument"},
 	} {
 		fs := lintDockerfileWith(t, nil, c.src, nil, "")

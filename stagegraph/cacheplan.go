@@ -56,7 +56,7 @@ func (g *StageGraph) CachePlan(target string) (*CachePlan, error) {
 // cachePlanOf is CachePlan for the target stage t.
 func (g *StageGraph) cachePlanOf(t *Stage) (*CachePlan, error) {
 	needed := g.closure(t)
-	if err := g.checkOrder(needed); err != nil {
+	if err := g.checkNeeded(needed); err != nil {
 		return nil, err
 	}
 	level := g.levels(needed)

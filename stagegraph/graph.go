@@ -106,6 +106,9 @@ type Stage struct {
 
 	// shadowed is set when a later stage has the same name.
 	shadowed bool
+	// err is the first error BuildKit raises only when it builds the
+	// stage (see Stage.Err).
+	err *ParseError
 }
 
 // EdgeKind is how a stage refers to another.
@@ -128,6 +131,9 @@ type Edge struct {
 	Kind EdgeKind
 	// Line is the 1-based line of the instruction that makes it.
 	Line int
+
+	// trigger is set for a reference an ONBUILD trigger of the base stage makes.
+	trigger bool
 }
 
 // Step is one instruction of a stage.
@@ -231,9 +237,12 @@ func ParseStageGraphOptions(dockerfile []byte, opts Options) (g *StageGraph, err
 				return nil, &ParseError{Line: n.StartLine, Column: g.column(n.StartLine), Message: "RUN before the first FROM: only ARG may come before FROM"}
 			}
 			// BuildKit parses --mount options fully only when it expands
-			// them; do so without expanding variables.
+			// them, as it builds the stage; do so without expanding
+			// variables, and fail only the targets that need the stage.
 			if err := c.Expand(func(w string) (string, error) { return w, nil }); err != nil && !strings.Contains(n.Original, "$") {
-				return nil, &ParseError{Line: n.StartLine, Column: g.column(n.StartLine), Message: err.Error()}
+				if st := g.Stages[len(g.Stages)-1]; st.err == nil {
+					st.err = &ParseError{Line: n.StartLine, Column: g.column(n.StartLine), Message: err.Error()}
+				}
 			}
 			g.addStep(c, n)
 		case instructions.Command:
@@ -513,8 +522,25 @@ func (g *StageGraph) resolveBases(lex *shell.Lex, env *envList, lenient bool) er
 	return nil
 }
 
+// Err is the error BuildKit raises when it builds the stage, and only then,
+// such as a RUN --mount option it cannot parse: nil, or a *ParseError. A
+// target that needs the stage fails with it (StageGraph.Needed); a stage no
+// target needs does not fail the build.
+func (st *Stage) Err() error {
+	if st.err == nil {
+		return nil
+	}
+	return st.err
+}
+
 func (st *Stage) addEdge(to *Stage, kind EdgeKind, line int) {
-	st.Edges = append(st.Edges, Edge{To: to, Kind: kind, Line: line})
+	st.addEdgeFrom(to, kind, line, false)
+}
+
+// addEdgeFrom adds an edge, made by an ONBUILD trigger of the base stage
+// when trigger is set.
+func (st *Stage) addEdgeFrom(to *Stage, kind EdgeKind, line int, trigger bool) {
+	st.Edges = append(st.Edges, Edge{To: to, Kind: kind, Line: line, trigger: trigger})
 	if !slices.Contains(st.Deps, to) {
 		st.Deps = append(st.Deps, to)
 		slices.SortFunc(st.Deps, func(a, b *Stage) int { return a.Index - b.Index })
@@ -572,7 +598,7 @@ func onbuildTrigger(expr string) instructions.Command {
 func (g *StageGraph) addRefs(st *Stage, cmd instructions.Command, line, col int, onbuild bool) error {
 	link := func(to *Stage, kind EdgeKind) {
 		if !onbuild || to != st {
-			st.addEdge(to, kind, line)
+			st.addEdgeFrom(to, kind, line, onbuild)
 		}
 	}
 	switch c := cmd.(type) {
@@ -612,7 +638,10 @@ func (g *StageGraph) addRefs(st *Stage, cmd instructions.Command, line, col int,
 	return nil
 }
 
-// checkCycles fails on stages that need themselves, as BuildKit does.
+// checkCycles fails on stages that need themselves, as BuildKit does for
+// every stage: through their own COPY --from and RUN --mount=from. A cycle
+// through a FROM or an ONBUILD trigger fails only the targets that need it,
+// as one of its stages then reads a later one (see checkNeeded).
 func (g *StageGraph) checkCycles() error {
 	const (
 		unvisited = iota
@@ -636,8 +665,11 @@ func (g *StageGraph) checkCycles() error {
 				Message: "circular dependency between stages: " + strings.Join(names, " -> ")}
 		}
 		state[st.Index] = visiting
-		for _, d := range st.Deps {
-			if err := visit(d, append(path, st)); err != nil {
+		for _, e := range st.Edges {
+			if e.Kind == EdgeFrom || e.trigger {
+				continue
+			}
+			if err := visit(e.To, append(path, st)); err != nil {
 				return err
 			}
 		}
@@ -746,19 +778,24 @@ func (g *StageGraph) Needed(target string) ([]*Stage, error) {
 		return nil, err
 	}
 	needed := g.closure(t)
-	if err := g.checkOrder(needed); err != nil {
+	if err := g.checkNeeded(needed); err != nil {
 		return nil, err
 	}
 	return needed, nil
 }
 
-// checkOrder fails, as BuildKit does, when a stage the target needs copies
+// checkNeeded fails, as BuildKit does, when a stage the target needs has an
+// error BuildKit raises only as it builds the stage (Stage.Err), or copies
 // or mounts from a stage defined after it: BuildKit builds the stages in
 // Dockerfile order and can only read a stage it has already built. Stages
-// the target does not need may do so.
-func (g *StageGraph) checkOrder(needed []*Stage) error {
+// the target does not need may do either. The error is the first in the
+// Dockerfile.
+func (g *StageGraph) checkNeeded(needed []*Stage) error {
 	var bad *ParseError
 	for _, st := range needed {
+		if st.err != nil && (bad == nil || st.err.Line < bad.Line) {
+			bad = st.err
+		}
 		for _, e := range st.Edges {
 			if e.To.Index <= st.Index || (bad != nil && bad.Line <= e.Line) {
 				continue
@@ -777,13 +814,19 @@ func (g *StageGraph) checkOrder(needed []*Stage) error {
 	return bad
 }
 
+// CheckAll fails as BuildKit's check of the whole Dockerfile (docker build
+// --check without a target, which builds every stage) does: with the first
+// error a stage has when BuildKit builds it (see checkNeeded). Errors are
+// *ParseError.
+func (g *StageGraph) CheckAll() error { return g.checkNeeded(g.Stages) }
+
 // NeededBy returns the stage and the stages it needs, in dependency order,
-// as Needed does for a target.
+// as Needed does for a target, without its checks.
 func (g *StageGraph) NeededBy(st *Stage) []*Stage { return g.closure(st) }
 
 // closure returns t and everything it needs, in waves, then by index
 // (COPY --from may name a later stage, which BuildKit refuses only when it
-// builds the stage: see StageGraph.checkOrder).
+// builds the stage: see StageGraph.checkNeeded).
 func (g *StageGraph) closure(t *Stage) []*Stage {
 	seen := make([]bool, len(g.Stages))
 	var out []*Stage
@@ -820,6 +863,9 @@ func (g *StageGraph) levels(stages []*Stage) map[int]int {
 		if l, ok := level[st.Index]; ok {
 			return l
 		}
+		// a cycle through a FROM or an ONBUILD trigger ends here:
+		// checkNeeded fails a target that needs it
+		level[st.Index] = 0
 		l := 0
 		for _, d := range st.Deps {
 			l = max(l, get(d)+1)

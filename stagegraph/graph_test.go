@@ -236,14 +236,50 @@ func TestGraphErrors(t *testing.T) {
 		{"FROM alpine\nCOPY --from=$X /a /b\n", "line 2: COPY --from=$X: variable expansion is not supported"},
 		{"FROM alpine\nCOPY --from=3 /a /b\n", "line 2: COPY --from=3: there is no stage 3"},
 		{"FROM alpine AS a\nCOPY --from=a /x /y\n", "circular dependency between stages: a -> a"},
-		{"FROM alpine AS a\nCOPY --from=b /x /y\nFROM a AS b\n", "circular dependency between stages: a -> b -> a"},
-		{"FROM alpine\nRUN --mount=type=bogus true\n", "line 2: unsupported mount type \"bogus\""},
+		{"FROM alpine AS a\nCOPY --from=b /x /y\nFROM alpine AS b\nRUN --mount=from=a,target=/a make\nFROM alpine\n", "circular dependency between stages: a -> b -> a"},
 		{"FROM alpine\nRUN <<EOF\n", "line 2:"},
 	} {
 		_, err := ParseStageGraph([]byte(c.src), nil)
 		var pe *ParseError
 		if err == nil || !errors.As(err, &pe) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: err %v, want %q", c.src, err, c.want)
+		}
+	}
+}
+
+// TestGraphBrokenStages: BuildKit raises some errors only for the stages it
+// builds: a RUN --mount option it cannot parse, a cycle through a FROM or
+// an ONBUILD trigger (one of its stages reads a later one). A target that
+// does not need the broken stage builds; one that needs it fails.
+func TestGraphBrokenStages(t *testing.T) {
+	for _, c := range []struct{ src, target, want string }{
+		{"FROM alpine AS a\nRUN --mount=type=bogus true\nFROM alpine AS b\nRUN make\n", "b", ""},
+		{"FROM alpine AS a\nRUN --mount=type=bogus true\nFROM alpine AS b\nRUN make\n", "a", "line 2: unsupported mount type \"bogus\""},
+		{"FROM alpine\nRUN --mount=type=bogus true\n", "", "line 2: unsupported mount type \"bogus\""},
+		{"FROM alpine AS a\nRUN --mount=type=tmpfs,target=/t,uid=1 true\nFROM a AS b\nFROM alpine AS c\nCOPY --from=b /x /x\nFROM alpine AS d\n", "c", "line 2: uid not allowed for \"tmpfs\" type mounts"},
+		{"FROM alpine AS a\nRUN --mount=type=tmpfs,target=/t,uid=1 true\nFROM a AS b\nFROM alpine AS c\nCOPY --from=b /x /x\nFROM alpine AS d\n", "d", ""},
+		// the first error in the Dockerfile
+		{"FROM alpine AS a\nRUN --mount=type=x true\nFROM alpine AS b\nRUN --mount=type=y true\nCOPY --from=a /a /a\n", "b", "line 2: unsupported mount type \"x\""},
+		{"FROM alpine AS a\nCOPY --from=c /x /x\nFROM alpine AS b\nRUN --mount=type=y true\nCOPY --from=a /a /a\nFROM alpine AS c\n", "b", "line 2: stage a copies from stage c, which is defined after it"},
+		{"FROM alpine AS a\nCOPY --from=b /x /y\nFROM a AS b\nFROM alpine AS final\n", "final", ""},
+		{"FROM alpine AS a\nCOPY --from=b /x /y\nFROM a AS b\nFROM alpine AS final\n", "b", "line 2: stage a copies from stage b, which is defined after it"},
+		{"FROM alpine AS a\nCOPY --from=b /x /y\nFROM a AS b\nFROM alpine AS final\n", "a", "line 2: stage a copies from stage b, which is defined after it"},
+		{"FROM alpine AS base\nONBUILD COPY --from=c /x /x\nFROM base AS b\nFROM alpine AS c\nCOPY --from=b /y /y\nFROM alpine AS final\n", "final", ""},
+		{"FROM alpine AS base\nONBUILD COPY --from=c /x /x\nFROM base AS b\nFROM alpine AS c\nCOPY --from=b /y /y\nFROM alpine AS final\n", "c", "line 3: stage b copies from stage c, which is defined after it"},
+	} {
+		g, err := ParseStageGraph([]byte(c.src), nil)
+		if err != nil {
+			t.Errorf("%q: %v", c.src, err)
+			continue
+		}
+		_, err = g.Needed(c.target)
+		_, perr := g.CachePlan(c.target)
+		_, oerr := g.Outline(c.target, "Dockerfile")
+		for _, err := range []error{err, perr, oerr} {
+			var pe *ParseError
+			if c.want == "" && err != nil || c.want != "" && (!errors.As(err, &pe) || !strings.HasPrefix(err.Error(), c.want)) {
+				t.Errorf("%q, target %q: %v, want %q", c.src, c.target, err, c.want)
+			}
 		}
 	}
 }

@@ -41,7 +41,7 @@ func (g *StageGraph) Outline(target, file string) (*Outline, error) {
 	// everything from t itself: a stage given by index may share its name
 	// with a later stage, which its name would find instead
 	p := &Outline{Graph: g, Target: t, File: file, Needed: g.closure(t)}
-	if err := g.checkOrder(p.Needed); err != nil {
+	if err := g.checkNeeded(p.Needed); err != nil {
 		return nil, err
 	}
 	p.Waves = g.wavesOf(p.Needed)
