@@ -152,6 +152,9 @@ var buildKitCases = []string{
 	"FROM alpine AS a\nRUN --mount=from=b,target=/b make\nFROM a AS b\nRUN make\nFROM alpine AS final\nCOPY --from=a /x /x\n",
 	"FROM alpine AS base\nONBUILD COPY --from=c /x /x\nFROM base AS b\nFROM alpine AS c\nCOPY --from=b /y /y\nFROM alpine AS final\nRUN true\n",
 	"FROM alpine AS a\nCOPY --from=b /x /x\nFROM alpine AS b\nCOPY --from=a /y /y\nFROM alpine AS final\nRUN true\n",
+	// a stage named like an unnamed one: names are found, never stage-N
+	"FROM alpine\nRUN make\nFROM alpine AS stage-0\nRUN make\nFROM alpine AS a\nCOPY --from=stage-0 /x /x\nFROM alpine AS b\nCOPY --from=0 /x /x\nFROM alpine AS final\nCOPY --from=stage-1 /x /x\n",
+	"FROM alpine AS stage-1\nRUN make\nFROM alpine\nRUN make\nFROM alpine AS final\nCOPY --from=stage-1 /x /x\nRUN --mount=from=1,target=/m make\n",
 }
 
 // TestNeededMatchesBuildKit compares the stages each target needs with the
@@ -186,7 +189,7 @@ func TestNeededMatchesBuildKit(t *testing.T) {
 
 	for i, src := range buildKitCases {
 		compareWithBuildKit(t, fmt.Sprintf("case %d:\n%s", i, src), []byte(src), Options{})
-		for _, target := range []string{"a", "b", "final"} {
+		for _, target := range []string{"a", "b", "final", "stage-0", "stage-1"} {
 			compareWithBuildKit(t, fmt.Sprintf("case %d:\n%s", i, src), []byte(src), Options{Target: target})
 		}
 	}

@@ -72,7 +72,8 @@ type Stage struct {
 	// Name is the stage's name (FROM ... AS name), lower case; "" when unnamed.
 	Name string
 	// CacheName names the stage's cache entry: the name sanitized to
-	// [a-z0-9-], or "stage-<index>" for unnamed stages. It is unique in the graph.
+	// [a-z0-9-], or "stage-<index>" for unnamed stages. It is unique in the
+	// graph; where two would be the same, a named stage keeps its name.
 	CacheName string
 	// Base is the FROM argument after ARG expansion: "scratch", an image
 	// reference, or the name of an earlier stage.
@@ -109,6 +110,9 @@ type Stage struct {
 	// err is the first error BuildKit raises only when it builds the
 	// stage (see Stage.Err).
 	err *ParseError
+	// display is the DisplayName of an unnamed stage whose "stage-<index>"
+	// is another stage's name; "" otherwise.
+	display string
 }
 
 // EdgeKind is how a stage refers to another.
@@ -266,10 +270,10 @@ func ParseStageGraphOptions(dockerfile []byte, opts Options) (g *StageGraph, err
 	if err := g.resolveRefs(); err != nil {
 		return nil, err
 	}
+	g.nameCaches()
 	if err := g.checkCycles(); err != nil {
 		return nil, err
 	}
-	g.nameCaches()
 	for _, st := range g.Stages {
 		st.Cacheable, st.Reason = classify(g, st)
 	}
@@ -684,10 +688,16 @@ func (g *StageGraph) checkCycles() error {
 	return nil
 }
 
-// DisplayName is the stage's name, or "stage-<index>" when unnamed.
+// DisplayName is the stage's name, or "stage-<index>" when unnamed, as
+// BuildKit shows it. When a stage is named "stage-<index>" too (the name
+// --target and COPY --from find), the unnamed one is
+// "stage-<index> (unnamed)", so that no two stages look alike.
 func (st *Stage) DisplayName() string {
 	if st.Name != "" {
 		return st.Name
+	}
+	if st.display != "" {
+		return st.display
 	}
 	return "stage-" + strconv.Itoa(st.Index)
 }
@@ -703,19 +713,31 @@ func (st *Stage) TargetName() string {
 	return st.Name
 }
 
-// nameCaches gives every stage a unique cache entry name.
+// nameCaches gives every stage a unique cache entry name, named stages
+// first, and an unnamed stage whose "stage-<index>" another stage is named
+// its own display name.
 func (g *StageGraph) nameCaches() {
 	used := map[string]bool{}
-	for _, st := range g.Stages {
-		n := SanitizeCacheName(st.DisplayName())
-		if used[n] {
-			base := n
-			for i := st.Index; used[n]; i++ {
-				n = base + "-" + strconv.Itoa(i)
+	for _, named := range []bool{true, false} {
+		for _, st := range g.Stages {
+			if (st.Name != "") != named {
+				continue
 			}
+			n := "stage-" + strconv.Itoa(st.Index)
+			if named {
+				n = SanitizeCacheName(st.Name)
+			} else if _, ok := g.byName[n]; ok {
+				st.display = n + " (unnamed)"
+			}
+			if used[n] {
+				base := n
+				for i := st.Index; used[n]; i++ {
+					n = base + "-" + strconv.Itoa(i)
+				}
+			}
+			used[n] = true
+			st.CacheName = n
 		}
-		used[n] = true
-		st.CacheName = n
 	}
 }
 

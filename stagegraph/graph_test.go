@@ -436,6 +436,49 @@ func TestOutlineDuplicateName(t *testing.T) {
 	}
 }
 
+// TestStageNamedLikeUnnamed: BuildKit shows an unnamed stage as
+// stage-<index>, but --target and COPY --from find only names, so
+// "stage-0" is the stage named so, never the unnamed stage 0. The named
+// one keeps its name, in the output and for its cache entry; the unnamed
+// one shows as "stage-0 (unnamed)".
+func TestStageNamedLikeUnnamed(t *testing.T) {
+	src := "FROM alpine\nRUN make\nFROM alpine AS stage-0\nRUN apk add x\nFROM alpine AS final\nCOPY --from=stage-0 /x /x\nCOPY --from=0 /y /y\n"
+	g := mustParse(t, src, nil)
+	unnamed, named, final := g.Stages[0], g.Stages[1], g.Stages[2]
+	if st, ok := g.Stage("stage-0"); !ok || st != named {
+		t.Errorf("Stage(stage-0) is stage %d", st.Index)
+	}
+	if st, err := g.Target("stage-0"); err != nil || st != named {
+		t.Errorf("Target(stage-0): %v", err)
+	}
+	if unnamed.DisplayName() != "stage-0 (unnamed)" || named.DisplayName() != "stage-0" || names(final.Deps) != "stage-0 (unnamed) stage-0" {
+		t.Errorf("display names %q %q, final's deps %s", unnamed.DisplayName(), named.DisplayName(), names(final.Deps))
+	}
+	if named.CacheName != "stage-0" || unnamed.CacheName == named.CacheName {
+		t.Errorf("cache names: named %q, unnamed %q", named.CacheName, unnamed.CacheName)
+	}
+	p, err := g.Outline("", "Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := waveNames(p.Waves); w != "stage-0 (unnamed) stage-0 | final" || len(p.Cache.Entries) != 1 || p.Cache.Entries[0].Stage != "stage-0" {
+		t.Errorf("waves %s, cache entries %+v", w, p.Cache.Entries)
+	}
+	var tree bytes.Buffer
+	p.WriteTree(&tree)
+	for _, want := range []string{"stage-0 (unnamed) ∥ stage-0", "COPY --from=stage-0 (line 6), COPY --from=stage-0 (unnamed) (line 7)"} {
+		if !strings.Contains(tree.String(), want) {
+			t.Errorf("tree lacks %q:\n%s", want, tree.String())
+		}
+	}
+	// without a stage of that name, stage-0 is the unnamed stage 0's name
+	// in the output only
+	g = mustParse(t, "FROM alpine\nRUN make\nFROM alpine AS final\nCOPY --from=0 /y /y\n", nil)
+	if _, err := g.Target("stage-0"); err == nil || g.Stages[0].DisplayName() != "stage-0" || g.Stages[0].CacheName != "stage-0" {
+		t.Errorf("Target(stage-0): %v; display %q", err, g.Stages[0].DisplayName())
+	}
+}
+
 func TestUntargetableStages(t *testing.T) {
 	// BuildKit's --target finds the last stage of a name, and no unnamed
 	// stage but the last: the others get no cache entry and no bake target
