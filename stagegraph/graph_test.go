@@ -294,6 +294,16 @@ func TestSanitizeCacheName(t *testing.T) {
 	if g.Stages[0].CacheName != "x-y" || g.Stages[1].CacheName != "x-y-1" {
 		t.Errorf("colliding names: %q %q", g.Stages[0].CacheName, g.Stages[1].CacheName)
 	}
+	// the tree lines up the entries' names, longer than the stages' here
+	g = mustParse(t, "FROM a AS x.y\nRUN make\nFROM a AS x_y\nRUN make\nFROM x.y AS z\nCOPY --from=x_y /a /a\n", nil)
+	p, err := g.Outline("", "Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tree bytes.Buffer
+	if err := p.WriteTree(&tree); err != nil || !strings.Contains(tree.String(), "\n  x-y-1  produces artifacts (make)\n") || !strings.Contains(tree.String(), "\n  x.y    line 1") {
+		t.Errorf("tree: %v\n%s", err, tree.String())
+	}
 }
 
 func TestClassify(t *testing.T) {

@@ -100,6 +100,11 @@ func (p *Outline) WriteTree(w io.Writer) error {
 	for _, st := range g.Stages {
 		width = max(width, len(st.DisplayName()))
 	}
+	for _, e := range p.Cache.Entries {
+		// a cache entry name is longer than its stage's when two stages'
+		// names reduce to the same one (x.y and x_y are x-y and x-y-1)
+		width = max(width, len(e.Stage))
+	}
 	pad := func(s string) string { return s + strings.Repeat(" ", width-len(s)) }
 	b.WriteString("\nstages\n")
 	for _, wave := range p.Waves {
