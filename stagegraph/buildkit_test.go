@@ -152,6 +152,15 @@ var buildKitCases = []string{
 	"FROM alpine AS a\nRUN --mount=from=b,target=/b make\nFROM a AS b\nRUN make\nFROM alpine AS final\nCOPY --from=a /x /x\n",
 	"FROM alpine AS base\nONBUILD COPY --from=c /x /x\nFROM base AS b\nFROM alpine AS c\nCOPY --from=b /y /y\nFROM alpine AS final\nRUN true\n",
 	"FROM alpine AS a\nCOPY --from=b /x /x\nFROM alpine AS b\nCOPY --from=a /y /y\nFROM alpine AS final\nRUN true\n",
+	// COPY --from=<index> past the stages reads an image BuildKit numbered
+	// after them; ONBUILD triggers fail only the stages BuildKit builds
+	"FROM alpine AS a\nRUN --mount=from=busybox,target=/b make\nFROM alpine AS b\nCOPY --from=2 /y /y\n",
+	"FROM alpine AS a\nRUN --mount=type=cache,target=/c make\nRUN --mount=from=golang,target=/g make\nFROM alpine AS b\nCOPY --from=3 /y /y\nCOPY --from=a /z /z\nFROM b AS final\nCOPY --from=4 /y /y\n",
+	"FROM alpine AS base\nONBUILD COPY --from=3 /x /x\nFROM base AS b\nCOPY --from=busybox /y /y\nFROM alpine AS final\nCOPY --from=b /z /z\n",
+	"FROM alpine AS base\nONBUILD COPY --from=9 /x /x\nFROM base AS b\nFROM alpine AS final\n",
+	"FROM alpine AS base\nONBUILD COPY --from=$X /x /x\nFROM base AS b\nFROM alpine AS final\n",
+	"FROM alpine AS base\nONBUILD RUN --mount=type=bogus true\nFROM base AS b\nFROM alpine AS final\n",
+	"FROM alpine AS base\nONBUILD COPY /x\nFROM base AS b\nFROM alpine AS final\n",
 	// a stage named like an unnamed one: names are found, never stage-N
 	"FROM alpine\nRUN make\nFROM alpine AS stage-0\nRUN make\nFROM alpine AS a\nCOPY --from=stage-0 /x /x\nFROM alpine AS b\nCOPY --from=0 /x /x\nFROM alpine AS final\nCOPY --from=stage-1 /x /x\n",
 	"FROM alpine AS stage-1\nRUN make\nFROM alpine\nRUN make\nFROM alpine AS final\nCOPY --from=stage-1 /x /x\nRUN --mount=from=1,target=/m make\n",

@@ -560,20 +560,24 @@ func (st *Stage) addImage(ref string) {
 // resolveRefs links COPY --from and RUN --mount=from references the way
 // BuildKit does: a name of any stage, a stage index, or else an image. A
 // stage built FROM an earlier stage also runs that stage's ONBUILD
-// triggers, so their references are the child's, at its FROM line.
+// triggers, so their references are the child's, at its FROM line; BuildKit
+// reads them only for the stages it builds, so a trigger's error is the
+// child's Err.
 func (g *StageGraph) resolveRefs() error {
+	past := g.pastStages()
 	for _, st := range g.Stages {
 		if b := st.BaseStage; b != nil {
 			for _, s := range b.Steps {
 				if ob, ok := s.Command.(*instructions.OnbuildCommand); ok {
-					if err := g.addRefs(st, onbuildTrigger(ob.Expression), st.Line, st.Column, true); err != nil {
-						return err
+					// BuildKit reads the triggers before it builds the stage
+					if err := g.addTriggerRefs(st, ob.Expression, past); err != nil && (st.err == nil || st.err.Line > err.Line) {
+						st.err = err
 					}
 				}
 			}
 		}
 		for _, s := range st.Steps {
-			if err := g.addRefs(st, s.Command, s.Line, s.Column, false); err != nil {
+			if err := g.addRefs(st, s.Command, s.Line, s.Column, false, past); err != nil {
 				return err
 			}
 		}
@@ -581,25 +585,82 @@ func (g *StageGraph) resolveRefs() error {
 	return nil
 }
 
-// onbuildTrigger parses an ONBUILD trigger as BuildKit does when it runs it
-// (with the default escape character); nil when it does not parse, which
-// the build of the child stage reports.
-func onbuildTrigger(expr string) instructions.Command {
+// pastIndexes are the images BuildKit numbers after the stages: it adds one
+// to its list of stages for each COPY --from=<image> and each RUN --mount
+// whose from is not a stage (scratch when it has none), in Dockerfile
+// order as it reads them, so a COPY --from=<index> past the last stage
+// reads one of those added before it.
+type pastIndexes struct {
+	// reads is the image each such COPY reads.
+	reads map[*instructions.CopyCommand]string
+	// images are all of them, for the ONBUILD triggers, read after.
+	images []string
+}
+
+// pastStages numbers the images after the stages as BuildKit does.
+func (g *StageGraph) pastStages() *pastIndexes {
+	past := &pastIndexes{reads: map[*instructions.CopyCommand]string{}}
+	add := func(ref string) {
+		if _, ok := g.byName[strings.ToLower(ref)]; !ok {
+			past.images = append(past.images, ref)
+		}
+	}
+	for _, st := range g.Stages {
+		for _, s := range st.Steps {
+			switch c := s.Command.(type) {
+			case *instructions.CopyCommand:
+				if c.From == "" || strings.Contains(c.From, "$") {
+					continue
+				}
+				if idx, err := strconv.Atoi(c.From); err != nil {
+					add(c.From)
+				} else if i := idx - len(g.Stages); i >= 0 && i < len(past.images) {
+					past.reads[c] = past.images[i]
+				}
+			case *instructions.RunCommand:
+				for _, m := range instructions.GetMounts(c) {
+					if m.From == "" {
+						add("scratch")
+					} else {
+						add(m.From)
+					}
+				}
+			}
+		}
+	}
+	return past
+}
+
+// addTriggerRefs links the stages and images an ONBUILD trigger of st's
+// base reads in st, and fails as BuildKit does when it runs the trigger:
+// one that does not parse, or whose RUN --mount options do not.
+func (g *StageGraph) addTriggerRefs(st *Stage, expr string, past *pastIndexes) *ParseError {
+	fail := func(err error) *ParseError {
+		return &ParseError{Line: st.Line, Column: st.Column, Message: err.Error()}
+	}
 	res, err := parser.Parse(strings.NewReader(expr))
-	if err != nil || len(res.AST.Children) != 1 {
-		return nil
+	if err != nil {
+		return fail(err)
+	}
+	if len(res.AST.Children) != 1 {
+		return fail(errors.New("onbuild trigger should be a single expression"))
 	}
 	cmd, err := instructions.ParseCommand(res.AST.Children[0])
 	if err != nil {
-		return nil
+		return fail(err)
 	}
-	return cmd
+	if r, ok := cmd.(*instructions.RunCommand); ok && !strings.Contains(expr, "$") {
+		if err := r.Expand(func(w string) (string, error) { return w, nil }); err != nil {
+			return fail(err)
+		}
+	}
+	return g.addRefs(st, cmd, st.Line, st.Column, true, past)
 }
 
 // addRefs links the stages and images one instruction of st reads. A
 // trigger that reads the stage that runs it reads that stage's base, as
 // BuildKit runs triggers first: no dependency.
-func (g *StageGraph) addRefs(st *Stage, cmd instructions.Command, line, col int, onbuild bool) error {
+func (g *StageGraph) addRefs(st *Stage, cmd instructions.Command, line, col int, onbuild bool, past *pastIndexes) *ParseError {
 	link := func(to *Stage, kind EdgeKind) {
 		if !onbuild || to != st {
 			st.addEdgeFrom(to, kind, line, onbuild)
@@ -615,11 +676,19 @@ func (g *StageGraph) addRefs(st *Stage, cmd instructions.Command, line, col int,
 				Message: fmt.Sprintf("COPY --from=%s: variable expansion is not supported for --from; define a stage with FROM using a global ARG instead", c.From)}
 		}
 		if idx, err := strconv.Atoi(c.From); err == nil {
-			if idx < 0 || idx >= len(g.Stages) {
+			if idx >= 0 && idx < len(g.Stages) {
+				link(g.Stages[idx], EdgeCopy)
+				return nil
+			}
+			img, ok := past.reads[c]
+			if i := idx - len(g.Stages); onbuild && i >= 0 && i < len(past.images) {
+				img, ok = past.images[i], true
+			}
+			if !ok {
 				return &ParseError{Line: line, Column: col,
 					Message: fmt.Sprintf("COPY --from=%d: there is no stage %d (the Dockerfile has %d)", idx, idx, len(g.Stages))}
 			}
-			link(g.Stages[idx], EdgeCopy)
+			st.addImage(img)
 			return nil
 		}
 		if to, ok := g.byName[strings.ToLower(c.From)]; ok {

@@ -266,6 +266,15 @@ func TestGraphBrokenStages(t *testing.T) {
 		{"FROM alpine AS a\nCOPY --from=b /x /y\nFROM a AS b\nFROM alpine AS final\n", "a", "line 2: stage a copies from stage b, which is defined after it"},
 		{"FROM alpine AS base\nONBUILD COPY --from=c /x /x\nFROM base AS b\nFROM alpine AS c\nCOPY --from=b /y /y\nFROM alpine AS final\n", "final", ""},
 		{"FROM alpine AS base\nONBUILD COPY --from=c /x /x\nFROM base AS b\nFROM alpine AS c\nCOPY --from=b /y /y\nFROM alpine AS final\n", "c", "line 3: stage b copies from stage c, which is defined after it"},
+		// BuildKit reads ONBUILD triggers only for the stages it builds,
+		// before it builds them
+		{"FROM alpine AS base\nONBUILD COPY --from=9 /x /x\nFROM base AS b\nFROM alpine AS final\n", "final", ""},
+		{"FROM alpine AS base\nONBUILD COPY --from=9 /x /x\nFROM base AS b\nFROM alpine AS final\n", "b", "line 3: COPY --from=9: there is no stage 9"},
+		{"FROM alpine AS base\nONBUILD COPY --from=$X /x /x\nFROM base AS b\nFROM alpine AS final\n", "final", ""},
+		{"FROM alpine AS base\nONBUILD COPY --from=$X /x /x\nFROM base AS b\nFROM alpine AS final\n", "b", "line 3: COPY --from=$X: variable expansion is not supported"},
+		{"FROM alpine AS base\nONBUILD RUN --mount=type=bogus true\nFROM base AS b\nRUN --mount=type=x true\nFROM alpine AS final\n", "b", "line 3: unsupported mount type \"bogus\""},
+		{"FROM alpine AS base\nONBUILD COPY /x\nFROM base AS b\nFROM alpine AS final\n", "b", "line 3: COPY requires at least two arguments"},
+		{"FROM alpine AS base\nONBUILD COPY /x\nFROM base AS b\nFROM alpine AS final\n", "final", ""},
 	} {
 		g, err := ParseStageGraph([]byte(c.src), nil)
 		if err != nil {
@@ -280,6 +289,40 @@ func TestGraphBrokenStages(t *testing.T) {
 			if c.want == "" && err != nil || c.want != "" && (!errors.As(err, &pe) || !strings.HasPrefix(err.Error(), c.want)) {
 				t.Errorf("%q, target %q: %v, want %q", c.src, c.target, err, c.want)
 			}
+		}
+	}
+}
+
+// TestCopyFromPastStages: BuildKit numbers an image after the stages for
+// each COPY --from=<image> and RUN --mount that reads no stage, as it
+// reads them, so COPY --from=<index> past the last stage reads one of those
+// added before it.
+func TestCopyFromPastStages(t *testing.T) {
+	for _, c := range []struct{ src, images, err string }{
+		{"FROM alpine AS a\nCOPY --from=busybox /x /x\nFROM alpine\nCOPY --from=2 /y /y\n", "busybox", ""},
+		{"FROM alpine AS a\nRUN --mount=type=cache,target=/c make\nFROM alpine\nCOPY --from=2 /y /y\n", "scratch", ""},
+		{"FROM alpine AS a\nRUN make\nFROM alpine AS b\nRUN --mount=from=a,target=/a make\nCOPY --from=golang /g /g\nFROM alpine\nCOPY --from=A /a /a\nCOPY --from=3 /y /y\n", "golang", ""},
+		// added after it: none yet
+		{"FROM alpine AS a\nRUN make\nFROM alpine\nCOPY --from=2 /y /y\nCOPY --from=busybox /x /x\n", "", "line 4: COPY --from=2: there is no stage 2"},
+		// a trigger reads them all
+		{"FROM alpine AS base\nONBUILD COPY --from=2 /x /x\nFROM base\nCOPY --from=busybox /y /y\n", "busybox", ""},
+	} {
+		g, err := ParseStageGraph([]byte(c.src), nil)
+		if c.err != "" {
+			if err == nil || !strings.HasPrefix(err.Error(), c.err) {
+				t.Errorf("%q: %v, want %q", c.src, err, c.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%q: %v", c.src, err)
+			continue
+		}
+		if _, err := g.Needed(""); err != nil {
+			t.Errorf("%q: %v", c.src, err)
+		}
+		if got := strings.Join(g.Stages[len(g.Stages)-1].Images, ","); !strings.HasSuffix(got, c.images) {
+			t.Errorf("%q: the last stage reads images %s, want %s", c.src, got, c.images)
 		}
 	}
 }
