@@ -254,3 +254,20 @@ func TestPlatformsMatchBuildKit(t *testing.T) {
 		}
 	}
 }
+
+// TestPlatformErrorsMatchBuildKit: BuildKit parses the --platform of every
+// stage, built or not, and fails on one empty or that does not parse; so
+// does gantry.
+func TestPlatformErrorsMatchBuildKit(t *testing.T) {
+	for _, src := range []string{
+		"FROM alpine AS a\nFROM --platform=$NOPE alpine AS b\nFROM alpine AS c\n",
+		"ARG P\nFROM alpine AS a\nFROM --platform=${P} alpine AS b\nFROM alpine AS c\n",
+		"FROM alpine AS a\nFROM --platform=linux/bogus/x/y alpine AS b\nFROM alpine AS c\n",
+	} {
+		_, bkErr := buildKitLines([]byte(src), Options{Target: "c"})
+		_, err := ParseStageGraphOptions([]byte(src), Options{Target: "c"})
+		if bkErr == nil || err == nil {
+			t.Errorf("%q, target c: BuildKit %v, gantry %v; want both to fail", src, bkErr, err)
+		}
+	}
+}

@@ -492,6 +492,14 @@ func (g *StageGraph) resolveBases(lex *shell.Lex, env *envList, lenient bool) er
 			if err != nil {
 				return &ParseError{Line: st.Line, Column: st.Column, Message: fmt.Sprintf("cannot expand --platform %q: %v", p, err)}
 			}
+			// BuildKit parses every stage's --platform, built or not
+			if pr.Result == "" && !lenient {
+				return &ParseError{Line: st.Line, Column: st.Column,
+					Message: fmt.Sprintf("--platform %q is empty after expanding build arguments; give the ARG a default or pass --build-arg", p)}
+			}
+			if _, err := platforms.Parse(pr.Result); err != nil && pr.Result != "" {
+				return &ParseError{Line: st.Line, Column: st.Column, Message: fmt.Sprintf("cannot parse --platform %q: %v", pr.Result, err)}
+			}
 			st.Platform = pr.Result
 			for k := range pr.Matched {
 				used[k] = true

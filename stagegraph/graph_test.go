@@ -171,6 +171,9 @@ func TestGraphBuildArgs(t *testing.T) {
 	if err != nil || g.Stages[0].Base != "$IMG" {
 		t.Errorf("lenient: %v %+v", err, g)
 	}
+	if _, err := ParseStageGraphOptions([]byte("ARG P\nFROM --platform=$P alpine AS a\n"), Options{Lenient: true}); err != nil {
+		t.Errorf("lenient --platform: %v", err)
+	}
 }
 
 // TestGraphPlatform: --platform is read as BuildKit reads it (containerd's
@@ -238,6 +241,9 @@ func TestGraphErrors(t *testing.T) {
 		{"FROM alpine AS a\nCOPY --from=a /x /y\n", "circular dependency between stages: a -> a"},
 		{"FROM alpine AS a\nCOPY --from=b /x /y\nFROM alpine AS b\nRUN --mount=from=a,target=/a make\nFROM alpine\n", "circular dependency between stages: a -> b -> a"},
 		{"FROM alpine\nRUN <<EOF\n", "line 2:"},
+		// every stage's --platform, built or not, as in BuildKit
+		{"FROM alpine AS a\nFROM --platform=$NOPE alpine AS b\nFROM alpine AS c\n", "line 2: --platform \"$NOPE\" is empty after expanding build arguments"},
+		{"FROM alpine AS a\nFROM --platform=linux/bogus/x/y alpine AS b\nFROM alpine AS c\n", "line 2: cannot parse --platform \"linux/bogus/x/y\""},
 	} {
 		_, err := ParseStageGraph([]byte(c.src), nil)
 		var pe *ParseError
