@@ -104,6 +104,18 @@ func TestDockerfileParseError(t *testing.T) {
 	}
 }
 
+// TestDockerfileUnneededTriggerError: BuildKit's check runs the ONBUILD
+// triggers only of the stages the last stage needs, so a broken trigger
+// in another stage fails the file in neither.
+func TestDockerfileUnneededTriggerError(t *testing.T) {
+	src := "FROM alpine AS base\nONBUILD RUN --mount=type=bogus true\nFROM base AS child\nRUN true\nFROM alpine\nRUN true\n"
+	for _, f := range lintDockerfileWith(t, nil, src, nil, "") {
+		if f.RuleID == invalidFileRule.ID {
+			t.Errorf("%d:%d: %s", f.Line, f.Column, f.Message)
+		}
+	}
+}
+
 // TestBuildKitChecks runs BuildKit's own checks through the engine: their
 // upstream names, positions, gantry's message style, config and ignores.
 func TestBuildKitChecks(t *testing.T) {

@@ -271,3 +271,35 @@ func TestPlatformErrorsMatchBuildKit(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckAllMatchesBuildKit checks that CheckAll fails as BuildKit's
+// check of the whole Dockerfile does (docker build --check without a
+// target: every stage is built, but the ONBUILD triggers run only in the
+// stages the last stage needs), and passes where it passes.
+func TestCheckAllMatchesBuildKit(t *testing.T) {
+	for _, src := range []string{
+		// a trigger's error in a stage the last stage does not need
+		"FROM alpine AS base\nONBUILD RUN --mount=type=bogus true\nFROM base AS child\nFROM alpine\n",
+		"FROM alpine AS base\nONBUILD COPY --from=9 /x /x\nFROM base AS child\nFROM alpine\n",
+		"FROM alpine AS base\nONBUILD COPY --from=later /x /x\nFROM base AS child\nFROM alpine AS later\nFROM alpine\n",
+		// and in one it needs
+		"FROM alpine AS base\nONBUILD RUN --mount=type=bogus true\nFROM base AS child\nFROM child\n",
+		"FROM alpine AS base\nONBUILD COPY --from=9 /x /x\nFROM base AS child\nFROM child\n",
+		"FROM alpine AS base\nONBUILD COPY --from=later /x /x\nFROM base AS child\nFROM alpine AS later\nCOPY --from=child /x /x\n",
+		// a stage's own errors fail whatever needs it
+		"FROM alpine AS base\nONBUILD RUN true\nFROM base AS child\nRUN --mount=type=bogus true\nFROM alpine\n",
+		"FROM alpine AS a\nCOPY --from=b /x /x\nFROM a AS b\nFROM alpine\n",
+	} {
+		opt := dockerfile2llb.ConvertOpt{MetaResolver: anyImage{}, AllStages: true}
+		opt.SourceMap = llb.NewSourceMap(nil, "Dockerfile", "", []byte(src))
+		_, bkErr := dockerfile2llb.Dockerfile2LLB(context.Background(), []byte(src), opt)
+		g, err := ParseStageGraphOptions([]byte(src), Options{Lenient: true})
+		if err != nil {
+			t.Errorf("%q: %v", src, err)
+			continue
+		}
+		if err := g.CheckAll(); (err == nil) != (bkErr == nil) {
+			t.Errorf("%q: CheckAll = %v, BuildKit's check: %v", src, err, bkErr)
+		}
+	}
+}

@@ -108,8 +108,10 @@ type Stage struct {
 	// shadowed is set when a later stage has the same name.
 	shadowed bool
 	// err is the first error BuildKit raises only when it builds the
-	// stage (see Stage.Err).
-	err *ParseError
+	// stage (see Stage.Err), and triggerErr the first of its base stage's
+	// ONBUILD triggers, which BuildKit reads only for a stage the target
+	// needs, even when it checks every stage.
+	err, triggerErr *ParseError
 	// display is the DisplayName of an unnamed stage whose "stage-<index>"
 	// is another stage's name; "" otherwise.
 	display string
@@ -539,8 +541,17 @@ func (g *StageGraph) resolveBases(lex *shell.Lex, env *envList, lenient bool) er
 // target that needs the stage fails with it (StageGraph.Needed); a stage no
 // target needs does not fail the build.
 func (st *Stage) Err() error {
-	if st.err == nil {
-		return nil
+	if err := st.buildErr(true); err != nil {
+		return err
+	}
+	return nil
+}
+
+// buildErr is the first of the stage's errors, with its triggers' if
+// triggers is set.
+func (st *Stage) buildErr(triggers bool) *ParseError {
+	if triggers && st.triggerErr != nil {
+		return st.triggerErr // at the FROM line, before the stage's own
 	}
 	return st.err
 }
@@ -578,8 +589,8 @@ func (g *StageGraph) resolveRefs() error {
 			for _, s := range b.Steps {
 				if ob, ok := s.Command.(*instructions.OnbuildCommand); ok {
 					// BuildKit reads the triggers before it builds the stage
-					if err := g.addTriggerRefs(st, ob.Expression, past); err != nil && (st.err == nil || st.err.Line > err.Line) {
-						st.err = err
+					if err := g.addTriggerRefs(st, ob.Expression, past); err != nil && st.triggerErr == nil {
+						st.triggerErr = err
 					}
 				}
 			}
@@ -889,14 +900,19 @@ func (g *StageGraph) Needed(target string) ([]*Stage, error) {
 // Dockerfile order and can only read a stage it has already built. Stages
 // the target does not need may do either. The error is the first in the
 // Dockerfile.
-func (g *StageGraph) checkNeeded(needed []*Stage) error {
+func (g *StageGraph) checkNeeded(needed []*Stage) error { return g.check(needed, nil) }
+
+// check is checkNeeded for stages, with the ONBUILD triggers only of the
+// stages that triggered holds, or of all of them when it is nil.
+func (g *StageGraph) check(stages []*Stage, triggered []bool) error {
 	var bad *ParseError
-	for _, st := range needed {
-		if st.err != nil && (bad == nil || st.err.Line < bad.Line) {
-			bad = st.err
+	for _, st := range stages {
+		triggers := triggered == nil || triggered[st.Index]
+		if err := st.buildErr(triggers); err != nil && (bad == nil || err.Line < bad.Line) {
+			bad = err
 		}
 		for _, e := range st.Edges {
-			if e.To.Index <= st.Index || (bad != nil && bad.Line <= e.Line) {
+			if e.To.Index <= st.Index || (bad != nil && bad.Line <= e.Line) || e.trigger && !triggers {
 				continue
 			}
 			verb := "copies"
@@ -915,9 +931,19 @@ func (g *StageGraph) checkNeeded(needed []*Stage) error {
 
 // CheckAll fails as BuildKit's check of the whole Dockerfile (docker build
 // --check without a target, which builds every stage) does: with the first
-// error a stage has when BuildKit builds it (see checkNeeded). Errors are
-// *ParseError.
-func (g *StageGraph) CheckAll() error { return g.checkNeeded(g.Stages) }
+// error a stage has when BuildKit builds it (see checkNeeded). BuildKit
+// runs the ONBUILD triggers only of the stages the last stage needs, so
+// those of the other stages fail nothing. Errors are *ParseError.
+func (g *StageGraph) CheckAll() error {
+	if len(g.Stages) == 0 {
+		return nil
+	}
+	triggered := make([]bool, len(g.Stages))
+	for _, st := range g.closure(g.Stages[len(g.Stages)-1]) {
+		triggered[st.Index] = true
+	}
+	return g.check(g.Stages, triggered)
+}
 
 // NeededBy returns the stage and the stages it needs, in dependency order,
 // as Needed does for a target, without its checks.
