@@ -211,13 +211,13 @@ func ValidateImageName(s string) error {
 	if strings.Contains(last, ":") {
 		return fmt.Errorf("%q has a tag; name the repository only and list tags in push.tags", s)
 	}
-	if len(s) > maxImageNameLength {
-		return fmt.Errorf("%q is longer than %d characters", s, maxImageNameLength)
-	}
 	parts := strings.Split(s, "/")
 	if len(parts) == 1 && isImageHost(s) {
 		// BuildKit would read it as a Docker Hub repository
 		return fmt.Errorf("%q names a registry host without a repository, such as %s/team/app", s, s)
+	}
+	if path := imagePath(parts); len(path) > maxImageNameLength {
+		return fmt.Errorf("%q: the repository path %q is longer than %d characters", s, path, maxImageNameLength)
 	}
 	for i, part := range parts {
 		if part == "" {
@@ -242,9 +242,24 @@ func ValidateImageName(s string) error {
 	return nil
 }
 
-// maxImageNameLength is the longest repository name the distribution
-// reference grammar accepts.
+// maxImageNameLength is the longest repository path (the name after the
+// registry host) the distribution reference grammar accepts.
 const maxImageNameLength = 255
+
+// imagePath is the path of the repository name split into parts, as the
+// distribution reference reads it: after the registry host, and with
+// library/ before an official Docker Hub image's name.
+func imagePath(parts []string) string {
+	host := ""
+	if len(parts) > 1 && isImageHost(parts[0]) {
+		host, parts = parts[0], parts[1:]
+	}
+	path := strings.Join(parts, "/")
+	if (host == "" || host == "docker.io" || host == "index.docker.io") && len(parts) == 1 {
+		path = "library/" + path
+	}
+	return path
+}
 
 // isImageHost reports whether the first component of a repository name is
 // a registry host, as Docker and BuildKit read it.

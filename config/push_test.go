@@ -49,7 +49,12 @@ func TestParsePushPolicyErrors(t *testing.T) {
 		{"push:\n  image: ghcr.io\n", `push.image: "ghcr.io" names a registry host without a repository`},
 		{"push:\n  image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com\n", "names a registry host without a repository"},
 		{"push:\n  image: localhost\n", "names a registry host without a repository"},
-		{"push:\n  image: ghcr.io/" + strings.Repeat("a", 250) + "\n", "longer than 255 characters"},
+		// the limit is on the path after the registry host, which for an
+		// official Docker Hub image starts with library/
+		{"push:\n  image: ghcr.io/" + strings.Repeat("a", 256) + "\n", "longer than 255 characters"},
+		{"push:\n  image: acme/" + strings.Repeat("a", 251) + "\n", "longer than 255 characters"},
+		{"push:\n  image: " + strings.Repeat("a", 248) + "\n", "longer than 255 characters"},
+		{"push:\n  image: docker.io/" + strings.Repeat("a", 248) + "\n", "longer than 255 characters"},
 	}
 	for _, tt := range tests {
 		_, err := Parse("gantry.yaml", []byte(tt.yml), nil)
@@ -69,6 +74,10 @@ func TestValidateImageNameAccepts(t *testing.T) {
 		"123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/shop", "ghcr.io/acme/shop", "127.0.0.1:5000/acme/shop",
 		"localhost:5000/shop", "localhost/shop", "[::1]:5000/shop", "Registry.Example.com/shop", "acme/shop", "shop",
 		"ghcr.io/acme/a__b", "ghcr.io/acme/a---b", "ghcr.io/acme/a.b_c-d", "ghcr.io/acme/0",
+		// names as long as BuildKit's reference parser takes: a path of up
+		// to 255 characters after the host (library/ and 247 on Docker Hub)
+		"ghcr.io/" + strings.Repeat("a", 255), "123456789012.dkr.ecr.eu-west-1.amazonaws.com/" + strings.Repeat("a", 255),
+		"acme/" + strings.Repeat("a", 250), strings.Repeat("a", 247), "docker.io/" + strings.Repeat("a", 247),
 	} {
 		if err := ValidateImageName(name); err != nil {
 			t.Errorf("ValidateImageName(%q) = %v", name, err)
