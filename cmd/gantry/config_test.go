@@ -26,18 +26,8 @@ func TestConfigValidatedByEveryCommand(t *testing.T) {
 		{"nul byte", "rules: {}\nshellcheck: \x00\n", `.github/gantry.yaml:2:13: invalid yaml: control characters are not allowed`},
 		{"unclosed flow sequence", "rules: [", `.github/gantry.yaml:1:9: invalid yaml: did not find expected node content`},
 	} {
-		dir := t.TempDir()
-		os.Mkdir(filepath.Join(dir, ".git"), 0o755)
-		write(t, dir, ".github/gantry.yaml", tc.config)
-		write(t, dir, ".github/workflows/ok.yml", okWorkflow)
-		write(t, dir, "Dockerfile", "FROM scratch\nCOPY a /a\n")
-		for _, args := range [][]string{
-			{"lint", "--no-shellcheck"},
-			{"plan", "."},
-			{"build", "--builder", "unix:///nonexistent/buildkitd.sock", "."},
-			{"push", "--builder", "unix:///nonexistent/buildkitd.sock", "--event", ev, "--event-name", "push", "."},
-			{"gate", "--event", ev, "--event-name", "push", "."},
-		} {
+		dir := configRepo(t, map[string]string{"gantry.yaml": tc.config})
+		for _, args := range configCommands(ev) {
 			code, _, errs := gantry(t, dir, "", args...)
 			if code != 2 || !strings.Contains(errs, tc.want) {
 				t.Errorf("%s: gantry %s: exit %d, want 2 and %q:\n%s", tc.name, args[0], code, tc.want, errs)
@@ -55,23 +45,39 @@ func TestConfigAtBothNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	dir := configRepo(t, map[string]string{"gantry.yaml": "rules: {}\n", "gantry.yml": "shellcheck: false\n"})
+	const want = ".github/gantry.yml: gantry reads gantry.yaml and would ignore this second config: keep one of them"
+	for _, args := range configCommands(ev) {
+		code, _, errs := gantry(t, dir, "", args...)
+		if code != 2 || !strings.Contains(errs, want) {
+			t.Errorf("gantry %s: exit %d, want 2 and %q:\n%s", args[0], code, want, errs)
+		}
+	}
+}
+
+// configRepo makes a repository with a workflow, a Dockerfile and the
+// given files under .github (config files by name).
+func configRepo(t *testing.T, configs map[string]string) string {
+	t.Helper()
 	dir := t.TempDir()
 	os.Mkdir(filepath.Join(dir, ".git"), 0o755)
-	write(t, dir, ".github/gantry.yaml", "rules: {}\n")
-	write(t, dir, ".github/gantry.yml", "shellcheck: false\n")
+	for name, content := range configs {
+		write(t, dir, ".github/"+name, content)
+	}
 	write(t, dir, ".github/workflows/ok.yml", okWorkflow)
 	write(t, dir, "Dockerfile", "FROM scratch\nCOPY a /a\n")
-	const want = ".github/gantry.yml: gantry reads gantry.yaml and would ignore this second config: keep one of them"
-	for _, args := range [][]string{
+	return dir
+}
+
+// configCommands are the commands that read the config, with the
+// arguments that make each reach it (ev is a push event's payload): BuildKit
+// is never reached, since a config error comes first.
+func configCommands(ev string) [][]string {
+	return [][]string{
 		{"lint", "--no-shellcheck"},
 		{"plan", "."},
 		{"build", "--builder", "unix:///nonexistent/buildkitd.sock", "."},
 		{"push", "--builder", "unix:///nonexistent/buildkitd.sock", "--event", ev, "--event-name", "push", "."},
 		{"gate", "--event", ev, "--event-name", "push", "."},
-	} {
-		code, _, errs := gantry(t, dir, "", args...)
-		if code != 2 || !strings.Contains(errs, want) {
-			t.Errorf("gantry %s: exit %d, want 2 and %q:\n%s", args[0], code, want, errs)
-		}
 	}
 }
