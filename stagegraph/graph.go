@@ -242,10 +242,8 @@ func ParseStageGraphOptions(dockerfile []byte, opts Options) (g *StageGraph, err
 			if len(g.Stages) == 0 {
 				return nil, &ParseError{Line: n.StartLine, Column: g.column(n.StartLine), Message: "RUN before the first FROM: only ARG may come before FROM"}
 			}
-			// BuildKit parses --mount options fully only when it expands
-			// them, as it builds the stage; do so without expanding
-			// variables, and fail only the targets that need the stage.
-			if err := c.Expand(func(w string) (string, error) { return w, nil }); err != nil && !strings.Contains(n.Original, "$") {
+			// fail only the targets that need the stage
+			if err := mountError(c, n.Original); err != nil {
 				if st := g.Stages[len(g.Stages)-1]; st.err == nil {
 					st.err = &ParseError{Line: n.StartLine, Column: g.column(n.StartLine), Message: err.Error()}
 				}
@@ -650,6 +648,19 @@ func (g *StageGraph) pastStages() *pastIndexes {
 	return past
 }
 
+// mountError parses a RUN's --mount options (which instructions.GetMounts
+// then returns) and returns their error; text is the instruction's source.
+// BuildKit parses them fully only when it expands them, as it builds the
+// stage. They are parsed here without expanding variables, so an error in
+// an instruction with a $ in it may be one that BuildKit's expansion
+// avoids: nil.
+func mountError(run *instructions.RunCommand, text string) error {
+	if err := run.Expand(func(w string) (string, error) { return w, nil }); err != nil && !strings.Contains(text, "$") {
+		return err
+	}
+	return nil
+}
+
 // addTriggerRefs links the stages and images an ONBUILD trigger of st's
 // base reads in st, and fails as BuildKit does when it runs the trigger:
 // one that does not parse, or whose RUN --mount options do not.
@@ -668,8 +679,8 @@ func (g *StageGraph) addTriggerRefs(st *Stage, expr string, past *pastIndexes) *
 	if err != nil {
 		return fail(err)
 	}
-	if r, ok := cmd.(*instructions.RunCommand); ok && !strings.Contains(expr, "$") {
-		if err := r.Expand(func(w string) (string, error) { return w, nil }); err != nil {
+	if r, ok := cmd.(*instructions.RunCommand); ok {
+		if err := mountError(r, expr); err != nil {
 			return fail(err)
 		}
 	}
