@@ -534,6 +534,11 @@ func (p *configParser) decodeOptions(n *yaml.Node, dst any, what string) {
 	}
 }
 
+// nodeKindOf is the kind of YAML node a value of a Go kind decodes from,
+// for the kinds that take only one.
+var nodeKindOf = map[reflect.Kind]yaml.Kind{reflect.Struct: yaml.MappingNode, reflect.Map: yaml.MappingNode,
+	reflect.Slice: yaml.SequenceNode, reflect.Array: yaml.SequenceNode, reflect.String: yaml.ScalarNode}
+
 // checkValues reports, where it is written, a value in n, decoded into a
 // value of type t, that is of the wrong kind (a string where a list is
 // wanted: Decode's error names neither the option nor its position) or a
@@ -542,16 +547,11 @@ func (p *configParser) decodeOptions(n *yaml.Node, dst any, what string) {
 // range of a float into a float field, where NaN silently turns a
 // comparison off. Other mistakes, and nulls, are left to Decode.
 func (p *configParser) checkValues(at *yaml.Node, t reflect.Type, what string) {
-	n := at // the value; at is where it is written, an alias of n or n itself
-	for n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
-	}
+	n := resolve(at) // the value; at is where it is written, an alias of n or n itself
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	want := map[reflect.Kind]yaml.Kind{reflect.Struct: yaml.MappingNode, reflect.Map: yaml.MappingNode,
-		reflect.Slice: yaml.SequenceNode, reflect.Array: yaml.SequenceNode, reflect.String: yaml.ScalarNode}
-	if k, ok := want[t.Kind()]; ok && n.Kind != k && n.ShortTag() != "!!null" {
+	if k, ok := nodeKindOf[t.Kind()]; ok && n.Kind != k && n.ShortTag() != "!!null" {
 		wanted := KindName(k)
 		if k == yaml.ScalarNode {
 			wanted = "a string"
